@@ -54,8 +54,9 @@ ACTIVE_FLAVOURS = ("e", "mu", "tau")
 IDX = {name: i for i, name in enumerate(FLAVOURS)}
 HEAVY_NAMES = ("N4", "N5", "N6")
 
-# Numerical tolerance for unitarity checks on user input (double precision, sums of O(1) terms).
-_UNITARITY_TOL = 1e-12
+# Tolerance for unitarity checks on user input: cards carry amplitudes typed with ~10 significant
+# digits (sqrt(7/11) = 0.7977240352), so squared sums can exceed 1 by ~1e-10 through rounding alone.
+_UNITARITY_TOL = 1e-9
 
 
 class ModelError(ValueError):
@@ -304,17 +305,18 @@ def model_from_phenomenological(params: Mapping) -> DarkSectorModel:
     for i in range(nh):
         s_noD = float(np.sum(np.abs(U_noD[:, i]) ** 2))
         if s_noD >= 1.0:
+            keys = [f"U{fl}{4 + i}" for a, fl in enumerate(FLAVOURS) if fl != "D" and U[a, i] != 0]
             raise ModelError(
-                f"U*{4 + i}", s_noD,
+                "/".join(keys), s_noD,
                 f"sum over e, mu, tau, N of |U_a{4 + i}|^2 must be < 1 (unitarity)",
             )
     rowD = float(np.sum(np.abs(U[IDX["D"], :]) ** 2))
     if rowD > 1.0 + _UNITARITY_TOL:
         raise ModelError("UD4..UD6", rowD, "sum_i |U_Di|^2 must be <= 1 (unitarity of the dark row)")
     if _max_eig_gram(U_noD) >= 1.0:
-        raise ModelError("U*", _max_eig_gram(U_noD), "active and sterile mixings violate unitarity")
+        raise ModelError("Ue4..UN6", _max_eig_gram(U_noD), "active and sterile mixings of the heavy states violate unitarity (largest eigenvalue of U^dagger U must be < 1)")
     lam = _max_eig_gram(U)
-    if lam > 1.0 + _UNITARITY_TOL:
+    if lam > 1.0:
         # Scale the dark row by the largest c in (0, 1] with max eig(U^dag U) <= 1 (bisection;
         # the eigenvalue is monotonic in c because only the D row changes).
         lo, hi = 0.0, 1.0

@@ -1,0 +1,20 @@
+"""``hnlgen check CARD``: validate a run card and print it with every default filled in."""
+
+from __future__ import annotations
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("check", help="validate a run card and print it resolved (all defaults filled in)")
+    p.add_argument("card", help="TOML run card")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from gen.card import build_model, card_to_toml, load_card, resolved_card_dict
+
+    card = load_card(args.card)
+    print(f"# {args.card}: valid (schema_version {card.schema_version})")
+    for note in build_model(card).notes:
+        print(f"# note: {note}")
+    print(card_to_toml(resolved_card_dict(card)), end="")
+    return 0
