@@ -1,0 +1,81 @@
+"""``hnlgen model CARD [--json | --slha]``: the resolved model, its decay table and the light-neutrino mass."""
+
+from __future__ import annotations
+
+import json
+import math
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "model",
+        help="print masses, mixings, couplings, widths, c*tau0, branching ratios and the light-neutrino mass",
+    )
+    p.add_argument("card", help="TOML run card")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    fmt.add_argument("--slha", action="store_true", help="print SLHA DECAY blocks")
+    p.set_defaults(func=run)
+
+
+def model_report(model) -> dict:
+    """Everything ``hnlgen model`` prints, as a JSON-serialisable dict."""
+    from physics.decay_table import decay_table, to_json_dict
+    from physics.neutrino_masses import light_neutrino_mass_eV
+
+    table = decay_table(model)
+    report = {"model": model.summary(), "particles": to_json_dict(table)}
+    report["mixing"] = report["model"].pop("mixing")
+    m_nu = light_neutrino_mass_eV(model)
+    report["light_neutrino_mass_eV"] = None if m_nu is None or not math.isfinite(m_nu) else m_nu
+    return report
+
+
+def _fmt(x: float) -> str:
+    if x is None:
+        return "-"
+    if x == math.inf:
+        return "stable"
+    return f"{x:.4e}"
+
+
+def run(args) -> int:
+    from gen.card import build_model, load_card
+
+    card = load_card(args.card)
+    model = build_model(card)
+    if args.slha:
+        from physics.decay_table import decay_table, to_slha
+
+        print(to_slha(decay_table(model)), end="")
+        return 0
+    rep = model_report(model)
+    if args.json:
+        print(json.dumps(rep, indent=2, allow_nan=False))
+        return 0
+    m = rep["model"]
+    print(f"hnlgen model: {args.card}")
+    for note in m["notes"]:
+        print(f"  note: {note}")
+    print(f"\n  HNL type: {m['hnl_type']}")
+    masses = ", ".join(f"{k} = {v:.6g} GeV" for k, v in m["masses_GeV"].items())
+    print(f"  masses: {masses}, m_Z' = {m['mzprime_GeV']:.6g} GeV" + (f", m_h' = {m['mhprime_GeV']:.6g} GeV" if m["mhprime_GeV"] else ""))
+    print(f"  g_D = {m['gD']:.6g} (alpha_D = {m['alphaD']:.6g}); epsilon = {m['epsilon']:.6g} (chi = {m['chi']:.6g}, alpha*eps^2 = {m['alpha_epsilon2']:.4g})")
+    if m["mhprime_GeV"]:
+        print(f"  theta = {m['theta']:.6g}, y_N = {m['yN']:.6g}")
+    print("\n  mixing U_aN (rows e, mu, tau, D, N):")
+    for name in m["masses_GeV"]:
+        n = name[1:]
+        row = "  ".join(f"{fl:>3}: {rep['mixing'][f'U{fl}{n}']!s:>22}" for fl in ("e", "mu", "tau", "D", "N"))
+        print(f"    {name}  {row}")
+    print("  light-state projections sum_k |U_ak|^2: " + ", ".join(f"{k}: {v:.6g}" for k, v in m["light_state_projections"].items()))
+    print("\n  particle   mass [GeV]   width [GeV]   c*tau0 [cm]")
+    for name, p in rep["particles"].items():
+        print(f"  {name:<9} {p['mass_GeV']:>11.6g}   {_fmt(p['width_GeV']):>11}   {_fmt(p['ctau0_cm']):>11}")
+        for ch in p["channels"]:
+            print(f"      -> {ch['final_state']:<28} BR = {ch['br']:.4e}   Gamma = {ch['width_GeV']:.4e} GeV   pdg {ch['pdg']}")
+        if not p["channels"]:
+            print("      (no open decay channel: stable)")
+    mnu = rep["light_neutrino_mass_eV"]
+    print(f"\n  one-loop light-neutrino mass (arXiv:1903.07590 eq. 4): {mnu:.4g} eV" if mnu is not None else "\n  light-neutrino mass: not defined for this model (see README)")
+    return 0
