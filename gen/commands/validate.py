@@ -1,0 +1,42 @@
+"""``hnlgen validate [--quick] [-o DIR]``: run the validation comparisons and write ``DIR/report.md``."""
+
+from __future__ import annotations
+
+import sys
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "validate",
+        help="compare with published numbers and data; writes DIR/report.md (exit 1 if any FAIL)",
+        description="Run the registered comparisons (gen.validation) and write DIR/report.md with PNG figures beside it. "
+        "Exit status 1 if any comparison FAILs; SKIP (module or code not there yet) does not fail.",
+    )
+    p.add_argument("--quick", action="store_true", help="only the fast subset that CI runs")
+    p.add_argument("-o", "--outdir", default="validation/report", help="output directory (default: validation/report)")
+    p.add_argument("--only", nargs="+", metavar="NAME", help="run only these registered comparisons")
+    p.add_argument("--list", action="store_true", help="list the registered comparisons and exit")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from gen import validation
+
+    if args.list:
+        for mod in validation.COMPARISON_MODULES:
+            __import__(mod)
+        for name, reg in validation.registry().items():
+            needs = f"  [requires {', '.join(reg.requires)}]" if reg.requires else ""
+            print(f"{name:40s} {'quick' if reg.quick else 'full '}  {reg.description}{needs}")
+        return 0
+    try:
+        results = validation.run_validation(args.quick, args.outdir, names=args.only)
+    except ValueError as err:
+        print(f"hnlgen validate: {err}", file=sys.stderr)
+        return 2
+    counts = {s: sum(c.status == s for c in results) for s in validation.STATUSES}
+    for c in results:
+        if c.status == "FAIL":
+            print(f"FAIL  {c.name}: {c.reason}")
+    print(f"{len(results)} comparisons: {counts['PASS']} PASS, {counts['FAIL']} FAIL, {counts['SKIP']} SKIP; report: {args.outdir}/report.md")
+    return 1 if counts["FAIL"] else 0
