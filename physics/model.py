@@ -199,18 +199,25 @@ def _max_eig_gram(U: np.ndarray) -> float:
     return float(np.linalg.eigvalsh(U.conj().T @ U).max())
 
 
-def _resolve_kinetic_mixing(params: Mapping, prefix: str = "") -> float:
-    given = [k for k in ("epsilon", "chi", "alpha_epsilon2") if params.get(k) is not None]
+def _exactly_one(params: Mapping, keys: tuple[str, ...], what: str, prefix: str) -> tuple[str, float]:
+    """The one key of ``keys`` that is set, and its value (finite, >= 0); errors name the keys."""
+    given = [k for k in keys if params.get(k) is not None]
     if len(given) != 1:
         raise ModelError(
-            prefix + ("/".join(given) if given else "epsilon"),
+            prefix + ("/".join(given) if given else keys[0]),
             {k: params.get(k) for k in given} if given else None,
-            "give exactly one of epsilon, chi, alpha_epsilon2 (kinetic mixing)",
+            f"give exactly one of {', '.join(keys)} ({what})",
         )
     k = given[0]
     v = float(params[k])
     if v < 0 or not math.isfinite(v):
         raise ModelError(prefix + k, v, "must be a finite number >= 0")
+    return k, v
+
+
+def _resolve_kinetic_mixing(params: Mapping, prefix: str = "") -> float:
+    """epsilon from one of epsilon, chi (epsilon = chi cos theta_W, seed 004 eq. 7), alpha_epsilon2."""
+    k, v = _exactly_one(params, ("epsilon", "chi", "alpha_epsilon2"), "kinetic mixing", prefix)
     if k == "epsilon":
         return v
     if k == "chi":
@@ -219,17 +226,8 @@ def _resolve_kinetic_mixing(params: Mapping, prefix: str = "") -> float:
 
 
 def _resolve_gD(params: Mapping, prefix: str = "") -> float:
-    given = [k for k in ("gD", "alphaD") if params.get(k) is not None]
-    if len(given) != 1:
-        raise ModelError(
-            prefix + ("/".join(given) if given else "gD"),
-            {k: params.get(k) for k in given} if given else None,
-            "give exactly one of gD, alphaD (dark gauge coupling)",
-        )
-    k = given[0]
-    v = float(params[k])
-    if v < 0 or not math.isfinite(v):
-        raise ModelError(prefix + k, v, "must be a finite number >= 0")
+    """g_D from one of gD, alphaD = gD^2/(4 pi); perturbativity alphaD <= 1 enforced."""
+    k, v = _exactly_one(params, ("gD", "alphaD"), "dark gauge coupling", prefix)
     if k == "gD":
         if v > math.sqrt(4.0 * math.pi):
             raise ModelError(prefix + k, v, "must be perturbative, gD <= sqrt(4 pi) = 3.545")
