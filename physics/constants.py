@@ -61,3 +61,6 @@ M_A_dipole = 1.02  # GeV, axial dipole mass (MiniBooNE-era default; PROVENANCE.m
 
 # --- light-neutrino oscillation input (for seed-001 Fig. 2 band) -----------------------------
 delta_m2_atm = 2.5e-3  # eV^2, |Delta m^2_31|, NuFIT 5.2 normal ordering (2.507e-3 rounded)
+
+# --- added for the decay table (physics/decay_widths.py) ---------------------------------------
+Gamma_rho0 = 0.1491  # GeV, rho(770)0 width, PDG 2024 (e+e- / tau average, "rho(770) mass and width")

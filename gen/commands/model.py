@@ -15,19 +15,29 @@ def register(subparsers) -> None:
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="print JSON instead of a table")
     fmt.add_argument("--slha", action="store_true", help="print SLHA DECAY blocks")
+    p.add_argument("--min-br", type=float, default=1e-10, metavar="BR",
+                   help="table view: list channels with branching ratio >= BR (default 1e-10; --json and --slha list all)")
     p.set_defaults(func=run)
 
 
 def model_report(model) -> dict:
     """Everything ``hnlgen model`` prints, as a JSON-serialisable dict."""
     from physics.decay_table import decay_table, to_json_dict
-    from physics.neutrino_masses import light_neutrino_mass_eV
+    from physics.model import ModelError
+    from physics.neutrino_masses import light_neutrino_mass_eV, with_takagi_phases
 
     table = decay_table(model)
     report = {"model": model.summary(), "particles": to_json_dict(table)}
     report["mixing"] = report["model"].pop("mixing")
-    m_nu = light_neutrino_mass_eV(model)
-    report["light_neutrino_mass_eV"] = None if m_nu is None or not math.isfinite(m_nu) else m_nu
+    # The one-loop mass (arXiv:1903.07590 eq. 4) is defined only for a Majorana model whose heavy
+    # columns obey the tree-level sum rules (with their Takagi phases) and that has a dark scalar.
+    try:
+        m_nu = light_neutrino_mass_eV(with_takagi_phases(model))
+        report["light_neutrino_mass_eV"] = m_nu if math.isfinite(m_nu) else None
+        report["light_neutrino_mass_note"] = "one-loop, arXiv:1903.07590 eq. (4)"
+    except ModelError as err:
+        report["light_neutrino_mass_eV"] = None
+        report["light_neutrino_mass_note"] = f"not defined for this model: {err.key} = {err.value}: {err.allowed}"
     return report
 
 
@@ -72,10 +82,16 @@ def run(args) -> int:
     print("\n  particle   mass [GeV]   width [GeV]   c*tau0 [cm]")
     for name, p in rep["particles"].items():
         print(f"  {name:<9} {p['mass_GeV']:>11.6g}   {_fmt(p['width_GeV']):>11}   {_fmt(p['ctau0_cm']):>11}")
-        for ch in p["channels"]:
+        shown = [ch for ch in p["channels"] if ch["br"] >= args.min_br]
+        for ch in shown:
             print(f"      -> {ch['final_state']:<28} BR = {ch['br']:.4e}   Gamma = {ch['width_GeV']:.4e} GeV   pdg {ch['pdg']}")
+        if len(shown) < len(p["channels"]):
+            print(f"      (+{len(p['channels']) - len(shown)} open channels with BR < {args.min_br:g}: see --json)")
         if not p["channels"]:
             print("      (no open decay channel: stable)")
     mnu = rep["light_neutrino_mass_eV"]
-    print(f"\n  one-loop light-neutrino mass (arXiv:1903.07590 eq. 4): {mnu:.4g} eV" if mnu is not None else "\n  light-neutrino mass: not defined for this model (see README)")
+    if mnu is not None:
+        print(f"\n  one-loop light-neutrino mass (arXiv:1903.07590 eq. 4): {mnu:.4g} eV")
+    else:
+        print(f"\n  light-neutrino mass: {rep['light_neutrino_mass_note']}")
     return 0
