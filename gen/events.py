@@ -1,0 +1,201 @@
+"""Event records: the awkward layout that ``gen.generate`` returns and ``detectors.output`` writes.
+
+One record per event (STYLE.md section 6):
+
+* scalars: weights, codes and the hard-process variables (``SCALAR_FIELDS``);
+* named particles as ``Momentum4D`` records (px, py, pz, E in GeV), so that after
+  ``vector.register_awkward()`` ``events.N.mass`` or ``events.ell_minus.boost_p4(...)`` work;
+* named vertices as records (x, y, z in cm; t in ns);
+* ``particles``: a HepMC-like variable-length list of every particle of the event (beam, target,
+  recoil and the whole decay cascade), so that every cascade fits one schema.
+
+``FIELD_DOCS`` documents every field with its unit; ``field_table_markdown()`` renders it for README.
+"""
+
+from __future__ import annotations
+
+import awkward as ak
+import numpy as np
+import vector
+
+__all__ = [
+    "SCALAR_FIELDS",
+    "PARTICLE_FIELDS",
+    "NAMED_PARTICLES",
+    "NAMED_VERTICES",
+    "FIELD_DOCS",
+    "REGIME_CODES",
+    "HELICITY_CODES",
+    "SLOT_PROJECTILE",
+    "SLOT_TARGET",
+    "SLOT_RECOIL",
+    "SLOT_N",
+    "assemble_events",
+    "ColumnBuffer",
+    "build_events",
+    "field_table_markdown",
+]
+
+vector.register_awkward()
+
+REGIME_CODES = {"coherent": 0, "p-el": 1, "n-el": 2}
+HELICITY_CODES = {"conserving": 0, "flipping": 1}
+
+# Fixed slots of the hard process in the particle list.
+SLOT_PROJECTILE, SLOT_TARGET, SLOT_RECOIL, SLOT_N = 0, 1, 2, 3
+
+# name: (numpy dtype, unit, description)
+SCALAR_FIELDS = {
+    "event": ("int64", "-", "event number in the run (0-based; same number = same event for any chunking)"),
+    "weight": ("float64", "events", "expected events this event represents for the card's exposure, BR of the selected final state included; sum over the file = expected events"),
+    "w_fiducial": ("float64", "-", "probability that the decay happens inside the fiducial volume (placeholder 1.0 until the detector module fills it)"),
+    "E_nu": ("float64", "GeV", "projectile neutrino energy"),
+    "Q2": ("float64", "GeV^2", "momentum transfer Q^2 = -(p_nu - p_N)^2"),
+    "projectile_pdg": ("int32", "-", "PDG code of the projectile (14 numu, -14 numubar, 12 nue, -12 nuebar, ...)"),
+    "target_pdg": ("int32", "-", "PDG code of the detector nucleus hit (1000060120 C12, 1000010010 H1); the struck particle (nucleus, p or n) is particles[1]"),
+    "regime": ("int32", "-", "scattering regime: 0 coherent, 1 proton-elastic, 2 neutron-elastic"),
+    "helicity": ("int32", "-", "helicity of the produced N: -1 or +1"),
+    "helicity_flip": ("int32", "-", "0 helicity-conserving, 1 helicity-flipping upscattering"),
+    "hnl_pdg": ("int32", "-", "PDG code of the produced heavy neutrino (9900012 N4, 9900014 N5, 9900016 N6)"),
+    "channel": ("int32", "-", "decay channel of the produced N: index into decays.channels of the file's `model` JSON (-1 if N did not decay)"),
+}
+
+PARTICLE_FIELDS = {
+    "pdg": ("int32", "-", "PDG code"),
+    "status": ("int32", "-", "1 final state, 2 decayed, 4 incoming beam, 11 target (HepMC3/NuHepMC)"),
+    "parent": ("int32", "-", "index of the mother in this event's particle list; -1 for beam and target; hard-process products point to 0"),
+    "px": ("float64", "GeV", "momentum x"),
+    "py": ("float64", "GeV", "momentum y"),
+    "pz": ("float64", "GeV", "momentum z (beam direction)"),
+    "E": ("float64", "GeV", "energy"),
+    "x": ("float64", "cm", "production vertex x (upscattering vertex at the origin)"),
+    "y": ("float64", "cm", "production vertex y"),
+    "z": ("float64", "cm", "production vertex z"),
+    "t": ("float64", "ns", "production time (upscattering at t = 0)"),
+}
+
+NAMED_PARTICLES = {
+    "projectile": "incoming neutrino (along +z)",
+    "target": "struck nucleus (coherent) or nucleon (p-el, n-el) at rest",
+    "recoil": "recoiling nucleus or nucleon",
+    "N": "produced heavy neutrino",
+    "Zprime": "first Z' of the cascade (zeros if none)",
+    "ell_minus": "first final-state negative charged lepton (zeros if none)",
+    "ell_plus": "first final-state positive charged lepton (zeros if none)",
+    "nu_out": "first final-state light neutrino of the cascade (zeros if none)",
+}
+
+NAMED_VERTICES = {
+    "N_decay_vertex": "decay vertex of the produced N (zeros if it did not decay)",
+    "ell_vertex": "production vertex of ell_minus (zeros if none)",
+}
+
+FIELD_DOCS: dict[str, tuple[str, str]] = {}
+for _k, (_dt, _unit, _doc) in SCALAR_FIELDS.items():
+    FIELD_DOCS[_k] = (_unit, _doc)
+for _k, _doc in NAMED_PARTICLES.items():
+    FIELD_DOCS[f"{_k}.px, .py, .pz, .E"] = ("GeV", f"{_doc} (Momentum4D)")
+for _k, _doc in NAMED_VERTICES.items():
+    FIELD_DOCS[f"{_k}.x, .y, .z / .t"] = ("cm / ns", _doc)
+for _k, (_dt, _unit, _doc) in PARTICLE_FIELDS.items():
+    FIELD_DOCS[f"particles.{_k}"] = (_unit, _doc)
+
+
+class ColumnBuffer:
+    """Columns of ``n`` events in the layout of ``build_events``, filled block by block.
+
+    Kernel output of each block is compacted straight into its slice (``add_block``), so a chunk's
+    memory is written once; ``columns()`` returns the filled part as a dict of contiguous arrays.
+
+    Parameters
+    ----------
+    n : int
+        Events in the chunk.
+    max_particles : int
+        Upper bound of the total particle count (events x slots).
+    """
+
+    def __init__(self, n: int, max_particles: int):
+        self.n = n
+        self.scalars = {k: np.empty(n, dtype=dt) for k, (dt, _u, _d) in SCALAR_FIELDS.items()}
+        self.hard = np.empty((4, 4, n))
+        self.named = np.empty((4, 4, n))
+        self.named_vtx = np.empty((2, 4, n))
+        self.counts = np.empty(n, np.int64)
+        self.f_int = np.empty((3, max_particles), np.int32)
+        self.f_kin = np.empty((8, max_particles))
+        self.n_events = 0
+        self.n_particles = 0
+
+    def add_block(self, scalars: dict, pdg, status, parent, p4, vtx, npart) -> None:
+        """Append the events of one block (fixed particle slots, as the kernels fill them).
+
+        pdg, status, parent : (m, slots) integer; p4 : (m, slots, 4) px, py, pz, E in GeV;
+        vtx : (m, slots, 4) production vertex x, y, z in cm and t in ns; npart : (m,) filled slots.
+        """
+        from gen._kernels import compact_kernel
+
+        m = pdg.shape[0]
+        missing = set(SCALAR_FIELDS) - set(scalars)
+        if missing:
+            raise ValueError(f"ColumnBuffer.add_block: missing scalar fields {sorted(missing)}")
+        e0, k0 = self.n_events, self.n_particles
+        tot = int(np.sum(npart))
+        if e0 + m > self.n or k0 + tot > self.f_int.shape[1]:
+            raise ValueError("ColumnBuffer.add_block: buffer too small")
+        for k in SCALAR_FIELDS:
+            self.scalars[k][e0:e0 + m] = scalars[k]
+        self.counts[e0:e0 + m] = npart
+        compact_kernel(pdg, status, parent, p4, vtx, np.asarray(npart, dtype=np.int64), SLOT_N,
+                       self.hard[:, :, e0:e0 + m], self.named[:, :, e0:e0 + m], self.named_vtx[:, :, e0:e0 + m],
+                       self.f_int[:, k0:k0 + tot], self.f_kin[:, k0:k0 + tot])
+        self.n_events += m
+        self.n_particles += tot
+
+    def columns(self) -> dict:
+        """Dict of 1-d arrays: scalars, ``<name>_<component>`` and ``particles_<field>``, ``particles_counts``."""
+        ne, npt = self.n_events, self.n_particles
+        cols = {k: v[:ne] for k, v in self.scalars.items()}
+        for j, name in enumerate(("projectile", "target", "recoil", "N")):
+            for c, comp in enumerate(("px", "py", "pz", "E")):
+                cols[f"{name}_{comp}"] = self.hard[j, c, :ne]
+        for j, name in enumerate(("Zprime", "ell_minus", "ell_plus", "nu_out")):
+            for c, comp in enumerate(("px", "py", "pz", "E")):
+                cols[f"{name}_{comp}"] = self.named[j, c, :ne]
+        for j, name in enumerate(("N_decay_vertex", "ell_vertex")):
+            for c, comp in enumerate(("x", "y", "z", "t")):
+                cols[f"{name}_{comp}"] = self.named_vtx[j, c, :ne]
+        cols["particles_counts"] = self.counts[:ne]
+        for r, name in enumerate(("pdg", "status", "parent")):
+            cols[f"particles_{name}"] = self.f_int[r, :npt]
+        for r, name in enumerate(("px", "py", "pz", "E", "x", "y", "z", "t")):
+            cols[f"particles_{name}"] = self.f_kin[r, :npt]
+        return cols
+
+
+def build_events(cols: dict) -> ak.Array:
+    """The event record array from the columns of ``ColumnBuffer.columns()`` (no copies)."""
+    fields = {k: cols[k] for k in SCALAR_FIELDS}
+    for name in NAMED_PARTICLES:
+        fields[name] = ak.zip({c: cols[f"{name}_{c}"] for c in ("px", "py", "pz", "E")}, with_name="Momentum4D")
+    for name in NAMED_VERTICES:
+        fields[name] = ak.zip({c: cols[f"{name}_{c}"] for c in ("x", "y", "z", "t")})
+    flat = ak.zip({k: cols[f"particles_{k}"] for k in PARTICLE_FIELDS})
+    fields["particles"] = ak.unflatten(flat, cols["particles_counts"])
+    return ak.zip(fields, depth_limit=1)
+
+
+def assemble_events(scalars: dict, pdg, status, parent, p4, vtx, npart) -> ak.Array:
+    """Event record array directly from kernel output of one block (see ``ColumnBuffer.add_block``)."""
+    n, slots = pdg.shape
+    buf = ColumnBuffer(n, n * slots)
+    buf.add_block(scalars, pdg, status, parent, p4, vtx, npart)
+    return build_events(buf.columns())
+
+
+def field_table_markdown() -> str:
+    """Markdown table of every event field with its unit (README 'Output')."""
+    lines = ["| field | unit | meaning |", "|---|---|---|"]
+    for k, (unit, doc) in FIELD_DOCS.items():
+        lines.append(f"| `{k}` | {unit} | {doc} |")
+    return "\n".join(lines)

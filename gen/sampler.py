@@ -1,0 +1,530 @@
+"""The Python API of the generator: ``generate(card) -> ak.Array`` and ``iter_generate`` (chunks).
+
+What is sampled (per event, all in numba kernels, ``gen._kernels``):
+
+1. the upscattering channel c = (projectile flavour, N_i, target, regime, N helicity), with
+   probability P_c proportional to its expected rate R_c = POT * N_targets * int dE phi(E) sigma_c(E)
+   (flux from ``gen.flux``, sigma from ``physics.cross_sections.sigma_upscattering_array``);
+2. E_nu from q_c(E) proportional to phi(E) sigma_c(E) (``gen.flux.energy_sampling_table``), starting
+   at the channel's threshold;
+3. Q2 through the analytic map of the propagator shape, v -> Q2 with density proportional to
+   1/(Q2 + m^2)^2 on [Q2_min(E), Q2_max(E)] (m^2 the smaller of the mediator mass squared and the
+   form-factor scale), composed with a VEGAS-style adaptive piecewise-linear map y -> v per channel
+   (G. P. Lepage, J. Comput. Phys. 27 (1978) 192, sec. 3; grid trained on a pilot run with its own
+   random stream), and the azimuth uniformly;
+4. the full decay cascade (``gen.decays``), restricted to the card's final state if one is given.
+
+Weight of an event (sum of weights = expected events for the card's exposure):
+
+    w = POT N_T phi(E) dsigma_c/dQ2(E, Q2) / (N_events P_c q_c(E) g_c(Q2 | E)) * BR_c(final state)
+
+with phi in nu/cm^2/POT/GeV, dsigma/dQ2 per target nucleus (``physics.cross_sections``; nucleon
+multiplicities and bound-nucleon factors included there) and g the density of the Q2 map. The
+estimator is unbiased whatever the accuracy of the sampling tables; they only set the spread of
+the weights, reported as the effective sample size (sum w)^2 / sum w^2.
+
+Reproducibility: ``gen.rng`` (fixed blocks of events, one spawned stream per block).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+from collections.abc import Iterator
+
+import awkward as ak
+import numpy as np
+
+from gen import _kernels as K
+from gen import rng as R
+from gen.events import HELICITY_CODES, REGIME_CODES, SLOT_N, ColumnBuffer, build_events
+from gen.flux import Flux, energy_sampling_table, flux_for_experiment
+from physics import units as u
+
+__all__ = ["generate", "iter_generate", "GeneratorSetup", "prepare", "RunSummary", "summarize", "run_metadata"]
+
+log = logging.getLogger(__name__)
+
+N_GRID = 64  # VEGAS intervals per channel
+PILOT_EVENTS = 50_000
+PILOT_ITERATIONS = 4
+VEGAS_ALPHA = 0.7  # damping of the grid refinement (Lepage 1978 uses 0.2 ... 2)
+
+_BOUND = {"pauli_blocking": "pauli", "bertuzzo_suppression": "bertuzzo", "free": "free"}
+_PROJ_PDG = {"nue": 12, "numu": 14, "nutau": 16, "nuebar": -12, "numubar": -14, "nutaubar": -16}
+_NUCLEUS_PDG = {"H1": 1000010010, "C12": 1000060120, "O16": 1000080160, "Ar40": 1000180400, "Si28": 1000140280}
+_HNL_PDG = {"N4": 9900012, "N5": 9900014, "N6": 9900016}
+
+
+@dataclasses.dataclass
+class GeneratorSetup:
+    """Everything built once per card: channels, sampling tables, adapted grids and the decay graph."""
+
+    card: object
+    model: object
+    experiment: object
+    flux: Flux
+    labels: list
+    params: np.ndarray  # (n_ch, N_PAR) for physics.cross_sections
+    ch_prob: np.ndarray
+    ch_cum: np.ndarray
+    ch_flav: np.ndarray
+    ch_norm: np.ndarray  # POT * N_targets * hbarc^2 (cm^2 GeV^2 * targets * POT)
+    ch_mN: np.ndarray
+    ch_M: np.ndarray
+    ch_m2map: np.ndarray
+    ch_pol: np.ndarray
+    ch_rate_table: np.ndarray  # expected events per channel from the tables (cross-check of the MC)
+    E_edges: np.ndarray  # (n_ch, nE + 1)
+    E_cdf: np.ndarray  # (n_ch, nE + 1)
+    flux_edges: np.ndarray
+    flux_dens: np.ndarray  # (n_flav, n_bins) nu / cm^2 / POT / GeV
+    grid: np.ndarray  # (n_ch, N_GRID + 1)
+    graph: object  # gen.decays.DecayGraph
+    ch_root: np.ndarray  # root state of the cascade per channel (-1: final state unreachable)
+    ch_br: np.ndarray  # BR of the selected final state per channel
+    ch_codes: dict  # per-channel integer codes for the event scalars
+    decay_info: dict  # JSON-ready description of the decays (spectrum, widths, BRs)
+    slots: int = K.MAX_PARTICLES  # particle slots per event: 4 + the longest cascade
+
+    @property
+    def n_channels(self) -> int:
+        return len(self.labels)
+
+
+def _decay_spec(card, model):
+    """Species and channels of the cascade from ``physics.decay_table`` (see ``gen.decay_adapter``)."""
+    from gen.decay_adapter import decay_spec_from_physics
+
+    return decay_spec_from_physics(card, model)
+
+
+def _target_params(names):
+    from physics import form_factors as ff
+
+    return {n: ff.get_target(n) for n in names}
+
+
+def prepare(card, *, decays=None, seed: int | None = None) -> GeneratorSetup:
+    """Build the channels, sampling tables and decay graph for a run card; adapt the Q2 grids.
+
+    Parameters
+    ----------
+    card : gen.card.RunCard
+    decays : tuple (species, channels, info) or None
+        Override of the decay table (tests); ``None`` uses ``physics.decay_table``.
+    seed : int or None
+        Seed of the pilot run (default: the card's ``[run] seed``).
+    """
+    from gen.card import build_model
+    from gen.decays import build_decay_graph
+    from gen.experiments import get_experiment
+    from physics import cross_sections as xs
+
+    model = build_model(card)
+    exp = get_experiment(card)
+    flux = flux_for_experiment(exp)
+    proc = card.process
+    hnl_names = list(proc.hnl) if proc.hnl is not None else list(model.heavy_names)
+    for h in hnl_names:
+        if h not in model.heavy_names:
+            from gen.card import CardError
+
+            raise CardError(f"invalid run card:\n  process.hnl = {hnl_names!r}: the model has only {', '.join(model.heavy_names)}")
+    flavours = [f for f in exp.flavours if f in flux.flavours]
+    targets = [t.name for t in exp.targets]
+    n_targets = {t.name: t.n_nuclei for t in exp.targets}
+    chans = xs.upscattering_channels(model, flavours, targets, list(proc.regimes), list(proc.helicities),
+                                     bound=_BOUND[proc.bound_nucleons])
+    chans = [c for c in chans if c["hnl"] in hnl_names]
+    if not chans:
+        from gen.card import CardError
+
+        raise CardError("invalid run card:\n  process: no upscattering channel is selected (check regimes, hnl, flavours)")
+    params = np.array([c["params"] for c in chans])
+    n_ch = len(chans)
+
+    # decays
+    species, channels, decay_info = decays if decays is not None else _decay_spec(card, model)
+    graph = build_decay_graph(species, channels, hnl_names, proc.final_state)
+
+    # energy tables and rates
+    n_sub = 2  # 25-MeV sub-bins of the 50-MeV flux bins
+    nE = (len(flux.edges) - 1) * n_sub + 2
+    E_edges = np.empty((n_ch, nE))
+    E_cdf = np.empty((n_ch, nE))
+    rate = np.empty(n_ch)
+    hbarc2 = u.hbarc2
+    for c, ch in enumerate(chans):
+        par = params[c:c + 1]
+        thr = xs.upscattering_threshold(par[0, xs.P_MN], par[0, xs.P_M])
+
+        def sig(E, par=par, thr=thr):
+            E = np.asarray(E, dtype=float)
+            out = np.zeros(E.shape)
+            ok = E > thr
+            if ok.any():
+                out[ok] = xs.sigma_upscattering_array(E[ok], par)[0] * hbarc2
+            return out
+
+        E_edges[c], E_cdf[c], tot = energy_sampling_table(flux, ch["projectile"], sig, n_sub=n_sub, threshold=thr)
+        rate[c] = exp.pot * n_targets[ch["target"]] * tot
+    if not np.any(rate > 0):
+        raise ValueError("no selected channel is open for this flux (all below threshold)")
+    br = np.array([graph.root_factor.get(ch["hnl"], 0.0) for ch in chans])
+    ch_root = np.array([graph.root_state.get(ch["hnl"], -1) for ch in chans], dtype=np.int64)
+    # select channels in proportion to rate (events with a zero final-state BR are not generated)
+    eff = rate * (br > 0)
+    if not np.any(eff > 0):
+        raise ValueError(f"final_state = {proc.final_state!r} is not reachable from the produced heavy neutrinos")
+    prob = eff / eff.sum()
+    cum = np.cumsum(prob)
+    cum[-1] = 1.0
+
+    # Q2 map scale: smaller of the Z' mass^2 and the form-factor scale (coherent: ~ 6/<r^2>). It only
+    # shapes the sampling density (the weights divide by it), so a rough radius is enough.
+    tgt = _target_params(targets)
+    m2map = np.empty(n_ch)
+    for c, ch in enumerate(chans):
+        mz2 = model.m_zprime**2
+        if ch["regime"] == "coherent":
+            A = tgt[ch["target"]].A
+            r_fm = 0.94 * A ** (1.0 / 3.0) + 0.4  # rms charge radius, rough (C12: 2.6 fm vs 2.47)
+            ff2 = 6.0 * (u.hbarc / u.fm) ** 2 / r_fm**2
+        else:
+            ff2 = 0.71  # dipole scale M_V^2 (GeV^2)
+        m2map[c] = min(mz2, ff2)
+
+    flav_index = {f: i for i, f in enumerate(flux.flavours)}
+    codes = {
+        "projectile_pdg": np.array([_PROJ_PDG[ch["projectile"]] for ch in chans], dtype=np.int32),
+        "target_pdg": np.array([_NUCLEUS_PDG[ch["target"]] for ch in chans], dtype=np.int32),
+        "regime": np.array([REGIME_CODES[ch["regime"]] for ch in chans], dtype=np.int32),
+        "helicity_flip": np.array([HELICITY_CODES[ch["helicity"]] for ch in chans], dtype=np.int32),
+        "hnl_pdg": np.array([_HNL_PDG[ch["hnl"]] for ch in chans], dtype=np.int32),
+        "scatter_pdg": np.array([_NUCLEUS_PDG[ch["target"]] if ch["regime"] == "coherent" else (2212 if ch["regime"] == "p-el" else 2112)
+                                 for ch in chans], dtype=np.int64),
+    }
+    # N helicity = eta * sigma (physics.cross_sections docstring): -1 conserving for nu, +1 for nubar
+    pol = np.array([params[c, xs.P_ETA] * params[c, xs.P_SIGMA] for c in range(n_ch)])
+    codes["helicity"] = np.where(pol > 0, 1, -1).astype(np.int32)
+
+    setup = GeneratorSetup(
+        card=card, model=model, experiment=exp, flux=flux, labels=[{k: v for k, v in ch.items() if k != "params"} for ch in chans],
+        params=params, ch_prob=prob, ch_cum=cum, ch_flav=np.array([flav_index[ch["projectile"]] for ch in chans], dtype=np.int64),
+        ch_norm=np.array([exp.pot * n_targets[ch["target"]] * hbarc2 for ch in chans]),
+        ch_mN=params[:, xs.P_MN].copy(), ch_M=params[:, xs.P_M].copy(), ch_m2map=m2map, ch_pol=pol,
+        ch_rate_table=rate, E_edges=E_edges, E_cdf=E_cdf, flux_edges=flux.edges.copy(),
+        flux_dens=np.array([flux.density(f) for f in flux.flavours]),
+        grid=np.tile(np.linspace(0.0, 1.0, N_GRID + 1), (n_ch, 1)),
+        graph=graph, ch_root=ch_root, ch_br=br, ch_codes=codes, decay_info=decay_info,
+    )
+    setup.slots = 4 + graph.max_particles()
+    _adapt_grid(setup, card.run.seed if seed is None else seed)
+    return setup
+
+
+class _Workspace:
+    """Per-event work arrays of one block, allocated once and reused (fresh memory is slow to touch)."""
+
+    def __init__(self, n: int, slots: int):
+        self.n = n
+        self.chan = np.empty(n, np.int64)
+        self.E = np.empty(n)
+        self.Q2 = np.empty(n)
+        self.w = np.empty(n)
+        self.ybin = np.empty(n, np.int64)
+        self.p4 = np.zeros((n, slots, 4))
+        self.vtx = np.zeros((n, slots, 4))
+        self.pdg = np.zeros((n, slots), np.int64)
+        self.status = np.zeros((n, slots), np.int64)
+        self.parent = np.full((n, slots), -1, np.int64)
+        self.pol = np.zeros((n, slots))
+        self.st_of = np.full((n, slots), -1, np.int64)
+        self.chosen = np.full((n, slots), -1, np.int64)
+        self.npart = np.zeros(n, np.int64)
+
+    def view(self, n: int):
+        return {k: v[:n] for k, v in vars(self).items() if isinstance(v, np.ndarray)}
+
+
+def _production(setup: GeneratorSetup, u4: np.ndarray, n_total: int, ws: _Workspace | None = None):
+    n = u4.shape[0]
+    if ws is None:
+        ws = _Workspace(n, setup.slots)
+    a = ws.view(n)
+    K.production_kernel(u4, setup.ch_cum, setup.E_edges, setup.E_cdf, setup.flux_edges, setup.flux_dens, setup.ch_flav,
+                        setup.params, setup.ch_norm / n_total, setup.ch_mN, setup.ch_M, setup.ch_m2map, setup.grid,
+                        a["chan"], a["E"], a["Q2"], a["w"], a["ybin"], a["p4"])
+    return a["chan"], a["E"], a["Q2"], a["w"], a["ybin"], a["p4"]
+
+
+def _adapt_grid(setup: GeneratorSetup, seed: int) -> None:
+    """VEGAS refinement of the per-channel maps y -> v on pilot runs (Lepage 1978, sec. 3)."""
+    n_ch = setup.n_channels
+    for it in range(PILOT_ITERATIONS):
+        u4 = R.pilot_rng(seed, it).random((PILOT_EVENTS, 4))
+        chan, E, Q2, w, ybin, _ = _production(setup, u4, PILOT_EVENTS)
+        for c in range(n_ch):
+            sel = chan == c
+            if sel.sum() < 20 * N_GRID:
+                continue
+            d = np.bincount(ybin[sel], weights=w[sel], minlength=N_GRID)
+            if d.sum() <= 0:
+                continue
+            # smooth with neighbours, normalise, damp (Lepage 1978 eq. (15)-(16))
+            ds = np.empty_like(d)
+            ds[1:-1] = (d[:-2] + d[1:-1] + d[2:]) / 3.0
+            ds[0] = (d[0] + d[1]) / 2.0
+            ds[-1] = (d[-2] + d[-1]) / 2.0
+            r = ds / ds.sum()
+            r = np.where(r > 0, r, 1e-12)
+            m = ((r - 1.0) / np.log(r)) ** VEGAS_ALPHA
+            m = np.where(np.isfinite(m), m, 0.0) + 1e-6
+            # new edges: equal share of m per new interval (linear within old intervals)
+            old = setup.grid[c]
+            cm = np.concatenate([[0.0], np.cumsum(m)])
+            targets = np.linspace(0.0, cm[-1], N_GRID + 1)
+            new = np.interp(targets, cm, old)
+            new[0], new[-1] = 0.0, 1.0
+            setup.grid[c] = new
+
+
+def _generate_block(setup: GeneratorSetup, seed: int, block: int, start: int, stop: int, n_total: int,
+                    ws: _Workspace, buf: ColumnBuffer) -> None:
+    """Generate the events [start, stop) of one block and append them to ``buf``."""
+    n = stop - start
+    u4 = R.block_rng(seed, block, R.PURPOSE_PRODUCTION).random((n, 4))
+    seeds = R.block_rng(seed, block, R.PURPOSE_DECAY).integers(0, 2**63, n, dtype=np.uint64)
+    chan, E, Q2, w, _ybin, p4 = _production(setup, u4, n_total, ws)
+    a = ws.view(n)
+    codes = setup.ch_codes
+    pdg, status, parent, vtx, pol, st_of, chosen = (a[k] for k in ("pdg", "status", "parent", "vtx", "pol", "st_of", "chosen"))
+    # slots 0-3 (hard process) are reset; the cascade writes every slot it fills before reading it
+    pdg[:, 0] = codes["projectile_pdg"][chan]
+    pdg[:, 1] = codes["scatter_pdg"][chan]
+    pdg[:, 2] = codes["scatter_pdg"][chan]
+    pdg[:, 3] = codes["hnl_pdg"][chan]
+    status[:, 0] = K.STATUS_BEAM
+    status[:, 1] = K.STATUS_TARGET
+    status[:, 2] = K.STATUS_FINAL
+    status[:, 3] = K.STATUS_FINAL
+    parent[:, :2] = -1
+    parent[:, 2:4] = 0
+    vtx[:, :4] = 0.0
+    pol[:, :3] = 0.0
+    pol[:, 3] = setup.ch_pol[chan]
+    st_of[:, :3] = -1
+    st_of[:, 3] = setup.ch_root[chan]
+    chosen[:, :4] = -1
+    npart = a["npart"]
+    K.cascade_kernel(seeds, 4, pdg, status, parent, p4, vtx, pol, st_of, npart, chosen, *setup.graph.kernel_args())
+    if np.any(npart < 0):
+        raise RuntimeError(f"decay cascade longer than {setup.slots} particle slots")
+    ch_n = chosen[:, SLOT_N]
+    channel = np.where(ch_n >= 0, setup.graph.ch_origin[np.maximum(ch_n, 0)], -1)
+    scalars = {
+        "event": np.arange(start, stop, dtype=np.int64),
+        "weight": w * setup.ch_br[chan],
+        "w_fiducial": np.ones(n),
+        "E_nu": E,
+        "Q2": Q2,
+        "projectile_pdg": codes["projectile_pdg"][chan],
+        "target_pdg": codes["target_pdg"][chan],
+        "regime": codes["regime"][chan],
+        "helicity": codes["helicity"][chan],
+        "helicity_flip": codes["helicity_flip"][chan],
+        "hnl_pdg": codes["hnl_pdg"][chan],
+        "channel": channel,
+    }
+    buf.add_block(scalars, pdg, status, parent, p4, vtx, npart)
+
+
+def _resolve(card, n_events, seed, chunk_size):
+    n = card.run.events if n_events is None else int(n_events)
+    s = card.run.seed if seed is None else int(seed)
+    if n < 1:
+        raise ValueError(f"n_events = {n}: must be >= 1")
+    if chunk_size is None:
+        chunk_size = 8 * R.BLOCK_SIZE  # 131072 events: one ROOT basket per chunk
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size = {chunk_size}: must be >= 1")
+    # chunks are whole blocks
+    blocks_per_chunk = max(1, -(-int(chunk_size) // R.BLOCK_SIZE))
+    return n, s, blocks_per_chunk
+
+
+def iter_generate(card, n_events: int | None = None, seed: int | None = None, chunk_size: int | None = None, *,
+                  setup: GeneratorSetup | None = None, decays=None) -> Iterator[ak.Array]:
+    """Yield the events of a run in chunks (each a whole number of ``gen.rng.BLOCK_SIZE`` blocks).
+
+    The concatenation of the chunks does not depend on ``chunk_size`` or on the numba thread count.
+    ``chunk_size`` is rounded up to a multiple of the block size (default 8 blocks = 131072 events).
+    """
+    card = _as_card(card)
+    n, s, bpc = _resolve(card, n_events, seed, chunk_size)
+    if setup is None:
+        setup = prepare(card, decays=decays, seed=s)
+    block_list = list(R.block_ranges(0, n))
+    ws = _Workspace(min(n, R.BLOCK_SIZE), setup.slots)
+    for i in range(0, len(block_list), bpc):
+        blocks = block_list[i:i + bpc]
+        m = blocks[-1][2] - blocks[0][1]
+        buf = ColumnBuffer(m, m * setup.slots)
+        for b, start, stop in blocks:
+            _generate_block(setup, s, b, start, stop, n, ws, buf)
+        yield build_events(buf.columns())
+
+
+def generate(card, n_events: int | None = None, seed: int | None = None, chunk_size: int | None = None, *,
+             setup: GeneratorSetup | None = None, decays=None) -> ak.Array:
+    """Generate weighted events for a run card; returns the event record array (``gen.events``).
+
+    Parameters
+    ----------
+    card : gen.card.RunCard or path
+        The run card (a path is loaded with ``gen.card.load_card``).
+    n_events, seed : int, optional
+        Override the card's ``[run] events`` and ``seed``.
+    chunk_size : int, optional
+        Events per internal chunk (memory); the result does not depend on it.
+    """
+    card = _as_card(card)
+    chunks = list(iter_generate(card, n_events, seed, chunk_size, setup=setup, decays=decays))
+    return chunks[0] if len(chunks) == 1 else ak.concatenate(chunks)
+
+
+def _as_card(card):
+    from gen.card import RunCard, load_card
+
+    return card if isinstance(card, RunCard) else load_card(card)
+
+
+@dataclasses.dataclass
+class RunSummary:
+    """Totals of a run. Expected events are for the card's exposure; errors are MC (1 sigma).
+
+    ``upscattered``: N produced (sum of weight / BR of the selected final state; channels whose N
+    cannot reach the final state are added from the rate tables). ``final_state``: sum of weights.
+    ``in_fiducial_volume``: sum of weight * w_fiducial (w_fiducial is 1 until the detector module
+    computes it). MC error of a sum S of weights over N events: sqrt(sum w^2 - S^2/N).
+    """
+
+    events_generated: int
+    upscattered: float
+    upscattered_error: float
+    final_state: float
+    final_state_error: float
+    in_fiducial_volume: float
+    in_fiducial_volume_error: float
+    effective_sample_size: float
+    wall_time_s: float
+    per_channel: dict
+
+    @property
+    def mc_rel_error(self) -> float:
+        return self.final_state_error / self.final_state if self.final_state > 0 else math.inf
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events_generated / self.wall_time_s if self.wall_time_s > 0 else math.inf
+
+    def to_json_dict(self) -> dict:
+        return {
+            "expected_events": {"upscattered": self.upscattered, "final_state": self.final_state,
+                                "in_fiducial_volume": self.in_fiducial_volume},
+            "mc_rel_error": self.mc_rel_error,
+            "events_generated": self.events_generated,
+            "effective_sample_size": self.effective_sample_size,
+            "wall_time_s": self.wall_time_s,
+        }
+
+
+class _Accumulator:
+    """Running sums for the summary (weights per event, per channel label)."""
+
+    def __init__(self, setup: GeneratorSetup):
+        self.setup = setup
+        self.n = 0
+        self.sw = 0.0
+        self.sw2 = 0.0
+        self.su = 0.0  # upscattered = weight / BR
+        self.su2 = 0.0
+        self.sf = 0.0
+        self.sf2 = 0.0
+        self.per = {}
+
+    def add(self, ev: ak.Array) -> None:
+        w = ak.to_numpy(ev.weight)
+        wf = w * ak.to_numpy(ev.w_fiducial)
+        hnl = ak.to_numpy(ev.hnl_pdg)
+        # upscattered rate: undo the final-state branching ratio (it depends on the N_i only)
+        br = np.ones(len(w))
+        for name, code in _HNL_PDG.items():
+            if name in self.setup.graph.root_factor:
+                br[hnl == code] = self.setup.graph.root_factor[name]
+        wu = np.where(br > 0, w / np.where(br > 0, br, 1.0), 0.0)
+        self.n += len(w)
+        for attr, x in (("sw", w), ("sf", wf), ("su", wu)):
+            setattr(self, attr, getattr(self, attr) + x.sum())
+            setattr(self, attr + "2", getattr(self, attr + "2") + (x * x).sum())
+        rev_reg = {v: k for k, v in REGIME_CODES.items()}
+        key = (ak.to_numpy(ev.projectile_pdg), ak.to_numpy(ev.target_pdg), ak.to_numpy(ev.regime))
+        for (pp, tp, rg), grp in _group(key, w):
+            name = f"{pp}/{tp}/{rev_reg[rg]}"
+            s, s2 = self.per.get(name, (0.0, 0.0))
+            self.per[name] = (s + grp.sum(), s2 + (grp * grp).sum())
+
+    def summary(self, wall: float) -> RunSummary:
+        def err(s, s2):
+            # MC error of a sum of weights over N events: sqrt(sum w^2 - (sum w)^2 / N)
+            return math.sqrt(max(s2 - s * s / self.n, 0.0)) if self.n else math.nan
+
+        # channels whose N cannot reach the selected final state are not sampled: their upscattering
+        # rate comes from the tables (no MC error)
+        excluded = float(self.setup.ch_rate_table[self.setup.ch_br <= 0].sum())
+        return RunSummary(
+            events_generated=self.n,
+            upscattered=float(self.su) + excluded, upscattered_error=err(self.su, self.su2),
+            final_state=float(self.sw), final_state_error=err(self.sw, self.sw2),
+            in_fiducial_volume=float(self.sf), in_fiducial_volume_error=err(self.sf, self.sf2),
+            effective_sample_size=float(self.sw**2 / self.sw2) if self.sw2 > 0 else 0.0,
+            wall_time_s=wall,
+            per_channel={k: {"expected": float(s), "error": err(s, s2)} for k, (s, s2) in sorted(self.per.items())},
+        )
+
+
+def _group(keys, w):
+    k = np.stack([np.asarray(x, dtype=np.int64) for x in keys], axis=1)
+    uniq, inv = np.unique(k, axis=0, return_inverse=True)
+    inv = inv.ravel()
+    for i, row in enumerate(uniq):
+        yield tuple(int(x) for x in row), w[inv == i]
+
+
+def summarize(events: ak.Array, setup: GeneratorSetup, wall_time_s: float = 0.0) -> RunSummary:
+    """Summary (expected events with MC errors, effective sample size) of generated events."""
+    acc = _Accumulator(setup)
+    acc.add(events)
+    return acc.summary(wall_time_s)
+
+
+def run_metadata(setup: GeneratorSetup, summary: RunSummary, seed: int) -> dict[str, str]:
+    """Strings stored next to the events tree (``detectors.output``)."""
+    from gen import __version__
+    from gen.card import card_to_toml, resolved_card_dict
+
+    return {
+        "run_card": card_to_toml(resolved_card_dict(setup.card)),
+        "model": json.dumps({"model": setup.model.summary(), "decays": setup.decay_info}, default=float),
+        "expected_events": json.dumps({**summary.to_json_dict(), "errors": {
+            "upscattered": summary.upscattered_error, "final_state": summary.final_state_error,
+            "in_fiducial_volume": summary.in_fiducial_volume_error}, "per_channel": summary.per_channel}),
+        "pot": repr(float(setup.experiment.pot)),
+        "seed": str(int(seed)),
+        "hnlgen_version": __version__,
+    }
+
+

@@ -1,0 +1,95 @@
+"""End to end: ``hnlgen run`` on a tiny card, file reopened with uproot and compared with the Python API."""
+
+import json
+import tomllib
+
+import awkward as ak
+import numpy as np
+import pytest
+import uproot
+
+from detectors.output import read_events, read_metadata
+from gen.card import load_card
+from gen.cli import main
+from gen.sampler import generate
+
+CARD = """schema_version = 1
+[model]
+hnl_type = "dirac"
+m4 = 0.420
+mzprime = 0.030
+Umu4 = 9.486832980505138e-4
+UD4 = 1.0
+alphaD = 0.25
+alpha_epsilon2 = 2e-10
+[experiment]
+name = "miniboone_fhc"
+flavours = ["numu", "numubar"]
+[process]
+regimes = ["coherent", "p-el"]
+helicities = ["conserving"]
+[run]
+events = 3000
+seed = 99
+output = "tiny.root"
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    d = tmp_path_factory.mktemp("run")
+    card = d / "tiny.toml"
+    card.write_text(CARD)
+    return d, card
+
+
+def test_run_json_and_round_trip(tiny, capsys):
+    d, card = tiny
+    out = d / "ev.root"
+    assert main(["run", str(card), "-o", str(out), "--json"]) == 0
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out)
+    assert set(summary) == {"expected_events", "mc_rel_error", "events_generated", "effective_sample_size", "wall_time_s"}
+    assert set(summary["expected_events"]) == {"upscattered", "final_state", "in_fiducial_volume"}
+    assert summary["events_generated"] == 3000
+    assert captured.err == ""  # not a terminal: no progress bar
+    with uproot.open(out) as f:
+        t = f["events"]
+        assert t.num_entries == 3000
+        assert {"weight", "E_nu", "Q2", "N_px", "ell_minus_E", "nparticles", "particles_pdg", "particles_t"} <= set(t.keys())
+        w = t["weight"].array(library="np")
+    assert w.sum() == pytest.approx(summary["expected_events"]["final_state"], rel=1e-12)
+    # same events as the Python API
+    api = generate(load_card(card))
+    back = read_events(out)
+    assert ak.array_equal(back, api)
+    meta = read_metadata(out)
+    resolved = tomllib.loads(meta["run_card"])
+    assert resolved["run"]["seed"] == 99 and resolved["experiment"]["pot"] == 1.875e21
+    assert meta["seed"] == "99" and float(meta["pot"]) == 1.875e21
+    assert json.loads(meta["expected_events"])["expected_events"]["final_state"] == pytest.approx(w.sum())
+    assert "N4" in json.loads(meta["model"])["decays"]["table"]
+    assert not list(d.glob("*.partial"))
+
+
+def test_run_seed_override_and_unweighted(tiny, capsys):
+    d, card = tiny
+    out = d / "unw.root"
+    assert main(["run", str(card), "-o", str(out), "--seed", "5", "-n", "4000", "--unweighted", "500", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    ev = read_events(out)
+    assert len(ev) == 500
+    w = ak.to_numpy(ev.weight)
+    np.testing.assert_allclose(w, summary["expected_events"]["final_state"] / 500, rtol=1e-12)
+    assert json.loads(read_metadata(out)["unweighted"])["events"] == 500
+
+
+def test_run_text_summary_and_bad_card(tiny, capsys, tmp_path):
+    d, card = tiny
+    assert main(["run", str(card), "-o", str(d / "txt.root"), "-n", "1000"]) == 0
+    text = capsys.readouterr().out
+    assert "expected events" in text and "effective sample size" in text
+    bad = tmp_path / "bad.toml"
+    bad.write_text(CARD.replace("[run]", "[run]\nevnts = 3"))
+    assert main(["run", str(bad)]) == 2
+    assert "run.evnts" in capsys.readouterr().err

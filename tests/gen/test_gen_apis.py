@@ -1,0 +1,36 @@
+"""The public surface of the generator modules (particle's test_module_apis.py idiom)."""
+
+import detectors.output
+import gen.decays
+import gen.events
+import gen.flux
+import gen.rng
+import gen.sampler
+
+API = {
+    gen.rng: {"BLOCK_SIZE", "PURPOSE_PRODUCTION", "PURPOSE_DECAY", "PURPOSE_UNWEIGHT", "PILOT_KEY", "get_rng", "block_rng",
+              "pilot_rng", "block_ranges"},
+    gen.flux: {"Flux", "load_flux", "flux_for_experiment", "sample_histogram", "sample_histogram_array", "histogram_density",
+               "energy_sampling_table", "FLUX_UNIT_BIN_GeV"},
+    gen.events: {"SCALAR_FIELDS", "PARTICLE_FIELDS", "NAMED_PARTICLES", "NAMED_VERTICES", "FIELD_DOCS", "REGIME_CODES",
+                 "HELICITY_CODES", "SLOT_PROJECTILE", "SLOT_TARGET", "SLOT_RECOIL", "SLOT_N", "assemble_events",
+                 "ColumnBuffer", "build_events", "field_table_markdown"},
+    gen.decays: {"Species", "Channel", "DecayGraph", "build_decay_graph", "parse_final_state", "tabulate_three_body",
+                 "INVISIBLE_PDG"},
+    gen.sampler: {"generate", "iter_generate", "GeneratorSetup", "prepare", "RunSummary", "summarize", "run_metadata"},
+    detectors.output: {"EventWriter", "write_events", "read_events", "read_metadata", "DEFAULT_BASKET_EVENTS",
+                       "PARTIAL_SUFFIX", "COMPRESSIONS"},
+}
+
+
+def test_gen_generate_shortcut():
+    import gen
+
+    assert gen.generate is gen.sampler.generate
+
+
+def test_public_api_is_pinned():
+    for mod, names in API.items():
+        assert set(mod.__all__) == names, mod.__name__
+        for n in names:
+            assert hasattr(mod, n), f"{mod.__name__}.{n}"
