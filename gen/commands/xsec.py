@@ -26,8 +26,8 @@ def register(subparsers) -> None:
     p.add_argument("--flavour", nargs="+", metavar="F", help="projectiles (default: the experiment's flavours)")
     p.add_argument("--helicity", nargs="+", choices=_HELICITIES + ("both",), default=list(_HELICITIES),
                    help="final N helicity (lab frame); 'both' is their sum")
-    p.add_argument("--bound", choices=("pauli", "bertuzzo", "free"), default="pauli",
-                   help="bound-nucleon treatment for p-el/n-el on nuclei (default: Pauli blocking)")
+    p.add_argument("--bound", choices=("pauli", "bertuzzo", "free"), default=None,
+                   help="bound-nucleon treatment for p-el/n-el on nuclei (default: the card's process.bound_nucleons)")
     p.add_argument("--split", action="store_true", help="also give the Z', Z, h' terms and their interference")
     p.add_argument("--json", action="store_true", help="print JSON records")
     p.add_argument("--plot", metavar="FILE.png", help="draw sigma(E_nu) curves into FILE.png")
@@ -47,6 +47,10 @@ def run(args) -> int:
     card = load_card(args.card)
     model = build_model(card)
     exp = get_experiment(card)
+    if args.bound is None:
+        from gen.sampler import _BOUND
+
+        args.bound = _BOUND[card.process.bound_nucleons]
     targets = list(args.target) if args.target else list(exp.target_names)
     bad = [t for t in targets if t not in exp.target_names]
     if bad:
