@@ -2,9 +2,24 @@
 
 A *comparison* is a function registered with :func:`comparison`; it receives a
 :class:`ValidationContext` and returns one or more :class:`Comparison` records (our number, theirs,
-tolerance and why, PASS/FAIL/SKIP). :func:`run_validation` runs the registry (or its ``quick`` subset)
+tolerance and why, and a status). :func:`run_validation` runs the registry (or its ``quick`` subset)
 and writes ``outdir/report.md`` with a summary table on top, one section per record and PNG figures
 beside it. Every reference number is listed with its provenance in ``validation/REFERENCES.md``.
+
+Statuses
+--------
+* ``PASS``: ours agrees with theirs within the stated tolerance (informational records without a reference number,
+  made with ``_info``, are PASS with theirs = "-").
+* ``FAIL``: disagrees and is not understood. ``hnlgen validate`` exits 1 if there is any.
+* ``FAIL (explained)`` (:data:`EXPLAINED`): disagrees with the published number and the cause is identified. Made
+  only by ``explained(check_number(...), cause, short)``, which turns a FAIL into this status, stores the full
+  ``cause`` in ``Comparison.explanation`` (printed as "Cause of the disagreement" in the record) and appends the
+  one-line ``short`` to ``reason`` (summary table and the "Explained FAILs" list at the top of the report). A record
+  with this status and no explanation is an error; ``explained`` leaves a PASS a PASS (the cause becomes a note), so an
+  explanation cannot hide a change. Counted separately; does not make the command fail. Wherever an alternative reading
+  of the paper reproduces its number, a separate PASS record shows it (e.g. the eq. (30) c tau of nu5 with the Z'
+  coupling e chi / c_W), so the explanation is itself tested.
+* ``SKIP``: the code or a module it needs is not there yet (never a crash, never a PASS).
 
 Hooks for adding comparisons (for the physics modules as they land)
 -------------------------------------------------------------------
@@ -19,14 +34,15 @@ Hooks for adding comparisons (for the physics modules as they land)
    ``requires`` lists the modules the comparison needs; while one is missing the record is SKIP with
    the reason (never a crash, never a PASS). A ``ModuleNotFoundError`` of a project module raised inside
    the function is treated the same way. Any other exception gives FAIL with the error in the report.
-2. The stubs at the end of this module (``raise ComparisonNotImplemented(...)``) already carry the
-   reference numbers of issue 7 and the modules they need: replace their bodies.
+2. A stub (``raise ComparisonNotImplemented(...)``) is a SKIP with the message; the one left,
+   ``bertuzzo_benchmark_fit`` at the end of this module, carries its reference numbers and what it needs.
 3. Comparisons may live in other modules: add the module name to :data:`COMPARISON_MODULES`; it is
    imported before the registry runs (a missing module is reported as one SKIP record).
 4. Figures: ``path = ctx.figure_path("name")``, save a PNG there (``ctx.pyplot()`` gives matplotlib with the
    Agg backend) and pass ``figure=path.name`` to the record.
-5. ``quick=True`` comparisons run in CI (``hnlgen validate --quick``, budget two minutes in total);
-   anything that generates events should be ``quick=False``.
+5. ``quick=True`` comparisons run in CI (``hnlgen validate --quick``, budget two minutes in total; it takes ~7 s now);
+   anything that generates events should be ``quick=False`` (the full run takes ~16 s now).
+6. A known disagreement: ``return explained(check_number(...), cause="... full cause ...", short="one line")``.
 """
 
 from __future__ import annotations
@@ -53,6 +69,8 @@ __all__ = [
     "RegisteredComparison",
     "COMPARISON_MODULES",
     "STATUSES",
+    "EXPLAINED",
+    "explained",
     "BACKGROUND_ONLY_CHI2",
     "comparison",
     "registry",
@@ -63,7 +81,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-STATUSES = ("PASS", "FAIL", "SKIP")
+EXPLAINED = "FAIL (explained)"
+STATUSES = ("PASS", "FAIL", EXPLAINED, "SKIP")
 #: Modules imported by :func:`run_validation` to collect registered comparisons (hook 3).
 COMPARISON_MODULES: list[str] = ["gen.validation"]
 _PROJECT_PACKAGES = ("physics", "gen", "detectors")
@@ -92,10 +111,13 @@ class Comparison:
     details: str = ""
     group: str = ""
     seconds: float = 0.0
+    explanation: str = ""
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
             raise ValueError(f"status = {self.status!r}; allowed: {', '.join(STATUSES)}")
+        if self.status == EXPLAINED and not self.explanation.strip():
+            raise ValueError(f"{self.name!r}: status {EXPLAINED!r} needs the cause in `explanation`")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -286,8 +308,12 @@ def write_report(results: list[Comparison], outdir, quick: bool) -> Path:
         "# hnlgen validation report",
         "",
         f"hnlgen {__version__}, {now}, `hnlgen validate{' --quick' if quick else ''}`. "
-        f"{len(results)} comparisons: **{counts['PASS']} PASS, {counts['FAIL']} FAIL, {counts['SKIP']} SKIP**. "
-        "Reference numbers and their provenance: `validation/REFERENCES.md`.",
+        f"{len(results)} comparisons: **{counts['PASS']} PASS, {counts['FAIL']} FAIL, {counts[EXPLAINED]} FAIL (explained), "
+        f"{counts['SKIP']} SKIP**. Reference numbers and their provenance: `validation/REFERENCES.md`.",
+        "",
+        "Status meanings: PASS = agrees within the stated tolerance; FAIL = disagrees, not understood (the command exits 1); "
+        "FAIL (explained) = disagrees with the published number and the cause is identified and stated in the record "
+        "(the published number is not reproduced, so it is not a PASS); SKIP = code or module not there yet.",
         "",
         "## Summary",
         "",
@@ -299,6 +325,11 @@ def write_report(results: list[Comparison], outdir, quick: bool) -> Path:
         note = c.reason if c.status != "PASS" else ""
         lines.append(f"| {i} | [{_cell(c.name)}](#{_anchor(i, c)}) | {c.status} | {_cell(c.ours)} | {_cell(c.theirs)} | {_cell(tol)} | {_cell(note)} |")
     lines.append("")
+    expl = [(i, c) for i, c in enumerate(results, 1) if c.status == EXPLAINED]
+    if expl:
+        lines += ["## Explained FAILs", ""]
+        lines += [f"- [{_cell(c.name)}](#{_anchor(i, c)}): {c.reason.partition('; cause: ')[2] or 'see the record'}" for i, c in expl]
+        lines.append("")
     for i, c in enumerate(results, 1):
         lines += [
             f'<a id="{_anchor(i, c)}"></a>',
@@ -310,6 +341,7 @@ def write_report(results: list[Comparison], outdir, quick: bool) -> Path:
             f"- **Theirs:** {_fmt(c.theirs)}",
             f"- **Tolerance:** {c.tolerance}",
             f"- **Status:** {c.status}" + (f": {c.reason}" if c.reason else ""),
+            *([f"- **Cause of the disagreement:** {c.explanation}"] if c.explanation else []),
             f"- **Registered as:** `{c.group}` ({c.seconds:.2f} s)",
             "",
         ]
@@ -534,28 +566,140 @@ def _miniboone_background_only_chi2(ctx: ValidationContext) -> list[Comparison]:
 
 
 # =============================================================================================
-# Hooks: comparisons of issue 7 that need modules still being written. Replace the bodies.
+# Physics comparisons of issue 7 (seed papers and closed-form limits). Sources of every reference
+# number: validation/REFERENCES.md sections 3-6. The physics is in physics/*; these functions only
+# evaluate it at the papers' points and present it (the unit tests in tests/physics/ pin the same values).
+
+_S004 = "Ballett, Hostert, Pascoli, PRD 101 (2020) 115025, arXiv:1903.07589 (seed 004)"
+_S003 = "Bertuzzo, Jana, Machado, Zukanovich Funchal, PRL 121 (2018) 241801, arXiv:1807.09877 (seed 003)"
+_S001 = "Ballett, Hostert, Pascoli, PRD 99 (2019) 091701, arXiv:1903.07590 (seed 001)"
+_EQ30_NOTE = "validation/notes_eq30_lifetimes.md"
 
 
-@comparison("bertuzzo_benchmark_fit", quick=False, requires=("gen.sampler", "detectors.miniboone"))
-def _bertuzzo_benchmark_fit(ctx: ValidationContext):
-    """Bertuzzo et al. benchmark (m_ND 320 MeV, m_ZD 64 MeV): chi2_bf/dof = 31.2/36 (arXiv:1807.09877)."""
-    raise ComparisonNotImplemented(
-        "generate cards/miniboone_bertuzzo_fit.toml for 12.84e20 POT (nu) and 11.27e20 POT (nubar), "
-        "fit with gen.miniboone_fit.fit(..., release=2018, mode='combined', free_norm=...) and compare with 31.2/36"
-    )
+def _eq30_params(**kw) -> dict:
+    """Seed 004 eq. (30) point as a phenomenological card (Majorana, real positive mixings)."""
+    p = dict(hnl_type="majorana", m4=0.080, m5=0.140, mzprime=1.25, Umu5=math.sqrt(1.5e-6), Umu4=math.sqrt(7 / 4 * 1.5e-6),
+             UD4=math.sqrt(7 / 11), UD5=math.sqrt(4 / 11), gD=2.0, chi=math.sqrt(1e-5))
+    p.update(kw)
+    return p
+
+
+def _bertuzzo_params(**kw) -> dict:
+    """Bertuzzo et al. benchmark (seed 003 line 2358): m_ND 320 MeV, m_ZD 64 MeV, |U_mu4|^2 1e-6, alpha_D 0.25,
+    alpha eps^2 3e-9; a Dirac N_D with |U_D4| = 1 (the light dark component then follows from unitarity)."""
+    p = dict(hnl_type="dirac", m4=0.320, mzprime=0.064, Umu4=1e-3, UD4=1.0, alphaD=0.25, alpha_epsilon2=3e-9)
+    p.update(kw)
+    return p
+
+
+def explained(c: Comparison, cause: str, short: str) -> Comparison:
+    """Mark a FAIL record as understood: status ``FAIL (explained)`` with ``cause`` in the report.
+
+    A PASS stays a PASS (the explanation is then kept as a note in ``details``), so an explanation can never hide
+    a regression that makes the number agree; SKIP is unchanged."""
+    if c.status == "FAIL":
+        c.status = EXPLAINED
+        c.explanation = cause
+        c.reason = f"{c.reason}; cause: {short}" if short else c.reason
+    elif cause:
+        c.details = (c.details + "\n\n" if c.details else "") + "Note: " + cause
+    return c
+
+
+def _info(name: str, compared: str, source: str, ours, details: str = "", figure: str | None = None) -> Comparison:
+    """An informational record (no reference to fail against): PASS with theirs = '-'."""
+    return Comparison(name, compared, source, ours, "-", "none (informational)", "PASS", "informational", figure, details)
 
 
 @comparison("seed004_lifetimes", quick=True, requires=("physics.decay_table",))
-def _seed004_lifetimes(ctx: ValidationContext):
+def _seed004_lifetimes(ctx: ValidationContext) -> list[Comparison]:
     """tau0(nu_h) ~ 1.7 ps and tau0(Z') ~ 0.70 ps at the reference points of arXiv:1903.07589 eq. (22)-(24)."""
-    raise ComparisonNotImplemented("reference numbers in validation/REFERENCES.md (seed 004 eq. 22-24)")
+    from physics.decay_table import decay_table
+    from physics.model import model_from_phenomenological
+    from physics.units import hbar, ps
+
+    # eq. (22)-(23): m = 300 MeV, g' = 0.375, m_Z' = 100 MeV, |U_Dh|^2 |U_muh|^2 = 1e-10 read as the light-summed
+    # coupling |U_Dh|^2 sum_k |U_Dk|^2 = |U_Dh|^2 (1 - |U_Dh|^2) of a single (Dirac) N.
+    x = 0.5 * (1 - math.sqrt(1 - 4e-10))
+    m = model_from_phenomenological(dict(hnl_type="dirac", m4=0.3, mzprime=0.1, Umu4=1e-5, UD4=math.sqrt(x), gD=0.375, chi=1e-4))
+    N = decay_table(m, particles=["N4"])["N4"]
+    wz = sum(c.width_GeV for c in N.channels if "Zprime" in c.daughters)
+    r = (0.1 / 0.3) ** 2
+    tau_full = hbar / wz / ps
+    tau_massless = tau_full * (1 - r) ** 2 * (1 + 2 * r)
+    mz = model_from_phenomenological(dict(hnl_type="dirac", m4=0.3, mzprime=0.05, Umu4=1e-5, UD4=1.0, gD=0.375, chi=1e-4))
+    Z = decay_table(mz, particles=["Zprime"])["Zprime"]
+    conv = ("Conventions that reproduce the paper: (pseudo-)Dirac N, i.e. half the Majorana width of eq. (13); final-state "
+            "masses neglected (the kinematic factor (1-r)^2(1+2r), r = m_Z'^2/m^2 = 1/9, dropped, as the stated m^3/m_Z'^2 "
+            "scaling implies); |U_Dh|^2 |U_muh|^2 = 1e-10 read as |U_Dh|^2 sum_k |U_Dk|^2; epsilon = c_W chi (eq. 7) with the "
+            "on-shell c_W. BR(nu_h -> nu Z') = " f"{wz / N.width_GeV:.6f}" " (eq. 22 assumes ~1).")
+    return [
+        check_number("tau0(nu_h), eq. (22)-(23) [ps]", compared="hbar/Gamma(N -> nu Z') of a Dirac N, final-state masses neglected",
+                     source=f"{_S004}, eq. (22)-(23), seed 004 lines 220-222", ours=tau_massless, theirs=1.7, abs_tol=0.05,
+                     tolerance_reason="the paper quotes two figures", details=conv),
+        _info("tau0(nu_h) with the full kinematics [ps]", "hbar/Gamma(N -> nu Z'), r kept (the physical value); "
+              "a Majorana N has half of it", f"{_S004} eq. (22) point; physics.decay_table", tau_full,
+              details=f"Majorana: {tau_full / 2:.4g} ps."),
+        check_number("tau0(Z'), eq. (24) [ps]", compared="hbar/Gamma(Z') at chi = 1e-4, m_Z' = 50 MeV (BR(Z' -> e+e-) = 1)",
+                     source=f"{_S004}, eq. (24), seed 004 line 224", ours=hbar / Z.width_GeV / ps, theirs=0.70, abs_tol=0.005,
+                     tolerance_reason="the paper quotes two figures",
+                     details="epsilon = c_W chi (eq. 7), on-shell c_W; epsilon = chi would give 0.54 ps."),
+    ]
 
 
 @comparison("seed004_eq30_ctau", quick=True, requires=("physics.decay_table",))
-def _seed004_eq30_ctau(ctx: ValidationContext):
+def _seed004_eq30_ctau(ctx: ValidationContext) -> list[Comparison]:
     """c*tau0(nu_5) ~ 76 cm and c*tau0(nu_4) ~ 30 km for the eq. (30) point of arXiv:1903.07589."""
-    raise ComparisonNotImplemented("reference numbers in validation/REFERENCES.md (seed 004 eq. 30)")
+    from physics import constants as const
+    from physics import decay_widths as dw
+    from physics.couplings import light_sum
+    from physics.decay_table import decay_table
+    from physics.model import model_from_phenomenological
+    from physics.units import km
+
+    src = f"{_S004}, eq. (30) and text below it (seed 004 lines 297-303)"
+    m = model_from_phenomenological(_eq30_params())
+    t = decay_table(m, particles=["N4", "N5"])
+    alt = model_from_phenomenological(_eq30_params(chi=None, epsilon=math.sqrt(1e-5) / const.cos_thetaW))
+    ta = decay_table(alt, particles=["N4", "N5"])
+    chi = math.sqrt(1e-5)
+    eq8 = dw.width_seed004_eq8(0.14, 0.08, 1.25, m.Usq("D", 0), m.Usq("D", 1), chi, 2.0)
+    n5ee = next(c for c in t["N5"].channels if c.final_state == "N4 e+ e-").width_GeV
+    eq9 = dw.width_seed004_eq9(0.08, 1.25, light_sum(m, "Zprime", "Zprime", 0).real / m.g_D**2, chi, 2.0)
+    n4ee = sum(c.width_GeV for c in t["N4"].channels if c.final_state.endswith("e+ e-"))
+    P_DD = float(m.light_projector()[3, 3].real)
+    PDD_needed = P_DD * ta["N4"].ctau0_cm / (30 * km)
+    cause5 = ("The paper's own closed form eq. (8), evaluated with our couplings, gives our width "
+              f"(eq. 8: {eq8:.4g} GeV, ours {n5ee:.4g} GeV), so the formula is not the cause. The 76 cm is reproduced "
+              "exactly if the Z' coupling to charge is e chi / c_W instead of e c_W chi of eq. (7) (a factor 1/c_W^4 = 1.66 "
+              "in the width; see the PASS row below), the only single convention choice we found that does; eq. (24), "
+              "which we reproduce, uses e c_W chi. Cause: the eq. (30) numbers were evidently computed with a different "
+              f"kinetic-mixing normalisation from eq. (24); the text does not say ({_EQ30_NOTE}).")
+    cause4 = ("nu4 -> nu e+e- is proportional to |U_D4|^2 x (light-state dark component P_DD). The text fixes "
+              "|U_D4|^2 + |U_D5|^2 = 1, so read literally nu4 would be stable: the paper used a light dark component it does "
+              f"not give. Unitarity with the stated active mixings gives P_DD = {P_DD:.4g}; our width agrees with the paper's eq. (9) "
+              f"evaluated with it (eq. 9: {eq9:.4g} GeV, ours {n4ee:.4g} GeV). With the coupling e chi / c_W that reproduces "
+              f"nu5 we get {ta['N4'].ctau0_cm / km:.0f} km; 30 km needs P_DD = {PDD_needed:.3g} ({PDD_needed / P_DD:.1f} x "
+              f"unitarity). A relative sign U_mu5 < 0 makes it longer still (3100 km). {_EQ30_NOTE}.")
+    return [
+        explained(check_number("c tau0(nu5) at eq. (30) [cm], our default epsilon = c_W chi", compared="c hbar/Gamma(nu5), Majorana, physics.decay_table",
+                               source=src, ours=t["N5"].ctau0_cm, theirs=76.0, rel_tol=0.05,
+                               tolerance_reason="'~76 cm', two figures; our width is accurate to 0.3 % of eq. (8)"), cause5,
+                  "eq. (30) computed with Z' coupling e chi/c_W, not eq. (7)'s e c_W chi (that reproduces 76.4 cm, next row)"),
+        check_number("c tau0(nu5) at eq. (30) [cm], Z' coupling e chi / c_W", compared="same, with epsilon = chi/c_W^2 in our convention "
+                     "(charge coupling e chi / c_W)", source=src, ours=ta["N5"].ctau0_cm, theirs=76.0, rel_tol=0.05,
+                     tolerance_reason="'~76 cm', two figures",
+                     details="The reproduction of the quoted number under the alternative kinetic-mixing normalisation (the explanation "
+                     "of the FAIL above)."),
+        explained(check_number("c tau0(nu4) at eq. (30) [km], our default", compared="c hbar/Gamma(nu4), Majorana, physics.decay_table",
+                               source=src, ours=t["N4"].ctau0_cm / km, theirs=30.0, rel_tol=0.1,
+                               tolerance_reason="'~30 km', one or two figures"), cause4,
+                  "the paper's light-state dark component is not given (|U_D4|^2 + |U_D5|^2 = 1 would make nu4 stable); unitarity gives 4.1e-6, 30 km needs 1.9e-5 (with e chi/c_W)"),
+        explained(check_number("c tau0(nu4) at eq. (30) [km], Z' coupling e chi / c_W", compared="c hbar/Gamma(nu4) with epsilon = chi/c_W^2",
+                               source=src, ours=ta["N4"].ctau0_cm / km, theirs=30.0, rel_tol=0.1,
+                               tolerance_reason="'~30 km'"), cause4,
+                  "light-state dark component: unitarity gives 4.1e-6, 30 km needs 1.9e-5 (not stated in the paper)"),
+    ]
 
 
 @comparison("seed004_F_properties", quick=True, requires=("physics.decay_widths",))
@@ -599,25 +743,662 @@ def _seed004_F_properties(ctx: ValidationContext) -> list[Comparison]:
     ]
 
 
+@comparison("seed004_eq3_relation", quick=True, requires=("physics.model",))
+def _seed004_eq3_relation(ctx: ValidationContext) -> list[Comparison]:
+    """|U_a5|^2/|U_a4|^2 = m4/m5 of arXiv:1903.07589 eq. (3) on a Lagrangian model (a = mu, D; the N row is inverted)."""
+    from physics.model import model_from_lagrangian
+
+    src = f"{_S004}, eq. (3), seed 004 line 79"
+    mD, mup, Lam = 0.02, 0.3, 0.4  # a generic point (GeV): m_D, mu', Lambda of seed 004 eq. (2)
+    model = model_from_lagrangian(dict(flavour="mu", mD=mD, mu_prime=mup, Lambda=Lam, gD=1.0, epsilon=0.0, mzprime=1.0, mhprime=2.0))
+    m4, m5 = model.m_N
+    out = []
+    for row in ("mu", "D"):
+        out.append(check_number(f"|U_{row}5|^2/|U_{row}4|^2 = m4/m5", compared=f"ratio of the Takagi mixings (m_D, mu', Lambda) = ({mD}, {mup}, {Lam}) GeV",
+                                source=src, ours=model.Usq(row, 1) / model.Usq(row, 0) / (m4 / m5), theirs=1.0, rel_tol=1e-9,
+                                tolerance_reason="exact at tree level; printed as ours/(m4/m5)"))
+    rN = model.Usq("N", 1) / model.Usq("N", 0)
+    out.append(explained(
+        check_number("|U_N5|^2/|U_N4|^2 = m4/m5 (a = N, as printed)", compared="sterile-row ratio / (m4/m5)", source=src,
+                     ours=rN / (m4 / m5), theirs=1.0, rel_tol=1e-9, tolerance_reason="exact at tree level",
+                     details=f"ours/(m5/m4) = {rN / (m5 / m4):.9f}."),
+        "Seed 004 states eq. (3) for a = alpha, N, D. For the sterile row N (the state with the Dirac mass to nu_alpha, "
+        "orthogonal to the dark direction) the exact tree-level ratio is the inverse, m5/m4: |U_N4|^2 = m4^2/(S + m4^2), "
+        "|U_N5|^2 = m5^2/(S + m5^2), S = Lambda^2 + m_D^2 (physics/model.py docstring; tests/physics/test_model_lagrangian.py). "
+        "The printed statement holds for a = alpha and D only.",
+        "for the sterile row the exact ratio is m5/m4 (paper states m4/m5 for a = alpha, N, D)"))
+    return out
+
+
+def _eq30_neutrino_mass(Umu4_sq: float, Umu5_sq: float) -> float:
+    from physics import neutrino_masses as nm
+    from physics.model import model_from_phenomenological
+
+    card = model_from_phenomenological(_eq30_params(Umu4=math.sqrt(Umu4_sq), Umu5=math.sqrt(Umu5_sq), mhprime=2.0))
+    return nm.light_neutrino_mass_eV(nm.with_takagi_phases(card))
+
+
 @comparison("seed004_light_neutrino_mass", quick=True, requires=("physics.neutrino_masses",))
-def _seed004_light_neutrino_mass(ctx: ValidationContext):
+def _seed004_light_neutrino_mass(ctx: ValidationContext) -> list[Comparison]:
     """m_nu ~ 0.4 eV for the eq. (30) point with a 2 GeV scalar (arXiv:1903.07589, via eq. (8) of 1903.07590)."""
-    raise ComparisonNotImplemented("reference numbers in validation/REFERENCES.md (seed 004 text after eq. 31)")
+    from physics import neutrino_masses as nm
+    from physics.units import eV
+
+    src = f"{_S004}, text below eq. (31), seed 004 line 309 ('according to Eq. (8) of Ref. [54]' = {_S001})"
+    lit = _eq30_neutrino_mass(7 / 4 * 1.5e-6, 1.5e-6)
+    alt = _eq30_neutrino_mass(1.5e-6, 4 / 7 * 1.5e-6)
+    approx = nm.light_mass_zprime_dominance(0.080, 0.140, UD5_sq=4 / 11, UD_light_sq=7 / 4 * 1.5e-6, g_D=2.0, m_zprime=1.25, m_hprime=2.0) / eV
+    tol = "'~0.4 eV', one figure: anything that rounds to 0.4"
+    cause = (f"Eq. (30) reads |U_mu5|^2 = 4/7 |U_mu4|^2 = 1.5e-6. Taken literally (|U_mu5|^2 = 1.5e-6, |U_mu4|^2 = 2.6e-6, the "
+             f"reading in which the |U_D4|^2 line is unitary and that the c tau rows use) eq. (4) of seed 001 gives {lit:.3f} eV. "
+             f"Reading it as |U_mu4|^2 = 1.5e-6, |U_mu5|^2 = 4/7 of it gives {alt:.3f} eV (PASS row below), the only reading we "
+             f"found that rounds to 0.4; approximating the light dark component by |U_mu4|^2 alone (seed 001 below eq. 13) gives "
+             f"{approx:.3f} eV. The mass scales with the mixing, so the factor 1.75 between the readings is the discrepancy. "
+             "Full eq. (4) (Z, h, Z', phi' loops) with the Takagi phases of the Lagrangian (the N4 factor i): without them "
+             "(real card mixings) the N4 and N5 loops add instead of cancel and one gets 1.75 eV.")
+    return [
+        explained(check_number("m_nu at eq. (30), m_phi' = 2 GeV, literal reading [eV]", compared="largest light mass from eq. (4) of seed 001, "
+                               "physics.neutrino_masses.light_neutrino_mass_eV(with_takagi_phases(card))", source=src, ours=lit, theirs=0.4,
+                               abs_tol=0.05, tolerance_reason=tol), cause,
+                  "eq. (30)'s '|U_mu5|^2 = 4/7 |U_mu4|^2 = 1.5e-6' is ambiguous; |U_mu4|^2 = 1.5e-6 gives 0.42 eV (next row)"),
+        check_number("m_nu at eq. (30), reading |U_mu4|^2 = 1.5e-6 [eV]", compared="same with |U_mu4|^2 = 1.5e-6, |U_mu5|^2 = 4/7 x 1.5e-6",
+                     source=src, ours=alt, theirs=0.4, abs_tol=0.05, tolerance_reason=tol),
+    ]
 
 
-@comparison("seed004_eq30_upscattering_counts", quick=False, requires=("physics.cross_sections", "gen.sampler"))
-def _seed004_eq30_counts(ctx: ValidationContext):
-    """~6.3e3 (nu_4) and ~6.1e3 (nu_5) upscattering events, 12.84e20 POT, 818 t CH2 (arXiv:1903.07589)."""
-    raise ComparisonNotImplemented("reference numbers in validation/REFERENCES.md (seed 004 text after eq. 31)")
+@comparison("seed001_mass_limits", quick=True, requires=("physics.neutrino_masses",))
+def _seed001_mass_limits(ctx: ValidationContext) -> list[Comparison]:
+    """Seed 001 eq. (9)-(12): closed-form light-neutrino masses vs the full one-loop eq. (4) (arXiv:1903.07590)."""
+    from physics import neutrino_masses as nm
+    from physics.model import model_from_lagrangian
+
+    def full(mD, Lam, mup, gD, mzp, mhp):
+        mod = model_from_lagrangian(dict(flavour="mu", mD=mD, mu_prime=mup, Lambda=Lam, gD=gD, epsilon=0.0, mzprime=mzp, mhprime=mhp))
+        return float(nm.light_neutrino_mass_matrix(mod)[0, 0].real)
+
+    # points deep in each regime (m_D, Lambda, mu', g', m_Z', m_phi') in GeV: tests/physics/test_neutrino_masses.py LIMITS
+    pts = {
+        "iss_heavy": (1e-7, 1e-3, 1e-7, 1.0, 1.0, 2.0),
+        "iss_light": (1e-7, 1.0, 1e-4, 1.0, 1e-3, 2e-3),
+        "ess_heavy": (1e-8, 1e-5, 1e-2, 1.0, 2.0, 4.0),
+        "ess_light": (1e-6, 1e-2, 10.0, 1.0, 1e-3, 2e-3),
+    }
+    ref = {k: full(*a) for k, a in pts.items()}
+    src = f"{_S001}, eq. (4) and (9)-(12)"
+    tol = "expansion and SM-loop corrections <= 3e-4 at these points (tests/physics/test_neutrino_masses.py)"
+    rows = [
+        ("eq. (9) limit (m_Z', m_phi' >> Lambda, derived prefactor g'^2/(16 pi^2))", nm.m3_iss_heavy_mediators, "iss_heavy"),
+        ("eq. (10) limit (m_Z', m_phi' << Lambda)", nm.m3_iss_light_mediators, "iss_light"),
+        ("eq. (11) (ESS, m_Z', m_phi' >> mu')", nm.m3_ess_heavy_mediators, "ess_heavy"),
+        ("ESS light-mediator limit (derived)", nm.m3_ess_light_mediators, "ess_light"),
+    ]
+    out = [check_number(f"{lab}: limit / eq. (4)", compared=f"closed form / full eq. (4) at {pts[k]}", source=src,
+                        ours=f(*pts[k]) / ref[k], theirs=1.0, rel_tol=1e-3, tolerance_reason=tol) for lab, f, k in rows]
+    out.append(explained(check_number("eq. (9) as printed / eq. (4)", compared="printed eq. (9) (prefactor g'^2/(8 pi^2)) / eq. (4), its valid regime",
+                                      source=src, ours=2 * nm.m3_iss_heavy_mediators(*pts["iss_heavy"]) / ref["iss_heavy"], theirs=1.0,
+                                      rel_tol=1e-3, tolerance_reason=tol),
+                         "The printed prefactor g'^2/(8 pi^2) is twice the limit of eq. (4)/(8): the printed eq. (9) is 2.000 x "
+                         "the full result. With g'^2/(16 pi^2) it agrees (row above).", "printed prefactor g'^2/(8 pi^2) is 2x too large"))
+    sw1 = nm.m3_iss_heavy_mediators(*pts["iss_light"]) / ref["iss_light"]
+    sw2 = nm.m3_iss_light_mediators(*pts["iss_heavy"]) / ref["iss_heavy"]
+    out.append(explained(check_number("eq. (9)/(10) in the regimes the text assigns: eq. (9) at m_V << Lambda / eq. (4)",
+                                      compared="eq. (9) evaluated where seed 001 says it holds", source=src, ours=sw1, theirs=1.0, rel_tol=0.1,
+                                      tolerance_reason="any agreement", details=f"eq. (10) at m_V >> Lambda / eq. (4) = {sw2:.3g}."),
+                         "Seed 001 assigns eq. (9) to m_Z', m_phi' << Lambda and eq. (10) to >> Lambda; evaluated there both miss "
+                         "eq. (4) by orders of magnitude, while with the labels swapped they agree to 1e-3 (rows above): the regime "
+                         "labels are swapped in the text.", "regime labels of eq. (9) and (10) swapped in the text"))
+    e12 = [nm.m3_ess_eq12_as_printed(*pts[k]) / ref[k] for k in ("ess_light", "ess_heavy")]
+    out.append(explained(check_number("eq. (12) as printed / eq. (4), ESS light mediators", compared="printed eq. (12) / eq. (4)", source=src,
+                                      ours=e12[0], theirs=1.0, rel_tol=0.1, tolerance_reason="any agreement",
+                                      details=f"ESS heavy mediators: ratio {e12[1]:.3g}."),
+                         "Seed 001 eq. (12) as printed does not reproduce the limit of eq. (4)/(8) in the ESS light-mediator regime "
+                         "(ratio between -0.04 and +1.2 depending on the point, sign included) nor for heavy mediators (~1e5). The "
+                         "limit derived from eq. (8) (row 'ESS light-mediator limit') does agree; we believe eq. (12) has a typo, "
+                         "which the paper's figures (computed with the full expression) do not depend on.",
+                         "eq. (12) as printed disagrees with eq. (4)/(8) (typo); the limit derived from eq. (8) agrees"))
+    return out
 
 
 @comparison("seed003_gamma_ctau", quick=True, requires=("physics.decay_table",))
-def _seed003_gamma_ctau(ctx: ValidationContext):
+def _seed003_gamma_ctau(ctx: ValidationContext) -> list[Comparison]:
     """gamma*c*tau of N_D and Z_D at E = 1 GeV, m_ZD = m_ND/5 (Bertuzzo et al., arXiv:1807.09877)."""
-    raise ComparisonNotImplemented("reference formulas in validation/REFERENCES.md (seed 003 text after eq. 5)")
+    from physics import constants as const
+    from physics import decay_widths as dw
+    from physics.decay_table import decay_table
+    from physics.model import model_from_phenomenological
+    from physics.units import hbarc
+
+    src = f"{_S003}, text after eq. (5), seed 003 lines 1473-1500"
+    E, mN, aD, U2, aeps2 = 1.0, 0.320, 0.25, 1e-6, 3e-9
+    mZ = mN / 5
+    model = model_from_phenomenological(_bertuzzo_params(mzprime=mZ))
+    t = decay_table(model, particles=["N4", "Zprime"])
+    # coefficient C of gamma c tau = C / (m_ND^2[MeV^2] alpha_D |U_mu4|^2) cm (resp. alpha eps^2), gamma = E/m
+    k = (mN * 1e3) ** 2
+    cN_ours = E / mN * t["N4"].ctau0_cm * k * aD * U2
+    cZ_ours = E / mZ * t["Zprime"].ctau0_cm * k * aeps2
+    cN_eq3 = E / mN * hbarc / dw.width_bertuzzo_N_to_nu_Zprime(mN, mZ, aD, 1 - U2) * k * aD * U2
+    cZ_eq4 = E / mZ * hbarc / dw.width_bertuzzo_Zprime_to_ee(mZ, aeps2) * k * aeps2
+    return [
+        check_number("gamma c tau(N_D): their eq. (3) vs their estimate [coefficient, cm MeV^2]",
+                     compared="C in gamma c tau = C/(m^2 alpha_D |U_mu4|^2), from their own eq. (3), E = 1 GeV, m_ZD = m_ND/5",
+                     source=src, ours=cN_eq3, theirs=2e-9, rel_tol=0.3, tolerance_reason="'~', one figure; consistency of the paper"),
+        explained(check_number("gamma c tau(N_D): ours vs their estimate [coefficient, cm MeV^2]",
+                               compared="same C from physics.decay_table (Dirac N_D, |U_D4| = 1, light dark component from unitarity)",
+                               source=src, ours=cN_ours, theirs=2e-9, rel_tol=0.3, tolerance_reason="'~', one figure"),
+                  f"Their eq. (3) width is 2 x our Majorana and 4 x our Dirac N -> nu Z' width at every m_Z'/m_N (same shape; "
+                  f"validation/notes_decay_widths.md, comparison 'bertuzzo_widths' below): their estimate follows their eq. (3) "
+                  f"({cN_eq3:.2g}), ours is 4 x longer. Prompt-decay conclusions are unaffected (gamma c tau ~ 1e-8 cm).",
+                  "their eq. (3) width is 4x our Dirac width; their estimate follows their eq. (3) (1.6e-9, PASS above)"),
+        check_number("Gamma(Z_D -> e+e-): ours / their eq. (4)", compared="our Z' width / alpha eps^2 m_ZD/3 at m_ZD = 64 MeV (BR(e+e-) = 1 below 2 m_mu)",
+                     source=f"{_S003}, eq. (4)", ours=hbarc / t["Zprime"].ctau0_cm / dw.width_bertuzzo_Zprime_to_ee(mZ, aeps2), theirs=1.0,
+                     rel_tol=2e-3, tolerance_reason=f"electron-mass factor (1+2r)sqrt(1-4r), r = m_e^2/m_ZD^2 = {(const.m_e / mZ) ** 2:.1e}"),
+        explained(check_number("gamma c tau(Z_D): their eq. (4) vs their estimate [coefficient, cm MeV^2]",
+                               compared="C in gamma c tau = C/(m_ND^2 alpha eps^2), from eq. (4) (and ours), E_ZD = 1 GeV, m_ZD = m_ND/5",
+                               source=src, ours=cZ_eq4, theirs=2e-7, rel_tol=0.3, tolerance_reason="'~', one figure",
+                               details=f"Ours (physics.decay_table): {cZ_ours:.3g}."),
+                  "The paper's estimate is 7.4 x shorter than its own eq. (4) gives: gamma c tau = 3 E hbar c/(alpha eps^2 m_ZD^2) = "
+                  "75 E hbar c/(alpha eps^2 m_ND^2) = 1.5e-6 cm MeV^2 for E = 1 GeV. Our width equals eq. (4) (row above), so the "
+                  "disagreement is internal to the paper's estimate. We could not pin the slip down: no single simple change gives "
+                  "exactly 7.4 (dropping the 1/3 of eq. (4): x3; boosting with m_ND instead of m_ZD: x5; E_ZD ~ E_N/2: x2; "
+                  "combinations give 6-15). The conclusion drawn from it (prompt Z_D decays for m_ND >~ 20 MeV at alpha eps^2 ~ "
+                  "3e-9) survives: with eq. (4), gamma c tau(Z_D) = 1.5e-6/(400 x 3e-9) ~ 1.2 mm at m_ND = 20 MeV.",
+                  "the paper's estimate is inconsistent with its own eq. (4) (x7.4); our width equals eq. (4)"),
+    ]
 
 
-@comparison("seed003_cos_theta_ee", quick=False, requires=("gen.sampler",))
-def _seed003_cos_theta_ee(ctx: ValidationContext):
+def _quad_log(f, a: float, b: float, n: int = 40, points=()) -> float:
+    """Integral of f(T) dT over [a, b], as adaptive quadratures over n log-spaced pieces (robust for integrands spanning
+    decades and for form-factor zeros; a single adaptive quadrature in log T was seen to miss 0.6 % at 5 GeV)."""
+    from scipy.integrate import quad
+
+    edges = np.unique(np.concatenate([np.geomspace(a, b, n + 1), [p for p in points if a < p < b]]))
+    return float(sum(quad(f, lo, hi, limit=200, epsabs=0.0, epsrel=1e-11)[0] for lo, hi in zip(edges[:-1], edges[1:])))
+
+
+def _channel_par(target: str, regime: str, *, AZ=0.0, AZp=0.0, mZp=0.03, eta=-1.0, m=1e-5):
+    """Upscattering parameters with one mediator switched on, a massless-limit N and free nucleons (for closed forms)."""
+    from physics import cross_sections as xs
+    from physics import form_factors as ff
+    from physics.model import model_from_phenomenological
+
+    model = model_from_phenomenological(_bertuzzo_params())
+    par = xs.channel_params(model, "numu", 0, ff.get_target(target), regime, "both")
+    par[xs.P_MN] = m
+    par[xs.P_AZP:xs.P_AS + 2] = 0.0
+    par[xs.P_AZP], par[xs.P_AZ], par[xs.P_MZP], par[xs.P_ETA] = AZp, AZ, mZp, eta
+    par[xs.P_BOUND] = ff.BOUND_FREE
+    return par
+
+
+def _sigma(E, par) -> np.ndarray:
+    from physics import cross_sections as xs
+
+    return np.array([xs.sigma_upscattering(float(e), par) for e in np.atleast_1d(E)])
+
+
+def _ratio_figure(ctx, name, x, curves, xlabel, ylabel, title, logx=True, ratio_label="ours / closed form", ylog=True):
+    """Two-panel figure: curves [(label, y, style)] on top, ratio of the first two of each pair below."""
+    plt = ctx.pyplot()
+    fig, (a1, a2) = plt.subplots(2, 1, figsize=(6, 5.5), sharex=True, gridspec_kw=dict(height_ratios=(3, 1.3)), constrained_layout=True)
+    for lab, y, sty in curves["top"]:
+        a1.plot(x, y, sty, label=lab)
+    for lab, y, sty in curves["ratio"]:
+        a2.plot(x, y, sty, label=lab)
+    if logx:
+        a1.set_xscale("log")
+    if ylog:
+        a1.set_yscale("log")
+    a1.set_ylabel(ylabel)
+    a1.set_title(title, fontsize=10)
+    a1.legend(frameon=False, fontsize=8)
+    a2.set_xlabel(xlabel)
+    a2.set_ylabel(ratio_label, fontsize=9)
+    a2.axhline(1.0, c="gray", lw=0.5)
+    a2.ticklabel_format(axis="y", useOffset=False, style="plain")
+    if all(np.max(np.abs(np.asarray(y) - 1)) < 1e-3 for _, y, _ in curves["ratio"]):
+        a2.set_ylim(0.999, 1.001)
+    if len(curves["ratio"]) > 1:
+        a2.legend(frameon=False, fontsize=7)
+    path = ctx.figure_path(name)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path.name
+
+
+@comparison("closed_form_cevns", quick=True, requires=("physics.cross_sections",))
+def _closed_form_cevns(ctx: ValidationContext) -> list[Comparison]:
+    """Coherent sigma (Z only, m_N -> 0) vs SM CEvNS on C12 and Ar40, and Z'-only vs dark-photon CEvNS, over E_nu."""
+    from physics import constants as const
+    from physics import form_factors as ff
+    from physics.couplings import gZ_over_cW
+
+    E = np.geomspace(0.02, 5.0, 9)
+    out, top, rat = [], [], []
+    for tname, sty in (("C12", "-"), ("Ar40", "--")):
+        t = ff.get_target(tname)
+        M, Z, N = t.mass, t.Z, t.A - t.Z
+        QW = N - (1 - 4 * const.sin2_thetaW) * Z
+        F = lambda Q2: ff.nuclear_form_factor(Q2, t.ff_model, t.ff_params)  # noqa: E731
+
+        def ref(e, M=M, QW=QW, F=F):  # Freedman 1974; dsigma/dT with the Z propagator (1 + 2MT/m_Z^2)^-2
+            f = lambda T: (const.G_F**2 * M * QW**2 * F(2 * M * T) ** 2 * (1 - T / e - M * T / (2 * e * e))  # noqa: E731
+                           / (4 * math.pi) / (1 + 2 * M * T / const.m_Z**2) ** 2)
+            return _quad_log(f, 1e-14, 2 * e * e / (M + 2 * e))
+
+        ours = _sigma(E, _channel_par(tname, "coherent", AZ=0.5 * gZ_over_cW))
+        theirs = np.array([ref(e) for e in E])
+        r = ours / theirs
+        top += [(f"ours, {tname}", ours * 0.3894e-27 / 1e-38, sty + "C0" if tname == "C12" else sty + "C1"),
+                (f"CEvNS closed form, {tname}", theirs * 0.3894e-27 / 1e-38, "k:")]
+        rat.append((tname, r, sty))
+        out.append(check_number(f"CEvNS {tname}: max |sigma_ours/sigma_CEvNS - 1| over E_nu = 20 MeV-5 GeV",
+                                compared="sigma_coherent (Z only, m_N = 10 keV, same Helm/Fourier-Bessel F and s_W^2) / integral of "
+                                "G_F^2 M Q_W^2 F^2 (1 - T/E - MT/2E^2)/(4 pi), Q_W = N - (1 - 4 s_W^2) Z",
+                                source="D. Z. Freedman, PRD 9 (1974) 1389; Drukier & Stodolsky, PRD 30 (1984) 2295",
+                                ours=float(np.max(np.abs(r - 1))), theirs=0.0, abs_tol=1e-3,
+                                tolerance_reason="m_N = 10 keV vs 0 and quadrature; the Z propagator is kept in both"))
+    fig = _ratio_figure(ctx, "closed_form_cevns", E, dict(top=top, ratio=rat), "$E_\\nu$ [GeV]", "$\\sigma$ [$10^{-38}$ cm$^2$]",
+                        "Coherent $\\nu_\\mu A$, Z only, $m_N\\to 0$, vs CEvNS")
+    out[0].figure = fig
+    # dark-photon CEvNS: vector coupling A e eps Z with the Z' propagator
+    t = ff.get_target("C12")
+    M, Z = t.mass, t.Z
+    A = 0.7
+    dp = []
+    for mZp in (0.005, 0.03, 1.25):
+        par = _channel_par("C12", "coherent", AZp=A, mZp=mZp)
+        from physics import cross_sections as xs
+
+        ee = par[xs.P_EEPS]
+
+        def ref(e, mZp=mZp, ee=ee):
+            f = lambda T: (A**2 * ee**2 * Z**2 * ff.nuclear_form_factor(2 * M * T, t.ff_model, t.ff_params) ** 2 * M  # noqa: E731
+                           * (1 - T / e - M * T / (2 * e * e)) / (2 * math.pi * (2 * M * T + mZp**2) ** 2))
+            return _quad_log(f, 1e-14, 2 * e * e / (M + 2 * e), points=[mZp**2 / (2 * M)])
+
+        r = _sigma(E, par) / np.array([ref(e) for e in E])
+        dp.append((f"m_Z' = {mZp * 1e3:g} MeV", r, "-"))
+        out.append(check_number(f"dark-photon CEvNS C12, m_Z' = {mZp * 1e3:g} MeV: max |ratio - 1|",
+                                compared="sigma_coherent (Z' only, m_N -> 0) / integral of A^2 e^2 eps^2 Z^2 F^2 M (1 - T/E - MT/2E^2)/(2 pi (2MT + m_Z'^2)^2)",
+                                source="CEvNS kinematics with a vector mediator, e.g. arXiv:1604.01025", ours=float(np.max(np.abs(r - 1))),
+                                theirs=0.0, abs_tol=1e-3, tolerance_reason="m_N = 10 keV vs 0 and quadrature"))
+    plt = ctx.pyplot()
+    fig2, ax = plt.subplots(figsize=(6, 3.5), constrained_layout=True)
+    for lab, r, sty in dp:
+        ax.plot(E, r, sty, label=lab)
+    ax.set_xscale("log")
+    ax.set_ylim(0.995, 1.005)
+    ax.set_xlabel("$E_\\nu$ [GeV]")
+    ax.set_ylabel("ours / dark-photon CEvNS")
+    ax.set_title("Coherent $\\nu$ C12, Z' only, $m_N\\to 0$", fontsize=10)
+    ax.legend(frameon=False, fontsize=8)
+    p2 = ctx.figure_path("closed_form_dark_photon_cevns")
+    fig2.savefig(p2, dpi=110)
+    plt.close(fig2)
+    out[2].figure = p2.name
+    return out
+
+
+@comparison("closed_form_llewellyn_smith", quick=True, requires=("physics.cross_sections",))
+def _closed_form_ls(ctx: ValidationContext) -> list[Comparison]:
+    """NC elastic nu p and nubar p (Z only, m_N -> 0) vs Llewellyn Smith's formula, over E_nu."""
+    from physics import constants as const
+    from physics import cross_sections as xs
+    from physics import form_factors as ff
+    from physics.couplings import gZ_over_cW
+
+    M = const.m_proton
+    E = np.geomspace(0.1, 5.0, 8)
+
+    def ls(e, Q2, eta):
+        F1p, F2p = ff.nucleon_em_form_factors(Q2, True)
+        F1n, F2n = ff.nucleon_em_form_factors(Q2, False)
+        F1 = 2 * ((F1p - F1n) / 4 - const.sin2_thetaW * F1p)
+        F2 = 2 * ((F2p - F2n) / 4 - const.sin2_thetaW * F2p)
+        FA = ff.nucleon_axial_form_factor(Q2) / 2
+        tau = Q2 / (4 * M * M)
+        A = Q2 / M**2 * ((1 + tau) * FA**2 - (1 - tau) * F1**2 + tau * (1 - tau) * F2**2 + 4 * tau * F1 * F2)
+        B = Q2 / M**2 * FA * (F1 + F2)
+        C = 0.25 * (FA**2 + F1**2 + tau * F2**2)
+        su = 4 * M * e - Q2
+        return const.G_F**2 * M**2 / (8 * math.pi * e**2) * (A - eta * B * su / M**2 + C * su**2 / M**4) / (1 + Q2 / const.m_Z**2) ** 2
+
+    out, top, rat = [], [], []
+    for eta, lab, c in ((-1.0, "$\\nu p$", "C0"), (1.0, "$\\bar\\nu p$", "C1")):
+        par = _channel_par("H1", "p-el", AZ=0.5 * gZ_over_cW, eta=eta)
+        ours = _sigma(E, par)
+        theirs = np.array([_quad_log(lambda q, e=e: ls(e, q, eta), *xs.upscattering_Q2_limits(e, 1e-5, M), n=20) for e in E])
+        r = ours / theirs
+        top += [(f"ours, {lab}", ours * 0.3894e-27 / 1e-38, "-" + c), (f"Llewellyn Smith, {lab}", theirs * 0.3894e-27 / 1e-38, "k:")]
+        rat.append((lab, r, "-" + c))
+        out.append(check_number(f"NC elastic {'nu' if eta < 0 else 'nubar'} p: max |sigma_ours/sigma_LS - 1|, E_nu = 0.1-5 GeV",
+                                compared="sigma_p-el (Z only, m_N = 10 keV, free proton) / integral over Q^2 of Llewellyn Smith eq. (3.18) with "
+                                "NC form factors F1,2 = 2 F1,2^Z, F_A = G_A/2 (same nucleon form factors)",
+                                source="C. H. Llewellyn Smith, Phys. Rept. 3 (1972) 261, eq. (3.18); L. A. Ahrens et al., PRD 35 (1987) 785",
+                                ours=float(np.max(np.abs(r - 1))), theirs=0.0, abs_tol=1e-3, tolerance_reason="m_N = 10 keV vs 0, quadrature"))
+    out[0].figure = _ratio_figure(ctx, "closed_form_llewellyn_smith", E, dict(top=top, ratio=rat), "$E_\\nu$ [GeV]",
+                                  "$\\sigma$ [$10^{-38}$ cm$^2$]", "NC elastic on protons, Z only, $m_N\\to 0$, vs Llewellyn Smith")
+    return out
+
+
+@comparison("closed_form_z_only_width", quick=True, requires=("physics.decay_table",))
+def _closed_form_z_width(ctx: ValidationContext) -> list[Comparison]:
+    """Gamma(N -> nu_mu e+e-) of a Dirac N mixing with nu_mu only (Z only) vs G_F^2 m^5/(192 pi^3)|U|^2 (1/4 - s_W^2 + 2 s_W^4)."""
+    from physics import constants as const
+    from physics.decay_table import decay_table
+    from physics.model import model_from_phenomenological
+
+    U2 = 1e-6
+    s2 = const.sin2_thetaW
+    C1, C2 = 0.25 * (1 - 4 * s2 + 8 * s2**2), 0.5 * s2 * (2 * s2 - 1)  # Z only (no W: nu_mu mixing, e+e- final state)
+
+    def closed_massless(m):
+        return const.G_F**2 * m**5 / (192 * math.pi**3) * U2 * (0.25 - s2 + 2 * s2**2)
+
+    def closed_massive(m):  # m_e kept; the log written without the cancellation 1 - 3x^2 - (1 - x^2) sqrt(1 - 4x^2) = 4x^6/(...)
+        x2 = (const.m_e / m) ** 2
+        r = math.sqrt(1 - 4 * x2)
+        L = math.log(4 * x2 * x2 / ((1 - 3 * x2 + (1 - x2) * r) * (1 + r)))
+        return const.G_F**2 * m**5 * U2 / (192 * math.pi**3) * (
+            C1 * ((1 - 14 * x2 - 2 * x2**2 - 12 * x2**3) * r + 12 * x2**2 * (x2**2 - 1) * L)
+            + 4 * C2 * (x2 * (2 + 10 * x2 - 12 * x2**2) * r + 6 * x2**2 * (1 - 2 * x2 + 2 * x2**2) * L))
+
+    masses = np.geomspace(0.010, 1.0, 13)
+    w = []
+    for m in masses:
+        model = model_from_phenomenological(dict(hnl_type="dirac", m4=float(m), mzprime=5.0, Umu4=math.sqrt(U2), UD4=0.0, gD=1e-6, chi=0.0))
+        N = decay_table(model, particles=["N4"])["N4"]
+        w.append(next(c.width_GeV for c in N.channels if c.final_state == "numu e+ e-"))
+    w = np.array(w)
+    r0 = w / np.array([closed_massless(m) for m in masses])
+    r1 = w / np.array([closed_massive(m) for m in masses])
+    plt = ctx.pyplot()
+    f, (a1, a2) = plt.subplots(2, 1, figsize=(6, 5.5), sharex=True, gridspec_kw=dict(height_ratios=(3, 1.5)), constrained_layout=True)
+    a1.loglog(masses * 1e3, w, "o", label="ours (physics.decay_table), $m_e$ kept")
+    a1.loglog(masses * 1e3, [closed_massless(m) for m in masses], "k-", lw=0.8, label="$G_F^2 m^5|U|^2(1/4 - s_W^2 + 2 s_W^4)/(192\\pi^3)$")
+    a1.loglog(masses * 1e3, [closed_massive(m) for m in masses], "C1:", label="same with $m_e$ kept (arXiv:1805.08567 eq. 3.4)")
+    a1.set_ylabel("$\\Gamma(N\\to\\nu_\\mu e^+e^-)$ [GeV]")
+    a1.set_title("Dirac N, $|U_{\\mu 4}|^2 = 10^{-6}$, Z exchange only", fontsize=10)
+    a1.legend(frameon=False, fontsize=8)
+    a2.semilogx(masses * 1e3, r0, "o-", label="ours / massless-$e$ closed form")
+    a2.semilogx(masses * 1e3, r1, "s--", ms=3, label="ours / closed form with $m_e$")
+    a2.axhline(1, c="gray", lw=0.5)
+    a2.set_xlabel("$m_N$ [MeV]")
+    a2.set_ylabel("ratio")
+    a2.legend(frameon=False, fontsize=7)
+    fig = ctx.figure_path("closed_form_z_only_width")
+    f.savefig(fig, dpi=110)
+    plt.close(f)
+    hi = masses >= 0.1
+    src = ("G_F^2 m^5/(192 pi^3)|U|^2 (1/4 - s_W^2 + 2 s_W^4): A. Atre, T. Han, S. Pascoli, B. Zhang, JHEP 05 (2009) 030, arXiv:0901.3589; "
+           "with m_e: K. Bondarenko et al., JHEP 11 (2018) 032, arXiv:1805.08567 eq. (3.4)")
+    table = ", ".join(f"{m * 1e3:.0f}: {a:.4f}" for m, a in zip(masses, r0))
+    return [
+        check_number("Z-only N -> nu e+e- / massless closed form: max |ratio - 1|, m_N = 100 MeV-1 GeV", compared="our width (decay_table, m_e kept, "
+                     "full Z propagator) / G_F^2 m^5/(192 pi^3)|U|^2 (1/4 - s_W^2 + 2 s_W^4), on-shell s_W^2", source=src,
+                     ours=float(np.max(np.abs(r0[hi] - 1))), theirs=0.0, abs_tol=2e-3,
+                     tolerance_reason="electron-mass terms, -18 m_e^2/m_N^2 = -5e-4 at 100 MeV", figure=fig.name,
+                     details=f"ours / massless closed form over the grid (MeV: ratio): {table}. Below ~50 MeV the ratio falls "
+                     f"({r0[0]:.3f} at 10 MeV) because the closed form neglects the electron mass: the leading correction is "
+                     "-(14 - 8 C2/C1) m_e^2/m_N^2 = -18 m_e^2/m_N^2 (-4.7 % at 10 MeV; C1, C2 of the next row) plus m_e^4 log "
+                     "terms, and the width vanishes at m_N = 2 m_e. The next row "
+                     "shows that the massive closed form accounts for all of it."),
+        check_number("Z-only N -> nu e+e- / closed form with m_e: max |ratio - 1|, m_N = 10 MeV-1 GeV", compared="our width / arXiv:1805.08567 "
+                     "eq. (3.4) (C1 = (1 - 4 s^2 + 8 s^4)/4, C2 = s^2 (2 s^2 - 1)/2)", source=src, ours=float(np.max(np.abs(r1 - 1))),
+                     theirs=0.0, abs_tol=3e-4, tolerance_reason="Z propagator, which the closed form drops: 2 m_N^2/m_Z^2 x O(0.5) ~ 1e-4 at 1 GeV"),
+    ]
+
+
+@comparison("bertuzzo_widths", quick=True, requires=("physics.decay_widths",))
+def _bertuzzo_widths(ctx: ValidationContext) -> list[Comparison]:
+    """Bertuzzo et al. eq. (3)-(5) widths vs ours over m_Z'/m_N (arXiv:1807.09877)."""
+    from physics import constants as const
+    from physics import decay_widths as dw
+
+    m, aD, UD2 = 0.3, 0.25, 0.7
+    gD2 = 4 * math.pi * aD
+    S = gD2 * UD2 * (1 - UD2)
+    x = np.linspace(0.02, 0.98, 49)
+    rM = np.array([dw.width_bertuzzo_N_to_nu_Zprime(m, r * m, aD, UD2) / dw.width_N_to_nu_Zprime(m, r * m, S, True) for r in x])
+    rD = np.array([dw.width_bertuzzo_N_to_nu_Zprime(m, r * m, aD, UD2) / dw.width_N_to_nu_Zprime(m, r * m, S, False) for r in x])
+    rnn = np.array([dw.width_bertuzzo_Zprime_to_nunu(r * m, aD, UD2) / dw.width_Zprime_to_nunu(r * m, gD2 * (1 - UD2) ** 2) for r in x])
+    ree = np.array([dw.width_bertuzzo_Zprime_to_ee(r * m, const.alpha_em * 1e-6) / dw.width_Zprime_to_ll(r * m, 0.0, const.e_charge * 1e-3) for r in x])
+    plt = ctx.pyplot()
+    f, ax = plt.subplots(figsize=(6, 3.8), constrained_layout=True)
+    ax.plot(x, rD, label="eq. (3) / ours, Dirac N $\\to\\nu Z'$")
+    ax.plot(x, rM, label="eq. (3) / ours, Majorana N $\\to\\nu Z'$")
+    ax.plot(x, rnn, "--", label="eq. (5) / ours, $Z'\\to\\nu\\nu$")
+    ax.plot(x, ree, ":", label="eq. (4) / ours, $Z'\\to e^+e^-$ ($m_e\\to0$)")
+    ax.set_xlabel("$m_{Z'}/m_N$")
+    ax.set_ylabel("Bertuzzo et al. / ours")
+    ax.set_ylim(0, 4.5)
+    ax.legend(frameon=False, fontsize=8)
+    p = ctx.figure_path("bertuzzo_widths")
+    f.savefig(p, dpi=110)
+    plt.close(f)
+    src = f"{_S003}, eq. (3)-(5)"
+    cause = ("Same shape at every m_Z'/m_N ((1-r)(1+r-2r^2) = (1-r)^2(1+2r)); constant factors: eq. (3) is 2 x our Majorana and "
+             "4 x our Dirac width, eq. (5) is 2 x our Z' -> nu nu. Our widths are the general two-body formula (checked against a "
+             "numerical Dirac trace) and reproduce seed 004's eq. (13) (Majorana) exactly (physics/decay_widths.py docstrings, "
+             "tests/physics/test_decay_widths.py). Eq. (5), alpha_D/3 m = g^2 m/(12 pi), is the width of a vector coupling to a "
+             "four-component neutrino; the light neutrinos couple through their left-handed component only (g^2 m/(24 pi)), a "
+             "factor 2. Eq. (3) is consistent with the same non-chiral normalisation (x2) plus counting nu and nubar final states "
+             "(x2). The paper does not give its Lagrangian normalisation, so this attribution is our reading. Consequence: their "
+             "lifetimes are 2-4 x shorter than ours; branching ratios (~1) and hence event rates are unaffected.")
+    return [
+        explained(check_number("eq. (3) / ours (Dirac N -> nu Z'), mean over m_Z'/m_N", compared="ratio of widths, m_Z'/m_N = 0.02-0.98",
+                               source=src, ours=float(np.mean(rD)), theirs=1.0, rel_tol=0.01, tolerance_reason="formula agreement",
+                               figure=p.name, details=f"spread over the grid: {float(np.ptp(rD)):.1e}"), cause,
+                  "their eq. (3) is 2x our Majorana, 4x our Dirac width (same shape): non-chiral coupling normalisation + nu/nubar counting (our reading)"),
+        explained(check_number("eq. (5) / ours (Z' -> nu nu)", compared="ratio of widths", source=src, ours=float(np.mean(rnn)), theirs=1.0,
+                               rel_tol=0.01, tolerance_reason="formula agreement"), cause, "their eq. (5) is the width of a vector (non-chiral) coupling to nu; light nu couple left-handed only: x2"),
+        check_number("eq. (4) / ours (Z' -> e+e-, m_e -> 0)", compared="ratio of widths", source=src, ours=float(np.max(np.abs(ree - 1))),
+                     theirs=0.0, abs_tol=1e-9, tolerance_reason="identical formula"),
+    ]
+
+# ---------------------------------------------------------------------------------------------- full run only
+
+def _flux_table(name: str = "miniboone_fhc"):
+    """(experiment, table) of the packaged MiniBooNE flux: columns Elo, Ehi (GeV) and per ``Experiment.flux_columns``,
+    nu / cm^2 / POT / 50 MeV (gen/data/flux/PROVENANCE.md)."""
+    from gen.experiments import EXPERIMENTS
+
+    exp = EXPERIMENTS[name]
+    with exp.flux_path().open() as fh:
+        raw = np.loadtxt(fh)
+    return exp, raw
+
+
+_MB_POT_2018 = 12.84e20  # arXiv:1805.12028 abstract (seed 004 line 305 uses the same exposure)
+
+
+@comparison("seed004_eq30_upscattering_counts", quick=False, requires=("physics.cross_sections",))
+def _seed004_eq30_counts(ctx: ValidationContext) -> list[Comparison]:
+    """~6.3e3 (nu_4) and ~6.1e3 (nu_5) upscattering events, 12.84e20 POT, 818 t CH2 (arXiv:1903.07589)."""
+    from physics import cross_sections as xs
+    from physics.model import model_from_phenomenological
+
+    exp, raw = _flux_table()
+    lo, hi = raw[:, 0], raw[:, 1]
+    sub = 4  # sigma averaged over 4 points per 50 MeV flux bin
+    E = (lo[:, None] + (hi - lo)[:, None] * (np.arange(sub) + 0.5) / sub).ravel()
+    model = model_from_phenomenological(_eq30_params())
+    flavours = ("numu", "numubar", "nue", "nuebar")
+    res = xs.xsec_arrays(model, E, flavours, ["C12", "H1"], split_diagrams=True)
+    n_nuc = {t.name: t.n_nuclei for t in exp.targets}
+    acc: dict = {}
+    for k, lab in enumerate(res["labels"]):
+        flux = raw[:, exp.flux_columns[lab["projectile"]]]
+        w = _MB_POT_2018 * n_nuc[lab["target"]] * flux
+        parts = [float(np.sum(w * res[key][k].reshape(-1, sub).mean(1))) for key in
+                 ("sigma_cm2", "sigma_Zprime_cm2", "sigma_Z_cm2", "sigma_hprime_cm2", "sigma_interference_cm2")]
+        key = (lab["hnl"], lab["projectile"], lab["target"], lab["regime"])
+        acc[key] = [x + y for x, y in zip(acc.get(key, [0.0] * 5), parts)]
+
+    def total(h, idx=0, proj=None):
+        return sum(v[idx] for k, v in acc.items() if k[0] == h and (proj is None or k[1] == proj))
+
+    src = f"{_S004}, text below eq. (31), seed 004 line 305"
+    out, breakdown = [], []
+    for j, (h, ref) in enumerate((("N4", 6.3e3), ("N5", 6.1e3))):
+        UD2 = model.Usq("D", j)
+        n_all, n_mu = total(h), total(h, proj="numu")
+        # drop |U_Dj|^2: Z' amplitude / U_Dj, Z (and h') amplitude unchanged, interference / |U_Dj|
+        n_alt = total(h, 1) / UD2 + total(h, 2) + total(h, 3) + total(h, 4) / math.sqrt(UD2)
+        regimes = {f"{p} {t} {r}": v[0] for (hh, p, t, r), v in acc.items() if hh == h and v[0] > 0.5}
+        breakdown.append(f"{h}: " + ", ".join(f"{k} {v:.0f}" for k, v in regimes.items())
+                         + f"; Z' only {total(h, 1):.0f}, Z only {total(h, 2):.1f}, interference {total(h, 4):.1f}")
+        cause = (f"We fold the packaged nu-mode flux (all four flavours; numu alone gives {n_mu:.0f}) with sigma summed over "
+                 "regimes (coherent C12, p-el C12 with Pauli blocking, n-el C12, p-el H1) and helicities, times the number of "
+                 "nuclei in 818 t of CH2, and get N_j proportional to |U_Dj|^2 |sum_i U_mu i^* U_Di|^2 (the Z' vertex of the produced "
+                 "state j carries U_Dj). The paper says the rate is proportional to |sum_i U_mu i^* U_Di|^2, without the |U_Dj|^2 "
+                 f"of the produced state: dropping it (|U_D{4 + j}|^2 = {UD2:.4f}) gives {n_alt:.0f} (next row), which agrees with "
+                 f"the quoted {ref:.2g} to {abs(n_alt / ref - 1) * 100:.0f} %, and explains why their N4 and N5 counts are nearly "
+                 "equal while ours differ by about |U_D4|^2/|U_D5|^2 = 7/4. The remaining few-% differences (flux version, nuclear "
+                 "model) are within the paper's precision. Physically the |U_Dj|^2 belongs in the rate (amplitude-level coupling "
+                 "of the Z' to nu_light N_j), so we keep our default and report the FAIL as explained.")
+        out.append(explained(check_number(f"upscattering events {h} (ours)", compared=f"POT x n_nuclei x sum over flavours and channels of int flux sigma(-> {h}), 818 t CH2, "
+                                          "12.84e20 POT nu mode, no efficiency", source=src, ours=n_all, theirs=ref, rel_tol=0.15,
+                                          tolerance_reason="'~', two figures; flux and nuclear-model differences ~10 %"),
+                             cause, f"the paper's rate omits |U_D{4 + j}|^2 of the produced state; without it we get {n_alt:.0f}"))
+        out.append(check_number(f"upscattering events {h}, |U_Dj|^2 of the produced state dropped", compared="same, Z' amplitude divided by U_Dj",
+                                source=src, ours=n_alt, theirs=ref, rel_tol=0.15,
+                                tolerance_reason="'~', two figures; flux and nuclear-model differences ~10 %"))
+    out[0].details = "Breakdown (events): " + " | ".join(breakdown)
+    return out
+
+
+@comparison("seed003_cos_theta_ee", quick=False, requires=("physics.cross_sections",))
+def _seed003_cos_theta_ee(ctx: ValidationContext) -> list[Comparison]:
     """Typical e+e- opening angle cos(theta_ee) ~ 0.99 at the Bertuzzo et al. benchmark (arXiv:1807.09877)."""
-    raise ComparisonNotImplemented("reference number in validation/REFERENCES.md (seed 003)")
+    from physics import constants as const
+    from physics import cross_sections as xs
+    from physics import form_factors as ff
+    from physics.model import model_from_phenomenological
+
+    rng = np.random.default_rng(20181807)
+    model = model_from_phenomenological(_bertuzzo_params())
+    mN, mZ, me = float(model.m_N[0]), 0.064, const.m_e
+    exp, raw = _flux_table()
+    Ec = 0.5 * (raw[:, 0] + raw[:, 1])
+    flux = raw[:, exp.flux_columns["numu"]]
+    n_nuc = {t.name: t.n_nuclei for t in exp.targets}
+    chans = [(t, r) for t in ("C12", "H1") for r in ff.get_target(t).regimes]
+    # weights: flux x sigma x nuclei per (channel, energy bin); Q^2 sampled from dsigma/dQ^2 on a log grid
+    pars, W, cdfs, q2s = [], [], [], []
+    for t, r in chans:
+        par = xs.channel_params(model, "numu", 0, ff.get_target(t), r, "both")
+        pars.append(par)
+        W.append(flux * xs.sigma_upscattering_array(Ec, par[None, :])[0] * n_nuc[t])
+        row_c, row_q = [], []
+        for e in Ec:
+            if e <= xs.upscattering_threshold(mN, par[xs.P_M]) * (1 + 1e-9):
+                row_c.append(None)
+                row_q.append(None)
+                continue
+            qlo, qhi = xs.upscattering_Q2_limits(e, mN, par[xs.P_M])
+            q = np.geomspace(qlo, qhi, 257)
+            d = np.array([xs.dsigma_dQ2_upscattering(e, x, par) for x in q]) * q  # per d ln Q^2
+            c = np.concatenate([[0.0], np.cumsum(0.5 * (d[1:] + d[:-1]) * np.diff(np.log(q)))])
+            row_c.append(c / c[-1] if c[-1] > 0 else None)
+            row_q.append(q)
+        cdfs.append(row_c)
+        q2s.append(row_q)
+    W = np.nan_to_num(np.array(W))
+    for c in range(len(chans)):  # no weight where no Q^2 table exists
+        W[c, [k for k in range(Ec.size) if cdfs[c][k] is None]] = 0.0
+    p = (W / W.sum()).ravel()
+    n = 200_000
+    pick = rng.choice(p.size, size=n, p=p)
+    ic, ie = np.divmod(pick, Ec.size)
+    EN = np.empty(n)
+    for c in range(len(chans)):
+        for e in np.unique(ie[ic == c]):
+            sel = np.flatnonzero((ic == c) & (ie == e))
+            Q2 = np.exp(np.interp(rng.random(sel.size), cdfs[c][e], np.log(q2s[c][e])))
+            EN[sel] = Ec[e] - Q2 / (2 * pars[c][xs.P_M])  # recoil kinetic energy T = Q^2/(2M), E_nu at the bin centre
+    EN = np.maximum(EN, mN * (1 + 1e-9))
+
+    def iso(k):
+        ct = rng.uniform(-1, 1, k)
+        ph = rng.uniform(0, 2 * np.pi, k)
+        st = np.sqrt(1 - ct * ct)
+        return np.stack([st * np.cos(ph), st * np.sin(ph), ct], axis=1)
+
+    def boost(E, p, beta):  # Lorentz boost of (E, p) by velocity beta (per event)
+        b2 = np.sum(beta**2, axis=1)
+        g = 1 / np.sqrt(1 - b2)
+        bp = np.sum(beta * p, axis=1)
+        coef = np.where(b2 > 0, (g - 1) * bp / np.where(b2 > 0, b2, 1.0), 0.0) + g * E
+        return g * (E + bp), p + coef[:, None] * beta
+
+    pZ = (mN**2 - mZ**2) / (2 * mN)  # N -> nu Z_D, isotropic in the N rest frame, N along z
+    bN = np.zeros((n, 3))
+    bN[:, 2] = np.sqrt(EN**2 - mN**2) / EN
+    EZ, PZ = boost(np.full(n, math.sqrt(pZ**2 + mZ**2)), pZ * iso(n), bN)
+    pe = math.sqrt(mZ**2 / 4 - me**2)  # Z_D -> e+e-, isotropic in the Z_D rest frame
+    de = iso(n)
+    bZ = PZ / EZ[:, None]
+    _, p1 = boost(np.full(n, mZ / 2), pe * de, bZ)
+    _, p2 = boost(np.full(n, mZ / 2), -pe * de, bZ)
+    cos = np.sum(p1 * p2, axis=1) / np.linalg.norm(p1, axis=1) / np.linalg.norm(p2, axis=1)
+    med, mean = float(np.median(cos)), float(np.mean(cos))
+    plt = ctx.pyplot()
+    f, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
+    a1.hist(cos, bins=np.linspace(0.8, 1.0, 81), histtype="step", density=True, label="ours (simple kinematics)")
+    a1.axvline(0.99, c="k", ls=":", label="0.99 (Bertuzzo et al.)")
+    a1.axvline(med, c="C1", ls="--", label=f"median {med:.3f}")
+    a1.set_xlabel("$\\cos\\theta_{e^+e^-}$")
+    a1.set_ylabel("normalised")
+    a1.set_title("$m_{N_D}$ = 320 MeV, $m_{Z_D}$ = 64 MeV, MiniBooNE $\\nu$ mode", fontsize=10)
+    a1.legend(frameon=False, fontsize=8, loc="upper left")
+    a2.hist(EN, bins=np.linspace(0.3, 3.0, 55), histtype="step", density=True, label="$E_N$")
+    a2.hist(EZ, bins=np.linspace(0.0, 3.0, 61), histtype="step", density=True, label="$E_{Z_D}$")
+    a2.set_xlabel("energy [GeV]")
+    a2.set_ylabel("normalised")
+    a2.legend(frameon=False)
+    path = ctx.figure_path("seed003_cos_theta_ee")
+    f.savefig(path, dpi=110)
+    plt.close(f)
+    method = ("Sampling (numpy, seed 20181807, 2e5 events): E_nu bin and channel (coherent C12, p-el C12 with Pauli blocking, n-el C12, "
+              "p-el H1) from the packaged nu-mode numu flux x sigma(numu -> N_D) x nuclei; Q^2 from dsigma/dQ^2 of that channel; "
+              "E_N = E_nu - Q^2/(2M); N -> nu Z_D and Z_D -> e+e- isotropic in the rest frames (N and Z_D polarisation neglected: "
+              "it reshapes the Z_D energy spectrum, not the opening-angle scale ~ 2 m_ZD/E_ZD). No detector effects. "
+              f"Mean E_N {float(np.mean(EN)):.2f} GeV, mean E_ZD {float(np.mean(EZ)):.2f} GeV; mean cos {mean:.4f}; "
+              f"fraction with cos > 0.99: {float(np.mean(cos > 0.99)):.2f}; 10 % / 90 % quantiles "
+              f"{float(np.quantile(cos, 0.1)):.3f} / {float(np.quantile(cos, 0.9)):.4f}.")
+    src = f"{_S003}, seed 003 line 2423 ('typical opening angle ... cos theta_e+e- = 0.99'), benchmark of line 2358"
+    hist, edges = np.histogram(cos, bins=np.linspace(0.0, 1.0, 1001))
+    mode = float(0.5 * (edges[np.argmax(hist)] + edges[np.argmax(hist) + 1]))
+    cos_min_1GeV = 1 - 2 * (mZ / 1.0) ** 2  # minimum opening angle, sin(theta_min/2) = m_ZD/E_ZD (massless e)
+    cause = (f"Our median is {med:.3f} (mean {mean:.3f}, most probable value {mode:.3f}; {float(np.mean(cos > 0.99)) * 100:.0f} % of pairs "
+             "have cos > 0.99). For a Z_D of energy E the opening angle is at least theta_min, sin(theta_min/2) = m_ZD/E, and the "
+             "distribution peaks there: the most probable value of our distribution agrees with 0.99 (row below), the median does not, because the distribution has a long tail to wide angles. With the 'typical energy E_ZD ~ 1 GeV' the paper assumes for its lifetime estimates "
+             f"(seed 003 lines 1473-1476) this gives cos theta_min = 1 - 2 m_ZD^2/E^2 = {cos_min_1GeV:.4f}, i.e. their 0.99 (next "
+             f"row). In the flux-weighted sample the Z_D carries on average {float(np.mean(EZ)):.2f} GeV (about half of E_N = "
+             f"{float(np.mean(EN)):.2f} GeV) and most pairs open wider than the minimum, so the median is lower. We read the "
+             "paper's 0.99 as this 1 GeV estimate (our interpretation; the paper does not describe how it was checked). "
+             "Consequence for MiniBooNE: a sizeable fraction of pairs opens by more than ~10 degrees; whether they are "
+             "electron-like is a detector question for the MiniBooNE fit (bertuzzo_benchmark_fit).")
+    return [
+        explained(check_number("median cos(theta_ee) at the benchmark", compared="median over events of the cosine of the e+e- opening angle",
+                               source=src, ours=med, theirs=0.99, abs_tol=0.01, tolerance_reason="'typical', quoted to two decimals",
+                               figure=path.name, details=method),
+                  cause, f"'typical' 0.99 is the peak (ours {mode:.3f}) = minimum opening angle at E_ZD ~ 1 GeV; the distribution has a long wide-angle tail"),
+        check_number("cos(theta_ee) at the minimum opening angle, E_ZD = 1 GeV", compared="1 - 2 m_ZD^2/E^2, m_ZD = 64 MeV, E = 1 GeV "
+                     "(the paper's 'typical energy')", source=src, ours=cos_min_1GeV, theirs=0.99, abs_tol=0.01,
+                     tolerance_reason="'typical', quoted to two decimals"),
+        check_number("most probable cos(theta_ee) at the benchmark", compared="mode of our distribution (bins of 0.001)", source=src,
+                     ours=mode, theirs=0.99, abs_tol=0.01, tolerance_reason="'typical', quoted to two decimals"),
+        _info("mean cos(theta_ee) at the benchmark", "mean over events", src, mean),
+    ]
+
+
+@comparison("bertuzzo_benchmark_fit", quick=False, requires=("gen.sampler", "detectors.miniboone"))
+def _bertuzzo_benchmark_fit(ctx: ValidationContext):
+    """Bertuzzo et al. benchmark (m_ND 320 MeV, m_ZD 64 MeV): chi2_bf/dof = 31.2/36 (arXiv:1807.09877)."""
+    raise ComparisonNotImplemented(
+        "needs the generator + MiniBooNE detector (not available to the validation yet): generate cards/miniboone_bertuzzo_fit.toml for 12.84e20 POT (nu) and 11.27e20 POT (nubar), "
+        "fit with gen.miniboone_fit.fit(..., release=2018, mode='combined', free_norm=...) and compare with 31.2/36"
+    )
