@@ -9,6 +9,8 @@ Layout written by ``EventWriter``:
   ``particles_px``, ... . Baskets are written in batches of ``basket_events`` events (default 2^17:
   1 MB per float64 branch, well above uproot's 100 kB advice for ``extend``), so memory stays bounded
   for any number of events.
+* other objects the caller adds through ``EventWriter.root_file`` (``hnlgen run`` writes the
+  detector histograms there as TH1D: ``detectors.miniboone.write_histograms``).
 * TObjString objects (``run_card``, ``model``, ``expected_events``, ``pot``, ``seed``,
   ``hnlgen_version``, ...: whatever metadata the caller passes, JSON or TOML text) and
   ``awkward_form``, the awkward form of the event records, which ``read_events`` uses to give back
@@ -93,6 +95,13 @@ class EventWriter:
         codec = {"lz4": up.LZ4(1), "zlib": up.ZLIB(1), "zstd": up.ZSTD(1), "none": None}[compression]
         self._file = up.recreate(self.tmp_path, compression=codec)
         self._closed = False
+
+    @property
+    def root_file(self):
+        """The open uproot file (``.partial``), to add other objects (e.g. TH1 histograms) beside the tree."""
+        if self._closed:
+            raise RuntimeError("EventWriter is closed")
+        return self._file
 
     def write(self, events: ak.Array) -> None:
         """Append events (all chunks must share one awkward form)."""

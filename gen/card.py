@@ -4,8 +4,21 @@ Every table forbids unknown keys; every error names the dotted key path, the bad
 is allowed (``CardError``). ``schema_version = 1``.
 
 A card has a ``[model]`` table (phenomenological parameters, or a ``[model.lagrangian]``
-sub-table), and the run tables ``[experiment]``, ``[process]`` and ``[run]`` (all optional, with
-defaults that ``hnlgen check`` prints).
+sub-table), and the run tables ``[experiment]``, ``[process]``, ``[detector]`` and ``[run]`` (all
+optional, with defaults that ``hnlgen check`` prints).
+
+``[experiment] name`` selects one of three kinds of source, each with its own keys; a key of another
+kind is an error naming it ("experiment.pot is not used by na62"):
+
+* ``miniboone_fhc`` / ``miniboone_rhc``: upscattering in MiniBooNE; ``pot``, ``flavours``.
+* ``custom``: upscattering with a user flux and target list; ``flux_file``, ``flux_unit_bin_GeV``,
+  ``targets``, ``pot``, ``baseline_cm``, ``detector_radius_cm``, ``flavours`` (no detector module).
+* ``na62``: K+ (or pi+) decays in flight (``gen.na62_source``); ``n_kaon_decays``, ``parent``,
+  ``production_lepton``, ``beam_momentum``, ``beam_momentum_spread``, ``fiducial_z``.
+
+``[detector]`` holds the MiniBooNE cuts (the fields of ``detectors.miniboone.MiniBooNEConfig``, with
+their cited defaults); it applies to the MiniBooNE experiments only (the detector is implied by the
+experiment name).
 """
 
 from __future__ import annotations
@@ -18,6 +31,7 @@ from typing import Literal
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
+from detectors.miniboone import MiniBooNEConfig
 from physics.model import DarkSectorModel, ModelError, model_from_lagrangian, model_from_phenomenological
 
 __all__ = [
@@ -27,10 +41,14 @@ __all__ = [
     "ExperimentTable",
     "ProcessTable",
     "RunTable",
+    "TargetEntry",
     "RunCard",
+    "EXPERIMENT_KEYS",
+    "NA62_FINAL_STATES",
     "load_card",
     "parse_card",
     "build_model",
+    "na62_settings",
     "resolved_card_dict",
     "card_to_toml",
     "SCHEMA_VERSION",
@@ -105,17 +123,55 @@ class ModelTable(BaseModel):
     lagrangian: LagrangianTable | None = None
 
 
-EXPERIMENT_NAMES = ("miniboone_fhc", "miniboone_rhc")
+EXPERIMENT_NAMES = ("miniboone_fhc", "miniboone_rhc", "custom", "na62")
 FLAVOUR_NAMES = ("nue", "numu", "nutau", "nuebar", "numubar", "nutaubar")
+
+# Keys that apply to each kind of experiment (besides ``name``); any other key set is an error.
+EXPERIMENT_KEYS = {
+    "miniboone_fhc": ("pot", "flavours"),
+    "miniboone_rhc": ("pot", "flavours"),
+    "custom": ("pot", "flavours", "flux_file", "flux_unit_bin_GeV", "targets", "baseline_cm", "detector_radius_cm"),
+    "na62": ("n_kaon_decays", "parent", "production_lepton", "beam_momentum", "beam_momentum_spread", "fiducial_z"),
+}
+_CUSTOM_REQUIRED = ("flux_file", "targets", "pot")
+# final_state of an NA62 card: the Z' -> l_b+ l_b- pair (seed 004 eq. (17)); sets the trigger stream
+NA62_FINAL_STATES = {"e+e-": "e", "mu+mu-": "mu"}
+# NA62 defaults: 75 GeV/c with 1 % rms spread, fiducial decay volume 105-180 m from the target
+# (../shared/data/PROVENANCE.md sec. 4: NA62 arXiv:2312.17188 sec. 1, arXiv:2409.12981 sec. 1);
+# N_K^Fid from seed 004 (arXiv:1903.07589) Table I: 2.14e11 (di-electron), 7.94e11 (di-muon stream).
+NA62_DEFAULTS = {"parent": "K+", "production_lepton": "mu", "beam_momentum": 75.0, "beam_momentum_spread": 0.01,
+                 "fiducial_z": [10500.0, 18000.0]}
+NA62_N_KAON_DECAYS = {"e": 2.14e11, "mu": 7.94e11}
+
+
+class TargetEntry(BaseModel):
+    """One target species of a custom experiment: ``name`` (C12, H1, O16, Ar40, Si28) and ``mass_t`` (tonnes)."""
+
+    model_config = _STRICT
+    name: Literal["H1", "C12", "O16", "Ar40", "Si28"]
+    mass_t: float = Field(gt=0, description="total mass of this species in the detector, tonnes")
 
 
 class ExperimentTable(BaseModel):
-    """``[experiment]``: which beam and detector; ``pot`` and ``flavours`` override the defaults."""
+    """``[experiment]``: which source (beam and detector) and its exposure; see the module docstring."""
 
     model_config = _STRICT
-    name: Literal["miniboone_fhc", "miniboone_rhc"] = "miniboone_fhc"
-    pot: float | None = Field(None, description="protons on target (overrides the experiment default)")
+    name: Literal["miniboone_fhc", "miniboone_rhc", "custom", "na62"] = "miniboone_fhc"
+    pot: float | None = Field(None, gt=0, description="protons on target (overrides the experiment default)")
     flavours: list[Literal["nue", "numu", "nutau", "nuebar", "numubar", "nutaubar"]] | None = None
+    # custom upscattering experiment
+    flux_file: str | None = Field(None, description="flux table: Elo Ehi numu numubar nue nuebar (GeV; nu/cm^2/POT per flux_unit_bin_GeV)")
+    flux_unit_bin_GeV: float | None = Field(None, gt=0, description="energy interval the flux columns are quoted per (default 0.05 GeV)")
+    targets: list[TargetEntry] | None = None
+    baseline_cm: float | None = Field(None, ge=0)
+    detector_radius_cm: float | None = Field(None, gt=0)
+    # na62
+    n_kaon_decays: float | None = Field(None, gt=0, description="N_K^Fid: parent decays in the fiducial volume")
+    parent: Literal["K+", "pi+"] | None = None
+    production_lepton: Literal["e", "mu"] | None = None
+    beam_momentum: float | None = Field(None, gt=0, description="GeV")
+    beam_momentum_spread: float | None = Field(None, ge=0, lt=0.2, description="relative rms")
+    fiducial_z: tuple[float, float] | None = Field(None, description="cm from the target")
 
 
 class ProcessTable(BaseModel):
@@ -146,7 +202,13 @@ class RunCard(BaseModel):
     model: ModelTable
     experiment: ExperimentTable = ExperimentTable()
     process: ProcessTable = ProcessTable()
+    detector: MiniBooNEConfig | None = None
     run: RunTable = RunTable()
+
+    @property
+    def detector_config(self) -> MiniBooNEConfig:
+        """The MiniBooNE detector configuration (the ``[detector]`` table or the cited defaults)."""
+        return self.detector if self.detector is not None else MiniBooNEConfig()
 
 
 def _format_validation_error(err: pydantic.ValidationError) -> str:
@@ -185,8 +247,96 @@ def parse_card(data: dict) -> RunCard:
         card = RunCard.model_validate(data)
     except pydantic.ValidationError as err:
         raise CardError(_format_validation_error(err)) from None
-    build_model(card)  # physics checks (unitarity, masses, either-or couplings)
+    _check_experiment(card)
+    model = build_model(card)  # physics checks (unitarity, masses, either-or couplings)
+    if card.experiment.name == "na62":
+        _check_na62_kinematics(card, model)
     return card
+
+
+def _check_na62_kinematics(card: RunCard, model) -> None:
+    """P+ -> l_a+ N open (m_N < m_P - m_a) and N -> nu Z', Z' -> l_b+ l_b- on shell (2 m_b < m_Z' < m_N)."""
+    from physics.meson_decays import MESONS, lepton_mass
+
+    st = na62_settings(card)
+    hnl = card.process.hnl[0] if card.process.hnl else model.heavy_names[0]
+    if hnl not in model.heavy_names:
+        raise _bad("process.hnl", list(card.process.hnl), f"the model has only {', '.join(model.heavy_names)}")
+    i = list(model.heavy_names).index(hnl)
+    m_N = float(model.m_N[i])
+    parent, fa = st["parent"], st["production_lepton"]
+    fb = NA62_FINAL_STATES[card.process.final_state]
+    m_max = MESONS[parent]["mass"] - lepton_mass(fa)
+    key = f"model.m{hnl[1:]}" if card.model.lagrangian is None else f"{hnl} mass"
+    if not 0 < m_N < m_max:
+        raise CardError(f"invalid run card:\n  {key} = {m_N!r}: {parent} -> {fa}+ {hnl} needs m_{hnl} < "
+                        f"m_{parent} - m_{fa} = {m_max:.6g} GeV")
+    mz = float(model.m_zprime)
+    if not 2 * lepton_mass(fb) < mz < m_N:
+        raise CardError(f"invalid run card:\n  model.mzprime = {mz!r}: the na62 cascade {hnl} -> nu Z', Z' -> "
+                        f"{card.process.final_state} needs 2 m_{fb} = {2 * lepton_mass(fb):.6g} GeV < m_Z' < m_{hnl} = {m_N:.6g} GeV")
+
+
+def _bad(path: str, value, allowed: str) -> CardError:
+    return CardError(f"invalid run card:\n  {path} = {value!r}: {allowed}")
+
+
+_UPSCATTERING_PROCESS_KEYS = ("regimes", "helicities", "bound_nucleons")
+
+
+def _check_experiment(card: RunCard) -> None:
+    """Keys that do not apply to the chosen experiment, and the experiment-specific constraints."""
+    exp = card.experiment
+    name = exp.name
+    allowed = EXPERIMENT_KEYS[name]
+    for key in exp.model_fields_set:
+        if key != "name" and key not in allowed:
+            raise CardError(f"invalid run card:\n  experiment.{key} is not used by {name} "
+                            f"(keys of {name}: name, {', '.join(allowed)})")
+    if card.detector is not None and not name.startswith("miniboone"):
+        raise CardError(f"invalid run card:\n  [detector] is not used by {name}: it holds the MiniBooNE cuts "
+                        "(experiment miniboone_fhc or miniboone_rhc)")
+    if name == "custom":
+        for key in _CUSTOM_REQUIRED:
+            if getattr(exp, key) is None:
+                raise CardError(f"invalid run card:\n  experiment.{key}: required key is missing for a custom experiment")
+        names = [t.name for t in exp.targets]
+        if not names:
+            raise _bad("experiment.targets", [], "give at least one target, e.g. [{name = \"C12\", mass_t = 1.0}]")
+        if len(set(names)) != len(names):
+            raise _bad("experiment.targets", names, "each target species at most once")
+    if name == "na62":
+        fs = card.process.final_state
+        if fs not in NA62_FINAL_STATES:
+            raise _bad("process.final_state", fs, f"na62 needs the Z' pair: one of {', '.join(map(repr, NA62_FINAL_STATES))}")
+        for key in _UPSCATTERING_PROCESS_KEYS:
+            if key in card.process.model_fields_set:
+                raise CardError(f"invalid run card:\n  process.{key} is not used by na62 (no upscattering)")
+        if exp.fiducial_z is not None:
+            z1, z2 = exp.fiducial_z
+            if not 0 <= z1 < z2:
+                raise _bad("experiment.fiducial_z", list(exp.fiducial_z), "need [z_begin, z_end] in cm with 0 <= z_begin < z_end")
+        if exp.parent == "pi+" and exp.n_kaon_decays is None:
+            raise CardError("invalid run card:\n  experiment.n_kaon_decays: required key is missing for parent = 'pi+' "
+                            "(the default, seed 004 Table I, counts K+ decays)")
+        hnl = card.process.hnl
+        if hnl is not None and len(hnl) != 1:
+            raise _bad("process.hnl", hnl, "na62 produces one heavy neutrino per card: give one of N4, N5, N6")
+
+
+def na62_settings(card: RunCard) -> dict:
+    """The resolved ``[experiment]`` of an NA62 card (defaults of ``NA62_DEFAULTS`` and Table I filled in)."""
+    exp = card.experiment
+    out = {"name": "na62"}
+    for key in EXPERIMENT_KEYS["na62"]:
+        v = getattr(exp, key)
+        if v is None:
+            if key == "n_kaon_decays":
+                v = NA62_N_KAON_DECAYS[NA62_FINAL_STATES[card.process.final_state]]
+            else:
+                v = NA62_DEFAULTS[key]
+        out[key] = list(v) if isinstance(v, tuple) else v
+    return out
 
 
 def load_card(path: str | Path) -> RunCard:
@@ -199,6 +349,10 @@ def load_card(path: str | Path) -> RunCard:
         raise CardError(f"run card {str(path)!r} does not exist") from None
     except tomllib.TOMLDecodeError as err:
         raise CardError(f"run card {str(path)!r} is not valid TOML: {err}") from None
+    exp = data.get("experiment")
+    if isinstance(exp, dict) and isinstance(exp.get("flux_file"), str) and not Path(exp["flux_file"]).is_absolute():
+        # a custom experiment's flux file is relative to the card's directory
+        exp["flux_file"] = str((path.parent / exp["flux_file"]).resolve())
     return parse_card(data)
 
 
@@ -225,15 +379,29 @@ def resolved_card_dict(card: RunCard) -> dict:
     from gen.experiments import get_experiment
 
     d = card.model_dump(mode="json")
+    d["experiment"] = {k: v for k, v in d["experiment"].items() if v is not None}
     if card.model.lagrangian is not None:
         d["model"] = {"hnl_type": "majorana", "lagrangian": d["model"]["lagrangian"]}
     elif d["model"].get("hnl_type") is None:
         d["model"]["hnl_type"] = "dirac"
     if d["process"]["hnl"] is None:
         d["process"]["hnl"] = list(build_model(card).heavy_names)
+    if card.experiment.name == "na62":
+        d["experiment"] = na62_settings(card)
+        for key in _UPSCATTERING_PROCESS_KEYS:
+            d["process"].pop(key, None)
+        d.pop("detector", None)
+        return d
     exp = get_experiment(card)
     d["experiment"]["pot"] = exp.pot
     d["experiment"]["flavours"] = list(exp.flavours)
+    if card.experiment.name == "custom":
+        d["experiment"]["flux_unit_bin_GeV"] = exp.flux_unit_bin_GeV
+        d["experiment"]["baseline_cm"] = exp.baseline_cm
+        d["experiment"]["detector_radius_cm"] = exp.detector_radius_cm
+        d.pop("detector", None)
+    else:
+        d["detector"] = card.detector_config.model_dump(mode="json")
     return d
 
 
@@ -244,8 +412,10 @@ def _toml_value(v) -> str:
         return repr(v)
     if isinstance(v, str):
         return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(v, list):
+    if isinstance(v, (list, tuple)):
         return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):  # inline table (e.g. experiment.targets entries)
+        return "{" + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items() if x is not None) + "}"
     raise TypeError(type(v))
 
 

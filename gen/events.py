@@ -48,7 +48,7 @@ SLOT_PROJECTILE, SLOT_TARGET, SLOT_RECOIL, SLOT_N = 0, 1, 2, 3
 SCALAR_FIELDS = {
     "event": ("int64", "-", "event number in the run (0-based; same number = same event for any chunking)"),
     "weight": ("float64", "events", "expected events this event represents for the card's exposure, BR of the selected final state included; sum over the file = expected events"),
-    "w_fiducial": ("float64", "-", "probability that the decay happens inside the fiducial volume (placeholder 1.0 until the detector module fills it)"),
+    "w_fiducial": ("float64", "-", "probability that the visible decay happens inside the fiducial volume: 1.0 from the generator alone; exact (detectors.miniboone chord probabilities, gen.detector_stage) after the detector stage of hnlgen run on a MiniBooNE card"),
     "E_nu": ("float64", "GeV", "projectile neutrino energy"),
     "Q2": ("float64", "GeV^2", "momentum transfer Q^2 = -(p_nu - p_N)^2"),
     "projectile_pdg": ("int32", "-", "PDG code of the projectile (14 numu, -14 numubar, 12 nue, -12 nuebar, ...)"),

@@ -4,6 +4,14 @@ MiniBooNE facts (PROVENANCE of the shared data, "Facts: MiniBooNE / BNB"): 818 t
 oil sphere, radius 610.6 cm), split by mass 12/14 to C12 and 2/14 to H1; 18.75e20 POT in neutrino
 mode (arXiv:2006.16883) and 11.27e20 POT in antineutrino mode; baseline 541 m; official flux
 release arXiv:0806.1449 (packaged in ``gen/data/flux``).
+
+A ``custom`` experiment (card ``[experiment] name = "custom"``) takes its flux file, flux unit,
+targets (tonnes), POT, baseline and detector radius from the card. The flux file has the MiniBooNE
+release's column layout ``Elo Ehi numu numubar nue nuebar`` (GeV; nu / cm^2 / POT per
+``flux_unit_bin_GeV``, default 0.05 GeV as in the release); a relative path is taken relative to the
+card's directory when the card is read from a file (``gen.card.load_card``), else to the working
+directory. NA62 (``name = "na62"``) is a kaon-decay source, not an upscattering experiment
+(``gen.na62_run``).
 """
 
 from __future__ import annotations
@@ -81,6 +89,7 @@ class Experiment:
     flux_columns: dict
     baseline_cm: float = 0.0
     detector_radius_cm: float = 0.0
+    flux_unit_bin_GeV: float = 0.050  # the release quotes nu/cm^2/POT per 50 MeV (arXiv:0806.1449)
 
     @property
     def target_names(self) -> list[str]:
@@ -90,7 +99,7 @@ class Experiment:
         """A path-like object for the flux table (package resource or user file)."""
         if self.flux_file is None:
             return None
-        if self.flux_file.startswith("/") or self.flux_file.startswith("."):
+        if self.name == "custom" or self.flux_file.startswith("/") or self.flux_file.startswith("."):
             return self.flux_file
         return resources.files("gen").joinpath("data", "flux", self.flux_file)
 
@@ -126,6 +135,24 @@ EXPERIMENTS = {
 def get_experiment(card) -> Experiment:
     """The experiment of a run card, with the card's ``pot``, ``flavours`` and target overrides applied."""
     exp_table = card.experiment
+    if exp_table.name == "na62":
+        from gen.card import CardError
+
+        raise CardError("invalid run card:\n  experiment.name = 'na62': a kaon-decay source, not an upscattering "
+                        "experiment (hnlgen run handles it with gen.na62_run)")
+    if exp_table.name == "custom":
+        flux = exp_table.flux_file
+        return Experiment(
+            name="custom",
+            targets=tuple(Target(t.name, t.mass_t * u.tonne) for t in exp_table.targets),
+            flavours=tuple(exp_table.flavours) if exp_table.flavours is not None else ("numu", "numubar", "nue", "nuebar"),
+            pot=float(exp_table.pot),
+            flux_file=flux,
+            flux_columns=_MB_COLUMNS,
+            baseline_cm=float(exp_table.baseline_cm or 0.0),
+            detector_radius_cm=float(exp_table.detector_radius_cm or 0.0),
+            flux_unit_bin_GeV=float(exp_table.flux_unit_bin_GeV or 0.050),
+        )
     base = EXPERIMENTS[exp_table.name]
     changes = {}
     if exp_table.pot is not None:

@@ -87,7 +87,7 @@ class Flux:
         return float((w * 0.5 * (self.edges[1:] + self.edges[:-1])).sum() / w.sum())
 
 
-def load_flux(path, columns: dict[str, int], source: str | None = None) -> Flux:
+def load_flux(path, columns: dict[str, int], source: str | None = None, unit_bin_GeV: float = FLUX_UNIT_BIN_GeV) -> Flux:
     """Read a flux table with columns ``Elo Ehi`` (GeV) and flux columns in nu/cm^2/POT/50 MeV.
 
     Parameters
@@ -95,6 +95,8 @@ def load_flux(path, columns: dict[str, int], source: str | None = None) -> Flux:
     path : str, Path or importlib.resources Traversable
     columns : dict
         Flavour name -> column index.
+    unit_bin_GeV : float
+        Energy interval the flux values are quoted per (0.05 GeV in the MiniBooNE release).
     """
     with (path.open("r") if hasattr(path, "open") and not isinstance(path, (str, Path)) else open(path)) as fh:
         data = np.loadtxt(fh, comments="#")
@@ -105,7 +107,7 @@ def load_flux(path, columns: dict[str, int], source: str | None = None) -> Flux:
         raise ValueError(f"flux file {path}: bins must be contiguous with Ehi > Elo")
     edges = np.concatenate([elo, ehi[-1:]])
     names = tuple(columns)
-    vals = np.array([data[:, columns[f]] for f in names]) * (np.diff(edges) / FLUX_UNIT_BIN_GeV)[None, :]
+    vals = np.array([data[:, columns[f]] for f in names]) * (np.diff(edges) / unit_bin_GeV)[None, :]
     if np.any(vals < 0) or not np.all(np.isfinite(vals)):
         raise ValueError(f"flux file {path}: negative or non-finite flux values")
     return Flux(edges=edges, flavours=names, bin_flux=vals, source=source or str(path))
@@ -119,7 +121,8 @@ def flux_for_experiment(experiment) -> Flux:
     src = experiment.flux_file
     if not isinstance(p, (str, Path)):
         return load_flux(p, experiment.flux_columns, source=f"gen/data/flux/{src}")
-    return load_flux(Path(p), experiment.flux_columns, source=str(p))
+    unit = getattr(experiment, "flux_unit_bin_GeV", FLUX_UNIT_BIN_GeV)
+    return load_flux(Path(p), experiment.flux_columns, source=str(p), unit_bin_GeV=unit)
 
 
 @jitable

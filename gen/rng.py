@@ -7,7 +7,7 @@ Design (STYLE.md section 5). Events are numbered 0, 1, 2, ... and grouped in fix
 
 which is exactly the ``b``-th child that ``SeedSequence(seed).spawn`` would return (NumPy derives
 spawned children by appending the child index to ``spawn_key``), further split by ``purpose``
-(``PURPOSE_PRODUCTION``, ``PURPOSE_DECAY``, ...). Building the child directly costs O(1) instead of
+(``PURPOSE_PRODUCTION``, ``PURPOSE_DECAY``, ``PURPOSE_UNWEIGHT``, ``PURPOSE_DETECTOR``). Building the child directly costs O(1) instead of
 spawning ``b`` children. A chunk of any size is a run of whole blocks (the last block of a run may
 be short; ``Generator.random`` fills row-major, so a short block gets a prefix of the numbers of a
 full one), and kernels are deterministic maps from those numbers to events, so the events do not
@@ -25,6 +25,7 @@ __all__ = [
     "PURPOSE_PRODUCTION",
     "PURPOSE_DECAY",
     "PURPOSE_UNWEIGHT",
+    "PURPOSE_DETECTOR",
     "PILOT_KEY",
     "get_rng",
     "block_rng",
@@ -37,6 +38,7 @@ BLOCK_SIZE = 1 << 14  # 16384 events: ~1 MB of uniforms per block, fits the L2 c
 PURPOSE_PRODUCTION = 0  # process choice, E_nu, Q2, azimuth
 PURPOSE_DECAY = 1  # one 64-bit seed per event for the decay cascade (accept-reject inside)
 PURPOSE_UNWEIGHT = 2  # accept-reject unweighting
+PURPOSE_DETECTOR = 3  # detector stage: vertex placement, fiducial decay point, smearing (gen.detector_stage)
 PILOT_KEY = 2**32 - 1  # spawn key of the importance-sampling pilot run (never a block index)
 
 

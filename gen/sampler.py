@@ -24,6 +24,14 @@ estimator is unbiased whatever the accuracy of the sampling tables; they only se
 the weights, reported as the effective sample size (sum w)^2 / sum w^2.
 
 Reproducibility: ``gen.rng`` (fixed blocks of events, one spawned stream per block).
+
+Detector: ``generate(card, reconstruct=True)`` (and ``iter_generate``) also applies the detector of
+the card's experiment (``gen.detector_stage`` for MiniBooNE: upscattering ``vertex`` in the tank,
+exact ``w_fiducial``, and the reconstructed fields of ``detectors.miniboone.RECO_BRANCHES``); this is
+exactly what ``hnlgen run`` writes, so ``read_events`` of its file equals that array. The default
+``reconstruct=False`` gives the truth only (vertex at the origin, ``w_fiducial`` = 1). An NA62 card
+(``[experiment] name = "na62"``) is dispatched to ``gen.na62_run`` (kaon-decay source; there
+``reconstruct`` adds the NA62 reconstruction).
 """
 
 from __future__ import annotations
@@ -148,7 +156,11 @@ def prepare(card, *, decays=None, seed: int | None = None) -> GeneratorSetup:
 
     # decays
     species, channels, decay_info = decays if decays is not None else _decay_spec(card, model)
-    graph = build_decay_graph(species, channels, hnl_names, proc.final_state)
+    # a Dirac N produced by an antineutrino is the antiparticle (N4bar): it decays through the CP image
+    names_sp = {sp.name for sp in species}
+    root_of = [ch["hnl"] + "bar" if (not model.is_majorana and ch["projectile"].endswith("bar") and ch["hnl"] + "bar" in names_sp)
+               else ch["hnl"] for ch in chans]
+    graph = build_decay_graph(species, channels, list(dict.fromkeys(hnl_names + root_of)), proc.final_state)
 
     # energy tables and rates
     n_sub = 2  # 25-MeV sub-bins of the 50-MeV flux bins
@@ -173,8 +185,8 @@ def prepare(card, *, decays=None, seed: int | None = None) -> GeneratorSetup:
         rate[c] = exp.pot * n_targets[ch["target"]] * tot
     if not np.any(rate > 0):
         raise ValueError("no selected channel is open for this flux (all below threshold)")
-    br = np.array([graph.root_factor.get(ch["hnl"], 0.0) for ch in chans])
-    ch_root = np.array([graph.root_state.get(ch["hnl"], -1) for ch in chans], dtype=np.int64)
+    br = np.array([graph.root_factor.get(r, 0.0) for r in root_of])
+    ch_root = np.array([graph.root_state.get(r, -1) for r in root_of], dtype=np.int64)
     # select channels in proportion to rate (events with a zero final-state BR are not generated)
     eff = rate * (br > 0)
     if not np.any(eff > 0):
@@ -209,6 +221,9 @@ def prepare(card, *, decays=None, seed: int | None = None) -> GeneratorSetup:
     }
     # N helicity = eta * sigma (physics.cross_sections docstring): -1 conserving for nu, +1 for nubar
     pol = np.array([params[c, xs.P_ETA] * params[c, xs.P_SIGMA] for c in range(n_ch)])
+    # PDG code of the N in the particle list: negative for a Dirac antiparticle (root N4bar)
+    codes["n_pdg"] = np.array([-_HNL_PDG[ch["hnl"]] if r.endswith("bar") else _HNL_PDG[ch["hnl"]]
+                               for ch, r in zip(chans, root_of)], dtype=np.int64)
     codes["helicity"] = np.where(pol > 0, 1, -1).astype(np.int32)
 
     setup = GeneratorSetup(
@@ -306,7 +321,7 @@ def _generate_block(setup: GeneratorSetup, seed: int, block: int, start: int, st
     pdg[:, 0] = codes["projectile_pdg"][chan]
     pdg[:, 1] = codes["scatter_pdg"][chan]
     pdg[:, 2] = codes["scatter_pdg"][chan]
-    pdg[:, 3] = codes["hnl_pdg"][chan]
+    pdg[:, 3] = codes["n_pdg"][chan]
     status[:, 0] = K.STATUS_BEAM
     status[:, 1] = K.STATUS_TARGET
     status[:, 2] = K.STATUS_FINAL
@@ -357,16 +372,28 @@ def _resolve(card, n_events, seed, chunk_size):
 
 
 def iter_generate(card, n_events: int | None = None, seed: int | None = None, chunk_size: int | None = None, *,
-                  setup: GeneratorSetup | None = None, decays=None) -> Iterator[ak.Array]:
+                  setup: GeneratorSetup | None = None, decays=None, reconstruct: bool = False,
+                  stage=None) -> Iterator[ak.Array]:
     """Yield the events of a run in chunks (each a whole number of ``gen.rng.BLOCK_SIZE`` blocks).
 
     The concatenation of the chunks does not depend on ``chunk_size`` or on the numba thread count.
     ``chunk_size`` is rounded up to a multiple of the block size (default 8 blocks = 131072 events).
+    ``reconstruct=True`` applies the experiment's detector (module docstring); ``stage`` is an
+    existing ``gen.detector_stage.MiniBooNEStage`` to use (it accumulates histograms and sums).
     """
     card = _as_card(card)
+    if card.experiment.name == "na62":
+        from gen.na62_run import iter_generate_na62
+
+        yield from iter_generate_na62(card, n_events, seed, chunk_size, reconstruct=reconstruct)
+        return
     n, s, bpc = _resolve(card, n_events, seed, chunk_size)
     if setup is None:
         setup = prepare(card, decays=decays, seed=s)
+    if stage is None and reconstruct and card.experiment.name.startswith("miniboone"):
+        from gen.detector_stage import MiniBooNEStage
+
+        stage = MiniBooNEStage(setup, s)
     block_list = list(R.block_ranges(0, n))
     ws = _Workspace(min(n, R.BLOCK_SIZE), setup.slots)
     for i in range(0, len(block_list), bpc):
@@ -375,11 +402,12 @@ def iter_generate(card, n_events: int | None = None, seed: int | None = None, ch
         buf = ColumnBuffer(m, m * setup.slots)
         for b, start, stop in blocks:
             _generate_block(setup, s, b, start, stop, n, ws, buf)
-        yield build_events(buf.columns())
+        chunk = build_events(buf.columns())
+        yield stage.apply(chunk) if stage is not None else chunk
 
 
 def generate(card, n_events: int | None = None, seed: int | None = None, chunk_size: int | None = None, *,
-             setup: GeneratorSetup | None = None, decays=None) -> ak.Array:
+             setup: GeneratorSetup | None = None, decays=None, reconstruct: bool = False) -> ak.Array:
     """Generate weighted events for a run card; returns the event record array (``gen.events``).
 
     Parameters
@@ -390,9 +418,12 @@ def generate(card, n_events: int | None = None, seed: int | None = None, chunk_s
         Override the card's ``[run] events`` and ``seed``.
     chunk_size : int, optional
         Events per internal chunk (memory); the result does not depend on it.
+    reconstruct : bool
+        Apply the experiment's detector (MiniBooNE: ``gen.detector_stage``; NA62: ``gen.na62_run``):
+        the array ``hnlgen run`` writes. Default False: truth only.
     """
     card = _as_card(card)
-    chunks = list(iter_generate(card, n_events, seed, chunk_size, setup=setup, decays=decays))
+    chunks = list(iter_generate(card, n_events, seed, chunk_size, setup=setup, decays=decays, reconstruct=reconstruct))
     return chunks[0] if len(chunks) == 1 else ak.concatenate(chunks)
 
 
@@ -422,6 +453,8 @@ class RunSummary:
     effective_sample_size: float
     wall_time_s: float
     per_channel: dict
+    selected: float | None = None  # MiniBooNE selection (sum of weight_selected), when the detector ran
+    selected_error: float | None = None
 
     @property
     def mc_rel_error(self) -> float:
@@ -432,9 +465,12 @@ class RunSummary:
         return self.events_generated / self.wall_time_s if self.wall_time_s > 0 else math.inf
 
     def to_json_dict(self) -> dict:
+        expected = {"upscattered": self.upscattered, "final_state": self.final_state,
+                    "in_fiducial_volume": self.in_fiducial_volume}
+        if self.selected is not None:
+            expected["selected"] = self.selected
         return {
-            "expected_events": {"upscattered": self.upscattered, "final_state": self.final_state,
-                                "in_fiducial_volume": self.in_fiducial_volume},
+            "expected_events": expected,
             "mc_rel_error": self.mc_rel_error,
             "events_generated": self.events_generated,
             "effective_sample_size": self.effective_sample_size,
@@ -454,6 +490,8 @@ class _Accumulator:
         self.su2 = 0.0
         self.sf = 0.0
         self.sf2 = 0.0
+        self.ss = None  # selected (detector stage), when the events carry weight_selected
+        self.ss2 = 0.0
         self.per = {}
 
     def add(self, ev: ak.Array) -> None:
@@ -466,6 +504,10 @@ class _Accumulator:
             if name in self.setup.graph.root_factor:
                 br[hnl == code] = self.setup.graph.root_factor[name]
         wu = np.where(br > 0, w / np.where(br > 0, br, 1.0), 0.0)
+        if "weight_selected" in ev.fields:
+            ws = ak.to_numpy(ev.weight_selected)
+            self.ss = (self.ss or 0.0) + float(ws.sum())
+            self.ss2 += float((ws * ws).sum())
         self.n += len(w)
         for attr, x in (("sw", w), ("sf", wf), ("su", wu)):
             setattr(self, attr, getattr(self, attr) + x.sum())
@@ -493,6 +535,8 @@ class _Accumulator:
             effective_sample_size=float(self.sw**2 / self.sw2) if self.sw2 > 0 else 0.0,
             wall_time_s=wall,
             per_channel={k: {"expected": float(s), "error": err(s, s2)} for k, (s, s2) in sorted(self.per.items())},
+            selected=None if self.ss is None else float(self.ss),
+            selected_error=None if self.ss is None else err(self.ss, self.ss2),
         )
 
 
@@ -521,7 +565,9 @@ def run_metadata(setup: GeneratorSetup, summary: RunSummary, seed: int) -> dict[
         "model": json.dumps({"model": setup.model.summary(), "decays": setup.decay_info}, default=float),
         "expected_events": json.dumps({**summary.to_json_dict(), "errors": {
             "upscattered": summary.upscattered_error, "final_state": summary.final_state_error,
-            "in_fiducial_volume": summary.in_fiducial_volume_error}, "per_channel": summary.per_channel}),
+            "in_fiducial_volume": summary.in_fiducial_volume_error,
+            **({"selected": summary.selected_error} if summary.selected is not None else {})},
+            "per_channel": summary.per_channel}),
         "pot": repr(float(setup.experiment.pot)),
         "seed": str(int(seed)),
         "hnlgen_version": __version__,

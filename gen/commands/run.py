@@ -1,7 +1,12 @@
 """``hnlgen run CARD``: generate events and write them to a ROOT file, then print the run summary.
 
 Weighted events by default (``weight`` sums to the expected number of events for the card's
-exposure). ``--unweighted N`` makes a second, identical pass over the same events (the generator is
+exposure). On a MiniBooNE card the detector stage (``gen.detector_stage``) runs on every chunk: the
+tree gains the upscattering ``vertex``, the exact ``w_fiducial`` and the reconstructed branches of
+``detectors.miniboone.RECO_BRANCHES``, the file gains TH1D histograms ``h_E_QE``, ``h_E_vis`` and
+``h_cos_theta`` of the selected events, and the summary gains ``selected`` (``--no-detector``: truth
+only). An NA62 card runs ``gen.na62_run`` (kaon decays, NA62 reconstruction, invariant-mass TH1Ds).
+``--unweighted N`` makes a second, identical pass over the same events (the generator is
 deterministic) and keeps each with probability w / w_max (its own random stream,
 ``gen.rng.PURPOSE_UNWEIGHT``), up to N events, each with weight (expected events) / N.
 """
@@ -29,6 +34,8 @@ def register(subparsers) -> None:
     p.add_argument("--chunk-size", type=int, default=None, help="events per chunk in memory (default 131072)")
     p.add_argument("--compression", choices=("lz4", "zlib", "zstd", "none"), default="lz4",
                    help="basket compression (default lz4; zlib for the oldest readers)")
+    p.add_argument("--no-detector", action="store_true",
+                   help="truth only: skip the detector stage (MiniBooNE reconstruction / NA62 reconstruction)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=run)
 
@@ -82,14 +89,28 @@ def run(args) -> int:
     if args.unweighted is not None and args.unweighted < 1:
         print(f"hnlgen run: --unweighted = {args.unweighted}: must be >= 1", file=sys.stderr)
         return 2
+    detector = not args.no_detector
+    if card.experiment.name == "na62":
+        from gen.na62_run import run_na62
+
+        if args.unweighted is not None:
+            print("hnlgen run: --unweighted is not available for na62 cards", file=sys.stderr)
+            return 2
+        return run_na62(card, n, seed, out, chunk_size=args.chunk_size, compression=args.compression,
+                        reconstruct=detector, as_json=args.json, progress=_Progress)
     t0 = time.perf_counter()
     setup = prepare(card, seed=seed)
     acc = _Accumulator(setup)
+    stage = None
+    if detector and card.experiment.name.startswith("miniboone"):
+        from gen.detector_stage import MiniBooNEStage
+
+        stage = MiniBooNEStage(setup, seed)
     w_max = 0.0
     with EventWriter(out, compression=args.compression) as writer:
         prog = _Progress(n, "generating")
         done = 0
-        for chunk in iter_generate(card, n, seed, args.chunk_size, setup=setup):
+        for chunk in iter_generate(card, n, seed, args.chunk_size, setup=setup, stage=stage):
             acc.add(chunk)
             if args.unweighted is None:
                 writer.write(chunk)
@@ -104,12 +125,21 @@ def run(args) -> int:
             total = summary.final_state
             prog = _Progress(n, "unweighting")
             done = 0
-            for chunk in iter_generate(card, n, seed, args.chunk_size, setup=setup):
+            stage2 = None
+            if stage is not None:
+                from gen.detector_stage import MiniBooNEStage
+
+                stage2 = MiniBooNEStage(setup, seed)  # same events again; its histograms are not used
+            for chunk in iter_generate(card, n, seed, args.chunk_size, setup=setup, stage=stage2):
                 u = _unweight_uniforms(seed, done, len(chunk))
                 keep = u * w_max < ak.to_numpy(chunk.weight)
                 sel = chunk[keep][: args.unweighted - kept]
                 if len(sel):
-                    sel = ak.with_field(sel, np.full(len(sel), total / args.unweighted), "weight")
+                    w_new = np.full(len(sel), total / args.unweighted)
+                    sel = ak.with_field(sel, w_new, "weight")
+                    if "weight_selected" in sel.fields:
+                        sel = ak.with_field(sel, w_new * ak.to_numpy(sel.w_decay_fiducial) * ak.to_numpy(sel.w_efficiency)
+                                            * ak.to_numpy(sel.passes_selection), "weight_selected")
                     writer.write(sel)
                 kept += len(sel)
                 done += len(chunk)
@@ -123,6 +153,10 @@ def run(args) -> int:
                       f"(efficiency {summary.final_state / (n * w_max):.3g}); increase -n", file=sys.stderr)
                 return 1
         summary.wall_time_s = time.perf_counter() - t0
+        if stage is not None:
+            from detectors.miniboone import write_histograms
+
+            write_histograms(writer.root_file, stage.hists.hists)
         writer.metadata.update(run_metadata(setup, summary, seed))
         if args.unweighted is not None:
             writer.metadata["unweighted"] = json.dumps({"events": args.unweighted, "w_max": w_max, "from_weighted": n})
@@ -138,7 +172,13 @@ def _print_summary(s, out, setup) -> None:
     print(f"  expected events (exposure {setup.experiment.pot:.4g} POT, {setup.experiment.name}):")
     print(f"    upscattered        {s.upscattered:12.5g} +- {s.upscattered_error:.2g}")
     print(f"    final state ({setup.card.process.final_state}) {s.final_state:12.5g} +- {s.final_state_error:.2g}")
-    print(f"    in fiducial volume {s.in_fiducial_volume:12.5g} +- {s.in_fiducial_volume_error:.2g}  (fiducial weight placeholder = 1)")
+    if s.selected is None:
+        print(f"    in fiducial volume {s.in_fiducial_volume:12.5g} +- {s.in_fiducial_volume_error:.2g}  (no detector stage: fiducial weight 1)")
+    else:
+        print(f"    in fiducial volume {s.in_fiducial_volume:12.5g} +- {s.in_fiducial_volume_error:.2g}  (exact decay probability)")
+        eff = s.selected / s.final_state if s.final_state > 0 else float("nan")
+        print(f"    selected           {s.selected:12.5g} +- {s.selected_error:.2g}  (MiniBooNE nu_e-like selection; "
+              f"efficiency {eff:.3g} of the final state; histograms h_E_QE, h_E_vis, h_cos_theta)")
     print("  per channel (projectile pdg / target pdg / regime):")
     for k, v in s.per_channel.items():
         print(f"    {k:32s} {v['expected']:12.5g} +- {v['error']:.2g}")

@@ -2,13 +2,15 @@
 
 import detectors.output
 import gen.decays
+import gen.detector_stage
 import gen.events
 import gen.flux
+import gen.na62_run
 import gen.rng
 import gen.sampler
 
 API = {
-    gen.rng: {"BLOCK_SIZE", "PURPOSE_PRODUCTION", "PURPOSE_DECAY", "PURPOSE_UNWEIGHT", "PILOT_KEY", "get_rng", "block_rng",
+    gen.rng: {"BLOCK_SIZE", "PURPOSE_PRODUCTION", "PURPOSE_DECAY", "PURPOSE_UNWEIGHT", "PURPOSE_DETECTOR", "PILOT_KEY", "get_rng", "block_rng",
               "pilot_rng", "block_ranges"},
     gen.flux: {"Flux", "load_flux", "flux_for_experiment", "sample_histogram", "sample_histogram_array", "histogram_density",
                "energy_sampling_table", "FLUX_UNIT_BIN_GeV"},
@@ -18,6 +20,9 @@ API = {
     gen.decays: {"Species", "Channel", "DecayGraph", "build_decay_graph", "parse_final_state", "tabulate_three_body",
                  "INVISIBLE_PDG"},
     gen.sampler: {"generate", "iter_generate", "GeneratorSetup", "prepare", "RunSummary", "summarize", "run_metadata"},
+    gen.detector_stage: {"MiniBooNEStage", "HistogramSum", "RECO_FIELD_DOCS"},
+    gen.na62_run: {"NA62Setup", "prepare_na62", "iter_generate_na62", "generate_na62", "na62_histograms", "run_na62",
+                   "NA62_RECO_DOCS", "NA62_HISTOGRAMS"},
     detectors.output: {"EventWriter", "write_events", "read_events", "read_metadata", "DEFAULT_BASKET_EVENTS",
                        "PARTIAL_SUFFIX", "COMPRESSIONS"},
 }
