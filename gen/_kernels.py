@@ -17,6 +17,10 @@ Contents
   variables (PDG 2024 "Kinematics" eq. (49.22)-(49.23)) with the polarisation-dependent matrix element
   |M|^2 = A + P (Bx s_x + Bz s_z) tabulated on the unit square (see ``gen.decays``) times the exact
   Dalitz jacobian.
+* ``vector_decay_correlated``: V -> f1 f2 for a vector V emitted in a two-body decay F -> f V, with
+  the f1 direction in the V rest frame drawn from the exact on-shell |M|^2 of F -> f (V -> f1 f2)
+  (``physics.three_body`` docstring, s = m_V^2): the V polarisation and all spin correlations with
+  the polarised parent F (``validation/notes_zprime_polarisation.md``).
 * ``cascade_kernel``: the full decay cascade of every event with displaced vertices,
   c tau0 * beta*gamma * Exp(1), and times gamma * tau0 * Exp(1).
 * ``production_kernel``: channel, E_nu, Q2 (propagator map + VEGAS grid) and azimuth from uniforms,
@@ -43,6 +47,7 @@ from gen.flux import histogram_density, sample_histogram
 from physics._jit import jit, jitable
 from physics.cross_sections import dsigma_dQ2_upscattering, upscattering_Q2_limits, upscattering_threshold
 from physics.kinematics import kallen
+from physics.three_body import _eps4, _msq_dots
 
 # Speed of light in cm/ns (units.c_light * units.ns); decay times are stored in ns.
 C_CM_PER_NS = 29.9792458
@@ -404,15 +409,115 @@ def decay_one(P, M, pol, ch, st_mass, ch_ndau, ch_dau, ch_asym, ch_me,
 
 
 @jitable
+def _mdot(a, b):
+    """Minkowski product of (px, py, pz, E) four-vectors."""
+    return a[3] * b[3] - a[0] * b[0] - a[1] * b[1] - a[2] * b[2]
+
+
+@jitable
+def _to_txyz(a, out):
+    out[0] = a[3]
+    out[1] = a[0]
+    out[2] = a[1]
+    out[3] = a[2]
+
+
+@jitable
+def _chain_msq(r, PV, MV, PN, sN, pf, m0, mf, m1, m2, p12, CLL, CLR, CRL, CRR, cp, p1, p2, tmp):
+    """|M|^2 of F(PN, spin sN) -> f(pf) (V -> f1 f2) with f1 at rest-frame momentum r (V rest frame,
+    lab-oriented axes). ``physics.three_body._msq_dots`` with constant C_ab = n_a c_b (on-shell V, a
+    conserved f1 f2 current: the q q / M^2 part of the propagator drops). ``cp``: CP image (spin
+    reversed, f1 <-> f2, couplings conjugated by the caller). Fills p1, p2 (lab)."""
+    boost_from_rest_m(r, PV, MV, p1)
+    for k in range(4):
+        p2[k] = PV[k] - p1[k]
+    if cp:
+        a1, a2, ma, mb, sg = p2, p1, m2, m1, -1.0
+    else:
+        a1, a2, ma, mb, sg = p1, p2, m1, m2, 1.0
+    _to_txyz(a2, tmp[0])
+    _to_txyz(sN, tmp[1])
+    for k in range(4):
+        tmp[1, k] *= sg
+    _to_txyz(a1, tmp[2])
+    _to_txyz(PN, tmp[3])
+    eps = _eps4(tmp[0], tmp[1], tmp[2], tmp[3])
+    return _msq_dots(_mdot(PN, a1), _mdot(PN, a2), _mdot(pf, a1), _mdot(pf, a2), p12,
+                     sg * _mdot(sN, a1), sg * _mdot(sN, a2), eps, m0, mf, ma, mb, CLL, CLR, CRL, CRR)
+
+
+@jitable
+def vector_decay_correlated(PV, MV, m1, m2, PN, m0, hel, pf, mf, nL, nR, cL, cR, cp, state, o1, o2, tmp):
+    """V(PV, MV) -> f1(m1) f2(m2) with the spin correlations of F(PN, m0, helicity hel) -> f(pf, mf) V.
+
+    The f1 direction in the V rest frame is drawn by accept-reject from W(n) = |M|^2 of the chain at
+    fixed PN, pf, PV. W is a polynomial of degree <= 2 in n (p1, p2 enter |M|^2 bilinearly), so its
+    sphere average is exactly the average over the six octahedron directions (a spherical 3-design);
+    W = sum_{l l'} rho_{l l'} T_{l l'}(n) with rho (V spin density matrix) and T (decay tensor) positive
+    semi-definite and tr T(n) constant, hence W <= tr(rho) tr(T) = 3 <W>: the envelope 3 <W> is exact and
+    the acceptance is 1/3 (notes_zprime_polarisation.md, sec. 4). The F spin four-vector is
+    hel * (|p|/m0, E/m0 p_hat) (helicity frame). ``cp``: the chain is the CP image of the couplings
+    given. Fills o1 (f1) and o2 = PV - o1 (lab); returns the SplitMix64 state. ``tmp``: (8, 4) scratch.
+    """
+    sN = tmp[4]
+    p = math.sqrt(PN[0] * PN[0] + PN[1] * PN[1] + PN[2] * PN[2])
+    if p > 0.0:
+        f = hel * PN[3] / (m0 * p)
+        sN[0] = f * PN[0]
+        sN[1] = f * PN[1]
+        sN[2] = f * PN[2]
+        sN[3] = hel * p / m0
+    else:
+        sN[0] = 0.0
+        sN[1] = 0.0
+        sN[2] = hel
+        sN[3] = 0.0
+    if cp:
+        nL, nR, cL, cR = nL.conjugate(), nR.conjugate(), cL.conjugate(), cR.conjugate()
+    CLL = nL * cL
+    CLR = nL * cR
+    CRL = nR * cL
+    CRR = nR * cR
+    q = math.sqrt(max(kallen(MV * MV, m1 * m1, m2 * m2), 0.0)) / (2.0 * MV)
+    E1 = (MV * MV + m1 * m1 - m2 * m2) / (2.0 * MV)
+    p12 = 0.5 * (MV * MV - m1 * m1 - m2 * m2)
+    r = tmp[5]
+    r[3] = E1
+    tot = 0.0
+    for k in range(6):
+        r[0] = 0.0
+        r[1] = 0.0
+        r[2] = 0.0
+        r[k // 2] = q if k % 2 == 0 else -q
+        tot += _chain_msq(r, PV, MV, PN, sN, pf, m0, mf, m1, m2, p12, CLL, CLR, CRL, CRR, cp, o1, o2, tmp)
+    bound = 0.5 * tot * (1.0 + 1e-9)
+    for _trial in range(100000):
+        state, u1 = splitmix64_next(state)
+        state, u2 = splitmix64_next(state)
+        state, u3 = splitmix64_next(state)
+        c = 2.0 * u1 - 1.0
+        st = math.sqrt(max(0.0, 1.0 - c * c))
+        ph = 2.0 * math.pi * u2
+        r[0] = q * st * math.cos(ph)
+        r[1] = q * st * math.sin(ph)
+        r[2] = q * c
+        w = _chain_msq(r, PV, MV, PN, sN, pf, m0, mf, m1, m2, p12, CLL, CLR, CRL, CRR, cp, o1, o2, tmp)
+        if u3 * bound <= w or not bound > 0.0:
+            break
+    return state
+
+
+@jitable
 def _cascade_event(ev, seed, n0, pdg, status, parent, p4, vtx, pol, state_of, npart, chosen,
                    st_pdg, st_mass, st_ctau0, st_ch_start, st_ch_n, ch_cum, ch_ndau, ch_dau,
-                   ch_asym, ch_me, me_A, me_Bx, me_Bz, me_cellcum, me_cellenv, work):
+                   ch_asym, ch_me, me_A, me_Bx, me_Bz, me_cellcum, me_cellenv, ch_vec, ch_fer, ch_cpl, ch_cp, work):
     state = np.uint64(seed)
     n = n0
     i = 0
     out = work[0:3]
     P = work[3]
     scratch = work[4:9]
+    tmp = work[9:17]
     while i < n:
         s = state_of[ev, i]
         if s < 0 or st_ch_n[s] == 0:
@@ -434,8 +539,34 @@ def _cascade_event(ev, seed, n0, pdg, status, parent, p4, vtx, pol, state_of, np
         dy = P[1] / mass * ctau * ell
         dz = P[2] / mass * ctau * ell
         dt = P[3] / mass * ctau * ell / C_CM_PER_NS
-        state = decay_one(P, mass, pol[ev, i], ch, st_mass, ch_ndau, ch_dau, ch_asym, ch_me,
-                          me_A, me_Bx, me_Bz, me_cellcum, me_cellenv, state, out, scratch)
+        # a vector from F -> f V with known couplings, decaying through a vertex with known couplings:
+        # exact chain |M|^2 (spin correlations); otherwise the channel's own angular distribution
+        corr = False
+        if ch_fer[ch] >= 0:
+            par = parent[ev, i]
+            if par >= 0 and chosen[ev, par] >= 0 and ch_vec[chosen[ev, par]] >= 0:
+                chp = chosen[ev, par]
+                first = -1
+                for k in range(n):
+                    if parent[ev, k] == par:
+                        first = k
+                        break
+                if first >= 0 and first + ch_vec[chp] == i:
+                    sib = first + 1 - ch_vec[chp]
+                    i1 = ch_fer[ch]
+                    nL = complex(ch_cpl[chp, 0], ch_cpl[chp, 1])
+                    nR = complex(ch_cpl[chp, 2], ch_cpl[chp, 3])
+                    cL = complex(ch_cpl[ch, 0], ch_cpl[ch, 1])
+                    cR = complex(ch_cpl[ch, 2], ch_cpl[ch, 3])
+                    m1 = st_mass[ch_dau[ch, i1]]
+                    m2 = st_mass[ch_dau[ch, 1 - i1]]
+                    state = vector_decay_correlated(P, mass, m1, m2, p4[ev, par], st_mass[state_of[ev, par]], pol[ev, par],
+                                                    p4[ev, sib], st_mass[state_of[ev, sib]], nL, nR, cL, cR,
+                                                    ch_cp[chp] != 0, state, out[i1], out[1 - i1], tmp)
+                    corr = True
+        if not corr:
+            state = decay_one(P, mass, pol[ev, i], ch, st_mass, ch_ndau, ch_dau, ch_asym, ch_me,
+                              me_A, me_Bx, me_Bz, me_cellcum, me_cellenv, state, out, scratch)
         status[ev, i] = STATUS_DECAYED
         chosen[ev, i] = ch
         nd = ch_ndau[ch]
@@ -464,7 +595,7 @@ def _cascade_event(ev, seed, n0, pdg, status, parent, p4, vtx, pol, state_of, np
 @jit(parallel=True)
 def cascade_kernel(seeds, n0, pdg, status, parent, p4, vtx, pol, state_of, npart, chosen,
                    st_pdg, st_mass, st_ctau0, st_ch_start, st_ch_n, ch_cum, ch_ndau, ch_dau,
-                   ch_asym, ch_me, me_A, me_Bx, me_Bz, me_cellcum, me_cellenv):
+                   ch_asym, ch_me, me_A, me_Bx, me_Bz, me_cellcum, me_cellenv, ch_vec, ch_fer, ch_cpl, ch_cp):
     """Decay every unstable particle of every event, in place.
 
     Arrays are per event ``ev`` and particle slot ``i`` (``MAX_PARTICLES`` slots): ``pdg``,
@@ -473,16 +604,18 @@ def cascade_kernel(seeds, n0, pdg, status, parent, p4, vtx, pol, state_of, npart
     ``st_*``; -1 = not decayed by the cascade). Slots ``[0, n0)`` hold the hard process. Decay
     products get the parent's decay vertex. ``npart[ev]`` is set to the number of particles
     (-1 if the cascade overflowed); ``chosen[ev, i]`` to the graph channel particle i decayed through
-    (-1 if it did not decay). One uint64 seed per event drives SplitMix64.
+    (-1 if it did not decay). One uint64 seed per event drives SplitMix64. ``ch_vec``, ``ch_fer``,
+    ``ch_cpl``, ``ch_cp`` (``gen.decays.DecayGraph``) switch on the spin correlations of
+    F -> f (V -> f1 f2) (``vector_decay_correlated``).
     """
     n = seeds.shape[0]
     n_tasks = (n + _TASK - 1) // _TASK
     for t in numba.prange(n_tasks):
-        work = np.empty((9, 4))  # one allocation per task of _TASK events
+        work = np.empty((17, 4))  # one allocation per task of _TASK events
         for ev in range(t * _TASK, min(n, (t + 1) * _TASK)):
             _cascade_event(ev, seeds[ev], n0, pdg, status, parent, p4, vtx, pol, state_of, npart, chosen,
                            st_pdg, st_mass, st_ctau0, st_ch_start, st_ch_n, ch_cum, ch_ndau, ch_dau,
-                           ch_asym, ch_me, me_A, me_Bx, me_Bz, me_cellcum, me_cellenv, work)
+                           ch_asym, ch_me, me_A, me_Bx, me_Bz, me_cellcum, me_cellenv, ch_vec, ch_fer, ch_cpl, ch_cp, work)
 
 
 # ------------------------------------------------------------------------------- production

@@ -10,7 +10,13 @@ c tau0 in cm. This module turns that into ``gen.decays.Species`` and ``gen.decay
 * a Majorana heavy antiparticle name (``"N4bar"``) decays through the CP image of N4's channels;
 * two-body angular asymmetries (``Channel.asymmetry``) and three-body matrix elements
   (``Channel.me2``, the polarised |M|^2 of ``physics.three_body``) come from the physics layer; a
-  three-body channel without ``me2`` follows flat phase space and the returned info says so.
+  three-body channel without ``me2`` follows flat phase space and the returned info says so;
+* the chiral vertex couplings of the channels with a Z' (``Channel.vertex``, N -> nu Z', N -> N' Z',
+  Z' -> l+ l-, Z' -> nu nubar) are passed on, so that Z' -> f1 f2 carries the Z' polarisation and the
+  spin correlations with the decaying N (``gen.decays`` docstring); the CP image of a Dirac
+  antiparticle's channel is flagged ``cp_image``;
+* for a Dirac model the antiparticles N4bar, ... are species of their own (produced by antineutrino
+  projectiles, ``gen.sampler``), decaying through the CP image of N's channels.
 """
 
 from __future__ import annotations
@@ -91,6 +97,9 @@ def decay_spec_from_physics(card, model):
         species[name] = Species(name, _pdg(name), mass_of(name), ctau if math.isfinite(ctau) else 0.0)
 
     pending = list(model.heavy_names)
+    if not model.is_majorana:
+        # popped last: the channels of N4, N5, ... keep their indices
+        pending = [h + "bar" for h in model.heavy_names] + pending
     done = set()
     while pending:
         name = pending.pop()
@@ -116,7 +125,12 @@ def decay_spec_from_physics(card, model):
                     approximations.append(f"{name} -> {' '.join(daughters)}: flat phase space (no |M|^2 from physics)")
                 else:
                     me2 = _spin_reversed(ch.me2) if conj else ch.me2
-            channels.append(Channel(name, daughters, float(ch.br), asymmetry=a, me2=me2))
+            vx = getattr(ch, "vertex", None)
+            if vx is None and len(daughters) == 2 and ("Zprime" in daughters or base == "Zprime"):
+                approximations.append(f"{name} -> {' '.join(daughters)}: no Z' spin correlation (Z' decay isotropic "
+                                      "in its rest frame for this step)")
+            channels.append(Channel(name, daughters, float(ch.br), asymmetry=a, me2=me2, vertex=vx,
+                                    cp_image=bool(conj and vx is not None)))
     info = {
         "table": dt.to_json_dict(table),
         # the event field ``channel`` indexes this list

@@ -22,6 +22,15 @@ tabulated on a (ng+1)^2 grid of the unit square (bilinear in between); the densi
 that times the exact Dalitz jacobian, sampled by accept-reject against a per-cell envelope
 (max corner A + max corner |B|, a bound of the bilinear |M|^2 since |s| = 1 and |P| <= 1, times the
 largest jacobian of the cell).
+
+Spin correlations through an on-shell vector (``Channel.vertex``). A two-body channel F -> f V with the
+chiral couplings of its vertex, followed by V -> f1 f2 with those of the decay vertex (conserved
+current), is generated with the exact |M|^2 of the chain F -> f (V -> f1 f2) in the narrow-width limit:
+the V direction follows (1 + a P cos theta)/2 (``asymmetry``, the |M|^2 integrated over the f1 f2
+angles), and the f1 direction in the V rest frame is drawn from the full |M|^2 at fixed F, f and V
+momenta (``gen._kernels.vector_decay_correlated``). This carries the V polarisation (helicity
+fractions and off-diagonal density-matrix terms) into the f1 f2 angles; derivation in
+``validation/notes_zprime_polarisation.md``.
 """
 
 from __future__ import annotations
@@ -89,6 +98,13 @@ class Channel:
     the *first* daughter about the parent's spin axis. ``me2`` (three-body only) returns |M|^2 for
     arrays of rest-frame four-momenta ``q1, q2, q3`` (n, 4) in GeV and the parent polarisation
     vector ``s`` (n, 3); ``None`` means flat phase space.
+
+    ``vertex`` (two-body only; ``physics.decay_table.VectorVertex`` or any object with ``kind``,
+    ``A``, ``B``, ``index``): ``kind = "F_to_FV"`` for a fermion parent emitting the vector daughter
+    ``daughters[index]`` through ubar_f gamma^mu (A P_L + B P_R) u_i; ``kind = "V_to_ff"`` for a vector
+    parent decaying through ubar_1 gamma^mu (A P_L + B P_R) v_2 with f1 = ``daughters[index]``.
+    ``cp_image``: the channel is the CP image of the one whose couplings are given (antiparticle of a
+    Dirac N): the chain |M|^2 is evaluated with the spin reversed, f1 <-> f2 and conjugated couplings.
     """
 
     parent: str
@@ -96,6 +112,8 @@ class Channel:
     br: float
     asymmetry: float = 0.0
     me2: Callable | None = None
+    vertex: object | None = None
+    cp_image: bool = False
 
 
 class DecayGraph(NamedTuple):
@@ -117,6 +135,10 @@ class DecayGraph(NamedTuple):
     me_cellcum: np.ndarray
     me_cellenv: np.ndarray
     ch_origin: np.ndarray  # graph channel -> index of the input Channel (for the event's channel code)
+    ch_vec: np.ndarray  # F -> f V with couplings: index of the vector daughter, else -1
+    ch_fer: np.ndarray  # V -> f1 f2 with couplings: index of f1 (u spinor), else -1
+    ch_cpl: np.ndarray  # (C, 4): Re A, Im A, Re B, Im B of the vertex
+    ch_cp: np.ndarray  # 1 if the channel is a CP image (see Channel)
     root_state: dict  # species name -> state index of the (conditioned) root
     root_factor: dict  # species name -> BR of the selected final state (1 for "all")
 
@@ -141,7 +163,7 @@ class DecayGraph(NamedTuple):
     def kernel_args(self) -> tuple:
         return (self.st_pdg, self.st_mass, self.st_ctau0, self.st_ch_start, self.st_ch_n, self.ch_cum,
                 self.ch_ndau, self.ch_dau, self.ch_asym, self.ch_me, self.me_A, self.me_Bx, self.me_Bz,
-                self.me_cellcum, self.me_cellenv)
+                self.me_cellcum, self.me_cellenv, self.ch_vec, self.ch_fer, self.ch_cpl, self.ch_cp)
 
 
 def parse_final_state(final_state: str) -> tuple[str, ...] | None:
@@ -186,11 +208,13 @@ def tabulate_three_body(M: float, m1: float, m2: float, m3: float, me2: Callable
         A = np.asarray(me2(q1, q2, q3, zero), dtype=float)
         Bx = np.asarray(me2(q1, q2, q3, ex), dtype=float) - A
         Bz = np.asarray(me2(q1, q2, q3, ez), dtype=float) - A
-        if not np.all(np.isfinite(A)) or A.min() < -1e-8 * max(A.max(), 0.0):
+        if not np.all(np.isfinite(A)) or A.min() < -1e-6 * max(A.max(), 0.0):
             raise ValueError(
                 f"three-body |M|^2 is negative or not finite on the Dalitz grid (min {A.min():.3e}, max {A.max():.3e})")
         # Rounding at the Dalitz boundary (where |M|^2 -> 0 through cancellations) leaves values of
-        # order -1e-12 relative to the maximum; they are zero to working precision.
+        # order -1e-12 relative to the maximum; they are zero to working precision. On an edge where a
+        # massless daughter's four-momentum vanishes (m12^2 = m2^2 with m1 = 0) the products of
+        # near-zero differences reach -3e-8 (heavy-Z' card, N5 -> nuebar mu+ e-): hence the 1e-6 margin.
         A = np.maximum(A, 0.0)
     A = A.reshape(ng + 1, ng + 1)
     Bx = Bx.reshape(ng + 1, ng + 1)
@@ -262,6 +286,11 @@ def build_decay_graph(species: Sequence[Species], channels: Sequence[Channel], r
             raise ValueError(f"channel {c.parent} -> {' '.join(c.daughters)} is closed (daughter masses exceed the parent's)")
         if abs(c.asymmetry) > 1.0:
             raise ValueError(f"channel {c.parent} -> {' '.join(c.daughters)}: asymmetry = {c.asymmetry}, need |a| <= 1")
+        if c.vertex is not None:
+            v = c.vertex
+            if len(c.daughters) != 2 or v.kind not in ("F_to_FV", "V_to_ff") or v.index not in (0, 1):
+                raise ValueError(f"channel {c.parent} -> {' '.join(c.daughters)}: vertex needs a two-body channel, "
+                                 "kind 'F_to_FV' or 'V_to_ff' and index 0 or 1")
         if c.br > 0:
             by_parent.setdefault(c.parent, []).append(c)
     target = parse_final_state(final_state)
@@ -338,6 +367,7 @@ def build_decay_graph(species: Sequence[Species], channels: Sequence[Channel], r
     st_ch_start = np.zeros(S, dtype=np.int64)
     st_ch_n = np.zeros(S, dtype=np.int64)
     cum, ndau, dau, asym, me, origin = [], [], [], [], [], []
+    vec, fer, cpl, cp = [], [], [], []
     chan_index = {id(c): k for k, c in enumerate(channels)}
     tables: dict[tuple, int] = {}
     me_list = []
@@ -354,6 +384,12 @@ def build_decay_graph(species: Sequence[Species], channels: Sequence[Channel], r
             dau.append(ds + [-1] * (3 - len(ds)))
             asym.append(c.asymmetry)
             origin.append(chan_index[id(c)])
+            v = c.vertex
+            vec.append(v.index if v is not None and v.kind == "F_to_FV" else -1)
+            fer.append(v.index if v is not None and v.kind == "V_to_ff" else -1)
+            A, B = (complex(v.A), complex(v.B)) if v is not None else (0j, 0j)
+            cpl.append([A.real, A.imag, B.real, B.imag])
+            cp.append(1 if c.cp_image else 0)
             if len(ds) == 3:
                 key = (c.parent, c.daughters, id(c.me2) if c.me2 is not None else None)
                 if key not in tables:
@@ -385,6 +421,10 @@ def build_decay_graph(species: Sequence[Species], channels: Sequence[Channel], r
         me_cellcum=np.stack([t[3] for t in me_list]),
         me_cellenv=np.stack([t[4] for t in me_list]),
         ch_origin=np.array(origin if C else [-1], dtype=np.int64),
+        ch_vec=np.array(vec if C else [-1], dtype=np.int64),
+        ch_fer=np.array(fer if C else [-1], dtype=np.int64),
+        ch_cpl=np.array(cpl if C else [[0.0] * 4], dtype=np.float64).reshape(-1, 4),
+        ch_cp=np.array(cp if C else [0], dtype=np.int64),
         root_state=root_state,
         root_factor=root_factor,
     )

@@ -37,7 +37,10 @@ underestimated; an R-ratio treatment would be the next step. ``ParticleDecays.no
 multi-heavy-neutrino channels of each N.
 
 For the event generator every N channel carries ``asymmetry`` (two-body) or ``me2`` (three-body, the
-polarised |M|^2 as a callable in the ``gen.decays`` convention), and ``code``/``mediators``.
+polarised |M|^2 as a callable in the ``gen.decays`` convention), and ``code``/``mediators``. Two-body
+channels with a Z' (N -> nu Z', N -> N' Z', Z' -> l+ l-, Z' -> nu nubar) also carry ``vertex``
+(``VectorVertex``: chiral couplings), from which the generator builds the Z' polarisation and the
+spin correlations of N -> f (Z' -> f1 f2) (``validation/notes_zprime_polarisation.md``).
 
 Scalar channels for ``hnl_type = "dirac"`` use the single-chirality convention of
 ``physics.decay_widths``; h' -> light nu light nu is computed as for Majorana light states.
@@ -88,6 +91,26 @@ _TINY = 1e-300
 
 
 @dataclasses.dataclass(frozen=True)
+class VectorVertex:
+    """Chiral couplings of a two-body vertex with an on-shell vector boson (spin correlations).
+
+    Conventions of ``physics.decay_widths``: for a fermion parent f_i -> f_f V the vertex is
+    ``ubar_f gamma^mu (A P_L + B P_R) u_i`` and ``index`` is the position of V among the daughters;
+    for a vector parent V -> f1 f2 it is ``ubar_1 gamma^mu (A P_L + B P_R) v_2`` and ``index`` is the
+    position of f1 (the u-spinor fermion, e.g. the l^- of Z' -> l^+ l^-). Only the ratios of A and B
+    matter for angular distributions. With both vertices, N -> f (Z' -> f1 f2) has the exact on-shell
+    |M|^2 of ``physics.three_body`` (``validation/notes_zprime_polarisation.md``); the V -> f1 f2
+    vertex is listed only when its current is conserved (equal masses and A = B, or massless f1 f2), so
+    that the q^mu q^nu / M^2 part of the propagator drops out.
+    """
+
+    kind: str  # "F_to_FV" or "V_to_ff"
+    A: complex
+    B: complex
+    index: int
+
+
+@dataclasses.dataclass(frozen=True)
 class Channel:
     """One decay channel.
 
@@ -116,6 +139,10 @@ class Channel:
         Three-body decays of N: ``me2(q1, q2, q3, s)`` returns |M|^2 (arbitrary normalisation per
         channel) for rest-frame momenta (n, 4) ordered (px, py, pz, E) of the daughters in the listed
         order and parent polarisation vectors ``s`` (n, 3) (``gen.decays`` convention).
+    vertex : VectorVertex or None
+        Two-body channels with a Z' (N -> nu Z', N -> N' Z', Z' -> l+ l-, Z' -> nu nubar): the chiral
+        couplings from which the generator builds the Z' polarisation and the spin correlations of
+        the chain N -> f (Z' -> f1 f2). None for every other channel.
     """
 
     final_state: str
@@ -128,6 +155,7 @@ class Channel:
     mediators: tuple[str, ...] = ()
     asymmetry: float = 0.0
     me2: Callable | None = dataclasses.field(default=None, compare=False, repr=False)
+    vertex: VectorVertex | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -168,11 +196,13 @@ class _Acc:
         self.aw: dict[tuple[str, ...], float] = {}
         self.me: dict[tuple[str, ...], list] = {}
         self.meta: dict[tuple[str, ...], tuple[str, int, tuple[str, ...]]] = {}
+        self.vx: dict[tuple[str, ...], list] = {}
 
-    def add(self, daughters, width, code, mediators, asym=0.0, me2=None):
+    def add(self, daughters, width, code, mediators, asym=0.0, me2=None, vertex=None):
         if not width > 0.0:
             return
         d = tuple(daughters)
+        self.vx.setdefault(d, []).append((float(width), vertex))
         self.w[d] = self.w.get(d, 0.0) + float(width)
         self.aw[d] = self.aw.get(d, 0.0) + float(width) * float(asym)
         if me2 is not None:
@@ -180,14 +210,16 @@ class _Acc:
         k = "two_body" if len(d) == 2 else "three_body"
         self.meta[d] = (k, CHANNEL_CODES[code], tuple(mediators))
 
-    def add_nu(self, daughters, width, code, mediators, majorana, asym=0.0, me2=None, me2_bar=None):
+    def add_nu(self, daughters, width, code, mediators, majorana, asym=0.0, me2=None, me2_bar=None, vertex=None,
+               vertex_bar=None):
         """Add a channel with light neutrinos; a Majorana parent also gets the CP image (nu <-> nubar,
         opposite asymmetry), each with half the width."""
         if majorana:
-            self.add(daughters, 0.5 * width, code, mediators, asym, me2)
-            self.add([_bar(x) if x.startswith("nu") else x for x in daughters], 0.5 * width, code, mediators, -asym, me2_bar)
+            self.add(daughters, 0.5 * width, code, mediators, asym, me2, vertex)
+            self.add([_bar(x) if x.startswith("nu") else x for x in daughters], 0.5 * width, code, mediators, -asym, me2_bar,
+                     vertex_bar)
         else:
-            self.add(daughters, width, code, mediators, asym, me2)
+            self.add(daughters, width, code, mediators, asym, me2, vertex)
 
     def build(self, name, pdg, mass, min_br=0.0, notes=()) -> ParticleDecays:
         tot = float(sum(self.w.values()))
@@ -199,10 +231,39 @@ class _Acc:
             kind, code, med = self.meta[d]
             fs = self.me.get(d)
             me2 = None if not fs else (fs[0] if len(fs) == 1 else _summed(fs))
-            chans.append(Channel(" ".join(d), d, tuple(_pdg(x) for x in d), w, br, kind, code, med, self.aw[d] / w, me2))
+            chans.append(Channel(" ".join(d), d, tuple(_pdg(x) for x in d), w, br, kind, code, med, self.aw[d] / w, me2,
+                                 _merged_vertex(self.vx.get(d, []))))
         chans.sort(key=lambda c: (-c.width_GeV, c.final_state))
         ctau = hbarc / tot if tot > 0 else math.inf
         return ParticleDecays(name, pdg, float(mass), tot, ctau, tuple(chans), tuple(notes))
+
+
+def _merged_vertex(entries):
+    """One ``VectorVertex`` for the merged entries of a channel (e.g. the D and N rows -> nus).
+
+    Entries are incoherent (different final states listed under one name): their coupling matrices
+    w (A, B)^T (A, B)^* / (|A|^2 + |B|^2) add. The result is a single vertex when the sum has rank one
+    (always for real couplings of one chirality structure); otherwise None (no spin correlation).
+    """
+    if not entries or any(v is None for _, v in entries):
+        return None
+    v0 = entries[0][1]
+    if any(v.kind != v0.kind or v.index != v0.index for _, v in entries):
+        return None
+    H = np.zeros((2, 2), complex)
+    for w, v in entries:
+        x = np.array([v.A, v.B], complex)
+        nx = float(np.vdot(x, x).real)
+        if nx > 0:
+            H += w * np.outer(x, x.conj()) / nx
+    lam, vec = np.linalg.eigh(H)
+    if lam[1] <= 0 or lam[0] > 1e-9 * lam[1]:
+        return None
+    x = vec[:, 1]
+    # phase convention: the larger component real and positive
+    k = int(np.argmax(np.abs(x)))
+    x = x * np.exp(-1j * np.angle(x[k]))
+    return VectorVertex(v0.kind, complex(x[0]), complex(x[1]), v0.index)
 
 
 def _summed(fs):
@@ -329,12 +390,15 @@ class _Couplings:
 def _zprime_acc(C: _Couplings, M: float) -> _Acc:
     model, acc = C.model, _Acc()
     for lname, ml, _ in _LEPTONS:
-        acc.add((lname + "+", lname + "-"), dw.width_Zprime_to_ll(M, ml, C.e_eps), "V_to_FF", ("Zprime",))
+        # vector current c_L = c_R = -e eps (``_Couplings.c_l``), conserved: l^- is daughter 1
+        acc.add((lname + "+", lname + "-"), dw.width_Zprime_to_ll(M, ml, C.e_eps), "V_to_FF", ("Zprime",),
+                vertex=VectorVertex("V_to_ff", complex(C.c_l["Zprime"][0]), complex(C.c_l["Zprime"][1]), 1))
     acc.add(("pi+", "pi-"), dw.width_Zprime_to_pipi(M, C.e_eps), "V_to_pipi", ("Zprime",))
     tZ = C.tau("Zprime")
     for c in range(C.nr):
         for d in range(C.nr):
-            acc.add((C.nu[c], C.nu[d] + "bar"), dw.width_V_to_FF(M, 0.0, 0.0, complex(tZ[c, d]), 0j, False), "V_to_FF", ("Zprime",))
+            acc.add((C.nu[c], C.nu[d] + "bar"), dw.width_V_to_FF(M, 0.0, 0.0, complex(tZ[c, d]), 0j, False), "V_to_FF", ("Zprime",),
+                    vertex=VectorVertex("V_to_ff", complex(tZ[c, d]), 0j, 0))
     names = model.heavy_names
     for i, mi in enumerate(model.m_N):
         k = C.kappa("Zprime", i)
@@ -434,12 +498,14 @@ def _n_acc(C: _Couplings, i: int) -> _Acc:
     # --- two-body: nu Z', N_j Z'
     for b in range(C.nr):
         A = complex(kZp[b])
+        # the nu entry is the A chirality (left-handed nu), the nubar entry of a Majorana N the B one
         acc.add_nu((C.nu[b], "Zprime"), dw.width_F_to_F_vector(mi, 0.0, Mz, A, C.B(A)), "F_to_F_vector", ("Zprime",), maj,
-                   dw.asymmetry_F_to_F_vector(mi, 0.0, Mz, A, 0j))
+                   dw.asymmetry_F_to_F_vector(mi, 0.0, Mz, A, 0j), vertex=VectorVertex("F_to_FV", A, 0j, 1),
+                   vertex_bar=VectorVertex("F_to_FV", 0j, C.B(A), 1))
     for j in range(i):
         V = C.V("Zprime", j, i)
         acc.add((names[j], "Zprime"), dw.width_F_to_F_vector(mi, model.m_N[j], Mz, V, C.B(V)), "F_to_F_vector", ("Zprime",),
-                dw.asymmetry_F_to_F_vector(mi, model.m_N[j], Mz, V, C.B(V)))
+                dw.asymmetry_F_to_F_vector(mi, model.m_N[j], Mz, V, C.B(V)), vertex=VectorVertex("F_to_FV", complex(V), complex(C.B(V)), 1))
 
     # --- two-body: nu h', N_j h'
     if model.m_hprime is not None:
