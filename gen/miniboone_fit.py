@@ -424,7 +424,9 @@ def histogram_signal(E_QE_GeV, weight, passes_selection=None) -> np.ndarray:
 
 
 _E_NAMES = ("e_qe", "eqe", "enu_qe", "e_nu_qe", "reco_enu_qe")
-_W_NAMES = ("weight", "weights", "w")
+# ``weight_selected`` (hnlgen run on a MiniBooNE card: weight x fiducial decay probability x e/gamma
+# efficiency x selection) is preferred; a plain ``weight`` is for files that carry no detector stage.
+_W_NAMES = ("weight_selected", "weight", "weights", "w")
 _SEL_NAMES = ("passes_selection", "pass_selection", "selected")
 
 
@@ -452,8 +454,9 @@ def _record_fields(arr, prefix: str = "") -> dict[str, Any]:
 
 
 def signal_from_events(events) -> np.ndarray:
-    """11-bin signal from an awkward record array with fields ``E_QE`` (GeV), ``weight`` and optionally
-    ``passes_selection`` (names matched case-insensitively, also inside nested records)."""
+    """11-bin signal from an awkward record array with fields ``E_QE`` (GeV), ``weight_selected`` (or
+    ``weight``) and optionally ``passes_selection`` (names matched case-insensitively, also inside
+    nested records)."""
     import awkward as ak
 
     fields = _record_fields(ak.Array(events))

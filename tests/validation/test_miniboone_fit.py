@@ -296,3 +296,16 @@ def test_fit_cli_bad_input(capsys):
     assert "11 entries" in capsys.readouterr().err
     assert _fit_cli([",".join(["1"] * 11), "--nubar", ",".join(["1"] * 11)]) == 2
     assert "--mode combined" in capsys.readouterr().err
+
+
+def test_signal_prefers_weight_selected_over_weight():
+    """A file from `hnlgen run` on a MiniBooNE card carries both `weight` (upscattered events) and
+    `weight_selected` (after fiducial decay, efficiency and selection): the fit must use the latter."""
+    import awkward as ak
+
+    from gen.miniboone_fit import signal_from_events
+
+    ev = ak.Array({"E_QE": [0.25, 0.25, 0.6], "weight": [10.0, 10.0, 10.0],
+                   "weight_selected": [1.0, 0.0, 0.5], "passes_selection": [True, False, True]})
+    sig = signal_from_events(ev)
+    assert sig[0] == 1.0 and sig.sum() == 1.5
