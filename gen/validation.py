@@ -1398,7 +1398,51 @@ def _seed003_cos_theta_ee(ctx: ValidationContext) -> list[Comparison]:
 @comparison("bertuzzo_benchmark_fit", quick=False, requires=("gen.sampler", "detectors.miniboone"))
 def _bertuzzo_benchmark_fit(ctx: ValidationContext):
     """Bertuzzo et al. benchmark (m_ND 320 MeV, m_ZD 64 MeV): chi2_bf/dof = 31.2/36 (arXiv:1807.09877)."""
-    raise ComparisonNotImplemented(
-        "needs the generator + MiniBooNE detector (not available to the validation yet): generate cards/miniboone_bertuzzo_fit.toml for 12.84e20 POT (nu) and 11.27e20 POT (nubar), "
-        "fit with gen.miniboone_fit.fit(..., release=2018, mode='combined', free_norm=...) and compare with 31.2/36"
+    from gen.card import load_card, parse_card, resolved_card_dict
+    from gen.miniboone_fit import fit, signal_from_events
+    from gen.sampler import generate
+
+    src = "arXiv:1807.09877 (seed 003), text below Fig. 2: chi2_bf/dof = 31.2/36, background only 63.8/38; 2018 release"
+    # The bundled card: beside the package in a checkout / editable install, else in the working directory.
+    where = [Path(__file__).resolve().parents[1] / "cards", Path.cwd() / "cards"]
+    found = [p / "miniboone_bertuzzo_fit.toml" for p in where if (p / "miniboone_bertuzzo_fit.toml").is_file()]
+    if not found:
+        raise ComparisonNotImplemented("needs cards/miniboone_bertuzzo_fit.toml: run from the repository checkout")
+    card = load_card(found[0])
+    n = 100_000
+    nu = signal_from_events(generate(card, n_events=n, seed=card.run.seed, reconstruct=True))
+    d = resolved_card_dict(card)
+    d["experiment"].update(name="miniboone_rhc", pot=11.27e20)
+    nubar = signal_from_events(generate(parse_card(d), n_events=n, seed=card.run.seed + 1, reconstruct=True))
+    nominal = fit(nu, nubar, release=2018, mode="combined", free_norm=False)
+    best = fit(nu, nubar, release=2018, mode="combined", free_norm=True)
+    procedure = (
+        f"hnlgen: cards/miniboone_bertuzzo_fit.toml generated for 12.84e20 POT (nu mode) and 11.27e20 POT (nubar mode), "
+        f"{n} events each, full cascade + MiniBooNE detector stage (weight_selected), chi2 with the 2018 release's combined "
+        f"60x60 fractional covariance (38 bins: nu_e and nu_mu samples of both modes). Selected signal: {nu.sum():.0f} (nu), "
+        f"{nubar.sum():.0f} (nubar) events at the nominal couplings; best normalisation {best.norm_best:.4f}."
     )
+    cause = (
+        "Procedures differ. (1) Bertuzzo et al. generate with MadGraph, treating carbon and protons as elementary fermions, "
+        "and re-weight MiniBooNE's official nu_e CCQE Monte Carlo by the ratio of their cross section to CCQE (no "
+        "shower-merging or e+e- selection model): their signal shape in E_QE is not a detector simulation of the e+e- pair. "
+        "(2) Their chi2 minimum (31.2/36, 2 fitted parameters) is over the (m_N, |U_mu4|^2) plane at fixed couplings; ours "
+        "is at their quoted best-fit masses with only the normalisation free. (3) At the quoted couplings hnlgen predicts "
+        "about 15 times the observed excess: their decay-width conventions differ from ours by factors 2-4 (see "
+        "seed003_gamma_ctau and the Bertuzzo width ratios) and their cross-section normalisation is undocumented, so only "
+        "the shape is comparable. The remaining excess chi2 of the best fit comes from the shape: our detector-level "
+        "light-Z' signal is forward-peaked in cos(theta) and lands at low E_QE, the tension noted for this scenario by "
+        "arXiv:1812.08768 and arXiv:1903.07589 (sec. IV.C.1)."
+    )
+    return [
+        check_number("background-only chi2 (2018, nu + nubar)", compared="chi2 with signal = 0, 38 bins", source=src,
+                     ours=best.chi2_background_only, theirs=63.8, abs_tol=0.05, tolerance_reason="quoted to 0.1",
+                     details=procedure),
+        explained(check_number("best-fit chi2 of the benchmark (free normalisation)", compared="chi2_best, 37 dof (ours) vs 36 (theirs)",
+                               source=src, ours=best.chi2_best, theirs=31.2, abs_tol=5.0,
+                               tolerance_reason="different detector modelling; 5 units is ~0.6 sigma of a chi2 with 36 dof",
+                               details=procedure),
+                  cause, "their signal is re-weighted official CCQE MC fitted over (m_N, |U|^2); ours is a detector-level e+e- simulation at fixed masses"),
+        _info("chi2 at the nominal couplings (norm = 1)", "chi2, 38 bins", src, nominal.chi2_nominal, details=procedure),
+        _info("best-fit signal normalisation", "norm_best", src, best.norm_best, details=procedure),
+    ]

@@ -291,6 +291,10 @@ def test_full_run_comparisons(tmp_path):
     assert alt4 == pytest.approx(6849, rel=0.01) and alt5 == pytest.approx(6592, rel=0.01)
     assert 0.93 < float(res["median cos(theta_ee) at the benchmark"].ours) < 0.97
     assert res["most probable cos(theta_ee) at the benchmark"].status == "PASS"
-    skip = res["bertuzzo_benchmark_fit"]
-    assert skip.status == "SKIP" and "needs the generator + MiniBooNE detector" in skip.reason
+    # Bertuzzo et al. benchmark fit (arXiv:1807.09877): background-only 63.8/38 reproduced; the best fit
+    # differs for stated procedural reasons (explained FAIL) and the signal must need a normalisation < 1.
+    assert res["background-only chi2 (2018, nu + nubar)"].status == "PASS"
+    bf = res["best-fit chi2 of the benchmark (free normalisation)"]
+    assert bf.status in ("PASS", v.EXPLAINED) and 25.0 < float(bf.ours) < 63.8
+    assert 0.0 < float(res["best-fit signal normalisation"].ours) < 1.0
     assert not [c for c in res.values() if c.status == "FAIL"]
