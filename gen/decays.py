@@ -284,7 +284,9 @@ def build_decay_graph(species: Sequence[Species], channels: Sequence[Channel], r
             raise ValueError(f"channel {c.parent} -> {' '.join(c.daughters)}: only 2- and 3-body decays")
         if sum(sp[d].mass for d in c.daughters) >= sp[c.parent].mass:
             raise ValueError(f"channel {c.parent} -> {' '.join(c.daughters)} is closed (daughter masses exceed the parent's)")
-        if abs(c.asymmetry) > 1.0:
+        # |a| = 1 exactly (e.g. N -> nu pi0 for a pure V-A vertex) comes out as 1 + 2e-16 in floating point:
+        # a tolerance of 1e-9 separates rounding from an unphysical input; the kernel gets the clipped value.
+        if abs(c.asymmetry) > 1.0 + 1e-9:
             raise ValueError(f"channel {c.parent} -> {' '.join(c.daughters)}: asymmetry = {c.asymmetry}, need |a| <= 1")
         if c.vertex is not None:
             v = c.vertex
@@ -382,7 +384,7 @@ def build_decay_graph(species: Sequence[Species], channels: Sequence[Channel], r
             cum.append(1.0 if k == len(alts) - 1 else acc)
             ndau.append(len(ds))
             dau.append(ds + [-1] * (3 - len(ds)))
-            asym.append(c.asymmetry)
+            asym.append(min(1.0, max(-1.0, c.asymmetry)))
             origin.append(chan_index[id(c)])
             v = c.vertex
             vec.append(v.index if v is not None and v.kind == "F_to_FV" else -1)

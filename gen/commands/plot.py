@@ -27,12 +27,18 @@ MINIBOONE_PUBLISHED_POT = 18.75e20  # nu-mode exposure of the 2020 data release 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("plot", help="draw figures from hnlgen output (MiniBooNE spectra, NA62 mass peaks)")
-    p.add_argument("file", help="output of hnlgen run (ROOT)")
+    p.add_argument("file", help="output of hnlgen run (ROOT) or of hnlgen scan (scan.parquet directory)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--miniboone", dest="mode", action="store_const", const="miniboone",
                       help="MiniBooNE E_QE, E_vis, cos(theta): prediction + published background vs data")
     mode.add_argument("--na62", dest="mode", action="store_const", const="na62",
                       help="NA62 invariant-mass histograms (reconstructed accepted and truth)")
+    mode.add_argument("--scan", dest="mode", action="store_const", const="scan",
+                      help="expected-events contour of a scan in its two scanned parameters")
+    p.add_argument("--x", default=None, help="scan mode: parameter on the x axis (default the first scanned)")
+    p.add_argument("--y", default=None, help="scan mode: parameter on the y axis (default the second scanned)")
+    p.add_argument("--z", default="selected",
+                   help="scan mode: quantity drawn (upscattered, final_state, in_fiducial_volume, selected)")
     p.add_argument("-o", "--output", default=None, help="PNG file (default FILE with the suffix _<mode>.png)")
     p.add_argument("--scale", type=float, default=1.0, help="multiply the prediction (MiniBooNE mode)")
     p.add_argument("--to-published-pot", action="store_true",
@@ -41,6 +47,10 @@ def register(subparsers) -> None:
 
 
 def _detect_mode(path: Path) -> str | None:
+    from gen.scan import is_scan_dir
+
+    if is_scan_dir(path):
+        return "scan"
     if path.suffix == ".root":
         import uproot
 
@@ -101,7 +111,13 @@ def _plot_na62(path: Path, out: Path, args) -> str:
     return f"accepted events in the m_ll histogram: {acc:.4g}"
 
 
-_MODES = {"miniboone": _plot_miniboone, "na62": _plot_na62}
+def _plot_scan(path: Path, out: Path, args) -> str:
+    from gen.scan import plot_scan_dir
+
+    return plot_scan_dir(path, out, x=args.x, y=args.y, z=args.z)
+
+
+_MODES = {"miniboone": _plot_miniboone, "na62": _plot_na62, "scan": _plot_scan}
 
 
 def run(args) -> int:
@@ -111,7 +127,7 @@ def run(args) -> int:
         return 2
     mode = args.mode or _detect_mode(path)
     if mode is None:
-        print(f"hnlgen plot: cannot tell what {path} holds; give --miniboone or --na62", file=sys.stderr)
+        print(f"hnlgen plot: cannot tell what {path} holds; give --miniboone, --na62 or --scan", file=sys.stderr)
         return 2
     out = Path(args.output) if args.output else path.with_name(f"{path.stem}_{mode}.png")
     try:

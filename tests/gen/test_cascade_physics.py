@@ -587,3 +587,14 @@ def test_zprime_from_heavy_to_heavy_transition_correlations(hnl_type):
     assert p > P_MIN, chi2
     # not isotropic: the Z' polarisation is visible in the e+ e- angles
     assert _chi2_p(obs, np.ones(len(obs)))[0] < 1e-6
+
+
+def test_asymmetry_rounding_at_one_is_accepted():
+    """N -> nu pi0 has |a| = 1 analytically; m4 = 0.15 GeV gives a = -1.0000000000000002 in floating
+    point, which must not stop the run (it did in a mass scan), while |a| > 1 + 1e-9 stays an error."""
+    from gen.card import parse_card
+    from gen.sampler import prepare
+
+    card = parse_card({"schema_version": 1,
+                       "model": {"m4": 0.15, "mzprime": 1.0, "Umu4": 1e-3, "UD4": 1.0, "gD": 1.0, "epsilon": 1e-4}})
+    prepare(card)

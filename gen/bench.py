@@ -1,0 +1,269 @@
+"""Benchmarks of the generator on the bundled cards: throughput, statistical efficiency, memory, scaling.
+
+``run_benchmarks(cards, n_events)`` (``hnlgen bench [--cards ...] [--events N] [--json FILE]``) measures,
+in one process, per card, after a warm-up (numba compilation / cache load; the card setup
+``prepare`` and the construction of the detector stage are timed separately as ``setup_s``):
+
+* events/s for generation alone (truth), generation + detector stage (``reconstruct=True``:
+  MiniBooNE ``gen.detector_stage``, NA62 ``gen.na62_run``), and generation + detector + ROOT writing
+  (``detectors.output.EventWriter``, LZ4, to a temporary directory);
+* effective sample size per second, ESS = (sum w)^2 / sum w^2 of the final-state weights, over the
+  generation + detector wall time;
+* the wall time to reach 1% MC uncertainty on the expected number of selected events (MiniBooNE
+  ``weight_selected``, NA62 ``weight_accepted``; the final state when the card has no detector):
+  with S = sum w_sel over N events and sigma_S^2 = sum w_sel^2 - S^2/N, the relative variance per
+  event is v = N (sigma_S / S)^2, so N_1% = v / 0.01^2 events, at the measured rate R of
+  generation + detector: T_1% = t_setup + N_1% / R;
+* peak memory: the process's maximum resident set size (``resource.getrusage``) after the passes,
+  and the peak of Python/NumPy allocations traced by ``tracemalloc`` during one generation +
+  detector + writing pass of ``n_events`` (bounded by the chunk size, not by ``n_events``);
+* scaling: generation events/s with 1 ... all numba threads (``numba.set_num_threads``);
+* a cProfile of one generation + detector + writing pass: the functions with the largest own time
+  (``profile_top``), i.e. what dominates the hot path.
+
+Cards whose experiment is not supported by the installed generator, or whose setup fails, are
+skipped with the reason (``skipped``).
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import math
+import os
+import platform
+import pstats
+import resource
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import awkward as ak
+import numba
+import numpy as np
+
+__all__ = ["DEFAULT_CARDS", "run_benchmarks", "format_table", "machine_info", "time_to_precision"]
+
+_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CARDS = ("cards/miniboone_light_zprime.toml", "cards/three_portal_heavy_zprime.toml", "cards/na62_light_zprime.toml")
+
+
+def machine_info() -> dict:
+    """CPU model, core count, numba threads, versions (the context of the figures)."""
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    import uproot
+
+    return {"cpu": model, "cores": os.cpu_count(), "numba_threads": numba.config.NUMBA_NUM_THREADS,
+            "python": platform.python_version(), "numba": numba.__version__, "numpy": np.__version__,
+            "awkward": ak.__version__, "uproot": uproot.__version__, "platform": platform.platform()}
+
+
+def time_to_precision(weights: np.ndarray, rate: float, target: float = 0.01, setup_s: float = 0.0) -> dict:
+    """Events and wall time for a relative MC error ``target`` on sum(weights) (module docstring)."""
+    w = np.asarray(weights, dtype=float)
+    n = w.size
+    s = float(w.sum())
+    if n == 0 or s <= 0:
+        return {"rel_error": math.inf, "events": math.inf, "seconds": math.inf}
+    var = max(float((w * w).sum()) - s * s / n, 0.0)
+    rel = math.sqrt(var) / s
+    v = n * rel * rel
+    n_target = v / target**2
+    return {"rel_error": rel, "rel_variance_per_event": v, "events": n_target,
+            "seconds": setup_s + (n_target / rate if rate > 0 else math.inf)}
+
+
+def _maxrss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # kB on Linux
+
+
+def _selected_weights(ev) -> tuple[str, np.ndarray]:
+    for name in ("weight_selected", "weight_accepted"):
+        if name in ev.fields:
+            return name, ak.to_numpy(ev[name]).astype(np.float64)
+    return "weight", ak.to_numpy(ev.weight).astype(np.float64)
+
+
+def _stage(card, setup, seed):
+    """The MiniBooNE detector stage, built once per card (its construction recomputes the decay table)."""
+    if setup is None or not card.experiment.name.startswith("miniboone"):
+        return None
+    from gen.detector_stage import MiniBooNEStage
+
+    return MiniBooNEStage(setup, seed)
+
+
+def _pass(card, n, seed, setup, reconstruct, out_path=None, stage=None):
+    """One generation pass; returns (seconds, events, final-state weights, selected weights, selected name)."""
+    from gen.sampler import iter_generate
+
+    writer = None
+    if out_path is not None:
+        from detectors.output import EventWriter
+
+        writer = EventWriter(out_path)
+    ws, wsel, name = [], [], "weight"
+    t0 = time.perf_counter()
+    try:
+        kw = {"stage": stage} if (reconstruct and stage is not None) else {}
+        for chunk in iter_generate(card, n, seed, setup=setup, reconstruct=reconstruct, **kw):
+            ws.append(ak.to_numpy(chunk.weight).astype(np.float64))
+            name, s = _selected_weights(chunk)
+            wsel.append(s)
+            if writer is not None:
+                writer.write(chunk)
+        if writer is not None:
+            writer.metadata["bench"] = "hnlgen bench"
+            writer.close()
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    dt = time.perf_counter() - t0
+    return dt, sum(len(x) for x in ws), np.concatenate(ws), np.concatenate(wsel), name
+
+
+def _bench_card(path: str, n: int, threads_list, profile: bool, tmp: Path, log) -> dict:
+    from gen.card import load_card
+    from gen.sampler import prepare
+
+    card = load_card(path)
+    seed = card.run.seed
+    na62 = card.experiment.name == "na62"
+    t0 = time.perf_counter()
+    setup = None if na62 else prepare(card)
+    stage = _stage(card, setup, seed)
+    t_setup = time.perf_counter() - t0
+    max_threads = numba.config.NUMBA_NUM_THREADS
+    numba.set_num_threads(max_threads)
+    _pass(card, min(n, 20_000), seed, setup, True, stage=stage)  # warm-up: JIT / cache load of every kernel
+    res = {"card": path, "experiment": card.experiment.name, "events": n, "setup_s": t_setup}
+    log(f"  {path}: generation")
+    dt_g, cnt, w, _ws, _ = _pass(card, n, seed, setup, False)
+    log(f"  {path}: generation + detector")
+    dt_d, _, w_d, w_sel, sel_name = _pass(card, n, seed, setup, True, stage=stage)
+    log(f"  {path}: generation + detector + ROOT")
+    out = tmp / (Path(path).stem + ".root")
+    dt_w, _, _, _, _ = _pass(card, n, seed, setup, True, out, stage=stage)
+    res["file_MB"] = out.stat().st_size / 1e6
+    out.unlink()
+    ess = float(w_d.sum() ** 2 / (w_d * w_d).sum()) if np.any(w_d) else 0.0
+    res.update({
+        "generation_ev_per_s": cnt / dt_g,
+        "generation_detector_ev_per_s": cnt / dt_d,
+        "generation_detector_root_ev_per_s": cnt / dt_w,
+        "effective_sample_size": ess,
+        "ess_per_s": ess / dt_d,
+        "selected_quantity": sel_name,
+        "selected_expected": float(w_sel.sum()),
+        "time_to_1pct": time_to_precision(w_sel, cnt / dt_d, 0.01, t_setup),
+    })
+    # scaling of generation with numba threads
+    scaling = {}
+    for k in threads_list:
+        numba.set_num_threads(k)
+        dt, c, _, _, _ = _pass(card, n, seed, setup, False)
+        scaling[str(k)] = c / dt
+    numba.set_num_threads(max_threads)
+    res["scaling_generation_ev_per_s"] = scaling
+    # memory: traced Python/NumPy peak during a full pass (chunk-bounded), process max RSS
+    tracemalloc.start()
+    _pass(card, n, seed, setup, True, out, stage=stage)
+    res["tracemalloc_peak_MB"] = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    out.unlink()
+    res["maxrss_MB"] = _maxrss_mb()
+    if profile:
+        pr = cProfile.Profile()
+        pr.enable()
+        _pass(card, n, seed, setup, True, out, stage=stage)
+        pr.disable()
+        out.unlink()
+        st = pstats.Stats(pr)
+        rows = []
+        total = sum(v[2] for v in st.stats.values())
+        for (fn, line, name), (_cc, _nc, tt, ct, _callers) in sorted(st.stats.items(), key=lambda kv: -kv[1][2])[:10]:
+            rows.append({"function": f"{_short(fn)}:{line}({name})", "own_s": tt, "cumulative_s": ct,
+                         "own_fraction": tt / total if total > 0 else math.nan})
+        res["profile_top"] = rows
+        s = io.StringIO()
+        pstats.Stats(pr, stream=s).sort_stats("cumulative").print_stats(25)
+        res["_profile_text"] = s.getvalue()
+    return res
+
+
+def _short(fn: str) -> str:
+    for marker in ("site-packages/", "/work/main/", str(_ROOT) + "/"):
+        if marker in fn:
+            return fn.split(marker, 1)[1]
+    return fn
+
+
+def run_benchmarks(cards=DEFAULT_CARDS, n_events: int = 200_000, *, threads=None, profile: bool = True, log=print) -> dict:
+    """Benchmark each card (module docstring); returns a JSON-ready dict with ``machine``, ``cards``, ``skipped``."""
+    max_threads = numba.config.NUMBA_NUM_THREADS
+    threads = sorted(set(threads or [1, max_threads]))
+    out = {"machine": machine_info(), "events": n_events, "threads": threads, "cards": [], "skipped": []}
+    with tempfile.TemporaryDirectory(prefix="hnlgen-bench-") as tmp:
+        for path in cards:
+            p = Path(path)
+            if not p.exists() and (_ROOT / p).exists():
+                p = _ROOT / p
+            try:
+                from gen.card import load_card
+
+                load_card(p)
+            except Exception as err:  # an experiment the installed generator does not support yet
+                reason = f"{type(err).__name__}: {str(err).splitlines()[-1].strip()}"
+                log(f"bench: skipping {path}: {reason}")
+                out["skipped"].append({"card": str(path), "reason": reason})
+                continue
+            try:
+                out["cards"].append(_bench_card(str(p), n_events, threads, profile, Path(tmp), log))
+            except Exception as err:
+                reason = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+                log(f"bench: skipping {path}: {reason}")
+                out["skipped"].append({"card": str(path), "reason": reason})
+    out["maxrss_MB"] = _maxrss_mb()
+    return out
+
+
+def format_table(res: dict) -> str:
+    """Plain-text (markdown) table of the figures, with ratios to generation alone."""
+    m = res["machine"]
+    lines = [f"Machine: {m['cpu']}, {m['cores']} cores, numba {m['numba']} ({m['numba_threads']} threads), "
+             f"Python {m['python']}; {res['events']} events per pass", "",
+             "| card | setup s | gen ev/s | +detector ev/s | +ROOT ev/s | ESS/s | N for 1% | T(1%) s | traced peak MB | "
+             + " | ".join(f"gen ev/s {t} thr" for t in res["threads"]) + " |",
+             "|---" * (9 + len(res["threads"])) + "|"]
+    for c in res["cards"]:
+        t1 = c["time_to_1pct"]
+        sc = " | ".join(f"{c['scaling_generation_ev_per_s'][str(t)]:,.0f}" for t in res["threads"])
+        lines.append(f"| {Path(c['card']).stem} | {c['setup_s']:.2f} | {c['generation_ev_per_s']:,.0f} | "
+                     f"{c['generation_detector_ev_per_s']:,.0f} | {c['generation_detector_root_ev_per_s']:,.0f} | "
+                     f"{c['ess_per_s']:,.0f} | {t1['events']:.3g} | {t1['seconds']:.3g} | {c['tracemalloc_peak_MB']:.0f} | {sc} |")
+    lines.append("")
+    for c in res["cards"]:
+        g = c["generation_ev_per_s"]
+        sc = c["scaling_generation_ev_per_s"]
+        ts = res["threads"]
+        lines.append(f"{Path(c['card']).stem}: detector costs x{g / c['generation_detector_ev_per_s']:.2f}, detector + ROOT "
+                     f"x{g / c['generation_detector_root_ev_per_s']:.2f} of generation time; ESS/N = {c['effective_sample_size'] / c['events']:.3f}; "
+                     f"1% on {c['selected_quantity']} (expected {c['selected_expected']:.4g}, per-event rel. variance "
+                     f"{c['time_to_1pct'].get('rel_variance_per_event', math.nan):.3g}); {ts[-1]}/{ts[0]} threads speed-up "
+                     f"x{sc[str(ts[-1])] / sc[str(ts[0])]:.2f}")
+        for r in c.get("profile_top", [])[:6]:
+            lines.append(f"    {r['own_fraction'] * 100:5.1f}%  {r['own_s']:.3f} s  {r['function']}")
+    for s in res["skipped"]:
+        lines.append(f"skipped {s['card']}: {s['reason']}")
+    lines.append(f"process max RSS {res['maxrss_MB']:.0f} MB")
+    return "\n".join(lines)

@@ -1,0 +1,35 @@
+"""``hnlgen bench [--cards ...] [--events N] [--json FILE]``: throughput, ESS/s, time to 1%, memory, scaling.
+
+See ``gen.bench`` for what is measured and the formula of the time to 1% MC uncertainty.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("bench", help="benchmark generation, detector and ROOT writing on the bundled cards")
+    p.add_argument("--cards", nargs="+", default=None, help="run cards (default: the bundled light-Z', heavy-Z' and NA62 cards)")
+    p.add_argument("-n", "--events", type=int, default=200_000, help="events per timed pass (default 200000)")
+    p.add_argument("--threads", type=int, nargs="+", default=None, help="numba thread counts of the scaling test (default 1 and all)")
+    p.add_argument("--no-profile", action="store_true", help="skip the cProfile pass")
+    p.add_argument("--json", default=None, metavar="FILE", help="write the figures as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from gen.bench import DEFAULT_CARDS, format_table, run_benchmarks
+
+    if args.events < 1:
+        print(f"hnlgen bench: --events {args.events}: must be >= 1", file=sys.stderr)
+        return 2
+    res = run_benchmarks(args.cards or DEFAULT_CARDS, args.events, threads=args.threads, profile=not args.no_profile,
+                         log=lambda s: print(s, file=sys.stderr))
+    print(format_table(res))
+    if args.json:
+        clean = {**res, "cards": [{k: v for k, v in c.items() if not k.startswith("_")} for c in res["cards"]]}
+        with open(args.json, "w") as fh:
+            json.dump(clean, fh, indent=1, default=float)
+    return 0 if res["cards"] else 1

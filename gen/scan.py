@@ -1,0 +1,525 @@
+"""Parameter scans on Dask distributed: one row of expected events (with MC errors) per grid point.
+
+``scan(card, {"m4": [...], "mzprime": [...]}, out="scan.parquet", n_events=..., workers=N | scheduler=ADDR)``
+(``hnlgen scan CARD --param m4=0.1:0.5:9 --param mzprime=0.03,0.1,1.25``) evaluates the Cartesian grid
+of the given ``[model]`` keys (masses or couplings):
+
+* Engine: ``dask.distributed`` (optional extra ``hnlgen[scan]``, imported lazily): an embedded
+  ``LocalCluster`` with one single-threaded worker process per core by default (``workers``), or
+  an existing scheduler at ``scheduler`` (``tcp://host:8786``) for a real cluster. Each task sets the
+  numba thread count of its worker to its share of the cores.
+* Reproducibility: each point's seed is ``SeedSequence([card seed, 32-bit words of sha256(sorted
+  assignment as JSON)])`` reduced to 63 bits (``point_seed``), so a point's row depends only on the
+  card, the point and ``n_events``: the table is the same for any number of workers or order of
+  completion. The only column that is not reproducible is ``wall_time_s``.
+* Resumable: the output is a directory ``scan.parquet/`` with one parquet file per finished point
+  (``part-<point id>.parquet``, written to a hidden temporary name and renamed with
+  ``os.replace``, atomic on POSIX) and ``scan.json`` (the scan definition: a rerun with another card,
+  grid or ``n_events`` is refused). A rerun evaluates only the points without a part file; a killed
+  scan loses at most the points in flight. ``read_scan(dir)`` returns one ``pyarrow.Table`` in grid
+  order.
+* Coupling-only grids (no mass key) generate one sample at the card's couplings (``_base.root`` in
+  the output directory, seed ``point_seed(card seed, {})``) and reweight it to every point
+  (``gen.reweight``: production cross section, branching ratios, three-body |M|^2, lifetimes, the
+  detector stage redone), which is much cheaper than regenerating; ``method`` says which was used.
+* Columns: ``point`` (grid index), one column per scanned key, ``seed``, ``events``, ``method``,
+  ``upscattered``, ``final_state``, ``in_fiducial_volume``, ``selected`` (NaN without a detector
+  stage) each with ``*_error`` (MC, 1 sigma), ``effective_sample_size``, ``root_file`` ("" unless
+  ``root_dir``), ``wall_time_s``.
+
+``plot_scan(table, out_png, x, y, z)`` draws the expected-events contour in two scanned keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["parse_param", "grid_points", "point_seed", "point_id", "evaluate_point", "scan", "read_scan", "plot_scan",
+           "plot_scan_dir", "is_scan_dir", "TOTALS", "ScanError"]
+
+TOTALS = ("upscattered", "final_state", "in_fiducial_volume", "selected")
+_EITHER_OR = (("gD", "alphaD"), ("epsilon", "chi", "alpha_epsilon2"))
+_INSTALL_HINT = 'parameter scans need Dask distributed and pyarrow: pip install "hnlgen[scan]" (dask[distributed], pyarrow)'
+
+
+class ScanError(ValueError):
+    """A malformed scan (parameter syntax, mismatched rerun)."""
+
+
+def _require(module: str):
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as err:
+        raise ImportError(f"{_INSTALL_HINT} ({module} is missing)") from err
+
+
+# ---------------------------------------------------------------------------------------- grid
+def parse_param(spec: str) -> tuple[str, list[float]]:
+    """``"m4=0.1:0.5:9"`` (9 points from 0.1 to 0.5 inclusive), ``"mzprime=0.03,0.1,1.25"`` or ``"gD=2"``."""
+    if "=" not in spec:
+        raise ScanError(f"--param {spec!r}: expected KEY=START:STOP:N or KEY=V1,V2,...")
+    key, rhs = (s.strip() for s in spec.split("=", 1))
+    try:
+        if ":" in rhs:
+            parts = rhs.split(":")
+            if len(parts) != 3:
+                raise ValueError
+            a, b, n = float(parts[0]), float(parts[1]), int(parts[2])
+            if n < 1:
+                raise ValueError
+            values = [float(v) for v in np.linspace(a, b, n)]
+        else:
+            values = [float(v) for v in rhs.split(",") if v.strip()]
+    except ValueError:
+        raise ScanError(f"--param {spec!r}: expected KEY=START:STOP:N (N >= 1) or KEY=V1,V2,... with numbers") from None
+    if not values or not all(math.isfinite(v) for v in values):
+        raise ScanError(f"--param {spec!r}: values must be finite numbers")
+    return key, values
+
+
+def grid_points(params: dict[str, list[float]]) -> list[dict[str, float]]:
+    """The Cartesian product in the given key order (the first key varies slowest)."""
+    keys = list(params)
+    return [dict(zip(keys, combo)) for combo in itertools.product(*(params[k] for k in keys))]
+
+
+def _canonical(point: dict) -> str:
+    return json.dumps({k: float(point[k]) for k in sorted(point)}, sort_keys=True)
+
+
+def point_id(point: dict) -> str:
+    """16 hex digits identifying the assignment (name of its part file)."""
+    return hashlib.sha256(_canonical(point).encode()).hexdigest()[:16]
+
+
+def point_seed(card_seed: int, point: dict) -> int:
+    """Seed of a point: SeedSequence([card seed, sha256 words of the sorted assignment]) -> 63-bit int."""
+    digest = hashlib.sha256(_canonical(point).encode()).digest()
+    words = [int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4)]
+    state = np.random.SeedSequence([int(card_seed), *words]).generate_state(2, np.uint32)
+    return int((int(state[0]) | (int(state[1]) << 32)) & ((1 << 63) - 1))
+
+
+def card_at(card, point: dict):
+    """The card with the point's ``[model]`` (or ``[model.lagrangian]``) keys set (either-or partners cleared)."""
+    from gen.card import parse_card
+    from gen.reweight import _drop_none
+
+    from gen.card import LagrangianTable, ModelTable
+
+    d = card.model_dump(mode="json", exclude_unset=True)
+    lag = card.model.lagrangian is not None
+    table = d["model"]["lagrangian"] if lag else d["model"]
+    allowed = LagrangianTable.model_fields if lag else ModelTable.model_fields
+    for k, v in point.items():
+        if k not in allowed or k in ("hnl_type", "lagrangian", "flavour"):
+            prefix = "model.lagrangian." if card.model.lagrangian is not None else "model."
+            raise ScanError(f"--param {prefix}{k}: not a key of the card's model table")
+        for group in _EITHER_OR:
+            if k in group:
+                for other in group:
+                    table[other] = None
+        table[k] = float(v)
+    return parse_card(_drop_none(d))
+
+
+def _is_coupling_only(keys) -> bool:
+    from gen.reweight import MASS_KEYS
+
+    return not any(k in MASS_KEYS for k in keys)
+
+
+# ------------------------------------------------------------------------------------ one point
+def _empty_row(point: dict, index: int, seed: int, n_events: int, method: str) -> dict:
+    row = {"point": index, **{k: float(v) for k, v in point.items()}, "seed": seed, "events": int(n_events), "method": method}
+    for k in TOTALS:
+        row[k] = math.nan
+        row[k + "_error"] = math.nan
+    row["effective_sample_size"] = math.nan
+    row["root_file"] = ""
+    row["wall_time_s"] = math.nan
+    return row
+
+
+def _set_threads(threads: int | None) -> None:
+    if threads:
+        import numba
+
+        numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+
+
+def evaluate_point(card_toml: str, point: dict, index: int, n_events: int, seed: int, root_dir: str | None = None,
+                   threads: int | None = None) -> dict:
+    """Generate ``n_events`` at the point (detector stage included) and return its table row."""
+    import tomllib
+
+    from gen.card import parse_card
+    from gen.sampler import _Accumulator, iter_generate, prepare, run_metadata
+
+    _set_threads(threads)
+    t0 = time.perf_counter()
+    card = card_at(parse_card(tomllib.loads(card_toml)), point)
+    row = _empty_row(point, index, seed, n_events, "generate")
+    if card.experiment.name == "na62":
+        return _evaluate_na62(card, row, n_events, seed, root_dir, point, t0)
+    setup = prepare(card, seed=seed)
+    acc = _Accumulator(setup)
+    writer = None
+    if root_dir is not None:
+        from detectors.output import EventWriter
+
+        path = Path(root_dir) / f"point-{index:05d}-{point_id(point)}.root"
+        writer = EventWriter(path)
+        row["root_file"] = str(path)
+    try:
+        for chunk in iter_generate(card, n_events, seed, setup=setup, reconstruct=True):
+            acc.add(chunk)
+            if writer is not None:
+                writer.write(chunk)
+        summary = acc.summary(time.perf_counter() - t0)
+        if writer is not None:
+            writer.metadata.update(run_metadata(setup, summary, seed))
+            writer.close()
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    d = summary.to_json_dict()["expected_events"]
+    errs = {"upscattered": summary.upscattered_error, "final_state": summary.final_state_error,
+            "in_fiducial_volume": summary.in_fiducial_volume_error, "selected": getattr(summary, "selected_error", None)}
+    for k in TOTALS:
+        if d.get(k) is not None:
+            row[k] = float(d[k])
+            row[k + "_error"] = float(errs[k]) if errs[k] is not None else math.nan
+    row["effective_sample_size"] = float(summary.effective_sample_size)
+    row["wall_time_s"] = time.perf_counter() - t0
+    return row
+
+
+def _evaluate_na62(card, row, n_events, seed, root_dir, point, t0) -> dict:
+    """NA62 (kaon-decay source, ``gen.na62_run``): final_state = sum of weights (decays before the end of the
+    fiducial volume), selected = sum of ``weight_accepted``; upscattered and in_fiducial_volume stay NaN."""
+    from gen.sampler import iter_generate
+
+    writer = None
+    if root_dir is not None:
+        from detectors.output import EventWriter
+
+        path = Path(root_dir) / f"point-{row['point']:05d}-{point_id(point)}.root"
+        writer = EventWriter(path)
+        row["root_file"] = str(path)
+    sums = {"final_state": [0.0, 0.0], "selected": [0.0, 0.0]}
+    n = 0
+    try:
+        for chunk in iter_generate(card, n_events, seed, reconstruct=True):
+            import awkward as ak
+
+            for k, f in (("final_state", "weight"), ("selected", "weight_accepted")):
+                if f in chunk.fields:
+                    w = ak.to_numpy(chunk[f]).astype(np.float64)
+                    sums[k][0] += float(w.sum())
+                    sums[k][1] += float((w * w).sum())
+            n += len(chunk)
+            if writer is not None:
+                writer.write(chunk)
+        if writer is not None:
+            writer.metadata["run_card"] = card.model_dump_json()
+            writer.metadata["seed"] = str(seed)
+            writer.close()
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    for k, (s, s2) in sums.items():
+        row[k] = s
+        row[k + "_error"] = math.sqrt(max(s2 - s * s / n, 0.0)) if n else math.nan
+    s, s2 = sums["final_state"]
+    row["effective_sample_size"] = s * s / s2 if s2 > 0 else 0.0
+    row["wall_time_s"] = time.perf_counter() - t0
+    return row
+
+
+def reweight_point(base_file: str, point: dict, index: int, n_events: int, seed: int, root_dir: str | None = None,
+                   threads: int | None = None) -> dict:
+    """Reweight the scan's base sample to the point's couplings and return its table row."""
+    from gen.reweight import reweight, reweight_file
+
+    _set_threads(threads)
+    t0 = time.perf_counter()
+    row = _empty_row(point, index, seed, n_events, "reweight")
+    if root_dir is not None:
+        path = Path(root_dir) / f"point-{index:05d}-{point_id(point)}.root"
+        _, tot = reweight_file(base_file, path, **point)
+        row["root_file"] = str(path)
+    else:
+        tot = reweight(base_file, **point).totals
+    for k in TOTALS:
+        if k in tot:
+            row[k] = float(tot[k])
+            row[k + "_error"] = float(tot[k + "_error"])
+    row["effective_sample_size"] = float(tot["effective_sample_size"])
+    row["wall_time_s"] = time.perf_counter() - t0
+    return row
+
+
+def _make_base(card, n_events: int, seed: int, path: Path) -> None:
+    """The sample the coupling-only points are reweighted from (ROOT, with metadata, atomic)."""
+    from detectors.output import EventWriter
+    from gen.sampler import _Accumulator, iter_generate, prepare, run_metadata
+
+    setup = prepare(card, seed=seed)
+    acc = _Accumulator(setup)
+    with EventWriter(path) as w:
+        for chunk in iter_generate(card, n_events, seed, setup=setup, reconstruct=True):
+            acc.add(chunk)
+            w.write(chunk)
+        w.metadata.update(run_metadata(setup, acc.summary(0.0), seed))
+
+
+# ----------------------------------------------------------------------------------------- output
+def _write_row(out_dir: Path, row: dict, pid: str) -> Path:
+    pa = _require("pyarrow")
+    pq = _require("pyarrow.parquet")
+    table = pa.Table.from_pylist([row])
+    final = out_dir / f"part-{pid}.parquet"
+    tmp = out_dir / f".part-{pid}.parquet.{os.getpid()}.tmp"
+    pq.write_table(table, tmp)
+    os.replace(tmp, final)
+    return final
+
+
+def read_scan(path) -> "pyarrow.Table":  # noqa: F821
+    """All finished points of a scan directory as one table sorted by ``point``."""
+    pa = _require("pyarrow")
+    pq = _require("pyarrow.parquet")
+    path = Path(path)
+    parts = sorted(path.glob("part-*.parquet"))
+    if not parts:
+        raise FileNotFoundError(f"{path}: no finished scan point (part-*.parquet)")
+    table = pa.concat_tables([pq.read_table(p) for p in parts], promote_options="default")
+    order = np.argsort(np.asarray(table.column("point")), kind="stable")
+    return table.take(pa.array(order))
+
+
+def _definition(card_toml: str, params: dict, n_events: int) -> dict:
+    return {"card_sha256": hashlib.sha256(card_toml.encode()).hexdigest(), "params": {k: list(map(float, v)) for k, v in params.items()},
+            "events": int(n_events)}
+
+
+class _Progress:
+    def __init__(self, total: int, done: int):
+        self.total, self.done = total, done
+        self.t0 = time.perf_counter()
+        self.enabled = sys.stderr.isatty()
+        self.update(0)
+
+    def update(self, k: int = 1) -> None:
+        self.done += k
+        if not self.enabled:
+            return
+        frac = self.done / self.total if self.total else 1.0
+        sys.stderr.write(f"\rscan [{'#' * int(30 * frac):<30}] {self.done}/{self.total} points, {time.perf_counter() - self.t0:6.1f} s")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def scan(card, params: dict[str, list[float]], out="scan.parquet", *, n_events: int | None = None, workers: int | None = None,
+         scheduler: str | None = None, root_dir=None, limit: int | None = None, reweight_couplings: bool = True):
+    """Evaluate every missing grid point on Dask distributed; returns ``read_scan(out)``.
+
+    A point whose evaluation raises is not written; the others go on, and ``ScanError`` lists the
+    failed points at the end (a rerun retries them).
+
+    Parameters
+    ----------
+    card : RunCard or path
+    params : dict key -> list of values (``parse_param``)
+    out : directory of part files (created)
+    n_events : events per point (default the card's ``[run] events``)
+    workers : worker processes of the embedded LocalCluster (default: all cores)
+    scheduler : address of an existing scheduler (then ``workers`` is ignored)
+    root_dir : keep a ROOT file per point there
+    limit : evaluate at most this many missing points (time-boxing; rerun to continue)
+    reweight_couplings : reweight one sample for coupling-only grids (default) instead of regenerating
+    """
+    from gen.card import RunCard, card_to_toml, load_card, resolved_card_dict
+
+    distributed = _require("distributed")
+    _require("pyarrow.parquet")
+    if not isinstance(card, RunCard):
+        card = load_card(card)
+    if not params:
+        raise ScanError("no --param given")
+    n = card.run.events if n_events is None else int(n_events)
+    if n < 1:
+        raise ScanError(f"--events {n}: must be >= 1")
+    points = grid_points(params)
+    for p in points[:1]:
+        card_at(card, p)  # key errors before any work
+    card_toml = card_to_toml(resolved_card_dict(card))
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    definition = _definition(card_toml, params, n)
+    def_path = out / "scan.json"
+    if def_path.exists():
+        old = json.loads(def_path.read_text())
+        if old != definition:
+            raise ScanError(f"{out} holds a different scan (card, grid or events differ): use another -o or remove it")
+    else:
+        tmp = out / ".scan.json.tmp"
+        tmp.write_text(json.dumps(definition, indent=1))
+        os.replace(tmp, def_path)
+    if root_dir is not None:
+        Path(root_dir).mkdir(parents=True, exist_ok=True)
+        root_dir = str(root_dir)
+    done = {p.name[5:-8] for p in out.glob("part-*.parquet")}
+    missing = [(i, p) for i, p in enumerate(points) if point_id(p) not in done]
+    todo = missing if limit is None else missing[:max(0, int(limit))]
+    use_rw = reweight_couplings and _is_coupling_only(params) and card.experiment.name != "na62"
+    base = out / "_base.root"
+    if todo and use_rw and not base.exists():
+        _make_base(card, n, point_seed(card.run.seed, {}), base)
+    prog = _Progress(len(points), len(points) - len(missing))
+    failures: list[str] = []
+    if todo:
+        import logging
+
+        if not logging.getLogger().isEnabledFor(logging.DEBUG):
+            for name in ("distributed", "distributed.scheduler", "distributed.nanny", "distributed.core", "distributed.worker"):
+                logging.getLogger(name).setLevel(logging.ERROR)
+        cluster = None
+        if scheduler is None:
+            n_workers = int(workers) if workers else (os.cpu_count() or 1)
+            cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                               dashboard_address=":0", silence_logs=50)
+            client = distributed.Client(cluster)
+        else:
+            client = distributed.Client(scheduler)
+        try:
+            n_w = max(1, len(client.scheduler_info().get("workers", {})) or 1)
+            threads = max(1, (os.cpu_count() or 1) // n_w) if cluster is not None else None
+            futures = {}
+            for i, p in todo:
+                seed = point_seed(card.run.seed, p)
+                if use_rw:
+                    f = client.submit(reweight_point, str(base), p, i, n, point_seed(card.run.seed, {}), root_dir, threads,
+                                      key=f"hnlgen-scan-{point_id(p)}", pure=False)
+                else:
+                    f = client.submit(evaluate_point, card_toml, p, i, n, seed, root_dir, threads,
+                                      key=f"hnlgen-scan-{point_id(p)}", pure=False)
+                futures[f] = p
+            for fut in distributed.as_completed(list(futures)):
+                try:
+                    row = fut.result()
+                except Exception as err:  # one bad point (e.g. an unphysical mass) must not lose the others
+                    failures.append(f"{_canonical(futures[fut])}: {type(err).__name__}: {err}")
+                    continue
+                _write_row(out, row, point_id(futures[fut]))
+                prog.update()
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    prog.close()
+    if failures:
+        raise ScanError(f"{len(failures)} point(s) failed (not written; a rerun retries them):\n  " + "\n  ".join(failures))
+    return read_scan(out)
+
+
+# ------------------------------------------------------------------------------------------- plot
+def plot_scan(table, out_png, x: str, y: str, z: str = "selected"):
+    """Filled contours of ``z`` (expected events, log colour scale) over the scanned keys ``x`` and ``y``.
+
+    ``table``: a ``pyarrow.Table`` (``read_scan``), a dict of columns or a path of a scan directory.
+    A ``z`` column that is all NaN (no detector stage) falls back to ``final_state``. Axes are
+    logarithmic when the values span more than a decade. Returns the output path.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+
+    if isinstance(table, (str, os.PathLike)):
+        table = read_scan(table)
+    cols = table.to_pydict() if hasattr(table, "to_pydict") else dict(table)
+    for k in (x, y):
+        if k not in cols:
+            raise ScanError(f"plot_scan: {k!r} is not a column of the scan (columns: {', '.join(cols)})")
+    zname = z
+    if z not in cols or np.all(np.isnan(np.asarray(cols[z], dtype=float))):
+        zname = "final_state"
+    xs, ys, zs = (np.asarray(cols[k], dtype=float) for k in (x, y, zname))
+    if x == y:  # one scanned key: expected events against it, with MC errors
+        fig, ax = plt.subplots(figsize=(6, 4.5))
+        order = np.argsort(xs)
+        ax.errorbar(xs[order], zs[order], yerr=np.asarray(cols[zname + "_error"], dtype=float)[order], fmt="o-")
+        ax.set_xlabel(x)
+        ax.set_ylabel(f"expected events ({zname})")
+        if xs.min() > 0 and xs.max() / xs.min() > 10:
+            ax.set_xscale("log")
+        if np.all(zs > 0):
+            ax.set_yscale("log")
+        fig.tight_layout()
+        fig.savefig(out_png, dpi=120)
+        plt.close(fig)
+        return Path(out_png)
+    ux, uy = np.unique(xs), np.unique(ys)
+    Z = np.full((uy.size, ux.size), np.nan)
+    Z[np.searchsorted(uy, ys), np.searchsorted(ux, xs)] = zs
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    pos = Z[np.isfinite(Z) & (Z > 0)]
+    if ux.size >= 2 and uy.size >= 2 and pos.size:
+        lo, hi = pos.min(), pos.max()
+        levels = np.logspace(math.floor(math.log10(lo)), math.ceil(math.log10(hi)), 2 * (math.ceil(math.log10(hi)) - math.floor(math.log10(lo))) + 1)
+        if levels.size < 2:
+            levels = np.array([lo / 2, hi * 2])
+        cs = ax.contourf(ux, uy, np.where(Z > 0, Z, np.nan), levels=levels, norm=LogNorm(levels[0], levels[-1]), cmap="viridis")
+        ax.contour(ux, uy, np.where(Z > 0, Z, np.nan), levels=levels, colors="k", linewidths=0.4)
+        fig.colorbar(cs, ax=ax, label=f"expected events ({zname})")
+    else:
+        sc = ax.scatter(xs, ys, c=zs, norm=LogNorm() if pos.size else None, cmap="viridis")
+        fig.colorbar(sc, ax=ax, label=f"expected events ({zname})")
+    ax.plot(xs, ys, "k.", ms=2)
+    for k, setter in ((ux, ax.set_xscale), (uy, ax.set_yscale)):
+        if k.size > 1 and k.min() > 0 and k.max() / k.min() > 10:
+            setter("log")
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.set_title("hnlgen scan")
+    fig.tight_layout()
+    fig.savefig(out_png, dpi=120)
+    plt.close(fig)
+    return Path(out_png)
+
+
+def is_scan_dir(path) -> bool:
+    """True for an output directory of ``scan`` (holds ``scan.json``)."""
+    return Path(path).is_dir() and (Path(path) / "scan.json").exists()
+
+
+def plot_scan_dir(path, out_png, x: str | None = None, y: str | None = None, z: str = "selected") -> str:
+    """``plot_scan`` of a scan directory; ``x``/``y`` default to its first two scanned keys. Returns a note."""
+    path = Path(path)
+    keys = list(json.loads((path / "scan.json").read_text())["params"])
+    x = x or keys[0]
+    y = y or (keys[1] if len(keys) > 1 else keys[0])
+    table = read_scan(path)
+    plot_scan(table, out_png, x, y, z)
+    col = z if z in table.column_names and not np.all(np.isnan(np.asarray(table.column(z), dtype=float))) else "final_state"
+    vals = np.asarray(table.column(col), dtype=float)
+    return f"{table.num_rows} points, {col} from {np.nanmin(vals):.3g} to {np.nanmax(vals):.3g} events"
