@@ -703,6 +703,39 @@ def miniboone_histograms(reco: Mapping[str, np.ndarray], config: MiniBooNEConfig
     }
 
 
+#: E_QE window of the 2018 E_vis / cos(theta) panels used for the prediction (see :func:`published_spectra_2018`).
+E_QE_RANGE_2018_EVIS_COSTHETA = (0.2, 3.0)
+
+
+@functools.cache
+def _binnings_2018():
+    return {
+        "E_QE": _binnings()["E_QE"],  # the 2018 release has the same E_QE edges as the 2020 one
+        "E_vis": np.round(np.linspace(0.1, 2.0, 20), 10) * u.GeV,  # 19 bins of 0.1 GeV (arXiv:1805.12028 figure)
+        "cos_theta": np.round(np.linspace(-1.0, 1.0, 11), 10),  # 10 bins of 0.2
+    }
+
+
+def miniboone_histograms_2018(reco: Mapping[str, np.ndarray], e_qe_range: tuple[float, float] = E_QE_RANGE_2018_EVIS_COSTHETA
+                              ) -> dict[str, Histogram]:
+    """Selected-event spectra in the binnings of the 2018 nu-mode figures (arXiv:1805.12028, 12.84e20 POT).
+
+    ``h_E_QE``: release edges (as :func:`miniboone_histograms`); ``h_E_vis``: 0.1-2.0 GeV in 0.1 GeV bins;
+    ``h_cos_theta``: 10 bins of 0.2; the last two for events with E_QE in ``e_qe_range`` (GeV).
+    """
+    b = _binnings_2018()
+    w = np.asarray(reco["weight_selected"], dtype=np.float64)
+    eqe = np.nan_to_num(np.asarray(reco["E_QE"], dtype=np.float64), nan=-1.0)
+    lo, hi = e_qe_range
+    w_in = np.where((eqe >= lo) & (eqe < hi), w, 0.0)
+    return {
+        "h_E_QE": _hist("h_E_QE", "selected events;E_{#nu}^{QE} [GeV];events", eqe, w, b["E_QE"]),
+        "h_E_vis": _hist("h_E_vis", "selected events;E_{vis} [GeV];events", np.asarray(reco["E_vis"]), w_in, b["E_vis"]),
+        "h_cos_theta": _hist("h_cos_theta", "selected events;cos#theta;events", np.nan_to_num(np.asarray(reco["cos_theta"])),
+                             w_in, b["cos_theta"]),
+    }
+
+
 def write_histograms(file, hists: Mapping[str, Histogram]) -> None:
     """Write histograms as ROOT TH1D (values, sum w^2 errors, variable bin edges) via uproot.
 
@@ -790,12 +823,50 @@ def published_spectra():
     }
 
 
-def plot_miniboone(hists: Mapping[str, Histogram], out_png, *, scale: float = 1.0, label: str = "hnlgen prediction"):
+@functools.cache
+def published_spectra_2018():
+    """MiniBooNE nu-mode data and total background of the 2018 release (arXiv:1805.12028, 12.84e20 POT).
+
+    ``E_QE``: official 2018 data release (``gen/data/miniboone_release/2018``), events per bin.
+    ``E_vis`` (0.1 GeV bins, 0.1-2.0 GeV) and ``cos_theta`` (0.2 bins): digitized figures of
+    arXiv:1805.12028 (``data/miniboone/digitized_2018``, PROVENANCE.md). The x column of the E_vis files
+    is mis-calibrated (it runs from -0.059 to 2.039 GeV); only the y values are used, in row order, with the
+    true bin centres 0.15 ... 1.95 GeV. Sums: E_vis 2395 data / 1954 background, cos 2402 / 1975, more than
+    the release's 1959 data events in 200-1250 MeV and 2187 in 200-3000 MeV: the figures' E_QE window is
+    not stated in the files (caveat in PROVENANCE.md).
+
+    Returns dict name -> (edges, data, background), like :func:`published_spectra`.
+    """
+    from gen.miniboone_fit import load_release
+
+    b = _binnings_2018()
+    rel = load_release(2018)
+    d = "digitized_2018"
+    evis_d = _load(d, "Evis_nu_data.dat")[:, 1]
+    evis_b = _load(d, "Evis_nu_data_bkg.dat")[:, 1]
+    cos_d = _load(d, "costheta_nu_data.dat")[:, 1]
+    cos_b = _load(d, "costheta_nu_data_bkg.dat")[:, 1]
+    for arr, edges in ((evis_d, b["E_vis"]), (evis_b, b["E_vis"]), (cos_d, b["cos_theta"]), (cos_b, b["cos_theta"])):
+        if arr.size != edges.size - 1:
+            raise ValueError(f"digitized 2018 spectrum has {arr.size} rows, binning {edges.size - 1} bins")
+    return {
+        "E_QE": (b["E_QE"], np.asarray(rel.nu.nue_data, float), np.asarray(rel.nu.nue_background, float)),
+        "E_vis": (b["E_vis"], evis_d, evis_b),
+        "cos_theta": (b["cos_theta"], cos_d, cos_b),
+    }
+
+
+def plot_miniboone(hists: Mapping[str, Histogram], out_png, *, scale: float = 1.0, label: str = "hnlgen prediction",
+                   release: int = 2020, title: str | None = None):
     """Prediction stacked on the published background vs MiniBooNE nu-mode data (PNG).
 
     Panels as in arXiv:2006.16883: E_QE in events/MeV (release binning), E_vis in events per
     50 MeV, cos(theta) in events per 0.1. ``scale`` multiplies the prediction (e.g. to go from the
     card's POT to 18.75e20). Data error bars are sqrt(N).
+
+    ``release=2018``: the 2018 release (arXiv:1805.12028, 12.84e20 POT; :func:`published_spectra_2018`,
+    histograms from :func:`miniboone_histograms_2018`): E_vis per 0.1 GeV, cos(theta) per 0.2.
+    ``title`` (optional) is put above the figure.
     """
     try:
         import matplotlib
@@ -804,11 +875,14 @@ def plot_miniboone(hists: Mapping[str, Histogram], out_png, *, scale: float = 1.
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - optional dependency
         raise ImportError("plot_miniboone needs matplotlib: pip install 'hnlgen[plot]'") from exc
-    pub = published_spectra()
+    if release not in (2018, 2020):
+        raise ValueError(f"release = {release!r}; 2018 or 2020")
+    pub = published_spectra() if release == 2020 else published_spectra_2018()
+    per = ("50 MeV", "0.1") if release == 2020 else ("100 MeV", "0.2")
     panels = [
         ("E_QE", "h_E_QE", r"$E_\nu^{QE}$ [GeV]", "events / MeV", True),
-        ("E_vis", "h_E_vis", r"$E_{vis}$ [GeV]", "events / 50 MeV", False),
-        ("cos_theta", "h_cos_theta", r"$\cos\theta$", "events / 0.1", False),
+        ("E_vis", "h_E_vis", r"$E_{vis}$ [GeV]", f"events / {per[0]}", False),
+        ("cos_theta", "h_cos_theta", r"$\cos\theta$", f"events / {per[1]}", False),
     ]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
     for ax, (key, hkey, xlabel, ylabel, per_mev) in zip(axes, panels):
@@ -827,10 +901,19 @@ def plot_miniboone(hists: Mapping[str, Histogram], out_png, *, scale: float = 1.
         ax.set_ylabel(ylabel)
         ax.set_xlim(edges[0], edges[-1])
         ax.set_ylim(bottom=0)
-    axes[0].legend(fontsize=8)
-    axes[0].set_title(r"$\nu$ mode, $18.75\times10^{20}$ POT (2020 release)", fontsize=9)
-    axes[1].set_title(r"$200<E_\nu^{QE}<1250$ MeV (digitized)", fontsize=9)
-    axes[2].set_title(r"$200<E_\nu^{QE}<1250$ MeV (digitized)", fontsize=9)
+    axes[0].set_ylim(0, 1.35 * axes[0].get_ylim()[1])  # room for the legend
+    axes[0].legend(fontsize=8, loc="upper right")
+    if release == 2020:
+        axes[0].set_title(r"$\nu$ mode, $18.75\times10^{20}$ POT (2020 release)", fontsize=9)
+        axes[1].set_title(r"$200<E_\nu^{QE}<1250$ MeV (digitized)", fontsize=9)
+        axes[2].set_title(r"$200<E_\nu^{QE}<1250$ MeV (digitized)", fontsize=9)
+    else:
+        lo, hi = (1e3 * x for x in E_QE_RANGE_2018_EVIS_COSTHETA)
+        axes[0].set_title(r"$\nu$ mode, $12.84\times10^{20}$ POT (2018 release)", fontsize=9)
+        for ax in axes[1:]:
+            ax.set_title(f"digitized arXiv:1805.12028; prediction for {lo:.0f}" + r"$<E_\nu^{QE}<$" + f"{hi:.0f} MeV", fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(out_png, dpi=120)
     plt.close(fig)

@@ -41,7 +41,8 @@ Hooks for adding comparisons (for the physics modules as they land)
 4. Figures: ``path = ctx.figure_path("name")``, save a PNG there (``ctx.pyplot()`` gives matplotlib with the
    Agg backend) and pass ``figure=path.name`` to the record.
 5. ``quick=True`` comparisons run in CI (``hnlgen validate --quick``, budget two minutes in total; it takes ~7 s now);
-   anything that generates events should be ``quick=False`` (the full run takes ~16 s now).
+   anything that generates events should be ``quick=False`` (the full run takes ~50 s now on one core, ~27 s of it
+   the three-portal MiniBooNE spectra).
 6. A known disagreement: ``return explained(check_number(...), cause="... full cause ...", short="one line")``.
 """
 
@@ -1446,3 +1447,330 @@ def _bertuzzo_benchmark_fit(ctx: ValidationContext):
         _info("chi2 at the nominal couplings (norm = 1)", "chi2, 38 bins", src, nominal.chi2_nominal, details=procedure),
         _info("best-fit signal normalisation", "norm_best", src, best.norm_best, details=procedure),
     ]
+
+
+# =============================================================================================
+# Seed 001 Fig. 2 band, MiniBooNE spectra of the bundled cards, NA62 Fig. 3 and Fig. 4 (issue 7)
+
+
+def _repo_file(*parts: str) -> Path:
+    """A file of the repository checkout (cards/, validation/): beside the package, else in the working directory."""
+    for root in (Path(__file__).resolve().parents[1], Path.cwd()):
+        p = root.joinpath(*parts)
+        if p.is_file():
+            return p
+    raise ComparisonNotImplemented(f"needs {'/'.join(parts)}: run from the repository checkout")
+
+
+def _log_ratio_check(name: str, compared: str, source: str, ours: float, theirs: float, factor: float, why: str,
+                     **kw) -> Comparison:
+    """PASS if ours/theirs is within a factor ``factor`` either way (checked as |log10(ours/theirs)| <= log10(factor))."""
+    c = check_number(name, compared=compared, source=source, ours=ours, theirs=theirs, abs_tol=0.0, rel_tol=0.0,
+                     tolerance_reason=why, **kw)
+    lr = abs(math.log10(ours / theirs)) if ours > 0 and theirs > 0 else math.inf
+    ok = lr <= math.log10(factor)
+    c.tolerance = f"factor {factor:g} either way ({why})"
+    c.status = "PASS" if ok else "FAIL"
+    c.reason = f"ours/theirs = {ours / theirs:.3g}, |log10| = {lr:.3g} {'<=' if ok else '>'} log10({factor:g}) = {math.log10(factor):.3g}"
+    return c
+
+
+#: Seed 001 (arXiv:1903.07590) Fig. 2 setting: m_Z' = 1 GeV, m_phi' = 2 GeV, g' = 1 (caption).
+_FIG2 = dict(g_D=1.0, m_zprime=1.0, m_hprime=2.0)
+#: benchmark points of the Fig. 2 caption: (m5 [GeV], m4/m5, marker, stated |U_mu4|^2, stated |U_mu5|^2 or None)
+_FIG2_POINTS = {"circle": (0.150, 0.50, "o", 3e-7, 1e-7), "star": (0.150, 0.12, "*", 1e-6, 1e-7),
+                "triangle": (0.800, 0.99, "^", None, None)}
+
+
+@comparison("seed001_fig2_band", quick=False, requires=("physics.neutrino_masses",))
+def _seed001_fig2_band(ctx: ValidationContext) -> list[Comparison]:
+    """Seed 001 Fig. 2: mixings giving m3 = sqrt(dm2_atm), 1% < m4/m5 < 99%, m_Z' = 1 GeV, m_phi' = 2 GeV, g' = 1."""
+    from physics import constants as const
+    from physics.neutrino_masses import heavy_mixings_for_light_mass
+    from physics.units import MeV, eV
+
+    m_light = math.sqrt(const.delta_m2_atm) * eV
+
+    def mix(m4, m5):
+        return heavy_mixings_for_light_mass(m4, m5, m_light, **_FIG2)
+
+    ratios = np.concatenate([np.geomspace(0.01, 0.3, 6), np.linspace(0.4, 0.99, 5)])
+    masses = np.geomspace(10 * MeV, 5.0, 18)
+    u5 = np.array([[mix(r * m5, m5)[1] for r in ratios] for m5 in masses])
+    u4 = np.array([[mix(m4, m4 / r)[0] for r in ratios] for m4 in masses])
+    pts = {k: mix(r * m5, m5) for k, (m5, r, *_rest) in _FIG2_POINTS.items()}
+
+    plt = ctx.pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), sharey=True, constrained_layout=True)
+    for ax, U, lab in ((axes[0], u5, r"$|U_{\mu 5}|^2$"), (axes[1], u4, r"$|U_{\mu 4}|^2$")):
+        ax.fill_between(masses / MeV, U.min(axis=1), U.max(axis=1), color="tab:orange", alpha=0.35,
+                        label=r"$m_3=\sqrt{\Delta m^2_{\rm atm}}$, $1\% < m_4/m_5 < 99\%$ (hnlgen)")
+        ax.plot(masses / MeV, U[:, 0], color="tab:orange", lw=1.2, label=r"$m_4/m_5 = 1\%$")
+        ax.plot(masses / MeV, U[:, -1], color="tab:red", lw=1.2, label=r"$m_4/m_5 = 99\%$")
+        ax.plot(masses / MeV, m_light / masses, "k--", lw=1, label=r"type-I seesaw $|U|^2 = m_3/m$")
+        ax.set(xscale="log", yscale="log", ylabel=lab)
+        ax.grid(alpha=0.3, which="both", lw=0.4)
+    axes[0].set_xlabel(r"$m_5$ [MeV]")
+    axes[1].set_xlabel(r"$m_4$ [MeV]")
+    for k, (m5, r, marker, p4, p5) in _FIG2_POINTS.items():
+        U4, U5 = pts[k]
+        axes[0].plot(m5 / MeV, U5, marker, color="k", ms=9, mfc="none", label=f"{k} ({m5 * 1e3:.0f} MeV, {r:.0%}): ours")
+        axes[1].plot(r * m5 / MeV, U4, marker, color="k", ms=9, mfc="none", label=f"{k}: ours")
+        if p4 is not None:
+            axes[0].plot(m5 / MeV, p5, marker, color="tab:blue", ms=7, label=f"{k}: seed 001 text")
+            axes[1].plot(r * m5 / MeV, p4, marker, color="tab:blue", ms=7, label=f"{k}: seed 001 text")
+    axes[0].set_ylim(1e-12, 1e-1)
+    axes[0].legend(fontsize=7, loc="upper right")
+    fig.suptitle(r"arXiv:1903.07590 Fig. 2 band: $m_{Z'}=1$ GeV, $m_{\varphi'}=2$ GeV, $g'=1$, one-loop eq. (4)", fontsize=10)
+    path = ctx.figure_path("seed001_fig2_band")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+    src = f"{_S001}, Fig. 2 and its caption/text (benchmark points)"
+    method = ("physics.neutrino_masses.heavy_mixings_for_light_mass (used by validation/plot_seed001_fig2.py): the "
+              "single-generation Lagrangian (seed 001 eq. 2) mixing with nu_mu whose full one-loop eq. (4) light mass equals "
+              f"sqrt(dm2_atm) = {m_light / eV:.4f} eV (physics.constants); grid of {masses.size} masses x {ratios.size} ratios "
+              "(the script draws a finer one). Dashed: the tree-level type-I relation |U|^2 = m3/m.")
+    why = "'~' in the text: one significant figure read off a log-scale figure"
+    out = []
+    for k in ("circle", "star"):
+        m5, r, _, p4, p5 = _FIG2_POINTS[k]
+        U4, U5 = pts[k]
+        for lab, o, t in (("|U_mu4|^2", U4, p4), ("|U_mu5|^2", U5, p5)):
+            out.append(_log_ratio_check(f"Fig. 2 {k} (m5 = {m5 * 1e3:.0f} MeV, m4/m5 = {r:.0%}): {lab}",
+                                        f"{lab} giving m3 = sqrt(dm2_atm) at the {k} point", src, o, t, 3.0, why,
+                                        figure=path.name if not out else None, details=method if not out else ""))
+    U4, U5 = pts["circle"]
+    out.append(explained(
+        check_number("Fig. 2 circle: |U_mu4|^2/|U_mu5|^2 vs the text's 3e-7/1e-7", compared="ratio of the circle's mixings",
+                     source=src, ours=U4 / U5, theirs=3.0, rel_tol=0.1, tolerance_reason="ratio of two one-figure numbers"),
+        "The text's values (|U_mu4|^2 ~ 3e-7, |U_mu5|^2 ~ 1e-7) have ratio 3, but the paper's own eq. (3), "
+        "|U_alpha4|^2/|U_alpha5|^2 = m5/m4, forces 2 at m4/m5 = 50 % (next row, PASS; our model satisfies eq. (3) exactly, "
+        "seed004_eq3_relation). The one-figure values of the text are each within the '~' (rows above); their ratio is "
+        "not a prediction of the model (same reading as tests/physics/test_neutrino_masses.py::"
+        "test_seed001_fig2_benchmarks_order_of_magnitude).",
+        "the text's 3e-7/1e-7 contradicts its own eq. (3), which gives m5/m4 = 2"))
+    out.append(check_number("Fig. 2 circle: |U_mu4|^2/|U_mu5|^2 vs eq. (3) m5/m4", compared="ratio of the circle's mixings vs m5/m4",
+                            source=f"{_S001}, eq. (3)", ours=U4 / U5, theirs=2.0, rel_tol=1e-6,
+                            tolerance_reason="eq. (3) is exact in the single-generation model; 1e-6 covers the root finding"))
+    U4t, U5t = pts["triangle"]
+    out.append(_info("Fig. 2 triangle (m5 = 800 MeV, m4/m5 = 99%): |U_mu4|^2, |U_mu5|^2", "mixings at the triangle (the text "
+                     "quotes no number for it)", src, f"{U4t:.3g}, {U5t:.3g}"))
+    return out
+
+
+# --- MiniBooNE spectra of the bundled cards -----------------------------------------------------
+
+#: events generated per card for the MiniBooNE spectra (the tests lower it)
+MINIBOONE_SPECTRA_EVENTS = 50_000
+_MB_CARDS = {
+    "miniboone_spectra_light_zprime": ("miniboone_light_zprime.toml", "light Z' (m_N 420 MeV, m_Z' 30 MeV)"),
+    "miniboone_spectra_three_portal": ("three_portal_heavy_zprime.toml", "three-portal heavy Z' (seed 004 eq. 30)"),
+    "miniboone_spectra_bertuzzo": ("miniboone_bertuzzo_fit.toml", "Bertuzzo et al. benchmark (m_N 320 MeV, m_Z' 64 MeV)"),
+}
+_MB_SRC = {
+    2020: "MiniBooNE 2020 (arXiv:2006.16883): official E_QE data/background (detectors/data/miniboone/lee_data_release_2020), "
+          "digitised E_vis and cos(theta) (digitized_2020_numode), nu mode 18.75e20 POT",
+    2018: "MiniBooNE 2018 (arXiv:1805.12028): official E_QE data/background (gen/data/miniboone_release/2018), digitised "
+          "E_vis and cos(theta) (detectors/data/miniboone/digitized_2018), nu mode 12.84e20 POT",
+}
+
+
+def _miniboone_card_spectra(ctx: ValidationContext, key: str) -> list[Comparison]:
+    import awkward as ak
+
+    from detectors import miniboone as mb
+    from gen import miniboone_fit as mbf
+    from gen.card import load_card, resolved_card_dict
+    from gen.sampler import generate
+
+    fname, title = _MB_CARDS[key]
+    card = load_card(_repo_file("cards", fname))
+    card_pot = float(resolved_card_dict(card)["experiment"]["pot"])
+    n = int(MINIBOONE_SPECTRA_EVENTS)
+    ev = generate(card, n_events=n, seed=card.run.seed, reconstruct=True)
+    reco = {k: ak.to_numpy(ev[k]) for k in ("weight_selected", "E_QE", "E_vis", "cos_theta")}
+    signal_card = mbf.signal_from_events(ev)  # 11 release E_QE bins, card exposure
+    out = []
+    for year in (2020, 2018):
+        pot = mbf.POT[year]["nu"]
+        scale = pot / card_pot  # event weights are linear in the POT
+        hists = mb.miniboone_histograms(reco) if year == 2020 else mb.miniboone_histograms_2018(reco)
+        path = ctx.figure_path(f"{key}_{year}")
+        mb.plot_miniboone(hists, path, scale=scale, release=year, label=f"hnlgen: {title}, x{scale:.3g} to {pot:.4g} POT",
+                          title=f"cards/{fname} vs MiniBooNE {year} release, nu mode ({n} generated events)")
+        data_w, bkg_w = mbf.window_sums(year, "nu", 0.2, 1.25)
+        sig = signal_card * scale
+        edges = mbf.E_QE_EDGES_GEV
+        in_window = float(sig[(edges[:-1] >= 0.2 - 1e-9) & (edges[1:] <= 1.25 + 1e-9)].sum())
+        excess = data_w - bkg_w
+        src = _MB_SRC[year]
+        gen_note = (f"cards/{fname}, {n} events (seed {card.run.seed}), gen.sampler.generate(..., reconstruct=True) = the "
+                    f"MiniBooNE detector stage of hnlgen run; weights scaled from the card's {card_pot:.4g} POT to {pot:.4g} POT. "
+                    f"Selected events in 200 < E_QE < 1250 MeV: ours {in_window:.1f}; data {data_w:.0f}, background "
+                    f"{bkg_w:.1f}, excess {excess:.1f} +- {math.sqrt(data_w):.1f} (stat) events (release E_QE files). "
+                    f"Total selected (200-3000 MeV): {float(sig.sum()):.1f}.")
+        if year == 2018:
+            gen_note += (" 2018 E_vis / cos(theta) panels: the digitised files of arXiv:1805.12028 (E_vis x column mis-calibrated: "
+                         "y values used in row order with centres 0.15-1.95 GeV; see detectors/data/miniboone/PROVENANCE.md); they "
+                         "sum to 2395 / 2402 data events, more than the release's 1959 (200-1250 MeV) and 2187 (200-3000 MeV), so "
+                         "the figure's E_QE window is not known to us; the prediction is drawn for 200 < E_QE < 3000 MeV.")
+        out.append(_info(f"{key} {year}: selected events, 200 < E_QE < 1250 MeV (data excess {excess:.0f})",
+                         "predicted selected signal events in 200-1250 MeV at the release POT (theirs: the data excess, in the "
+                         "details; informational: no paper states a prediction for this card with our detector model)",
+                         src, in_window, details=gen_note, figure=path.name))
+        fixed = mbf.fit(sig, release=year, mode="nu", free_norm=False)
+        free = mbf.fit(sig, release=year, mode="nu", free_norm=True)
+        fit_note = (f"gen.miniboone_fit, {year} release, nu mode, nu_e + nu_mu samples with the release's fractional covariance "
+                    f"({fixed.n_bins} bins). Background only {fixed.chi2_background_only:.2f}; signal at nominal norm "
+                    f"{fixed.chi2_nominal:.2f}; free norm: best {free.chi2_best:.2f} at norm {free.norm_best:.4g}."
+                    + (f" Notes: {'; '.join(free.notes)}" if free.notes else ""))
+        out.append(_info(f"{key} {year}: chi2 background only / nominal signal / best fit (norm)",
+                         "chi2 of the nu-mode E_QE spectrum (informational)", src,
+                         f"{fixed.chi2_background_only:.2f} / {fixed.chi2_nominal:.2f} / {free.chi2_best:.2f} ({free.norm_best:.3g})",
+                         details=fit_note))
+    return out
+
+
+@comparison("miniboone_spectra_light_zprime", quick=False, requires=("gen.sampler", "detectors.miniboone"))
+def _mb_spectra_light(ctx: ValidationContext) -> list[Comparison]:
+    """MiniBooNE E_QE, E_vis, cos(theta) of cards/miniboone_light_zprime.toml vs the 2020 and 2018 releases."""
+    return _miniboone_card_spectra(ctx, "miniboone_spectra_light_zprime")
+
+
+@comparison("miniboone_spectra_three_portal", quick=False, requires=("gen.sampler", "detectors.miniboone"))
+def _mb_spectra_three_portal(ctx: ValidationContext) -> list[Comparison]:
+    """MiniBooNE E_QE, E_vis, cos(theta) of cards/three_portal_heavy_zprime.toml vs the 2020 and 2018 releases."""
+    return _miniboone_card_spectra(ctx, "miniboone_spectra_three_portal")
+
+
+@comparison("miniboone_spectra_bertuzzo", quick=False, requires=("gen.sampler", "detectors.miniboone"))
+def _mb_spectra_bertuzzo(ctx: ValidationContext) -> list[Comparison]:
+    """MiniBooNE E_QE, E_vis, cos(theta) of cards/miniboone_bertuzzo_fit.toml vs the 2020 and 2018 releases."""
+    return _miniboone_card_spectra(ctx, "miniboone_spectra_bertuzzo")
+
+
+# --- NA62: seed 004 Fig. 4 (kinematics, eq. 21, Appendix A) and Fig. 3 (SES) ---------------------
+
+_NA62_README = "validation/na62/README.md"
+
+
+@comparison("na62_fig4_kinematics", quick=False, requires=("gen.na62_source", "detectors.na62", "physics.meson_decays"))
+def _na62_fig4(ctx: ValidationContext) -> list[Comparison]:
+    """Seed 004 Fig. 4: truth kinematics of K+ -> mu+ N, N -> nu Z', Z' -> b+b- (1e4 events at 75 GeV/c), eq. (21), eq. (A3)-(A4)."""
+    from detectors import na62
+    from gen.na62_source import KaonCascade, NA62Beam, generate_na62_cascade
+    from physics import constants as const
+    from physics.meson_decays import cascade_mass_ranges
+
+    MK, MMU, ME = const.m_K_charged, const.m_mu, const.m_e
+    n = 10_000
+    # the cases of validation/na62/plot_fig4.py (Fig. 4 states no masses; documented choice in its docstring)
+    cases = (("e", 0.300, 0.050), ("mu", 0.300, 0.250))
+    src = f"{_S004}, Fig. 4, eq. (21) and Appendix A eq. (A3)-(A4)"
+    plt = ctx.pyplot()
+    fig, axes = plt.subplots(4, 2, figsize=(10, 12.5), constrained_layout=True)
+    out: list[Comparison] = []
+    for col, (fb, mN, mZ) in enumerate(cases):
+        mb = ME if fb == "e" else MMU
+        cas = KaonCascade(m_N=mN, m_Zp=mZ, flavour_a="mu", flavour_b=fb, U2_aN=1e-8)
+        ev = generate_na62_cascade(n, np.random.default_rng(2019 + col), cas, NA62Beam(sigma_rel=0.0))  # seeds of plot_fig4.py
+        reco = na62.reconstruct(ev, np.random.default_rng(7 + col), m_a=MMU, m_b=mb, flavour_a="mu", flavour_b=fb)
+        truth = {k[6:]: v for k, v in reco.items() if k.startswith("truth_")}
+        E = reco["truth_E_Zp"]
+        (a_lo, a_hi), (b_lo, b_hi) = cascade_mass_ranges(MK, MMU, mN, mZ)
+        label = f"mu {fb}{fb}, m_N = {mN * 1e3:.0f} MeV, m_Z' = {mZ * 1e3:.0f} MeV"
+        ch = "$K^+\\to\\mu^+\\nu e^+e^-$" if fb == "e" else "$K^+\\to\\mu^+\\nu\\mu^+\\mu^-$"
+        panels = ((reco["truth_dtheta_bb"] * 1e3, "$\\Delta\\theta_{\\beta\\beta}$ [mrad]", None),
+                  (reco["truth_theta_Zp"] * 1e3, "$\\theta_{Z'}$ [mrad]", None),
+                  (np.sqrt(reco["truth_m2_lll"]) * 1e3, "$m_{\\mu\\beta\\beta}$ [MeV]", (b_lo, b_hi)),
+                  (np.sqrt(reco["truth_m2_lnu"]) * 1e3, "$m_{\\mu\\nu}$ [MeV]", (a_lo, a_hi)))
+        for row, (y, lab, rng) in enumerate(panels):
+            ax = axes[row, col]
+            ax.scatter(E, y, s=1, alpha=0.3, color="tab:blue", rasterized=True, label="hnlgen truth")
+            if rng is not None:
+                for i, val in enumerate(rng):
+                    ax.axhline(math.sqrt(val) * 1e3, color="k", ls=":", lw=1, label="eq. (A3)-(A4) range" if i == 0 else None)
+            ax.set(ylabel=lab, xlabel="$E_{\\beta^+}+E_{\\beta^-}$ [GeV]")
+            if row == 0:
+                ax.set_yscale("log")
+                ax.set_title(f"{ch}: $m_N$ = {mN * 1e3:.0f} MeV, $m_{{Z'}}$ = {mZ * 1e3:.0f} MeV", fontsize=10)
+            if row >= 2:
+                ax.legend(fontsize=7, loc="lower right", markerscale=5)
+        res = float(np.max(np.abs(na62.eq21_residual(truth, MK**2, MMU**2))))
+        out.append(check_number(f"Fig. 4 {label}: max |eq. (21) residual| [GeV^2]",
+                                compared="max over 1e4 truth events of |m2_lll + m2_lnu + m2_N - (m_K^2 + m_mu^2 + m2_miss + m_ll^2)|",
+                                source=src, ours=res, theirs=0.0, abs_tol=1e-8,
+                                tolerance_reason="eq. (21) is an identity of four-momentum conservation; 1e-8 GeV^2 allows double "
+                                "rounding of invariants built from ~75 GeV momenta (E^2 ~ 6e3 GeV^2 x 1e-16 x cancellations)",
+                                figure=path_name if (path_name := ctx.figure_path("na62_fig4_kinematics").name) and col == 0 else None,
+                                details=(f"{n} events per channel at fixed p_K = 75 GeV/c (the paper's toy), prompt cascade, truth "
+                                         "variables, as validation/na62/plot_fig4.py (python validation/na62/plot_fig4.py regenerates "
+                                         "its full version with the reconstructed mass peaks)." if col == 0 else "")))
+        for what, vals, (lo, hi), eq in (("m2_mu_nu", truth["m2_lnu"], (a_lo, a_hi), "(A3)"),
+                                         ("m2_mu_bb", truth["m2_lll"], (b_lo, b_hi), "(A4)")):
+            vmin, vmax = float(vals.min()), float(vals.max())
+            eps = 1e-9 * hi
+            ok = vmin >= lo - eps and vmax <= hi + eps
+            fill = (vmax - vmin) / (hi - lo)
+            out.append(Comparison(f"Fig. 4 {label}: {what} inside eq. {eq}", f"range of {what} over 1e4 truth events vs "
+                                  f"Appendix A eq. {eq}", src, f"[{vmin:.6f}, {vmax:.6f}]", f"[{lo:.6f}, {hi:.6f}]",
+                                  "inside the range, up to 1e-9 relative (rounding)", "PASS" if ok else "FAIL",
+                                  f"sampled events fill {fill:.4f} of the range", details="GeV^2"))
+    fig.suptitle("arXiv:1903.07589 Fig. 4 reproduction (hnlgen truth, $p_K$ = 75 GeV/c, $10^4$ events); dotted: eq. (A3)-(A4)", fontsize=10)
+    fig.savefig(ctx.figure_path("na62_fig4_kinematics"), dpi=70)
+    plt.close(fig)
+    return out
+
+
+def _load_script(*parts: str):
+    """Import a validation script of the checkout as a module (its functions, without running main)."""
+    path = _repo_file(*parts)
+    spec = importlib.util.spec_from_file_location("_hnlgen_validation_" + path.stem, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+#: (m_N, m_Z', channel b) points of the SES records, and MC events per |U|^2 grid point (plot_fig3.py --quick uses 1500)
+NA62_SES_POINTS = ((0.300, 0.150, "e"), (0.300, 0.250, "mu"))
+NA62_SES_EVENTS = 1500
+
+
+@comparison("na62_fig3_ses", quick=False, requires=("gen.na62_source", "detectors.na62", "physics.meson_decays"))
+def _na62_fig3(ctx: ValidationContext) -> list[Comparison]:
+    """Seed 004 Fig. 3: NA62 single-event sensitivity, eq. (25) as printed / with rho vs hnlgen MC (validation/na62/plot_fig3.py)."""
+    import shutil
+
+    f3 = _load_script("validation", "na62", "plot_fig3.py")
+    src = f"{_S004}, Fig. 3, eq. (25)-(26), Table I"
+    expl = ("Why the MC differs from eq. (25) (validation/na62/README.md): (1) eq. (25) as printed has no Shrock factor "
+            "rho_mu(m_N) (~3.9 at 300 MeV; BR(K -> mu N) = |U|^2 rho BR(K -> mu nu), text below eq. (17)); (2) Table I's "
+            "A = 4 % (ee) / 10 % (mu mu) include NA62's trigger and selection, our acceptance is geometric + PID only (8.5 % / "
+            "23.5 %), so the MC SES is 2-3 times lower; multiply by ~A/A_geom to compare; (3) eq. (26) uses <L> = 37.5 m and "
+            "mean boosts, the MC each event's decay point and momenta. Assumed parameters (chi^2 = 1e-8, |U_Dh|^2 = 1, "
+            "g' = 0.375 m_Z'/100 MeV, BR(N -> nu Z') = 1) in plot_fig3.py's docstring. The published Fig. 3 is not in our "
+            "text extraction, so no number is read off it: informational.")
+    tau_N, tau_Z = f3.check_lifetimes()
+    worst = f3.check_against_decay_table()
+    out = [check_number("plot_fig3.py local widths vs physics.decay_table: max relative difference",
+                        compared="c tau0 and BR of the widths plot_fig3.py assembles vs physics.decay_table (4 points)",
+                        source="validation/na62/plot_fig3.py::check_against_decay_table", ours=worst, theirs=0.0, abs_tol=1e-4,
+                        tolerance_reason="the threshold the script itself enforces")]
+    for mN, mZ, fb in NA62_SES_POINTS:
+        crude = f3.ses_crude(mN, mZ, fb, False)
+        crude_rho = f3.ses_crude(mN, mZ, fb, True)
+        mc = f3.ses_mc(mN, mZ, fb, NA62_SES_EVENTS)
+        out.append(_info(f"SES |U_mu h|^2, mu {fb}{fb}, m_N = {mN * 1e3:.0f} MeV, m_Z' = {mZ * 1e3:.0f} MeV: eq. (25) / with rho / MC",
+                         "single-event sensitivity: eq. (25) as printed; eq. (25) divided by rho_mu(m_N); hnlgen MC with geometric "
+                         f"acceptance ({NA62_SES_EVENTS} events per |U|^2 point)", src, f"{crude:.3g} / {crude_rho:.3g} / {mc:.3g}",
+                         details=expl))
+    png = _repo_file("validation", "na62", "fig3_ses.png")
+    dest = ctx.outdir / "na62_fig3_ses.png"
+    shutil.copyfile(png, dest)
+    out.append(_info("Fig. 3 SES curves (full grid, committed figure)", "SES vs m_N (m_Z' = 150, 30 MeV) and vs m_Z' (m_N = 300 MeV)",
+                     src, "figure", figure=dest.name,
+                     details="Copied from validation/na62/fig3_ses.png (table in validation/na62/fig3_ses.csv). Too slow for the report "
+                             "(~5 min; --quick 40 s): regenerate with `python validation/na62/plot_fig3.py` (or `--quick`). "
+                             + expl))
+    return out

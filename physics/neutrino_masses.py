@@ -654,3 +654,18 @@ def lagrangian_for_light_mass(m4: float, m5: float, m_light: float, *, g_D: floa
             lo, hi = a, b
     lnp = brentq(f, lo, hi, xtol=1e-14, rtol=1e-13)
     return lagrangian_parameters_from_spectrum(m4, m5, math.exp(lnp) * fraction)
+
+
+def heavy_mixings_for_light_mass(m4: float, m5: float, m_light: float, *, g_D: float, m_zprime: float,
+                                 m_hprime: float, flavour: str = "mu") -> tuple[float, float]:
+    """(|U_alpha4|^2, |U_alpha5|^2) of the single-generation model whose one-loop light mass
+    (arXiv:1903.07590 eq. 4) is ``m_light``, for heavy masses m4 < m5 (GeV).
+
+    The quantity plotted in the band of arXiv:1903.07590 Fig. 2 (there with m_light = sqrt(dm2_atm),
+    m_Z' = 1 GeV, m_phi' = 2 GeV, g' = 1): the Lagrangian of :func:`lagrangian_for_light_mass` turned into
+    mixings with |U_alpha i|^2 = m_D^2/(m_D^2 + Lambda^2 + m_i^2) (see :func:`lagrangian_parameters_from_spectrum`).
+    Used by validation/plot_seed001_fig2.py and the ``seed001_fig2_band`` comparison of ``hnlgen validate``.
+    """
+    lag = lagrangian_for_light_mass(m4, m5, m_light, g_D=g_D, m_zprime=m_zprime, m_hprime=m_hprime, flavour=flavour)
+    S = lag["mD"] ** 2 + lag["Lambda"] ** 2
+    return lag["mD"] ** 2 / (S + m4**2), lag["mD"] ** 2 / (S + m5**2)

@@ -25,7 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from physics import constants as const  # noqa: E402
-from physics.neutrino_masses import lagrangian_for_light_mass  # noqa: E402
+from physics.neutrino_masses import heavy_mixings_for_light_mass  # noqa: E402
 from physics.units import GeV, MeV, eV  # noqa: E402
 
 G_PRIME = 1.0
@@ -42,9 +42,7 @@ OUT = pathlib.Path(__file__).with_name("seed001_fig2_band.png")
 
 def mixings(m4: float, m5: float) -> tuple[float, float]:
     """(|U_mu4|^2, |U_mu5|^2) giving m3 = sqrt(dm2_atm) for heavy masses m4 < m5 (GeV)."""
-    lag = lagrangian_for_light_mass(m4, m5, M_LIGHT, g_D=G_PRIME, m_zprime=M_ZPRIME, m_hprime=M_HPRIME)
-    S = lag["mD"] ** 2 + lag["Lambda"] ** 2
-    return lag["mD"] ** 2 / (S + m4**2), lag["mD"] ** 2 / (S + m5**2)
+    return heavy_mixings_for_light_mass(m4, m5, M_LIGHT, g_D=G_PRIME, m_zprime=M_ZPRIME, m_hprime=M_HPRIME)
 
 
 def main() -> None:
