@@ -27,7 +27,7 @@ import numpy as np
 
 from gen.decays import Channel, Species
 from physics import constants as const
-from physics.couplings import PDG
+from physics.couplings import pdg_code
 
 __all__ = ["decay_spec_from_physics", "SM_MASSES", "conjugate_name"]
 
@@ -49,14 +49,6 @@ def conjugate_name(name: str) -> str:
     if name.startswith("nu") or name in ("N4", "N5", "N6"):
         return name + "bar"
     return name
-
-
-def _pdg(name: str) -> int:
-    if name in PDG:
-        return PDG[name]
-    if name.endswith("bar") and name[:-3] in PDG:
-        return -PDG[name[:-3]]
-    raise KeyError(f"no PDG code for {name!r}")
 
 
 def _spin_reversed(me2):
@@ -94,7 +86,7 @@ def decay_spec_from_physics(card, model):
             return
         base = name[:-3] if name.endswith("bar") and name[:-3] in table else name
         ctau = float(table[base].ctau0_cm) if base in table else 0.0
-        species[name] = Species(name, _pdg(name), mass_of(name), ctau if math.isfinite(ctau) else 0.0)
+        species[name] = Species(name, pdg_code(name), mass_of(name), ctau if math.isfinite(ctau) else 0.0)
 
     pending = list(model.heavy_names)
     if not model.is_majorana:

@@ -36,6 +36,7 @@ from physics.model import IDX, DarkSectorModel
 
 __all__ = [
     "PDG",
+    "pdg_code",
     "g_weak",
     "gZ_over_cW",
     "z_charged_couplings",
@@ -58,6 +59,15 @@ PDG = {
     "p": 2212, "n": 2112, "C12": 1000060120, "H1": 1000010010, "O16": 1000080160, "Ar40": 1000180400,
     "N4": 9900012, "N5": 9900014, "N6": 9900016,
 }
+
+def pdg_code(name: str) -> int:
+    """PDG code of a particle name of ``PDG``; ``<name>bar`` is the antiparticle (negative code)."""
+    if name in PDG:
+        return PDG[name]
+    if name.endswith("bar") and name[:-3] in PDG:
+        return -PDG[name[:-3]]
+    raise KeyError(f"no PDG code for {name!r}")
+
 
 # Weak couplings from G_F and the on-shell masses (tree level): g^2/(8 m_W^2) = G_F/sqrt2.
 g_weak = math.sqrt(8.0 * const.G_F * const.m_W**2 / math.sqrt(2.0))
