@@ -57,6 +57,14 @@ def _spin_reversed(me2):
     def me2_conj(q1, q2, q3, s):
         return me2(q1, q2, q3, -np.asarray(s))
 
+    fast = getattr(me2, "AB", None)
+    if fast is not None:  # |M|^2 = A + B.s: the spin-reversed image has (A, -B) (gen.decays.tabulate_three_body)
+
+        def ab_conj(q1, q2, q3):
+            A, B = fast(q1, q2, q3)
+            return A, -B
+
+        me2_conj.AB = ab_conj
     return me2_conj
 
 

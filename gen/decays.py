@@ -45,6 +45,7 @@ from typing import NamedTuple
 import numpy as np
 
 from gen import _kernels as K
+from physics._jit import jit
 
 __all__ = [
     "Species",
@@ -97,7 +98,9 @@ class Channel:
     ``asymmetry`` is the parameter a of the two-body angular distribution (1 + a P cos theta)/2 of
     the *first* daughter about the parent's spin axis. ``me2`` (three-body only) returns |M|^2 for
     arrays of rest-frame four-momenta ``q1, q2, q3`` (n, 4) in GeV and the parent polarisation
-    vector ``s`` (n, 3); ``None`` means flat phase space.
+    vector ``s`` (n, 3); ``None`` means flat phase space. An optional attribute ``me2.AB(q1, q2, q3)``
+    returning (A (n,), B (n, 3)) with |M|^2 = A + s . B is used by ``tabulate_three_body`` instead of
+    three evaluations of ``me2`` (a wrapper that does not forward it falls back to those).
 
     ``vertex`` (two-body only; ``physics.decay_table.VectorVertex`` or any object with ``kind``,
     ``A``, ``B``, ``index``): ``kind = "F_to_FV"`` for a fermion parent emitting the vector daughter
@@ -179,6 +182,24 @@ def parse_final_state(final_state: str) -> tuple[str, ...] | None:
     return tuple(sorted(tokens))
 
 
+# Compiled loops over the Dalitz grid (the ``_kernels`` helpers are jitable; called from Python they run
+# as plain Python, ~1 s per card). Numba's cache is keyed on this file: after editing the helpers in
+# gen/_kernels.py, delete gen/__pycache__/decays.*.nb[ic] as well.
+@jit
+def _dalitz_grid(M, m1, m2, m3, X, Y, m12, m23, jac, q1, q2, q3):
+    for k in range(X.shape[0]):
+        m12[k], m23[k], jac[k] = K.dalitz_from_unit(M, m1, m2, m3, X[k], Y[k])
+        K.three_body_standard_frame(M, m1, m2, m3, m12[k], m23[k], q1[k], q2[k], q3[k])
+
+
+@jit
+def _dalitz_jac_x(M, m1, m2, m3, xs):
+    out = np.empty(xs.shape[0])
+    for i in range(xs.shape[0]):
+        out[i] = K.dalitz_from_unit(M, m1, m2, m3, xs[i], 0.5)[2]
+    return out
+
+
 def tabulate_three_body(M: float, m1: float, m2: float, m3: float, me2: Callable | None, ng: int = 48):
     """Tables (A, Bx, Bz, cellcum, cellenv): |M|^2 pieces on the (ng+1)^2 unit-square grid and the
     per-cell envelope of jacobian * |M|^2 with its cumulative distribution."""
@@ -192,22 +213,30 @@ def tabulate_three_body(M: float, m1: float, m2: float, m3: float, me2: Callable
     q1 = np.empty((n, 4))
     q2 = np.empty((n, 4))
     q3 = np.empty((n, 4))
-    for k in range(n):
-        m12[k], m23[k], jac[k] = K.dalitz_from_unit(M, m1, m2, m3, X[k], Y[k])
-        K.three_body_standard_frame(M, m1, m2, m3, m12[k], m23[k], q1[k], q2[k], q3[k])
+    _dalitz_grid(float(M), float(m1), float(m2), float(m3), X, Y, m12, m23, jac, q1, q2, q3)
     if me2 is None:
         A = np.ones(n)
         Bx = np.zeros(n)
         Bz = np.zeros(n)
     else:
-        zero = np.zeros((n, 3))
-        ex = np.zeros((n, 3))
-        ex[:, 0] = 1.0
-        ez = np.zeros((n, 3))
-        ez[:, 2] = 1.0
-        A = np.asarray(me2(q1, q2, q3, zero), dtype=float)
-        Bx = np.asarray(me2(q1, q2, q3, ex), dtype=float) - A
-        Bz = np.asarray(me2(q1, q2, q3, ez), dtype=float) - A
+        me2_AB = getattr(me2, "AB", None)
+        if me2_AB is not None:
+            # fast path: |M|^2 = A + s . B from one pass over the amplitudes (agrees with the three
+            # evaluations below to rounding, tests/gen/test_tabulation_speed_paths.py)
+            A, B = me2_AB(q1, q2, q3)
+            A = np.asarray(A, dtype=float)
+            B = np.asarray(B, dtype=float)
+            Bx = np.ascontiguousarray(B[:, 0])
+            Bz = np.ascontiguousarray(B[:, 2])
+        else:
+            zero = np.zeros((n, 3))
+            ex = np.zeros((n, 3))
+            ex[:, 0] = 1.0
+            ez = np.zeros((n, 3))
+            ez[:, 2] = 1.0
+            A = np.asarray(me2(q1, q2, q3, zero), dtype=float)
+            Bx = np.asarray(me2(q1, q2, q3, ex), dtype=float) - A
+            Bz = np.asarray(me2(q1, q2, q3, ez), dtype=float) - A
         if not np.all(np.isfinite(A)) or A.min() < -1e-6 * max(A.max(), 0.0):
             raise ValueError(
                 f"three-body |M|^2 is negative or not finite on the Dalitz grid (min {A.min():.3e}, max {A.max():.3e})")
@@ -227,7 +256,7 @@ def tabulate_three_body(M: float, m1: float, m2: float, m3: float, me2: Callable
     # largest jacobian in each cell (it factorises in x and y), from 17 points per cell edge, with a
     # 2% margin for the curvature between them
     xs = np.linspace(0.0, 1.0, 16 * ng + 1)
-    jx = np.array([K.dalitz_from_unit(M, m1, m2, m3, v, 0.5)[2] for v in xs])
+    jx = _dalitz_jac_x(float(M), float(m1), float(m2), float(m3), xs)
     jy = np.sin(np.pi * xs)
     jxmax = np.array([jx[16 * i: 16 * i + 17].max() for i in range(ng)]) * 1.02
     jymax = np.array([jy[16 * i: 16 * i + 17].max() for i in range(ng)])

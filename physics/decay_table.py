@@ -57,7 +57,7 @@ import numpy as np
 from physics import constants as const
 from physics import decay_widths as dw
 from physics import three_body as tb
-from physics.couplings import PDG, g_weak, gZ_over_cW, vertex_heavy
+from physics.couplings import PDG, g_weak, gZ_over_cW, pdg_code, vertex_heavy
 from physics.model import IDX, DarkSectorModel
 from physics.units import hbarc
 
@@ -176,14 +176,6 @@ class ParticleDecays:
         return not self.width_GeV > 0.0
 
 
-def _pdg(name: str) -> int:
-    if name in PDG:
-        return PDG[name]
-    if name.endswith("bar") and name[:-3] in PDG:
-        return -PDG[name[:-3]]
-    raise KeyError(f"no PDG code for {name!r}")
-
-
 def _bar(name: str) -> str:
     return name[:-3] if name.endswith("bar") else name + "bar"
 
@@ -231,7 +223,7 @@ class _Acc:
             kind, code, med = self.meta[d]
             fs = self.me.get(d)
             me2 = None if not fs else (fs[0] if len(fs) == 1 else _summed(fs))
-            chans.append(Channel(" ".join(d), d, tuple(_pdg(x) for x in d), w, br, kind, code, med, self.aw[d] / w, me2,
+            chans.append(Channel(" ".join(d), d, tuple(pdg_code(x) for x in d), w, br, kind, code, med, self.aw[d] / w, me2,
                                  _merged_vertex(self.vx.get(d, []))))
         chans.sort(key=lambda c: (-c.width_GeV, c.final_state))
         ctau = hbarc / tot if tot > 0 else math.inf
@@ -270,6 +262,17 @@ def _summed(fs):
     def me2(q1, q2, q3, s):
         return sum(f(q1, q2, q3, s) for f in fs)
 
+    ABs = [getattr(f, "AB", None) for f in fs]
+    if all(g is not None for g in ABs):
+        def me2_AB(q1, q2, q3):
+            """Fast path (gen.decays.tabulate_three_body): the (A, B) of the terms, added in order."""
+            A, B = 0, 0
+            for g in ABs:
+                a, b = g(q1, q2, q3)
+                A, B = A + a, B + b
+            return A, B
+
+        me2.AB = me2_AB
     return me2
 
 
@@ -673,6 +676,11 @@ def _me2_majorana(masses, V, mm, gm):
         return tb.msq_majorana_three_batch(*(np.ascontiguousarray(q, dtype=float) for q in (q1, q2, q3)),
                                            np.ascontiguousarray(s, dtype=float), masses, V, mm, gm)
 
+    def me2_AB(q1, q2, q3):
+        """Fast path for gen.decays.tabulate_three_body: (A, B) with |M|^2 = A + s . B, one pass."""
+        return tb.msq_majorana_three_AB(*(np.ascontiguousarray(q, dtype=float) for q in (q1, q2, q3)), masses, V, mm, gm)
+
+    me2.AB = me2_AB
     return me2
 
 
@@ -680,6 +688,9 @@ def _swap23(f):
     def me2(q1, q2, q3, s):
         return f(q1, q3, q2, s)
 
+    fAB = getattr(f, "AB", None)
+    if fAB is not None:
+        me2.AB = lambda q1, q2, q3: fAB(q1, q3, q2)
     return me2
 
 

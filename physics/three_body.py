@@ -514,7 +514,8 @@ def msq_majorana_three(P, p1, p2, p3, spin_sign, masses, V, mmed, gmed):
 
 @jit
 def width_majorana_three(masses, V, mmed, gmed, symmetry, xg, wg, xgi, wgi):
-    """Spin-averaged width of the all-Majorana decay 0 -> 1 2 3 (``msq_majorana_three``), GeV.
+    """Spin-averaged width of the all-Majorana decay 0 -> 1 2 3 (``msq_majorana_three``, evaluated
+    through ``_majorana_three_spin_amps``: same amplitudes, equal to rounding), GeV.
 
     ``symmetry``: 1, 1/2 (two identical daughters) or 1/6 (three).
     Dalitz variables s = (p2 + p3)^2 (outer, cos-mapped Gauss-Legendre) and t = (p1 + p3)^2 (inner).
@@ -527,6 +528,7 @@ def width_majorana_three(masses, V, mmed, gmed, symmetry, xg, wg, xgi, wgi):
     xs, ws = _phi_nodes(s_lo, s_hi, math.inf, math.inf, xg, wg)
     P = np.zeros(4)
     P[0] = m0
+    amp = np.empty((2, 8), dtype=np.complex128)
     tot = 0.0
     for i in range(xs.shape[0]):
         s = xs[i]
@@ -555,7 +557,7 @@ def width_majorana_three(masses, V, mmed, gmed, symmetry, xg, wg, xgi, wgi):
             p1 = np.array([Ea, 0.0, 0.0, ka])
             p3 = np.array([Ec, kc * sth, 0.0, kc * cth])
             p2 = P - p1 - p3
-            inner += wgi[j] * msq_majorana_three(P, p1, p2, p3, 0, masses, V, mmed, gmed)
+            inner += wgi[j] * _msq_majorana_three_avg(P, p1, p2, p3, masses, V, mmed, gmed, amp)
         tot += ws[i] * inner * h
     return symmetry * tot * _PS3 / m0**3
 
@@ -603,3 +605,143 @@ def msq_majorana_three_batch(q1, q2, q3, sv, masses, V, mmed, gmed):
         dn = msq_majorana_three(P, ps[0], ps[1], ps[2], -1, masses, V, mmed, gmed)
         out[k] = 0.5 * (up + dn) + pol * 0.5 * (up - dn)
     return out
+
+
+@jitable
+def _bar_into(u, out):
+    """out = u^dagger gamma^0 (loop form of ``u.conj() @ _G[0]``)."""
+    for j in range(4):
+        acc = 0j
+        for i in range(4):
+            acc += u[i].conjugate() * _G[0, i, j]
+        out[j] = acc
+
+
+@jitable
+def _current_into(xbar, A, B, w, J):
+    """``_current`` written as loops over the constant matrices (no temporaries, no BLAS calls)."""
+    m0 = 0j
+    m1 = 0j
+    m2 = 0j
+    m3 = 0j
+    for i in range(4):
+        pl = 0j
+        pr = 0j
+        for j in range(4):
+            pl += _PL[i, j] * w[j]
+            pr += _PR[i, j] * w[j]
+        v = A * pl + B * pr
+        if i == 0:
+            m0 = v
+        elif i == 1:
+            m1 = v
+        elif i == 2:
+            m2 = v
+        else:
+            m3 = v
+    for mu in range(4):
+        acc = 0j
+        for i in range(4):
+            g = _G[mu, i, 0] * m0 + _G[mu, i, 1] * m1 + _G[mu, i, 2] * m2 + _G[mu, i, 3] * m3
+            acc += xbar[i] * g
+        J[mu] = acc
+
+
+@jitable
+def _majorana_three_spin_amps(P, p1, p2, p3, masses, V, mmed, gmed, amp):
+    """Helicity amplitudes of ``msq_majorana_three`` for both parent spin states at once:
+    ``amp[s, h]`` for parent spin +z (s = 0) / -z (s = 1) and final helicities h = 4 i1 + 2 i2 + i3
+    (i = 0 for +1, 1 for -1). The amplitude is linear in the parent spinor, so the two spin states share
+    every daughter spinor and pair current (computed once per point, not once per helicity
+    configuration); the small matrix products are written as loops."""
+    ps = (P, p1, p2, p3)
+    ua = np.empty((2, 4), dtype=np.complex128)
+    ua[0] = _u_spinor(P, masses[0], 1)
+    ua[1] = _u_spinor(P, masses[0], -1)
+    ubar = np.empty((4, 2, 4), dtype=np.complex128)
+    vsp = np.empty((4, 2, 4), dtype=np.complex128)
+    for a in range(1, 4):
+        for li in range(2):
+            lam = 1 if li == 0 else -1
+            _bar_into(_u_spinor(ps[a], masses[a], lam), ubar[a, li])
+            vsp[a, li] = _v_spinor(ps[a], masses[a], lam)
+    J1 = np.empty((2, 2, 4), dtype=np.complex128)
+    J2 = np.empty((2, 2, 4), dtype=np.complex128)
+    ctr = np.empty((2, 2, 2, 2), dtype=np.complex128)
+    amp[:, :] = 0j
+    for d in range(3):
+        if d == 0:
+            k, x, y, sg = 1, 2, 3, 1.0
+        elif d == 1:
+            k, x, y, sg = 2, 1, 3, -1.0
+        else:
+            k, x, y, sg = 3, 1, 2, 1.0
+        q = ps[x] + ps[y]
+        q2 = q[0] * q[0] - q[1] * q[1] - q[2] * q[2] - q[3] * q[3]
+        for xm in range(mmed.shape[0]):
+            for lk in range(2):
+                for s in range(2):
+                    _current_into(ubar[k, lk], V[xm, k, 0], -V[xm, 0, k], ua[s], J1[s, lk])
+            for lx in range(2):
+                for ly in range(2):
+                    _current_into(ubar[x, lx], V[xm, x, y], -V[xm, y, x], vsp[y, ly], J2[lx, ly])
+            D = 1.0 / complex(q2 - mmed[xm] ** 2, mmed[xm] * gmed[xm])
+            for s in range(2):
+                for lk in range(2):
+                    for lx in range(2):
+                        for ly in range(2):
+                            ctr[s, lk, lx, ly] = sg * D * _contract(J1[s, lk], J2[lx, ly], q, mmed[xm])
+            for h in range(8):
+                i1, i2, i3 = h >> 2, (h >> 1) & 1, h & 1
+                li = (0, i1, i2, i3)
+                for s in range(2):
+                    amp[s, h] += ctr[s, li[k], li[x], li[y]]
+
+
+@jitable
+def _msq_majorana_three_avg(P, p1, p2, p3, masses, V, mmed, gmed, amp):
+    """``msq_majorana_three(..., spin_sign=0, ...)`` (spin average) from ``_majorana_three_spin_amps``."""
+    _majorana_three_spin_amps(P, p1, p2, p3, masses, V, mmed, gmed, amp)
+    tot = 0.0
+    for s in range(2):
+        for h in range(8):
+            tot += abs(amp[s, h]) ** 2
+    return 0.5 * tot
+
+
+@jit
+def msq_majorana_three_AB(q1, q2, q3, masses, V, mmed, gmed):
+    """Spin decomposition of ``msq_majorana_three_batch``: |M|^2 = A + sv . B for a parent polarisation
+    vector sv, from one pass over the helicity amplitudes of both parent spin states (parent spin
+    density matrix (1 + sv . sigma) / 2). Momenta (n, 4) as (px, py, pz, E); returns A (n,), B (n, 3).
+
+    Agrees with the batch kernel (A = its value at sv = 0, B_i = its value at sv = e_i minus A, where
+    B_x, B_y come from rotated momenta) to rounding."""
+    n = q1.shape[0]
+    A = np.empty(n)
+    B = np.empty((n, 3))
+    P = np.zeros(4)
+    P[0] = masses[0]
+    p1 = np.empty(4)
+    p2 = np.empty(4)
+    p3 = np.empty(4)
+    amp = np.empty((2, 8), dtype=np.complex128)
+    for k in range(n):
+        for a, q in ((p1, q1), (p2, q2), (p3, q3)):
+            a[0] = q[k, 3]
+            a[1] = q[k, 0]
+            a[2] = q[k, 1]
+            a[3] = q[k, 2]
+        _majorana_three_spin_amps(P, p1, p2, p3, masses, V, mmed, gmed, amp)
+        up = 0.0
+        dn = 0.0
+        cross = 0j
+        for h in range(8):
+            up += abs(amp[0, h]) ** 2
+            dn += abs(amp[1, h]) ** 2
+            cross += amp[0, h] * amp[1, h].conjugate()
+        A[k] = 0.5 * (up + dn)
+        B[k, 0] = cross.real
+        B[k, 1] = cross.imag
+        B[k, 2] = 0.5 * (up - dn)
+    return A, B
