@@ -343,6 +343,15 @@ def width_N_to_nu_nu_nu(m0, alpha, beta, mmed, gmed, xg, wg, xgi, wgi):
 
 
 # ------------------------------------------------------------------------------ batch |M|^2
+@jitable
+def _energy_first(q, k, out):
+    """Row k of an (n, 4) array in the generator's (px, py, pz, E) order, as (E, px, py, pz) in ``out``."""
+    out[0] = q[k, 3]
+    out[1] = q[k, 0]
+    out[2] = q[k, 1]
+    out[3] = q[k, 2]
+
+
 @jit
 def msq_f_ll_batch(qf, qm, qp, sv, m0, mf, m1, m2, nL, nR, cL, cR, mmed, gmed, wt, mt, gt):
     """``msq_N_to_f_ll`` on arrays: rest-frame momenta (n, 4) as (px, py, pz, E) (the event
@@ -356,11 +365,9 @@ def msq_f_ll_batch(qf, qm, qp, sv, m0, mf, m1, m2, nL, nR, cL, cR, mmed, gmed, w
     p2 = np.empty(4)
     spin = np.zeros(4)
     for k in range(n):
-        for a, q in ((pf, qf), (p1, qm), (p2, qp)):
-            a[0] = q[k, 3]
-            a[1] = q[k, 0]
-            a[2] = q[k, 1]
-            a[3] = q[k, 2]
+        _energy_first(qf, k, pf)
+        _energy_first(qm, k, p1)
+        _energy_first(qp, k, p2)
         spin[1] = sv[k, 0]
         spin[2] = sv[k, 1]
         spin[3] = sv[k, 2]
@@ -380,11 +387,9 @@ def msq_nu_nu_nu_batch(q1, q2, q3, sv, m0, alpha, beta, mmed, gmed):
     p3 = np.empty(4)
     spin = np.zeros(4)
     for k in range(n):
-        for a, q in ((p1, q1), (p2, q2), (p3, q3)):
-            a[0] = q[k, 3]
-            a[1] = q[k, 0]
-            a[2] = q[k, 1]
-            a[3] = q[k, 2]
+        _energy_first(q1, k, p1)
+        _energy_first(q2, k, p2)
+        _energy_first(q3, k, p3)
         spin[1] = sv[k, 0]
         spin[2] = sv[k, 1]
         spin[3] = sv[k, 2]
@@ -727,11 +732,9 @@ def msq_majorana_three_AB(q1, q2, q3, masses, V, mmed, gmed):
     p3 = np.empty(4)
     amp = np.empty((2, 8), dtype=np.complex128)
     for k in range(n):
-        for a, q in ((p1, q1), (p2, q2), (p3, q3)):
-            a[0] = q[k, 3]
-            a[1] = q[k, 0]
-            a[2] = q[k, 1]
-            a[3] = q[k, 2]
+        _energy_first(q1, k, p1)
+        _energy_first(q2, k, p2)
+        _energy_first(q3, k, p3)
         _majorana_three_spin_amps(P, p1, p2, p3, masses, V, mmed, gmed, amp)
         up = 0.0
         dn = 0.0
