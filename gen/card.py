@@ -52,6 +52,7 @@ __all__ = [
     "resolved_card_dict",
     "card_to_toml",
     "SCHEMA_VERSION",
+    "BOUND_NUCLEONS",
 ]
 
 SCHEMA_VERSION = 1
@@ -172,6 +173,10 @@ class ExperimentTable(BaseModel):
     beam_momentum: float | None = Field(None, gt=0, description="GeV")
     beam_momentum_spread: float | None = Field(None, ge=0, lt=0.2, description="relative rms")
     fiducial_z: tuple[float, float] | None = Field(None, description="cm from the target")
+
+
+#: ``process.bound_nucleons`` card value -> ``bound`` argument of ``physics.cross_sections``.
+BOUND_NUCLEONS = {"pauli_blocking": "pauli", "bertuzzo_suppression": "bertuzzo", "free": "free"}
 
 
 class ProcessTable(BaseModel):

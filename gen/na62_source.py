@@ -285,24 +285,18 @@ def na62_production_kernel(uni, mP, ctauP, p0, sig, z1, z2, m_a, m_N, pol_N):
     for i in range(n):
         z[i], info[i, 0] = _produce(uni[i, 0], uni[i, 1], uni[i, 2], uni[i, 3], uni[i, 4], mP, ctauP, p0, sig,
                                     z1, z2, m_a, m_N, axis_z, PK, pNK, paK)
-        for k in range(4):
-            p4[i, 0, k] = PK[k]
-        K.boost_from_rest(paK, PK, tmp)
-        for k in range(4):
-            p4[i, 1, k] = tmp[k]
-        K.boost_from_rest(pNK, PK, tmp)
-        for k in range(4):
-            p4[i, 2, k] = tmp[k]
+        p4[i, 0, :] = PK
+        K.boost_from_rest(paK, PK, p4[i, 1])
+        K.boost_from_rest(pNK, PK, p4[i, 2])
         info[i, 1] = _pol_lab(pNK, PK, p4[i, 2], m_N, pol_N, S, tmp)
     return p4, z, info
 
 
 @jitable
-def _to_lab(q, P_N_K, P_K, out):
-    """N-rest-frame 4-vector -> kaon frame -> lab."""
-    tmp = np.empty(4)
-    K.boost_from_rest(q, P_N_K, tmp)
-    K.boost_from_rest(tmp, P_K, out)
+def _to_lab(q, P_N_K, P_K, out, scratch):
+    """N-rest-frame 4-vector -> kaon frame (in ``scratch``) -> lab (in ``out``)."""
+    K.boost_from_rest(q, P_N_K, scratch)
+    K.boost_from_rest(scratch, P_K, out)
 
 
 @jit
@@ -359,28 +353,15 @@ def na62_cascade_kernel(uni, mP, ctauP, p0, sig, z1, z2, z_end,
             cb = _sample_cos_quadratic(uni[i, 9], 1.0 + 4.0 * rb, 1.0 - 4.0 * rb)
         _rest_two_body(m_Z, m_b, m_b, cb, 2.0 * math.pi * uni[i, 10], pZN, bmZ, bpZ)
         # 5. boosts to the lab
-        for k in range(4):
-            p4[i, 0, k] = PK[k]
-        K.boost_from_rest(paK, PK, tmp)
-        for k in range(4):
-            p4[i, 1, k] = tmp[k]
-        K.boost_from_rest(pNK, PK, tmp)
-        for k in range(4):
-            p4[i, 2, k] = tmp[k]
-        _to_lab(pnuN, pNK, PK, tmp)
-        for k in range(4):
-            p4[i, 3, k] = tmp[k]
-        _to_lab(pZN, pNK, PK, tmp)
-        for k in range(4):
-            p4[i, 4, k] = tmp[k]
+        p4[i, 0, :] = PK
+        K.boost_from_rest(paK, PK, p4[i, 1])
+        K.boost_from_rest(pNK, PK, p4[i, 2])
+        _to_lab(pnuN, pNK, PK, p4[i, 3], tmp)
+        _to_lab(pZN, pNK, PK, p4[i, 4], tmp)
         K.boost_from_rest(bmZ, pZN, tmp2)
-        _to_lab(tmp2, pNK, PK, tmp)
-        for k in range(4):
-            p4[i, 5, k] = tmp[k]
+        _to_lab(tmp2, pNK, PK, p4[i, 5], tmp)
         K.boost_from_rest(bpZ, pZN, tmp2)
-        _to_lab(tmp2, pNK, PK, tmp)
-        for k in range(4):
-            p4[i, 6, k] = tmp[k]
+        _to_lab(tmp2, pNK, PK, p4[i, 6], tmp)
         info[i, 3] = _pol_lab(pNK, PK, p4[i, 2], m_N, pol_N, S, tmp)
         pl = math.sqrt(p4[i, 2, 0] ** 2 + p4[i, 2, 1] ** 2 + p4[i, 2, 2] ** 2)
         # 6. vertices: kaon decay point, N and Z' flights truncated at z_end

@@ -76,6 +76,7 @@ import numba
 import numpy as np
 
 from gen import _kernels as _K
+from gen.card import BOUND_NUCLEONS
 from physics.cross_sections import dsigma_dQ2_upscattering
 
 __all__ = ["ReweightError", "ReweightResult", "MASS_KEYS", "card_with_couplings", "reweight", "reweight_file"]
@@ -87,7 +88,6 @@ _PROJ_PDG = {"nue": 12, "numu": 14, "nutau": 16, "nuebar": -12, "numubar": -14, 
 _HNL_PDG = {"N4": 9900012, "N5": 9900014, "N6": 9900016}
 _REGIME = {"coherent": 0, "p-el": 1, "n-el": 2}
 _FLIP = {"conserving": 0, "flipping": 1}
-_BOUND = {"pauli_blocking": "pauli", "bertuzzo_suppression": "bertuzzo", "free": "free"}
 _SLOT_N = 3
 _GL_POINTS = 40
 log = logging.getLogger(__name__)
@@ -178,7 +178,7 @@ def _physics(card) -> _Physics:
     hnl = list(proc.hnl) if proc.hnl is not None else list(model.heavy_names)
     flavours = [f for f in exp.flavours if f in flux.flavours]
     chans = xs.upscattering_channels(model, flavours, [t.name for t in exp.targets], list(proc.regimes),
-                                     list(proc.helicities), bound=_BOUND[proc.bound_nucleons])
+                                     list(proc.helicities), bound=BOUND_NUCLEONS[proc.bound_nucleons])
     chans = [c for c in chans if c["hnl"] in hnl]
     params = np.array([c["params"] for c in chans])
     from gen.sampler import _NUCLEUS_PDG

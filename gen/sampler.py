@@ -47,6 +47,7 @@ import numpy as np
 
 from gen import _kernels as K
 from gen import rng as R
+from gen.card import BOUND_NUCLEONS
 from gen.events import HELICITY_CODES, REGIME_CODES, SLOT_N, ColumnBuffer, build_events
 from gen.flux import Flux, energy_sampling_table, flux_for_experiment
 from physics import units as u
@@ -60,7 +61,6 @@ PILOT_EVENTS = 50_000
 PILOT_ITERATIONS = 4
 VEGAS_ALPHA = 0.7  # damping of the grid refinement (Lepage 1978 uses 0.2 ... 2)
 
-_BOUND = {"pauli_blocking": "pauli", "bertuzzo_suppression": "bertuzzo", "free": "free"}
 _PROJ_PDG = {"nue": 12, "numu": 14, "nutau": 16, "nuebar": -12, "numubar": -14, "nutaubar": -16}
 _NUCLEUS_PDG = {"H1": 1000010010, "C12": 1000060120, "O16": 1000080160, "Ar40": 1000180400, "Si28": 1000140280}
 _HNL_PDG = {"N4": 9900012, "N5": 9900014, "N6": 9900016}
@@ -145,7 +145,7 @@ def prepare(card, *, decays=None, seed: int | None = None) -> GeneratorSetup:
     targets = [t.name for t in exp.targets]
     n_targets = {t.name: t.n_nuclei for t in exp.targets}
     chans = xs.upscattering_channels(model, flavours, targets, list(proc.regimes), list(proc.helicities),
-                                     bound=_BOUND[proc.bound_nucleons])
+                                     bound=BOUND_NUCLEONS[proc.bound_nucleons])
     chans = [c for c in chans if c["hnl"] in hnl_names]
     if not chans:
         from gen.card import CardError

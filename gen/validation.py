@@ -1053,24 +1053,13 @@ def _closed_form_ls(ctx: ValidationContext) -> list[Comparison]:
     """NC elastic nu p and nubar p (Z only, m_N -> 0) vs Llewellyn Smith's formula, over E_nu."""
     from physics import constants as const
     from physics import cross_sections as xs
-    from physics import form_factors as ff
     from physics.couplings import gZ_over_cW
 
     M = const.m_proton
     E = np.geomspace(0.1, 5.0, 8)
 
     def ls(e, Q2, eta):
-        F1p, F2p = ff.nucleon_em_form_factors(Q2, True)
-        F1n, F2n = ff.nucleon_em_form_factors(Q2, False)
-        F1 = 2 * ((F1p - F1n) / 4 - const.sin2_thetaW * F1p)
-        F2 = 2 * ((F2p - F2n) / 4 - const.sin2_thetaW * F2p)
-        FA = ff.nucleon_axial_form_factor(Q2) / 2
-        tau = Q2 / (4 * M * M)
-        A = Q2 / M**2 * ((1 + tau) * FA**2 - (1 - tau) * F1**2 + tau * (1 - tau) * F2**2 + 4 * tau * F1 * F2)
-        B = Q2 / M**2 * FA * (F1 + F2)
-        C = 0.25 * (FA**2 + F1**2 + tau * F2**2)
-        su = 4 * M * e - Q2
-        return const.G_F**2 * M**2 / (8 * math.pi * e**2) * (A - eta * B * su / M**2 + C * su**2 / M**4) / (1 + Q2 / const.m_Z**2) ** 2
+        return xs.dsigma_dQ2_llewellyn_smith_nc(e, Q2, eta, with_propagator=True)
 
     out, top, rat = [], [], []
     for eta, lab, c in ((-1.0, "$\\nu p$", "C0"), (1.0, "$\\bar\\nu p$", "C1")):

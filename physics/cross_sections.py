@@ -89,6 +89,7 @@ __all__ = [
     "xsec_arrays",
     "xsec_records",
     "build_xsec_table",
+    "dsigma_dQ2_llewellyn_smith_nc",
 ]
 
 REGIMES = {"coherent": 0, "p-el": 1, "n-el": 2}
@@ -650,3 +651,27 @@ def build_xsec_table(model, projectiles, targets, E_max: float, regimes=None, he
         table[c] = sigma_upscattering_array(E, params[c:c + 1])[0] * hbarc2
     labels = [{k: v for k, v in c.items() if k != "params"} for c in chans]
     return {"labels": labels, "params": params, "E_th": E_th, "u0": u0, "du": du, "d_split": ds, "sigma_cm2": table}
+
+
+def dsigma_dQ2_llewellyn_smith_nc(E, Q2, eta, with_propagator=True):
+    """Closed-form NC elastic nu p (eta = -1) / nubar p (eta = +1) dsigma/dQ2 in GeV^-4, a reference
+    independent of ``msq_upscattering`` for tests and validation.
+
+    C. H. Llewellyn Smith, Phys. Rept. 3 (1972) 261, eq. (3.18) with m_l = 0 and the NC form factors of
+    L. A. Ahrens et al., PRD 35 (1987) 785: F1,2 = 2 F1,2^Z, F_A = G_A/2 (upper sign +B for nu, lower for
+    nubar); the same nucleon form factors as ``physics.form_factors``. ``with_propagator`` multiplies by
+    the Z propagator (1 + Q2/m_Z^2)^-2 that the contact formula drops.
+    """
+    M = const.m_proton
+    F1p, F2p = ff.nucleon_em_form_factors(Q2, True)
+    F1n, F2n = ff.nucleon_em_form_factors(Q2, False)
+    F1 = 2 * ((F1p - F1n) / 4 - const.sin2_thetaW * F1p)
+    F2 = 2 * ((F2p - F2n) / 4 - const.sin2_thetaW * F2p)
+    FA = ff.nucleon_axial_form_factor(Q2) / 2
+    tau = Q2 / (4 * M * M)
+    A = Q2 / M**2 * ((1 + tau) * FA**2 - (1 - tau) * F1**2 + tau * (1 - tau) * F2**2 + 4 * tau * F1 * F2)
+    B = Q2 / M**2 * FA * (F1 + F2)
+    C = 0.25 * (FA**2 + F1**2 + tau * F2**2)
+    su = 4 * M * E - Q2
+    out = const.G_F**2 * M**2 / (8 * math.pi * E**2) * (A - eta * B * su / M**2 + C * su**2 / M**4)
+    return out / (1 + Q2 / const.m_Z**2) ** 2 if with_propagator else out

@@ -840,7 +840,7 @@ def to_slha(table: dict[str, ParticleDecays]) -> str:
     """SLHA DECAY blocks: ``DECAY pdg width`` then ``BR NDA ID1 ID2 ...`` lines."""
     lines = []
     for name, p in table.items():
-        lines.append(f"#         PDG         Width")
+        lines.append("#         PDG         Width")
         lines.append(f"DECAY {p.pdg:>10d}   {p.width_GeV:.8e}   # {name}" + ("  (stable)" if p.stable else ""))
         if p.channels:
             lines.append("#          BR   NDA   ID1   ID2   ...")

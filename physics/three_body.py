@@ -249,7 +249,6 @@ def width_N_to_f_ll(m0, mf, m1, m2, nL, nR, cL, cR, mmed, gmed, wt, mt, gt, xg, 
     s_hi = (m0 - mf) ** 2
     if s_hi <= s_lo:
         return 0.0
-    span = s_hi - s_lo
     d_lo = s_lo if s_lo > 0.0 else math.inf  # the 1/sqrt(s) of the lepton velocity
     d_hi = math.inf
     for x in range(mmed.shape[0]):

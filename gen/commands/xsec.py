@@ -48,9 +48,9 @@ def run(args) -> int:
     model = build_model(card)
     exp = get_experiment(card)
     if args.bound is None:
-        from gen.sampler import _BOUND
+        from gen.card import BOUND_NUCLEONS
 
-        args.bound = _BOUND[card.process.bound_nucleons]
+        args.bound = BOUND_NUCLEONS[card.process.bound_nucleons]
     targets = list(args.target) if args.target else list(exp.target_names)
     bad = [t for t in targets if t not in exp.target_names]
     if bad:

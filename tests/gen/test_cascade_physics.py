@@ -525,7 +525,7 @@ def test_hprime_cascade_runs_and_conserves():
     setup = prepare(card)
     ev = generate(card, n_events=8000, setup=setup)
     model = setup.model
-    pdg = _check_conservation(ev, {9900012: model.m_N[0], 32: model.m_zprime, 54: model.m_hprime, 11: const.m_e})
+    _check_conservation(ev, {9900012: model.m_N[0], 32: model.m_zprime, 54: model.m_hprime, 11: const.m_e})
     p = ev.particles
     has_h = ak.to_numpy(ak.any(p.pdg == 54, axis=1))
     assert has_h.mean() > 0.5  # BR(N4 -> nu h') = 0.98

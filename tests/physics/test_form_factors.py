@@ -78,8 +78,6 @@ def test_nucleon_form_factors_at_zero_and_sachs_relations():
     assert (F1n, F2n) == pytest.approx((0.0, const.mu_neutron))
     Q2 = 0.5
     for is_p, mu in ((True, const.mu_proton), (False, const.mu_neutron)):
-        M = const.m_proton if is_p else const.m_neutron
-        tau = Q2 / (4 * M * M)
         F1, F2 = ff.nucleon_em_form_factors(Q2, is_p)
         GD = (1 + Q2 / const.M_V_dipole**2) ** -2
         assert F1 + F2 == pytest.approx(mu * GD)  # G_M
