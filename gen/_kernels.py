@@ -173,9 +173,12 @@ def boost_from_rest_m(q, P, m, out):
 @jitable
 def helicity_basis(P):
     """Orthonormal (e1, e2, n) with n along the 3-momentum of P (or +z for a parent at rest)."""
-    px, py, pz = P[0], P[1], P[2]
-    p = math.sqrt(px * px + py * py + pz * pz)
-    if p > 0.0:
+    # scale by the largest component first: for |p| below ~1e-154 GeV the squares underflow to
+    # subnormals and n would come out non-unit (found by hypothesis with p_z = 5e-162 GeV)
+    s = max(abs(P[0]), abs(P[1]), abs(P[2]))
+    if s > 0.0:
+        px, py, pz = P[0] / s, P[1] / s, P[2] / s
+        p = math.sqrt(px * px + py * py + pz * pz)
         nx, ny, nz = px / p, py / p, pz / p
     else:
         nx, ny, nz = 0.0, 0.0, 1.0
