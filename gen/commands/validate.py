@@ -1,4 +1,4 @@
-"""``hnlgen validate [--quick] [-o DIR]``: run the validation comparisons and write ``DIR/report.md``."""
+"""``hnlgen validate [--quick] [-o DIR] [--html-embed]``: run the comparisons, write ``DIR/report.md`` and ``report.html``."""
 
 from __future__ import annotations
 
@@ -8,13 +8,17 @@ import sys
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "validate",
-        help="compare with published numbers and data; writes DIR/report.md (exit 1 if any unexplained FAIL)",
-        description="Run the registered comparisons (gen.validation) and write DIR/report.md with PNG figures beside it. "
+        help="compare with published numbers and data; writes DIR/report.md and DIR/report.html (exit 1 if any unexplained FAIL)",
+        description="Run the registered comparisons (gen.validation) and write DIR/report.md and DIR/report.html (same "
+        "records, self-contained HTML with inline CSS) with PNG figures beside them. "
         "Exit status 1 if any comparison FAILs without an explanation; 'FAIL (explained)' (published number not reproduced, "
         "cause identified and stated in the report) and SKIP (module or code not there yet) do not fail.",
     )
     p.add_argument("--quick", action="store_true", help="only the fast subset that CI runs")
     p.add_argument("-o", "--outdir", default="validation/report", help="output directory (default: validation/report)")
+    p.add_argument("--html-embed", action="store_true",
+                   help="embed the figures in report.html as base64 data URIs (one file that can be mailed alone); "
+                   "default: <img> links to the PNGs beside it")
     p.add_argument("--only", nargs="+", metavar="NAME", help="run only these registered comparisons")
     p.add_argument("--list", action="store_true", help="list the registered comparisons and exit")
     p.set_defaults(func=run)
@@ -31,7 +35,7 @@ def run(args) -> int:
             print(f"{name:40s} {'quick' if reg.quick else 'full '}  {reg.description}{needs}")
         return 0
     try:
-        results = validation.run_validation(args.quick, args.outdir, names=args.only)
+        results = validation.run_validation(args.quick, args.outdir, names=args.only, html_embed=args.html_embed)
     except ValueError as err:
         print(f"hnlgen validate: {err}", file=sys.stderr)
         return 2
@@ -40,5 +44,5 @@ def run(args) -> int:
         if c.status == "FAIL":
             print(f"FAIL  {c.name}: {c.reason}")
     print(f"{len(results)} comparisons: {counts['PASS']} PASS, {counts['FAIL']} FAIL, {counts['SKIP']} SKIP, "
-          f"{counts[validation.EXPLAINED]} FAIL (explained); report: {args.outdir}/report.md")
+          f"{counts[validation.EXPLAINED]} FAIL (explained); report: {args.outdir}/report.md, {args.outdir}/report.html")
     return 1 if counts["FAIL"] else 0

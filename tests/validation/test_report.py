@@ -146,6 +146,10 @@ def test_hnlgen_validate_quick_end_to_end(tmp_path):
     assert m, proc.stdout
     assert text.count("| SKIP |") == int(m.group(3))  # modules still missing are SKIP rows, not errors
     assert list(out.glob("*.png"))
+    page = (out / "report.html").read_text(encoding="utf-8")  # same records (tests/validation/test_report_html.py)
+    assert page.count('<tr class="record-row ') == int(m.group(1))
+    srcs = re.findall(r'<img src="([^"]+)"', page)
+    assert srcs and all((out / s).is_file() for s in srcs)
 
 
 @pytest.mark.parametrize("module", ["gen.validation", "gen.miniboone_fit"])
