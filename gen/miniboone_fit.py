@@ -31,6 +31,19 @@ Bertuzzo et al.'s chi2_bg/dof = 63.8/38 (arXiv:1807.09877, which uses this 2018 
 nu_mu and nubar_mu samples). The MiniBooNE papers quote probabilities, not a background-only chi2
 for this recipe, so the other three values are regression numbers (validation/REFERENCES.md).
 
+Two-neutrino fit (:func:`fit_two_neutrino`): what MiniBooNE does publish is the probability of the
+background-only hypothesis *relative to the best nu_mu -> nu_e oscillation fit* (arXiv:1805.12028
+abstract; PoS(NOW2018)010 abstract for neutrino mode alone). The signal of a point (Delta m^2,
+sin^2 2theta) is P(E_true, L) = sin^2 2theta sin^2(Delta m^2 L / 4E) (the 2-flavour formula of the
+MiniBooNE papers, e.g. arXiv:1207.4809 "P = sin^2 2theta sin^2(1.27 Delta m^2 L/E)"; here the 1.27 is
+1/(4 hbar c) in eV^2, m, MeV) applied event by event to the release's fully-oscillated nu-mode ntuple
+``miniboone_numunuefullosc_ntuple.txt`` (2020 release, packaged gzipped; 2018 = same events with the
+weights scaled by 12.84/18.75, see :func:`load_fullosc_ntuple`): signal_i = sum over events in E_QE
+bin i of P w / N_rows. The chi2 is the one above with that signal; background-only vs best point gives
+Delta chi2, turned into a probability with 2 degrees of freedom (Wilks). Neutrino mode only: the
+releases have no antineutrino-mode fully-oscillated ntuple, so the combined nu + nubar oscillation fit
+of the papers cannot be rebuilt from them.
+
 Units: signal and background in events per bin for the release's exposure; energies in GeV at the
 API (E_QE edges 0.2 ... 3.0 GeV), MeV in the release files.
 """
@@ -39,6 +52,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gzip
 import logging
 from importlib import resources
 from pathlib import Path
@@ -46,6 +60,8 @@ from typing import Any
 
 import numpy as np
 from scipy import optimize, stats
+
+from physics import units as u
 
 __all__ = [
     "RELEASES",
@@ -68,6 +84,12 @@ __all__ = [
     "signal_from_events",
     "read_signal",
     "window_sums",
+    "FullOscNtuple",
+    "load_fullosc_ntuple",
+    "appearance_probability_2nu",
+    "oscillation_signal",
+    "TwoNeutrinoFit",
+    "fit_two_neutrino",
 ]
 
 log = logging.getLogger(__name__)
@@ -400,6 +422,172 @@ def window_sums(release: int, beam: str = "nu", emin_GeV: float = 0.2, emax_GeV:
     lo, hi = rel.edges_GeV[:-1], rel.edges_GeV[1:]
     sel = (lo >= emin_GeV - 1e-9) & (hi <= emax_GeV + 1e-9)
     return float(smp.nue_data[sel].sum()), float(smp.nue_background[sel].sum())
+
+
+# ---------------------------------------------------------------------------------------------
+# Two-neutrino nu_mu -> nu_e oscillation fit (neutrino mode), for the published relative probabilities
+
+#: Packaged fully-oscillated nu-mode ntuple of the 2020 release (gzip of the byte-identical release file).
+_FULLOSC_FILE = ("2020", "miniboone_numunuefullosc_ntuple.txt.gz")
+
+
+@dataclasses.dataclass(frozen=True)
+class FullOscNtuple:
+    """The release's nu-mode full-transmutation (100 % nu_mu -> nu_e) MC events passing the nu_e selection.
+
+    ``e_qe_GeV`` reconstructed E_QE, ``e_true_GeV`` true neutrino energy, ``L_cm`` distance from the
+    production point, ``weight`` per-event weight for the release's exposure ``pot``; the expected
+    selected events in a set S of rows is sum_S weight / ``n_rows`` (shared PROVENANCE section 2).
+    """
+
+    pot: float
+    n_rows: int
+    e_qe_GeV: np.ndarray
+    e_true_GeV: np.ndarray
+    L_cm: np.ndarray
+    weight: np.ndarray
+
+
+@functools.lru_cache(maxsize=None)
+def load_fullosc_ntuple(year: int = 2018) -> FullOscNtuple:
+    """The fully-oscillated nu-mode ntuple for the exposure of release ``year``.
+
+    Only the 2020 release file is packaged (columns E_QE_reco [MeV], E_true [MeV], L [cm], weight;
+    17204 rows). The 2018 release ships the same events with every weight multiplied by
+    12.84/18.75 (its exposure over the 2020 one): checked on the first ~350 rows of the 2018 copy in
+    Harvard-Neutrino/MicroBooNE-analysis-2021 (``MicroTools/MB_data/data_release_2018``): identical
+    energies and distances, weights e.g. 212915.185635 there for 310915.87 here, ratio 12.84/18.75 to the
+    2020 file's printing precision (two decimals, 1.6e-8 relative; validation/REFERENCES.md section 2).
+    """
+    year = _check_release(year)
+    with _release_file(int(_FULLOSC_FILE[0]), _FULLOSC_FILE[1]).open("rb") as fh, gzip.open(fh, "rt") as text:
+        table = np.loadtxt(text)
+    scale = POT[year]["nu"] / POT[2020]["nu"]
+    cols = (table[:, 0] * u.MeV, table[:, 1] * u.MeV, table[:, 2] * u.cm, table[:, 3] * scale)
+    for c in cols:
+        c.setflags(write=False)
+    return FullOscNtuple(POT[year]["nu"], int(table.shape[0]), *cols)
+
+
+def appearance_probability_2nu(dm2_eV2, sin2_2theta, L_cm, E_GeV):
+    """Two-flavour appearance probability sin^2 2theta sin^2(Delta m^2 L / (4 E)) (natural units).
+
+    ``dm2_eV2`` in eV^2, ``L_cm`` in cm, ``E_GeV`` in GeV; the phase is Delta m^2 L / (4 E hbar c),
+    which is the familiar 1.267 Delta m^2[eV^2] L[m] / E[MeV]. Broadcasts.
+    """
+    phase = (np.asarray(dm2_eV2, dtype=float) * u.eV**2) * np.asarray(L_cm, dtype=float) / (4.0 * np.asarray(E_GeV, dtype=float) * u.hbarc)
+    return np.asarray(sin2_2theta, dtype=float) * np.sin(phase) ** 2
+
+
+def oscillation_signal(dm2_eV2: float, sin2_2theta: float, release: int = 2018) -> np.ndarray:
+    """Expected nu-mode nu_e-like signal (11 E_QE bins, events) of nu_mu -> nu_e oscillations at one point."""
+    if not (np.isfinite(dm2_eV2) and dm2_eV2 >= 0):
+        raise ValueError(f"dm2_eV2 = {dm2_eV2}; require a finite Delta m^2 >= 0 (eV^2)")
+    if not 0.0 <= sin2_2theta <= 1.0:
+        raise ValueError(f"sin2_2theta = {sin2_2theta}; require 0 <= sin^2 2theta <= 1")
+    nt = load_fullosc_ntuple(release)
+    return _osc_shapes(nt, np.array([float(dm2_eV2)]))[0] * sin2_2theta
+
+
+def _osc_shapes(nt: FullOscNtuple, dm2_eV2: np.ndarray) -> np.ndarray:
+    """Signal per E_QE bin for sin^2 2theta = 1 at each Delta m^2: shape (len(dm2_eV2), 11)."""
+    idx = np.searchsorted(E_QE_EDGES_GEV, nt.e_qe_GeV, side="right") - 1
+    inside = (idx >= 0) & (idx < N_NUE_BINS)
+    idx, L, E, w = idx[inside], nt.L_cm[inside], nt.e_true_GeV[inside], nt.weight[inside] / nt.n_rows
+    out = np.empty((dm2_eV2.size, N_NUE_BINS))
+    for k, d in enumerate(dm2_eV2):
+        out[k] = np.bincount(idx, weights=w * appearance_probability_2nu(d, 1.0, L, E), minlength=N_NUE_BINS)
+    return out
+
+
+def _chi2_many(release: Release, signals: np.ndarray) -> np.ndarray:
+    """Neutrino-mode chi2 (19 bins) for many signals at once, shape (K, 11) -> (K,); same recipe as :func:`chi2`."""
+    smp = release.nu
+    K = signals.shape[0]
+    P = np.concatenate([signals, np.broadcast_to(smp.nue_background, (K, N_NUE_BINS)),
+                        np.broadcast_to(smp.numu_prediction, (K, N_NUMU_BINS))], axis=1)
+    cov = release.frac_nu[None, :, :] * P[:, :, None] * P[:, None, :]
+    diag = np.arange(N_NUE_BINS)
+    cov[:, diag, diag] += signals  # Poisson variance of the signal prediction
+    T = _collapse_operator(N_NUE_BINS, N_NUMU_BINS, 1)
+    C = T @ cov @ T.T
+    r = np.concatenate([smp.nue_data - smp.nue_background - signals,
+                        np.broadcast_to(smp.numu_data - smp.numu_prediction, (K, N_NUMU_BINS))], axis=1)
+    L = np.linalg.cholesky(C)
+    z = np.linalg.solve(L, r[:, :, None])[:, :, 0]
+    return np.einsum("ki,ki->k", z, z)
+
+
+@dataclasses.dataclass(frozen=True)
+class TwoNeutrinoFit:
+    """Result of :func:`fit_two_neutrino` (neutrino mode, ``n_bins`` = 19)."""
+
+    release: int
+    n_bins: int
+    chi2_background_only: float
+    chi2_best: float
+    sin2_2theta: float
+    dm2_eV2: float
+
+    @property
+    def delta_chi2(self) -> float:
+        """chi2(background only) - chi2(best oscillation point), >= 0."""
+        return self.chi2_background_only - self.chi2_best
+
+    @property
+    def p_background_only_relative(self) -> float:
+        """Probability of Delta chi2 for 2 fitted parameters (Wilks): the 'probability relative to the best fit'."""
+        return float(stats.chi2.sf(self.delta_chi2, 2))
+
+    @property
+    def p_best(self) -> float:
+        """chi2 probability of the best point with n_bins - 2 degrees of freedom."""
+        return float(stats.chi2.sf(self.chi2_best, self.n_bins - 2))
+
+
+def fit_two_neutrino(release: int | Release = 2018, mode: str = "nu", *, dm2_range_eV2: tuple[float, float] = (1e-2, 1e2),
+                     n_dm2: int = 201, n_sin2: int = 201) -> TwoNeutrinoFit:
+    """Best nu_mu -> nu_e two-neutrino fit to a release's neutrino-mode data (19 bins, 200-3000 MeV + nu_mu).
+
+    A grid of ``n_dm2`` log-spaced Delta m^2 in ``dm2_range_eV2`` times ``n_sin2`` values of sin^2 2theta
+    (0 and log-spaced 1e-4 ... 1) is evaluated, then the best grid point is refined with a bounded
+    Nelder-Mead in (log10 Delta m^2, sin^2 2theta) inside the physical region 0 <= sin^2 2theta <= 1.
+    Only ``mode="nu"``: the releases have no antineutrino-mode fully-oscillated ntuple.
+    """
+    if mode != "nu":
+        raise ValueError(f"mode = {mode!r}; fit_two_neutrino supports only 'nu' (the releases ship no antineutrino-mode "
+                         "fully-oscillated ntuple, so the nubar oscillation signal cannot be built)")
+    rel = _as_release(release)
+    lo, hi = dm2_range_eV2
+    if not 0 < lo < hi:
+        raise ValueError(f"dm2_range_eV2 = {dm2_range_eV2}; require 0 < low < high (eV^2)")
+    if n_dm2 < 3 or n_sin2 < 3:
+        raise ValueError(f"n_dm2 = {n_dm2}, n_sin2 = {n_sin2}; require at least 3 grid points each")
+    nt = load_fullosc_ntuple(rel.year)
+    dm2 = np.geomspace(lo, hi, n_dm2)
+    s22 = np.concatenate([[0.0], np.geomspace(1e-4, 1.0, n_sin2 - 1)])
+    shapes = _osc_shapes(nt, dm2)
+    grid = np.empty((n_dm2, n_sin2))
+    for k in range(n_dm2):
+        grid[k] = _chi2_many(rel, s22[:, None] * shapes[k][None, :])
+    chi2_bkg = float(_chi2_many(rel, np.zeros((1, N_NUE_BINS)))[0])
+    k, j = np.unravel_index(int(np.argmin(grid)), grid.shape)
+
+    def f(x):
+        s = min(max(x[1], 0.0), 1.0)
+        d = 10.0 ** min(max(x[0], np.log10(lo)), np.log10(hi))
+        return float(_chi2_many(rel, s * _osc_shapes(nt, np.array([d])))[0])
+
+    x0 = np.array([np.log10(dm2[k]), s22[j]])
+    step = -0.01 if x0[1] >= 0.01 else 0.01  # keep the starting simplex inside 0 <= sin^2 2theta <= 1
+    simplex = np.array([x0, x0 + [0.02, 0.0], x0 + [0.0, step]])
+    res = optimize.minimize(f, x0, method="Nelder-Mead", bounds=[(np.log10(lo), np.log10(hi)), (0.0, 1.0)],
+                            options={"xatol": 1e-6, "fatol": 1e-9, "initial_simplex": simplex})
+    if res.fun <= grid[k, j]:
+        best, s_best, d_best = float(res.fun), float(min(max(res.x[1], 0.0), 1.0)), float(10.0 ** res.x[0])
+    else:
+        best, s_best, d_best = float(grid[k, j]), float(s22[j]), float(dm2[k])
+    return TwoNeutrinoFit(rel.year, _PER_MODE_COLLAPSED, chi2_bkg, best, s_best, d_best)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -582,6 +582,91 @@ def _miniboone_background_only_chi2(ctx: ValidationContext) -> list[Comparison]:
     return out
 
 
+#: Published probabilities of the background-only hypothesis relative to the best nu_mu -> nu_e 2-neutrino fit
+#: (validation/REFERENCES.md section 2).
+_MB_NOW2018 = ("M. H. Shaevitz for the MiniBooNE Collaboration, 'Updated electron neutrino appearance results from "
+               "MiniBooNE', PoS(NOW2018)010, abstract (https://pos.sissa.it/337/010/)")
+_MB_1805_ABSTRACT = "MiniBooNE, PRL 121 (2018) 221801, arXiv:1805.12028, abstract"
+
+
+@comparison("miniboone_two_neutrino_fit", quick=True)
+def _miniboone_two_neutrino_fit(ctx: ValidationContext) -> list[Comparison]:
+    """Background-only probability relative to the best 2-neutrino oscillation fit (MiniBooNE's published quantity)."""
+    from gen import miniboone_fit as mbf
+
+    r18, r20 = mbf.fit_two_neutrino(2018), mbf.fit_two_neutrino(2020)
+
+    def describe(r):
+        return (f"{r.release} release, nu mode, 19 bins: chi2 background only {r.chi2_background_only:.3f}, best "
+                f"{r.chi2_best:.3f} at sin^2 2theta = {r.sin2_2theta:.3f}, Delta m^2 = {r.dm2_eV2:.4f} eV^2; Delta chi2 "
+                f"{r.delta_chi2:.3f}, probability relative to the best fit {r.p_background_only_relative:.3g} (2 dof); "
+                f"best-fit chi2 probability {r.p_best:.3g} ({r.n_bins - 2} dof)")
+
+    recipe = ("Signal of a point: the release's fully-oscillated nu-mode ntuple (17204 selected MC events, 2018 weights = "
+              "2020 x 12.84/18.75) weighted by P = sin^2 2theta sin^2(Delta m^2 L/4E) per event, summed per E_QE bin; chi2 "
+              "= the release recipe of `hnlgen fit` (19 bins: 11 nu_e-like 200-3000 MeV + 8 nu_mu CCQE; signal systematics "
+              "from the signal block of the fractional matrix, plus its Poisson variance). Best point: 201 x 201 grid in "
+              "(log Delta m^2 in 0.01-100 eV^2, sin^2 2theta in [0, 1]) refined by Nelder-Mead; probability of Delta chi2 "
+              "with 2 dof (Wilks).")
+    differs = ("What differs from MiniBooNE's procedure, as far as it is public: (1) MiniBooNE fits 'using a "
+               "likelihood-ratio technique [4]' (arXiv:1207.4809 text, seed 003 line 93; its ref. [4] is not reachable "
+               "here), so its probabilities need not be Wilks' chi2 with 2 dof, which we use; (2) its background is the "
+               "constrained prediction of the full analysis, while the release file's background gives a slightly "
+               "different excess (2018, 200-1250 MeV: 368.4 from the release vs 381.2 +- 85.2 in the abstract). Neither "
+               "can be redone from the release files.")
+    p_now = 6e-4
+    c_now = check_number(
+        "2018 nu mode: background-only probability relative to the best 2nu fit",
+        compared="P(Delta chi2 >= chi2_bkg - chi2_best) for nu_mu -> nu_e, 2018 release, neutrino mode, 200-3000 MeV",
+        source=f"{_MB_2018}; reference: {_MB_NOW2018}: 'the best oscillation fit to the neutrino-mode excess has a chi^2 "
+               "probability of ~15% while the background-only fit has a probability of 0.06% relative to the best "
+               "oscillation fits'",
+        ours=r18.p_background_only_relative, theirs=p_now, rel_tol=0.5 / 6,
+        tolerance_reason="0.06% is printed with one significant figure: 0.055%-0.065%",
+        details=(f"{describe(r18)}. In Delta chi2 (Wilks, 2 dof) the published 0.06% is {-2 * math.log(p_now):.2f} "
+                 f"(0.055%-0.065%: {-2 * math.log(6.5e-4):.2f}-{-2 * math.log(5.5e-4):.2f}); ours is {r18.delta_chi2:.2f}. "
+                 f"Best-fit probability: ours {r18.p_best:.2f} with {r18.n_bins - 2} dof, published '~15%' (the number "
+                 f"of degrees of freedom MiniBooNE assigns is not in any text reachable here). {recipe}"),
+    )
+    c_now = explained(
+        c_now,
+        cause=(f"Our Delta chi2 = {r18.delta_chi2:.2f} against {-2 * math.log(p_now):.1f} implied by 0.06%: the same data "
+               f"set, energy range and oscillation model prefer the oscillation fit slightly more here (probability "
+               f"{r18.p_background_only_relative:.2g} vs 6e-4, a factor {p_now / r18.p_background_only_relative:.1f}). "
+               + differs),
+        short="MiniBooNE's likelihood-ratio p-value and constrained background are not in the release (Delta chi2 15.7 vs ~14.8)",
+    )
+    p_abs = 5e-7
+    c_abs = check_number(
+        "2018 abstract: background-only probability relative to the best 2nu fit",
+        compared="the abstract's 'chi^2-probability of 5e-7 relative to the best fit' vs ours for the only fit the release "
+                 "allows (neutrino mode)",
+        source=f"{_MB_2018}; reference: {_MB_1805_ABSTRACT}: 'If interpreted in a standard two-neutrino oscillation model, "
+               "nu_mu -> nu_e, the best oscillation fit to the excess has a probability of 20.1% while the background-only "
+               "fit has a chi^2-probability of 5 x 10^-7 relative to the best fit'",
+        ours=r18.p_background_only_relative, theirs=p_abs, rel_tol=0.1,
+        tolerance_reason="5e-7 printed with one significant figure",
+        details=f"{describe(r18)}. {recipe}",
+    )
+    c_abs = explained(
+        c_abs,
+        cause=("The abstract's numbers (20.1%, 5e-7) are not those of the neutrino-mode fit: the same collaboration quotes "
+               "~15% and 0.06% for the neutrino-mode fit of the same 12.84e20 POT (PoS(NOW2018)010, previous record). The "
+               "abstract follows the nu + nubar excess (460.5 +- 95.8) and MiniBooNE's headline fits are combined fits to "
+               "'the nu_e, nubar_e, nu_mu and nubar_mu CCQE event distributions ... including both right-sign and "
+               "wrong-sign neutrinos' (arXiv:1207.4809, seed 003 lines 76-93). A combined oscillation fit needs the "
+               "antineutrino-mode fully-oscillated MC, which neither release contains (only "
+               "miniboone_numunuefullosc_ntuple.txt, neutrino mode), so the comparable number cannot be computed from the "
+               "release; ours is the neutrino-mode value. " + differs),
+        short="the abstract quotes the combined nu + nubar 2nu fit; the release has no nubar oscillation MC",
+    )
+    info20 = _info("2020 nu mode: background-only probability relative to the best 2nu fit",
+                   "same quantity for the 2020 release (18.75e20 POT)",
+                   f"{_MB_2020}; no published neutrino-mode value found (arXiv:2006.16883 abstract quotes none)",
+                   r20.p_background_only_relative, details=f"{describe(r20)}. {recipe}")
+    return [c_now, c_abs, info20]
+
+
 # =============================================================================================
 # Physics comparisons of issue 7 (seed papers and closed-form limits). Sources of every reference
 # number: validation/REFERENCES.md sections 3-6. The physics is in physics/*; these functions only

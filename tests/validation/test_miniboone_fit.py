@@ -309,3 +309,116 @@ def test_signal_prefers_weight_selected_over_weight():
                    "weight_selected": [1.0, 0.0, 0.5], "passes_selection": [True, False, True]})
     sig = signal_from_events(ev)
     assert sig[0] == 1.0 and sig.sum() == 1.5
+
+
+# --- two-neutrino oscillation fit (fully-oscillated ntuple) -------------------------------------------
+
+FULLOSC_SHA256 = "3bd4aa6974a5174b09a719e932a70839e15ec3f7c92ef1bfb375ac2e14ecf8a6"  # shared MANIFEST.tsv, 2020 ntuple
+
+
+def test_fullosc_ntuple_is_the_release_file():
+    import gzip
+
+    root = resources.files("gen").joinpath("data", "miniboone_release")
+    raw = gzip.decompress(root.joinpath("2020", "miniboone_numunuefullosc_ntuple.txt.gz").read_bytes())
+    assert hashlib.sha256(raw).hexdigest() == FULLOSC_SHA256
+    assert FULLOSC_SHA256 in root.joinpath("PROVENANCE.md").read_text()
+    if SHARED_MANIFEST.exists():
+        assert any(row.startswith("miniboone/lee_data_release_2020/miniboone_numunuefullosc_ntuple.txt\t")
+                   and row.split("\t")[5] == FULLOSC_SHA256 for row in SHARED_MANIFEST.read_text().splitlines())
+    nt = mbf.load_fullosc_ntuple(2020)
+    assert nt.n_rows == 17204 == nt.weight.size
+    # the first row of the file, converted from MeV and kept in cm
+    assert (nt.e_qe_GeV[0], nt.e_true_GeV[0], nt.L_cm[0], nt.weight[0]) == pytest.approx((1.20276, 1.11864, 51884.7, 310915.87))
+
+
+def test_fullosc_2018_is_2020_scaled_by_exposure():
+    a, b = mbf.load_fullosc_ntuple(2018), mbf.load_fullosc_ntuple(2020)
+    np.testing.assert_array_equal(a.e_qe_GeV, b.e_qe_GeV)
+    np.testing.assert_array_equal(a.L_cm, b.L_cm)
+    # 2018 release copy (Harvard-Neutrino/MicroBooNE-analysis-2021, first row): 212915.185635 for 310915.87 here;
+    # the 2020 file prints two decimals (+-0.005 on 3.1e5, i.e. 1.6e-8 relative)
+    assert a.weight[0] == pytest.approx(212915.185635, rel=2e-8)
+    np.testing.assert_allclose(a.weight / b.weight, 12.84 / 18.75, rtol=1e-14)
+
+
+def test_appearance_probability_phase():
+    # 1e-6 / (4 hbar c) with hbar c = 197.3269804 MeV fm = 1.973269804e-7 eV m (1e-6: E in MeV, not eV):
+    # the "1.267" of P = sin^2 2theta sin^2(1.267 Delta m^2[eV^2] L[m] / E[MeV])
+    k = 1e-6 / (4 * 1.973269804e-7)
+    assert k == pytest.approx(1.26693, abs=1e-5)
+    L_m, E_MeV = np.array([500.0, 541.0, 100.0]), np.array([300.0, 800.0, 2000.0])
+    got = mbf.appearance_probability_2nu(0.7, 0.25, L_m * 100.0, E_MeV * 1e-3)
+    np.testing.assert_allclose(got, 0.25 * np.sin(k * 0.7 * L_m / E_MeV) ** 2, rtol=1e-12)
+    # small phase: P -> sin^2 2theta (k dm2 L/E)^2
+    assert mbf.appearance_probability_2nu(1e-6, 1.0, 5e4, 1.0) == pytest.approx((k * 1e-6 * 500.0 / 1000.0) ** 2, rel=1e-9)
+
+
+def test_oscillation_signal_binning_and_limits():
+    nt = mbf.load_fullosc_ntuple(2018)
+    e_mev = nt.e_qe_GeV * 1e3
+    with resources.files("gen").joinpath("data", "miniboone_release", "2018", "miniboone_binboundaries_nue_lowe.txt").open() as fh:
+        edges_mev = np.loadtxt(fh)
+    k = 1e-6 / (4 * 1.973269804e-7)  # see test_appearance_probability_phase
+    dm2 = 0.5
+    P = np.sin(k * dm2 * (nt.L_cm / 100.0) / (nt.e_true_GeV * 1e3)) ** 2
+    ref, _ = np.histogram(e_mev, bins=edges_mev, weights=nt.weight * P / nt.n_rows)
+    np.testing.assert_allclose(mbf.oscillation_signal(dm2, 1.0, release=2018), ref, rtol=1e-10)
+    np.testing.assert_allclose(mbf.oscillation_signal(dm2, 0.3, release=2018), 0.3 * ref, rtol=1e-12)
+    # fast oscillations average sin^2 to 1/2 of the full transmutation; the spread of sin^2 over events
+    # is 1/sqrt(8), so each bin may deviate by a few sqrt(sum w^2 / 8): allow 5 of them
+    full, _ = np.histogram(e_mev, bins=edges_mev, weights=nt.weight / nt.n_rows)
+    err = np.sqrt(np.histogram(e_mev, bins=edges_mev, weights=(nt.weight / nt.n_rows) ** 2)[0] / 8.0)
+    assert np.all(np.abs(mbf.oscillation_signal(1e4, 1.0, release=2018) - 0.5 * full) < 5 * err)
+    assert np.all(mbf.oscillation_signal(0.0, 1.0, release=2018) == 0.0)
+
+
+def test_chi2_many_matches_scalar_chi2():
+    rel = mbf.load_release(2020)
+    sig = np.random.default_rng(3).uniform(0, 80, (5, 11))
+    np.testing.assert_allclose(mbf._chi2_many(rel, sig), [mbf.chi2(s, release=rel) for s in sig], rtol=1e-10)
+
+
+@pytest.mark.parametrize("year", mbf.RELEASES)
+def test_fit_two_neutrino_is_a_minimum(year):
+    res = mbf.fit_two_neutrino(year)
+    assert res.n_bins == 19
+    assert res.chi2_background_only == pytest.approx(mbf.chi2(np.zeros(11), release=year), rel=1e-12)
+    at_best = mbf.chi2(mbf.oscillation_signal(res.dm2_eV2, res.sin2_2theta, year), release=year)
+    assert at_best == pytest.approx(res.chi2_best, rel=1e-9)
+    assert 0.0 < res.chi2_best < res.chi2_background_only
+    rng = np.random.default_rng(11)
+    for d, s in zip(10 ** rng.uniform(-2, 2, 40), rng.uniform(0, 1, 40)):
+        assert mbf.chi2(mbf.oscillation_signal(d, s, year), release=year) >= res.chi2_best - 1e-9
+    for f in (0.97, 1.03):  # neighbours of the best point along Delta m^2 (sin^2 2theta sits at its bound 1)
+        assert mbf.chi2(mbf.oscillation_signal(res.dm2_eV2 * f, res.sin2_2theta, year), release=year) > res.chi2_best
+    # 2 dof: the probability is exp(-Delta chi2 / 2)
+    assert res.p_background_only_relative == pytest.approx(np.exp(-res.delta_chi2 / 2), rel=1e-10)
+
+
+def test_fit_two_neutrino_regression():
+    # no published neutrino-mode number for this recipe to compare with exactly (validation/REFERENCES.md
+    # section 2: PoS(NOW2018)010 gives 0.06 % with MiniBooNE's own procedure); values of this code, 2026-11-21
+    res = mbf.fit_two_neutrino(2018)
+    assert res.delta_chi2 == pytest.approx(15.6731, abs=1e-3)
+    assert res.dm2_eV2 == pytest.approx(0.03716, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"mode": "combined"}, "supports only 'nu'"),
+        ({"dm2_range_eV2": (1.0, 0.1)}, "0 < low < high"),
+        ({"n_dm2": 2}, "at least 3"),
+    ],
+)
+def test_fit_two_neutrino_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        mbf.fit_two_neutrino(2018, **kwargs)
+
+
+def test_oscillation_signal_bad_input():
+    with pytest.raises(ValueError, match="sin2_2theta"):
+        mbf.oscillation_signal(1.0, 1.5)
+    with pytest.raises(ValueError, match="dm2_eV2"):
+        mbf.oscillation_signal(-1.0, 0.5)
