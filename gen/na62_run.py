@@ -131,7 +131,6 @@ def prepare_na62(card) -> NA62Setup:
 
 def _block_events(setup: NA62Setup, seed: int, block: int, start: int, stop: int, n_total: int,
                   reconstruct: bool) -> ak.Array:
-    from detectors import na62
     from gen.na62_source import events_to_awkward, generate_na62_cascade
 
     m = stop - start
@@ -141,13 +140,24 @@ def _block_events(setup: NA62Setup, seed: int, block: int, start: int, stop: int
     fields = {"event": np.arange(start, stop, dtype=np.int64)}
     fields.update({k: arr[k] for k in arr.fields})
     if reconstruct:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            reco = na62.reconstruct(ev, R.block_rng(seed, block, R.PURPOSE_DETECTOR), m_a=setup.m_a, m_b=setup.m_b,
-                                    flavour_a=setup.flavour_a, flavour_b=setup.flavour_b)
-        for k, v in reco.items():
-            fields[k] = np.asarray(v)
-        fields["weight_accepted"] = ev["weight"] * np.asarray(reco["accepted"], dtype=np.float64)
+        fields.update(_reconstruct_block(setup, ev, seed, block))
+        fields["weight_accepted"] = ev["weight"] * np.asarray(fields["accepted"], dtype=np.float64)
     return ak.zip(fields, depth_limit=1)
+
+
+def _reconstruct_block(setup: NA62Setup, ev: dict, seed: int, block: int) -> dict:
+    """``detectors.na62.reconstruct`` of the events of one whole block with the block's detector stream.
+
+    ``ev`` holds ``p4_K``, ``p4_a``, ``p4_bm``, ``p4_bp`` (n, 4; GeV) and ``vtx_K``, ``vtx_Zp`` (n, 3; cm)
+    of all events of block ``block`` in order; the smearing depends only on (seed, block, n), so
+    ``gen.na62_reweight`` gets the same smearing for moved vertices.
+    """
+    from detectors import na62
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        reco = na62.reconstruct(ev, R.block_rng(seed, block, R.PURPOSE_DETECTOR), m_a=setup.m_a, m_b=setup.m_b,
+                                flavour_a=setup.flavour_a, flavour_b=setup.flavour_b)
+    return {k: np.asarray(v) for k, v in reco.items()}
 
 
 def iter_generate_na62(card, n_events: int | None = None, seed: int | None = None, chunk_size: int | None = None, *,

@@ -232,6 +232,21 @@ def _flight(lam, lmax, uu):
 
 
 @jitable
+def _flight_uniform(lam, lmax, d):
+    """Inverse of ``_flight``: the uniform that gives the distance d (cm) for decay length lam and
+    truncation lmax (cm), u = (1 - e^{-d/lam}) / (1 - e^{-lmax/lam}) (the truncated-exponential CDF).
+
+    Defined for 0 < lam < inf and lmax > 0 (elsewhere ``_flight`` ignores u; returns 0). The result
+    is kept below 1: a stored vertex can put d above lmax only by rounding (relative 1e-15), and
+    u = 1 would map to the end plane for every new decay length.
+    """
+    if lmax <= 0.0 or lam <= 0.0 or math.isinf(lam):
+        return 0.0
+    uu = math.expm1(-d / lam) / math.expm1(-lmax / lam)
+    return min(max(uu, 0.0), 1.0 - 2.0**-53)
+
+
+@jitable
 def _produce(u0, u1, u2, u3, u4, mP, ctauP, p0, sig, z1, z2, m_a, m_N, axis_z, PK, pNK, paK):
     """Steps 1-3 of the module docstring: parent momentum PK (lab, along +z), decay point, and the
     parent-frame momenta pNK, paK of P+ -> a+ N. Returns (z_decay, P_FV)."""

@@ -54,7 +54,12 @@ Factors per event (``ReweightResult.factors``)
 
 Two-body spin correlations (``gen.decays.Channel.vertex``) depend on the couplings only through the
 chiral ratio A : B of each vertex, which the supported couplings leave unchanged (a warning is
-logged if not). NA62 (kaon-decay source) files are refused for now.
+logged if not).
+
+NA62 files (``[experiment] name = "na62"``, kaon-decay source) go through ``gen.na62_reweight``
+with the same interface (production BR ratio, cascade BR ratios, exact decay-in-volume
+probabilities and vertices at the new lifetimes, the NA62 reconstruction redone); ``reweight`` and
+``reweight_file`` pick the reweighter from the card's experiment (``_reweighter``).
 
 Masses cannot change (``ReweightError`` naming the key): they move thresholds, phase space and
 Q2 limits, i.e. the kinematics themselves. Channels that were closed at the old couplings
@@ -332,8 +337,10 @@ def _boost_to_rest(q, P):
 class ReweightResult:
     """New weights (per event), the factors they are made of, and the new expected totals.
 
-    ``totals``: ``{"upscattered", "final_state", "in_fiducial_volume"}`` with ``*_error`` (MC, 1 sigma:
-    sqrt(sum w^2 - (sum w)^2 / N)), plus ``effective_sample_size``.
+    ``totals``: ``{"upscattered", "final_state", "in_fiducial_volume"}`` (and ``"selected"`` with the
+    MiniBooNE detector stage) with ``*_error`` (MC, 1 sigma: sqrt(sum w^2 - (sum w)^2 / N)), plus
+    ``effective_sample_size``; for NA62 files ``{"produced", "final_state", "accepted"}`` and
+    ``n_kaon_decays`` (``gen.na62_reweight``).
     """
 
     weights: np.ndarray
@@ -350,8 +357,7 @@ class _Reweighter:
         if not new:
             raise ReweightError("no coupling to set (give e.g. epsilon=..., gD=..., Umu4=...)")
         if old_card.experiment.name == "na62":
-            raise ReweightError("NA62 (kaon-decay production) files cannot be reweighted yet: the production factor is "
-                                "written for upscattering events")
+            raise ReweightError("NA62 (kaon-decay production) events are reweighted by gen.na62_reweight (use _reweighter)")
         self.lifetime = lifetime
         self.seed = old_card.run.seed if seed is None else int(seed)
         self._stage = None
@@ -374,6 +380,32 @@ class _Reweighter:
         # the file's channel code indexes the adapter channel list; map old codes to new ones
         new_idx = {(c.parent, c.daughters): j for j, c in enumerate(self.new.channels)}
         self.channel_map = np.array([new_idx.get((c.parent, c.daughters), -1) for c in self.old.channels] or [-1], dtype=np.int64)
+
+    # -- interface shared with gen.na62_reweight._NA62Reweighter (used by reweight / reweight_file)
+    total_keys = ("upscattered", "final_state", "in_fiducial_volume", "selected")
+
+    @property
+    def new_card(self):
+        return self.new.card
+
+    def total_arrays(self, new_ev) -> dict:
+        """Per-event contributions to each total (``_Sums.add``)."""
+        return _total_arrays(self, new_ev)
+
+    def totals(self, sums) -> dict:
+        """The new expected totals with MC errors from the accumulated sums."""
+        return sums.totals(self.excluded_rate())
+
+    def model_metadata(self) -> str:
+        """The ``model`` metadata of the new file (model summary and decay table at the new couplings)."""
+        return json.dumps({"model": self.new.model.summary(), "decays": self.new.decay_info}, default=float)
+
+    def write_histograms(self, root_file) -> None:
+        """The detector stage's TH1Ds at the new couplings (when the stage was redone)."""
+        if self._stage is not None and self._stage.hists.hists is not None:
+            from detectors.miniboone import write_histograms
+
+            write_histograms(root_file, self._stage.hists.hists)
 
     # -- per chunk
     def production_factor(self, ev) -> np.ndarray:
@@ -578,6 +610,15 @@ class _Reweighter:
         return float(setup.ch_rate_table[setup.ch_br <= 0].sum())
 
 
+def _reweighter(card, lifetime: str = "rescale", seed: int | None = None, **new):
+    """The reweighter of the card's experiment: upscattering (``_Reweighter``) or NA62 (``gen.na62_reweight``)."""
+    if card.experiment.name == "na62":
+        from gen.na62_reweight import _NA62Reweighter
+
+        return _NA62Reweighter(card, lifetime=lifetime, seed=seed, **new)
+    return _Reweighter(card, lifetime=lifetime, seed=seed, **new)
+
+
 def _has_detector(ev) -> bool:
     return "weight_selected" in ev.fields
 
@@ -619,12 +660,13 @@ def reweight(events_or_file, card=None, *, lifetime: str = "rescale", seed: int 
     Parameters
     ----------
     events_or_file : awkward Array or path
-        Events in the ``gen.events`` layout, or a ROOT file written by ``hnlgen run`` (its stored
-        run card is used when ``card`` is None).
+        Events in the ``gen.events`` layout (NA62 cards: the ``gen.na62_run`` layout), or a ROOT file
+        written by ``hnlgen run`` (its stored run card is used when ``card`` is None).
     card : RunCard or path, optional
         The card the events were generated with (required for an array).
     lifetime : "rescale" or "weight"
-        How decay distances follow the new lifetimes (module docstring, item 4).
+        How decay distances follow the new lifetimes (module docstring, item 4; NA62:
+        ``gen.na62_reweight``).
     seed : int, optional
         Run seed of the events (a file's ``seed`` metadata, else the card's): the detector stage,
         when the events carry one, is redone with its streams.
@@ -648,12 +690,12 @@ def reweight(events_or_file, card=None, *, lifetime: str = "rescale", seed: int 
         raise ValueError("reweight: give the run card the events were generated with")
     if not isinstance(card, RunCard):
         card = load_card(card)
-    rw = _Reweighter(card, lifetime=lifetime, seed=seed, **new_couplings)
+    rw = _reweighter(card, lifetime=lifetime, seed=seed, **new_couplings)
     out, w, fp, fd = rw.apply(events)
     sums = _Sums()
-    sums.add(**_total_arrays(rw, out))
-    return ReweightResult(weights=w, factors={"production": fp, "decay": fd}, totals=sums.totals(rw.excluded_rate()),
-                          card=rw.new.card, events=out)
+    sums.add(**rw.total_arrays(out))
+    return ReweightResult(weights=w, factors={"production": fp, "decay": fd}, totals=rw.totals(sums),
+                          card=rw.new_card, events=out)
 
 
 def _seed_from_file(path):
@@ -692,7 +734,7 @@ def reweight_file(path, out=None, *, lifetime: str = "rescale", chunk_size: int 
     out = Path(out) if out is not None else path.with_name(path.stem + "_reweighted.root")
     card = _card_from_file(path)
     meta = read_metadata(path)
-    rw = _Reweighter(card, lifetime=lifetime, seed=int(meta["seed"]) if "seed" in meta else None, **new_couplings)
+    rw = _reweighter(card, lifetime=lifetime, seed=int(meta["seed"]) if "seed" in meta else None, **new_couplings)
     with uproot.open(path) as f:
         n_total = f["events"].num_entries
     sums = _Sums()
@@ -700,17 +742,17 @@ def reweight_file(path, out=None, *, lifetime: str = "rescale", chunk_size: int 
         for start in range(0, n_total, chunk_size):
             ev = read_events(path, entry_start=start, entry_stop=min(n_total, start + chunk_size))
             new_ev, _w, _fp, _fd = rw.apply(ev)
-            sums.add(**_total_arrays(rw, new_ev))
+            sums.add(**rw.total_arrays(new_ev))
             writer.write(new_ev)
-        totals = sums.totals(rw.excluded_rate())
+        totals = rw.totals(sums)
         new_meta = dict(meta)
         new_meta.pop("awkward_form", None)
-        new_meta["run_card"] = card_to_toml(resolved_card_dict(rw.new.card))
-        new_meta["model"] = json.dumps({"model": rw.new.model.summary(), "decays": rw.new.decay_info}, default=float)
+        new_meta["run_card"] = card_to_toml(resolved_card_dict(rw.new_card))
+        new_meta["model"] = rw.model_metadata()
         old_exp = json.loads(meta.get("expected_events", "{}") or "{}")
         new_meta["expected_events"] = json.dumps({
-            "expected_events": {k: totals[k] for k in ("upscattered", "final_state", "in_fiducial_volume", "selected") if k in totals},
-            "errors": {k: totals[k + "_error"] for k in ("upscattered", "final_state", "in_fiducial_volume", "selected") if k in totals},
+            "expected_events": {k: totals[k] for k in rw.total_keys if k in totals},
+            "errors": {k: totals[k + "_error"] for k in rw.total_keys if k in totals},
             "mc_rel_error": totals["final_state_error"] / totals["final_state"] if totals["final_state"] > 0 else None,
             "events_generated": old_exp.get("events_generated", totals["events"]),
             "effective_sample_size": totals["effective_sample_size"],
@@ -718,8 +760,5 @@ def reweight_file(path, out=None, *, lifetime: str = "rescale", chunk_size: int 
         new_meta["reweight"] = json.dumps({"source": str(path), "set": rw.new_values, "lifetime": lifetime,
                                            "previous_expected_events": old_exp.get("expected_events")})
         writer.metadata.update(new_meta)
-        if rw._stage is not None and rw._stage.hists.hists is not None:
-            from detectors.miniboone import write_histograms
-
-            write_histograms(writer.root_file, rw._stage.hists.hists)
+        rw.write_histograms(writer.root_file)
     return out, totals

@@ -4,7 +4,8 @@ Writes a complete new file (``OUT.partial`` renamed when complete; default ``<st
 with the new ``weight`` (the generation weight kept as ``weight_original``), decay vertices moved
 to the new lifetimes (``--lifetime rescale``, default) or weighted (``--lifetime weight``), the
 detector stage redone when the file has one, and the new run card, decay table and expected
-events in its metadata (``gen.reweight``). Prints the new expected totals.
+events in its metadata (``gen.reweight``; NA62 files: ``gen.na62_reweight``). Prints the new
+expected totals (NA62: with the exposure, the number of kaon decays in the fiducial volume).
 """
 
 from __future__ import annotations
@@ -51,7 +52,10 @@ def run(args) -> int:
         print(json.dumps({"output": str(out), **totals}))
         return 0
     print(f"hnlgen reweight: {totals['events']} events -> {out}")
-    for k in ("upscattered", "final_state", "in_fiducial_volume", "selected"):
+    if "n_kaon_decays" in totals:
+        print(f"  exposure: N_K^Fid = {totals['n_kaon_decays']:.4g} parent decays in the fiducial volume")
+    print("  expected events:")
+    for k in ("produced", "upscattered", "final_state", "in_fiducial_volume", "accepted", "selected"):
         if k in totals:
             print(f"    {k:20s} {totals[k]:12.5g} +- {totals[k + '_error']:.2g}")
     print(f"  effective sample size {totals['effective_sample_size']:.4g}")
