@@ -1,6 +1,6 @@
-"""ROOT output with uproot: a TTree ``events`` plus string objects describing the run.
+"""ROOT output with uproot: a TTree (or RNTuple) ``events`` plus string objects describing the run.
 
-Layout written by ``EventWriter``:
+Layout written by ``EventWriter`` (``format="ttree"``, the default):
 
 * TTree ``events`` made with ``mktree`` (read by every ROOT 6 chain and by JSROOT): one flat
   branch per scalar field (``weight``, ``E_nu``, ...), one flat branch per component of a record
@@ -9,6 +9,11 @@ Layout written by ``EventWriter``:
   ``particles_px``, ... . Baskets are written in batches of ``basket_events`` events (default 2^17:
   1 MB per float64 branch, well above uproot's 100 kB advice for ``extend``), so memory stays bounded
   for any number of events.
+* with ``format="rntuple"`` the same event records are an RNTuple ``events`` instead (uproot's
+  ``mkrntuple`` + ``extend``, one cluster per ``basket_events`` events, so memory stays bounded too):
+  the awkward records keep their structure (fields ``N.px``, ``particles.pdg``, ...). Only ROOT
+  >= 6.34 (RNTuple v1) and uproot >= 5.7 read it; ROOT 6 before 6.34 and JSROOT cannot, which is why
+  the TTree stays the default.
 * other objects the caller adds through ``EventWriter.root_file`` (``hnlgen run`` writes the
   detector histograms there as TH1D: ``detectors.miniboone.write_histograms``).
 * TObjString objects (``run_card``, ``model``, ``expected_events``, ``pot``, ``seed``,
@@ -31,7 +36,7 @@ from pathlib import Path
 import awkward as ak
 
 __all__ = ["EventWriter", "write_events", "read_events", "read_metadata", "DEFAULT_BASKET_EVENTS", "PARTIAL_SUFFIX",
-           "COMPRESSIONS"]
+           "COMPRESSIONS", "ROOT_FORMATS"]
 
 DEFAULT_BASKET_EVENTS = 1 << 17
 PARTIAL_SUFFIX = ".partial"
@@ -40,7 +45,10 @@ _FORM_KEY = "awkward_form"
 # it wrote 226 MB in 1.1 s where ZLIB(1) took 8.4 s for 150 MB (uproot 5.7, one core); ZSTD needs
 # ROOT >= 6.20; "zlib" reads everywhere. uproot compresses through cramjam, one of its dependencies.
 COMPRESSIONS = ("lz4", "zlib", "zstd", "none")
+# Layouts of the ``events`` object: TTree (every ROOT 6, JSROOT) or RNTuple (ROOT >= 6.34, uproot >= 5.7).
+ROOT_FORMATS = ("ttree", "rntuple")
 _TREE = "events"
+_RNTUPLE_CLASSES = ("ROOT::RNTuple", "ROOT::Experimental::RNTuple")
 
 
 def _uproot():
@@ -66,7 +74,9 @@ class EventWriter:
     basket_events : int
         Events buffered per ``TTree.extend`` call (one basket per branch).
     compression : str
-        One of ``COMPRESSIONS`` (default ``"lz4"``).
+        One of ``COMPRESSIONS`` (default ``"lz4"``); for an RNTuple it applies to the whole file.
+    format : str
+        ``"ttree"`` (default) or ``"rntuple"`` (``ROOT_FORMATS``); see the module docstring.
 
     Use as a context manager; put the run description into ``writer.metadata`` (str -> str) before
     the block ends::
@@ -77,11 +87,15 @@ class EventWriter:
             w.metadata["run_card"] = toml_text
     """
 
-    def __init__(self, path: str | os.PathLike, basket_events: int = DEFAULT_BASKET_EVENTS, compression: str = "lz4"):
+    def __init__(self, path: str | os.PathLike, basket_events: int = DEFAULT_BASKET_EVENTS, compression: str = "lz4",
+                 format: str = "ttree"):
         if basket_events < 1:
             raise ValueError(f"basket_events = {basket_events}: must be >= 1")
         if compression not in COMPRESSIONS:
             raise ValueError(f"compression = {compression!r}: allowed {', '.join(COMPRESSIONS)}")
+        if format not in ROOT_FORMATS:
+            raise ValueError(f"format = {format!r}: allowed {', '.join(ROOT_FORMATS)} (HepMC3 output: detectors.hepmc.HepMC3Writer)")
+        self.format = format
         self.path = Path(path)
         self.tmp_path = self.path.with_name(self.path.name + PARTIAL_SUFFIX)
         self.basket_events = int(basket_events)
@@ -133,10 +147,17 @@ class EventWriter:
         while start < len(arr):
             part = arr[start:start + self.basket_events]
             start += self.basket_events
-            data = _branch_dict(part)
-            if self._tree is None:
-                self._tree = self._file.mktree(_TREE, {k: v.type for k, v in data.items()}, title="hnlgen events")
-            self._tree.extend(data)
+            if self.format == "rntuple":
+                # uproot drops the record names (Momentum4D); read_events restores them from awkward_form
+                part = ak.to_packed(part)
+                if self._tree is None:
+                    self._tree = self._file.mkrntuple(_TREE, part.layout.form, description="hnlgen events")
+                self._tree.extend(part)
+            else:
+                data = _branch_dict(part)
+                if self._tree is None:
+                    self._tree = self._file.mktree(_TREE, {k: v.type for k, v in data.items()}, title="hnlgen events")
+                self._tree.extend(data)
             self.n_written += len(part)
 
     def close(self) -> Path:
@@ -182,9 +203,9 @@ class EventWriter:
 
 
 def write_events(path: str | os.PathLike, events: ak.Array, metadata: dict[str, str] | None = None,
-                 basket_events: int = DEFAULT_BASKET_EVENTS, compression: str = "lz4") -> Path:
-    """Write one event array (and metadata strings) to ``path``; see ``EventWriter``."""
-    with EventWriter(path, basket_events=basket_events, compression=compression) as w:
+                 basket_events: int = DEFAULT_BASKET_EVENTS, compression: str = "lz4", format: str = "ttree") -> Path:
+    """Write one event array (and metadata strings) to ``path`` as a TTree or RNTuple; see ``EventWriter``."""
+    with EventWriter(path, basket_events=basket_events, compression=compression, format=format) as w:
         w.write(events)
         w.metadata.update(metadata or {})
     return Path(path)
@@ -210,16 +231,30 @@ def _rebuild(form: dict, tree_arrays: ak.Array) -> ak.Array:
     return ak.zip(fields, depth_limit=1)
 
 
-def read_events(path: str | os.PathLike, entry_start: int | None = None, entry_stop: int | None = None) -> ak.Array:
-    """Read the ``events`` tree back into the awkward records that were written.
+def _restore_names(form: dict, arrays: ak.Array) -> ak.Array:
+    """RNTuple fields as written, with the record names (``__record__``) uproot does not keep."""
+    if form["class"] != "RecordArray":
+        raise ValueError("awkward_form: top level must be a record array")
+    fields = {}
+    for name, sub in zip(form["fields"], form["contents"]):
+        inner = sub["content"] if sub["class"] in ("ListOffsetArray", "ListArray") else sub
+        record = (inner.get("parameters") or {}).get("__record__") if inner["class"] == "RecordArray" else None
+        fields[name] = ak.with_name(arrays[name], record) if record else arrays[name]
+    return ak.zip(fields, depth_limit=1)
 
-    Momentum4D records keep their name (``vector.register_awkward()`` gives ``.mass`` etc.).
+
+def read_events(path: str | os.PathLike, entry_start: int | None = None, entry_stop: int | None = None) -> ak.Array:
+    """Read the ``events`` TTree or RNTuple back into the awkward records that were written.
+
+    Momentum4D records keep their name (``vector.register_awkward()`` gives ``.mass`` etc.). Both
+    layouts of ``EventWriter`` give the same array.
     """
     uproot = _uproot()
     with uproot.open(path) as f:
         form = json.loads(str(f[_FORM_KEY]))
+        cls = f.classname_of(_TREE)
         arrays = f[_TREE].arrays(library="ak", entry_start=entry_start, entry_stop=entry_stop)
-    out = _rebuild(form, arrays)
+    out = _restore_names(form, arrays) if cls in _RNTUPLE_CLASSES else _rebuild(form, arrays)
     # re-pack so that the layout (offsets, dtypes) is the canonical one of a freshly built array
     return ak.to_packed(out)
 

@@ -197,6 +197,8 @@ class RunTable(BaseModel):
     events: int = Field(100_000, gt=0)
     seed: int = Field(12345, ge=0)
     output: str = "events.root"
+    format: Literal["ttree", "rntuple", "hepmc3"] = Field(
+        "ttree", description="output layout: ROOT TTree, ROOT RNTuple or HepMC3 ASCII following NuHepMC (detectors.output, detectors.hepmc)")
 
 
 class RunCard(BaseModel):

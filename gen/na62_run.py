@@ -205,8 +205,8 @@ def na62_histograms(events: ak.Array, setup: NA62Setup) -> dict:
 
 
 def run_na62(card, n: int, seed: int, out: str, *, chunk_size=None, compression="lz4", reconstruct=True,
-             as_json=False, progress=None) -> int:
-    """``hnlgen run`` for an NA62 card: events tree, TH1Ds, metadata and the summary."""
+             as_json=False, progress=None, format="ttree") -> int:
+    """``hnlgen run`` for an NA62 card: events TTree (or RNTuple, ``format``), TH1Ds, metadata and the summary."""
     from detectors.miniboone import write_histograms
     from detectors.output import EventWriter
     from gen import __version__
@@ -218,7 +218,7 @@ def run_na62(card, n: int, seed: int, out: str, *, chunk_size=None, compression=
     hsum = HistogramSum()
     sw = sw2 = sa = sa2 = 0.0
     done = 0
-    with EventWriter(out, compression=compression) as writer:
+    with EventWriter(out, compression=compression, format=format) as writer:
         prog = progress(n, "generating") if progress is not None else None
         for chunk in iter_generate_na62(card, n, seed, chunk_size, setup=setup, reconstruct=reconstruct):
             writer.write(chunk)

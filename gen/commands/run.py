@@ -9,6 +9,13 @@ only). An NA62 card runs ``gen.na62_run`` (kaon decays, NA62 reconstruction, inv
 ``--unweighted N`` makes a second, identical pass over the same events (the generator is
 deterministic) and keeps each with probability w / w_max (its own random stream,
 ``gen.rng.PURPOSE_UNWEIGHT``), up to N events, each with weight (expected events) / N.
+
+``--format`` (default ``[run] format``, itself ``ttree``) chooses the file layout: ``ttree`` and
+``rntuple`` (``detectors.output.EventWriter``) hold the same records, histograms and metadata;
+``hepmc3`` (``detectors.hepmc.HepMC3Writer``, NuHepMC conventions, optional dependency pyhepmc) holds
+the particle records, the weights and the run description known before the first event
+(``gen.nuhepmc``), not the reconstructed fields, the histograms or the final totals (sum the CV
+weights). NA62 cards write ``ttree`` or ``rntuple``.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ import time
 import numpy as np
 
 _SUMMARY_FIELDS = ("upscattered", "final_state", "in_fiducial_volume")
+FORMATS = ("ttree", "rntuple", "hepmc3")
+_ROOT_SUFFIX = ".root"
 
 
 def register(subparsers) -> None:
@@ -28,12 +37,15 @@ def register(subparsers) -> None:
     p.add_argument("card", help="TOML run card")
     p.add_argument("-n", "--events", type=int, default=None, help="number of (weighted) events; default [run] events")
     p.add_argument("--seed", type=int, default=None, help="random seed; default [run] seed")
-    p.add_argument("-o", "--output", default=None, help="output ROOT file; default [run] output")
+    p.add_argument("-o", "--output", default=None, help="output file (FILE.root, or FILE.hepmc3 with --format hepmc3); default [run] output")
+    p.add_argument("--format", choices=FORMATS, default=None,
+                   help="file layout: ttree (default [run] format; every ROOT 6 and JSROOT), rntuple (ROOT >= 6.34, uproot >= 5.7) "
+                        "or hepmc3 (HepMC3 ASCII following NuHepMC; needs pip install \"hnlgen[hepmc]\")")
     p.add_argument("--unweighted", type=int, default=None, metavar="N",
                    help="write N unweighted events (accept-reject on the weighted sample)")
     p.add_argument("--chunk-size", type=int, default=None, help="events per chunk in memory (default 131072)")
-    p.add_argument("--compression", choices=("lz4", "zlib", "zstd", "none"), default="lz4",
-                   help="basket compression (default lz4; zlib for the oldest readers)")
+    p.add_argument("--compression", choices=("lz4", "zlib", "zstd", "none"), default=None,
+                   help="compression of ttree/rntuple (default lz4; zlib for the oldest readers); not for hepmc3 (plain text)")
     p.add_argument("--no-detector", action="store_true",
                    help="truth only: skip the detector stage (MiniBooNE reconstruction / NA62 reconstruction)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -72,10 +84,38 @@ def _unweight_uniforms(seed: int, start: int, n: int) -> np.ndarray:
     return np.concatenate([R.block_rng(seed, b, R.PURPOSE_UNWEIGHT).random(e - s) for b, s, e in R.block_ranges(start, n)])
 
 
+def _format_error(fmt: str, out: str, card) -> str | None:
+    """Why ``out`` cannot hold format ``fmt`` (None if it can)."""
+    from pathlib import Path
+
+    from detectors.hepmc import HEPMC_SUFFIXES
+
+    suffix = Path(out).suffix
+    if fmt == "hepmc3" and card.experiment.name == "na62":
+        return ("--format hepmc3 is not available for na62 cards: NuHepMC describes a beam neutrino scattering on a target, "
+                "an NA62 event has neither (use ttree or rntuple)")
+    if fmt == "hepmc3" and suffix not in HEPMC_SUFFIXES:
+        return f"--format hepmc3 writes HepMC3 ASCII: the output {out!r} must end in {' or '.join(HEPMC_SUFFIXES)} (-o FILE.hepmc3)"
+    if fmt != "hepmc3" and suffix in HEPMC_SUFFIXES:
+        return f"--format {fmt} writes a ROOT file: the output {out!r} must not end in {suffix} (use --format hepmc3 or -o FILE.root)"
+    return None
+
+
+def _open_writer(fmt: str, out: str, compression: str, setup, seed: int, unweighted: int | None, n: int):
+    if fmt == "hepmc3":
+        from detectors.hepmc import HepMC3Writer
+        from gen.nuhepmc import nuhepmc_run_info
+
+        extra = {} if unweighted is None else {"unweighted": json.dumps({"events": unweighted, "from_weighted": n})}
+        return HepMC3Writer(out, nuhepmc_run_info(setup, seed, extra))
+    from detectors.output import EventWriter
+
+    return EventWriter(out, compression=compression, format=fmt)
+
+
 def run(args) -> int:
     import awkward as ak
 
-    from detectors.output import EventWriter
     from gen.card import load_card
     from gen.sampler import _Accumulator, iter_generate, prepare, run_metadata
 
@@ -83,6 +123,24 @@ def run(args) -> int:
     n = card.run.events if args.events is None else args.events
     seed = card.run.seed if args.seed is None else args.seed
     out = args.output or card.run.output
+    fmt = args.format or card.run.format
+    problem = _format_error(fmt, out, card)
+    if problem is not None:
+        print(f"hnlgen run: {problem}", file=sys.stderr)
+        return 2
+    if fmt == "hepmc3" and args.compression is not None:
+        print(f"hnlgen run: --compression {args.compression} applies to ttree and rntuple; a HepMC3 file is plain text "
+              "(compress it afterwards, pyhepmc.open reads .gz/.xz/.bz2)", file=sys.stderr)
+        return 2
+    compression = args.compression or "lz4"
+    if fmt == "hepmc3":
+        from detectors.hepmc import _pyhepmc
+
+        try:
+            _pyhepmc()
+        except ImportError as err:
+            print(f"hnlgen run: {err}", file=sys.stderr)
+            return 2
     if n < 1:
         print(f"hnlgen run: -n = {n}: must be >= 1", file=sys.stderr)
         return 2
@@ -96,7 +154,7 @@ def run(args) -> int:
         if args.unweighted is not None:
             print("hnlgen run: --unweighted is not available for na62 cards", file=sys.stderr)
             return 2
-        return run_na62(card, n, seed, out, chunk_size=args.chunk_size, compression=args.compression,
+        return run_na62(card, n, seed, out, chunk_size=args.chunk_size, compression=compression, format=fmt,
                         reconstruct=detector, as_json=args.json, progress=_Progress)
     t0 = time.perf_counter()
     setup = prepare(card, seed=seed)
@@ -107,7 +165,7 @@ def run(args) -> int:
 
         stage = MiniBooNEStage(setup, seed)
     w_max = 0.0
-    with EventWriter(out, compression=args.compression) as writer:
+    with _open_writer(fmt, out, compression, setup, seed, args.unweighted, n) as writer:
         prog = _Progress(n, "generating")
         done = 0
         for chunk in iter_generate(card, n, seed, args.chunk_size, setup=setup, stage=stage):
@@ -153,21 +211,22 @@ def run(args) -> int:
                       f"(efficiency {summary.final_state / (n * w_max):.3g}); increase -n", file=sys.stderr)
                 return 1
         summary.wall_time_s = time.perf_counter() - t0
-        if stage is not None:
-            from detectors.miniboone import write_histograms
+        if fmt != "hepmc3":  # the HepMC3 run information was written with the first event
+            if stage is not None:
+                from detectors.miniboone import write_histograms
 
-            write_histograms(writer.root_file, stage.hists.hists)
-        writer.metadata.update(run_metadata(setup, summary, seed))
-        if args.unweighted is not None:
-            writer.metadata["unweighted"] = json.dumps({"events": args.unweighted, "w_max": w_max, "from_weighted": n})
+                write_histograms(writer.root_file, stage.hists.hists)
+            writer.metadata.update(run_metadata(setup, summary, seed))
+            if args.unweighted is not None:
+                writer.metadata["unweighted"] = json.dumps({"events": args.unweighted, "w_max": w_max, "from_weighted": n})
     if args.json:
         print(json.dumps(summary.to_json_dict()))
     else:
-        _print_summary(summary, out, setup)
+        _print_summary(summary, out, setup, histograms=fmt != "hepmc3")
     return 0
 
 
-def _print_summary(s, out, setup) -> None:
+def _print_summary(s, out, setup, histograms: bool = True) -> None:
     print(f"hnlgen run: {s.events_generated} events -> {out}")
     print(f"  expected events (exposure {setup.experiment.pot:.4g} POT, {setup.experiment.name}):")
     print(f"    upscattered        {s.upscattered:12.5g} +- {s.upscattered_error:.2g}")
@@ -177,8 +236,9 @@ def _print_summary(s, out, setup) -> None:
     else:
         print(f"    in fiducial volume {s.in_fiducial_volume:12.5g} +- {s.in_fiducial_volume_error:.2g}  (exact decay probability)")
         eff = s.selected / s.final_state if s.final_state > 0 else float("nan")
+        where = "histograms h_E_QE, h_E_vis, h_cos_theta" if histograms else "HepMC3 weight 'selected'"
         print(f"    selected           {s.selected:12.5g} +- {s.selected_error:.2g}  (MiniBooNE nu_e-like selection; "
-              f"efficiency {eff:.3g} of the final state; histograms h_E_QE, h_E_vis, h_cos_theta)")
+              f"efficiency {eff:.3g} of the final state; {where})")
     print("  per channel (projectile pdg / target pdg / regime):")
     for k, v in s.per_channel.items():
         print(f"    {k:32s} {v['expected']:12.5g} +- {v['error']:.2g}")

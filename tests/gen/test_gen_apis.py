@@ -1,11 +1,13 @@
 """The public surface of the generator modules (particle's test_module_apis.py idiom)."""
 
+import detectors.hepmc
 import detectors.output
 import gen.decays
 import gen.detector_stage
 import gen.events
 import gen.flux
 import gen.na62_run
+import gen.nuhepmc
 import gen.rng
 import gen.sampler
 
@@ -24,7 +26,10 @@ API = {
     gen.na62_run: {"NA62Setup", "prepare_na62", "iter_generate_na62", "generate_na62", "na62_histograms", "run_na62",
                    "NA62_RECO_DOCS", "NA62_HISTOGRAMS"},
     detectors.output: {"EventWriter", "write_events", "read_events", "read_metadata", "DEFAULT_BASKET_EVENTS",
-                       "PARTIAL_SUFFIX", "COMPRESSIONS"},
+                       "PARTIAL_SUFFIX", "COMPRESSIONS", "ROOT_FORMATS"},
+    detectors.hepmc: {"HepMC3Writer", "NuHepMCRunInfo", "NuHepMCProcess", "NUHEPMC_VERSION", "CONVENTIONS", "PARTICLE_STATUS",
+                      "VERTEX_STATUS", "REMNANT_PDG", "HEPMC_SUFFIXES", "write_hepmc3"},
+    gen.nuhepmc: {"nuhepmc_run_info", "flux_averaged_xsec_pb", "PROCESSES", "ADDITIONAL_PARTICLES"},
 }
 
 

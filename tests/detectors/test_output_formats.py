@@ -1,0 +1,114 @@
+"""ROOT layouts of detectors.output: TTree (default) and RNTuple hold the same events and metadata."""
+
+import json
+
+import awkward as ak
+import pytest
+import uproot
+import vector
+
+from detectors.output import ROOT_FORMATS, EventWriter, read_events, read_metadata, write_events
+from gen.card import CardError, load_card
+from gen.cli import main
+from gen.sampler import generate
+
+vector.register_awkward()
+
+CARD = """schema_version = 1
+[model]
+hnl_type = "dirac"
+m4 = 0.420
+mzprime = 0.030
+Umu4 = 9.486832980505138e-4
+UD4 = 1.0
+alphaD = 0.25
+alpha_epsilon2 = 2e-10
+[experiment]
+name = "miniboone_fhc"
+flavours = ["numu", "numubar"]
+[process]
+regimes = ["coherent", "p-el", "n-el"]
+helicities = ["conserving", "flipping"]
+[run]
+events = 2000
+seed = 7
+output = "tiny.root"
+"""
+
+
+@pytest.fixture(scope="module")
+def card_path(tmp_path_factory):
+    p = tmp_path_factory.mktemp("fmt") / "tiny.toml"
+    p.write_text(CARD)
+    return p
+
+
+@pytest.fixture(scope="module")
+def events(card_path):
+    # the detector stage adds the `vertex` record and flat reconstructed fields (a bool among them)
+    return generate(load_card(card_path), reconstruct=True)
+
+
+def test_ttree_and_rntuple_round_trips_are_identical(events, tmp_path):
+    meta = {"pot": "1.875e21", "run_card": "schema_version = 1\n"}
+    # basket_events 700: several baskets / clusters, the last one partial
+    write_events(tmp_path / "t.root", events, meta, basket_events=700)
+    write_events(tmp_path / "r.root", events, meta, basket_events=700, format="rntuple")
+    with uproot.open(tmp_path / "r.root") as f:
+        assert f.classname_of("events") == "ROOT::RNTuple"
+    with uproot.open(tmp_path / "t.root") as f:
+        assert f.classname_of("events") == "TTree"
+    t, r = read_events(tmp_path / "t.root"), read_events(tmp_path / "r.root")
+    assert t.layout.form == r.layout.form == events.layout.form  # Momentum4D names restored
+    assert ak.array_equal(t, r) and ak.array_equal(r, events)
+    assert ak.array_equal(read_events(tmp_path / "r.root", 650, 1450), events[650:1450])
+    assert float(ak.sum(r.N.mass - events.N.mass)) == 0.0  # vector behaviour works on the RNTuple read
+    assert read_metadata(tmp_path / "t.root") == read_metadata(tmp_path / "r.root")
+
+
+def test_rntuple_streaming_from_selected_chunks(events, tmp_path):
+    # selections give indexed layouts; chunks of different lengths extend one RNTuple
+    chunks = [events[events.regime == k] for k in (0, 1, 2)]
+    with EventWriter(tmp_path / "s.root", basket_events=256, format="rntuple") as w:
+        for c in chunks:
+            w.write(c)
+    assert ak.array_equal(read_events(tmp_path / "s.root"), ak.concatenate(chunks))
+
+
+def test_bad_format_is_rejected(tmp_path):
+    assert ROOT_FORMATS == ("ttree", "rntuple")
+    with pytest.raises(ValueError, match="format = 'hepmc3': allowed ttree, rntuple"):
+        EventWriter(tmp_path / "x.root", format="hepmc3")
+
+
+def test_cli_rntuple_matches_ttree(card_path, tmp_path, capsys):
+    t, r = tmp_path / "t.root", tmp_path / "r.root"
+    assert main(["run", str(card_path), "-o", str(t), "--json"]) == 0
+    assert main(["run", str(card_path), "-o", str(r), "--format", "rntuple", "--json"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert json.loads(out[0])["expected_events"] == json.loads(out[1])["expected_events"]
+    assert ak.array_equal(read_events(t), read_events(r))
+    mt, mr = read_metadata(t), read_metadata(r)
+    assert set(mt) == set(mr) and mt["run_card"] == mr["run_card"] and mt["pot"] == mr["pot"]
+    with uproot.open(t) as ft, uproot.open(r) as fr:
+        for h in ("h_E_QE", "h_E_vis", "h_cos_theta"):
+            assert (ft[h].values() == fr[h].values()).all()
+
+
+def test_card_format_key(card_path, tmp_path, capsys):
+    c = tmp_path / "rn.toml"
+    c.write_text(CARD.replace('output = "tiny.root"', f'output = "{tmp_path / "card.root"}"\nformat = "rntuple"'))
+    assert load_card(c).run.format == "rntuple"
+    assert main(["run", str(c), "-n", "300"]) == 0
+    with uproot.open(tmp_path / "card.root") as f:
+        assert f.classname_of("events") == "ROOT::RNTuple"
+    bad = tmp_path / "bad.toml"
+    bad.write_text(CARD.replace("[run]", '[run]\nformat = "RNTuple"'))
+    with pytest.raises(CardError, match="run.format = 'RNTuple': allowed: 'ttree', 'rntuple' or 'hepmc3'"):
+        load_card(bad)
+
+
+def test_cli_rejects_format_and_suffix_mismatch(card_path, tmp_path, capsys):
+    assert main(["run", str(card_path), "-o", str(tmp_path / "x.hepmc3"), "--format", "rntuple"]) == 2
+    assert "--format rntuple writes a ROOT file" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
