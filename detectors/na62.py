@@ -14,24 +14,36 @@ maps one onto the other by that rotation. Lengths in cm, momenta in GeV.
 Sources
 -------
 [D]  NA62, "The beam and detector of the NA62 experiment at CERN", JINST 12 (2017) P05025,
-     arXiv:1703.08501: the sections on the GTK, the STRAW spectrometer and MNP33, the RICH, the LKr
-     and the MUVs.
+     arXiv:1703.08501. Its sections on the GTK, STRAW/MNP33, RICH, LKr and MUVs could not be read here:
+     the search tool returns only the opening ~2000 characters of a stored page (arxiv-vanity and
+     vdocuments copies: title, abstract, author list). No number below is taken from [D] as read.
 [B]  NA62 beam facts in ../shared/data/PROVENANCE.md, from arXiv:2312.17188 sec. 1 and
      arXiv:2409.12981 sec. 1 (GTK at 80-102 m, fiducial volume 105-180 m, STRAW at 180-220 m,
-     CHOD at 238 m).
+     CHOD at 238 m; 75 GeV/c, 1 % rms).
 [H]  NA62 HNL production searches, arXiv:2005.09575 and arXiv:2101.12304 (their beam-and-detector
-     sections quote the STRAW momentum resolution, the MNP33 kick and the LKr resolution).
+     sections quote the STRAW, MNP33 and LKr performance); not readable here either (same limitation).
 [S4] P. Ballett, M. Hostert, S. Pascoli, arXiv:1903.07589 (seed 004), eq. (18)-(21), (25)-(26),
      Table I, Appendix A.
-[G]  NA62 analysis framework (E. Goudzovski), reference detector positions and standard acceptance
-     cuts: class ``GeometricAcceptance`` (constructor and ``InAcceptance``), nominal beam in class
-     ``BeamParameters`` (75 GeV/c, dx/dz = 1.2e-3 through (0, 0) at z = 102.4 m), and the
-     before/after-magnet plane z = 196.995 m of ``DownstreamTrack::xAt``; public copy in
+[G]  NA62 analysis framework (E. Goudzovski): class ``GeometricAcceptance`` (constructor: reference
+     z positions, hole centres, acceptance radii; ``InAcceptance``: the cuts), class ``BeamParameters``
+     (nominal 75000 MeV/c, dx/dz = 1.200e-3, axis through (0, 0) at z = 102400 mm), and the
+     before/after-magnet plane of ``DownstreamTrack::xAt``; public copy in
      github.com/danecross/PyNA62Analysis, na62fw/NA62Analysis/ToolsLib/src/{GeometricAcceptance,
-     BeamParameters,DownstreamTrack}.cc. Numbers were read there; no code was taken.
+     BeamParameters,DownstreamTrack}.cc. GeometricAcceptance.cc and BeamParameters.cc were re-read for
+     this list (every geometry constant below agrees with them). Numbers were read there; no code taken.
+[M]  NA62 Geant4 simulation (NA62MC), ``Spectrometer/src/SpectrometerGeometryParameters.cc`` (header:
+     created by A. Sergi 2008, chamber z corrected by Z. Kucerova 2016), public copy found through the
+     search tool's file index: MNP33 ``fMagnetZFront = 196.345 m``, ``fMagnetZLength = 1.3 m``,
+     ``fMagnetFieldStrength = 0.6928 T``; chamber centres 183.508, 194.066, 204.459, 218.885 m (with
+     -0.1 to -9.3 mm offsets "as in data"); hole centres 101.2, 114.4, 92.4, 52.8 mm; view hole
+     +-63.8 mm; straw views to about -1054.5/+1037.5 mm. And ``GigaTrackerParameterTools``: GTK pixels
+     300 um x 300 um (400 um x 300 um at chip edges), 200 um thick.
 
-Resolutions marked "(recalled)" are from [D]/[H] as remembered; the text of those passages was not
-available here, so check them against [D] before quantitative use (validation/na62/README.md).
+Resolutions (``NA62Resolution``) are **not confirmed**: none of [D], [H] could be read, and the
+[G] and [M] files read here do not state them. They are the values the issue quoted ("GTK 0.2 %,
+16 urad; STRAW 0.30 % (+) 0.005 % p") plus our own parametrisations, and are marked so below and in
+validation/na62/README.md. Check them against [D]'s GTK, STRAW and LKr sections before quantitative
+use.
 """
 
 from __future__ import annotations
@@ -91,32 +103,37 @@ __all__ = [
 ]
 
 # --------------------------------------------------------------------------------- geometry
-# All positions from [G] (z from the target; GTK at 80-102 m, STRAW at 180-220 m and CHOD at 238 m
-# agree with [B]).
-Z_GTK = (79.6 * u.m, 92.8 * u.m, 102.4 * u.m)
-Z_TRIM5 = 101.8 * u.m  # TRIM5 centre
-BEAM_SLOPE_X = 1.2e-3  # nominal beam dx/dz downstream of TRIM5 ([G] BeamParameters)
+# Every value below is in [G] GeometricAcceptance / BeamParameters (mm there), re-read; the STRAW, MNP33
+# entries also agree with [M]. GTK at 80-102 m, STRAW at 180-220 m, CHOD at 238 m agree with [B].
+Z_GTK = (79.6 * u.m, 92.8 * u.m, 102.4 * u.m)  # [G] fZGTK1..3 = 79600, 92800, 102400 mm
+Z_TRIM5 = 101.8 * u.m  # TRIM5 centre, [G] fZTrim5 = 101800 mm
+BEAM_SLOPE_X = 1.2e-3  # nominal beam dx/dz downstream of TRIM5, [G] BeamParameters fBeamXSlope = 1.200e-3
+# [G] fZStraw; [M] fChamberZCenter has the same nominal values (minus 0.1-9.3 mm offsets "as in data").
 Z_STRAW = (183.508 * u.m, 194.066 * u.m, 204.459 * u.m, 218.885 * u.m)
-# Beam hole of each chamber: centre x (follows the deflected beam) and half-size in every straw view.
+# Beam hole of each chamber: centre x (follows the deflected beam) and half-size in every straw view:
+# [G] fXStrawChamberCentre = 101.2, 114.4, 92.4, 52.8 mm and fStrawViewHoleSize = 63.8 mm; [M] the same
+# (fChamberXDisplacement; x-view hole 37.4-165.0 mm in chamber 1 = 101.2 +- 63.8).
 X_STRAW_HOLE_CENTRE = (10.12 * u.cm, 11.44 * u.cm, 9.24 * u.cm, 5.28 * u.cm)
 STRAW_VIEW_HOLE_HALF = 6.38 * u.cm
-R_STRAW_OUTER = 1.0 * u.m  # outer radius about x = y = 0
-# MNP33: thin-lens horizontal kick of 270 MeV/c ([D], [H]) at the before/after-magnet plane [G].
+R_STRAW_OUTER = 1.0 * u.m  # [G] fRmax_Straw = 1000 mm about x = y = 0 ([M] straws reach about 1.04-1.05 m)
+# MNP33 as a thin lens at its centre: [M] front face 196.345 m + half of its 1.3 m length = 196.995 m;
+# horizontal kick p_T = e B L = 0.299792458 GeV/(T m) x 0.6928 T x 1.3 m = 0.2700 GeV ([M]; also the
+# 270 MeV/c the issue attributes to [D] and [H], which could not be read here).
 Z_MNP33 = 196.995 * u.m
 PT_KICK_MNP33 = 0.270 * u.GeV
-Z_RICH_FRONT = 219.445 * u.m
-Z_RICH_MIRROR = 236.873 * u.m
-X_RICH_FRONT_CENTRE = 3.4 * u.cm
-R_RICH_INNER = 10.0 * u.cm  # standard track acceptance: R > 10 cm about the front-plane centre
-Z_CHOD = 239.009 * u.m  # vertical-slab plane
-Z_LKR = 241.093 * u.m  # front face
-R_LKR_INNER = 15.0 * u.cm
-LKR_OCTAGON_APOTHEM = 113.0 * u.cm  # regular octagon about x = y = 0
-Z_MUV3 = 246.8 * u.m  # front plane, behind the iron wall
-HALF_SIZE_MUV3 = 132.0 * u.cm  # square; 12 x 12 tiles of 22 cm
-R_MUV3_HOLE = 10.3 * u.cm
-_MUV3_GAP = 0.08 * u.cm  # half of the central vertical gap widens |x| by 0.4 mm
-# Nominal beam momentum [B].
+Z_RICH_FRONT = 219.445 * u.m  # [G] fZRICHFrontPlane
+Z_RICH_MIRROR = 236.873 * u.m  # [G] fZRICHMirror ("from Mauro Piccini")
+X_RICH_FRONT_CENTRE = 3.4 * u.cm  # [G] fXRICHFrontPlaneCentre = 34 mm
+R_RICH_INNER = 10.0 * u.cm  # [G] fRmin_RICH: standard track acceptance R > 100 mm about the front-plane centre
+Z_CHOD = 239.009 * u.m  # [G] fZCHODVPlane: front of the vertical-slab plane
+Z_LKR = 241.093 * u.m  # [G] fZLKr: front face
+R_LKR_INNER = 15.0 * u.cm  # [G] fRmin_LKr = 150 mm
+LKR_OCTAGON_APOTHEM = 113.0 * u.cm  # [G] fRmax_LKr = 1130 mm, apothem of a regular octagon about x = y = 0
+Z_MUV3 = 246.8 * u.m  # [G] fZMUV3: front plane, behind the iron wall
+HALF_SIZE_MUV3 = 132.0 * u.cm  # [G] fRmax_MUV3 = 1320 mm, half-side of the square
+R_MUV3_HOLE = 10.3 * u.cm  # [G] fRmin_MUV3 = 103 mm
+_MUV3_GAP = 0.08 * u.cm  # [G] fMUV3GapWidth = 0.8 mm: the central vertical gap widens |x| by half of it
+# Nominal beam momentum: [B] and [G] BeamParameters fBeamMomentum = 75000 MeV/c.
 _P_BEAM = 75.0 * u.GeV
 
 
@@ -124,22 +141,26 @@ _P_BEAM = 75.0 * u.GeV
 class NA62Resolution:
     """Resolutions and analysis thresholds (momenta GeV, angles rad, lengths cm).
 
+    **None of the resolutions is confirmed from a source read here** (module docstring: [D] and [H]
+    could not be read); they are the values quoted in the issue and our parametrisations.
+
     Attributes
     ----------
     gtk_sigma_p_rel : float
-        Kaon momentum resolution sigma_p/p = 0.2 % (GTK, [D]).
+        Kaon momentum resolution sigma_p/p = 0.2 % (GTK; the issue's value for [D]; not confirmed).
     gtk_sigma_theta : float
-        Kaon angular resolution per projection, 16 urad (GTK, [D]).
+        Kaon angular resolution per projection, 16 urad (GTK; the issue's value for [D]; not confirmed).
     gtk_sigma_pos : float
-        Kaon position resolution at GTK3: 300 um pixels / sqrt(12) = 87 um ([D]).
+        Kaon position resolution at GTK3, 87 um: the 300 um pixel pitch ([M] GigaTrackerParameterTools,
+        read) / sqrt(12), i.e. single-pixel clusters; a derived estimate, not a measured resolution.
     straw_a, straw_b : float
-        sigma_p/p = a (+) b p[GeV]: 0.30 % (+) 0.005 % p ([D], [H]).
+        sigma_p/p = a (+) b p[GeV]: 0.30 % (+) 0.005 % p (the issue's value for [D], [H]; not confirmed).
     straw_theta_ms, straw_theta_0 : float
         Track angular resolution per projection, sigma_theta = ms/p (+) theta_0 with 0.6 mrad GeV and
-        20 urad: our parametrisation of the momentum-dependent angular resolution of [D] (recalled:
-        about 60 urad at 10 GeV/c falling to about 20 urad at high momentum).
+        20 urad: our parametrisation (about 60 urad at 10 GeV/c, 20 urad at high momentum), recalled
+        from [D], not confirmed.
     straw_sigma_pos : float
-        Track position resolution at chamber 1, 130 um (single-straw resolution, [D]; recalled).
+        Track position resolution at chamber 1, 130 um (recalled single-straw resolution; not confirmed).
     p_min : float
         Minimum track momentum (analysis choice), 2 GeV.
     p_min_muon : float
@@ -159,7 +180,7 @@ class NA62Resolution:
 
 
 def sigma_p_over_p_straw(p, res: NA62Resolution = NA62Resolution()):
-    """STRAW relative momentum resolution 0.30 % (+) 0.005 % p[GeV] ([D], [H])."""
+    """STRAW relative momentum resolution 0.30 % (+) 0.005 % p[GeV] (the issue's [D]/[H] value; not confirmed)."""
     p = np.asarray(p, dtype=float)
     return np.hypot(res.straw_a, res.straw_b * p / u.GeV)
 
@@ -171,7 +192,7 @@ def sigma_theta_straw(p, res: NA62Resolution = NA62Resolution()):
 
 
 def sigma_E_over_E_lkr(E):
-    """LKr energy resolution 4.8 %/sqrt(E) (+) 11 %/E (+) 0.9 %, E in GeV ([H]; recalled)."""
+    """LKr energy resolution 4.8 %/sqrt(E) (+) 11 %/E (+) 0.9 %, E in GeV (recalled from [H]; not confirmed)."""
     E = np.asarray(E, dtype=float) / u.GeV
     return np.sqrt((0.048 / np.sqrt(E)) ** 2 + (0.11 / E) ** 2 + 0.009**2)
 

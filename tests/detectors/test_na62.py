@@ -234,6 +234,16 @@ def test_track_propagation_follows_beam_axis_and_neutral_lines():
     np.testing.assert_allclose(_m2(qr), _m2(q), rtol=1e-12)
 
 
+def test_mnp33_kick_is_the_field_integral_of_the_na62_simulation():
+    # NA62MC SpectrometerGeometryParameters ([M] in detectors/na62.py): B = 0.6928 T over 1.3 m, front face
+    # at 196.345 m. p_T = c B L with c = 0.299792458 GeV/(T m) for a unit charge: 0.27001 GeV; the constant
+    # is 0.270 (three digits), so allow 5e-4 relative.
+    assert na62.PT_KICK_MNP33 == pytest.approx(0.299792458 * 0.6928 * 1.3 * u.GeV, rel=5e-4)
+    assert na62.Z_MNP33 == pytest.approx(196.345 * u.m + 0.5 * 1.3 * u.m, abs=1e-6)
+    # it lies between chambers 2 and 3, as the magnet does in [M] (responsibility region of chamber 2 + MNP33)
+    assert na62.Z_STRAW[1] < na62.Z_MNP33 < na62.Z_STRAW[2]
+
+
 def test_closest_approach_recovers_intersection_and_offset():
     rng = np.random.default_rng(1)
     v = rng.uniform([-5, -5, 10000], [5, 5, 18000], size=(100, 3))
