@@ -62,7 +62,7 @@ SCALAR_FIELDS = {
 
 PARTICLE_FIELDS = {
     "pdg": ("int32", "-", "PDG code"),
-    "status": ("int32", "-", "1 final state, 2 decayed, 4 incoming beam, 11 target (HepMC3/NuHepMC)"),
+    "status": ("int32", "-", "1 final state, 2 decayed, 4 incoming beam, 11 target (HepMC3 codes; 11 is NuHepMC 0.9's target code, the HepMC3 output writes NuHepMC 1.0.0's 20)"),
     "parent": ("int32", "-", "index of the mother in this event's particle list; -1 for beam and target; hard-process products point to 0"),
     "px": ("float64", "GeV", "momentum x"),
     "py": ("float64", "GeV", "momentum y"),
