@@ -9,8 +9,9 @@ number is listed with its provenance in ``validation/REFERENCES.md``.
 
 Statuses
 --------
-* ``PASS``: ours agrees with theirs within the stated tolerance (informational records without a reference number,
-  made with ``_info``, are PASS with theirs = "-").
+* ``PASS``: ours agrees with theirs within the stated tolerance.
+* ``INFO``: an informational record without a reference number (made with ``_info``; theirs = "-"): reported so
+  that a reader sees our number, never counted as a PASS because nothing was compared.
 * ``FAIL``: disagrees and is not understood. ``hnlgen validate`` exits 1 if there is any.
 * ``FAIL (explained)`` (:data:`EXPLAINED`): disagrees with the published number and the cause is identified. Made
   only by ``explained(check_number(...), cause, short)``, which turns a FAIL into this status, stores the full
@@ -84,7 +85,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 EXPLAINED = "FAIL (explained)"
-STATUSES = ("PASS", "FAIL", EXPLAINED, "SKIP")
+STATUSES = ("PASS", "FAIL", EXPLAINED, "SKIP", "INFO")
 #: Modules imported by :func:`run_validation` to collect registered comparisons (hook 3).
 COMPARISON_MODULES: list[str] = ["gen.validation"]
 _PROJECT_PACKAGES = ("physics", "gen", "detectors")
@@ -319,11 +320,12 @@ def write_report(results: list[Comparison], outdir, quick: bool) -> Path:
         "",
         f"hnlgen {__version__}, {now}, `hnlgen validate{' --quick' if quick else ''}`. "
         f"{len(results)} comparisons: **{counts['PASS']} PASS, {counts['FAIL']} FAIL, {counts[EXPLAINED]} FAIL (explained), "
-        f"{counts['SKIP']} SKIP**. Reference numbers and their provenance: `validation/REFERENCES.md`.",
+        f"{counts['SKIP']} SKIP, {counts['INFO']} INFO**. Reference numbers and their provenance: `validation/REFERENCES.md`.",
         "",
         "Status meanings: PASS = agrees within the stated tolerance; FAIL = disagrees, not understood (the command exits 1); "
         "FAIL (explained) = disagrees with the published number and the cause is identified and stated in the record "
-        "(the published number is not reproduced, so it is not a PASS); SKIP = code or module not there yet.",
+        "(the published number is not reproduced, so it is not a PASS); SKIP = code or module not there yet; "
+        "INFO = our number shown for information, no published number to compare with (not counted as a PASS).",
         "",
         "## Summary",
         "",
@@ -709,8 +711,8 @@ def explained(c: Comparison, cause: str, short: str) -> Comparison:
 
 
 def _info(name: str, compared: str, source: str, ours, details: str = "", figure: str | None = None) -> Comparison:
-    """An informational record (no reference to fail against): PASS with theirs = '-'."""
-    return Comparison(name, compared, source, ours, "-", "none (informational)", "PASS", "informational", figure, details)
+    """An informational record (no reference to fail against): status INFO with theirs = '-'."""
+    return Comparison(name, compared, source, ours, "-", "none (informational)", "INFO", "informational: no published number to compare with", figure, details)
 
 
 @comparison("seed004_lifetimes", quick=True, requires=("physics.decay_table",))

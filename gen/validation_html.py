@@ -32,7 +32,7 @@ from gen.validation import EXPLAINED, STATUSES, _fmt
 __all__ = ["RunInfo", "collect_run_info", "git_commit", "status_class", "write_html_report", "STATUS_CLASSES"]
 
 #: CSS class of each status (gen.validation.STATUSES), used on summary rows, badges and record sections.
-STATUS_CLASSES = {"PASS": "status-pass", "FAIL": "status-fail", "FAIL (explained)": "status-explained", "SKIP": "status-skip"}
+STATUS_CLASSES = {"PASS": "status-pass", "FAIL": "status-fail", "FAIL (explained)": "status-explained", "SKIP": "status-skip", "INFO": "status-info"}
 
 
 def status_class(status: str) -> str:
@@ -172,14 +172,17 @@ pre { background: #f6f6f6; border: 1px solid #ddd; padding: 0.5em; overflow-x: a
 .status-fail .badge, .badge.status-fail { background: #f8d0d0; color: #8a1010; }
 .status-explained .badge, .badge.status-explained { background: #fbe6c2; color: #7a4a00; }
 .status-skip .badge, .badge.status-skip { background: #e4e4e4; color: #444; }
+.status-info .badge, .badge.status-info { background: #e3eefa; color: #1f4e79; }
 tr.status-fail td { background: #fff3f3; }
 tr.status-explained td { background: #fffaf0; }
 tr.status-skip td { color: #666; }
+tr.status-info td { color: #1f4e79; }
 section.record { border-left: 6px solid #ccc; padding: 0.2em 1em; margin: 1.5em 0; }
 section.record.status-pass { border-color: #3a9a3a; }
 section.record.status-fail { border-color: #c62828; }
 section.record.status-explained { border-color: #e09000; }
 section.record.status-skip { border-color: #9e9e9e; }
+section.record.status-info { border-color: #5b8fc7; }
 dl.fields { display: grid; grid-template-columns: max-content 1fr; gap: 0.2em 1em; }
 dl.fields dt { font-weight: 600; }
 dl.fields dd { margin: 0; }

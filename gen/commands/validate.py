@@ -43,6 +43,6 @@ def run(args) -> int:
     for c in results:
         if c.status == "FAIL":
             print(f"FAIL  {c.name}: {c.reason}")
-    print(f"{len(results)} comparisons: {counts['PASS']} PASS, {counts['FAIL']} FAIL, {counts['SKIP']} SKIP, "
+    print(f"{len(results)} comparisons: {counts['PASS']} PASS, {counts['FAIL']} FAIL, {counts['SKIP']} SKIP, {counts['INFO']} INFO, "
           f"{counts[validation.EXPLAINED]} FAIL (explained); report: {args.outdir}/report.md, {args.outdir}/report.html")
     return 1 if counts["FAIL"] else 0

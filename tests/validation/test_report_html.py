@@ -145,8 +145,8 @@ def test_html_report_counts_and_metadata(tmp_path):
     p = _parse(vh.write_html_report(recs, tmp_path, _info(quick=False)))
     text = " ".join(p.text)
     badges = [a["class"] for t, a in p.tags if t == "span" and a.get("class", "").startswith("badge status-")]
-    assert badges == ["badge status-pass", "badge status-fail", "badge status-explained", "badge status-skip"]
-    for n, s in ((2, "PASS"), (2, "FAIL"), (1, "FAIL (explained)"), (1, "SKIP")):
+    assert badges == ["badge status-pass", "badge status-fail", "badge status-explained", "badge status-skip", "badge status-info"]
+    for n, s in ((2, "PASS"), (2, "FAIL"), (1, "FAIL (explained)"), (1, "SKIP"), (0, "INFO")):
         assert f"{n} {s}" in text
     for item in ("9.9.9", "abc123 (/repo)", "2024-01-01 00:00:00 UTC", "12.3 s", "full", "hnlgen validate --quick"):
         assert item in text, item
