@@ -22,7 +22,7 @@ lengths. Factors per event (``ReweightResult.factors``: ``production``, ``decay`
    (``physics.meson_decays.polarisation_N_from_P_to_lN(m_P, m_a, m_N)``, J.-M. Levy arXiv:1805.06419),
    and so are the N -> nu Z' asymmetry alpha = (1 - 2r)/(1 + 2r), the Z' helicity weights and the
    Z' -> l+l- angular law of the vector coupling (``gen.na62_source`` steps 3-5): at fixed masses the
-   same uniforms give the same momenta, ``pol_N_lab``, ``nubar`` and ``hel_Zp`` at any couplings
+   same uniforms give the same momenta, ``pol_N_lab`` and ``nubar`` at any couplings
    (tests/gen/test_na62_reweight.py compares them bit for bit).
 2. Branching ratios. BR(N -> nu Z')'/BR(N -> nu Z') * BR(Z' -> l_b l_b)'/BR(Z' -> l_b l_b) from
    ``physics.decay_table`` at both couplings (the same ``cascade_from_decay_table``). Both decays of
@@ -64,7 +64,10 @@ Totals (printed by ``hnlgen reweight``, written to the new file's ``expected_eve
 visible vertex before z_end), ``accepted`` = sum of ``weight_accepted``, each with its MC error, and
 the exposure ``n_kaon_decays`` = N_K^Fid (unchanged). The TH1Ds ``h_*`` are refilled.
 
-Not reweightable (``ReweightError``): masses (``gen.reweight.card_with_couplings``); a branching
+Not reweightable (``ReweightError``): files of the general decay path (``gen.na62_run``: the card's final
+state has routes other than N -> nu Z' -> nu l_b l_b, e.g. a heavy Z'; or it gets them at the new couplings),
+whose coupling-dependent three-body shapes and route mixtures these factors do not cover; masses
+(``gen.reweight.card_with_couplings``); a branching
 ratio that is zero at the old couplings and not at the new (every event had weight 0: regenerate);
 an old c tau0 that is 0 or infinite while the new one differs (the flight cannot be mapped); a new
 c tau0 of 0.
@@ -184,6 +187,7 @@ class _NA62Reweighter:
 
     def __init__(self, old_card, lifetime: str = "rescale", seed: int | None = None, **new):
         from gen.detector_stage import HistogramSum
+        from gen.na62_general import GENERAL_PATH_SHARE, PATH_DEDICATED
         from gen.na62_run import NA62Setup
         from gen.reweight import ReweightError, card_with_couplings
 
@@ -196,6 +200,19 @@ class _NA62Reweighter:
         self.new_values = dict(new)
         self.old = NA62Setup(old_card)
         self.new = NA62Setup(card_with_couplings(old_card, **new))
+        # general-path files (gen.na62_general: three-body and other routes, coupling-dependent |M|^2 shapes
+        # and route mixtures) are not reweighted: the factors below hold for N -> nu Z', Z' -> l l only
+        fs, share = old_card.process.final_state, GENERAL_PATH_SHARE
+        if self.old.path != PATH_DEDICATED:
+            raise ReweightError(f"this NA62 card is generated through the general decay cascade (gen.na62_general): "
+                                f"routes other than {self.old.hnl} -> nu Z' (on shell) -> nu {fs} carry a fraction "
+                                f"{self.old.other_routes_share:.3g} of BR({self.old.hnl} -> {fs}) (dedicated path below "
+                                f"{share:g}); hnlgen reweight supports only the dedicated path, whose factors assume that "
+                                "two-body chain; regenerate")
+        if self.new.path != PATH_DEDICATED:
+            raise ReweightError(f"at the new couplings routes other than {self.new.hnl} -> nu Z' -> nu {fs} carry a fraction "
+                                f"{self.new.other_routes_share:.3g} of BR({self.new.hnl} -> {fs}) (above {share:g}); the file "
+                                "(dedicated path: that route only) does not contain them; regenerate")
         c0, c1 = self.old.cascade, self.new.cascade
         f = {}
         for key, what in (("br_production", f"BR({c0.parent} -> {c0.flavour_a}+ {self.old.hnl}) (|U_{c0.flavour_a}N|^2)"),

@@ -1,4 +1,4 @@
-"""``hnlgen run`` on an NA62 card: K+ (or pi+) -> l_a+ N, N -> nu Z', Z' -> l_b+ l_b- in NA62.
+"""``hnlgen run`` on an NA62 card: K+ (or pi+) -> l_a+ N, N -> ... -> l_b+ l_b- (+ invisible) in NA62.
 
 Card (``gen.card``): ``[experiment] name = "na62"`` with ``n_kaon_decays`` (N_K^Fid; default seed 004
 Table I: 2.14e11 for ``final_state = "e+e-"``, 7.94e11 for ``"mu+mu-"``), ``parent`` (K+ or pi+),
@@ -6,24 +6,39 @@ Table I: 2.14e11 for ``final_state = "e+e-"``, 7.94e11 for ``"mu+mu-"``), ``pare
 (relative rms, 0.01), ``fiducial_z`` ([10500, 18000] cm); ``[process] final_state`` picks l_b and
 ``hnl`` the heavy neutrino (default the lightest, N4).
 
-The cascade parameters (c tau0 of N and Z', BR(N -> nu Z'), BR(Z' -> l_b l_b), |U_aN|^2, Dirac or
-Majorana) come from ``physics.decay_table.decay_table(model)`` through
-``gen.na62_source.cascade_from_decay_table``; the events from ``gen.na62_source.generate_na62_cascade``
-(its docstring has the sampling and the weight) and the NA62 observables from
-``detectors.na62.reconstruct``.
+Two paths generate the N decay (``NA62Setup.path``, recorded in the file metadata ``na62_path`` and in
+the ``model`` JSON; ``gen.na62_general.choose_na62_path``):
+
+* ``"dedicated"``: N -> nu Z', Z' -> l_b+ l_b- only, ``gen.na62_source.generate_na62_cascade`` (its
+  docstring has the sampling and the weight), with c tau0 of N and Z', BR(N -> nu Z'), BR(Z' -> l_b l_b)
+  from ``physics.decay_table.decay_table(model)`` through ``gen.na62_source.cascade_from_decay_table``.
+  Used when that route is open and carries all of BR(N -> final state) but a relative share
+  ``gen.na62_general.GENERAL_PATH_SHARE`` = 1e-6. ``hnlgen reweight`` supports these files.
+* ``"general"``: every N decay route of the decay table that ends in the final state (three-body
+  N -> nu l_b l_b through off-shell Z'/Z/W, N5 -> N4 l_b l_b, N -> nu h', ...), through the generator's
+  decay graph and cascade kernel (``gen.na62_general``, whose docstring has the sampling, the exact N
+  spin and the vertices). Used otherwise (e.g. a heavy Z', m_Z' > m_N).
+
+The NA62 observables come from ``detectors.na62.reconstruct`` on both paths.
 
 Reproducibility as in the upscattering generator (``gen.rng``): events in fixed blocks of
-``BLOCK_SIZE``; block b draws its cascade uniforms from ``block_rng(seed, b, PURPOSE_PRODUCTION)`` and
-its detector smearing from ``block_rng(seed, b, PURPOSE_DETECTOR)``, so the output does not depend on
-the chunk size. The per-block call of ``generate_na62_cascade`` gets the exposure N_K^Fid m/n for its m
-of the n events, so every weight is N_K^Fid/n * (...) and the weights of the whole run sum to the
+``BLOCK_SIZE``; block b draws its cascade uniforms from ``block_rng(seed, b, PURPOSE_PRODUCTION)`` (the
+general path: its production uniforms there, its cascade seeds and flight uniforms from
+``PURPOSE_DECAY``) and its detector smearing from ``block_rng(seed, b, PURPOSE_DETECTOR)``, so the output
+does not depend on the chunk size. The per-block call of ``generate_na62_cascade`` (or
+``generate_na62_general``) gets the exposure N_K^Fid m/n for its m of the n events, so every weight is N_K^Fid/n * (...) and the weights of the whole run sum to the
 expected number of decays with the visible vertex before the end of the fiducial volume.
 
 Event records (truth): ``event``, ``weight``, the Momentum4D records ``K``, ``a`` (l_a+), ``N``,
 ``nu``, ``Zp``, ``bm`` (l_b-), ``bp`` (l_b+) (GeV, beam frame: kaon along +z from the target),
 decay points ``vtx_K``, ``vtx_N``, ``vtx_Zp`` (x, y, z in cm), and ``P_fv``, ``P_dec_N``,
-``P_dec_Zp``, ``pol_N_lab``, ``nubar``, ``hel_Zp``. Reconstructed (``reconstruct=True``): the flat
-fields of ``NA62_RECO_DOCS``.
+``P_dec_Zp``, ``pol_N_lab``; the dedicated path adds ``nubar``; the general path adds
+``vtx_bb`` (production vertex of the l_b pair, what the reconstruction uses), ``P_dec`` (probability
+that every visible vertex precedes z_end), ``channel`` (N decay channel, index into ``decays.channels``
+of the ``model`` JSON) and the HepMC-like ``particles`` list (``gen.na62_general``); there ``nu`` and
+``Zp`` are the first light neutrino and Z' of the cascade (zeros if none) and ``vtx_Zp`` the first Z'
+decay point (zeros if none). Reconstructed (``reconstruct=True``): the flat fields of
+``NA62_RECO_DOCS``.
 """
 
 from __future__ import annotations
@@ -70,13 +85,20 @@ N_BINS = 100
 
 
 class NA62Setup:
-    """Everything built once per NA62 card: model, cascade, beam, exposure."""
+    """Everything built once per NA62 card: model, decays, path, beam, exposure.
 
-    def __init__(self, card):
+    ``path`` (None: ``gen.na62_general.choose_na62_path``) forces ``"dedicated"`` or ``"general"``;
+    ``cascade`` is the ``gen.na62_source.KaonCascade`` of the dedicated path (None on the general
+    path), ``general`` the ``gen.na62_general.NA62GeneralDecays`` (built on both: it gives
+    BR(N -> final state) summed over all routes).
+    """
+
+    def __init__(self, card, path: str | None = None):
         from gen.card import NA62_FINAL_STATES, CardError, build_model, na62_settings
+        from gen.na62_general import PATH_DEDICATED, PATH_GENERAL, build_general_decays, choose_na62_path, dedicated_route_br
         from gen.na62_source import NA62Beam, cascade_from_decay_table
         from physics.decay_table import decay_table
-        from physics.meson_decays import MESONS, lepton_mass
+        from physics.meson_decays import MESONS, br_P_to_l_N, lepton_mass, polarisation_N_from_P_to_lN
 
         self.card = card
         self.model = build_model(card)
@@ -89,34 +111,76 @@ class NA62Setup:
             raise CardError(f"invalid run card:\n  process.hnl = {card.process.hnl!r}: the model has only "
                             f"{', '.join(self.model.heavy_names)}")
         self.table = decay_table(self.model)
+        self.parent = st["parent"]
+        self.n_parent_decays = float(st["n_kaon_decays"])
+        self.m_P = MESONS[self.parent]["mass"]
+        self.m_a = lepton_mass(self.flavour_a)
+        self.m_b = lepton_mass(self.flavour_b)
+        i = list(self.model.heavy_names).index(self.hnl)
+        self.m_N = float(self.model.m_N[i])
+        self.m_Zp = float(self.model.m_zprime)
+        self.U2_aN = float(self.model.Usq(self.flavour_a, i))
+        self.br_production = br_P_to_l_N(self.parent, self.flavour_a, self.m_N, self.U2_aN)
+        self.polarisation_N = polarisation_N_from_P_to_lN(self.m_P, self.m_a, self.m_N)
+        fs = card.process.final_state
+        try:
+            self.general = build_general_decays(card, self.model, self.hnl, fs)
+        except ValueError as err:
+            raise CardError(f"invalid run card:\n  process.final_state = {fs!r}: {self.hnl} (m = {self.m_N:.6g} GeV) "
+                            f"cannot decay to it in the decay table ({err})") from None
+        self.br_route = dedicated_route_br(self.table, self.hnl, self.flavour_b)
+        auto, self.other_routes_share = choose_na62_path(self.general.br_final_state, self.br_route, m_N=self.m_N,
+                                                         m_Zp=self.m_Zp, m_b=self.m_b)
+        if path is None:
+            path = auto
+        elif path not in (PATH_DEDICATED, PATH_GENERAL):
+            raise ValueError(f"path = {path!r}: allowed None, {PATH_DEDICATED!r}, {PATH_GENERAL!r}")
+        self.path = path
         z1, z2 = st["fiducial_z"]
+        self.cascade = None
         try:
             self.beam = NA62Beam(p0=float(st["beam_momentum"]), sigma_rel=float(st["beam_momentum_spread"]),
                                  z_fv_begin=float(z1), z_fv_end=float(z2), z_decay_end=float(z2))
-            self.cascade = cascade_from_decay_table(self.table, model=self.model, N_name=self.hnl,
-                                                    flavour_a=self.flavour_a, flavour_b=self.flavour_b,
-                                                    parent=st["parent"])
+            if path == PATH_DEDICATED:
+                self.cascade = cascade_from_decay_table(self.table, model=self.model, N_name=self.hnl,
+                                                        flavour_a=self.flavour_a, flavour_b=self.flavour_b,
+                                                        parent=self.parent)
         except ValueError as err:
-            raise CardError(f"invalid run card:\n  na62 cascade {st['parent']} -> {self.flavour_a}+ {self.hnl}, "
-                            f"{self.hnl} -> nu Z', Z' -> {card.process.final_state}: {err}") from None
-        self.n_parent_decays = float(st["n_kaon_decays"])
-        self.m_P = MESONS[st["parent"]]["mass"]
-        self.m_a = lepton_mass(self.flavour_a)
-        self.m_b = lepton_mass(self.flavour_b)
+            raise CardError(f"invalid run card:\n  na62 cascade {self.parent} -> {self.flavour_a}+ {self.hnl}, "
+                            f"{self.hnl} -> nu Z', Z' -> {fs}: {err}") from None
 
     def info(self) -> dict:
+        """JSON-ready description (the ``na62_cascade`` entry of the file's ``model`` metadata)."""
+        common = {"path": self.path, "parent": self.parent, "flavour_a": self.flavour_a, "flavour_b": self.flavour_b,
+                  "hnl": self.hnl, "m_N": self.m_N, "m_Zp": self.m_Zp, "U2_aN": self.U2_aN,
+                  "br_production": self.br_production, "br_final_state": self.general.br_final_state,
+                  "br_N_to_nu_Zp_to_bb": self.br_route, "other_routes_share": self.other_routes_share,
+                  "majorana": bool(self.model.is_majorana), "polarisation_N": self.polarisation_N,
+                  "n_parent_decays_fid": self.n_parent_decays,
+                  "beam": {"p0_GeV": self.beam.p0, "sigma_rel": self.beam.sigma_rel,
+                           "z_fv_cm": [self.beam.z_fv_begin, self.beam.z_fv_end], "z_decay_end_cm": self.beam.z_decay_end}}
+        N, Z = self.table[self.hnl], self.table.get("Zprime")
+        common["ctau0_N_cm"] = float(N.ctau0_cm)
+        common["ctau0_Zp_cm"] = float(Z.ctau0_cm) if Z is not None else None
         c = self.cascade
-        return {"parent": c.parent, "flavour_a": c.flavour_a, "flavour_b": c.flavour_b, "hnl": self.hnl,
-                "m_N": c.m_N, "m_Zp": c.m_Zp, "U2_aN": c.U2_aN, "ctau0_N_cm": c.ctau0_N, "ctau0_Zp_cm": c.ctau0_Zp,
-                "br_production": c.br_production, "br_N_to_nu_Zp": c.br_N_to_nu_Zp, "br_Zp_to_bb": c.br_Zp_to_bb,
-                "majorana": c.majorana, "polarisation_N": c.polarisation_N, "n_parent_decays_fid": self.n_parent_decays,
-                "beam": {"p0_GeV": self.beam.p0, "sigma_rel": self.beam.sigma_rel,
-                         "z_fv_cm": [self.beam.z_fv_begin, self.beam.z_fv_end]}}
+        if c is not None:
+            common.update({"ctau0_N_cm": c.ctau0_N, "ctau0_Zp_cm": c.ctau0_Zp, "br_N_to_nu_Zp": c.br_N_to_nu_Zp,
+                           "br_Zp_to_bb": c.br_Zp_to_bb})
+        return common
+
+    def model_json(self) -> str:
+        """The ``model`` metadata: model summary, ``na62_cascade`` (``info``) and, on the general path, the
+        decay table and ``decays.channels`` that the event field ``channel`` indexes."""
+        d = {"model": self.model.summary(), "na62_cascade": self.info()}
+        if self.cascade is None:
+            d["decays"] = self.general.decay_info
+        return json.dumps(d, default=float)
 
     def histogram_edges(self) -> dict:
-        mZ = self.cascade.m_Zp
+        # m_ll <= 2 m_Z' ... on shell: [0, 2 m_Z'] resolves the peak; otherwise m_ll < m_N
+        m_ll_max = 2.0 * self.cascade.m_Zp if self.cascade is not None else self.m_N
         return {
-            "m_ll": np.linspace(0.0, 2.0 * mZ, N_BINS + 1),
+            "m_ll": np.linspace(0.0, m_ll_max, N_BINS + 1),
             "m2_N": np.linspace(0.0, (self.m_P - self.m_a) ** 2, N_BINS + 1),
             "m2_miss": np.linspace(-0.01, 0.01, N_BINS + 1),
             "m2_lnu": np.linspace(0.0, self.m_P**2, N_BINS + 1),
@@ -124,23 +188,37 @@ class NA62Setup:
         }
 
 
-def prepare_na62(card) -> NA62Setup:
-    """The ``NA62Setup`` of an NA62 run card."""
-    return NA62Setup(card)
+def prepare_na62(card, path: str | None = None) -> NA62Setup:
+    """The ``NA62Setup`` of an NA62 run card (``path``: see ``NA62Setup``)."""
+    return NA62Setup(card, path=path)
 
 
 def _block_events(setup: NA62Setup, seed: int, block: int, start: int, stop: int, n_total: int,
                   reconstruct: bool) -> ak.Array:
-    from gen.na62_source import events_to_awkward, generate_na62_cascade
-
     m = stop - start
-    ev = generate_na62_cascade(m, R.block_rng(seed, block, R.PURPOSE_PRODUCTION), setup.cascade, setup.beam,
-                               n_parent_decays_fid=setup.n_parent_decays * m / n_total)
-    arr = events_to_awkward(ev)
+    n_fid = setup.n_parent_decays * m / n_total
+    if setup.cascade is not None:
+        from gen.na62_source import events_to_awkward, generate_na62_cascade
+
+        ev = generate_na62_cascade(m, R.block_rng(seed, block, R.PURPOSE_PRODUCTION), setup.cascade, setup.beam,
+                                   n_parent_decays_fid=n_fid)
+        arr = events_to_awkward(ev)
+        reco_in = ev
+    else:
+        from gen.na62_general import general_events_to_awkward, generate_na62_general
+
+        ev = generate_na62_general(m, R.block_rng(seed, block, R.PURPOSE_PRODUCTION),
+                                   R.block_rng(seed, block, R.PURPOSE_DECAY), setup.general, m_N=setup.m_N,
+                                   U2_aN=setup.U2_aN, flavour_a=setup.flavour_a, flavour_b=setup.flavour_b,
+                                   parent=setup.parent, beam=setup.beam, n_parent_decays_fid=n_fid)
+        arr = general_events_to_awkward(ev)
+        # the detector takes the origin of the l_b pair as ``vtx_Zp`` (detectors.na62.reconstruct)
+        reco_in = {k: ev[k] for k in ("p4_K", "p4_a", "p4_bm", "p4_bp", "vtx_K")}
+        reco_in["vtx_Zp"] = ev["vtx_bb"]
     fields = {"event": np.arange(start, stop, dtype=np.int64)}
     fields.update({k: arr[k] for k in arr.fields})
     if reconstruct:
-        fields.update(_reconstruct_block(setup, ev, seed, block))
+        fields.update(_reconstruct_block(setup, reco_in, seed, block))
         fields["weight_accepted"] = ev["weight"] * np.asarray(fields["accepted"], dtype=np.float64)
     return ak.zip(fields, depth_limit=1)
 
@@ -161,13 +239,16 @@ def _reconstruct_block(setup: NA62Setup, ev: dict, seed: int, block: int) -> dic
 
 
 def iter_generate_na62(card, n_events: int | None = None, seed: int | None = None, chunk_size: int | None = None, *,
-                       setup: NA62Setup | None = None, reconstruct: bool = False) -> Iterator[ak.Array]:
-    """Yield the events of an NA62 run in chunks of whole blocks (independent of ``chunk_size``)."""
+                       setup: NA62Setup | None = None, reconstruct: bool = False,
+                       path: str | None = None) -> Iterator[ak.Array]:
+    """Yield the events of an NA62 run in chunks of whole blocks (independent of ``chunk_size``).
+
+    ``path`` forces the dedicated or the general decay path (``NA62Setup``; ignored with ``setup``)."""
     from gen.sampler import _resolve
 
     n, s, bpc = _resolve(card, n_events, seed, chunk_size)
     if setup is None:
-        setup = NA62Setup(card)
+        setup = NA62Setup(card, path=path)
     blocks = list(R.block_ranges(0, n))
     for i in range(0, len(blocks), bpc):
         parts = [_block_events(setup, s, b, start, stop, n, reconstruct) for b, start, stop in blocks[i:i + bpc]]
@@ -175,9 +256,10 @@ def iter_generate_na62(card, n_events: int | None = None, seed: int | None = Non
 
 
 def generate_na62(card, n_events: int | None = None, seed: int | None = None, chunk_size: int | None = None, *,
-                  reconstruct: bool = False) -> ak.Array:
-    """All events of an NA62 run as one array (``reconstruct=True``: what ``hnlgen run`` writes)."""
-    chunks = list(iter_generate_na62(card, n_events, seed, chunk_size, reconstruct=reconstruct))
+                  reconstruct: bool = False, path: str | None = None) -> ak.Array:
+    """All events of an NA62 run as one array (``reconstruct=True``: what ``hnlgen run`` writes;
+    ``path``: see ``NA62Setup``)."""
+    chunks = list(iter_generate_na62(card, n_events, seed, chunk_size, reconstruct=reconstruct, path=path))
     return chunks[0] if len(chunks) == 1 else ak.concatenate(chunks)
 
 
@@ -239,7 +321,7 @@ def run_na62(card, n: int, seed: int, out: str, *, chunk_size=None, compression=
         def err(s, s2):  # MC error of a sum of weights over n events: sqrt(sum w^2 - S^2/n)
             return math.sqrt(max(s2 - s * s / done, 0.0))
 
-        produced = setup.n_parent_decays * setup.cascade.br_production
+        produced = setup.n_parent_decays * setup.br_production
         expected = {"produced": produced, "final_state": sw}
         errors = {"produced": 0.0, "final_state": err(sw, sw2)}
         if reconstruct:
@@ -252,7 +334,8 @@ def run_na62(card, n: int, seed: int, out: str, *, chunk_size=None, compression=
         write_histograms(writer.root_file, hsum.hists)
         writer.metadata.update({
             "run_card": card_to_toml(resolved_card_dict(card)),
-            "model": json.dumps({"model": setup.model.summary(), "na62_cascade": setup.info()}, default=float),
+            "model": setup.model_json(),
+            "na62_path": setup.path,
             "expected_events": json.dumps({**summary, "errors": errors}),
             "n_kaon_decays": repr(setup.n_parent_decays),
             "seed": str(int(seed)),
@@ -261,11 +344,16 @@ def run_na62(card, n: int, seed: int, out: str, *, chunk_size=None, compression=
     if as_json:
         print(json.dumps(summary))
     else:
-        c = setup.cascade
+        fs = card.process.final_state
         print(f"hnlgen run: {done} events -> {out}")
-        print(f"  NA62: {c.parent} -> {c.flavour_a}+ {setup.hnl}, {setup.hnl} -> nu Z', Z' -> {card.process.final_state}; "
-              f"m_N = {c.m_N:.4g} GeV, m_Z' = {c.m_Zp:.4g} GeV; N_fid = {setup.n_parent_decays:.4g} {c.parent} decays")
-        print(f"  expected events: produced (N_fid BR({c.parent} -> {c.flavour_a} N)) {produced:12.5g}")
+        if setup.cascade is not None:
+            chain = f"{setup.hnl} -> nu Z', Z' -> {fs} (dedicated path)"
+        else:
+            chain = (f"{setup.hnl} -> {fs} + invisible through every decay-table route, BR {setup.general.br_final_state:.4g} "
+                     f"(general path)")
+        print(f"  NA62: {setup.parent} -> {setup.flavour_a}+ {setup.hnl}, {chain}; "
+              f"m_N = {setup.m_N:.4g} GeV, m_Z' = {setup.m_Zp:.4g} GeV; N_fid = {setup.n_parent_decays:.4g} {setup.parent} decays")
+        print(f"  expected events: produced (N_fid BR({setup.parent} -> {setup.flavour_a} N)) {produced:12.5g}")
         print(f"                   final state, visible vertex before z = {setup.beam.z_decay_end / 100:.0f} m "
               f"{sw:12.5g} +- {errors['final_state']:.2g}")
         if reconstruct:

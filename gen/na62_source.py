@@ -24,15 +24,22 @@ Sampling (deterministic map from uniforms, STYLE.md sec. 4), per event:
    |H_0|^2 : |H_-1|^2 = 1 : 2r, the pattern of t -> b W, e.g. PDG 2024 review "Top quark", and the
    width factor (1 - r)^2 (1/2 + r) of seed 004 eq. (13)). A Majorana N decays half of the time to
    nu-bar Z' with the opposite asymmetry, so its Z' distribution is isotropic on average.
-   The Z' helicity (0 or that of the recoiling nu, -1 for nu, +1 for nu-bar) is drawn event by event
-   from the helicity weights at the sampled angle.
-5. Z' -> l_b- l_b+ in the Z' rest frame (reached by a pure boost from the N frame) about the Z'
-   flight direction: density ∝ 1 + cos^2 + 4 r_b sin^2 (helicity +-1) or sin^2 + 4 r_b cos^2
-   (helicity 0), r_b = m_b^2/m_Z'^2, for the vector coupling of seed 004 eq. (7). The azimuthal
-   interference between Z' helicities 0 and +-1 is neglected (it does not change any invariant mass).
+5. Z' -> l_b- l_b+ with the l_b- direction in the Z' rest frame drawn from the exact |M|^2 of the chain
+   N -> nu (Z' -> l_b- l_b+) at the sampled N, nu and Z' momenta, N spin P_N along its kaon-frame
+   direction (``gen._kernels.vector_decay_correlated``, the generator's general cascade;
+   validation/notes_zprime_polarisation.md): the Z' helicity fractions 1 : 2r and the interference of
+   helicities 0 and -1 (+1 for nu-bar), proportional to P_N sqrt(r) sin(theta) sin(2 theta*) cos(phi*).
+   The interference leaves the invariant masses alone but not the lab energy sharing of the pair: a
+   kernel without it (this module before the general-path comparison, tests/gen/test_na62_general.py)
+   had 4 % too many pairs at E_l-/E_Z' near 0 and 1 and a 2.5 % lower NA62 acceptance on the light-Z'
+   card. Couplings of the vector Z' -> l l (seed 004 eq. (7)) and of the left-handed N -> nu Z' (right-
+   handed for the Majorana nu-bar) fix the shape; their sizes drop out.
 6. Everything is boosted kaon frame -> lab. N and Z' fly c tau0 beta gamma Exp(1), truncated at the
    plane z = z_end (the end of the decay volume); the probability to decay before it is computed
    exactly and returned.
+
+Uniforms per event (``N_UNIFORMS`` = 12): 0-4 steps 1-3, 5 nu or nu-bar (Majorana), 6-7 the Z' direction,
+8-9 the 64-bit SplitMix64 seed of the accept-reject in step 5, 10-11 the N and Z' flights.
 
 Weights: ``weight = N_fid / n * P_FV(p)/<P_FV> * BR(K -> l_a N) * BR(N -> nu Z') * BR(Z' -> l_b l_b)
 * P_N(decay before z_end) * P_Z'(decay before z_end)`` so that the sum of weights is the expected
@@ -41,7 +48,7 @@ fiducial volume (seed 004 Table I: 2.14e11 di-electron, 7.94e11 di-muon trigger 
 P_FV(p)/<P_FV> turns the beam momentum spectrum into that of the kaons that decay in the volume.
 
 Two-body kinematics reuse ``gen._kernels`` (``boost_from_rest``, ``helicity_basis``,
-``sample_cos_linear``) of the generator core.
+``sample_cos_linear``, ``vector_decay_correlated``) of the generator core.
 """
 
 from __future__ import annotations
@@ -73,7 +80,7 @@ __all__ = [
 # seed 004 (arXiv:1903.07589) Table I: kaon decays in the fiducial volume per trigger stream.
 SEED004_N_K_FID = {"e": 2.14e11, "mu": 7.94e11}
 
-N_UNIFORMS = 13  # uniforms per event consumed by the cascade kernel (the first 5 by the production)
+N_UNIFORMS = 12  # uniforms per event consumed by the cascade kernel (the first 5 by the production)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -176,24 +183,6 @@ def mean_fv_decay_probability(beam: NA62Beam, m: float, ctau0: float, n_nodes: i
 
 # ----------------------------------------------------------------------------- kernels
 @jitable
-def _sample_cos_quadratic(uu, a, b):
-    """cos theta in [-1, 1] with density ∝ a + b cos^2 (a > 0, a + b >= 0), inverse CDF by bisection.
-
-    CDF(c) = [a (c + 1) + b (c^3 + 1)/3] / (2a + 2b/3), monotone; 60 halvings reach 1e-18.
-    """
-    norm = 2.0 * a + 2.0 * b / 3.0
-    lo, hi = -1.0, 1.0
-    for _ in range(60):
-        c = 0.5 * (lo + hi)
-        F = (a * (c + 1.0) + b * (c * c * c + 1.0) / 3.0) / norm
-        if F < uu:
-            lo = c
-        else:
-            hi = c
-    return 0.5 * (lo + hi)
-
-
-@jitable
 def _rest_two_body(M, m1, m2, cos_t, phi, ax, out1, out2):
     """Rest-frame decay M -> m1 m2 with daughter 1 at (cos_t, phi) about the axis of 4-vector ``ax``.
 
@@ -283,11 +272,12 @@ def _pol_lab(pNK, PK, pN_lab, m_N, pol_N, S, tmp):
 def na62_production_kernel(uni, mP, ctauP, p0, sig, z1, z2, m_a, m_N, pol_N):
     """Map uniforms ``uni`` (n, 5) to P+ -> a+ N in the beam (steps 1-3 of the module docstring).
 
-    Returns (p4 (n, 3, 4) rows P, a+, N in the lab; z (n,) decay points in cm; info (n, 2): P_FV(p)
-    and the lab longitudinal polarisation of N).
+    Returns (p4 (n, 5, 4): rows P, a+, N in the lab, then a+, N in the parent rest frame (axes parallel
+    to the lab's; the lab is reached by the pure boost of P along +z); z (n,) decay points in cm;
+    info (n, 2): P_FV(p) and the lab longitudinal polarisation of N).
     """
     n = uni.shape[0]
-    p4 = np.zeros((n, 3, 4))
+    p4 = np.zeros((n, 5, 4))
     z = np.zeros(n)
     info = np.zeros((n, 2))
     PK = np.empty(4)
@@ -303,43 +293,39 @@ def na62_production_kernel(uni, mP, ctauP, p0, sig, z1, z2, m_a, m_N, pol_N):
         p4[i, 0, :] = PK
         K.boost_from_rest(paK, PK, p4[i, 1])
         K.boost_from_rest(pNK, PK, p4[i, 2])
+        p4[i, 3, :] = paK
+        p4[i, 4, :] = pNK
         info[i, 1] = _pol_lab(pNK, PK, p4[i, 2], m_N, pol_N, S, tmp)
     return p4, z, info
-
-
-@jitable
-def _to_lab(q, P_N_K, P_K, out, scratch):
-    """N-rest-frame 4-vector -> kaon frame (in ``scratch``) -> lab (in ``out``)."""
-    K.boost_from_rest(q, P_N_K, scratch)
-    K.boost_from_rest(scratch, P_K, out)
 
 
 @jit
 def na62_cascade_kernel(uni, mP, ctauP, p0, sig, z1, z2, z_end,
                         m_a, m_N, m_Z, m_b, ctau_N, ctau_Z, pol_N, majorana):
-    """Map uniforms ``uni`` (n, 13) to events of P+ -> a+ N, N -> nu Z', Z' -> b+ b-.
+    """Map uniforms ``uni`` (n, 12) to events of P+ -> a+ N, N -> nu Z', Z' -> b+ b-.
 
-    Returns (p4, vtx, info): p4 (n, 8, 4) with rows K, a+, N, nu, Z', b-, b+, (unused) as
-    (px, py, pz, E) in GeV in the lab; vtx (n, 3, 3) the K, N and Z' decay points (x, y, z) in cm;
-    info (n, 6): P_FV(p_K), P(N decays before z_end), P(Z' decays before z_end), lab longitudinal
-    polarisation of N, nu-bar flag (Majorana), Z' helicity.
+    Returns (p4, vtx, info): p4 (n, 7, 4) with rows K, a+, N, nu, Z', b-, b+ as (px, py, pz, E) in GeV in
+    the lab; vtx (n, 3, 3) the K, N and Z' decay points (x, y, z) in cm; info (n, 5): P_FV(p_K),
+    P(N decays before z_end), P(Z' decays before z_end), lab longitudinal polarisation of N, nu-bar flag
+    (Majorana).
     """
     n = uni.shape[0]
-    p4 = np.zeros((n, 8, 4))
+    p4 = np.zeros((n, 7, 4))
     vtx = np.zeros((n, 3, 3))
-    info = np.zeros((n, 6))
+    info = np.zeros((n, 5))
     r = (m_Z / m_N) ** 2
     alpha = (1.0 - 2.0 * r) / (1.0 + 2.0 * r)
-    rb = (m_b / m_Z) ** 2
     PK = np.empty(4)
     pNK = np.empty(4)
     paK = np.empty(4)
     pZN = np.empty(4)
     pnuN = np.empty(4)
-    bmZ = np.empty(4)
-    bpZ = np.empty(4)
+    pZK = np.empty(4)
+    pnuK = np.empty(4)
+    bmK = np.empty(4)
+    bpK = np.empty(4)
+    scratch = np.empty((8, 4))
     tmp = np.empty(4)
-    tmp2 = np.empty(4)
     S = np.empty(4)
     PK0 = np.zeros(4)
     PK0[2] = 1.0  # axis +z for the isotropic angles of the parent decay
@@ -354,43 +340,41 @@ def na62_cascade_kernel(uni, mP, ctauP, p0, sig, z1, z2, z_end,
         info[i, 4] = 1.0 if s_nu > 0 else 0.0
         cz = K.sample_cos_linear(uni[i, 6], -s_nu * alpha * pol_N)
         _rest_two_body(m_N, m_Z, 0.0, cz, 2.0 * math.pi * uni[i, 7], pNK, pZN, pnuN)
-        c_nu = -cz
-        wL = 1.0 + s_nu * pol_N * c_nu
-        wT = 2.0 * r * (1.0 - s_nu * pol_N * c_nu)
-        hel = 0.0
-        if uni[i, 8] * (wL + wT) >= wL:
-            hel = s_nu
-        info[i, 5] = hel
-        # 4. Z' -> b- b+ in the Z' rest frame about Z' flight direction in the N frame
-        if hel == 0.0:
-            cb = _sample_cos_quadratic(uni[i, 9], 1.0, 4.0 * rb - 1.0)
+        K.boost_from_rest(pZN, pNK, pZK)
+        K.boost_from_rest(pnuN, pNK, pnuK)
+        # 4. Z' -> b- b+ from the exact |M|^2 of N -> nu (Z' -> b- b+) at fixed N, nu, Z' momenta (kaon
+        # frame, N spin pol_N along pNK): Z' helicity fractions and their interference
+        # (gen._kernels.vector_decay_correlated). Chiral couplings: nu (A, B) = (1, 0), the Majorana nu-bar
+        # (0, -1) (validation/notes_zprime_polarisation.md sec. 1); Z' -> b b vector (1, 1).
+        if s_nu < 0.0:
+            nL, nR = 1.0 + 0.0j, 0.0j
         else:
-            cb = _sample_cos_quadratic(uni[i, 9], 1.0 + 4.0 * rb, 1.0 - 4.0 * rb)
-        _rest_two_body(m_Z, m_b, m_b, cb, 2.0 * math.pi * uni[i, 10], pZN, bmZ, bpZ)
+            nL, nR = 0.0j, -1.0 + 0.0j
+        seed = np.uint64(uni[i, 8] * 9007199254740992.0) ^ (np.uint64(uni[i, 9] * 2048.0) << np.uint64(53))
+        K.vector_decay_correlated(pZK, m_Z, m_b, m_b, pNK, m_N, pol_N, pnuK, 0.0, nL, nR, 1.0 + 0.0j, 1.0 + 0.0j,
+                                  False, seed, bmK, bpK, scratch)
         # 5. boosts to the lab
         p4[i, 0, :] = PK
         K.boost_from_rest(paK, PK, p4[i, 1])
         K.boost_from_rest(pNK, PK, p4[i, 2])
-        _to_lab(pnuN, pNK, PK, p4[i, 3], tmp)
-        _to_lab(pZN, pNK, PK, p4[i, 4], tmp)
-        K.boost_from_rest(bmZ, pZN, tmp2)
-        _to_lab(tmp2, pNK, PK, p4[i, 5], tmp)
-        K.boost_from_rest(bpZ, pZN, tmp2)
-        _to_lab(tmp2, pNK, PK, p4[i, 6], tmp)
+        K.boost_from_rest(pnuK, PK, p4[i, 3])
+        K.boost_from_rest(pZK, PK, p4[i, 4])
+        K.boost_from_rest(bmK, PK, p4[i, 5])
+        K.boost_from_rest(bpK, PK, p4[i, 6])
         info[i, 3] = _pol_lab(pNK, PK, p4[i, 2], m_N, pol_N, S, tmp)
         pl = math.sqrt(p4[i, 2, 0] ** 2 + p4[i, 2, 1] ** 2 + p4[i, 2, 2] ** 2)
         # 6. vertices: kaon decay point, N and Z' flights truncated at z_end
         vtx[i, 0, 2] = zK
         pN = p4[i, 2]
         lmaxN = (z_end - zK) * pl / pN[2] if pN[2] > 0.0 else 0.0
-        dN, PdN = _flight(ctau_N * pl / m_N, lmaxN, uni[i, 11])
+        dN, PdN = _flight(ctau_N * pl / m_N, lmaxN, uni[i, 10])
         info[i, 1] = PdN
         for k in range(3):
             vtx[i, 1, k] = vtx[i, 0, k] + dN * pN[k] / pl
         pZ = p4[i, 4]
         pzl = math.sqrt(pZ[0] ** 2 + pZ[1] ** 2 + pZ[2] ** 2)
         lmaxZ = (z_end - vtx[i, 1, 2]) * pzl / pZ[2] if pZ[2] > 0.0 else 0.0
-        dZ, PdZ = _flight(ctau_Z * pzl / m_Z, lmaxZ, uni[i, 12])
+        dZ, PdZ = _flight(ctau_Z * pzl / m_Z, lmaxZ, uni[i, 11])
         info[i, 2] = PdZ
         for k in range(3):
             vtx[i, 2, k] = vtx[i, 1, k] + dZ * pZ[k] / pzl
@@ -424,9 +408,9 @@ def generate_na62_cascade(n: int, rng: np.random.Generator | int | None, cascade
     dict of numpy arrays
         ``p4_<row>`` (n, 4) lab four-momenta (px, py, pz, E; GeV) for rows K, a, N, nu, Zp, bm, bp;
         ``vtx_K``, ``vtx_N``, ``vtx_Zp`` (n, 3) decay points (cm); ``P_fv``, ``P_dec_N``,
-        ``P_dec_Zp``; ``pol_N_lab`` (longitudinal polarisation along the lab momentum, for
-        the generator's cascade machinery); ``nubar``; ``hel_Zp``; and ``weight`` (sum = expected
-        events for the exposure).
+        ``P_dec_Zp``; ``pol_N_lab`` (N polarisation projected on its lab momentum, information: the
+        decay uses the exact spin axis, step 4); ``nubar``; and ``weight`` (sum = expected events for
+        the exposure).
     """
     if n <= 0:
         raise ValueError(f"n = {n}: need n >= 1")
@@ -444,8 +428,7 @@ def generate_na62_cascade(n: int, rng: np.random.Generator | int | None, cascade
         float(cascade.ctau0_N), float(cascade.ctau0_Zp), cascade.polarisation_N, bool(cascade.majorana))
     out = {f"p4_{name}": p4[:, k, :].copy() for k, name in enumerate(_ROWS)}
     out.update(vtx_K=vtx[:, 0], vtx_N=vtx[:, 1], vtx_Zp=vtx[:, 2], P_fv=info[:, 0],
-               P_dec_N=info[:, 1], P_dec_Zp=info[:, 2], pol_N_lab=info[:, 3], nubar=info[:, 4],
-               hel_Zp=info[:, 5])
+               P_dec_N=info[:, 1], P_dec_Zp=info[:, 2], pol_N_lab=info[:, 3], nubar=info[:, 4])
     mean_pfv = mean_fv_decay_probability(beam, mP, ctauP)
     br = cascade.br_production * cascade.br_N_to_nu_Zp * cascade.br_Zp_to_bb
     out["weight"] = (n_parent_decays_fid / n) * (info[:, 0] / mean_pfv) * br * info[:, 1] * info[:, 2]
@@ -458,12 +441,15 @@ def generate_na62_production(n: int, rng: np.random.Generator | int | None, *, m
     """P+ -> l_a+ N in the NA62 beam, without the N decay (for the generator's general cascade).
 
     Same sampling as steps 1-3 of ``generate_na62_cascade`` (the same first five uniforms give the
-    same P, l_a and N). Returns ``p4_K``, ``p4_a``, ``p4_N`` (n, 4), ``vtx_K`` (n, 3), ``P_fv``,
-    ``pol_N`` (parent-frame helicity polarisation, one number), ``pol_N_lab`` (longitudinal
-    polarisation along the lab momentum, what ``gen._kernels.cascade_kernel`` takes; the transverse
-    part, of size |pol_N| sqrt(1 - (pol_N_lab/pol_N)^2), is not carried), and ``weight`` =
+    same P, l_a and N). Returns ``p4_K``, ``p4_a``, ``p4_N`` (n, 4; lab), ``p4_a_rest``, ``p4_N_rest``
+    (n, 4; the same in the parent rest frame, axes parallel to the lab's: the lab is reached by the pure
+    boost of ``p4_K`` along +z), ``vtx_K`` (n, 3), ``P_fv``, ``pol_N`` (helicity polarisation of N in
+    the parent rest frame, one number: its spin points along ``p4_N_rest``), ``pol_N_lab`` (its
+    projection on the lab momentum direction; the transverse part, of size
+    |pol_N| sqrt(1 - (pol_N_lab/pol_N)^2), is not in it), and ``weight`` =
     N_fid/n * P_FV/<P_FV> * BR(P -> l_a N). The caller multiplies by the N decay chain's BR and by the
-    probability that the N (and its daughters) decay before ``beam.z_decay_end``.
+    probability that the N (and its daughters) decay before ``beam.z_decay_end``; ``gen.na62_general``
+    does, decaying N in the parent rest frame so that its spin axis is exact.
     """
     if n <= 0:
         raise ValueError(f"n = {n}: need n >= 1")
@@ -483,8 +469,9 @@ def generate_na62_production(n: int, rng: np.random.Generator | int | None, *, m
     vtx[:, 2] = z
     w = (n_parent_decays_fid / n) * info[:, 0] / mean_fv_decay_probability(beam, mP, ctauP) \
         * br_P_to_l_N(parent, flavour_a, m_N, U2_aN)
-    return {"p4_K": p4[:, 0].copy(), "p4_a": p4[:, 1].copy(), "p4_N": p4[:, 2].copy(), "vtx_K": vtx,
-            "P_fv": info[:, 0], "pol_N": pol, "pol_N_lab": info[:, 1], "weight": w}
+    return {"p4_K": p4[:, 0].copy(), "p4_a": p4[:, 1].copy(), "p4_N": p4[:, 2].copy(), "p4_a_rest": p4[:, 3].copy(),
+            "p4_N_rest": p4[:, 4].copy(), "vtx_K": vtx, "P_fv": info[:, 0], "pol_N": pol, "pol_N_lab": info[:, 1],
+            "weight": w}
 
 
 def cascade_from_decay_table(table, *, m_N: float | None = None, m_Zp: float | None = None, N_name: str = "N4",
@@ -538,7 +525,7 @@ def events_to_awkward(ev: dict):
     for name in ("K", "N", "Zp"):
         v = ev[f"vtx_{name}"]
         rec[f"vtx_{name}"] = ak.zip({"x": v[:, 0], "y": v[:, 1], "z": v[:, 2]})
-    for key in ("P_fv", "P_dec_N", "P_dec_Zp", "pol_N_lab", "nubar", "hel_Zp", "weight"):
+    for key in ("P_fv", "P_dec_N", "P_dec_Zp", "pol_N_lab", "nubar", "weight"):
         rec[key] = ev[key]
     return ak.zip(rec, depth_limit=1)
 

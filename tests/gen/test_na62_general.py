@@ -1,0 +1,445 @@
+"""gen.na62_general: NA62 events through the general decay cascade (every N decay route of the decay table).
+
+(a) light-Z' card: the general path against the dedicated kernel (gen.na62_source), two independent samples:
+    totals within 4 sigma of their MC errors, chi2 of reconstructed m_ll and m2_N (accepted events), true N
+    decay z and the l- energy share E_l-/E_Z'; the Z' direction about the exact N spin axis and the moment of
+    the Z' helicity interference (the observables that tell an exact spin treatment from an approximate one);
+(b) heavy-Z' card (cards/na62_heavy_zprime.toml, N -> nu e+ e- three-body): the total weight against
+    N_fid BR(K -> mu N) BR(N -> nu e e) <P_decay> by quadrature over the kaon momentum, decay point and the N
+    direction, and the m_ee distribution against dGamma/dm_ee^2 of the decay table's |M|^2 integrated over
+    the other Dalitz variable;
+(c) four-momentum conservation at every vertex and flights along the parent momentum;
+(d) the same events for two chunk sizes; path choice, metadata, reweight refusal.
+
+Tolerances: totals 4 sigma of the combined MC error (sqrt(sum w^2 - S^2/n)); distributions: chi2 with the
+per-bin variances sum w^2 of both samples (or of the sample against a computed expectation), pass at
+p > 1e-3 (fixed seeds, so a pass is reproducible). A wrong spin treatment fails the spin test of (a): the
+lab-longitudinal projection of the N polarisation cuts the Z' slope to about a quarter, a Z' decay without
+the helicity interference (the dedicated kernel before it used the exact chain |M|^2) has a zero moment,
+33 standard errors from the exact one (gen.na62_general and gen.na62_source docstrings).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import awkward as ak
+import numpy as np
+import pytest
+from scipy import stats
+
+from gen import rng as R
+from gen.card import load_card
+from gen.na62_general import PATH_DEDICATED, PATH_GENERAL, choose_na62_path
+from gen.na62_run import NA62Setup, generate_na62
+from physics import constants as const
+from physics import units as u
+from physics.meson_decays import MESONS
+
+ROOT = Path(__file__).resolve().parents[2]
+LIGHT = ROOT / "cards" / "na62_light_zprime.toml"
+HEAVY = ROOT / "cards" / "na62_heavy_zprime.toml"
+P_MIN = 1e-3
+N_LIGHT = 120_000
+N_HEAVY = 30_000
+
+_CACHE: dict = {}
+
+
+def _np(x) -> np.ndarray:
+    return np.asarray(ak.to_numpy(x), dtype=np.float64)
+
+
+def _light(path):
+    key = ("light", path)
+    if key not in _CACHE:
+        card = load_card(LIGHT)
+        _CACHE[key] = generate_na62(card, N_LIGHT, seed=101 if path == PATH_DEDICATED else 202, reconstruct=True,
+                                    path=path)
+    return _CACHE[key]
+
+
+def _heavy():
+    if "heavy" not in _CACHE:
+        card = load_card(HEAVY)
+        _CACHE["heavy"] = (card, NA62Setup(card), generate_na62(card, N_HEAVY, seed=303, reconstruct=True))
+    return _CACHE["heavy"]
+
+
+def _total(w):
+    s = float(w.sum())
+    return s, math.sqrt(max(float((w * w).sum()) - s * s / len(w), 0.0))
+
+
+def _chi2_two(x1, w1, x2, w2, edges, min_entries=20):
+    """chi2 and p-value of two weighted histograms (absolute normalisation), bins with enough entries."""
+    h1, _ = np.histogram(x1, edges, weights=w1)
+    v1, _ = np.histogram(x1, edges, weights=w1 * w1)
+    h2, _ = np.histogram(x2, edges, weights=w2)
+    v2, _ = np.histogram(x2, edges, weights=w2 * w2)
+    c1, _ = np.histogram(x1[w1 > 0], edges)
+    c2, _ = np.histogram(x2[w2 > 0], edges)
+    ok = (c1 >= min_entries) & (c2 >= min_entries)
+    chi2 = float((((h1 - h2) ** 2)[ok] / (v1 + v2)[ok]).sum())
+    return chi2, int(ok.sum()), stats.chi2.sf(chi2, int(ok.sum()))
+
+
+# ------------------------------------------------------------------------------------------- path choice
+def test_public_api_is_pinned():
+    import gen.na62_general as g
+
+    names = {"GENERAL_PATH_SHARE", "PATH_DEDICATED", "PATH_GENERAL", "NA62GeneralDecays", "build_general_decays",
+             "dedicated_route_br", "choose_na62_path", "na62_general_flights", "generate_na62_general",
+             "general_events_to_awkward"}
+    assert set(g.__all__) == names
+    assert all(hasattr(g, n) for n in names)
+
+
+def test_path_choice_and_route_shares():
+    light, heavy = NA62Setup(load_card(LIGHT)), _heavy()[1]
+    assert light.path == PATH_DEDICATED and heavy.path == PATH_GENERAL
+    # light Z': the three-body N -> nu e e with the Z' diagram left out is ~1e-15 of the final state
+    assert light.other_routes_share < 1e-12
+    assert light.br_route == pytest.approx(light.general.br_final_state, rel=1e-12)
+    # heavy Z': no on-shell Z', every e+e- event from the three-body decay
+    assert heavy.br_route == 0.0 and heavy.other_routes_share == 1.0
+    # the rule: dedicated only with an open route carrying all but 1e-6 of the final state
+    kw = dict(m_N=0.3, m_Zp=0.1, m_b=0.000511)
+    assert choose_na62_path(1.0, 1.0 - 5e-7, **kw)[0] == PATH_DEDICATED
+    assert choose_na62_path(1.0, 1.0 - 2e-6, **kw)[0] == PATH_GENERAL
+    assert choose_na62_path(1.0, 1.0, m_N=0.3, m_Zp=0.4, m_b=0.000511)[0] == PATH_GENERAL
+
+
+# ------------------------------------------------------------------------ (a) general vs dedicated kernel
+def test_light_zprime_totals_agree():
+    a, b = _light(PATH_DEDICATED), _light(PATH_GENERAL)
+    for f in ("weight", "weight_accepted"):
+        (sa, ea), (sb, eb) = _total(_np(a[f])), _total(_np(b[f]))
+        assert abs(sa - sb) < 4 * math.hypot(ea, eb), (f, sa, ea, sb, eb)
+    # the general path's decay-in-volume probability is the product of the dedicated kernel's two factors
+    np.testing.assert_allclose(_np(b.P_dec), _np(b.P_dec_N) * _np(b.P_dec_Zp), rtol=1e-14)
+
+
+@pytest.mark.parametrize("obs,edges,accepted", [
+    ("m_ll", np.linspace(0.096, 0.104, 17), True),  # reconstructed peaks: ~8 % of the events are accepted
+    ("m2_N", np.linspace(0.0875, 0.0925, 17), True),
+    ("vtx_N_z", np.linspace(10500.0, 18000.0, 26), False),
+    ("x_bm", np.linspace(0.0, 1.0, 11), False),
+])
+def test_light_zprime_distributions_agree(obs, edges, accepted):
+    a, b = _light(PATH_DEDICATED), _light(PATH_GENERAL)
+
+    def get(ev):
+        if obs == "vtx_N_z":
+            x = _np(ev.vtx_N.z)
+        elif obs == "x_bm":
+            x = _np(ev.bm.E) / _np(ev.Zp.E)
+        else:
+            x = np.nan_to_num(_np(ev[obs]), nan=-1.0)
+        return x, _np(ev.weight_accepted if accepted else ev.weight)
+
+    chi2, ndf, p = _chi2_two(*get(a), *get(b), edges)
+    assert ndf >= 8 and p > P_MIN, (obs, chi2, ndf)
+
+
+def _rest(q, P):
+    """q in the rest frame of P (pure boost), rows (px, py, pz, E)."""
+    m = np.sqrt(np.maximum(P[:, 3] ** 2 - (P[:, :3] ** 2).sum(1), 0))
+    b = P[:, :3] / P[:, 3:4]
+    g = P[:, 3] / m
+    bq = (b * q[:, :3]).sum(1)
+    b2 = (b * b).sum(1)
+    v = q[:, :3] + (np.where(b2 > 0, (g - 1) * bq / np.where(b2 > 0, b2, 1), 0) - g * q[:, 3])[:, None] * b
+    return np.column_stack([v, g * (q[:, 3] - bq)])
+
+
+def _unit(v):
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def _spin_observables(ev, m_N):
+    """(cos theta_Z', f) per event: the Z' direction in the N rest frame about the N spin axis (N's direction in
+    the kaon frame), and f = sin(2 theta*) cos(phi*) of the l- in the Z' rest frame (z* the Z' flight axis,
+    x* along the N spin's component perpendicular to it): <f> is the interference of Z' helicities 0 and -1
+    (validation/notes_zprime_polarisation.md sec. 3), zero for a kernel that draws the helicities incoherently."""
+    K, N, nu, Z, bm = (np.column_stack([_np(ev[k][c]) for c in ("px", "py", "pz", "E")]) for k in ("K", "N", "nu", "Zp", "bm"))
+    NK, nuK, ZK, bK = (_rest(x, K) for x in (N, nu, Z, bm))
+    cz = (_unit(_rest(ZK, NK)[:, :3]) * _unit(NK[:, :3])).sum(1)
+    zs = -_unit(_rest(nuK, ZK)[:, :3])
+    sN = np.column_stack([_unit(NK[:, :3]) * (NK[:, 3:4] / m_N), np.linalg.norm(NK[:, :3], axis=1) / m_N])
+    sz = _rest(sN, ZK)[:, :3]
+    xs = _unit(sz - (sz * zs).sum(1, keepdims=True) * zs)
+    lep = _unit(_rest(bK, ZK)[:, :3])
+    ct = (lep * zs).sum(1)
+    phi = np.arctan2((lep * np.cross(zs, xs)).sum(1), (lep * xs).sum(1))
+    return cz, 2 * ct * np.sqrt(1 - ct**2) * np.cos(phi)
+
+
+def test_light_zprime_exact_n_spin_and_zprime_helicity_interference():
+    """Unweighted events (the decay angles are sampled without weights): the Z' direction about the exact N
+    spin axis follows (1 + alpha P c)/2, i.e. 3 <c> = alpha P (P from K+ -> mu+ N, alpha = (1 - 2r)/(1 + 2r));
+    the lab-longitudinal projection of P would give about a quarter of the slope (<pol_N_lab/P> = 0.28). The
+    helicity-interference moment <f> is the same on both paths and far from zero (-0.046 +- 0.0014 at
+    120k events; 0.001 +- 0.0014 for the dedicated kernel before it used the exact chain |M|^2)."""
+    setup = NA62Setup(load_card(LIGHT))
+    r = (setup.m_Zp / setup.m_N) ** 2
+    slope = (1 - 2 * r) / (1 + 2 * r) * setup.polarisation_N
+    f_mean = []
+    for path in (PATH_DEDICATED, PATH_GENERAL):
+        cz, f = _spin_observables(_light(path), setup.m_N)
+        n = len(cz)
+        assert abs(3 * cz.mean() - slope) < 4 * 3 * cz.std() / math.sqrt(n), (path, 3 * cz.mean(), slope)
+        f_mean.append((f.mean(), f.std() / math.sqrt(n)))
+    (fa, ea), (fb, eb) = f_mean
+    assert abs(fa - fb) < 4 * math.hypot(ea, eb)
+    assert abs(fa) > 10 * ea and abs(fb) > 10 * eb
+
+
+# ------------------------------------------------------------------------------------ (b) heavy Z' card
+def _br_nu_ee(table, hnl="N4"):
+    light = {"nue", "numu", "nutau", "nus"}
+    light |= {x + "bar" for x in light}
+    return sum(ch.br for ch in table[hnl].channels
+               if len(ch.daughters) == 3 and sorted(ch.daughters)[:2] == ["e+", "e-"] and ch.daughters[0] in light)
+
+
+def _mean_decay_probability(setup) -> float:
+    """<P(N decays before z_end)> over the NA62 beam, by quadrature (independent of the generator's kernels):
+    Gauss-Hermite in the kaon momentum (weight P_FV(p)/<P_FV>), Gauss-Legendre in the kaon decay point
+    (density exp(-z/lambda_K) on the fiducial volume) and in cos theta* of N in the kaon frame (isotropic).
+    P = 1 - exp(-(z_end - z_K) m_N / (p_Nz c tau0)), p_Nz = gamma (p* cos theta* + beta E*)."""
+    beam, mN = setup.beam, setup.m_N
+    mK = MESONS["K+"]["mass"]
+    ctauK = MESONS["K+"]["tau"] * u.c_light
+    ctauN = float(setup.table[setup.hnl].ctau0_cm)
+    z1, z2, z_end = beam.z_fv_begin, beam.z_fv_end, beam.z_decay_end
+    ma = setup.m_a
+    pstar = math.sqrt((mK**2 - (mN + ma) ** 2) * (mK**2 - (mN - ma) ** 2)) / (2 * mK)
+    Estar = math.sqrt(pstar**2 + mN**2)
+    xh, wh = np.polynomial.hermite_e.hermegauss(48)
+    xl, wl = np.polynomial.legendre.leggauss(48)
+    num = den = 0.0
+    for x, w in zip(xh, wh):
+        pK = beam.p0 * (1 + beam.sigma_rel * x)
+        lam = ctauK * pK / mK
+        pfv = math.exp(-z1 / lam) - math.exp(-z2 / lam)
+        EK = math.hypot(pK, mK)
+        zK = 0.5 * (z2 - z1) * xl + 0.5 * (z2 + z1)
+        wz = 0.5 * (z2 - z1) * wl * np.exp(-zK / lam) / (lam * pfv)
+        c = xl
+        pNz = (EK / mK) * (pstar * c + (pK / EK) * Estar)
+        P = -np.expm1(-(z_end - zK)[:, None] * mN / (pNz[None, :] * ctauN))
+        inner = float(np.sum(wz[:, None] * (0.5 * wl)[None, :] * P))
+        num += w * pfv * inner
+        den += w * pfv
+    return num / den
+
+
+def test_heavy_zprime_total_weight_is_exposure_times_brs_times_decay_probability():
+    card, setup, ev = _heavy()
+    br_ee = _br_nu_ee(setup.table)
+    assert br_ee > 0.5  # an observable three-body rate (card comment: 0.89)
+    assert setup.general.br_final_state == pytest.approx(br_ee, rel=1e-12)
+    expected = setup.n_parent_decays * setup.br_production * br_ee * _mean_decay_probability(setup)
+    s, e = _total(_np(ev.weight))
+    assert abs(s - expected) < 4 * e, (s, e, expected)
+    assert e / s < 0.01
+    # every event is a three-body decay N -> nu e+ e- at the N vertex: no Z' in the cascade
+    assert np.all(_np(ev.Zp.E) == 0.0)
+    np.testing.assert_array_equal(_np(ev.vtx_bb.z), _np(ev.vtx_N.z))
+
+
+def _dGamma_dm23sq(me2, M, m, edges, nq=8, nr=32):
+    """Integral of |M|^2 (spin average) over m12^2 at fixed m23^2, integrated over each m23^2 bin, for
+    M -> 1 2 3 with masses m; momenta built here in the parent rest frame (1 along z)."""
+    m1, m2, m3 = m
+    xg, wg = np.polynomial.legendre.leggauss(nq)
+    tg, tw = np.polynomial.legendre.leggauss(nr)
+    out = np.zeros(len(edges) - 1)
+    for i in range(len(edges) - 1):
+        s23 = 0.5 * (edges[i + 1] - edges[i]) * xg + 0.5 * (edges[i + 1] + edges[i])
+        w23 = 0.5 * (edges[i + 1] - edges[i]) * wg
+        m23 = np.sqrt(s23)
+        E2s = (s23 - m3**2 + m2**2) / (2 * m23)
+        E1s = (M**2 - s23 - m1**2) / (2 * m23)
+        p2s = np.sqrt(np.maximum(E2s**2 - m2**2, 0))
+        p1s = np.sqrt(np.maximum(E1s**2 - m1**2, 0))
+        lo = (E1s + E2s) ** 2 - (p1s + p2s) ** 2
+        hi = (E1s + E2s) ** 2 - (p1s - p2s) ** 2
+        th = 0.5 * np.pi * (tg + 1)  # s12 = lo + (hi - lo)(1 - cos th)/2 removes the square-root ends
+        S23 = np.repeat(s23, nr)
+        W = np.repeat(w23 * (hi - lo) / 2, nr) * np.tile(0.5 * np.pi * tw * np.sin(th), nq)
+        S12 = np.repeat(lo, nr) + np.repeat(hi - lo, nr) * (1 - np.cos(np.tile(th, nq))) / 2
+        E1 = (M**2 + m1**2 - S23) / (2 * M)
+        E3 = (M**2 + m3**2 - S12) / (2 * M)
+        E2 = M - E1 - E3
+        k1 = np.sqrt(np.maximum(E1**2 - m1**2, 0))
+        k3 = np.sqrt(np.maximum(E3**2 - m3**2, 0))
+        k2sq = np.maximum(E2**2 - m2**2, 0)
+        c13 = np.clip((k2sq - k1**2 - k3**2) / np.maximum(2 * k1 * k3, 1e-300), -1, 1)
+        z = np.zeros_like(E1)
+        q1 = np.column_stack([z, z, k1, E1])
+        q3 = np.column_stack([k3 * np.sqrt(1 - c13**2), z, k3 * c13, E3])
+        q2 = np.column_stack([-q3[:, 0], z, -k1 - q3[:, 2], E2])
+        out[i] = float(np.sum(W * me2(q1, q2, q3, np.zeros((len(E1), 3)))))
+    return out
+
+
+def test_heavy_zprime_m_ee_follows_the_three_body_matrix_element():
+    card, setup, ev = _heavy()
+    ch = next(c for c in setup.table["N4"].channels if c.daughters == ("numu", "e+", "e-"))
+    me = 0.000510998950
+    M = setup.m_N
+    m_ee = _np((ev.bm + ev.bp).mass)
+    w = _np(ev.weight)
+    edges2 = np.linspace(4 * me**2, M**2, 21)
+    expect = _dGamma_dm23sq(ch.me2, M, (0.0, me, me), edges2)
+    h, _ = np.histogram(m_ee**2, edges2, weights=w)
+    v, _ = np.histogram(m_ee**2, edges2, weights=w * w)
+    pred = w.sum() * expect / expect.sum()
+    ok = v > 0
+    chi2 = float((((h - pred) ** 2) / np.where(ok, v, 1.0))[ok].sum())
+    assert ok.sum() >= 15 and stats.chi2.sf(chi2, int(ok.sum()) - 1) > P_MIN, chi2
+    # the shape is not phase space: the |M|^2 weighting moves the mean m_ee^2 by many standard errors
+    flat = _dGamma_dm23sq(lambda q1, q2, q3, s: np.ones(len(q1)), M, (0.0, me, me), edges2)
+    c = 0.5 * (edges2[1:] + edges2[:-1])
+    mean_w = np.sum(h * c) / np.sum(h)
+    sem = math.sqrt(np.sum(v * (c - mean_w) ** 2)) / np.sum(h)
+    assert abs(np.sum(flat * c) / flat.sum() - mean_w) > 5 * sem
+
+
+# --------------------------------------------------------------------- (c) conservation at every vertex
+@pytest.mark.parametrize("which", ["heavy", "light"])
+def test_four_momentum_conservation_at_every_vertex(which):
+    ev = _heavy()[2] if which == "heavy" else _light(PATH_GENERAL)
+    parts = ev.particles[:4000]
+    counts = ak.to_numpy(ak.num(parts))
+    off = np.concatenate([[0], np.cumsum(counts)])
+    flat = ak.flatten(parts)
+    p4 = np.column_stack([_np(flat[c]) for c in ("px", "py", "pz", "E")])
+    x4 = np.column_stack([_np(flat[c]) for c in ("x", "y", "z", "t")])
+    status = ak.to_numpy(flat.status)
+    parent = ak.to_numpy(flat.parent).astype(np.int64)
+    gparent = np.where(parent >= 0, parent + np.repeat(off[:-1], counts), -1)
+    dec = np.nonzero(status == 2)[0]
+    assert len(dec) >= 2 * len(counts)  # K and N decay in every event
+    summed = np.zeros_like(p4)
+    has = gparent >= 0
+    np.add.at(summed, gparent[has], p4[has])
+    # relative to the parent energy. At the K vertex the l_a and N rows come from two boosts whose kaon mass
+    # is sqrt(E_K^2 - p_K^2), rounded at 1e-16 (E_K/m_K)^2 ~ 2.5e-12: hence 1e-11; below it 1e-13
+    scale = p4[dec, 3][:, None]
+    is_k = np.isin(dec, off[:-1])
+    np.testing.assert_allclose(summed[dec][is_k] / scale[is_k], p4[dec][is_k] / scale[is_k], rtol=0, atol=1e-11)
+    np.testing.assert_allclose(summed[dec][~is_k] / scale[~is_k], p4[dec][~is_k] / scale[~is_k], rtol=0, atol=1e-13)
+    # final particles are on shell (|E^2 - p^2| relative to E^2) and every daughter of a decay starts at
+    # one point, displaced from the parent's production point along the parent's momentum
+    mass = {11: const.m_e, 13: const.m_mu, 12: 0.0, 14: 0.0, 16: 0.0, 18: 0.0}
+    fin = status == 1
+    m_fin = np.array([mass[abs(int(c))] for c in ak.to_numpy(flat.pdg)[fin]])
+    m2 = p4[fin, 3] ** 2 - np.sum(p4[fin, :3] ** 2, axis=1)
+    assert np.all(np.abs(m2 - m_fin**2) < 1e-11 * p4[fin, 3] ** 2)
+    d = x4[has] - x4[gparent[has]]
+    pp = p4[gparent[has]]
+    cross = np.cross(d[:, :3], pp[:, :3])
+    assert np.all(np.linalg.norm(cross, axis=1) <= 1e-9 * np.linalg.norm(d[:, :3], axis=1) * np.linalg.norm(pp[:, :3], axis=1) + 1e-9)
+    # time of flight = distance / (beta c)
+    dist = np.linalg.norm(d[:, :3], axis=1)
+    beta = np.linalg.norm(pp[:, :3], axis=1) / pp[:, 3]
+    np.testing.assert_allclose(d[:, 3], dist / (beta * u.c_light * u.ns), rtol=1e-9, atol=1e-9)
+    # the named fields are the particle-list entries; the pair's vertex is before the end of the volume
+    assert np.all(_np(ev.vtx_bb.z)[:4000] <= 18000.0 + 1e-6)
+
+
+# --------------------------------------------------------------------------- (d) chunking, file, reweight
+def test_same_events_for_two_chunk_sizes():
+    card = load_card(HEAVY)
+    n = 2 * R.BLOCK_SIZE + 100
+    setup = _heavy()[1]
+    from gen.na62_run import iter_generate_na62
+
+    a = ak.concatenate(list(iter_generate_na62(card, n, 5, R.BLOCK_SIZE, setup=setup, reconstruct=True)))
+    b = ak.concatenate(list(iter_generate_na62(card, n, 5, 3 * R.BLOCK_SIZE, setup=setup, reconstruct=True)))
+    assert len(a) == len(b) == n
+    for f in ("weight", "weight_accepted", "m_ll", "m2_N", "vtx_bb_z"):
+        np.testing.assert_array_equal(_np(a[f]), _np(b[f]))
+    for f in ("px", "E", "z", "t"):
+        np.testing.assert_array_equal(_np(ak.flatten(a.particles[f])), _np(ak.flatten(b.particles[f])))
+    np.testing.assert_array_equal(ak.to_numpy(a.channel), ak.to_numpy(b.channel))
+
+
+def test_run_writes_the_path_and_reweight_refuses_general_files(tmp_path, capsys):
+    from detectors.output import read_events, read_metadata
+    from gen.cli import main
+    from gen.reweight import ReweightError, reweight
+
+    out = tmp_path / "heavy.root"
+    assert main(["run", str(HEAVY), "-n", "3000", "-o", str(out)]) == 0
+    assert "general path" in capsys.readouterr().out
+    meta = read_metadata(out)
+    assert meta["na62_path"] == PATH_GENERAL
+    model = json.loads(meta["model"])
+    assert model["na62_cascade"]["path"] == PATH_GENERAL
+    ev = read_events(out)
+    names = [c["daughters"] for c in model["decays"]["channels"]]
+    used = {tuple(names[k]) for k in np.unique(ak.to_numpy(ev.channel))}
+    assert used <= {("numu", "e+", "e-"), ("nus", "e+", "e-")} and ("numu", "e+", "e-") in used
+    exp = json.loads(meta["expected_events"])["expected_events"]
+    assert exp["final_state"] == pytest.approx(float(ak.sum(ev.weight)), rel=1e-12)
+    with pytest.raises(ReweightError, match="general decay cascade"):
+        reweight(out, chi=1e-3)
+    # a dedicated-path card that gains other routes at the new couplings is refused too
+    # (UD4 = 1e-6 suppresses N -> nu Z' by 1e-12: the SM three-body N -> nu e e is then 2e-5 of the final state)
+    with pytest.raises(ReweightError, match="routes other than"):
+        reweight(_light(PATH_DEDICATED)[:R.BLOCK_SIZE], load_card(LIGHT), UD4=1e-6)
+
+
+def test_flights_kernel_jit_parity_and_truncation():
+    """``na62_general_flights`` compiled vs ``.py_func`` on hand-made events (N -> nu Z', Z' -> e- e+;
+    N -> nu e- e+; N -> nu Z', Z' -> nu nubar, all invisible), and the truncated flights: every visible
+    vertex before z_end, P_dec = P_N P_Z' with P = 1 - exp(-l/L) for the flight length l to the end plane;
+    a decay without visible products flies freely (P = 1)."""
+    from gen.na62_general import na62_general_flights
+
+    rng = np.random.default_rng(4)
+    n, S = 3, 7
+    mK, mN, mZ = 0.493677, 0.3, 0.1
+    PK = np.array([0.0, 0.0, 75.0, math.hypot(75.0, mK)])
+    lab3 = np.zeros((n, 3, 4))
+    lab3[:, 0] = PK
+    lab3[:, 2] = [0.01, -0.02, 40.0, math.sqrt(40.0**2 + 0.0005 + mN**2)]
+    lab3[:, 1] = PK - lab3[:, 2]
+    p4 = np.zeros((n, S, 4))
+    v = rng.normal(size=(n, S, 3)) * 0.05
+    p4[:, 3:, :3] = v[:, 3:]
+    p4[:, 3:, 3] = np.sqrt((v[:, 3:] ** 2).sum(-1) + 0.01)
+    pdg = np.array([[321, -13, 9900012, 14, 32, 11, -11], [321, -13, 9900012, 14, 11, -11, 0],
+                    [321, -13, 9900012, 14, 32, 14, -14]])
+    status = np.array([[2, 1, 2, 1, 2, 1, 1], [2, 1, 2, 1, 1, 1, 0], [2, 1, 2, 1, 2, 1, 1]])
+    parent = np.array([[-1, 0, 0, 2, 2, 4, 4], [-1, 0, 0, 2, 2, 2, -1], [-1, 0, 0, 2, 2, 4, 4]])
+    npart = np.array([7, 6, 7])
+    st_of = np.array([[-1, -1, 0, -1, 1, -1, -1], [-1, -1, 0, -1, -1, -1, -1], [-1, -1, 0, -1, 1, -1, -1]])
+    st_mass = np.array([mN, mZ])
+    st_ctau0 = np.array([3000.0, 50.0])
+    u_fl = rng.random((n, S))
+    zK = np.array([12000.0, 17000.0, 15000.0])
+    args = (lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass, st_ctau0, u_fl, 18000.0, 11)
+    out = na62_general_flights(*(a.copy() if isinstance(a, np.ndarray) else a for a in args))
+    with np.errstate(all="raise"):
+        ref = na62_general_flights.py_func(*(a.copy() if isinstance(a, np.ndarray) else a for a in args))
+    for a, b in zip(out, ref):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-13)
+    vtx, idx, dec, prob = out
+    pN = lab3[0, 2]
+    L = st_ctau0[0] * np.linalg.norm(pN[:3]) / mN
+    for ev in (0, 1):
+        lmax = (18000.0 - zK[ev]) * np.linalg.norm(pN[:3]) / pN[2]
+        assert prob[ev, 1] == pytest.approx(-math.expm1(-lmax / L), rel=1e-13)
+        assert dec[ev, 0, 2] <= 18000.0
+    assert 0 < prob[0, 2] < 1 and prob[0, 0] == pytest.approx(prob[0, 1] * prob[0, 2], rel=1e-15)
+    assert vtx[0, 5, 2] <= 18000.0 and prob[1, 2] == 1.0 and prob[1, 0] == prob[1, 1]
+    assert tuple(prob[2]) == (1.0, 1.0, 1.0)  # nothing visible: free flights
+    assert tuple(idx[0]) == (4, 5, 6, 3) and tuple(idx[1]) == (-1, 4, 5, 3)
+    np.testing.assert_allclose(vtx[1, 4, :3], dec[1, 0, :3])
