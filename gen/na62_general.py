@@ -56,8 +56,10 @@ module otherwise (``gen.na62_run.generate_na62(card, path="general")`` forces th
 routes below that share). Both give the same events in distribution on the light-Z' card
 (tests/gen/test_na62_general.py; the comparison found the dedicated kernel's Z' decay without the
 helicity interference, since corrected, ``gen.na62_source`` step 5); the dedicated path stays the
-default there because ``hnlgen reweight`` supports its files (general-path files are refused: their
-decay chains have coupling-dependent three-body shapes and route mixtures) and it is faster.
+default there because it is faster. ``hnlgen reweight`` supports the files of both paths
+(``gen.na62_reweight``: on this path the BR and normalised three-body |M|^2 ratios along the cascade, the
+flights redrawn from their recovered uniforms; a route to the final state that opens at the new
+couplings is refused).
 
 Randomness: per block the production uniforms come from ``gen.rng.block_rng(seed, b,
 PURPOSE_PRODUCTION)`` (``generate_na62_production``), the cascade seeds (one uint64 per event) and then
@@ -402,7 +404,9 @@ _ROWS = ("K", "a", "N", "nu", "Zp", "bm", "bp")
 def general_events_to_awkward(ev: dict):
     """Awkward record array of ``generate_na62_general`` output: the layout of
     ``gen.na62_source.events_to_awkward`` where the fields make sense (module docstring of
-    ``gen.na62_run``), plus ``vtx_bb``, ``P_dec``, ``channel`` and the HepMC-like ``particles`` list
+    ``gen.na62_run``), plus ``vtx_pair`` (the ``vtx_bb`` of ``generate_na62_general``: a record named
+    ``vtx_bb`` would be written as the ROOT branches ``vtx_bb_x``, ``vtx_bb_y``, ``vtx_bb_z`` and collide with
+    the reconstructed ``vtx_bb_z``), ``P_dec``, ``channel`` and the HepMC-like ``particles`` list
     (``pdg``, ``status``, ``parent``, ``px, py, pz, E`` in GeV, production vertex ``x, y, z`` in cm and
     ``t`` in ns)."""
     import awkward as ak
@@ -411,9 +415,9 @@ def general_events_to_awkward(ev: dict):
     for name in _ROWS:
         p = ev[f"p4_{name}"]
         rec[name] = ak.zip({"px": p[:, 0], "py": p[:, 1], "pz": p[:, 2], "E": p[:, 3]}, with_name="Momentum4D")
-    for name in ("K", "N", "Zp", "bb"):
+    for name, field in (("K", "vtx_K"), ("N", "vtx_N"), ("Zp", "vtx_Zp"), ("bb", "vtx_pair")):
         v = ev[f"vtx_{name}"]
-        rec[f"vtx_{name}"] = ak.zip({"x": v[:, 0], "y": v[:, 1], "z": v[:, 2]})
+        rec[field] = ak.zip({"x": v[:, 0], "y": v[:, 1], "z": v[:, 2]})
     for key in ("P_fv", "P_dec", "P_dec_N", "P_dec_Zp", "pol_N_lab", "channel", "weight"):
         rec[key] = ev[key]
     npart = ev["npart"]

@@ -13,11 +13,13 @@ the ``model`` JSON; ``gen.na62_general.choose_na62_path``):
   docstring has the sampling and the weight), with c tau0 of N and Z', BR(N -> nu Z'), BR(Z' -> l_b l_b)
   from ``physics.decay_table.decay_table(model)`` through ``gen.na62_source.cascade_from_decay_table``.
   Used when that route is open and carries all of BR(N -> final state) but a relative share
-  ``gen.na62_general.GENERAL_PATH_SHARE`` = 1e-6. ``hnlgen reweight`` supports these files.
+  ``gen.na62_general.GENERAL_PATH_SHARE`` = 1e-6.
 * ``"general"``: every N decay route of the decay table that ends in the final state (three-body
   N -> nu l_b l_b through off-shell Z'/Z/W, N5 -> N4 l_b l_b, N -> nu h', ...), through the generator's
   decay graph and cascade kernel (``gen.na62_general``, whose docstring has the sampling, the exact N
   spin and the vertices). Used otherwise (e.g. a heavy Z', m_Z' > m_N).
+
+``hnlgen reweight`` supports the files of both paths (``gen.na62_reweight``).
 
 The NA62 observables come from ``detectors.na62.reconstruct`` on both paths.
 
@@ -33,7 +35,7 @@ Event records (truth): ``event``, ``weight``, the Momentum4D records ``K``, ``a`
 ``nu``, ``Zp``, ``bm`` (l_b-), ``bp`` (l_b+) (GeV, beam frame: kaon along +z from the target),
 decay points ``vtx_K``, ``vtx_N``, ``vtx_Zp`` (x, y, z in cm), and ``P_fv``, ``P_dec_N``,
 ``P_dec_Zp``, ``pol_N_lab``; the dedicated path adds ``nubar``; the general path adds
-``vtx_bb`` (production vertex of the l_b pair, what the reconstruction uses), ``P_dec`` (probability
+``vtx_pair`` (production vertex of the l_b pair, what the reconstruction uses), ``P_dec`` (probability
 that every visible vertex precedes z_end), ``channel`` (N decay channel, index into ``decays.channels``
 of the ``model`` JSON) and the HepMC-like ``particles`` list (``gen.na62_general``); there ``nu`` and
 ``Zp`` are the first light neutrino and Z' of the cascade (zeros if none) and ``vtx_Zp`` the first Z'

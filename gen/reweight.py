@@ -59,7 +59,9 @@ logged if not).
 NA62 files (``[experiment] name = "na62"``, kaon-decay source) go through ``gen.na62_reweight``
 with the same interface (production BR ratio, cascade BR ratios, exact decay-in-volume
 probabilities and vertices at the new lifetimes, the NA62 reconstruction redone); ``reweight`` and
-``reweight_file`` pick the reweighter from the card's experiment (``_reweighter``).
+``reweight_file`` pick the reweighter from the card's experiment and, for NA62, the file's decay path
+(``_reweighter``). Files of the general NA62 path reuse items 2-3 here (``_cascade_decays``,
+``_br_me_factors``) with the momenta in the parent-meson rest frame, where their cascade was drawn.
 
 Masses cannot change (``ReweightError`` naming the key): they move thresholds, phase space and
 Q2 limits, i.e. the kinematics themselves. Channels that were closed at the old couplings
@@ -204,6 +206,29 @@ def _physics(card) -> _Physics:
         root_factor = {r: 1.0 for r in roots}  # the graph (and its |M|^2 tables) is only needed for a restriction
     else:
         root_factor = dict(build_decay_graph(species, channels, roots, proc.final_state).root_factor)
+    d = _decay_physics(species, channels, info, root_factor)
+    return _Physics(card=card, model=model, chan_keys=keys, params=params, rate_probe=probe,
+                    labels=[{k: v for k, v in c.items() if k != "params"} for c in chans], species=d.species,
+                    by_key=d.by_key, channels=channels, decay_info=info, root_factor=root_factor,
+                    ctau_by_pdg=d.ctau_by_pdg)
+
+
+@dataclasses.dataclass
+class _DecayPhysics:
+    """The decay side of ``_Physics`` (what the cascade factors need), shared with ``gen.na62_reweight``."""
+
+    species: dict  # name -> gen.decays.Species
+    by_key: dict  # (parent pdg, daughter pdgs) -> list of (normalised BR, Channel, Z or None)
+    channels: list
+    decay_info: dict
+    root_factor: dict
+    ctau_by_pdg: dict  # pdg -> c tau0 (cm; gen.decay_adapter's, 0 for a species without a finite one)
+
+
+def _decay_physics(species, channels, info, root_factor) -> _DecayPhysics:
+    """``_DecayPhysics`` from ``gen.decay_adapter.decay_spec_from_physics`` output: BR of every open channel
+    normalised per parent, with the lazily integrated Z of the three-body ones (module docstring, items 2-3)."""
+    sp = {s.name: s for s in species}
     by_parent: dict[str, float] = {}
     for c in channels:
         if c.br > 0:
@@ -217,10 +242,8 @@ def _physics(card) -> _Physics:
         if len(c.daughters) == 3 and c.me2 is not None:
             Z = _LazyIntegral(sp[c.parent].mass, *[sp[d].mass for d in c.daughters], c.me2)
         by_key.setdefault(key, []).append((c.br / by_parent[c.parent], c, Z))
-    ctau = {s.pdg: s.ctau0 for s in species}
-    return _Physics(card=card, model=model, chan_keys=keys, params=params, rate_probe=probe,
-                    labels=[{k: v for k, v in c.items() if k != "params"} for c in chans], species=sp, by_key=by_key,
-                    channels=channels, decay_info=info, root_factor=root_factor, ctau_by_pdg=ctau)
+    return _DecayPhysics(species=sp, by_key=by_key, channels=list(channels), decay_info=info,
+                         root_factor=dict(root_factor), ctau_by_pdg={s.pdg: s.ctau0 for s in species})
 
 
 @numba.njit(cache=True)
@@ -332,6 +355,131 @@ def _boost_to_rest(q, P):
     return out
 
 
+@dataclasses.dataclass
+class _CascadeDecays:
+    """The decays of a chunk's particle lists, flattened (events in order)."""
+
+    counts: np.ndarray  # particles per event
+    offsets: np.ndarray  # index of each event's first particle
+    ev_of: np.ndarray  # event of each particle
+    flat: dict  # the particle fields, flattened
+    pdg: np.ndarray
+    status: np.ndarray
+    parent: np.ndarray  # within the event (-1: none)
+    p4: np.ndarray  # (particles, 4): px, py, pz, E (GeV)
+    vtx: np.ndarray  # (particles, 4): x, y, z (cm), t (ns)
+    dec: np.ndarray  # flat indices of the decays
+    dau_idx: np.ndarray  # (decays, 3): flat indices of the daughters (-1 beyond their number)
+    uk: np.ndarray  # distinct (parent pdg, number of daughters, daughter pdgs) rows
+    inv: np.ndarray  # row of uk of each decay
+
+
+def _cascade_decays(particles, first_slot: int = 0) -> _CascadeDecays:
+    """Decays (particles with status 2 and their daughters) of the particle lists, from slot ``first_slot`` on
+    (``gen.na62_reweight`` leaves out the parent-meson decay of the production step)."""
+    counts = ak.to_numpy(ak.num(particles)).astype(np.int64)
+    flat = {k: ak.to_numpy(ak.flatten(particles[k])) for k in particles.fields}
+    pdg = flat["pdg"].astype(np.int64)
+    status = flat["status"].astype(np.int64)
+    parent = flat["parent"].astype(np.int64)
+    n = counts.size
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    ev_of = np.repeat(np.arange(n), counts)
+    gpar = np.where(parent >= 0, offsets[ev_of] + parent, -1)
+    is_child = (gpar >= 0) & (status[np.maximum(gpar, 0)] == 2) & (parent >= first_slot)
+    child_idx = np.nonzero(is_child)[0]
+    par_of_child = gpar[child_idx]
+    dec, first, ndau = np.unique(par_of_child, return_index=True, return_counts=True)
+    p4 = np.stack([flat[c] for c in ("px", "py", "pz", "E")], axis=1).astype(np.float64)
+    vtx = np.stack([flat[c] for c in ("x", "y", "z", "t")], axis=1).astype(np.float64)
+    dau = np.zeros((dec.size, 3), np.int64)
+    dau_idx = np.full((dec.size, 3), -1, np.int64)
+    for j in range(3):
+        has = ndau > j
+        dau_idx[has, j] = child_idx[first[has] + j]
+        dau[has, j] = pdg[dau_idx[has, j]]
+    keys = np.column_stack([pdg[dec], ndau, dau])
+    uk, inv = np.unique(keys, axis=0, return_inverse=True)
+    return _CascadeDecays(counts=counts, offsets=offsets, ev_of=ev_of, flat=flat, pdg=pdg, status=status, parent=parent,
+                          p4=p4, vtx=vtx, dec=dec, dau_idx=dau_idx, uk=uk, inv=inv.ravel())
+
+
+def _br_me_factors(old, new, cd: _CascadeDecays, p4: np.ndarray, slot_N: int, pol_N: np.ndarray, warned: set):
+    """Per decay of ``cd``: BR(new)/BR(old) and, for three-body decays, the normalised |M|^2 ratio (module
+    docstring, items 2-3). Returns (factor per decay, [(channel key, indices into cd.dec)]).
+
+    ``old``/``new``: ``_DecayPhysics`` (or ``_Physics``) at the two couplings. ``p4`` (particles, 4; GeV):
+    the momenta in the frame where the particle in slot ``slot_N`` has the longitudinal polarisation
+    ``pol_N`` (per event) along its momentum and every later generation is unpolarised (the frame the
+    cascade kernel was given: the lab for upscattering, the parent-meson rest frame for NA62).
+    """
+    factor_dec = np.ones(cd.dec.size)
+    groups = []
+    for g, row in enumerate(cd.uk):
+        sel = np.nonzero(cd.inv == g)[0]
+        key = (int(row[0]), tuple(int(x) for x in row[2:2 + int(row[1])]))
+        if key not in old.by_key and (-key[0], key[1]) in old.by_key:
+            # a Dirac N made by an antineutrino keeps the N code in slot 3 but decays as N-bar
+            key = (-key[0], key[1])
+        olds = old.by_key.get(key)
+        news = new.by_key.get(key, [])
+        if not olds:
+            raise ReweightError(f"decay {key} found in the events is not in the decay table at the old couplings")
+        pidx = cd.dec[sel]
+        if any(Z is not None for _, _, Z in olds + news) and int(row[1]) == 3:
+            P = p4[pidx]
+            q = [_boost_to_rest(p4[cd.dau_idx[sel, j]], P) for j in range(3)]
+            local = pidx - cd.offsets[cd.ev_of[pidx]]
+            pol = np.where(local == slot_N, pol_N[cd.ev_of[pidx]], 0.0)
+            pabs = np.linalg.norm(P[:, :3], axis=1)
+            s = P[:, :3] / np.where(pabs > 0, pabs, 1.0)[:, None] * pol[:, None]
+
+            num, den = _three_body_density(news, q, s), _three_body_density(olds, q, s)
+        else:
+            num = np.full(sel.size, sum(br for br, _, _ in news))
+            den = np.full(sel.size, sum(br for br, _, _ in olds))
+            _check_vertex_shape(key, olds, news, warned)
+        factor_dec[sel] = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
+        groups.append((key, sel))
+    return factor_dec, groups
+
+
+def _three_body_density(entries, q, s) -> np.ndarray:
+    """sum over the channels of one decay key of BR_c |M_c|^2 / Z_c at daughter momenta q (3 x (n, 4), parent rest
+    frame) and parent polarisation vectors s (n, 3); BR_c alone for a channel without |M|^2."""
+    tot = np.zeros(q[0].shape[0])
+    for br, c, Z in entries:
+        if Z is None or Z.value <= 0:
+            tot += br
+        else:
+            tot += br * np.maximum(np.asarray(c.me2(q[0], q[1], q[2], s), dtype=float), 0.0) / Z.value
+    return tot
+
+
+def _check_vertex_shape(key, olds, news, warned: set) -> None:
+    """Warn once per decay key when the chiral structure (A : B) of a spin-correlated two-body vertex changes.
+
+    The chain |M|^2 of ``gen.decays`` (``Channel.vertex``) depends on the couplings only through
+    the ratio A : B of each vertex; when it is unchanged (a kinetic-mixing Z' is vector-like, N -> nu Z'
+    is purely left-handed) the angular shapes are unchanged and the BR ratio is the whole factor.
+    """
+    def ratio(entries):
+        out = []
+        for _, c, _ in entries:
+            v = getattr(c, "vertex", None)
+            if v is not None:
+                A, B = complex(v.A), complex(v.B)
+                n = math.hypot(abs(A), abs(B))
+                out.append((A / n, B / n) if n > 0 else (0j, 0j))
+        return out
+
+    ro, rn = ratio(olds), ratio(news)
+    if ro and rn and any(abs(a[0] - b[0]) + abs(a[1] - b[1]) > 1e-9 for a, b in zip(ro, rn)) and key not in warned:
+        warned.add(key)
+        log.warning("decay %s: the chiral structure of its vertex changes with the couplings; its spin-correlated angular "
+                    "shape is not reweighted (BR ratio only)", key)
+
+
 # ------------------------------------------------------------------------------------------ result
 @dataclasses.dataclass
 class ReweightResult:
@@ -427,67 +575,13 @@ class _Reweighter:
     def decay_factor(self, ev):
         """(factor per event, per-particle decay-length ratio, flat particle arrays)."""
         n = len(ev)
-        counts = ak.to_numpy(ak.num(ev.particles)).astype(np.int64)
-        flat = {k: ak.to_numpy(ak.flatten(ev.particles[k])) for k in ev.particles.fields}
-        pdg = flat["pdg"].astype(np.int64)
-        status = flat["status"].astype(np.int64)
-        parent = flat["parent"].astype(np.int64)
-        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        ev_of = np.repeat(np.arange(n), counts)
-        gpar = np.where(parent >= 0, offsets[ev_of] + parent, -1)
-        is_child = (gpar >= 0) & (status[np.maximum(gpar, 0)] == 2)
-        child_idx = np.nonzero(is_child)[0]
-        par_of_child = gpar[child_idx]
-        dec, first, ndau = np.unique(par_of_child, return_index=True, return_counts=True)
-        p4 = np.stack([flat[c] for c in ("px", "py", "pz", "E")], axis=1).astype(np.float64)
-        vtx = np.stack([flat[c] for c in ("x", "y", "z", "t")], axis=1).astype(np.float64)
-        factor_dec = np.ones(dec.size)
-        ratio_len = np.ones(pdg.size)
-        dau = np.zeros((dec.size, 3), np.int64)
-        dau_idx = np.full((dec.size, 3), -1, np.int64)
-        for j in range(3):
-            has = ndau > j
-            dau_idx[has, j] = child_idx[first[has] + j]
-            dau[has, j] = pdg[dau_idx[has, j]]
-        keys = np.column_stack([pdg[dec], ndau, dau])
-        uk, inv = np.unique(keys, axis=0, return_inverse=True)
-        inv = inv.ravel()
+        cd = _cascade_decays(ev.particles)
         helicity = ak.to_numpy(ev.helicity).astype(np.float64)
-        for g, row in enumerate(uk):
-            sel = np.nonzero(inv == g)[0]
-            key = (int(row[0]), tuple(int(x) for x in row[2:2 + int(row[1])]))
-            if key not in self.old.by_key and (-key[0], key[1]) in self.old.by_key:
-                # a Dirac N made by an antineutrino keeps the N code in slot 3 but decays as N-bar
-                key = (-key[0], key[1])
-            olds = self.old.by_key.get(key)
-            news = self.new.by_key.get(key, [])
-            if not olds:
-                raise ReweightError(f"decay {key} found in the events is not in the decay table at the old couplings")
-            pidx = dec[sel]
-            if any(Z is not None for _, _, Z in olds + news) and int(row[1]) == 3:
-                P = p4[pidx]
-                q = [_boost_to_rest(p4[dau_idx[sel, j]], P) for j in range(3)]
-                local = pidx - offsets[ev_of[pidx]]
-                pol = np.where(local == _SLOT_N, helicity[ev_of[pidx]], 0.0)
-                pabs = np.linalg.norm(P[:, :3], axis=1)
-                s = P[:, :3] / np.where(pabs > 0, pabs, 1.0)[:, None] * pol[:, None]
-
-                def dens(entries):
-                    tot = np.zeros(sel.size)
-                    for br, c, Z in entries:
-                        if Z is None or Z.value <= 0:
-                            tot += br
-                        else:
-                            tot += br * np.maximum(np.asarray(c.me2(q[0], q[1], q[2], s), dtype=float), 0.0) / Z.value
-                    return tot
-
-                num, den = dens(news), dens(olds)
-            else:
-                num = np.full(sel.size, sum(br for br, _, _ in news))
-                den = np.full(sel.size, sum(br for br, _, _ in olds))
-                self._check_vertex_shape(key, olds, news)
-            factor_dec[sel] = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
+        factor_dec, groups = _br_me_factors(self.old, self.new, cd, cd.p4, _SLOT_N, helicity, self._warned)
+        ratio_len = np.ones(cd.pdg.size)
+        for key, sel in groups:
             # decay length
+            pidx = cd.dec[sel]
             c_old = self.old.ctau_by_pdg.get(key[0], 0.0)
             c_new = self.new.ctau_by_pdg.get(key[0], 0.0)
             if c_old > 0:
@@ -495,8 +589,8 @@ class _Reweighter:
                 if self.lifetime == "rescale":
                     ratio_len[pidx] = r
                 else:
-                    d = np.linalg.norm(vtx[dau_idx[sel, 0], :3] - vtx[pidx, :3], axis=1)
-                    P = p4[pidx]
+                    d = np.linalg.norm(cd.vtx[cd.dau_idx[sel, 0], :3] - cd.vtx[pidx, :3], axis=1)
+                    P = cd.p4[pidx]
                     pabs = np.linalg.norm(P[:, :3], axis=1)
                     m = np.sqrt(np.maximum(P[:, 3] ** 2 - pabs**2, 0.0))
                     L_old = c_old * pabs / np.where(m > 0, m, 1.0)
@@ -508,31 +602,8 @@ class _Reweighter:
                         f = np.zeros(sel.size)
                     factor_dec[sel] *= f
         per_event = np.ones(n)
-        np.multiply.at(per_event, ev_of[dec], factor_dec)
-        return per_event, ratio_len, (counts, parent, status, pdg, vtx, flat)
-
-    def _check_vertex_shape(self, key, olds, news) -> None:
-        """Warn once when the chiral structure (A : B) of a spin-correlated two-body vertex changes.
-
-        The chain |M|^2 of ``gen.decays`` (``Channel.vertex``) depends on the couplings only through
-        the ratio A : B of each vertex; when it is unchanged (a kinetic-mixing Z' is vector-like, N -> nu Z'
-        is purely left-handed) the angular shapes are unchanged and the BR ratio is the whole factor.
-        """
-        def ratio(entries):
-            out = []
-            for _, c, _ in entries:
-                v = getattr(c, "vertex", None)
-                if v is not None:
-                    A, B = complex(v.A), complex(v.B)
-                    n = math.hypot(abs(A), abs(B))
-                    out.append((A / n, B / n) if n > 0 else (0j, 0j))
-            return out
-
-        ro, rn = ratio(olds), ratio(news)
-        if ro and rn and any(abs(a[0] - b[0]) + abs(a[1] - b[1]) > 1e-9 for a, b in zip(ro, rn)) and key not in self._warned:
-            self._warned.add(key)
-            log.warning("decay %s: the chiral structure of its vertex changes with the couplings; its spin-correlated angular "
-                        "shape is not reweighted (BR ratio only)", key)
+        np.multiply.at(per_event, cd.ev_of[cd.dec], factor_dec)
+        return per_event, ratio_len, (cd.counts, cd.parent, cd.status, cd.pdg, cd.vtx, cd.flat)
 
     def apply(self, ev) -> tuple[ak.Array, np.ndarray, np.ndarray, np.ndarray]:
         """(new events, new weights, production factor, decay factor) of one chunk."""
@@ -610,13 +681,24 @@ class _Reweighter:
         return float(setup.ch_rate_table[setup.ch_br <= 0].sum())
 
 
-def _reweighter(card, lifetime: str = "rescale", seed: int | None = None, **new):
-    """The reweighter of the card's experiment: upscattering (``_Reweighter``) or NA62 (``gen.na62_reweight``)."""
+def _reweighter(card, lifetime: str = "rescale", seed: int | None = None, na62_path: str | None = None, **new):
+    """The reweighter of the card's experiment: upscattering (``_Reweighter``) or NA62 (``gen.na62_reweight``;
+    ``na62_path``: the decay path that wrote the events, ``"dedicated"`` or ``"general"``, None: the card's)."""
     if card.experiment.name == "na62":
-        from gen.na62_reweight import _NA62Reweighter
+        from gen.na62_reweight import na62_reweighter
 
-        return _NA62Reweighter(card, lifetime=lifetime, seed=seed, **new)
+        return na62_reweighter(card, lifetime=lifetime, seed=seed, path=na62_path, **new)
     return _Reweighter(card, lifetime=lifetime, seed=seed, **new)
+
+
+def _na62_path_of(events=None, meta=None) -> str | None:
+    """The NA62 decay path of a file (its ``na62_path`` metadata) or of an event array (the general path
+    writes the particle list ``particles``, the dedicated one does not); None when unknown."""
+    if meta is not None and meta.get("na62_path"):
+        return str(meta["na62_path"])
+    if events is not None:
+        return "general" if "particles" in events.fields else "dedicated"
+    return None
 
 
 def _has_detector(ev) -> bool:
@@ -690,7 +772,7 @@ def reweight(events_or_file, card=None, *, lifetime: str = "rescale", seed: int 
         raise ValueError("reweight: give the run card the events were generated with")
     if not isinstance(card, RunCard):
         card = load_card(card)
-    rw = _reweighter(card, lifetime=lifetime, seed=seed, **new_couplings)
+    rw = _reweighter(card, lifetime=lifetime, seed=seed, na62_path=_na62_path_of(events), **new_couplings)
     out, w, fp, fd = rw.apply(events)
     sums = _Sums()
     sums.add(**rw.total_arrays(out))
@@ -734,9 +816,13 @@ def reweight_file(path, out=None, *, lifetime: str = "rescale", chunk_size: int 
     out = Path(out) if out is not None else path.with_name(path.stem + "_reweighted.root")
     card = _card_from_file(path)
     meta = read_metadata(path)
-    rw = _reweighter(card, lifetime=lifetime, seed=int(meta["seed"]) if "seed" in meta else None, **new_couplings)
     with uproot.open(path) as f:
         n_total = f["events"].num_entries
+    na62_path = _na62_path_of(meta=meta)
+    if na62_path is None and card.experiment.name == "na62" and n_total:
+        na62_path = _na62_path_of(read_events(path, entry_start=0, entry_stop=1))
+    rw = _reweighter(card, lifetime=lifetime, seed=int(meta["seed"]) if "seed" in meta else None, na62_path=na62_path,
+                     **new_couplings)
     sums = _Sums()
     with EventWriter(out) as writer:
         for start in range(0, n_total, chunk_size):

@@ -19,13 +19,22 @@ of the given ``[model]`` keys (masses or couplings):
   scan loses at most the points in flight. ``read_scan(dir)`` returns one ``pyarrow.Table`` in grid
   order.
 * Coupling-only grids (no mass key) generate one sample at the card's couplings (``_base.root`` in
-  the output directory, seed ``point_seed(card seed, {})``) and reweight it to every point
-  (``gen.reweight``: production cross section, branching ratios, three-body |M|^2, lifetimes, the
-  detector stage redone), which is much cheaper than regenerating; ``method`` says which was used.
+  the output directory, seed ``point_seed(card seed, {})``, written as ``hnlgen run`` writes it) and
+  reweight it to every point (``gen.reweight``: production cross section or, for NA62, BR(K+ -> l_a+ N);
+  branching ratios, three-body |M|^2, lifetimes, the detector stage redone; NA62 files of either decay
+  path, ``gen.na62_reweight``), which is much cheaper than regenerating; ``method`` says which was used.
+  A point the base sample cannot be reweighted to (``gen.reweight.ReweightError``: e.g. a decay route to
+  the final state that is closed at the card's couplings and open at the point's, or, for an NA62
+  dedicated-path sample, other routes above the path's share) is regenerated with its own seed instead
+  (``method`` = ``"generate"``, a warning is logged). Grids with a mass key regenerate every point.
 * Columns: ``point`` (grid index), one column per scanned key, ``seed``, ``events``, ``method``,
-  ``upscattered``, ``final_state``, ``in_fiducial_volume``, ``selected`` (NaN without a detector
-  stage) each with ``*_error`` (MC, 1 sigma), ``effective_sample_size``, ``root_file`` ("" unless
-  ``root_dir``), ``wall_time_s``.
+  ``upscattered``, ``final_state``, ``in_fiducial_volume``, ``selected``, ``produced`` each with
+  ``*_error`` (MC, 1 sigma; NaN where the experiment has no such quantity), ``effective_sample_size``,
+  ``root_file`` ("" unless ``root_dir``), ``wall_time_s``. MiniBooNE/custom cards fill ``upscattered``,
+  ``final_state``, ``in_fiducial_volume`` and ``selected`` (NaN without a detector stage); NA62 cards
+  fill ``produced`` (N_K^Fid BR(K+ -> l_a+ N), exact: error 0), ``final_state`` (N decays into the final
+  state with every visible vertex before the end of the decay volume) and ``selected`` = NA62's
+  ``accepted`` total (sum of ``weight_accepted``: acceptance and particle identification).
 
 ``plot_scan(table, out_png, x, y, z)`` draws the expected-events contour in two scanned keys.
 """
@@ -46,7 +55,9 @@ import numpy as np
 __all__ = ["parse_param", "grid_points", "point_seed", "point_id", "evaluate_point", "scan", "read_scan", "plot_scan",
            "plot_scan_dir", "is_scan_dir", "TOTALS", "ScanError"]
 
-TOTALS = ("upscattered", "final_state", "in_fiducial_volume", "selected")
+TOTALS = ("upscattered", "final_state", "in_fiducial_volume", "selected", "produced")
+#: scan column <- name of the total in gen.reweight / gen.na62_run where it differs (NA62's accepted events)
+_NA62_TOTALS = {"produced": "produced", "final_state": "final_state", "selected": "accepted"}
 _EITHER_OR = (("gD", "alphaD"), ("epsilon", "chi", "alpha_epsilon2"))
 _INSTALL_HINT = 'parameter scans need Dask distributed and pyarrow: pip install "hnlgen[scan]" (dask[distributed], pyarrow)'
 
@@ -208,67 +219,97 @@ def evaluate_point(card_toml: str, point: dict, index: int, n_events: int, seed:
 
 
 def _evaluate_na62(card, row, n_events, seed, root_dir, point, t0) -> dict:
-    """NA62 (kaon-decay source, ``gen.na62_run``): final_state = sum of weights (decays before the end of the
-    fiducial volume), selected = sum of ``weight_accepted``; upscattered and in_fiducial_volume stay NaN."""
-    from gen.sampler import iter_generate
+    """NA62 (kaon-decay source, ``gen.na62_run``): ``produced``, ``final_state`` (sum of weights: decays before the end
+    of the decay volume) and ``selected`` (sum of ``weight_accepted``); upscattered and in_fiducial_volume stay
+    NaN. With ``root_dir`` the point's file is the one ``hnlgen run`` writes (it can be reweighted later)."""
+    import awkward as ak
 
-    writer = None
+    from gen.na62_run import NA62Setup, iter_generate_na62
+
+    setup = NA62Setup(card)
     if root_dir is not None:
-        from detectors.output import EventWriter
+        from detectors.output import read_metadata
 
         path = Path(root_dir) / f"point-{row['point']:05d}-{point_id(point)}.root"
-        writer = EventWriter(path)
+        _run_na62_quiet(card, n_events, seed, path)
         row["root_file"] = str(path)
-    sums = {"final_state": [0.0, 0.0], "selected": [0.0, 0.0]}
-    n = 0
-    try:
-        for chunk in iter_generate(card, n_events, seed, reconstruct=True):
-            import awkward as ak
-
-            for k, f in (("final_state", "weight"), ("selected", "weight_accepted")):
-                if f in chunk.fields:
-                    w = ak.to_numpy(chunk[f]).astype(np.float64)
-                    sums[k][0] += float(w.sum())
-                    sums[k][1] += float((w * w).sum())
+        meta = json.loads(read_metadata(path)["expected_events"])
+        tot = {k: meta["expected_events"][k] for k in ("produced", "final_state", "accepted")}
+        tot.update({k + "_error": meta["errors"][k] for k in ("produced", "final_state", "accepted")})
+        tot["effective_sample_size"] = meta["effective_sample_size"]
+    else:
+        # the sums of gen.na62_run.run_na62, chunk by chunk in the same order (same numbers as with root_dir)
+        sums = {"final_state": [0.0, 0.0], "accepted": [0.0, 0.0]}
+        n = 0
+        for chunk in iter_generate_na62(card, n_events, seed, setup=setup, reconstruct=True):
+            for k, f in (("final_state", "weight"), ("accepted", "weight_accepted")):
+                w = ak.to_numpy(chunk[f]).astype(np.float64)
+                sums[k][0] += float(w.sum())
+                sums[k][1] += float((w * w).sum())
             n += len(chunk)
-            if writer is not None:
-                writer.write(chunk)
-        if writer is not None:
-            writer.metadata["run_card"] = card.model_dump_json()
-            writer.metadata["seed"] = str(seed)
-            writer.close()
-    except BaseException:
-        if writer is not None:
-            writer.abort()
-        raise
-    for k, (s, s2) in sums.items():
-        row[k] = s
-        row[k + "_error"] = math.sqrt(max(s2 - s * s / n, 0.0)) if n else math.nan
-    s, s2 = sums["final_state"]
-    row["effective_sample_size"] = s * s / s2 if s2 > 0 else 0.0
+        tot = {"produced": setup.n_parent_decays * setup.br_production, "produced_error": 0.0}
+        for k, (s, s2) in sums.items():
+            tot[k] = s
+            tot[k + "_error"] = math.sqrt(max(s2 - s * s / n, 0.0))
+        s, s2 = sums["final_state"]
+        tot["effective_sample_size"] = s * s / s2 if s2 > 0 else 0.0
+    _fill_na62_row(row, tot)
     row["wall_time_s"] = time.perf_counter() - t0
     return row
 
 
+def _fill_na62_row(row: dict, tot: dict) -> None:
+    for col, key in _NA62_TOTALS.items():
+        row[col] = float(tot[key])
+        row[col + "_error"] = float(tot[key + "_error"])
+    row["effective_sample_size"] = float(tot["effective_sample_size"])
+
+
+def _run_na62_quiet(card, n_events: int, seed: int, path: Path) -> None:
+    """``hnlgen run`` of an NA62 card into ``path`` (``gen.na62_run.run_na62``: events, TH1Ds and metadata,
+    written under a temporary name and renamed), its summary line discarded."""
+    import contextlib
+    import io
+
+    from gen.na62_run import run_na62
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        run_na62(card, int(n_events), int(seed), str(path), as_json=True)
+
+
 def reweight_point(base_file: str, point: dict, index: int, n_events: int, seed: int, root_dir: str | None = None,
-                   threads: int | None = None) -> dict:
-    """Reweight the scan's base sample to the point's couplings and return its table row."""
-    from gen.reweight import reweight, reweight_file
+                   threads: int | None = None, card_toml: str | None = None, point_seed_: int | None = None) -> dict:
+    """Reweight the scan's base sample to the point's couplings and return its table row.
+
+    With ``card_toml`` and ``point_seed_``, a point the sample cannot be reweighted to (``ReweightError``) is
+    regenerated (``evaluate_point`` with that seed; ``method`` = ``"generate"``) instead of failing."""
+    from gen.reweight import ReweightError, reweight, reweight_file
 
     _set_threads(threads)
     t0 = time.perf_counter()
     row = _empty_row(point, index, seed, n_events, "reweight")
-    if root_dir is not None:
-        path = Path(root_dir) / f"point-{index:05d}-{point_id(point)}.root"
-        _, tot = reweight_file(base_file, path, **point)
-        row["root_file"] = str(path)
+    try:
+        if root_dir is not None:
+            path = Path(root_dir) / f"point-{index:05d}-{point_id(point)}.root"
+            _, tot = reweight_file(base_file, path, **point)
+            row["root_file"] = str(path)
+        else:
+            tot = reweight(base_file, **point).totals
+    except ReweightError as err:
+        if card_toml is None or point_seed_ is None:
+            raise
+        import logging
+
+        logging.getLogger(__name__).warning("point %s: %s; regenerating it", _canonical(point), err)
+        return evaluate_point(card_toml, point, index, n_events, point_seed_, root_dir, threads)
+    if "accepted" in tot:  # NA62 totals (gen.na62_reweight)
+        _fill_na62_row(row, tot)
     else:
-        tot = reweight(base_file, **point).totals
-    for k in TOTALS:
-        if k in tot:
-            row[k] = float(tot[k])
-            row[k + "_error"] = float(tot[k + "_error"])
-    row["effective_sample_size"] = float(tot["effective_sample_size"])
+        for k in TOTALS:
+            if k in tot:
+                row[k] = float(tot[k])
+                row[k + "_error"] = float(tot[k + "_error"])
+        row["effective_sample_size"] = float(tot["effective_sample_size"])
     row["wall_time_s"] = time.perf_counter() - t0
     return row
 
@@ -277,6 +318,10 @@ def _make_base(card, n_events: int, seed: int, path: Path) -> None:
     """The sample the coupling-only points are reweighted from (ROOT, with metadata, atomic)."""
     from detectors.output import EventWriter
     from gen.sampler import _Accumulator, iter_generate, prepare, run_metadata
+
+    if card.experiment.name == "na62":
+        _run_na62_quiet(card, n_events, seed, path)
+        return
 
     setup = prepare(card, seed=seed)
     acc = _Accumulator(setup)
@@ -389,7 +434,7 @@ def scan(card, params: dict[str, list[float]], out="scan.parquet", *, n_events: 
     done = {p.name[5:-8] for p in out.glob("part-*.parquet")}
     missing = [(i, p) for i, p in enumerate(points) if point_id(p) not in done]
     todo = missing if limit is None else missing[:max(0, int(limit))]
-    use_rw = reweight_couplings and _is_coupling_only(params) and card.experiment.name != "na62"
+    use_rw = reweight_couplings and _is_coupling_only(params)
     base = out / "_base.root"
     if todo and use_rw and not base.exists():
         _make_base(card, n, point_seed(card.run.seed, {}), base)
@@ -417,7 +462,7 @@ def scan(card, params: dict[str, list[float]], out="scan.parquet", *, n_events: 
                 seed = point_seed(card.run.seed, p)
                 if use_rw:
                     f = client.submit(reweight_point, str(base), p, i, n, point_seed(card.run.seed, {}), root_dir, threads,
-                                      key=f"hnlgen-scan-{point_id(p)}", pure=False)
+                                      card_toml, seed, key=f"hnlgen-scan-{point_id(p)}", pure=False)
                 else:
                     f = client.submit(evaluate_point, card_toml, p, i, n, seed, root_dir, threads,
                                       key=f"hnlgen-scan-{point_id(p)}", pure=False)
