@@ -60,7 +60,20 @@ def _uproot():
 
 
 def _branch_dict(events: ak.Array) -> dict:
-    """Top-level fields as uproot expects them (records split by uproot itself into name_field)."""
+    """Top-level fields as uproot expects them (records split by uproot itself into name_field).
+
+    Raises ValueError when two fields would give the same TTree branch name after that split (a
+    record ``vtx`` with field ``z`` and a scalar ``vtx_z``, say): uproot would silently keep only one.
+    (Only used for TTrees; an RNTuple keeps records as nested fields.)
+    """
+    owner: dict[str, str] = {}
+    for k in events.fields:
+        sub = ak.fields(events[k])
+        for b in ([f"{k}_{f}" for f in sub] if sub else [k]):
+            if b in owner:
+                raise ValueError(f"branch name {b!r} would be written twice (from fields {owner[b]!r} and {k!r}); "
+                                 "rename one of them")
+            owner[b] = k
     return {k: events[k] for k in events.fields}
 
 

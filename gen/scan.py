@@ -490,7 +490,9 @@ def plot_scan(table, out_png, x: str, y: str, z: str = "selected"):
     """Filled contours of ``z`` (expected events, log colour scale) over the scanned keys ``x`` and ``y``.
 
     ``table``: a ``pyarrow.Table`` (``read_scan``), a dict of columns or a path of a scan directory.
-    A ``z`` column that is all NaN (no detector stage) falls back to ``final_state``. Axes are
+    ``z`` must be an expected-events column (one with a ``z_error`` column; an unknown name is a
+    ``ScanError``); a ``z`` column that is all NaN (no detector stage) falls back to ``final_state``
+    with a logged warning. Axes are
     logarithmic when the values span more than a decade. Returns the output path.
     """
     import matplotlib
@@ -505,8 +507,14 @@ def plot_scan(table, out_png, x: str, y: str, z: str = "selected"):
     for k in (x, y):
         if k not in cols:
             raise ScanError(f"plot_scan: {k!r} is not a column of the scan (columns: {', '.join(cols)})")
+    quantities = [c for c in cols if c + "_error" in cols]
+    if z not in quantities:
+        raise ScanError(f"plot_scan: z = {z!r} is not an expected-events column of the scan (allowed: {', '.join(quantities)})")
     zname = z
-    if z not in cols or np.all(np.isnan(np.asarray(cols[z], dtype=float))):
+    if np.all(np.isnan(np.asarray(cols[z], dtype=float))):  # e.g. selected for a run without a detector stage
+        import logging
+
+        logging.getLogger(__name__).warning("plot_scan: column %r is empty (NaN) for every point; drawing final_state", z)
         zname = "final_state"
     xs, ys, zs = (np.asarray(cols[k], dtype=float) for k in (x, y, zname))
     if x == y:  # one scanned key: expected events against it, with MC errors

@@ -38,7 +38,7 @@ def register(subparsers) -> None:
     p.add_argument("--x", default=None, help="scan mode: parameter on the x axis (default the first scanned)")
     p.add_argument("--y", default=None, help="scan mode: parameter on the y axis (default the second scanned)")
     p.add_argument("--z", default="selected",
-                   help="scan mode: quantity drawn (upscattered, final_state, in_fiducial_volume, selected)")
+                   help="scan mode: expected-events column drawn (upscattered, final_state, in_fiducial_volume, selected; NA62 scans: produced, final_state, selected = accepted)")
     p.add_argument("-o", "--output", default=None, help="PNG file (default FILE with the suffix _<mode>.png)")
     p.add_argument("--scale", type=float, default=1.0, help="multiply the prediction (MiniBooNE mode)")
     p.add_argument("--to-published-pot", action="store_true",

@@ -112,3 +112,16 @@ def test_cli_rejects_format_and_suffix_mismatch(card_path, tmp_path, capsys):
     assert main(["run", str(card_path), "-o", str(tmp_path / "x.hepmc3"), "--format", "rntuple"]) == 2
     assert "--format rntuple writes a ROOT file" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
+
+
+def test_colliding_branch_names_are_refused(tmp_path):
+    """TTree: a record ``vtx`` (split by uproot into vtx_x, vtx_y, vtx_z) beside a scalar ``vtx_z``
+    would lose one of them silently; the writer refuses and leaves no file behind. (An RNTuple keeps
+    records as nested fields, so the same array is written there without a clash.)"""
+    fmt = "ttree"
+    arr = ak.zip({"vtx": ak.zip({"x": [1.0], "y": [2.0], "z": [3.0]}), "vtx_z": [4.0]}, depth_limit=1)
+    with pytest.raises(ValueError, match="'vtx_z' would be written twice"):
+        write_events(tmp_path / "c.root", arr, format=fmt)
+    assert not list(tmp_path.glob("c.root*"))
+    back = read_events(write_events(tmp_path / "r.root", arr, format="rntuple"))
+    assert back.vtx.z.tolist() == [3.0] and back.vtx_z.tolist() == [4.0]

@@ -133,6 +133,8 @@ def test_plot_scan(full_scans, tmp_path):
     assert png.stat().st_size > 1000
     with pytest.raises(ScanError, match="not a column"):
         plot_scan(full_scans[0], tmp_path / "x.png", "m5", "mzprime")
+    with pytest.raises(ScanError, match="z = 'selcted' is not an expected-events column.*selected"):
+        plot_scan(full_scans[0], tmp_path / "y.png", "m4", "mzprime", z="selcted")
 
 
 def test_hnlgen_plot_detects_a_scan(full_scans, scan_dir, tmp_path, capsys):
