@@ -35,6 +35,12 @@ SM_MASSES = {
     "e-": const.m_e, "e+": const.m_e, "mu-": const.m_mu, "mu+": const.m_mu, "tau-": const.m_tau, "tau+": const.m_tau,
     "nue": 0.0, "numu": 0.0, "nutau": 0.0, "nus": 0.0, "nuebar": 0.0, "numubar": 0.0, "nutaubar": 0.0, "nusbar": 0.0,
     "gamma": 0.0, "pi0": const.m_pi0, "pi+": const.m_pi_charged, "pi-": const.m_pi_charged, "rho0": const.m_rho0,
+    "rho+": const.m_rho_charged, "rho-": const.m_rho_charged, "K+": const.m_K_charged, "K-": const.m_K_charged,
+    "K0": const.m_K0, "K0bar": const.m_K0, "K*+": const.m_Kstar_charged, "K*-": const.m_Kstar_charged,
+    "eta": const.m_eta, "etaprime": const.m_etaprime, "omega": const.m_omega, "phi": const.m_phi,
+    # partons of h' -> q qbar, g g: final-state particles of the cascade, not hadronised (MSbar masses)
+    "s": const.m_s_quark, "sbar": const.m_s_quark, "c": const.m_c_quark, "cbar": const.m_c_quark,
+    "b": const.m_b_quark, "bbar": const.m_b_quark, "g": 0.0,
 }
 
 

@@ -64,3 +64,42 @@ delta_m2_atm = 2.5e-3  # eV^2, |Delta m^2_31|, NuFIT 5.2 normal ordering (2.507e
 
 # --- added for the decay table (physics/decay_widths.py) ---------------------------------------
 Gamma_rho0 = 0.1491  # GeV, rho(770)0 width, PDG 2024 (e+e- / tau average, "rho(770) mass and width")
+
+# --- added for the hadronic channels of N and h' (physics/decay_widths.py, decay_table.py) --------
+# Meson masses, PDG 2024 (S. Navas et al., PRD 110, 030001).
+m_K0 = 0.497611  # GeV, K0
+m_eta = 0.547862  # GeV, eta
+m_etaprime = 0.95778  # GeV, eta'(958)
+m_rho_charged = 0.77511  # GeV, rho(770)+- (PDG 2024 "rho(770) mass", tau / e+e- average)
+m_Kstar_charged = 0.89167  # GeV, K*(892)+- (hadroproduced)
+m_phi = 1.019461  # GeV, phi(1020)
+m_D0 = 1.86484  # GeV, D0 (open-charm threshold of h' -> c cbar: 2 m_D0)
+m_B_charged = 5.27934  # GeV, B+ (open-beauty threshold of h' -> b bbar: 2 m_B+)
+# Quark masses, PDG 2024 quark summary: MSbar m_s(2 GeV), m_c(m_c), m_b(m_b), top pole (direct).
+m_s_quark = 0.0935  # GeV
+m_c_quark = 1.2730  # GeV
+m_b_quark = 4.183  # GeV
+m_t_quark = 172.57  # GeV
+alpha_s_mZ = 0.1180  # PDG 2024 world average
+
+# Decay constants. Pseudoscalar neutral-current constants of eta, eta' as tabulated in arXiv:1805.08567
+# (Table 2: f_eta = 81.7 MeV, f_eta' = -94.7 MeV, defined so that Gamma(N -> nu eta) is the pi0 formula
+# with f_pi -> f_eta; they follow from the Feldmann-Kroll-Stech mixing, tests/physics check this).
+f_eta = 0.0817  # GeV
+f_etaprime = -0.0947  # GeV
+# Vector constants <V| qbar gamma^mu q |0> in the normalisation of f_rho above (<rho0|J_em|0> = f m/sqrt2,
+# <omega|J_em|0> = f m/(3 sqrt2), <phi|J_em|0> = -f m/3): f_V^2 = 3 m_V Gamma(V -> e+e-)/(4 pi alpha^2 c_V^2),
+# c_V^2 = 1/18 (omega), 1/9 (phi), from PDG 2024 Gamma(omega -> ee) = 7.38e-5 x 8.68 MeV and
+# Gamma(phi -> ee) = 2.979e-4 x 4.249 MeV (recomputed in tests/physics/test_hadronic_widths.py).
+f_omega = 0.2011  # GeV (arXiv:1805.08567's vector table has 0.195 GeV)
+f_phi = 0.2282  # GeV (arXiv:1805.08567: 0.229 GeV)
+f_rho_charged = 0.210  # GeV, rho+: the rho0 value above by isospin
+# K*(892)+: from PDG 2024 B(tau -> K*(892) nu) = 1.20 %, tau_tau = 290.3 fs, |V_us| above, with
+# Gamma(tau -> V nu) = G_F^2 |V|^2 f_V^2 m_tau^3 (1 - x)^2 (1 + 2x)/(16 pi) (recomputed in the same test).
+f_Kstar = 0.2057  # GeV
+BR_tau_to_Kstar_nu = 0.0120  # PDG 2024
+tau_tau = 290.3e-15  # s, PDG 2024
+BR_omega_to_ee = 7.38e-5  # PDG 2024
+Gamma_omega = 8.68e-3  # GeV, PDG 2024
+BR_phi_to_ee = 2.979e-4  # PDG 2024
+Gamma_phi = 4.249e-3  # GeV, PDG 2024

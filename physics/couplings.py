@@ -56,6 +56,9 @@ PDG = {
     "nus": 18, "nusbar": -18,  # light state's dark/sterile component (PDG 4th-generation nu code)
     "gamma": 22, "Z": 23, "W+": 24, "Zprime": 32, "hprime": 54,
     "pi0": 111, "pi+": 211, "pi-": -211, "rho0": 113, "K+": 321,
+    "K-": -321, "K0": 311, "rho+": 213, "rho-": -213, "K*+": 323, "K*-": -323,
+    "eta": 221, "etaprime": 331, "omega": 223, "phi": 333,
+    "g": 21, "s": 3, "c": 4, "b": 5,  # partons of h' -> s sbar, c cbar, b bbar, g g (no hadronisation)
     "p": 2212, "n": 2112, "C12": 1000060120, "H1": 1000010010, "O16": 1000080160, "Ar40": 1000180400,
     "N4": 9900012, "N5": 9900014, "N6": 9900016,
 }

@@ -30,8 +30,15 @@ Majorana fermions, ``three_body.width_majorana_three``). Dirac N: N -> N_j nu nu
 (the exchange one Fierzed into the t-channel term of the f l l kernel); N -> N_j N_k nu, N_j N_k N_l
 are not computed (listed in ``ParticleDecays.notes``).
 
-Not included (documented open items): N -> l rho, N -> nu eta/omega and other hadronic channels
-above ~1 GeV, radiative N -> nu gamma (loop), h' -> hadrons, and h' in three-body N decays (suppressed by m_l/v). Z' -> hadrons
+Hadronic N channels: nu P0 and N_j P0 (pi0, eta, eta', Z), l^- P^+ (pi, K) and l^- V^+ (rho, K*) through
+the W (a Majorana N also l^+ P^-, l^+ V^-), nu V0 and N_j V0 (rho0, omega, phi) through Z' and Z with
+their propagators at m_V^2 (arXiv:1805.08567 sec. 3.2-3.3; vector couplings from the quark content,
+validation/notes_decay_widths.md). h' -> gamma gamma, pi pi, K K, s sbar, c cbar, b bbar, g g in the scheme
+of ``physics.decay_widths.hprime_hadronic_blend`` (``ParticleDecays.notes`` warns where it is uncertain).
+
+Not included (documented open items): multi-meson N channels (N -> l pi pi0 beyond the rho, ...) and
+charm mesons (m_N > 1.9 GeV), radiative N -> nu gamma (loop), h' -> eta eta, 4 pi, and h' in three-body N decays
+(suppressed by m_l/v). Z' -> hadrons
 is Z' -> pi+ pi- only (Gounaris-Sakurai rho): above ~1 GeV (K K, 4 pi, omega pi, ...) the hadronic width is
 underestimated; an R-ratio treatment would be the next step. ``ParticleDecays.notes`` lists the open
 multi-heavy-neutrino channels of each N.
@@ -67,6 +74,7 @@ __all__ = [
     "ParticleDecays",
     "decay_table",
     "zprime_width",
+    "hprime_hadronic_warning",
     "to_json_dict",
     "to_slha",
 ]
@@ -83,11 +91,30 @@ CHANNEL_CODES = {
     "S_to_FF": 8,  # h' -> l l, nu nu, nu N, N N
     "S_to_VV": 9,  # h' -> Z' Z'
     "F_to_majorana_three": 10,  # Majorana N -> N N nu and N -> N N N (all diagrams)
+    "S_to_PP": 11,  # h' -> pi pi, K K (isotropic)
 }
 
 _NU = ("nue", "numu", "nutau", "nus", "nus")  # light-state flavour rows e, mu, tau, D, N
 _LEPTONS = (("e", const.m_e, IDX["e"]), ("mu", const.m_mu, IDX["mu"]), ("tau", const.m_tau, IDX["tau"]))
 _TINY = 1e-300
+
+# Meson final states of N decays (validation/notes_decay_widths.md sec. 2). Neutral pseudoscalars
+# (name, mass, f) through the Z axial current, f in the normalisation of the pi0 width (arXiv:1805.08567
+# Table 2). Charged ones (name without charge, mass, f, |V_CKM|) through the W.
+_NEUTRAL_PSEUDOSCALARS = (("pi0", const.m_pi0, const.f_pi), ("eta", const.m_eta, const.f_eta),
+                          ("etaprime", const.m_etaprime, const.f_etaprime))
+_CHARGED_PSEUDOSCALARS = (("pi", const.m_pi_charged, const.f_pi, const.V_ud), ("K", const.m_K_charged, const.f_K, const.V_us))
+_CHARGED_VECTORS = (("rho", const.m_rho_charged, const.f_rho_charged, const.V_ud), ("K*", const.m_Kstar_charged, const.f_Kstar, const.V_us))
+# Neutral vectors (name, mass, f_V, (c_Z', c_Z)): <V| sum_q c_q qbar gamma^mu q |0> = (f_V m_V/sqrt2) c eps^mu*
+# for the Z' current e eps sum_q Q_q qbar g q (c_Z' in units of e eps) and the Z vector current
+# (g/c_W) sum_q g_V^q qbar g q, g_V^q = T3/2 - Q s_W^2 (c_Z in units of g/c_W). rho0 = (uu - dd)/sqrt2:
+# (1, 1/2 - s_W^2); omega = (uu + dd)/sqrt2: (1/3, -s_W^2/3); phi = ss with <phi|sbar g s|0> = f m:
+# sqrt2 (-1/3, -1/4 + s_W^2/3).
+_NEUTRAL_VECTORS = (
+    ("rho0", const.m_rho0, const.f_rho, (1.0, 0.5 - const.sin2_thetaW)),
+    ("omega", const.m_omega, const.f_omega, (1.0 / 3.0, -const.sin2_thetaW / 3.0)),
+    ("phi", const.m_phi, const.f_phi, (-math.sqrt(2.0) / 3.0, math.sqrt(2.0) * (-0.25 + const.sin2_thetaW / 3.0))),
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -357,8 +384,6 @@ class _Couplings:
         s2 = const.sin2_thetaW
         # charged-lepton couplings (c_L, c_R) of Z' (e eps Q, Q = -1) and Z
         self.c_l = {"Zprime": (-self.e_eps, -self.e_eps), "Z": (gZ_over_cW * (-0.5 + s2), gZ_over_cW * s2)}
-        # vector-current coupling to the rho0 (<rho0| J |0> = f_rho m_rho / sqrt2 per unit)
-        self.c_rho = {"Zprime": self.e_eps, "Z": gZ_over_cW * (0.5 - s2)}
         self.kh = model.y_N * math.cos(model.theta) / math.sqrt(2.0)
 
     def kappa(self, X: str, i: int) -> np.ndarray:
@@ -437,6 +462,21 @@ def _hprime_acc(C: _Couplings, M: float) -> _Acc:
     for lname, ml, _ in _LEPTONS:
         acc.add((lname + "+", lname + "-"), dw.width_hprime_to_ll(M, ml, model.theta), "S_to_FF", ("hprime",))
     acc.add(("Zprime", "Zprime"), dw.width_hprime_to_ZpZp(M, model.m_zprime, model.g_D, model.theta), "S_to_VV", ("hprime",))
+    # hadrons and photons through the Higgs mixing (physics.decay_widths, scheme note before
+    # hprime_hadronic_blend): LO chiral pi pi, K K below 1 GeV, partonic s sbar, c cbar, b bbar, g g above
+    # 2 GeV, linear blend between
+    th = model.theta
+    acc.add(("gamma", "gamma"), dw.width_hprime_to_gammagamma(M, th), "S_to_VV", ("hprime",))
+    w_chi, w_pqcd = dw.hprime_hadronic_blend(M)
+    if w_chi > 0.0:
+        for d, mP, ident in ((("pi+", "pi-"), const.m_pi_charged, False), (("pi0", "pi0"), const.m_pi0, True),
+                             (("K+", "K-"), const.m_K_charged, False), (("K0", "K0bar"), const.m_K0, False)):
+            acc.add(d, w_chi * dw.width_hprime_to_PP_chiral(M, mP, th, ident), "S_to_PP", ("hprime",))
+    if w_pqcd > 0.0:
+        for q, mq, thr in (("s", const.m_s_quark, 2.0 * const.m_K_charged), ("c", const.m_c_quark, 2.0 * const.m_D0),
+                           ("b", const.m_b_quark, 2.0 * const.m_B_charged)):
+            acc.add((q, q + "bar"), w_pqcd * dw.width_hprime_to_qq(M, mq, thr, th), "S_to_FF", ("hprime",))
+        acc.add(("g", "g"), w_pqcd * dw.width_hprime_to_gg(M, th), "S_to_VV", ("hprime",))
     D, N = IDX["D"], IDX["N"]
     Pc = C.Pe.conj()
     # light pairs: amplitude kh (P_Nc P_Dd + P_Dc P_Nd); ordered-pair width |amp|^2 M / (16 pi)
@@ -525,38 +565,51 @@ def _n_acc(C: _Couplings, i: int) -> _Acc:
             acc.add((names[j], "hprime"), dw.width_F_to_F_scalar(mi, model.m_N[j], mh, Y, C.B(Y, "scalar")), "F_to_F_scalar", ("hprime",),
                     dw.asymmetry_F_to_F_scalar(mi, model.m_N[j], mh, Y, C.B(Y, "scalar")))
 
-    # --- mesons: nu pi0 (Z), N_j pi0, l pi (W), nu rho0 and N_j rho0 (Z', Z)
-    Gpi = const.G_F * const.f_pi
-    for b in range(C.nr):
-        A = complex(kZ[b] / gz2)
-        acc.add_nu((C.nu[b], "pi0"), dw.width_F_to_F_pseudoscalar_meson(mi, 0.0, const.m_pi0, A, C.B(A), Gpi), "F_to_F_pseudoscalar", ("Z",), maj,
-                   dw.asymmetry_F_to_F_pseudoscalar_meson(mi, 0.0, const.m_pi0, A, 0j))
-    for j in range(i):
-        A = C.V("Z", j, i) / gz2
-        acc.add((names[j], "pi0"), dw.width_F_to_F_pseudoscalar_meson(mi, model.m_N[j], const.m_pi0, A, C.B(A), Gpi), "F_to_F_pseudoscalar", ("Z",),
-                dw.asymmetry_F_to_F_pseudoscalar_meson(mi, model.m_N[j], const.m_pi0, A, C.B(A)))
+    # --- mesons. Neutral pseudoscalars nu P0 / N_j P0 through the Z axial current (pi0, eta, eta');
+    # charged l^- P^+ and l^- V^+ through the W (pi, K, rho, K*); neutral vectors nu V0 / N_j V0 through
+    # the Z' (e.m. current) and the Z vector current (rho0, omega, phi). Majorana N: l^+ P^-, l^+ V^- too.
+    for mname, mP, fP in _NEUTRAL_PSEUDOSCALARS:
+        G = const.G_F * fP
+        for b in range(C.nr):
+            A = complex(kZ[b] / gz2)
+            acc.add_nu((C.nu[b], mname), dw.width_F_to_F_pseudoscalar_meson(mi, 0.0, mP, A, C.B(A), G), "F_to_F_pseudoscalar", ("Z",), maj,
+                       dw.asymmetry_F_to_F_pseudoscalar_meson(mi, 0.0, mP, A, 0j))
+        for j in range(i):
+            A = C.V("Z", j, i) / gz2
+            acc.add((names[j], mname), dw.width_F_to_F_pseudoscalar_meson(mi, model.m_N[j], mP, A, C.B(A), G), "F_to_F_pseudoscalar", ("Z",),
+                    dw.asymmetry_F_to_F_pseudoscalar_meson(mi, model.m_N[j], mP, A, C.B(A)))
     for lname, ml, a in _LEPTONS:
-        w = dw.width_N_to_lminus_piplus(mi, ml, abs(U[a, i]) ** 2)
-        a_l = dw.asymmetry_F_to_F_pseudoscalar_meson(mi, ml, const.m_pi_charged, 1.0 + 0j, 0j)
-        acc.add((lname + "-", "pi+"), w, "F_to_F_pseudoscalar", ("W",), a_l)
-        if maj:
-            acc.add((lname + "+", "pi-"), w, "F_to_F_pseudoscalar", ("W",), -a_l)
-    mr = const.m_rho0
-    if mi > mr:
+        U2 = abs(U[a, i]) ** 2
+        for mname, mP, fP, Vckm in _CHARGED_PSEUDOSCALARS:
+            w = dw.width_N_to_lminus_Pplus(mi, ml, mP, fP, Vckm, U2)
+            a_l = dw.asymmetry_F_to_F_pseudoscalar_meson(mi, ml, mP, 1.0 + 0j, 0j)
+            acc.add((lname + "-", mname + "+"), w, "F_to_F_pseudoscalar", ("W",), a_l)
+            if maj:
+                acc.add((lname + "+", mname + "-"), w, "F_to_F_pseudoscalar", ("W",), -a_l)
+        for mname, mV, fV, Vckm in _CHARGED_VECTORS:
+            w = dw.width_N_to_lminus_Vplus(mi, ml, mV, fV, Vckm, U2)
+            a_l = dw.asymmetry_F_to_F_vector(mi, ml, mV, 1.0 + 0j, 0j)
+            acc.add((lname + "-", mname + "+"), w, "F_to_F_vector", ("W",), a_l)
+            if maj:
+                acc.add((lname + "+", mname + "-"), w, "F_to_F_vector", ("W",), -a_l)
+    for mname, mr, fV, cV in _NEUTRAL_VECTORS:
+        if mi <= mr:
+            continue
         gzr = mr * zprime_width(model, mr) / Mz
         DZp = 1.0 / complex(mr * mr - Mz * Mz, Mz * gzr)
         DZ = 1.0 / (mr * mr - const.m_Z**2)
-        fr = const.f_rho * mr / math.sqrt(2.0)
+        fr = fV * mr / math.sqrt(2.0)
+        cZp, cZ = cV[0] * C.e_eps, cV[1] * gZ_over_cW
         for b in range(C.nr):
-            A = fr * (kZp[b] * C.c_rho["Zprime"] * DZp + kZ[b] * C.c_rho["Z"] * DZ)
-            B = -fr * (np.conj(kZp[b]) * C.c_rho["Zprime"] * DZp + np.conj(kZ[b]) * C.c_rho["Z"] * DZ) if maj else 0j
-            acc.add_nu((C.nu[b], "rho0"), dw.width_F_to_F_vector(mi, 0.0, mr, complex(A), complex(B)), "F_to_F_vector", ("Zprime", "Z"), maj,
+            A = fr * (kZp[b] * cZp * DZp + kZ[b] * cZ * DZ)
+            B = -fr * (np.conj(kZp[b]) * cZp * DZp + np.conj(kZ[b]) * cZ * DZ) if maj else 0j
+            acc.add_nu((C.nu[b], mname), dw.width_F_to_F_vector(mi, 0.0, mr, complex(A), complex(B)), "F_to_F_vector", ("Zprime", "Z"), maj,
                        dw.asymmetry_F_to_F_vector(mi, 0.0, mr, complex(A), 0j))
         for j in range(i):
             VZp, VZ = C.V("Zprime", j, i), C.V("Z", j, i)
-            A = fr * (VZp * C.c_rho["Zprime"] * DZp + VZ * C.c_rho["Z"] * DZ)
-            B = -fr * (np.conj(VZp) * C.c_rho["Zprime"] * DZp + np.conj(VZ) * C.c_rho["Z"] * DZ) if maj else 0j
-            acc.add((names[j], "rho0"), dw.width_F_to_F_vector(mi, model.m_N[j], mr, complex(A), complex(B)), "F_to_F_vector", ("Zprime", "Z"),
+            A = fr * (VZp * cZp * DZp + VZ * cZ * DZ)
+            B = -fr * (np.conj(VZp) * cZp * DZp + np.conj(VZ) * cZ * DZ) if maj else 0j
+            acc.add((names[j], mname), dw.width_F_to_F_vector(mi, model.m_N[j], mr, complex(A), complex(B)), "F_to_F_vector", ("Zprime", "Z"),
                     dw.asymmetry_F_to_F_vector(mi, model.m_N[j], mr, complex(A), complex(B)))
 
     # --- three-body: nu l+ l- (Z', Z, W), N_j l+ l- (Z', Z)
@@ -754,8 +807,22 @@ def _majorana_multi(C: _Couplings, i: int, acc: _Acc, GL) -> None:
                 acc.add((names[j], names[k], names[n]), w, "F_to_majorana_three", med, me2=me2)
 
 
+def hprime_hadronic_warning(m_h: float) -> str | None:
+    """The warning for an h' mass where the hadronic width is uncertain by more than ~50 %, else None."""
+    lo, hi = dw.HPRIME_UNCERTAIN_GEV
+    if not lo < m_h < hi:
+        return None
+    return (f"WARNING: m_h' = {m_h:.4g} GeV lies in {lo:g}-{hi:g} GeV, where the h' hadronic width (pi pi, K K, "
+            f"s sbar, g g) is uncertain by more than ~50 % (LO chiral below {dw.HPRIME_CHIRAL_MAX_GEV:g} GeV, "
+            f"perturbative QCD above {dw.HPRIME_PQCD_MIN_GEV:g} GeV, linear blend between; arXiv:1809.01876)")
+
+
 def _missing_channels(model: DarkSectorModel, p: str) -> list[str]:
-    """Open channels with two or three heavy neutrinos of a Dirac N (not computed; Majorana N are)."""
+    """Open channels with two or three heavy neutrinos of a Dirac N (not computed; Majorana N are), and the
+    h' hadronic-width warning."""
+    if p == "hprime":  # no hadronic width, hence no warning, without Higgs mixing
+        w = hprime_hadronic_warning(float(model.m_hprime)) if math.sin(model.theta) != 0.0 else None
+        return [] if w is None else [w]
     if p not in model.heavy_names or model.is_majorana:
         return []
     i = model.heavy_names.index(p)

@@ -28,7 +28,8 @@ References
 ----------
 arXiv:1903.07589 (seed 004) eq. 8-16; arXiv:1807.09877 (seed 003) eq. 3-5; arXiv:0901.3589 and
 arXiv:1805.08567 (meson channels); G. J. Gounaris and J. J. Sakurai, PRL 21 (1968) 244 (pion form
-factor).
+factor); h' -> hadrons, photons: M. B. Voloshin, Sov. J. Nucl. Phys. 44 (1986) 478, arXiv:0912.0390,
+arXiv:1809.01876 (LO chiral, its uncertainty), arXiv:hep-ph/0503172 (loops, partonic widths).
 """
 
 import math
@@ -51,6 +52,17 @@ __all__ = [
     "width_N_to_nu_hprime",
     "width_N_to_nu_pi0",
     "width_N_to_lminus_piplus",
+    "width_N_to_lminus_Pplus",
+    "width_N_to_lminus_Vplus",
+    "width_hprime_to_gammagamma",
+    "width_hprime_to_PP_chiral",
+    "hprime_hadronic_blend",
+    "HPRIME_CHIRAL_MAX_GEV",
+    "HPRIME_PQCD_MIN_GEV",
+    "HPRIME_UNCERTAIN_GEV",
+    "width_hprime_to_qq",
+    "width_hprime_to_gg",
+    "alpha_s_one_loop",
     "width_Zprime_to_ll",
     "width_Zprime_to_nunu",
     "width_Zprime_to_pipi",
@@ -252,19 +264,39 @@ def width_N_to_nu_pi0(m_N, U2_eff, majorana):
 
 
 @jitable
-def width_N_to_lminus_piplus(m_N, m_l, U2):
-    """Gamma(N -> l^- pi^+) through the W (GeV), one charge state (a Majorana N also has l^+ pi^-).
+def width_N_to_lminus_Pplus(m_N, m_l, m_P, f_P, V_ckm, U2):
+    """Gamma(N -> l^- P^+) through the W for a charged pseudoscalar P = pi+, K+ (GeV), one charge state.
 
-    G_F^2 f_pi^2 |V_ud|^2 |U_li|^2 m^3/(16 pi) [(1 - x_l^2)^2 - x_pi^2 (1 + x_l^2)] lambda^{1/2}(1, x_l^2, x_pi^2)
-    (arXiv:1805.08567 eq. 3.6, arXiv:0901.3589 eq. C.5), re-derived with m_l kept.
+    G_F^2 f_P^2 |V|^2 |U_li|^2 m^3/(16 pi) [(1 - x_l^2)^2 - x_P^2 (1 + x_l^2)] lambda^{1/2}(1, x_l^2, x_P^2)
+    (arXiv:1805.08567 eq. 3.6, arXiv:0901.3589 eq. C.5), re-derived with m_l kept: the axial-current
+    vertex G = sqrt2 G_F f_P V, A = U_li of ``width_F_to_F_pseudoscalar_meson``. A Majorana N also has l^+ P^-.
     """
-    if m_N <= m_l + const.m_pi_charged:
+    if m_N <= m_l + m_P:
         return 0.0
     xl2 = (m_l / m_N) ** 2
-    xp2 = (const.m_pi_charged / m_N) ** 2
+    xp2 = (m_P / m_N) ** 2
     lam = kallen(1.0, xl2, xp2)
     f = (1.0 - xl2) ** 2 - xp2 * (1.0 + xl2)
-    return const.G_F**2 * const.f_pi**2 * const.V_ud**2 * U2 * m_N**3 / (16.0 * math.pi) * f * math.sqrt(max(lam, 0.0))
+    return const.G_F**2 * f_P**2 * V_ckm**2 * U2 * m_N**3 / (16.0 * math.pi) * f * math.sqrt(max(lam, 0.0))
+
+
+@jitable
+def width_N_to_lminus_piplus(m_N, m_l, U2):
+    """Gamma(N -> l^- pi^+) through the W (GeV): ``width_N_to_lminus_Pplus`` with f_pi, |V_ud|."""
+    return width_N_to_lminus_Pplus(m_N, m_l, const.m_pi_charged, const.f_pi, const.V_ud, U2)
+
+
+@jitable
+def width_N_to_lminus_Vplus(m_N, m_l, m_V, f_V, V_ckm, U2):
+    """Gamma(N -> l^- V^+) through the W for a charged vector V = rho+, K*+ (GeV), one charge state.
+
+    The W current <V^+| ubar gamma^mu q |0> = f_V m_V eps^mu* makes a vector vertex with
+    A = sqrt2 G_F V f_V m_V U_li, B = 0 (``width_F_to_F_vector``); in closed form
+    G_F^2 f_V^2 |V|^2 |U|^2 m^3/(16 pi) [(1 - x_l^2)^2 + x_V^2 (1 + x_l^2) - 2 x_V^4] lambda^{1/2}(1, x_l^2, x_V^2),
+    arXiv:1805.08567 (charged vector meson width, with g_V = f_V m_V). A Majorana N also has l^+ V^-.
+    """
+    A = complex(math.sqrt(2.0) * const.G_F * V_ckm * f_V * m_V * math.sqrt(max(U2, 0.0)), 0.0)
+    return width_F_to_F_vector(m_N, m_l, m_V, A, 0j)
 
 
 # ------------------------------------------------------------------------------ Z' decays
@@ -348,6 +380,142 @@ def width_hprime_to_ZpZp(m_h, m_Zp, g_D, theta):
         return 0.0
     x = (m_Zp / m_h) ** 2
     return math.cos(theta) ** 2 * g_D**2 * m_h**3 / (32.0 * math.pi * m_Zp**2) * (1.0 - 4.0 * x + 12.0 * x * x) * math.sqrt(1.0 - 4.0 * x)
+
+
+# ------------------------------------------------------------------------------ h' -> hadrons, photons
+# Scheme for h' -> hadrons (a scalar with the Higgs couplings times sin(theta), seed 004 eq. 5):
+# below HPRIME_CHIRAL_MAX_GEV the leading-order chiral result (pi pi, K K); above HPRIME_PQCD_MIN_GEV the
+# perturbative partonic widths (s sbar, c cbar, b bbar, g g); in between a linear blend in m_h' of the two
+# (``hprime_hadronic_blend``). No calculation is reliable between ~0.5 and ~2.5 GeV: the LO chiral width
+# misses the f0(500)/f0(980) rescattering (factor >~ 2-10 near 1 GeV in the dispersive analysis of
+# arXiv:1809.01876, which also reviews the spread of earlier estimates) and the partonic width needs
+# m_h' >> Lambda_QCD; ``hnlgen model`` warns in HPRIME_UNCERTAIN_GEV. Same range and approach as the
+# discussion in arXiv:0912.0390 (Bezrukov, Gorbunov) sec. 3 and arXiv:1809.01876 sec. 4.
+HPRIME_CHIRAL_MAX_GEV = 1.0
+HPRIME_PQCD_MIN_GEV = 2.0
+HPRIME_UNCERTAIN_GEV = (0.5, 2.5)
+
+
+@jitable
+def hprime_hadronic_blend(m_h):
+    """(w_chiral, w_pQCD) multiplying the chiral and partonic h' widths: (1, 0) below
+    ``HPRIME_CHIRAL_MAX_GEV``, (0, 1) above ``HPRIME_PQCD_MIN_GEV``, linear in m_h' (GeV) between."""
+    if m_h <= HPRIME_CHIRAL_MAX_GEV:
+        return 1.0, 0.0
+    if m_h >= HPRIME_PQCD_MIN_GEV:
+        return 0.0, 1.0
+    w = (m_h - HPRIME_CHIRAL_MAX_GEV) / (HPRIME_PQCD_MIN_GEV - HPRIME_CHIRAL_MAX_GEV)
+    return 1.0 - w, w
+
+
+@jitable
+def width_hprime_to_PP_chiral(m_h, m_P, theta, identical):
+    """Gamma(h' -> P P) for one pion or kaon charge state at leading order in chiral perturbation theory (GeV).
+
+    The heavy quarks integrated out give L = -(h'/v) sin(theta) [(2/9) theta^mu_mu + (7/9) sum_{u,d,s} m_q qbar q],
+    and at LO <P P|theta^mu_mu|0> = s + 2 m_P^2, <P P|sum m_q qbar q|0> = m_P^2, so
+    M = sin(theta) (2/9 m_h'^2 + 11/9 m_P^2)/v and Gamma = |M|^2 beta/(16 pi m_h') (x 1/2 for pi0 pi0).
+    Summed over pi+pi- and pi0pi0 this is 3 sin^2(theta)/(32 pi v^2) m^3 beta (2/9 + 11/9 m_pi^2/m^2)^2
+    (M. B. Voloshin, Sov. J. Nucl. Phys. 44 (1986) 478; arXiv:0912.0390 eq. 3.4); K+K- and K0 K0bar each
+    have twice the pi0pi0 width. Valid only near threshold (see the scheme note above).
+    """
+    if m_h <= 2.0 * m_P:
+        return 0.0
+    beta = math.sqrt(1.0 - 4.0 * m_P * m_P / (m_h * m_h))
+    amp = math.sin(theta) * (2.0 / 9.0 * m_h * m_h + 11.0 / 9.0 * m_P * m_P) / const.v_higgs
+    w = amp * amp * beta / (16.0 * math.pi * m_h)
+    if identical:
+        w *= 0.5
+    return w
+
+
+@jitable
+def alpha_s_one_loop(mu):
+    """alpha_s(mu) at one loop from alpha_s(m_Z) (PDG 2024), n_f = 5, 4, 3 matched at m_b and m_c (mu in GeV).
+
+    One loop is enough for the O(30 %) accuracy of the partonic h' widths near 2 GeV (alpha_s(2 GeV) = 0.27;
+    the four-loop value is 0.30)."""
+    a = const.alpha_s_mZ
+    thresholds = (const.m_b_quark, const.m_c_quark)
+    mu_prev = const.m_Z
+    nf = 5
+    for mth in thresholds:
+        if mu >= mth:
+            break
+        b0 = (33.0 - 2.0 * nf) / (12.0 * math.pi)
+        a = a / (1.0 + b0 * a * math.log(mth * mth / (mu_prev * mu_prev)))
+        mu_prev = mth
+        nf -= 1
+    b0 = (33.0 - 2.0 * nf) / (12.0 * math.pi)
+    return a / (1.0 + b0 * a * math.log(mu * mu / (mu_prev * mu_prev)))
+
+
+@jitable
+def _loop_f(tau):
+    """f(tau) of the h -> gamma gamma, g g loops (arXiv:hep-ph/0503172 eq. 2.15), tau = m_h^2/(4 m^2)."""
+    if tau <= 1.0:
+        return complex(math.asin(math.sqrt(tau)) ** 2, 0.0)
+    r = math.sqrt(1.0 - 1.0 / tau)
+    L = complex(math.log((1.0 + r) / (1.0 - r)), -math.pi)
+    return -0.25 * L * L
+
+
+@jitable
+def _A_half(tau):
+    """Spin-1/2 loop amplitude A_1/2 = 2 [tau + (tau - 1) f(tau)]/tau^2 (-> 4/3 for a heavy fermion)."""
+    return 2.0 * (tau + (tau - 1.0) * _loop_f(tau)) / (tau * tau)
+
+
+@jitable
+def _A_one(tau):
+    """W loop amplitude A_1 = -[2 tau^2 + 3 tau + 3 (2 tau - 1) f(tau)]/tau^2 (-> -7 for a heavy W)."""
+    return -(2.0 * tau * tau + 3.0 * tau + 3.0 * (2.0 * tau - 1.0) * _loop_f(tau)) / (tau * tau)
+
+
+@jitable
+def width_hprime_to_gammagamma(m_h, theta):
+    """Gamma(h' -> gamma gamma) = sin^2(theta) G_F alpha^2 m^3/(128 sqrt2 pi^3) |sum_f N_c Q_f^2 A_1/2 + A_1|^2 (GeV).
+
+    One loop (A. Djouadi, arXiv:hep-ph/0503172 eq. 2.13-2.16): W, t, b, c, s (MSbar masses, PDG 2024) and the
+    three charged leptons. Below ~2 GeV the light-quark loops are not meaningful (hadronic loops instead), but
+    they are O(m_q^2/m_h'^2 log^2) and the width there is the lepton and W loops to about 10 %.
+    """
+    amp = _A_one(m_h * m_h / (4.0 * const.m_W**2))
+    for mq, q, nc in ((const.m_t_quark, 2.0 / 3.0, 3.0), (const.m_b_quark, -1.0 / 3.0, 3.0), (const.m_c_quark, 2.0 / 3.0, 3.0),
+                      (const.m_s_quark, -1.0 / 3.0, 3.0), (const.m_tau, -1.0, 1.0), (const.m_mu, -1.0, 1.0), (const.m_e, -1.0, 1.0)):
+        amp += nc * q * q * _A_half(m_h * m_h / (4.0 * mq * mq))
+    return math.sin(theta) ** 2 * const.G_F * const.alpha_em**2 * m_h**3 / (128.0 * math.sqrt(2.0) * math.pi**3) * abs(amp) ** 2
+
+
+@jitable
+def width_hprime_to_gg(m_h, theta):
+    """Gamma(h' -> g g), perturbative (GeV): sin^2(theta) G_F alpha_s^2 m^3/(36 sqrt2 pi^3) |3/4 sum_q A_1/2(tau_q)|^2
+    times the NLO factor 1 + (95/4 - 7/6 N_f) alpha_s/pi (arXiv:hep-ph/0503172 eq. 2.48, 2.52 heavy-quark limit),
+    quarks s, c, b, t, N_f = 3 light flavours below the c cbar threshold (4 above 2 m_c), alpha_s(m_h') one loop."""
+    amp = 0j
+    for mq in (const.m_t_quark, const.m_b_quark, const.m_c_quark, const.m_s_quark):
+        amp += 0.75 * _A_half(m_h * m_h / (4.0 * mq * mq))
+    a_s = alpha_s_one_loop(m_h)
+    nf = 4.0 if m_h > 2.0 * const.m_c_quark else 3.0
+    K = 1.0 + (95.0 / 4.0 - 7.0 / 6.0 * nf) * a_s / math.pi
+    return math.sin(theta) ** 2 * const.G_F * a_s**2 * m_h**3 / (36.0 * math.sqrt(2.0) * math.pi**3) * abs(amp) ** 2 * K
+
+
+@jitable
+def width_hprime_to_qq(m_h, m_q, m_threshold, theta):
+    """Gamma(h' -> q qbar), perturbative (GeV): sin^2(theta) 3 G_F m_q^2 m_h'/(4 sqrt2 pi) beta^3 (1 + 17/3 alpha_s/pi).
+
+
+    m_q is the MSbar mass (PDG 2024, not run to m_h': a 20-30 % effect below 5 GeV, inside the stated
+    uncertainty). The channel opens at the hadron threshold ``m_threshold`` (2 m_K for s sbar, 2 m_D0 for
+    c cbar, 2 m_B for b bbar) and beta is taken there, beta^2 = 1 - m_threshold^2/m_h'^2, so that it opens
+    continuously (with the quark mass in beta, c cbar would jump on at 2 m_D0). QCD factor:
+    arXiv:hep-ph/0503172 eq. 2.11 (first order)."""
+    if m_h <= m_threshold or m_h <= 2.0 * m_q:
+        return 0.0
+    b2 = 1.0 - m_threshold * m_threshold / (m_h * m_h)
+    a_s = alpha_s_one_loop(m_h)
+    return math.sin(theta) ** 2 * 3.0 * const.G_F * m_q**2 * m_h / (4.0 * math.sqrt(2.0) * math.pi) * b2**1.5 * (1.0 + 17.0 / 3.0 * a_s / math.pi)
 
 
 # ------------------------------------------------------------------------------ seed formulas

@@ -82,6 +82,8 @@ def run(args) -> int:
     print("\n  particle   mass [GeV]   width [GeV]   c*tau0 [cm]")
     for name, p in rep["particles"].items():
         print(f"  {name:<9} {p['mass_GeV']:>11.6g}   {_fmt(p['width_GeV']):>11}   {_fmt(p['ctau0_cm']):>11}")
+        for note in p["notes"]:  # open channels not computed, h' hadronic-width warning
+            print(f"      {note}")
         shown = [ch for ch in p["channels"] if ch["br"] >= args.min_br]
         for ch in shown:
             print(f"      -> {ch['final_state']:<28} BR = {ch['br']:.4e}   Gamma = {ch['width_GeV']:.4e} GeV   pdg {ch['pdg']}")

@@ -196,8 +196,10 @@ def test_hprime_channels():
     m2 = model_from_phenomenological(dict(hnl_type="majorana", m4=0.3, mzprime=0.1, mhprime=0.15, Umu4=1e-3, UD4=0.8,
                                           gD=0.1, chi=1e-4, theta=1e-3))
     h = decay_table(m2)["hprime"]
-    assert [c.final_state for c in h.channels] == ["e+ e-"]
-    assert h.width_GeV == pytest.approx(dw.width_hprime_to_ll(0.15, const.m_e, 1e-3), rel=1e-12)
+    # below 2 m_mu and 2 m_pi only e+e- and the one-loop gamma gamma are open
+    assert [c.final_state for c in h.channels] == ["e+ e-", "gamma gamma"]
+    assert h.channels[0].width_GeV == pytest.approx(dw.width_hprime_to_ll(0.15, const.m_e, 1e-3), rel=1e-12)
+    assert h.width_GeV == pytest.approx(dw.width_hprime_to_ll(0.15, const.m_e, 1e-3) + dw.width_hprime_to_gammagamma(0.15, 1e-3), rel=1e-12)
 
 
 def test_running_zprime_width():
@@ -343,7 +345,8 @@ def test_public_api_pinned():
     from physics import decay_widths as dwm
     from physics import three_body as tb
 
-    assert set(dt.__all__) == {"CHANNEL_CODES", "Channel", "ParticleDecays", "decay_table", "zprime_width", "to_json_dict", "to_slha"}
+    assert set(dt.__all__) == {"CHANNEL_CODES", "Channel", "ParticleDecays", "decay_table", "zprime_width", "hprime_hadronic_warning",
+                               "to_json_dict", "to_slha"}
     for mod in (dt, dwm, tb):
         for name in mod.__all__:
             assert hasattr(mod, name), (mod.__name__, name)
