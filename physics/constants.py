@@ -82,17 +82,18 @@ m_b_quark = 4.183  # GeV
 m_t_quark = 172.57  # GeV
 alpha_s_mZ = 0.1180  # PDG 2024 world average
 
-# Decay constants. Pseudoscalar neutral-current constants of eta, eta' as tabulated in arXiv:1805.08567
-# (Table 2: f_eta = 81.7 MeV, f_eta' = -94.7 MeV, defined so that Gamma(N -> nu eta) is the pi0 formula
-# with f_pi -> f_eta; they follow from the Feldmann-Kroll-Stech mixing, tests/physics check this).
+# Decay constants. Neutral-current constants of eta, eta' as used in arXiv:1805.08567 (f_eta = 81.7 MeV,
+# f_eta' = -94.7 MeV; the paper's table could not be re-opened here, so tests/physics/test_hadronic_widths.py
+# re-derives them from the Feldmann-Kroll-Stech mixing to 5 %), normalised so that Gamma(N -> nu eta) is
+# the pi0 formula with f_pi -> f_eta.
 f_eta = 0.0817  # GeV
 f_etaprime = -0.0947  # GeV
 # Vector constants <V| qbar gamma^mu q |0> in the normalisation of f_rho above (<rho0|J_em|0> = f m/sqrt2,
 # <omega|J_em|0> = f m/(3 sqrt2), <phi|J_em|0> = -f m/3): f_V^2 = 3 m_V Gamma(V -> e+e-)/(4 pi alpha^2 c_V^2),
 # c_V^2 = 1/18 (omega), 1/9 (phi), from PDG 2024 Gamma(omega -> ee) = 7.38e-5 x 8.68 MeV and
 # Gamma(phi -> ee) = 2.979e-4 x 4.249 MeV (recomputed in tests/physics/test_hadronic_widths.py).
-f_omega = 0.2011  # GeV (arXiv:1805.08567's vector table has 0.195 GeV)
-f_phi = 0.2282  # GeV (arXiv:1805.08567: 0.229 GeV)
+f_omega = 0.2011  # GeV (arXiv:1805.08567 uses ~0.195 GeV, quoted from memory, not re-checked)
+f_phi = 0.2282  # GeV (arXiv:1805.08567: ~0.229 GeV, same caveat)
 f_rho_charged = 0.210  # GeV, rho+: the rho0 value above by isospin
 # K*(892)+: from PDG 2024 B(tau -> K*(892) nu) = 1.20 %, tau_tau = 290.3 fs, |V_us| above, with
 # Gamma(tau -> V nu) = G_F^2 |V|^2 f_V^2 m_tau^3 (1 - x)^2 (1 + 2x)/(16 pi) (recomputed in the same test).

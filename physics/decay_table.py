@@ -100,7 +100,7 @@ _TINY = 1e-300
 
 # Meson final states of N decays (validation/notes_decay_widths.md sec. 2). Neutral pseudoscalars
 # (name, mass, f) through the Z axial current, f in the normalisation of the pi0 width (arXiv:1805.08567
-# Table 2). Charged ones (name without charge, mass, f, |V_CKM|) through the W.
+# decay-constant table). Charged ones (name without charge, mass, f, |V_CKM|) through the W.
 _NEUTRAL_PSEUDOSCALARS = (("pi0", const.m_pi0, const.f_pi), ("eta", const.m_eta, const.f_eta),
                           ("etaprime", const.m_etaprime, const.f_etaprime))
 _CHARGED_PSEUDOSCALARS = (("pi", const.m_pi_charged, const.f_pi, const.V_ud), ("K", const.m_K_charged, const.f_K, const.V_us))

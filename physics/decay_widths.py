@@ -386,11 +386,12 @@ def width_hprime_to_ZpZp(m_h, m_Zp, g_D, theta):
 # Scheme for h' -> hadrons (a scalar with the Higgs couplings times sin(theta), seed 004 eq. 5):
 # below HPRIME_CHIRAL_MAX_GEV the leading-order chiral result (pi pi, K K); above HPRIME_PQCD_MIN_GEV the
 # perturbative partonic widths (s sbar, c cbar, b bbar, g g); in between a linear blend in m_h' of the two
-# (``hprime_hadronic_blend``). No calculation is reliable between ~0.5 and ~2.5 GeV: the LO chiral width
-# misses the f0(500)/f0(980) rescattering (factor >~ 2-10 near 1 GeV in the dispersive analysis of
-# arXiv:1809.01876, which also reviews the spread of earlier estimates) and the partonic width needs
-# m_h' >> Lambda_QCD; ``hnlgen model`` warns in HPRIME_UNCERTAIN_GEV. Same range and approach as the
-# discussion in arXiv:0912.0390 (Bezrukov, Gorbunov) sec. 3 and arXiv:1809.01876 sec. 4.
+# (``hprime_hadronic_blend``). No simple calculation is reliable between ~0.5 and ~2.5 GeV: "the chiral
+# expansion breaks down and perturbative QCD does not apply", and earlier estimates there disagree by
+# orders of magnitude (arXiv:1809.01876, abstract); the LO chiral width misses the f0(500)/f0(980)
+# pi pi / K K rescattering that the dispersive analyses (arXiv:1809.01876, arXiv:1806.07759,
+# arXiv:2407.13587) include. ``hnlgen model`` warns in HPRIME_UNCERTAIN_GEV. The blend is our choice
+# (continuous, and each limit exact where it applies); a dispersive form factor is the next step.
 HPRIME_CHIRAL_MAX_GEV = 1.0
 HPRIME_PQCD_MIN_GEV = 2.0
 HPRIME_UNCERTAIN_GEV = (0.5, 2.5)
@@ -416,7 +417,7 @@ def width_hprime_to_PP_chiral(m_h, m_P, theta, identical):
     and at LO <P P|theta^mu_mu|0> = s + 2 m_P^2, <P P|sum m_q qbar q|0> = m_P^2, so
     M = sin(theta) (2/9 m_h'^2 + 11/9 m_P^2)/v and Gamma = |M|^2 beta/(16 pi m_h') (x 1/2 for pi0 pi0).
     Summed over pi+pi- and pi0pi0 this is 3 sin^2(theta)/(32 pi v^2) m^3 beta (2/9 + 11/9 m_pi^2/m^2)^2
-    (M. B. Voloshin, Sov. J. Nucl. Phys. 44 (1986) 478; arXiv:0912.0390 eq. 3.4); K+K- and K0 K0bar each
+    (M. B. Voloshin, Sov. J. Nucl. Phys. 44 (1986) 478; arXiv:0912.0390 sec. 3); K+K- and K0 K0bar each
     have twice the pi0pi0 width. Valid only near threshold (see the scheme note above).
     """
     if m_h <= 2.0 * m_P:
@@ -452,7 +453,7 @@ def alpha_s_one_loop(mu):
 
 @jitable
 def _loop_f(tau):
-    """f(tau) of the h -> gamma gamma, g g loops (arXiv:hep-ph/0503172 eq. 2.15), tau = m_h^2/(4 m^2)."""
+    """f(tau) of the h -> gamma gamma, g g loops (arXiv:hep-ph/0503172 sec. 2.3), tau = m_h^2/(4 m^2)."""
     if tau <= 1.0:
         return complex(math.asin(math.sqrt(tau)) ** 2, 0.0)
     r = math.sqrt(1.0 - 1.0 / tau)
@@ -476,7 +477,7 @@ def _A_one(tau):
 def width_hprime_to_gammagamma(m_h, theta):
     """Gamma(h' -> gamma gamma) = sin^2(theta) G_F alpha^2 m^3/(128 sqrt2 pi^3) |sum_f N_c Q_f^2 A_1/2 + A_1|^2 (GeV).
 
-    One loop (A. Djouadi, arXiv:hep-ph/0503172 eq. 2.13-2.16): W, t, b, c, s (MSbar masses, PDG 2024) and the
+    One loop (A. Djouadi, arXiv:hep-ph/0503172 sec. 2.3): W, t, b, c, s (MSbar masses, PDG 2024) and the
     three charged leptons. Below ~2 GeV the light-quark loops are not meaningful (hadronic loops instead), but
     they are O(m_q^2/m_h'^2 log^2) and the width there is the lepton and W loops to about 10 %.
     """
@@ -490,7 +491,7 @@ def width_hprime_to_gammagamma(m_h, theta):
 @jitable
 def width_hprime_to_gg(m_h, theta):
     """Gamma(h' -> g g), perturbative (GeV): sin^2(theta) G_F alpha_s^2 m^3/(36 sqrt2 pi^3) |3/4 sum_q A_1/2(tau_q)|^2
-    times the NLO factor 1 + (95/4 - 7/6 N_f) alpha_s/pi (arXiv:hep-ph/0503172 eq. 2.48, 2.52 heavy-quark limit),
+    times the NLO factor 1 + (95/4 - 7/6 N_f) alpha_s/pi (arXiv:hep-ph/0503172 sec. 2.3, heavy-quark limit of the NLO factor),
     quarks s, c, b, t, N_f = 3 light flavours below the c cbar threshold (4 above 2 m_c), alpha_s(m_h') one loop."""
     amp = 0j
     for mq in (const.m_t_quark, const.m_b_quark, const.m_c_quark, const.m_s_quark):
@@ -510,7 +511,7 @@ def width_hprime_to_qq(m_h, m_q, m_threshold, theta):
     uncertainty). The channel opens at the hadron threshold ``m_threshold`` (2 m_K for s sbar, 2 m_D0 for
     c cbar, 2 m_B for b bbar) and beta is taken there, beta^2 = 1 - m_threshold^2/m_h'^2, so that it opens
     continuously (with the quark mass in beta, c cbar would jump on at 2 m_D0). QCD factor:
-    arXiv:hep-ph/0503172 eq. 2.11 (first order)."""
+    arXiv:hep-ph/0503172 sec. 2.1 (first order in alpha_s, massless limit)."""
     if m_h <= m_threshold or m_h <= 2.0 * m_q:
         return 0.0
     b2 = 1.0 - m_threshold * m_threshold / (m_h * m_h)
