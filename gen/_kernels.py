@@ -13,7 +13,7 @@ Contents
   the cascade passes the parent's nominal mass.
 * ``two_body_decay``: parent -> 1 + 2 with daughter 1 distributed as (1 + a P cos theta)/2 about the
   parent's spin axis (its lab momentum direction, helicity frame).
-* ``three_body_standard_frame`` and the tabulated-|M|^2 accept-reject in ``decay_one``: Dalitz
+* ``three_body_standard_frame`` and the tabulated-|M|^2 accept-reject in ``three_body_decay``: Dalitz
   variables (PDG 2024 "Kinematics" eq. (49.22)-(49.23)) with the polarisation-dependent matrix element
   |M|^2 = A + P (Bx s_x + Bz s_z) tabulated on the unit square (see ``gen.decays``) times the exact
   Dalitz jacobian.
@@ -25,7 +25,14 @@ Contents
   c tau0 * beta*gamma * Exp(1), and times gamma * tau0 * Exp(1).
 * ``production_kernel``: channel, E_nu, Q2 (propagator map + VEGAS grid) and azimuth from uniforms,
   the event weight (formula in ``gen.sampler``) and the hard-process four-momenta.
-* ``compact_kernel``: fixed particle slots -> the column layout of ``gen.events``.
+
+``gen._event_kernel`` fuses production, cascade and the compaction into the event columns of
+``gen.events`` per task of events (``event_kernel``, what ``gen.sampler`` runs).
+
+Speed (``validation/benchmarks``): a call from one numba function to another that is not inlined
+costs two atomic reference-count updates per array argument (~5 ns each), so the kernels call one
+``_*_task`` function per task of events with the event loop inside, and the decay helpers exchange
+four-vectors as tuples (passed in registers) rather than arrays.
 
 Caching caveat: numba's cache (``cache=True``) is keyed on this file only; after editing a physics
 function that a kernel here inlines (``physics.cross_sections.dsigma_dQ2_upscattering``, ...),
@@ -45,7 +52,7 @@ import numpy as np
 
 from gen.flux import histogram_density, sample_histogram
 from physics._jit import jit, jitable
-from physics.cross_sections import dsigma_dQ2_upscattering, upscattering_Q2_limits, upscattering_threshold
+from physics.cross_sections import _dsigma_dQ2_in_range, upscattering_Q2_limits, upscattering_threshold
 from physics.kinematics import kallen
 from physics.three_body import _eps4, _msq_dots
 
@@ -58,7 +65,7 @@ STATUS_DECAYED = 2
 STATUS_BEAM = 4
 STATUS_TARGET = 11
 
-_TASK = 512  # events per parallel task (scratch arrays are allocated once per task)
+_TASK = 512  # events per parallel task of the component kernels
 
 MAX_PARTICLES = 16  # per event: 4 from the hard process + the cascade (N5 -> N4 l l -> ... fits)
 
@@ -154,20 +161,28 @@ def boost_from_rest(q, P, out):
 
 
 @jitable
+def _boost(qx, qy, qz, qE, P, m):
+    """Boost of the rest-frame four-vector (qx, qy, qz, qE) by a parent P of mass m; returns a 4-tuple.
+
+    Jackson, Classical Electrodynamics 3rd ed., eq. (11.19) with beta = P_vec/P_E, gamma = P_E/m:
+    E = (P_E q_E + P.q)/m, q_vec' = q_vec + P_vec (q_E + E)/(P_E + m). ``P`` is an array or a tuple
+    (px, py, pz, E); the cascade works on tuples, which numba passes in registers (an array argument
+    costs two reference-count updates per call).
+    """
+    pq = P[0] * qx + P[1] * qy + P[2] * qz
+    E = (P[3] * qE + pq) / m
+    f = (qE + E) / (P[3] + m)
+    return (qx + f * P[0], qy + f * P[1], qz + f * P[2], E)
+
+
+@jitable
 def boost_from_rest_m(q, P, m, out):
     """Boost the rest-frame four-vector q to the frame where the parent (mass m) has four-momentum P.
 
-    Jackson, Classical Electrodynamics 3rd ed., eq. (11.19) with beta = P_vec/P_E, gamma = P_E/m:
-    E = (P_E q_E + P.q)/m, q_vec' = q_vec + P_vec (q_E + E)/(P_E + m). The cascade passes the
-    nominal mass rather than sqrt(P^2), which loses precision for a light, fast parent.
+    ``_boost`` written into ``out``. The cascade passes the nominal mass rather than sqrt(P^2),
+    which loses precision for a light, fast parent.
     """
-    pq = P[0] * q[0] + P[1] * q[1] + P[2] * q[2]
-    E = (P[3] * q[3] + pq) / m
-    f = (q[3] + E) / (P[3] + m)
-    out[0] = q[0] + f * P[0]
-    out[1] = q[1] + f * P[1]
-    out[2] = q[2] + f * P[2]
-    out[3] = E
+    out[0], out[1], out[2], out[3] = _boost(q[0], q[1], q[2], q[3], P, m)
 
 
 @jitable
@@ -201,13 +216,8 @@ def helicity_basis(P):
 
 
 @jitable
-def two_body_decay(P, M, m1, m2, cos_theta, phi, p1, p2):
-    """Parent P (mass M) -> daughters p1 (m1), p2 (m2) in the lab.
-
-    ``cos_theta``, ``phi`` are the polar and azimuthal angles of daughter 1 in the parent rest
-    frame about the parent's lab momentum direction (helicity frame). Daughter 2 is P - p1, so
-    four-momentum is conserved exactly.
-    """
+def _two_body(P, M, m1, m2, cos_theta, phi):
+    """Parent P (mass M) -> daughters (p1, p2) in the lab, as two 4-tuples; see ``two_body_decay``."""
     lam = kallen(M * M, m1 * m1, m2 * m2)
     q = math.sqrt(max(lam, 0.0)) / (2.0 * M)
     E1 = (M * M + m1 * m1 - m2 * m2) / (2.0 * M)
@@ -216,14 +226,22 @@ def two_body_decay(P, M, m1, m2, cos_theta, phi, p1, p2):
     b = q * st * math.sin(phi)
     c = q * cos_theta
     e1x, e1y, e1z, e2x, e2y, e2z, nx, ny, nz = helicity_basis(P)
-    # p2 holds the rest-frame vector of daughter 1 until it is overwritten (no allocation)
-    p2[0] = a * e1x + b * e2x + c * nx
-    p2[1] = a * e1y + b * e2y + c * ny
-    p2[2] = a * e1z + b * e2z + c * nz
-    p2[3] = E1
-    boost_from_rest_m(p2, P, M, p1)
+    p1 = _boost(a * e1x + b * e2x + c * nx, a * e1y + b * e2y + c * ny, a * e1z + b * e2z + c * nz, E1, P, M)
+    return p1, (P[0] - p1[0], P[1] - p1[1], P[2] - p1[2], P[3] - p1[3])
+
+
+@jitable
+def two_body_decay(P, M, m1, m2, cos_theta, phi, p1, p2):
+    """Parent P (mass M) -> daughters p1 (m1), p2 (m2) in the lab.
+
+    ``cos_theta``, ``phi`` are the polar and azimuthal angles of daughter 1 in the parent rest
+    frame about the parent's lab momentum direction (helicity frame). Daughter 2 is P - p1, so
+    four-momentum is conserved exactly.
+    """
+    d1, d2 = _two_body(P, M, m1, m2, cos_theta, phi)
     for k in range(4):
-        p2[k] = P[k] - p1[k]
+        p1[k] = d1[k]
+        p2[k] = d2[k]
 
 
 @jitable
@@ -264,14 +282,8 @@ def dalitz_from_unit(M, m1, m2, m3, x, y):
 
 
 @jitable
-def three_body_standard_frame(M, m1, m2, m3, m12sq, m23sq, q1, q2, q3):
-    """Rest-frame momenta of M -> 1 2 3 in the standard frame: q1 along +z, q2 in the xz plane
-    (x >= 0), q3 = -q1 - q2 with E3 = M - E1 - E2 (exact conservation).
-
-    E1 = (M^2 + m1^2 - m23^2)/(2M), E2 = (M^2 + m2^2 - m13^2)/(2M) with
-    m13^2 = M^2 + m1^2 + m2^2 + m3^2 - m12^2 - m23^2 (PDG 2024 "Kinematics" eq. (49.22)), and
-    q1.q2 = E1 E2 - (m12^2 - m1^2 - m2^2)/2.
-    """
+def _three_body_frame(M, m1, m2, m3, m12sq, m23sq):
+    """Rest-frame (q1, q2, q3) of M -> 1 2 3 as 4-tuples; see ``three_body_standard_frame``."""
     m13sq = M * M + m1 * m1 + m2 * m2 + m3 * m3 - m12sq - m23sq
     E1 = (M * M + m1 * m1 - m23sq) / (2.0 * M)
     E2 = (M * M + m2 * m2 - m13sq) / (2.0 * M)
@@ -281,32 +293,40 @@ def three_body_standard_frame(M, m1, m2, m3, m12sq, m23sq, q1, q2, q3):
     c12 = dot / (k1 * k2) if k1 * k2 > 0.0 else 1.0
     c12 = min(1.0, max(-1.0, c12))
     s12 = math.sqrt(1.0 - c12 * c12)
-    q1[0] = 0.0
-    q1[1] = 0.0
-    q1[2] = k1
-    q1[3] = E1
-    q2[0] = k2 * s12
-    q2[1] = 0.0
-    q2[2] = k2 * c12
-    q2[3] = E2
-    q3[0] = -q2[0]
-    q3[1] = 0.0
-    q3[2] = -k1 - q2[2]
-    q3[3] = M - E1 - E2
+    q2x = k2 * s12
+    q2z = k2 * c12
+    return (0.0, 0.0, k1, E1), (q2x, 0.0, q2z, E2), (-q2x, 0.0, -k1 - q2z, M - E1 - E2)
+
+
+@jitable
+def three_body_standard_frame(M, m1, m2, m3, m12sq, m23sq, q1, q2, q3):
+    """Rest-frame momenta of M -> 1 2 3 in the standard frame: q1 along +z, q2 in the xz plane
+    (x >= 0), q3 = -q1 - q2 with E3 = M - E1 - E2 (exact conservation).
+
+    E1 = (M^2 + m1^2 - m23^2)/(2M), E2 = (M^2 + m2^2 - m13^2)/(2M) with
+    m13^2 = M^2 + m1^2 + m2^2 + m3^2 - m12^2 - m23^2 (PDG 2024 "Kinematics" eq. (49.22)), and
+    q1.q2 = E1 E2 - (m12^2 - m1^2 - m2^2)/2.
+    """
+    a, b, c = _three_body_frame(M, m1, m2, m3, m12sq, m23sq)
+    for k in range(4):
+        q1[k] = a[k]
+        q2[k] = b[k]
+        q3[k] = c[k]
 
 
 # ------------------------------------------------------------------------------------ cascade
 @jitable
-def _bilinear(T, i, j, fx, fy):
-    return ((1.0 - fx) * (1.0 - fy) * T[i, j] + fx * (1.0 - fy) * T[i + 1, j]
-            + (1.0 - fx) * fy * T[i, j + 1] + fx * fy * T[i + 1, j + 1])
+def _bilinear(T, t, i, j, fx, fy):
+    return ((1.0 - fx) * (1.0 - fy) * T[t, i, j] + fx * (1.0 - fy) * T[t, i + 1, j]
+            + (1.0 - fx) * fy * T[t, i, j + 1] + fx * fy * T[t, i + 1, j + 1])
 
 
 @jitable
-def _rotate_to_helicity(q, sx, sy, sz, psi, out):
+def _rotate_to_helicity(q, sx, sy, sz, psi):
     """Rotate a standard-frame vector into helicity coordinates where the spin axis s_std -> +z'.
 
     Rows of the rotation: a', b', s with (a, b, s) right-handed and (a', b') = (a, b) rotated by psi.
+    Returns a 4-tuple.
     """
     # basis (a, b) orthogonal to s
     if abs(sx) < 0.9:
@@ -324,52 +344,31 @@ def _rotate_to_helicity(q, sx, sy, sz, psi, out):
     s = math.sin(psi)
     apx, apy, apz = c * ax + s * bx, c * ay + s * by, c * az + s * bz
     bpx, bpy, bpz = -s * ax + c * bx, -s * ay + c * by, -s * az + c * bz
-    out[0] = apx * q[0] + apy * q[1] + apz * q[2]
-    out[1] = bpx * q[0] + bpy * q[1] + bpz * q[2]
-    out[2] = sx * q[0] + sy * q[1] + sz * q[2]
-    out[3] = q[3]
+    return (apx * q[0] + apy * q[1] + apz * q[2], bpx * q[0] + bpy * q[1] + bpz * q[2],
+            sx * q[0] + sy * q[1] + sz * q[2], q[3])
 
 
 @jitable
-def _helicity_to_lab_rest(v, P, out):
-    """Helicity coordinates (e1, e2, n of P) -> lab-oriented rest-frame components."""
+def _helicity_to_lab_rest(v, P):
+    """Helicity coordinates (e1, e2, n of P) -> lab-oriented rest-frame components (4-tuple)."""
     e1x, e1y, e1z, e2x, e2y, e2z, nx, ny, nz = helicity_basis(P)
-    out[0] = v[0] * e1x + v[1] * e2x + v[2] * nx
-    out[1] = v[0] * e1y + v[1] * e2y + v[2] * ny
-    out[2] = v[0] * e1z + v[1] * e2z + v[2] * nz
-    out[3] = v[3]
+    return (v[0] * e1x + v[1] * e2x + v[2] * nx, v[0] * e1y + v[1] * e2y + v[2] * ny,
+            v[0] * e1z + v[1] * e2z + v[2] * nz, v[3])
 
 
 @jitable
-def decay_one(P, M, pol, ch, st_mass, ch_ndau, ch_dau, ch_asym, ch_me,
-              me_A, me_Bx, me_Bz, me_cellcum, me_cellenv, state, out, scratch):
-    """Decay a parent of four-momentum P, mass M and longitudinal polarisation ``pol`` through ``ch``.
+def three_body_decay(P, M, pol, ch, st_mass, ch_dau, ch_me, me_A, me_Bx, me_Bz, me_cellcum, me_cellenv, state):
+    """Three-body decay of a parent P (4-tuple), mass M, longitudinal polarisation ``pol`` through ``ch``.
 
-    Fills out[k, :] for k < ch_ndau[ch]; returns the updated SplitMix64 state. ``scratch`` is a
-    (5, 4) work array (kernels allocate it once per task, not per decay).
+    Accept-reject on the tabulated |M|^2 = A + pol * (Bx s_x + Bz s_z) (``gen.decays``) times the
+    exact Dalitz jacobian. Returns (SplitMix64 state, q1, q2, q3) with the lab daughters as 4-tuples.
     """
-    nd = ch_ndau[ch]
-    if nd == 2:
-        m1 = st_mass[ch_dau[ch, 0]]
-        m2 = st_mass[ch_dau[ch, 1]]
-        state, u1 = splitmix64_next(state)
-        state, u2 = splitmix64_next(state)
-        k = ch_asym[ch] * pol
-        c = sample_cos_linear(u1, k)
-        two_body_decay(P, M, m1, m2, c, 2.0 * math.pi * u2, out[0], out[1])
-        return state
-    # three-body: accept-reject on the tabulated |M|^2 = A + pol * (Bx s_x + Bz s_z)
     m1 = st_mass[ch_dau[ch, 0]]
     m2 = st_mass[ch_dau[ch, 1]]
     m3 = st_mass[ch_dau[ch, 2]]
     k_me = ch_me[ch]
     ng = me_A.shape[1] - 1
     cum = me_cellcum[k_me]
-    q1 = scratch[0]
-    q2 = scratch[1]
-    q3 = scratch[2]
-    h = scratch[3]
-    r = scratch[4]
     for _trial in range(100000):
         state, uc = splitmix64_next(state)
         state, ux = splitmix64_next(state)
@@ -385,7 +384,7 @@ def decay_one(P, M, pol, ch, st_mass, ch_ndau, ch_dau, ch_asym, ch_me,
         y = (j + uy) / ng
         # exact jacobian (it has square-root edges that interpolation would bias) times tabulated |M|^2
         m12sq, m23sq, jac = dalitz_from_unit(M, m1, m2, m3, x, y)
-        A = _bilinear(me_A[k_me], i, j, ux, uy)
+        A = _bilinear(me_A, k_me, i, j, ux, uy)
         cs = 2.0 * ucs - 1.0
         sn = math.sqrt(max(0.0, 1.0 - cs * cs))
         sx = sn * math.cos(2.0 * math.pi * uphi)
@@ -393,22 +392,17 @@ def decay_one(P, M, pol, ch, st_mass, ch_ndau, ch_dau, ch_asym, ch_me,
         sz = cs
         f = A
         if pol != 0.0:
-            f += pol * (_bilinear(me_Bx[k_me], i, j, ux, uy) * sx + _bilinear(me_Bz[k_me], i, j, ux, uy) * sz)
+            f += pol * (_bilinear(me_Bx, k_me, i, j, ux, uy) * sx + _bilinear(me_Bz, k_me, i, j, ux, uy) * sz)
         if uacc * me_cellenv[k_me, cell] <= f * jac:
             break
-    three_body_standard_frame(M, m1, m2, m3, m12sq, m23sq, q1, q2, q3)
+    q1, q2, _q3 = _three_body_frame(M, m1, m2, m3, m12sq, m23sq)
     psi = 2.0 * math.pi * upsi
-    _rotate_to_helicity(q1, sx, sy, sz, psi, h)
-    _helicity_to_lab_rest(h, P, r)
-    boost_from_rest_m(r, P, M, q1)
-    _rotate_to_helicity(q2, sx, sy, sz, psi, h)
-    _helicity_to_lab_rest(h, P, r)
-    boost_from_rest_m(r, P, M, q2)
-    for j in range(4):
-        out[0, j] = q1[j]
-        out[1, j] = q2[j]
-        out[2, j] = P[j] - q1[j] - q2[j]
-    return state
+    h = _helicity_to_lab_rest(_rotate_to_helicity(q1, sx, sy, sz, psi), P)
+    d1 = _boost(h[0], h[1], h[2], h[3], P, M)
+    h = _helicity_to_lab_rest(_rotate_to_helicity(q2, sx, sy, sz, psi), P)
+    d2 = _boost(h[0], h[1], h[2], h[3], P, M)
+    d3 = (P[0] - d1[0] - d2[0], P[1] - d1[1] - d2[1], P[2] - d1[2] - d2[2], P[3] - d1[3] - d2[3])
+    return state, d1, d2, d3
 
 
 @jitable
@@ -418,65 +412,75 @@ def _mdot(a, b):
 
 
 @jitable
-def _to_txyz(a, out):
-    out[0] = a[3]
-    out[1] = a[0]
-    out[2] = a[1]
-    out[3] = a[2]
-
-
-@jitable
-def _chain_msq(r, PV, MV, PN, sN, pf, m0, mf, m1, m2, p12, CLL, CLR, CRL, CRR, cp, p1, p2, tmp):
-    """|M|^2 of F(PN, spin sN) -> f(pf) (V -> f1 f2) with f1 at rest-frame momentum r (V rest frame,
-    lab-oriented axes). ``physics.three_body._msq_dots`` with constant C_ab = n_a c_b (on-shell V, a
-    conserved f1 f2 current: the q q / M^2 part of the propagator drops). ``cp``: CP image (spin
-    reversed, f1 <-> f2, couplings conjugated by the caller). Fills p1, p2 (lab)."""
-    boost_from_rest_m(r, PV, MV, p1)
-    for k in range(4):
-        p2[k] = PV[k] - p1[k]
+def _chain_inputs(rx, ry, rz, rE, PV, MV, PN, sN, pf, cp):
+    """The f1-dependent scalar products of the chain |M|^2 (``_chain_msq``) for f1 at rest-frame
+    momentum r (V rest frame, lab-oriented axes): (P.a1, P.a2, pf.a1, pf.a2, s.a1, s.a2,
+    eps(a2, s, a1, P)) with a1 = f1, a2 = f2 = PV - f1 (for ``cp`` a1 = f2, a2 = f1 and the spin
+    reversed), the arguments of ``physics.three_body._msq_dots``. Each is affine in r: f1 is a
+    boost of (r, E1), f2 = PV - f1, and eps(PV - a1, s, a1, P) = eps(PV, s, a1, P)."""
+    p1 = _boost(rx, ry, rz, rE, PV, MV)
+    p2 = (PV[0] - p1[0], PV[1] - p1[1], PV[2] - p1[2], PV[3] - p1[3])
     if cp:
-        a1, a2, ma, mb, sg = p2, p1, m2, m1, -1.0
+        a1, a2, sg = p2, p1, -1.0
     else:
-        a1, a2, ma, mb, sg = p1, p2, m1, m2, 1.0
-    _to_txyz(a2, tmp[0])
-    _to_txyz(sN, tmp[1])
-    for k in range(4):
-        tmp[1, k] *= sg
-    _to_txyz(a1, tmp[2])
-    _to_txyz(PN, tmp[3])
-    eps = _eps4(tmp[0], tmp[1], tmp[2], tmp[3])
-    return _msq_dots(_mdot(PN, a1), _mdot(PN, a2), _mdot(pf, a1), _mdot(pf, a2), p12,
-                     sg * _mdot(sN, a1), sg * _mdot(sN, a2), eps, m0, mf, ma, mb, CLL, CLR, CRL, CRR)
+        a1, a2, sg = p1, p2, 1.0
+    # _eps4 takes (t, x, y, z) components
+    eps = _eps4((a2[3], a2[0], a2[1], a2[2]), (sN[3] * sg, sN[0] * sg, sN[1] * sg, sN[2] * sg),
+                (a1[3], a1[0], a1[1], a1[2]), (PN[3], PN[0], PN[1], PN[2]))
+    return (_mdot(PN, a1), _mdot(PN, a2), _mdot(pf, a1), _mdot(pf, a2), sg * _mdot(sN, a1), sg * _mdot(sN, a2), eps)
 
 
 @jitable
-def vector_decay_correlated(PV, MV, m1, m2, PN, m0, hel, pf, mf, nL, nR, cL, cR, cp, state, o1, o2, tmp):
+def _chain_msq(x, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR):
+    """|M|^2 of F(P, spin s) -> f(pf) (V -> f1 f2) from the products ``x`` of ``_chain_inputs``:
+    ``physics.three_body._msq_dots`` with constant C_ab = n_a c_b (on-shell V, a conserved f1 f2
+    current: the q q / M^2 part of the propagator drops), masses (ma, mb) of (a1, a2)."""
+    return _msq_dots(x[0], x[1], x[2], x[3], p12, x[4], x[5], x[6], m0, mf, ma, mb, CLL, CLR, CRL, CRR)
+
+
+@jitable
+def _affine(v0, v1, v2, v3, s):
+    """(c, bx, by, bz) of the affine f(r) = c + b.r with values v_i at the tetrahedron vertices
+    r_i = q t_i / sqrt(3), t = (1, 1, 1), (1, -1, -1), (-1, 1, -1), (-1, -1, 1); ``s`` = sqrt(3)/(4q).
+    Exact: sum t_i = 0 and sum t_i t_i^T = 4 I."""
+    return 0.25 * (v0 + v1 + v2 + v3), s * (v0 + v1 - v2 - v3), s * (v0 - v1 + v2 - v3), s * (v0 - v1 - v2 + v3)
+
+
+@jitable
+def _at(a, rx, ry, rz):
+    return a[0] + a[1] * rx + a[2] * ry + a[3] * rz
+
+
+@jitable
+def _vector_decay_correlated(PV, MV, m1, m2, PN, m0, hel, pf, mf, nL, nR, cL, cR, cp, state):
     """V(PV, MV) -> f1(m1) f2(m2) with the spin correlations of F(PN, m0, helicity hel) -> f(pf, mf) V.
 
     The f1 direction in the V rest frame is drawn by accept-reject from W(n) = |M|^2 of the chain at
     fixed PN, pf, PV. W is a polynomial of degree <= 2 in n (p1, p2 enter |M|^2 bilinearly), so its
-    sphere average is exactly the average over the six octahedron directions (a spherical 3-design);
+    sphere average is exactly the average over the four vertices of a regular tetrahedron (a spherical
+    2-design; P. Delsarte, J. M. Goethals, J. J. Seidel, Geom. Dedicata 6 (1977) 363);
     W = sum_{l l'} rho_{l l'} T_{l l'}(n) with rho (V spin density matrix) and T (decay tensor) positive
-    semi-definite and tr T(n) constant, hence W <= tr(rho) tr(T) = 3 <W>: the envelope 3 <W> is exact and
-    the acceptance is 1/3 (notes_zprime_polarisation.md, sec. 4). The F spin four-vector is
-    hel * (|p|/m0, E/m0 p_hat) (helicity frame). ``cp``: the chain is the CP image of the couplings
-    given. Fills o1 (f1) and o2 = PV - o1 (lab); returns the SplitMix64 state. ``tmp``: (8, 4) scratch.
+    semi-definite and <T> = tr T / 3, hence W <= lambda_max(T) tr(rho) = k <W>, k = 3 lambda_max(T) / tr T:
+    k = 3 E1^2 / (3 E1^2 - q^2) (1.5 for massless f) for a vector coupling to an equal-mass pair, k = 3 in
+    general; the envelope k <W> is exact and the acceptance is 1/k (notes_zprime_polarisation.md, sec. 4).
+    The arguments of |M|^2 that depend on n are affine in n (``_chain_inputs``); their values at the four
+    vertices give them everywhere, so a trial costs one ``_msq_dots`` and the accepted f1 one boost.
+
+    The F spin four-vector is hel * (|p|/m0, E/m0 p_hat) (helicity frame). ``cp``: the chain is the CP
+    image of the couplings given. Four-vectors are (px, py, pz, E) tuples or arrays. Returns
+    (SplitMix64 state, o1, o2): f1 and f2 = PV - f1 in the lab as 4-tuples.
     """
-    sN = tmp[4]
     p = math.sqrt(PN[0] * PN[0] + PN[1] * PN[1] + PN[2] * PN[2])
     if p > 0.0:
         f = hel * PN[3] / (m0 * p)
-        sN[0] = f * PN[0]
-        sN[1] = f * PN[1]
-        sN[2] = f * PN[2]
-        sN[3] = hel * p / m0
+        sN = (f * PN[0], f * PN[1], f * PN[2], hel * p / m0)
     else:
-        sN[0] = 0.0
-        sN[1] = 0.0
-        sN[2] = hel
-        sN[3] = 0.0
+        sN = (0.0, 0.0, hel, 0.0)
     if cp:
         nL, nR, cL, cR = nL.conjugate(), nR.conjugate(), cL.conjugate(), cR.conjugate()
+        ma, mb = m2, m1
+    else:
+        ma, mb = m1, m2
     CLL = nL * cL
     CLR = nL * cR
     CRL = nR * cL
@@ -484,16 +488,28 @@ def vector_decay_correlated(PV, MV, m1, m2, PN, m0, hel, pf, mf, nL, nR, cL, cR,
     q = math.sqrt(max(kallen(MV * MV, m1 * m1, m2 * m2), 0.0)) / (2.0 * MV)
     E1 = (MV * MV + m1 * m1 - m2 * m2) / (2.0 * MV)
     p12 = 0.5 * (MV * MV - m1 * m1 - m2 * m2)
-    r = tmp[5]
-    r[3] = E1
-    tot = 0.0
-    for k in range(6):
-        r[0] = 0.0
-        r[1] = 0.0
-        r[2] = 0.0
-        r[k // 2] = q if k % 2 == 0 else -q
-        tot += _chain_msq(r, PV, MV, PN, sN, pf, m0, mf, m1, m2, p12, CLL, CLR, CRL, CRR, cp, o1, o2, tmp)
-    bound = 0.5 * tot * (1.0 + 1e-9)
+    h = q / math.sqrt(3.0)
+    v0 = _chain_inputs(h, h, h, E1, PV, MV, PN, sN, pf, cp)
+    v1 = _chain_inputs(h, -h, -h, E1, PV, MV, PN, sN, pf, cp)
+    v2 = _chain_inputs(-h, h, -h, E1, PV, MV, PN, sN, pf, cp)
+    v3 = _chain_inputs(-h, -h, h, E1, PV, MV, PN, sN, pf, cp)
+    tot = (_chain_msq(v0, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR) + _chain_msq(v1, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR)
+           + _chain_msq(v2, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR) + _chain_msq(v3, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR))
+    # envelope k <W> (docstring): for a vector coupling to an equal-mass pair the decay tensor in the V
+    # rest frame is T ~ E1^2 1 - q^2 n n^T (lambda_max = E1^2, tr T = 3 E1^2 - q^2)
+    k = 3.0
+    if m1 == m2 and cL == cR:
+        k = 3.0 * E1 * E1 / (3.0 * E1 * E1 - q * q)
+    bound = 0.25 * k * tot * (1.0 + 1e-9)
+    s = math.sqrt(3.0) / (4.0 * q) if q > 0.0 else 0.0
+    A0 = _affine(v0[0], v1[0], v2[0], v3[0], s)
+    A1 = _affine(v0[1], v1[1], v2[1], v3[1], s)
+    A2 = _affine(v0[2], v1[2], v2[2], v3[2], s)
+    A3 = _affine(v0[3], v1[3], v2[3], v3[3], s)
+    A4 = _affine(v0[4], v1[4], v2[4], v3[4], s)
+    A5 = _affine(v0[5], v1[5], v2[5], v3[5], s)
+    A6 = _affine(v0[6], v1[6], v2[6], v3[6], s)
+    rx, ry, rz = 0.0, 0.0, 0.0
     for _trial in range(100000):
         state, u1 = splitmix64_next(state)
         state, u2 = splitmix64_next(state)
@@ -501,98 +517,127 @@ def vector_decay_correlated(PV, MV, m1, m2, PN, m0, hel, pf, mf, nL, nR, cL, cR,
         c = 2.0 * u1 - 1.0
         st = math.sqrt(max(0.0, 1.0 - c * c))
         ph = 2.0 * math.pi * u2
-        r[0] = q * st * math.cos(ph)
-        r[1] = q * st * math.sin(ph)
-        r[2] = q * c
-        w = _chain_msq(r, PV, MV, PN, sN, pf, m0, mf, m1, m2, p12, CLL, CLR, CRL, CRR, cp, o1, o2, tmp)
+        rx = q * st * math.cos(ph)
+        ry = q * st * math.sin(ph)
+        rz = q * c
+        x = (_at(A0, rx, ry, rz), _at(A1, rx, ry, rz), _at(A2, rx, ry, rz), _at(A3, rx, ry, rz),
+             _at(A4, rx, ry, rz), _at(A5, rx, ry, rz), _at(A6, rx, ry, rz))
+        w = _chain_msq(x, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR)
         if u3 * bound <= w or not bound > 0.0:
             break
+    p1 = _boost(rx, ry, rz, E1, PV, MV)
+    return state, p1, (PV[0] - p1[0], PV[1] - p1[1], PV[2] - p1[2], PV[3] - p1[3])
+
+
+@jitable
+def vector_decay_correlated(PV, MV, m1, m2, PN, m0, hel, pf, mf, nL, nR, cL, cR, cp, state, o1, o2, tmp):
+    """``_vector_decay_correlated`` with f1, f2 written into the arrays ``o1``, ``o2``; returns the state.
+
+    Four-vectors (px, py, pz, E) in GeV, any frame. ``tmp`` is not used (kept for the callers'
+    signature: the kernel no longer needs scratch space).
+    """
+    state, d1, d2 = _vector_decay_correlated(PV, MV, m1, m2, PN, m0, hel, pf, mf, nL, nR, cL, cR, cp, state)
+    for k in range(4):
+        o1[k] = d1[k]
+        o2[k] = d2[k]
     return state
 
 
 @jitable
-def _cascade_event(ev, seed, n0, pdg, status, parent, p4, vtx, pol, state_of, npart, chosen,
-                   st_pdg, st_mass, st_ctau0, st_ch_start, st_ch_n, ch_cum, ch_ndau, ch_dau,
-                   ch_asym, ch_me, me_A, me_Bx, me_Bz, me_cellcum, me_cellenv, ch_vec, ch_fer, ch_cpl, ch_cp, work):
-    state = np.uint64(seed)
-    n = n0
-    i = 0
-    out = work[0:3]
-    P = work[3]
-    scratch = work[4:9]
-    tmp = work[9:17]
-    while i < n:
-        s = state_of[ev, i]
-        if s < 0 or st_ch_n[s] == 0:
+def _cascade_task(e0, e1, seeds, n0, pdg, status, parent, p4, vtx, pol, state_of, npart, chosen,
+                  st_pdg, st_mass, st_ctau0, st_ch_start, st_ch_n, ch_cum, ch_ndau, ch_dau,
+                  ch_asym, ch_me, me_A, me_Bx, me_Bz, me_cellcum, me_cellenv, ch_vec, ch_fer, ch_cpl, ch_cp):
+    """The cascade of events ``[e0, e1)`` (``cascade_kernel``).
+
+    One call per task, the event loop inside: a numba call costs two reference-count updates per
+    array argument, ~0.4 us for these 30 arrays, more than the decays of an event. For the same reason
+    the decays exchange four-vectors as tuples.
+    """
+    for ev in range(e0, e1):
+        state = np.uint64(seeds[ev])
+        n = n0
+        i = 0
+        while i < n:
+            s = state_of[ev, i]
+            if s < 0 or st_ch_n[s] == 0:
+                i += 1
+                continue
+            # choose the channel
+            state, u = splitmix64_next(state)
+            start = st_ch_start[s]
+            nch = st_ch_n[s]
+            ch = start + sample_discrete(ch_cum[start:start + nch], u)
+            P = (p4[ev, i, 0], p4[ev, i, 1], p4[ev, i, 2], p4[ev, i, 3])
+            mass = st_mass[s]
+            # decay vertex: flight c tau0 * beta gamma * l with l ~ Exp(1); beta gamma = |p| / m
+            state, ul = splitmix64_next(state)
+            ell = -math.log1p(-ul)
+            ctau = st_ctau0[s]
+            dx = P[0] / mass * ctau * ell
+            dy = P[1] / mass * ctau * ell
+            dz = P[2] / mass * ctau * ell
+            dt = P[3] / mass * ctau * ell / C_CM_PER_NS
+            nd = ch_ndau[ch]
+            d3 = (0.0, 0.0, 0.0, 0.0)
+            # a vector from F -> f V with known couplings, decaying through a vertex with known couplings:
+            # exact chain |M|^2 (spin correlations); otherwise the channel's own angular distribution
+            corr = False
+            if ch_fer[ch] >= 0:
+                par = parent[ev, i]
+                if par >= 0 and chosen[ev, par] >= 0 and ch_vec[chosen[ev, par]] >= 0:
+                    chp = chosen[ev, par]
+                    first = -1
+                    for k in range(n):
+                        if parent[ev, k] == par:
+                            first = k
+                            break
+                    if first >= 0 and first + ch_vec[chp] == i:
+                        sib = first + 1 - ch_vec[chp]
+                        i1 = ch_fer[ch]
+                        nL = complex(ch_cpl[chp, 0], ch_cpl[chp, 1])
+                        nR = complex(ch_cpl[chp, 2], ch_cpl[chp, 3])
+                        cL = complex(ch_cpl[ch, 0], ch_cpl[ch, 1])
+                        cR = complex(ch_cpl[ch, 2], ch_cpl[ch, 3])
+                        PN = (p4[ev, par, 0], p4[ev, par, 1], p4[ev, par, 2], p4[ev, par, 3])
+                        pf = (p4[ev, sib, 0], p4[ev, sib, 1], p4[ev, sib, 2], p4[ev, sib, 3])
+                        state, o1, o2 = _vector_decay_correlated(P, mass, st_mass[ch_dau[ch, i1]], st_mass[ch_dau[ch, 1 - i1]],
+                                                                PN, st_mass[state_of[ev, par]], pol[ev, par],
+                                                                pf, st_mass[state_of[ev, sib]], nL, nR, cL, cR,
+                                                                ch_cp[chp] != 0, state)
+                        d1, d2 = (o1, o2) if i1 == 0 else (o2, o1)
+                        corr = True
+            if not corr:
+                if nd == 2:
+                    state, u1 = splitmix64_next(state)
+                    state, u2 = splitmix64_next(state)
+                    c = sample_cos_linear(u1, ch_asym[ch] * pol[ev, i])
+                    d1, d2 = _two_body(P, mass, st_mass[ch_dau[ch, 0]], st_mass[ch_dau[ch, 1]], c, 2.0 * math.pi * u2)
+                else:
+                    state, d1, d2, d3 = three_body_decay(P, mass, pol[ev, i], ch, st_mass, ch_dau, ch_me, me_A, me_Bx,
+                                                         me_Bz, me_cellcum, me_cellenv, state)
+            status[ev, i] = STATUS_DECAYED
+            chosen[ev, i] = ch
+            if n + nd > p4.shape[1]:
+                # cascade deeper than MAX_PARTICLES: flag by a negative count (sampler raises)
+                n = -1
+                break
+            for d in range(nd):
+                ds = ch_dau[ch, d]
+                state_of[ev, n] = ds
+                pdg[ev, n] = st_pdg[ds]
+                status[ev, n] = STATUS_FINAL
+                parent[ev, n] = i
+                pol[ev, n] = 0.0
+                q = d1 if d == 0 else (d2 if d == 1 else d3)
+                for k in range(4):
+                    p4[ev, n, k] = q[k]
+                vtx[ev, n, 0] = vtx[ev, i, 0] + dx
+                vtx[ev, n, 1] = vtx[ev, i, 1] + dy
+                vtx[ev, n, 2] = vtx[ev, i, 2] + dz
+                vtx[ev, n, 3] = vtx[ev, i, 3] + dt
+                n += 1
             i += 1
-            continue
-        # choose the channel
-        state, u = splitmix64_next(state)
-        start = st_ch_start[s]
-        nch = st_ch_n[s]
-        ch = start + sample_discrete(ch_cum[start:start + nch], u)
-        for k in range(4):
-            P[k] = p4[ev, i, k]
-        mass = st_mass[s]
-        # decay vertex: flight c tau0 * beta gamma * l with l ~ Exp(1); beta gamma = |p| / m
-        state, ul = splitmix64_next(state)
-        ell = -math.log1p(-ul)
-        ctau = st_ctau0[s]
-        dx = P[0] / mass * ctau * ell
-        dy = P[1] / mass * ctau * ell
-        dz = P[2] / mass * ctau * ell
-        dt = P[3] / mass * ctau * ell / C_CM_PER_NS
-        # a vector from F -> f V with known couplings, decaying through a vertex with known couplings:
-        # exact chain |M|^2 (spin correlations); otherwise the channel's own angular distribution
-        corr = False
-        if ch_fer[ch] >= 0:
-            par = parent[ev, i]
-            if par >= 0 and chosen[ev, par] >= 0 and ch_vec[chosen[ev, par]] >= 0:
-                chp = chosen[ev, par]
-                first = -1
-                for k in range(n):
-                    if parent[ev, k] == par:
-                        first = k
-                        break
-                if first >= 0 and first + ch_vec[chp] == i:
-                    sib = first + 1 - ch_vec[chp]
-                    i1 = ch_fer[ch]
-                    nL = complex(ch_cpl[chp, 0], ch_cpl[chp, 1])
-                    nR = complex(ch_cpl[chp, 2], ch_cpl[chp, 3])
-                    cL = complex(ch_cpl[ch, 0], ch_cpl[ch, 1])
-                    cR = complex(ch_cpl[ch, 2], ch_cpl[ch, 3])
-                    m1 = st_mass[ch_dau[ch, i1]]
-                    m2 = st_mass[ch_dau[ch, 1 - i1]]
-                    state = vector_decay_correlated(P, mass, m1, m2, p4[ev, par], st_mass[state_of[ev, par]], pol[ev, par],
-                                                    p4[ev, sib], st_mass[state_of[ev, sib]], nL, nR, cL, cR,
-                                                    ch_cp[chp] != 0, state, out[i1], out[1 - i1], tmp)
-                    corr = True
-        if not corr:
-            state = decay_one(P, mass, pol[ev, i], ch, st_mass, ch_ndau, ch_dau, ch_asym, ch_me,
-                              me_A, me_Bx, me_Bz, me_cellcum, me_cellenv, state, out, scratch)
-        status[ev, i] = STATUS_DECAYED
-        chosen[ev, i] = ch
-        nd = ch_ndau[ch]
-        if n + nd > p4.shape[1]:
-            # cascade deeper than MAX_PARTICLES: flag by a negative count (sampler raises)
-            npart[ev] = -1
-            return
-        for d in range(nd):
-            ds = ch_dau[ch, d]
-            state_of[ev, n] = ds
-            pdg[ev, n] = st_pdg[ds]
-            status[ev, n] = STATUS_FINAL
-            parent[ev, n] = i
-            pol[ev, n] = 0.0
-            for k in range(4):
-                p4[ev, n, k] = out[d, k]
-            vtx[ev, n, 0] = vtx[ev, i, 0] + dx
-            vtx[ev, n, 1] = vtx[ev, i, 1] + dy
-            vtx[ev, n, 2] = vtx[ev, i, 2] + dz
-            vtx[ev, n, 3] = vtx[ev, i, 3] + dt
-            n += 1
-        i += 1
-    npart[ev] = n
+        npart[ev] = n
 
 
 @jit(parallel=True)
@@ -614,11 +659,9 @@ def cascade_kernel(seeds, n0, pdg, status, parent, p4, vtx, pol, state_of, npart
     n = seeds.shape[0]
     n_tasks = (n + _TASK - 1) // _TASK
     for t in numba.prange(n_tasks):
-        work = np.empty((17, 4))  # one allocation per task of _TASK events
-        for ev in range(t * _TASK, min(n, (t + 1) * _TASK)):
-            _cascade_event(ev, seeds[ev], n0, pdg, status, parent, p4, vtx, pol, state_of, npart, chosen,
-                           st_pdg, st_mass, st_ctau0, st_ch_start, st_ch_n, ch_cum, ch_ndau, ch_dau,
-                           ch_asym, ch_me, me_A, me_Bx, me_Bz, me_cellcum, me_cellenv, ch_vec, ch_fer, ch_cpl, ch_cp, work)
+        _cascade_task(t * _TASK, min(n, (t + 1) * _TASK), seeds, n0, pdg, status, parent, p4, vtx, pol, state_of, npart,
+                      chosen, st_pdg, st_mass, st_ctau0, st_ch_start, st_ch_n, ch_cum, ch_ndau, ch_dau,
+                      ch_asym, ch_me, me_A, me_Bx, me_Bz, me_cellcum, me_cellenv, ch_vec, ch_fer, ch_cpl, ch_cp)
 
 
 # ------------------------------------------------------------------------------- production
@@ -640,18 +683,13 @@ def _propagator_map(v, Q2min, Q2max, m2):
     return Q2, (z_hi - z_lo) / (z * z)
 
 
-@jit(parallel=True)
-def production_kernel(u, ch_cum, E_edges, E_cdf, flux_edges, flux_dens, ch_flav, params, ch_norm, ch_mN, ch_M,
-                      ch_m2map, grid, chan, E_out, Q2_out, w_out, ybin_out, p4):
-    """Uniforms u (n, 4) -> channel, E_nu, Q2, azimuth, weight and the four hard-process momenta.
-
-    Weight: ch_norm[c] phi(E) dsigma/dQ2 / (P_c q_c(E) g(Q2)) with ch_norm = POT N_T hbarc^2 / N_events
-    (``gen.sampler`` docstring). Slots of p4: 0 projectile (along +z), 1 scattering target at rest,
-    2 recoil, 3 N. ``ybin_out`` is the VEGAS interval of the Q2 map (grid training).
-    """
-    n = u.shape[0]
+@jitable
+def _production_task(e0, e1, o, u, ch_cum, E_edges, E_cdf, flux_edges, flux_dens, ch_flav, params, ch_norm, ch_mN, ch_M,
+                     ch_m2map, grid, chan, E_out, Q2_out, w_out, ybin_out, p4):
+    """``production_kernel`` for the uniforms ``u[e0:e1]``, written to the outputs at index ``i - o``."""
     ng = grid.shape[1] - 1
-    for i in numba.prange(n):
+    for i in range(e0, e1):
+        j = i - o
         c = sample_discrete(ch_cum, u[i, 0])
         pc = ch_cum[c] - (ch_cum[c - 1] if c > 0 else 0.0)
         edges = E_edges[c]
@@ -678,24 +716,41 @@ def production_kernel(u, ch_cum, E_edges, E_cdf, flux_edges, flux_dens, ch_flav,
         jv = ng * (g1 - g0)
         Q2, dQ2dv = _propagator_map(v, Q2min, Q2max, ch_m2map[c])
         if w != 0.0:
-            ds = dsigma_dQ2_upscattering(E, Q2, params[c])
+            # = physics.cross_sections.dsigma_dQ2_upscattering: Q2 is inside [Q2min, Q2max] by construction
+            ds = _dsigma_dQ2_in_range(E, Q2, params[c])
             f = flux_dens[ch_flav[c], sample_discrete_edges(flux_edges, E)]
             w = ch_norm[c] * f * ds * dQ2dv * jv / (pc * qE)
         phi = 2.0 * math.pi * u[i, 3]
-        chan[i] = c
-        E_out[i] = E
-        Q2_out[i] = Q2
-        w_out[i] = w
-        ybin_out[i] = k
-        p4[i, 0, 0] = 0.0
-        p4[i, 0, 1] = 0.0
-        p4[i, 0, 2] = E
-        p4[i, 0, 3] = E
-        p4[i, 1, 0] = 0.0
-        p4[i, 1, 1] = 0.0
-        p4[i, 1, 2] = 0.0
-        p4[i, 1, 3] = M
-        upscattering_kinematics(E, M, mN, M, Q2, phi, p4[i, 3], p4[i, 2])
+        chan[j] = c
+        E_out[j] = E
+        Q2_out[j] = Q2
+        w_out[j] = w
+        ybin_out[j] = k
+        p4[j, 0, 0] = 0.0
+        p4[j, 0, 1] = 0.0
+        p4[j, 0, 2] = E
+        p4[j, 0, 3] = E
+        p4[j, 1, 0] = 0.0
+        p4[j, 1, 1] = 0.0
+        p4[j, 1, 2] = 0.0
+        p4[j, 1, 3] = M
+        upscattering_kinematics(E, M, mN, M, Q2, phi, p4[j, 3], p4[j, 2])
+
+
+@jit(parallel=True)
+def production_kernel(u, ch_cum, E_edges, E_cdf, flux_edges, flux_dens, ch_flav, params, ch_norm, ch_mN, ch_M,
+                      ch_m2map, grid, chan, E_out, Q2_out, w_out, ybin_out, p4):
+    """Uniforms u (n, 4) -> channel, E_nu, Q2, azimuth, weight and the four hard-process momenta.
+
+    Weight: ch_norm[c] phi(E) dsigma/dQ2 / (P_c q_c(E) g(Q2)) with ch_norm = POT N_T hbarc^2 / N_events
+    (``gen.sampler`` docstring). Slots of p4: 0 projectile (along +z), 1 scattering target at rest,
+    2 recoil, 3 N. ``ybin_out`` is the VEGAS interval of the Q2 map (grid training).
+    """
+    n = u.shape[0]
+    n_tasks = (n + _TASK - 1) // _TASK
+    for t in numba.prange(n_tasks):
+        _production_task(t * _TASK, min(n, (t + 1) * _TASK), 0, u, ch_cum, E_edges, E_cdf, flux_edges, flux_dens, ch_flav,
+                         params, ch_norm, ch_mN, ch_M, ch_m2map, grid, chan, E_out, Q2_out, w_out, ybin_out, p4)
 
 
 @jitable
@@ -715,77 +770,6 @@ def sample_discrete_edges(edges, x):
         else:
             hi = mid
     return lo
-
-
-# ------------------------------------------------------------------------------- compaction
-@jit(parallel=True)
-def compact_kernel(pdg, status, parent, p4, vtx, npart, slot_n, hard, named, named_vtx, f_int, f_kin):
-    """Fixed particle slots -> the column layout of ``gen.events`` (struct of arrays).
-
-    Outputs, for the n events of the block (last axis = event or particle, so each row is a
-    contiguous column):
-
-    * ``hard`` (4, 4, n): slots 0..3 (projectile, target, recoil, N) as (px, py, pz, E);
-    * ``named`` (4, 4, n): first Z' (pdg 32), first final l- (11, 13, 15), first final l+, first
-      final light neutrino after slot ``slot_n`` (|pdg| 12, 14, 16, 18); zeros when absent;
-    * ``named_vtx`` (2, 4, n): decay vertex of the particle in ``slot_n`` (production vertex of its
-      first daughter) and production vertex of the first final l-; zeros when absent;
-    * ``f_int`` (3, >= sum npart): pdg, status, parent; ``f_kin`` (8, >= sum npart): px, py, pz, E,
-      x, y, z, t of every particle, events in order.
-    """
-    n = pdg.shape[0]
-    offsets = np.empty(n + 1, dtype=np.int64)
-    offsets[0] = 0
-    for ev in range(n):
-        offsets[ev + 1] = offsets[ev] + npart[ev]
-    for ev in numba.prange(n):
-        for j in range(4):
-            for c in range(4):
-                hard[j, c, ev] = p4[ev, j, c]
-                named[j, c, ev] = 0.0
-        for j in range(2):
-            for c in range(4):
-                named_vtx[j, c, ev] = 0.0
-        f0 = False
-        f1 = False
-        f2 = False
-        f3 = False
-        f4 = False
-        k = offsets[ev]
-        for i in range(npart[ev]):
-            p = pdg[ev, i]
-            fin = status[ev, i] == 1
-            slot = -1
-            if p == 32 and not f0:
-                slot = 0
-                f0 = True
-            elif fin and (p == 11 or p == 13 or p == 15) and not f1:
-                slot = 1
-                f1 = True
-                for c in range(4):
-                    named_vtx[1, c, ev] = vtx[ev, i, c]
-            elif fin and (p == -11 or p == -13 or p == -15) and not f2:
-                slot = 2
-                f2 = True
-            elif fin and i > slot_n and not f3:
-                ap = abs(p)
-                if ap == 12 or ap == 14 or ap == 16 or ap == 18:
-                    slot = 3
-                    f3 = True
-            if slot >= 0:
-                for c in range(4):
-                    named[slot, c, ev] = p4[ev, i, c]
-            if i > slot_n and parent[ev, i] == slot_n and not f4:
-                f4 = True
-                for c in range(4):
-                    named_vtx[0, c, ev] = vtx[ev, i, c]
-            f_int[0, k] = p
-            f_int[1, k] = status[ev, i]
-            f_int[2, k] = parent[ev, i]
-            for c in range(4):
-                f_kin[c, k] = p4[ev, i, c]
-                f_kin[4 + c, k] = vtx[ev, i, c]
-            k += 1
 
 
 # --------------------------------------------------------------------- kernel entry points for tests

@@ -6,7 +6,8 @@ in one process, per card, after a warm-up (numba compilation / cache load; the c
 
 * events/s for generation alone (truth), generation + detector stage (``reconstruct=True``:
   MiniBooNE ``gen.detector_stage``, NA62 ``gen.na62_run``), and generation + detector + ROOT writing
-  (``detectors.output.EventWriter``, LZ4, to a temporary directory);
+  (``detectors.output.EventWriter``, LZ4, to a temporary directory), each the median of ``reps``
+  interleaved repetitions (a shared machine slows single passes at random);
 * effective sample size per second, ESS = (sum w)^2 / sum w^2 of the final-state weights, over the
   generation + detector wall time;
 * the wall time to reach 1% MC uncertainty on the expected number of selected events (MiniBooNE
@@ -17,7 +18,7 @@ in one process, per card, after a warm-up (numba compilation / cache load; the c
 * peak memory: the process's maximum resident set size (``resource.getrusage``) after the passes,
   and the peak of Python/NumPy allocations traced by ``tracemalloc`` during one generation +
   detector + writing pass of ``n_events`` (bounded by the chunk size, not by ``n_events``);
-* scaling: generation events/s with 1 ... all numba threads (``numba.set_num_threads``);
+* scaling: generation events/s with 1 ... all numba threads (``numba.set_num_threads``), medians as above;
 * a cProfile of one generation + detector + writing pass: the functions with the largest own time
   (``profile_top``), i.e. what dominates the hot path.
 
@@ -132,7 +133,7 @@ def _pass(card, n, seed, setup, reconstruct, out_path=None, stage=None):
     return dt, sum(len(x) for x in ws), np.concatenate(ws), np.concatenate(wsel), name
 
 
-def _bench_card(path: str, n: int, threads_list, profile: bool, tmp: Path, log) -> dict:
+def _bench_card(path: str, n: int, threads_list, profile: bool, tmp: Path, log, reps: int = 1) -> dict:
     from gen.card import load_card
     from gen.sampler import prepare
 
@@ -147,15 +148,25 @@ def _bench_card(path: str, n: int, threads_list, profile: bool, tmp: Path, log) 
     numba.set_num_threads(max_threads)
     _pass(card, min(n, 20_000), seed, setup, True, stage=stage)  # warm-up: JIT / cache load of every kernel
     res = {"card": path, "experiment": card.experiment.name, "events": n, "setup_s": t_setup}
-    log(f"  {path}: generation")
-    dt_g, cnt, w, _ws, _ = _pass(card, n, seed, setup, False)
-    log(f"  {path}: generation + detector")
-    dt_d, _, w_d, w_sel, sel_name = _pass(card, n, seed, setup, True, stage=stage)
-    log(f"  {path}: generation + detector + ROOT")
     out = tmp / (Path(path).stem + ".root")
-    dt_w, _, _, _, _ = _pass(card, n, seed, setup, True, out, stage=stage)
-    res["file_MB"] = out.stat().st_size / 1e6
-    out.unlink()
+    times: dict[str, list] = {"g": [], "d": [], "w": [], **{str(k): [] for k in threads_list}}
+    for r in range(reps):
+        # interleaved repetitions, medians below: a shared machine slows single passes at random
+        log(f"  {path}: generation, + detector, + ROOT, thread scaling (repetition {r + 1}/{reps})")
+        numba.set_num_threads(max_threads)
+        dt, cnt, w, _ws, _ = _pass(card, n, seed, setup, False)
+        times["g"].append(dt)
+        dt, _, w_d, w_sel, sel_name = _pass(card, n, seed, setup, True, stage=stage)
+        times["d"].append(dt)
+        dt, _, _, _, _ = _pass(card, n, seed, setup, True, out, stage=stage)
+        times["w"].append(dt)
+        res["file_MB"] = out.stat().st_size / 1e6
+        out.unlink()
+        for k in threads_list:
+            numba.set_num_threads(k)
+            times[str(k)].append(_pass(card, n, seed, setup, False)[0])
+    numba.set_num_threads(max_threads)
+    dt_g, dt_d, dt_w = (float(np.median(times[k])) for k in ("g", "d", "w"))
     ess = float(w_d.sum() ** 2 / (w_d * w_d).sum()) if np.any(w_d) else 0.0
     res.update({
         "generation_ev_per_s": cnt / dt_g,
@@ -168,13 +179,8 @@ def _bench_card(path: str, n: int, threads_list, profile: bool, tmp: Path, log) 
         "time_to_1pct": time_to_precision(w_sel, cnt / dt_d, 0.01, t_setup),
     })
     # scaling of generation with numba threads
-    scaling = {}
-    for k in threads_list:
-        numba.set_num_threads(k)
-        dt, c, _, _, _ = _pass(card, n, seed, setup, False)
-        scaling[str(k)] = c / dt
-    numba.set_num_threads(max_threads)
-    res["scaling_generation_ev_per_s"] = scaling
+    res["scaling_generation_ev_per_s"] = {str(k): cnt / float(np.median(times[str(k)])) for k in threads_list}
+    res["repetitions"] = reps
     # memory: traced Python/NumPy peak during a full pass (chunk-bounded), process max RSS
     tracemalloc.start()
     _pass(card, n, seed, setup, True, out, stage=stage)
@@ -208,11 +214,15 @@ def _short(fn: str) -> str:
     return fn
 
 
-def run_benchmarks(cards=DEFAULT_CARDS, n_events: int = 200_000, *, threads=None, profile: bool = True, log=print) -> dict:
+def run_benchmarks(cards=DEFAULT_CARDS, n_events: int = 200_000, *, threads=None, profile: bool = True, reps: int = 3,
+                   log=print) -> dict:
     """Benchmark each card (module docstring); returns a JSON-ready dict with ``machine``, ``cards``, ``skipped``."""
+    if reps < 1:
+        raise ValueError(f"reps = {reps}: must be >= 1")
     max_threads = numba.config.NUMBA_NUM_THREADS
     threads = sorted(set(threads or [1, max_threads]))
-    out = {"machine": machine_info(), "events": n_events, "threads": threads, "cards": [], "skipped": []}
+    out = {"machine": machine_info(), "events": n_events, "threads": threads, "repetitions": reps,
+           "load_average_1min_start": os.getloadavg()[0], "cards": [], "skipped": []}
     with tempfile.TemporaryDirectory(prefix="hnlgen-bench-") as tmp:
         for path in cards:
             p = Path(path)
@@ -228,12 +238,13 @@ def run_benchmarks(cards=DEFAULT_CARDS, n_events: int = 200_000, *, threads=None
                 out["skipped"].append({"card": str(path), "reason": reason})
                 continue
             try:
-                out["cards"].append(_bench_card(str(p), n_events, threads, profile, Path(tmp), log))
+                out["cards"].append(_bench_card(str(p), n_events, threads, profile, Path(tmp), log, reps))
             except Exception as err:
                 reason = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
                 log(f"bench: skipping {path}: {reason}")
                 out["skipped"].append({"card": str(path), "reason": reason})
     out["maxrss_MB"] = _maxrss_mb()
+    out["load_average_1min_end"] = os.getloadavg()[0]
     return out
 
 
@@ -241,7 +252,7 @@ def format_table(res: dict) -> str:
     """Plain-text (markdown) table of the figures, with ratios to generation alone."""
     m = res["machine"]
     lines = [f"Machine: {m['cpu']}, {m['cores']} cores, numba {m['numba']} ({m['numba_threads']} threads), "
-             f"Python {m['python']}; {res['events']} events per pass", "",
+             f"Python {m['python']}; {res['events']} events per pass, median of {res.get('repetitions', 1)} repetitions", "",
              "| card | setup s | gen ev/s | +detector ev/s | +ROOT ev/s | ESS/s | N for 1% | T(1%) s | traced peak MB | "
              + " | ".join(f"gen ev/s {t} thr" for t in res["threads"]) + " |",
              "|---" * (9 + len(res["threads"])) + "|"]

@@ -14,9 +14,13 @@ One record per event (STYLE.md section 6):
 
 from __future__ import annotations
 
+import sys
+
 import awkward as ak
 import numpy as np
 import vector
+from awkward.contents import ListOffsetArray, NumpyArray, RecordArray
+from awkward.index import Index64
 
 __all__ = [
     "SCALAR_FIELDS",
@@ -40,6 +44,9 @@ vector.register_awkward()
 
 REGIME_CODES = {"coherent": 0, "p-el": 1, "n-el": 2}
 HELICITY_CODES = {"conserving": 0, "flipping": 1}
+
+_P4 = ("px", "py", "pz", "E")
+_X4 = ("x", "y", "z", "t")
 
 # Fixed slots of the hard process in the particle list.
 SLOT_PROJECTILE, SLOT_TARGET, SLOT_RECOIL, SLOT_N = 0, 1, 2, 3
@@ -90,6 +97,14 @@ NAMED_VERTICES = {
     "ell_vertex": "production vertex of ell_minus (zeros if none)",
 }
 
+# Row order of the scalar arrays that gen._event_kernel.event_kernel fills (every scalar but ``event``).
+_KERNEL_FLOAT_SCALARS = ("weight", "w_fiducial", "E_nu", "Q2")
+_KERNEL_INT_SCALARS = ("projectile_pdg", "target_pdg", "regime", "helicity", "helicity_flip", "hnl_pdg", "channel")
+if ({"event", *_KERNEL_FLOAT_SCALARS, *_KERNEL_INT_SCALARS} != set(SCALAR_FIELDS)
+        or any(SCALAR_FIELDS[k][0] != "float64" for k in _KERNEL_FLOAT_SCALARS)
+        or any(SCALAR_FIELDS[k][0] != "int32" for k in _KERNEL_INT_SCALARS)):
+    raise RuntimeError("gen.events: SCALAR_FIELDS and the scalar rows of event_kernel disagree")
+
 FIELD_DOCS: dict[str, tuple[str, str]] = {}
 for _k, (_dt, _unit, _doc) in SCALAR_FIELDS.items():
     FIELD_DOCS[_k] = (_unit, _doc)
@@ -104,8 +119,10 @@ for _k, (_dt, _unit, _doc) in PARTICLE_FIELDS.items():
 class ColumnBuffer:
     """Columns of ``n`` events in the layout of ``build_events``, filled block by block.
 
-    Kernel output of each block is compacted straight into its slice (``add_block``), so a chunk's
-    memory is written once; ``columns()`` returns the filled part as a dict of contiguous arrays.
+    ``gen._event_kernel.event_kernel`` writes finished events straight into these arrays (``add_block``
+    compacts fixed-slot kernel output), so a chunk's memory is written once; ``columns()`` returns the
+    filled part as a dict of contiguous arrays (views). ``in_use`` / ``reset`` let a generator reuse the
+    memory for a later chunk once the caller has dropped every view of it.
 
     Parameters
     ----------
@@ -117,13 +134,41 @@ class ColumnBuffer:
 
     def __init__(self, n: int, max_particles: int):
         self.n = n
-        self.scalars = {k: np.empty(n, dtype=dt) for k, (dt, _u, _d) in SCALAR_FIELDS.items()}
+        # scalars grouped by dtype into 2-d arrays (one row per field), as gen._event_kernel.event_kernel fills them
+        self.event = np.empty(n, np.int64)
+        self.f_sc = np.empty((len(_KERNEL_FLOAT_SCALARS), n))
+        self.i_sc = np.empty((len(_KERNEL_INT_SCALARS), n), np.int32)
+        self.scalars = {"event": self.event}
+        self.scalars.update({k: self.f_sc[r] for r, k in enumerate(_KERNEL_FLOAT_SCALARS)})
+        self.scalars.update({k: self.i_sc[r] for r, k in enumerate(_KERNEL_INT_SCALARS)})
         self.hard = np.empty((4, 4, n))
         self.named = np.empty((4, 4, n))
         self.named_vtx = np.empty((2, 4, n))
         self.counts = np.empty(n, np.int64)
         self.f_int = np.empty((3, max_particles), np.int32)
         self.f_kin = np.empty((8, max_particles))
+        self.n_events = 0
+        self.n_particles = 0
+        self._owned = (self.event, self.f_sc, self.i_sc, self.hard, self.named, self.named_vtx, self.counts,
+                       self.f_int, self.f_kin)
+        self._free_refs = self._refcounts()
+
+    def _refcounts(self) -> list[int]:
+        return [sys.getrefcount(a) for a in self._owned]
+
+    def in_use(self) -> bool:
+        """True while an array handed out by ``columns()`` (or any view of one) is still alive.
+
+        Every NumPy view keeps a reference to the array that owns the memory, so the reference counts
+        of the owned arrays return to their values at construction exactly when nothing outside the
+        buffer uses its memory any more; only then may ``reset`` hand the memory out again.
+        """
+        return self._refcounts() != self._free_refs
+
+    def reset(self) -> None:
+        """Empty the buffer for reuse (memory that has been touched once is fast to write again)."""
+        if self.in_use():
+            raise RuntimeError("ColumnBuffer.reset: the previous columns are still in use")
         self.n_events = 0
         self.n_particles = 0
 
@@ -133,7 +178,7 @@ class ColumnBuffer:
         pdg, status, parent : (m, slots) integer; p4 : (m, slots, 4) px, py, pz, E in GeV;
         vtx : (m, slots, 4) production vertex x, y, z in cm and t in ns; npart : (m,) filled slots.
         """
-        from gen._kernels import compact_kernel
+        from gen._event_kernel import compact_kernel
 
         m = pdg.shape[0]
         missing = set(SCALAR_FIELDS) - set(scalars)
@@ -174,15 +219,31 @@ class ColumnBuffer:
 
 
 def build_events(cols: dict) -> ak.Array:
-    """The event record array from the columns of ``ColumnBuffer.columns()`` (no copies)."""
-    fields = {k: cols[k] for k in SCALAR_FIELDS}
+    """The event record array from the columns of ``ColumnBuffer.columns()`` (no copies).
+
+    The layout is built from ``awkward.contents`` directly: the same layout as ``ak.zip`` of the
+    named records and scalars (``depth_limit=1``) around ``ak.unflatten`` of the particle records,
+    without their broadcasting checks (the columns have the right lengths by construction).
+    """
+    n = len(cols["event"])
+    names = list(SCALAR_FIELDS)
+    contents = [NumpyArray(cols[k]) for k in SCALAR_FIELDS]
     for name in NAMED_PARTICLES:
-        fields[name] = ak.zip({c: cols[f"{name}_{c}"] for c in ("px", "py", "pz", "E")}, with_name="Momentum4D")
+        names.append(name)
+        contents.append(RecordArray([NumpyArray(cols[f"{name}_{c}"]) for c in _P4], list(_P4), length=n,
+                                    parameters={"__record__": "Momentum4D"}))
     for name in NAMED_VERTICES:
-        fields[name] = ak.zip({c: cols[f"{name}_{c}"] for c in ("x", "y", "z", "t")})
-    flat = ak.zip({k: cols[f"particles_{k}"] for k in PARTICLE_FIELDS})
-    fields["particles"] = ak.unflatten(flat, cols["particles_counts"])
-    return ak.zip(fields, depth_limit=1)
+        names.append(name)
+        contents.append(RecordArray([NumpyArray(cols[f"{name}_{c}"]) for c in _X4], list(_X4), length=n))
+    counts = cols["particles_counts"]
+    offsets = np.empty(n + 1, np.int64)
+    offsets[0] = 0
+    np.cumsum(counts, out=offsets[1:])
+    flat = RecordArray([NumpyArray(cols[f"particles_{k}"]) for k in PARTICLE_FIELDS], list(PARTICLE_FIELDS),
+                       length=int(offsets[-1]))
+    names.append("particles")
+    contents.append(ListOffsetArray(Index64(offsets), flat))
+    return ak.Array(RecordArray(contents, names, length=n))
 
 
 def assemble_events(scalars: dict, pdg, status, parent, p4, vtx, npart) -> ak.Array:

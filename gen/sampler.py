@@ -43,12 +43,14 @@ import math
 from collections.abc import Iterator
 
 import awkward as ak
+import numba
 import numpy as np
 
+from gen import _event_kernel as EK
 from gen import _kernels as K
 from gen import rng as R
 from gen.card import BOUND_NUCLEONS
-from gen.events import HELICITY_CODES, REGIME_CODES, SLOT_N, ColumnBuffer, build_events
+from gen.events import HELICITY_CODES, REGIME_CODES, ColumnBuffer, build_events
 from gen.flux import Flux, energy_sampling_table, flux_for_experiment
 from physics import units as u
 
@@ -60,6 +62,7 @@ N_GRID = 64  # VEGAS intervals per channel
 PILOT_EVENTS = 50_000
 PILOT_ITERATIONS = 4
 VEGAS_ALPHA = 0.7  # damping of the grid refinement (Lepage 1978 uses 0.2 ... 2)
+_BLOCKS_PER_CALL = 2  # blocks per event_kernel call (32768 events): its inputs stay in the L2 cache, its staging small
 
 _PROJ_PDG = {"nue": 12, "numu": 14, "nutau": 16, "nuebar": -12, "numubar": -14, "nutaubar": -16}
 _NUCLEUS_PDG = {"H1": 1000010010, "C12": 1000060120, "O16": 1000080160, "Ar40": 1000180400, "Si28": 1000140280}
@@ -242,7 +245,7 @@ def prepare(card, *, decays=None, seed: int | None = None) -> GeneratorSetup:
 
 
 class _Workspace:
-    """Per-event work arrays of one block, allocated once and reused (fresh memory is slow to touch)."""
+    """Per-event slot arrays of n events for the component kernels (``production_kernel``, ``cascade_kernel``)."""
 
     def __init__(self, n: int, slots: int):
         self.n = n
@@ -261,19 +264,17 @@ class _Workspace:
         self.chosen = np.full((n, slots), -1, np.int64)
         self.npart = np.zeros(n, np.int64)
 
-    def view(self, n: int):
-        return {k: v[:n] for k, v in vars(self).items() if isinstance(v, np.ndarray)}
 
-
-def _production(setup: GeneratorSetup, u4: np.ndarray, n_total: int, ws: _Workspace | None = None):
+def _production(setup: GeneratorSetup, u4: np.ndarray, n_total: int):
+    """Channel, E_nu, Q2, weight, VEGAS interval and hard-process momenta (slots 0-3) from uniforms (pilot runs)."""
     n = u4.shape[0]
-    if ws is None:
-        ws = _Workspace(n, setup.slots)
-    a = ws.view(n)
+    chan, ybin = np.empty(n, np.int64), np.empty(n, np.int64)
+    E, Q2, w = np.empty(n), np.empty(n), np.empty(n)
+    p4 = np.empty((n, 4, 4))
     K.production_kernel(u4, setup.ch_cum, setup.E_edges, setup.E_cdf, setup.flux_edges, setup.flux_dens, setup.ch_flav,
                         setup.params, setup.ch_norm / n_total, setup.ch_mN, setup.ch_M, setup.ch_m2map, setup.grid,
-                        a["chan"], a["E"], a["Q2"], a["w"], a["ybin"], a["p4"])
-    return a["chan"], a["E"], a["Q2"], a["w"], a["ybin"], a["p4"]
+                        chan, E, Q2, w, ybin, p4)
+    return chan, E, Q2, w, ybin, p4
 
 
 def _adapt_grid(setup: GeneratorSetup, seed: int) -> None:
@@ -307,54 +308,59 @@ def _adapt_grid(setup: GeneratorSetup, seed: int) -> None:
             setup.grid[c] = new
 
 
-def _generate_block(setup: GeneratorSetup, seed: int, block: int, start: int, stop: int, n_total: int,
-                    ws: _Workspace, buf: ColumnBuffer) -> None:
-    """Generate the events [start, stop) of one block and append them to ``buf``."""
-    n = stop - start
-    u4 = R.block_rng(seed, block, R.PURPOSE_PRODUCTION).random((n, 4))
-    seeds = R.block_rng(seed, block, R.PURPOSE_DECAY).integers(0, 2**63, n, dtype=np.uint64)
-    chan, E, Q2, w, _ybin, p4 = _production(setup, u4, n_total, ws)
-    a = ws.view(n)
+class _EventWork:
+    """Inputs and staging of ``gen._event_kernel.event_kernel`` for one run, allocated once and reused."""
+
+    def __init__(self, n: int):
+        self.u = np.empty((n, 4))
+        self.seeds = np.empty(n, np.uint64)
+        self.s_int = np.empty((3, 0), np.int32)
+        self.s_kin = np.empty((8, 0))
+
+    def staging(self, rows: int):
+        if self.s_int.shape[1] < rows:
+            self.s_int = np.empty((3, rows), np.int32)
+            self.s_kin = np.empty((8, rows))
+        return self.s_int, self.s_kin
+
+
+def _event_tables(setup: GeneratorSetup, n_total: int) -> tuple:
+    """The per-run arguments of ``gen._event_kernel.event_kernel`` between the run controls and the outputs."""
     codes = setup.ch_codes
-    pdg, status, parent, vtx, pol, st_of, chosen = (a[k] for k in ("pdg", "status", "parent", "vtx", "pol", "st_of", "chosen"))
-    # slots 0-3 (hard process) are reset; the cascade writes every slot it fills before reading it
-    pdg[:, 0] = codes["projectile_pdg"][chan]
-    pdg[:, 1] = codes["scatter_pdg"][chan]
-    pdg[:, 2] = codes["scatter_pdg"][chan]
-    pdg[:, 3] = codes["n_pdg"][chan]
-    status[:, 0] = K.STATUS_BEAM
-    status[:, 1] = K.STATUS_TARGET
-    status[:, 2] = K.STATUS_FINAL
-    status[:, 3] = K.STATUS_FINAL
-    parent[:, :2] = -1
-    parent[:, 2:4] = 0
-    vtx[:, :4] = 0.0
-    pol[:, :3] = 0.0
-    pol[:, 3] = setup.ch_pol[chan]
-    st_of[:, :3] = -1
-    st_of[:, 3] = setup.ch_root[chan]
-    chosen[:, :4] = -1
-    npart = a["npart"]
-    K.cascade_kernel(seeds, 4, pdg, status, parent, p4, vtx, pol, st_of, npart, chosen, *setup.graph.kernel_args())
-    if np.any(npart < 0):
+    icode = np.stack([codes[k].astype(np.int64) for k in ("projectile_pdg", "target_pdg", "regime", "helicity",
+                                                           "helicity_flip", "hnl_pdg", "scatter_pdg", "n_pdg")], axis=1)
+    return (setup.ch_cum, setup.E_edges, setup.E_cdf, setup.flux_edges, setup.flux_dens, setup.ch_flav, setup.params,
+            setup.ch_norm / n_total, setup.ch_mN, setup.ch_M, setup.ch_m2map, setup.grid,
+            icode, setup.ch_pol, setup.ch_root, setup.ch_br, setup.graph.ch_origin, *setup.graph.kernel_args())
+
+
+def _generate_blocks(setup: GeneratorSetup, seed: int, blocks: list, tables: tuple, work: _EventWork,
+                     buf: ColumnBuffer) -> None:
+    """Generate the events of consecutive blocks ``[(block, start, stop), ...]`` and append them to ``buf``.
+
+    Per block, the production uniforms and the cascade seeds come from the block's streams
+    (``gen.rng``); one ``event_kernel`` call turns them into finished event columns.
+    """
+    first = blocks[0][1]
+    m = blocks[-1][2] - first
+    for b, start, stop in blocks:
+        R.block_rng(seed, b, R.PURPOSE_PRODUCTION).random(out=work.u[start - first:stop - first])
+        work.seeds[start - first:stop - first] = R.block_rng(seed, b, R.PURPOSE_DECAY).integers(
+            0, 2**63, stop - start, dtype=np.uint64)
+    # one contiguous part per thread (numba schedules prange statically); the parts after the first cost one
+    # copy of their particle rows
+    n_parts = max(1, min(numba.get_num_threads(), m // EK.EVENT_TASK))
+    s_int, s_kin = work.staging((m - -(-m // n_parts)) * setup.slots)
+    e0 = buf.n_events
+    if e0 + m > buf.n or buf.n_particles + m * setup.slots > buf.f_int.shape[1]:
+        raise ValueError("ColumnBuffer too small for the blocks")
+    rows = EK.event_kernel(work.u[:m], work.seeds[:m], first, n_parts, e0, buf.n_particles, *tables,
+                          buf.event, buf.f_sc, buf.i_sc, buf.counts, buf.hard, buf.named, buf.named_vtx,
+                          buf.f_int, buf.f_kin, s_int, s_kin, setup.slots, EK.EVENT_TASK)
+    if buf.counts[e0:e0 + m].min() < 0:
         raise RuntimeError(f"decay cascade longer than {setup.slots} particle slots")
-    ch_n = chosen[:, SLOT_N]
-    channel = np.where(ch_n >= 0, setup.graph.ch_origin[np.maximum(ch_n, 0)], -1)
-    scalars = {
-        "event": np.arange(start, stop, dtype=np.int64),
-        "weight": w * setup.ch_br[chan],
-        "w_fiducial": np.ones(n),
-        "E_nu": E,
-        "Q2": Q2,
-        "projectile_pdg": codes["projectile_pdg"][chan],
-        "target_pdg": codes["target_pdg"][chan],
-        "regime": codes["regime"][chan],
-        "helicity": codes["helicity"][chan],
-        "helicity_flip": codes["helicity_flip"][chan],
-        "hnl_pdg": codes["hnl_pdg"][chan],
-        "channel": channel,
-    }
-    buf.add_block(scalars, pdg, status, parent, p4, vtx, npart)
+    buf.n_events += m
+    buf.n_particles += rows
 
 
 def _resolve(card, n_events, seed, chunk_size):
@@ -378,6 +384,8 @@ def iter_generate(card, n_events: int | None = None, seed: int | None = None, ch
 
     The concatenation of the chunks does not depend on ``chunk_size`` or on the numba thread count.
     ``chunk_size`` is rounded up to a multiple of the block size (default 8 blocks = 131072 events).
+    The memory of a chunk is reused for a later chunk only once nothing refers to it any more (NumPy
+    reference counts; ``gen.events.ColumnBuffer.in_use``), so chunks or arrays taken from them may be kept.
     ``reconstruct=True`` applies the experiment's detector (module docstring); ``stage`` is an
     existing ``gen.detector_stage.MiniBooNEStage`` to use (it accumulates histograms and sums).
     """
@@ -395,15 +403,30 @@ def iter_generate(card, n_events: int | None = None, seed: int | None = None, ch
 
         stage = MiniBooNEStage(setup, s)
     block_list = list(R.block_ranges(0, n))
-    ws = _Workspace(min(n, R.BLOCK_SIZE), setup.slots)
+    per_call = min(bpc, _BLOCKS_PER_CALL)
+    work = _EventWork(min(n, per_call * R.BLOCK_SIZE))
+    tables = _event_tables(setup, n)
+    # Chunk buffers are reused once the caller has released their chunk: memory written before is
+    # several times faster to write than fresh pages. A plain ``for chunk in iter_generate(...)`` still
+    # holds the previous chunk while the next one is generated, hence two buffers in turn.
+    pool: list[ColumnBuffer] = []
     for i in range(0, len(block_list), bpc):
         blocks = block_list[i:i + bpc]
         m = blocks[-1][2] - blocks[0][1]
-        buf = ColumnBuffer(m, m * setup.slots)
-        for b, start, stop in blocks:
-            _generate_block(setup, s, b, start, stop, n, ws, buf)
+        buf = next((b for b in pool if b.n >= m and not b.in_use()), None)
+        if buf is None:
+            buf = ColumnBuffer(m, m * setup.slots)
+        else:
+            pool.remove(buf)
+            buf.reset()
+        for j in range(0, len(blocks), per_call):
+            _generate_blocks(setup, s, blocks[j:j + per_call], tables, work, buf)
         chunk = build_events(buf.columns())
-        yield stage.apply(chunk) if stage is not None else chunk
+        if stage is not None:
+            chunk = stage.apply(chunk)
+        pool = [*pool[-1:], buf]
+        yield chunk
+        del chunk
 
 
 def generate(card, n_events: int | None = None, seed: int | None = None, chunk_size: int | None = None, *,
@@ -417,12 +440,16 @@ def generate(card, n_events: int | None = None, seed: int | None = None, chunk_s
     n_events, seed : int, optional
         Override the card's ``[run] events`` and ``seed``.
     chunk_size : int, optional
-        Events per internal chunk (memory); the result does not depend on it.
+        Events per internal chunk; the result does not depend on it. Default: one chunk, so the
+        events are written once, straight into the arrays returned (no concatenation).
     reconstruct : bool
         Apply the experiment's detector (MiniBooNE: ``gen.detector_stage``; NA62: ``gen.na62_run``):
         the array ``hnlgen run`` writes. Default False: truth only.
     """
     card = _as_card(card)
+    if chunk_size is None and card.experiment.name != "na62":
+        # one chunk: the events are written once into the arrays returned (no concatenation)
+        chunk_size = card.run.events if n_events is None else int(n_events)
     chunks = list(iter_generate(card, n_events, seed, chunk_size, setup=setup, decays=decays, reconstruct=reconstruct))
     return chunks[0] if len(chunks) == 1 else ak.concatenate(chunks)
 

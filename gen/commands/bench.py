@@ -1,4 +1,4 @@
-"""``hnlgen bench [--cards ...] [--events N] [--json FILE]``: throughput, ESS/s, time to 1%, memory, scaling.
+"""``hnlgen bench [--cards ...] [--events N] [--reps R] [--json FILE]``: throughput, ESS/s, time to 1%, memory, scaling.
 
 See ``gen.bench`` for what is measured and the formula of the time to 1% MC uncertainty.
 """
@@ -15,6 +15,7 @@ def register(subparsers) -> None:
     p.add_argument("-n", "--events", type=int, default=200_000, help="events per timed pass (default 200000)")
     p.add_argument("--threads", type=int, nargs="+", default=None, help="numba thread counts of the scaling test (default 1 and all)")
     p.add_argument("--no-profile", action="store_true", help="skip the cProfile pass")
+    p.add_argument("--reps", type=int, default=3, help="interleaved repetitions of the timed passes; medians reported (default 3)")
     p.add_argument("--json", default=None, metavar="FILE", help="write the figures as JSON")
     p.set_defaults(func=run)
 
@@ -25,8 +26,11 @@ def run(args) -> int:
     if args.events < 1:
         print(f"hnlgen bench: --events {args.events}: must be >= 1", file=sys.stderr)
         return 2
+    if args.reps < 1:
+        print(f"hnlgen bench: --reps {args.reps}: must be >= 1", file=sys.stderr)
+        return 2
     res = run_benchmarks(args.cards or DEFAULT_CARDS, args.events, threads=args.threads, profile=not args.no_profile,
-                         log=lambda s: print(s, file=sys.stderr))
+                         reps=args.reps, log=lambda s: print(s, file=sys.stderr))
     print(format_table(res))
     if args.json:
         clean = {**res, "cards": [{k: v for k, v in c.items() if not k.startswith("_")} for c in res["cards"]]}
