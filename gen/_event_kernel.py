@@ -152,14 +152,15 @@ def event_kernel(u, seeds, first_event, n_parts, col0, k0,
     """Uniforms and cascade seeds of n events -> finished event columns (``gen.events.ColumnBuffer``).
 
     ``production_kernel``, the hard-process slots, ``cascade_kernel`` and ``compact_kernel`` fused per
-    task of ``task`` events (``EVENT_TASK``), whose slot arrays stay in the core's cache: memory is written once,
-    in the output layout. Event ``i`` (``u[i]``, ``seeds[i]``, event number ``first_event + i``) goes
-    to column ``col0 + i`` of ``event``, ``f_sc`` (weight, w_fiducial = 1, E_nu, Q2), ``i_sc``
-    (``ch_icode`` columns 0-5: projectile, target, regime, helicity, helicity_flip, hnl codes; then the
-    decay channel of the N, ``ch_origin`` of its graph channel or -1), ``counts`` (particles; -1 if the
-    cascade overflowed ``slots``), ``hard``, ``named``, ``named_vtx``; particle rows go to ``f_int``,
-    ``f_kin`` from row ``k0`` on, events in order. ``ch_icode`` columns 6 and 7 are the PDG codes of
-    the struck particle and of the N in the particle list.
+    task of ``task`` events (``EVENT_TASK``), whose slot arrays stay in the core's cache: memory is
+    written once, in the output layout. The N is in slot 3 (``gen.events.SLOT_N``). Event ``i``
+    (``u[i]``, ``seeds[i]``, event number ``first_event + i``) goes to column ``col0 + i`` of
+    ``event``, ``f_sc`` (weight, w_fiducial = 1, E_nu, Q2), ``i_sc`` (``ch_icode`` columns 0-5:
+    projectile, target, regime, helicity, helicity_flip, hnl codes; then the decay channel of the N,
+    ``ch_origin`` of its graph channel or -1), ``counts`` (particles; -1 if the cascade overflowed
+    ``slots``), ``hard``, ``named``, ``named_vtx``; particle rows go to ``f_int``, ``f_kin`` from row
+    ``k0`` on, events in order. ``ch_icode`` columns 6 and 7 are the PDG codes of the struck particle
+    and of the N in the particle list.
 
     The events are split into ``n_parts`` contiguous parts, one per thread. The first part writes its
     particle rows in place; the others, whose first row is known only when the parts before them are

@@ -493,8 +493,10 @@ def _vector_decay_correlated(PV, MV, m1, m2, PN, m0, hel, pf, mf, nL, nR, cL, cR
     v1 = _chain_inputs(h, -h, -h, E1, PV, MV, PN, sN, pf, cp)
     v2 = _chain_inputs(-h, h, -h, E1, PV, MV, PN, sN, pf, cp)
     v3 = _chain_inputs(-h, -h, h, E1, PV, MV, PN, sN, pf, cp)
-    tot = (_chain_msq(v0, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR) + _chain_msq(v1, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR)
-           + _chain_msq(v2, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR) + _chain_msq(v3, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR))
+    tot = (_chain_msq(v0, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR)
+           + _chain_msq(v1, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR)
+           + _chain_msq(v2, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR)
+           + _chain_msq(v3, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR))
     # envelope k <W> (docstring): for a vector coupling to an equal-mass pair the decay tensor in the V
     # rest frame is T ~ E1^2 1 - q^2 n n^T (lambda_max = E1^2, tr T = 3 E1^2 - q^2)
     k = 3.0
@@ -600,10 +602,9 @@ def _cascade_task(e0, e1, seeds, n0, pdg, status, parent, p4, vtx, pol, state_of
                         cR = complex(ch_cpl[ch, 2], ch_cpl[ch, 3])
                         PN = (p4[ev, par, 0], p4[ev, par, 1], p4[ev, par, 2], p4[ev, par, 3])
                         pf = (p4[ev, sib, 0], p4[ev, sib, 1], p4[ev, sib, 2], p4[ev, sib, 3])
-                        state, o1, o2 = _vector_decay_correlated(P, mass, st_mass[ch_dau[ch, i1]], st_mass[ch_dau[ch, 1 - i1]],
-                                                                PN, st_mass[state_of[ev, par]], pol[ev, par],
-                                                                pf, st_mass[state_of[ev, sib]], nL, nR, cL, cR,
-                                                                ch_cp[chp] != 0, state)
+                        state, o1, o2 = _vector_decay_correlated(
+                            P, mass, st_mass[ch_dau[ch, i1]], st_mass[ch_dau[ch, 1 - i1]], PN, st_mass[state_of[ev, par]],
+                            pol[ev, par], pf, st_mass[state_of[ev, sib]], nL, nR, cL, cR, ch_cp[chp] != 0, state)
                         d1, d2 = (o1, o2) if i1 == 0 else (o2, o1)
                         corr = True
             if not corr:
@@ -749,8 +750,8 @@ def production_kernel(u, ch_cum, E_edges, E_cdf, flux_edges, flux_dens, ch_flav,
     n = u.shape[0]
     n_tasks = (n + _TASK - 1) // _TASK
     for t in numba.prange(n_tasks):
-        _production_task(t * _TASK, min(n, (t + 1) * _TASK), 0, u, ch_cum, E_edges, E_cdf, flux_edges, flux_dens, ch_flav,
-                         params, ch_norm, ch_mN, ch_M, ch_m2map, grid, chan, E_out, Q2_out, w_out, ybin_out, p4)
+        _production_task(t * _TASK, min(n, (t + 1) * _TASK), 0, u, ch_cum, E_edges, E_cdf, flux_edges, flux_dens,
+                         ch_flav, params, ch_norm, ch_mN, ch_M, ch_m2map, grid, chan, E_out, Q2_out, w_out, ybin_out, p4)
 
 
 @jitable
