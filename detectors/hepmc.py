@@ -63,6 +63,7 @@ from pathlib import Path
 import awkward as ak
 import numpy as np
 
+from detectors.output import PARTIAL_SUFFIX, AtomicOutput
 from physics import units as u
 
 __all__ = ["HepMC3Writer", "NuHepMCRunInfo", "NuHepMCProcess", "NUHEPMC_VERSION", "CONVENTIONS", "PARTICLE_STATUS",
@@ -85,7 +86,6 @@ VERTEX_STATUS = {
 }
 REMNANT_PDG = 2009900000  # NuHepMC 1.0.0 P.C.2
 HEPMC_SUFFIXES = (".hepmc3", ".hepmc")
-PARTIAL_SUFFIX = ".partial"
 
 _STATUS_TARGET_IN = 11  # target status of the generator's particle list (NuHepMC 0.9 numbering)
 _FREE_PROTON_TARGET = 1000010010  # H1: elastic scattering on its proton has no nuclear remnant
@@ -289,7 +289,7 @@ def _hepevt_arrays(events: ak.Array, info: NuHepMCRunInfo) -> dict:
     return out
 
 
-class HepMC3Writer:
+class HepMC3Writer(AtomicOutput):
     """Stream event record arrays into a NuHepMC (HepMC3 ASCII) file written under a temporary name.
 
     Parameters
@@ -401,30 +401,9 @@ class HepMC3Writer:
         os.replace(self.tmp_path, self.path)
         return self.path
 
-    def abort(self) -> None:
-        """Close and delete the partial file (the final name is never created)."""
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            if self._writer is not None:
-                self._writer.close()
-        finally:
-            if self.tmp_path.exists():
-                self.tmp_path.unlink()
-
-    def __enter__(self) -> HepMC3Writer:
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None:
-            self.abort()
-            return
-        try:
-            self.close()
-        except BaseException:
-            self.abort()
-            raise
+    def _release(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
 
 
 def write_hepmc3(path: str | os.PathLike, events: ak.Array, run_info: NuHepMCRunInfo) -> Path:

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import awkward as ak
 
-__all__ = ["EventWriter", "write_events", "read_events", "read_metadata", "DEFAULT_BASKET_EVENTS", "PARTIAL_SUFFIX",
+__all__ = ["AtomicOutput", "EventWriter", "write_events", "read_events", "read_metadata", "DEFAULT_BASKET_EVENTS", "PARTIAL_SUFFIX",
            "COMPRESSIONS", "ROOT_FORMATS"]
 
 DEFAULT_BASKET_EVENTS = 1 << 17
@@ -77,7 +77,51 @@ def _branch_dict(events: ak.Array) -> dict:
     return {k: events[k] for k in events.fields}
 
 
-class EventWriter:
+class AtomicOutput:
+    """Base of the output writers: events go to ``<path>.partial``, renamed to ``path`` only by a
+    successful ``close``; an exception in the ``with`` block (or in ``close``) deletes the partial file,
+    so an interrupted run never leaves a file that looks complete.
+
+    Subclasses set ``path``, ``tmp_path`` (``path`` + :data:`PARTIAL_SUFFIX`) and ``_closed`` and
+    implement ``close`` and ``_release`` (close the underlying file handle, if one is open).
+    """
+
+    path: Path
+    tmp_path: Path
+    _closed: bool
+
+    def _release(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> Path:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        """Close and delete the partial file (the final name is never created)."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._release()
+        finally:
+            if self.tmp_path.exists():
+                self.tmp_path.unlink()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.abort()
+            return
+        try:
+            self.close()
+        except BaseException:
+            self.abort()
+            raise
+
+
+class EventWriter(AtomicOutput):
     """Stream event record arrays into a ROOT file written under a temporary name.
 
     Parameters
@@ -190,29 +234,8 @@ class EventWriter:
         os.replace(self.tmp_path, self.path)
         return self.path
 
-    def abort(self) -> None:
-        """Close and delete the partial file (the final name is never created)."""
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            self._file.close()
-        finally:
-            if self.tmp_path.exists():
-                self.tmp_path.unlink()
-
-    def __enter__(self) -> EventWriter:
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None:
-            self.abort()
-            return
-        try:
-            self.close()
-        except BaseException:
-            self.abort()
-            raise
+    def _release(self) -> None:
+        self._file.close()
 
 
 def write_events(path: str | os.PathLike, events: ak.Array, metadata: dict[str, str] | None = None,

@@ -25,7 +25,7 @@ API = {
     gen.detector_stage: {"MiniBooNEStage", "HistogramSum", "RECO_FIELD_DOCS"},
     gen.na62_run: {"NA62Setup", "prepare_na62", "iter_generate_na62", "generate_na62", "na62_histograms", "run_na62",
                    "NA62_RECO_DOCS", "NA62_HISTOGRAMS"},
-    detectors.output: {"EventWriter", "write_events", "read_events", "read_metadata", "DEFAULT_BASKET_EVENTS",
+    detectors.output: {"AtomicOutput", "EventWriter", "write_events", "read_events", "read_metadata", "DEFAULT_BASKET_EVENTS",
                        "PARTIAL_SUFFIX", "COMPRESSIONS", "ROOT_FORMATS"},
     detectors.hepmc: {"HepMC3Writer", "NuHepMCRunInfo", "NuHepMCProcess", "NUHEPMC_VERSION", "CONVENTIONS", "PARTICLE_STATUS",
                       "VERTEX_STATUS", "REMNANT_PDG", "HEPMC_SUFFIXES", "write_hepmc3"},
