@@ -1496,12 +1496,7 @@ def _bertuzzo_benchmark_fit(ctx: ValidationContext):
     from gen.sampler import generate
 
     src = "arXiv:1807.09877 (seed 003), text below Fig. 2: chi2_bf/dof = 31.2/36, background only 63.8/38; 2018 release"
-    # The bundled card: beside the package in a checkout / editable install, else in the working directory.
-    where = [Path(__file__).resolve().parents[1] / "cards", Path.cwd() / "cards"]
-    found = [p / "miniboone_bertuzzo_fit.toml" for p in where if (p / "miniboone_bertuzzo_fit.toml").is_file()]
-    if not found:
-        raise ComparisonNotImplemented("needs cards/miniboone_bertuzzo_fit.toml: run from the repository checkout")
-    card = load_card(found[0])
+    card = load_card(_repo_file("cards", "miniboone_bertuzzo_fit.toml"))
     n = 100_000
     nu = signal_from_events(generate(card, n_events=n, seed=card.run.seed, reconstruct=True))
     d = resolved_card_dict(card)
@@ -1546,12 +1541,15 @@ def _bertuzzo_benchmark_fit(ctx: ValidationContext):
 
 
 def _repo_file(*parts: str) -> Path:
-    """A file of the repository checkout (cards/, validation/): beside the package, else in the working directory."""
-    for root in (Path(__file__).resolve().parents[1], Path.cwd()):
+    """A file of the repository (cards/, validation/na62/): in the checkout beside the package (source
+    tree or editable install), else the copy a wheel install carries in ``gen/_bundled`` (pyproject.toml,
+    ``force-include``), else in the working directory; so the full report also runs from a fresh install."""
+    here = Path(__file__).resolve().parent
+    for root in (here.parent, here / "_bundled", Path.cwd()):
         p = root.joinpath(*parts)
         if p.is_file():
             return p
-    raise ComparisonNotImplemented(f"needs {'/'.join(parts)}: run from the repository checkout")
+    raise ComparisonNotImplemented(f"needs {'/'.join(parts)}: not in the checkout, the installed package or the working directory")
 
 
 def _log_ratio_check(name: str, compared: str, source: str, ours: float, theirs: float, factor: float, why: str,

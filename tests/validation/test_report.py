@@ -359,3 +359,14 @@ def test_na62_fig3_fig4(tmp_path, monkeypatch):
     assert float(ses[1]) == pytest.approx(4.7e-11, rel=0.02)
     for png in ("na62_fig4_kinematics.png", "na62_fig3_ses.png"):
         assert (tmp_path / png).stat().st_size > 10_000
+
+
+def test_repository_files_are_found_outside_the_checkout(tmp_path, monkeypatch):
+    """The full report needs the bundled cards and the NA62 Fig. 3 script: found in the checkout, or in
+    the copy the wheel carries (gen/_bundled), from any working directory."""
+    monkeypatch.chdir(tmp_path)
+    for parts in (("cards", "miniboone_light_zprime.toml"), ("cards", "miniboone_bertuzzo_fit.toml"),
+                  ("validation", "na62", "plot_fig3.py"), ("validation", "na62", "fig3_ses.png")):
+        assert v._repo_file(*parts).is_file()
+    with pytest.raises(v.ComparisonNotImplemented, match="needs cards/none.toml"):
+        v._repo_file("cards", "none.toml")
