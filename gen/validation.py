@@ -1837,7 +1837,7 @@ def _na62_fig3(ctx: ValidationContext) -> list[Comparison]:
     expl = ("Why the MC differs from eq. (25) (validation/na62/README.md): (1) eq. (25) as printed has no Shrock factor "
             "rho_mu(m_N) (~3.9 at 300 MeV; BR(K -> mu N) = |U|^2 rho BR(K -> mu nu), text below eq. (17)); (2) Table I's "
             "A = 4 % (ee) / 10 % (mu mu) include NA62's trigger and selection, our acceptance is geometric + PID only (8.7 % / "
-            "23.5 %), so the MC SES is 2-3 times lower; multiply by ~A/A_geom to compare; (3) eq. (26) uses <L> = 37.5 m and "
+            "23.6 %), so the MC SES is 2-3 times lower; multiply by ~A/A_geom to compare; (3) eq. (26) uses <L> = 37.5 m and "
             "mean boosts, the MC each event's decay point and momenta. Assumed parameters (chi^2 = 1e-8, |U_Dh|^2 = 1, "
             "g' = 0.375 m_Z'/100 MeV, BR(N -> nu Z') = 1) in plot_fig3.py's docstring. The published Fig. 3 is not in our "
             "text extraction, so no number is read off it: informational.")
