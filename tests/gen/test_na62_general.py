@@ -397,35 +397,17 @@ def test_run_writes_the_path_and_reweight_follows_it(tmp_path, capsys):
         reweight(_light(PATH_DEDICATED)[:R.BLOCK_SIZE], load_card(LIGHT), UD4=1e-6)
 
 
-def test_flights_kernel_jit_parity_and_truncation():
+def test_flights_kernel_jit_parity_and_truncation(na62_handmade):
     """``na62_general_flights`` compiled vs ``.py_func`` on hand-made events (N -> nu Z', Z' -> e- e+;
     N -> nu e- e+; N -> nu Z', Z' -> nu nubar, all invisible), and the truncated flights: every visible
     vertex before z_end, P_dec = P_N P_Z' with P = 1 - exp(-l/L) for the flight length l to the end plane;
     a decay without visible products flies freely (P = 1)."""
     from gen.na62_general import na62_general_flights
 
-    rng = np.random.default_rng(4)
-    n, S = 3, 7
-    mK, mN, mZ = 0.493677, 0.3, 0.1
-    PK = np.array([0.0, 0.0, 75.0, math.hypot(75.0, mK)])
-    lab3 = np.zeros((n, 3, 4))
-    lab3[:, 0] = PK
-    lab3[:, 2] = [0.01, -0.02, 40.0, math.sqrt(40.0**2 + 0.0005 + mN**2)]
-    lab3[:, 1] = PK - lab3[:, 2]
-    p4 = np.zeros((n, S, 4))
-    v = rng.normal(size=(n, S, 3)) * 0.05
-    p4[:, 3:, :3] = v[:, 3:]
-    p4[:, 3:, 3] = np.sqrt((v[:, 3:] ** 2).sum(-1) + 0.01)
-    pdg = np.array([[321, -13, 9900012, 14, 32, 11, -11], [321, -13, 9900012, 14, 11, -11, 0],
-                    [321, -13, 9900012, 14, 32, 14, -14]])
-    status = np.array([[2, 1, 2, 1, 2, 1, 1], [2, 1, 2, 1, 1, 1, 0], [2, 1, 2, 1, 2, 1, 1]])
-    parent = np.array([[-1, 0, 0, 2, 2, 4, 4], [-1, 0, 0, 2, 2, 2, -1], [-1, 0, 0, 2, 2, 4, 4]])
-    npart = np.array([7, 6, 7])
-    st_of = np.array([[-1, -1, 0, -1, 1, -1, -1], [-1, -1, 0, -1, -1, -1, -1], [-1, -1, 0, -1, 1, -1, -1]])
-    st_mass = np.array([mN, mZ])
+    h = na62_handmade
+    lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass, u_fl, mN = (
+        h[k] for k in ("lab3", "zK", "p4", "pdg", "status", "parent", "st_of", "npart", "st_mass", "u_fl", "mN"))
     st_ctau0 = np.array([3000.0, 50.0])
-    u_fl = rng.random((n, S))
-    zK = np.array([12000.0, 17000.0, 15000.0])
     args = (lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass, st_ctau0, u_fl, 18000.0, 11)
     out = na62_general_flights(*(a.copy() if isinstance(a, np.ndarray) else a for a in args))
     with np.errstate(all="raise"):

@@ -119,29 +119,13 @@ def test_public_api_is_pinned():
 
 
 # --------------------------------------------------------------------------- (a) the flight remap kernel
-def _handmade(ctau, u_fl, seed=4):
-    """Hand-made general-path cascades (tests/gen/test_na62_general.py): N -> nu Z' -> nu e- e+, N -> nu e- e+,
-    N -> nu Z' -> nu nu nubar, flights by the generator's kernel at proper decay lengths ``ctau`` (N, Z'; cm)."""
-    rng = np.random.default_rng(seed)
-    n, S = 3, 7
-    mK, mN, mZ = 0.493677, 0.3, 0.1
-    PK = np.array([0.0, 0.0, 75.0, math.hypot(75.0, mK)])
-    lab3 = np.zeros((n, 3, 4))
-    lab3[:, 0] = PK
-    lab3[:, 2] = [0.01, -0.02, 40.0, math.sqrt(40.0**2 + 0.0005 + mN**2)]
-    lab3[:, 1] = PK - lab3[:, 2]
-    p4 = np.zeros((n, S, 4))
-    v = rng.normal(size=(n, S, 3)) * 0.05
-    p4[:, 3:, :3] = v[:, 3:]
-    p4[:, 3:, 3] = np.sqrt((v[:, 3:] ** 2).sum(-1) + 0.01)
-    pdg = np.array([[321, -13, 9900012, 14, 32, 11, -11], [321, -13, 9900012, 14, 11, -11, 0],
-                    [321, -13, 9900012, 14, 32, 14, -14]])
-    status = np.array([[2, 1, 2, 1, 2, 1, 1], [2, 1, 2, 1, 1, 1, 0], [2, 1, 2, 1, 2, 1, 1]])
-    parent = np.array([[-1, 0, 0, 2, 2, 4, 4], [-1, 0, 0, 2, 2, 2, -1], [-1, 0, 0, 2, 2, 4, 4]])
-    npart = np.array([7, 6, 7])
-    st_of = np.array([[-1, -1, 0, -1, 1, -1, -1], [-1, -1, 0, -1, -1, -1, -1], [-1, -1, 0, -1, 1, -1, -1]])
-    st_mass = np.array([mN, mZ])
-    zK = np.array([12000.0, 17000.0, 15000.0])
+def _handmade(h, ctau, u_fl):
+    """The hand-made general-path cascades of the ``na62_handmade`` fixture (tests/gen/conftest.py):
+    N -> nu Z' -> nu e- e+, N -> nu e- e+, N -> nu Z' -> nu nu nubar, flights by the generator's kernel at
+    proper decay lengths ``ctau`` (N, Z'; cm)."""
+    S = h["S"]
+    lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass = (  # fresh copies: the kernel works in place
+        h[k].copy() for k in ("lab3", "zK", "p4", "pdg", "status", "parent", "st_of", "npart", "st_mass"))
     vtx, idx, dec, prob = na62_general_flights(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass,
                                                np.asarray(ctau, dtype=float), u_fl, 18000.0, 11)
     mask = np.arange(S)[None, :] < npart[:, None]
@@ -153,10 +137,10 @@ def _handmade(ctau, u_fl, seed=4):
 
 @pytest.mark.parametrize("ctau_old,ctau_new", [((3000.0, 50.0), (30.0, 5e3)), ((3000.0, 50.0), (3e5, 0.5)),
                                                ((1e6, 1e4), (1e8, 1e4))])
-def test_flight_remap_equals_the_generator_at_the_new_decay_lengths(ctau_old, ctau_new):
+def test_flight_remap_equals_the_generator_at_the_new_decay_lengths(na62_handmade, ctau_old, ctau_new):
     u_fl = np.random.default_rng(9).random((3, 7))
-    a, _, _, prob_a = _handmade(ctau_old, u_fl)
-    b, idx_b, dec_b, prob_b = _handmade(ctau_new, u_fl)
+    a, _, _, prob_a = _handmade(na62_handmade, ctau_old, u_fl)
+    b, idx_b, dec_b, prob_b = _handmade(na62_handmade, ctau_new, u_fl)
     ctau_b = np.where(a["ctau"] > 0, np.where(a["ctau"] == ctau_old[0], ctau_new[0], ctau_new[1]), 0.0)
     args = (a["npart"], a["pdg"], a["status"], a["parent"], a["p4"], a["vtx"], a["mass"], a["ctau"], ctau_b, 18000.0, 11, 2,
             True)
@@ -175,10 +159,10 @@ def test_flight_remap_equals_the_generator_at_the_new_decay_lengths(ctau_old, ct
         np.testing.assert_allclose(x, y, rtol=1e-13, atol=1e-12)
 
 
-def test_flight_remap_weight_mode_is_the_density_ratio():
+def test_flight_remap_weight_mode_is_the_density_ratio(na62_handmade):
     u_fl = np.random.default_rng(9).random((3, 7))
     ctau_old, ctau_new = (3000.0, 50.0), (300.0, 80.0)
-    a, _, _, _ = _handmade(ctau_old, u_fl)
+    a, _, _, _ = _handmade(na62_handmade, ctau_old, u_fl)
     ctau_b = np.where(a["ctau"] > 0, np.where(a["ctau"] == ctau_old[0], ctau_new[0], ctau_new[1]), 0.0)
     vtx1, prob, _ = na62_general_flight_remap(a["npart"], a["pdg"], a["status"], a["parent"], a["p4"], a["vtx"],
                                               a["mass"], a["ctau"], ctau_b, 18000.0, 11, 2, False)
