@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from detectors.miniboone import MiniBooNEConfig
 from physics.model import DarkSectorModel, ModelError, model_from_lagrangian, model_from_phenomenological
+from gen.errors import HnlgenError
 
 __all__ = [
     "CardError",
@@ -58,7 +59,7 @@ __all__ = [
 SCHEMA_VERSION = 1
 
 
-class CardError(ValueError):
+class CardError(HnlgenError, ValueError):
     """A run card is malformed or unphysical. The message names the key path, value and what is allowed."""
 
 

@@ -40,11 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    from gen.card import CardError
+    from gen.errors import HnlgenError
 
     try:
         return int(args.func(args) or 0)
-    except CardError as err:
+    except HnlgenError as err:
         print(f"hnlgen {args.command}: {err}", file=sys.stderr)
         return 2
 

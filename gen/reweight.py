@@ -85,6 +85,7 @@ import numpy as np
 from gen import _kernels as _K
 from gen.card import BOUND_NUCLEONS
 from physics.cross_sections import dsigma_dQ2_upscattering
+from gen.errors import HnlgenError
 
 __all__ = ["ReweightError", "ReweightResult", "MASS_KEYS", "card_with_couplings", "reweight", "reweight_file"]
 
@@ -100,7 +101,7 @@ _GL_POINTS = 40
 log = logging.getLogger(__name__)
 
 
-class ReweightError(ValueError):
+class ReweightError(HnlgenError, ValueError):
     """The requested reweighting is not possible (mass change, channel closed at the old couplings)."""
 
 

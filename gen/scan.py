@@ -51,6 +51,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from gen.errors import HnlgenError
 
 __all__ = ["parse_param", "grid_points", "point_seed", "point_id", "evaluate_point", "scan", "read_scan", "plot_scan",
            "plot_scan_dir", "is_scan_dir", "TOTALS", "ScanError"]
@@ -62,7 +63,7 @@ _EITHER_OR = (("gD", "alphaD"), ("epsilon", "chi", "alpha_epsilon2"))
 _INSTALL_HINT = 'parameter scans need Dask distributed and pyarrow: pip install "hnlgen[scan]" (dask[distributed], pyarrow)'
 
 
-class ScanError(ValueError):
+class ScanError(HnlgenError, ValueError):
     """A malformed scan (parameter syntax, mismatched rerun)."""
 
 
