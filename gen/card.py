@@ -88,10 +88,12 @@ class LagrangianTable(BaseModel):
 
 
 _MIX_KEYS = [f"U{fl}{n}" for n in (4, 5, 6) for fl in ("e", "mu", "tau", "D", "N")]
+_PHASE_KEYS = [f"phase_{k}" for k in _MIX_KEYS]  # U_ai = U{a}{i} exp(i pi phase_U{a}{i}), physics.model
 
 
 class ModelTable(BaseModel):
-    """The ``[model]`` table: masses in GeV, real mixing amplitudes, dark couplings."""
+    """The ``[model]`` table: masses in GeV, mixing amplitudes (real, signed) and their phases ``phase_U..`` in
+    units of pi, signed dark couplings, and the coupling ``convention`` (physics.model docstring)."""
 
     model_config = _STRICT
     hnl_type: Literal["dirac", "majorana"] | None = None
@@ -115,6 +117,22 @@ class ModelTable(BaseModel):
     Utau6: float = 0.0
     UD6: float = 0.0
     UN6: float = 0.0
+    phase_Ue4: float = 0.0
+    phase_Umu4: float = 0.0
+    phase_Utau4: float = 0.0
+    phase_UD4: float = 0.0
+    phase_UN4: float = 0.0
+    phase_Ue5: float = 0.0
+    phase_Umu5: float = 0.0
+    phase_Utau5: float = 0.0
+    phase_UD5: float = 0.0
+    phase_UN5: float = 0.0
+    phase_Ue6: float = 0.0
+    phase_Umu6: float = 0.0
+    phase_Utau6: float = 0.0
+    phase_UD6: float = 0.0
+    phase_UN6: float = 0.0
+    convention: Literal["hnlgen", "darknews"] | None = None
     gD: float | None = None
     alphaD: float | None = None
     epsilon: float | None = None
@@ -371,10 +389,10 @@ def build_model(card: RunCard) -> DarkSectorModel:
     try:
         if m.lagrangian is not None:
             pheno_set = [k for k in ("m4", "m5", "m6", "mzprime", "mhprime", "gD", "alphaD", "epsilon", "chi", "alpha_epsilon2") if getattr(m, k) is not None]
-            pheno_set += [k for k in _MIX_KEYS if getattr(m, k) != 0.0]
+            pheno_set += [k for k in _MIX_KEYS + _PHASE_KEYS if getattr(m, k) != 0.0]
             if pheno_set:
                 raise ModelError(pheno_set[0], getattr(m, pheno_set[0]), "give either [model.lagrangian] or phenomenological masses/mixings/couplings in [model], not both")
-            return model_from_lagrangian(m.lagrangian.model_dump(), hnl_type=m.hnl_type)
+            return model_from_lagrangian(m.lagrangian.model_dump(), hnl_type=m.hnl_type, convention=m.convention)
         params = m.model_dump(exclude={"lagrangian"})
         if params["hnl_type"] is None:
             params["hnl_type"] = "dirac"

@@ -146,7 +146,7 @@ def pack(model: DarkSectorModel) -> PackedModel:
         m_zprime=float(model.m_zprime),
         m_hprime=float(model.m_hprime) if model.m_hprime is not None else math.inf,
         g_D=float(model.g_D),
-        e_epsilon=float(const.e_charge * model.epsilon),
+        e_epsilon=float(model.e_epsilon_decay),
         theta=float(model.theta),
         y_N=float(model.y_N),
         majorana=bool(model.is_majorana),

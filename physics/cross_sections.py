@@ -540,7 +540,7 @@ def channel_params(model, projectile: str, hnl: int, target, regime: str, helici
         p[P_AS], p[P_AS + 1] = A.real, A.imag
     p[P_MZP] = model.m_zprime
     p[P_MS] = model.m_hprime if model.m_hprime is not None else math.inf
-    p[P_EEPS] = const.e_charge * model.epsilon
+    p[P_EEPS] = model.e_epsilon_scattering  # signed e epsilon (DarkNews: its factor and sign, physics.model)
     p[P_GS] = math.sin(model.theta) * f_N_higgs / const.v_higgs
     p[P_Z] = target.Z
     p[P_N] = target.A - target.Z

@@ -380,7 +380,7 @@ class _Couplings:
         self.nu = _NU + ("nus",) * (self.nr - len(_NU))
         self.rows = {"Zprime": {IDX["D"]: model.g_D}, "Z": {IDX[a]: 0.5 * gZ_over_cW for a in ("e", "mu", "tau")}}
         self.maj = model.is_majorana
-        self.e_eps = const.e_charge * model.epsilon
+        self.e_eps = model.e_epsilon_decay  # signed; DarkNews factor with convention = "darknews"
         s2 = const.sin2_thetaW
         # charged-lepton couplings (c_L, c_R) of Z' (e eps Q, Q = -1) and Z
         self.c_l = {"Zprime": (-self.e_eps, -self.e_eps), "Z": (gZ_over_cW * (-0.5 + s2), gZ_over_cW * s2)}

@@ -22,6 +22,21 @@ gives those sums through the light projector
 
 which must be positive semi-definite (a unitary completion exists iff it is).
 
+Complex mixings (phenomenological card): ``U{a}{i}`` is a real amplitude (its sign is a phase 0 or
+pi) and the optional ``phase_U{a}{i}`` a phase in units of pi, U_ai = U{a}{i} exp(i pi phase_U{a}{i}).
+The Lagrangian path (Takagi factorisation) gives the same complex matrix, e.g. the factor i of the
+negative-eigenvalue state N4 of seed 004 eq. (2) in the ESS regime, which on the card is
+``phase_Umu4 = 0.5``, ``phase_UD4 = 0.5`` (``phase_UN4 = 0.5``). Physical results depend only on
+U_ai U_bj^* combinations, Majorana sums such as sum_k m_k U_ak U_bk and the light projector P.
+
+Signs of the couplings: the Z' couples to charged fermions as +e epsilon Q_f (vector) and to the dark
+current as +g_D, in the convention where the photon couples as +e Q_f and the Z as +(g/c_W)(g_V - g_A
+gamma5). Seed 004 eq. (7) writes the same term as -(e q_f c_W) chi, so seed 004's chi is -epsilon/c_W
+of ours; the cards' ``chi`` is epsilon / c_W (card chi = -chi of seed 004 eq. 7). epsilon, chi and g_D may
+be negative; only the product epsilon g_D (the sign of the Z-Z' interference) is physical.
+``alpha_epsilon2`` and ``alphaD`` are squares and give the positive root: give epsilon/chi/gD for a
+negative coupling. ``convention = "darknews"`` reproduces DarkNews 0.4.8 (see ``DARKNEWS_*`` below).
+
 Phenomenological completion: a card with U_D4 = 1 and small active mixings (the usual convention
 of arXiv:1807.09877 and DarkNews) violates unitarity at O(|U_a4|^2). The dark row is then scaled
 by the largest factor c <= 1 for which P is positive semi-definite, so that the light states'
@@ -53,6 +68,16 @@ FLAVOURS = ("e", "mu", "tau", "D", "N")
 ACTIVE_FLAVOURS = ("e", "mu", "tau")
 IDX = {name: i for i, name in enumerate(FLAVOURS)}
 HEAVY_NAMES = ("N4", "N5", "N6")
+
+CONVENTIONS = ("hnlgen", "darknews")
+# DarkNews 0.4.8 (DarkNews/const.py) electroweak inputs: Gf = 1.16637876e-5 GeV^-2, m_W = 80.37912 GeV,
+# s2w = 0.22343 (on-shell, fixed), alphaQED = 1/137.03599908421. Its Z' vertex with charged fermions is, to
+# leading order in chi, (gweak s_W) c_W chi Q_f with gweak = sqrt(8 G_F m_W^2 / sqrt2): the charge unit is
+# gweak s_W = 1.01914 e (an alpha of 1/131.94 instead of alpha(0); DarkNews/model.py set_vertices), and chi is
+# converted with its own c_W = sqrt(1 - 0.22343).
+_DN_GF, _DN_MW, _DN_S2W, _DN_ALPHA = 1.16637876e-5, 80.37912, 0.22343, 1.0 / 137.03599908421
+DARKNEWS_CHARGE_FACTOR = math.sqrt(8.0 * _DN_GF * _DN_MW**2 / math.sqrt(2.0)) * math.sqrt(_DN_S2W) / math.sqrt(4.0 * math.pi * _DN_ALPHA)
+DARKNEWS_COS_THETAW = math.sqrt(1.0 - _DN_S2W)
 
 # Tolerance for unitarity checks on user input: cards carry amplitudes typed with ~10 significant
 # digits (sqrt(7/11) = 0.7977240352), so squared sums can exceed 1 by ~1e-10 through rounding alone.
@@ -98,8 +123,8 @@ class DarkSectorModel:
     g_D : float
         U(1)' gauge coupling.
     epsilon : float
-        Kinetic mixing: the Z' couples to charged fermions as e*epsilon*Q_f (seed 004 eq. 7 with
-        epsilon = chi cos(theta_W)).
+        Kinetic mixing, signed: the Z' couples to charged fermions as +e*epsilon*Q_f (seed 004 eq. 7
+        reads -(e q_f c_W) chi: epsilon = -c_W chi of seed 004; module docstring).
     theta : float
         Mixing angle between the dark scalar and the SM Higgs (seed 004 eq. 5).
     y_N : float
@@ -108,6 +133,10 @@ class DarkSectorModel:
         What the model completion did to the input (printed by ``hnlgen model``).
     lagrangian : dict or None
         The Lagrangian parameters when the model came from ``[model.lagrangian]``.
+    convention : str
+        ``"hnlgen"`` (default) or ``"darknews"``: DarkNews 0.4.8's Z' charge coupling
+        (``DARKNEWS_CHARGE_FACTOR`` e epsilon) and its opposite sign of the Z' exchange in upscattering
+        (``e_epsilon_decay``, ``e_epsilon_scattering``).
     """
 
     hnl_type: str
@@ -121,6 +150,7 @@ class DarkSectorModel:
     y_N: float = 0.0
     notes: tuple[str, ...] = ()
     lagrangian: dict | None = None
+    convention: str = "hnlgen"
 
     # ------------------------------------------------------------------ derived quantities
     @property
@@ -149,6 +179,20 @@ class DarkSectorModel:
         return self.epsilon / const.cos_thetaW
 
     @property
+    def e_epsilon_decay(self) -> float:
+        """Z' vector coupling to unit charge in decays (Z' -> l l, N -> nu l l), signed: e epsilon, or
+        DarkNews' 1.01914 e epsilon with ``convention = "darknews"``."""
+        k = DARKNEWS_CHARGE_FACTOR if self.convention == "darknews" else 1.0
+        return k * const.e_charge * self.epsilon
+
+    @property
+    def e_epsilon_scattering(self) -> float:
+        """Z' vector coupling to unit charge in upscattering: ``e_epsilon_decay``, with the sign reversed for
+        ``convention = "darknews"`` (DarkNews 0.4.8's Z' exchange in upscattering has the opposite sign relative
+        to the Z exchange from ours, while its decays have ours)."""
+        return -self.e_epsilon_decay if self.convention == "darknews" else self.e_epsilon_decay
+
+    @property
     def alpha_epsilon2(self) -> float:
         """alpha_EM * epsilon^2, as seeds 002/003 quote the kinetic mixing."""
         return const.alpha_em * self.epsilon**2
@@ -167,7 +211,11 @@ class DarkSectorModel:
         for i, name in enumerate(self.heavy_names):
             for a, fl in enumerate(FLAVOURS):
                 u = self.U[a, i]
-                mixing[f"U{fl}{name[1:]}"] = float(u.real) if abs(u.imag) < 1e-300 else [float(u.real), float(u.imag)]
+                if abs(u.imag) < 1e-300:
+                    mixing[f"U{fl}{name[1:]}"] = float(u.real)
+                else:  # the card's syntax: modulus and phase in units of pi
+                    mixing[f"U{fl}{name[1:]}"] = float(abs(u))
+                    mixing[f"phase_U{fl}{name[1:]}"] = float(np.angle(u) / math.pi)
         P = self.light_projector()
         light = {f"sum_light|U_{fl}k|^2": float(P[a, a].real) for a, fl in enumerate(FLAVOURS)}
         return {
@@ -184,6 +232,7 @@ class DarkSectorModel:
             "yN": self.y_N,
             "mixing": mixing,
             "light_state_projections": light,
+            "convention": self.convention,
             "notes": list(self.notes),
         }
 
@@ -199,8 +248,9 @@ def _max_eig_gram(U: np.ndarray) -> float:
     return float(np.linalg.eigvalsh(U.conj().T @ U).max())
 
 
-def _exactly_one(params: Mapping, keys: tuple[str, ...], what: str, prefix: str) -> tuple[str, float]:
-    """The one key of ``keys`` that is set, and its value (finite, >= 0); errors name the keys."""
+def _exactly_one(params: Mapping, keys: tuple[str, ...], what: str, prefix: str,
+                 signed: tuple[str, ...] = ()) -> tuple[str, float]:
+    """The one key of ``keys`` that is set, and its value (finite; >= 0 unless in ``signed``); errors name the keys."""
     given = [k for k in keys if params.get(k) is not None]
     if len(given) != 1:
         raise ModelError(
@@ -210,31 +260,53 @@ def _exactly_one(params: Mapping, keys: tuple[str, ...], what: str, prefix: str)
         )
     k = given[0]
     v = float(params[k])
-    if v < 0 or not math.isfinite(v):
-        raise ModelError(prefix + k, v, "must be a finite number >= 0")
+    if not math.isfinite(v):
+        raise ModelError(prefix + k, v, "must be a finite number")
+    if v < 0 and k not in signed:
+        raise ModelError(prefix + k, v, "is a square, must be >= 0 (for a negative coupling give the signed "
+                         f"{' or '.join(signed)} instead)")
     return k, v
 
 
-def _resolve_kinetic_mixing(params: Mapping, prefix: str = "") -> float:
-    """epsilon from one of epsilon, chi (epsilon = chi cos theta_W, seed 004 eq. 7), alpha_epsilon2."""
-    k, v = _exactly_one(params, ("epsilon", "chi", "alpha_epsilon2"), "kinetic mixing", prefix)
+def _resolve_kinetic_mixing(params: Mapping, prefix: str = "", convention: str = "hnlgen") -> float:
+    """Signed epsilon from one of epsilon, chi (epsilon = chi cos theta_W; seed 004 eq. 7 has the opposite
+    sign, module docstring), alpha_epsilon2 (positive root). ``convention = "darknews"`` converts chi with
+    DarkNews' c_W."""
+    k, v = _exactly_one(params, ("epsilon", "chi", "alpha_epsilon2"), "kinetic mixing", prefix, signed=("epsilon", "chi"))
     if k == "epsilon":
         return v
     if k == "chi":
-        return v * const.cos_thetaW
+        return v * (DARKNEWS_COS_THETAW if convention == "darknews" else const.cos_thetaW)
     return math.sqrt(v / const.alpha_em)
 
 
 def _resolve_gD(params: Mapping, prefix: str = "") -> float:
-    """g_D from one of gD, alphaD = gD^2/(4 pi); perturbativity alphaD <= 1 enforced."""
-    k, v = _exactly_one(params, ("gD", "alphaD"), "dark gauge coupling", prefix)
+    """Signed g_D from one of gD, alphaD = gD^2/(4 pi) (positive root); perturbativity alphaD <= 1 enforced."""
+    k, v = _exactly_one(params, ("gD", "alphaD"), "dark gauge coupling", prefix, signed=("gD",))
     if k == "gD":
-        if v > math.sqrt(4.0 * math.pi):
-            raise ModelError(prefix + k, v, "must be perturbative, gD <= sqrt(4 pi) = 3.545")
+        if abs(v) > math.sqrt(4.0 * math.pi):
+            raise ModelError(prefix + k, v, "must be perturbative, |gD| <= sqrt(4 pi) = 3.545")
         return v
     if v > 1.0:
         raise ModelError(prefix + k, v, "must be perturbative, alphaD <= 1")
     return math.sqrt(4.0 * math.pi * v)
+
+
+def _convention(params: Mapping) -> str:
+    c = params.get("convention")
+    if c is None:
+        return "hnlgen"
+    if c not in CONVENTIONS:
+        raise ModelError("convention", c, 'allowed: "hnlgen" (default), "darknews" (DarkNews 0.4.8 Z\' coupling and scattering sign)')
+    return c
+
+
+def _phase_factor(phase: float) -> complex:
+    """exp(i pi phase), exact at multiples of 1/2 (so that a card's 0.5 is exactly i)."""
+    q = 2.0 * phase
+    if q == round(q):
+        return (1.0 + 0j, 1j, -1.0 + 0j, -1j)[int(round(q)) % 4]
+    return complex(math.cos(math.pi * phase), math.sin(math.pi * phase))
 
 
 def _positive_mass(params: Mapping, key: str, prefix: str = "", required: bool = True) -> float | None:
@@ -257,7 +329,8 @@ def model_from_phenomenological(params: Mapping) -> DarkSectorModel:
     params : mapping
         Keys as in the run card: ``hnl_type``, ``m4``, ``m5``, ``m6``, ``mzprime``, ``mhprime``
         (GeV), ``U{e,mu,tau,D,N}{4,5,6}``, one of ``gD``/``alphaD``, one of
-        ``epsilon``/``chi``/``alpha_epsilon2``, ``theta``, ``yN``.
+        ``epsilon``/``chi``/``alpha_epsilon2``, ``theta``, ``yN``, ``phase_U{e,mu,tau,D,N}{4,5,6}`` (units
+        of pi), ``convention`` (``"hnlgen"``, ``"darknews"``).
 
     Raises
     ------
@@ -287,14 +360,21 @@ def model_from_phenomenological(params: Mapping) -> DarkSectorModel:
         for a, fl in enumerate(FLAVOURS):
             key = f"U{fl}{n}"
             v = params.get(key)
+            ph = params.get(f"phase_{key}")
+            if ph is not None and ph != 0:
+                ph = float(ph)
+                if not math.isfinite(ph) or abs(ph) > 2.0:
+                    raise ModelError(f"phase_{key}", ph, "phases are in units of pi, finite, -2 <= phase <= 2")
+                if v is None or v == 0:
+                    raise ModelError(f"phase_{key}", ph, f"a phase needs a non-zero {key}")
             if v is None or v == 0:
                 continue
             v = float(v)
             if not math.isfinite(v) or abs(v) > 1.0:
-                raise ModelError(key, v, "mixing amplitudes are real numbers with |U| <= 1")
+                raise ModelError(key, v, "mixing amplitudes are real numbers with |U| <= 1 (the complex phase is phase_" + key + ", units of pi)")
             if n - 4 >= nh:
                 raise ModelError(key, v, f"mixing of N{n} given but m{n} is missing (give m{n} in GeV)")
-            U[a, n - 4] = v
+            U[a, n - 4] = v * (_phase_factor(ph) if ph else 1.0)
 
     notes = []
     # Unitarity: active (+ sterile N) mixings alone must leave room for the dark row.
@@ -332,7 +412,7 @@ def model_from_phenomenological(params: Mapping) -> DarkSectorModel:
         for i in range(nh):
             if old[i] != 0:
                 notes.append(
-                    f"unitary completion: UD{4 + i} = {old[i].real:.10g} rescaled to {U[IDX['D'], i].real:.10g} "
+                    f"unitary completion: |UD{4 + i}| = {abs(old[i]):.10g} rescaled to {abs(U[IDX['D'], i]):.10g} "
                     f"(factor {c:.12f}) so that the mixing matrix is unitary; the light states' dark "
                     f"component sum_k |U_Dk|^2 = {1.0 - float(np.sum(np.abs(U[IDX['D'], :]) ** 2)):.4e} follows"
                 )
@@ -350,6 +430,7 @@ def model_from_phenomenological(params: Mapping) -> DarkSectorModel:
     if abs(y_N) > math.sqrt(4 * math.pi):
         raise ModelError("yN", y_N, "must be perturbative, |yN| <= sqrt(4 pi)")
 
+    convention = _convention(params)
     return DarkSectorModel(
         hnl_type=hnl_type,
         m_N=np.array(masses, dtype=float),
@@ -357,10 +438,11 @@ def model_from_phenomenological(params: Mapping) -> DarkSectorModel:
         m_zprime=m_zp,
         m_hprime=m_hp,
         g_D=_resolve_gD(params),
-        epsilon=_resolve_kinetic_mixing(params),
+        epsilon=_resolve_kinetic_mixing(params, convention=convention),
         theta=theta,
         y_N=y_N,
         notes=tuple(notes),
+        convention=convention,
     )
 
 
@@ -393,7 +475,7 @@ def takagi_real_symmetric(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.abs(lam), U
 
 
-def model_from_lagrangian(params: Mapping, hnl_type: str | None = None) -> DarkSectorModel:
+def model_from_lagrangian(params: Mapping, hnl_type: str | None = None, convention: str | None = None) -> DarkSectorModel:
     """Build the model from the single-generation Lagrangian of seed 004 eq. (1)-(2).
 
     Parameters
@@ -404,6 +486,7 @@ def model_from_lagrangian(params: Mapping, hnl_type: str | None = None) -> DarkS
         optional ``mhprime``, ``theta``, ``yN``.
     """
     p = "lagrangian."
+    conv = _convention({"convention": convention})
     if hnl_type not in (None, "majorana"):
         raise ModelError("hnl_type", hnl_type, 'with [model.lagrangian] the mass eigenstates are Majorana: use "majorana" or omit it')
     flavour = params.get("flavour", "mu")
@@ -447,9 +530,10 @@ def model_from_lagrangian(params: Mapping, hnl_type: str | None = None) -> DarkS
         m_zprime=m_zp,
         m_hprime=m_hp,
         g_D=_resolve_gD(params, prefix=p),
-        epsilon=_resolve_kinetic_mixing(params, prefix=p),
+        epsilon=_resolve_kinetic_mixing(params, prefix=p, convention=conv),
         theta=theta,
         y_N=float(y_N),
         notes=tuple(notes),
         lagrangian={"flavour": flavour, "mD": mD, "mu_prime": mup, "Lambda": Lam},
+        convention=conv,
     )

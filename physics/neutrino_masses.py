@@ -20,8 +20,10 @@ these read
 because the (nu_alpha, nu_D) block of the mass matrix vanishes. They hold only with the Majorana
 phases of the Takagi factorisation: in the single-generation model the state with the negative
 eigenvalue (N4, m4 = (mu' - sqrt(mu'^2 + 4(Lambda^2 + m_D^2)))/2 < 0) carries a factor i, so that
-U_D4^2 = -|U_D4|^2. A phenomenological card gives real |U|'s; ``with_takagi_phases`` restores the
-phases (for eq. 30 of arXiv:1903.07589 the m_nu it gives differs by a factor 2.3 from the result
+U_D4^2 = -|U_D4|^2. A phenomenological card carries them as ``phase_U..`` keys (``physics.model``;
+``phase_Umu4 = 0.5``, ``phase_UD4 = 0.5`` for eq. 30 of arXiv:1903.07589); ``majorana_phase_conflict``
+reports a card whose magnitudes obey seed 004 eq. (3) but whose phases break the sum rules, and
+``with_takagi_phases`` (a helper for tests and studies, never applied silently) restores them (for eq. 30 of arXiv:1903.07589 the m_nu it gives differs by a factor 2.3 from the result
 with real columns, where the N4 and N5 loops add instead of cancelling).
 
 Light states without explicit columns
@@ -75,6 +77,7 @@ __all__ = [
     "one_loop_kernel",
     "sum_rule_residual",
     "with_takagi_phases",
+    "majorana_phase_conflict",
     "full_mixing_lagrangian",
     "light_mass_matrix_eq4",
     "light_neutrino_mass_matrix",
@@ -198,6 +201,40 @@ def sum_rule_residual(model: DarkSectorModel) -> float:
     return float(np.max(np.abs(M[mask]) / scale[mask]))
 
 
+def majorana_phase_conflict(model: DarkSectorModel, *, rtol_eq3: float = 1e-6, rtol_sum_rule: float = 1e-8) -> str | None:
+    """A one-line report when the card's phases contradict the single-generation model, else ``None``.
+
+    Applies to a Majorana model with two heavy states whose magnitudes obey arXiv:1903.07589 eq. (3),
+    |m4| |U_a4|^2 = m5 |U_a5|^2 for every row a in (e, mu, tau, D) with mixing (to ``rtol_eq3``): those
+    are the mixings of the mass matrix of its eq. (2), whose zero (nu_alpha, nu_D) block imposes
+    sum_k m_k U_ak U_bk = 0 (arXiv:1903.07590 text below eq. 5), i.e. U_a4 = +-i sqrt(m5/m4) U_a5 with one
+    sign for all a (relative phase i between the N4 and N5 mixings). Reported when
+    ``sum_rule_residual`` exceeds ``rtol_sum_rule``.
+    """
+    if not model.is_majorana or model.n_heavy != 2:
+        return None
+    U = np.abs(model.U[_SUM_RULE_ROWS, :]) ** 2
+    m4, m5 = model.m_N
+    rows = [(i, a) for i, a in enumerate(_SUM_RULE_ROWS) if U[i, 0] > 0 or U[i, 1] > 0]
+    if not rows:
+        return None
+    for i, _ in rows:
+        lhs, rhs = m4 * U[i, 0], m5 * U[i, 1]
+        if abs(lhs - rhs) > rtol_eq3 * max(lhs, rhs):
+            return None  # not the single-generation model's magnitudes: no relation imposed
+    res = sum_rule_residual(model)
+    if res <= rtol_sum_rule:
+        return None
+    names = [FLAVOURS[a] for _, a in rows]
+    ph = {fl: [float(np.angle(model.U[a, k]) / math.pi) for k in (0, 1)] for (_, a), fl in zip(rows, names)}
+    given = ", ".join(f"phase_U{fl}4 - phase_U{fl}5 = {p[0] - p[1]:+.4g}" for fl, p in ph.items())
+    return (f"the mixings obey |m4| |U_a4|^2 = m5 |U_a5|^2 (arXiv:1903.07589 eq. 3) but their phases contradict the "
+            f"relation the model imposes with it: the zero (nu_a, nu_D) block of the mass matrix (eq. 2) needs "
+            f"sum_k m_k U_ak U_bk = 0 (arXiv:1903.07590 below eq. 5), i.e. a relative phase i between the N4 and N5 "
+            f"mixings (phase_U{{a}}4 - phase_U{{a}}5 = +-0.5, the same for all a); this card has {given} "
+            f"(sum-rule residual {res:.3g}); e.g. phase_U{names[0]}4 = 0.5" + "".join(f", phase_U{fl}4 = 0.5" for fl in names[1:]))
+
+
 def with_takagi_phases(model: DarkSectorModel, *, rtol: float = 1e-8) -> DarkSectorModel:
     """Return the model with heavy columns multiplied by 1 or i so that the tree sum rules hold.
 
@@ -312,8 +349,8 @@ def light_neutrino_mass_matrix(model: DarkSectorModel, *, m_hprime: float | None
     Parameters
     ----------
     model : DarkSectorModel
-        Majorana model whose heavy columns obey the tree sum rules (Takagi phases); apply
-        ``with_takagi_phases`` to a phenomenological model first.
+        Majorana model whose heavy columns obey the tree sum rules (Takagi phases; on a phenomenological
+        card the ``phase_U..`` keys).
     m_hprime : float, optional
         Dark-scalar mass in GeV (default ``model.m_hprime``).
     include_sm, include_dark : bool
@@ -336,7 +373,8 @@ def light_neutrino_mass_matrix(model: DarkSectorModel, *, m_hprime: float | None
         raise ModelError(
             "U*", f"sum-rule residual {res:.3e}",
             f"arXiv:1903.07590 eq. 4-6 need sum_k m_k U_ak U_bk = 0 (a, b = e, mu, tau, D) to rtol "
-            f"{rtol_sum_rule:g}; real card mixings lack the Majorana phases: use with_takagi_phases(model)",
+            f"{rtol_sum_rule:g}; the card's mixings lack the Majorana phases (e.g. phase_Umu4 = 0.5, phase_UD4 = 0.5 "
+            "for the single-generation model, seed 004 eq. 2-3), or see with_takagi_phases(model)",
         )
     K = one_loop_kernel(model, m_hprime=m_hprime, include_sm=include_sm, include_dark=include_dark)
     return light_mass_matrix_eq4(_light_columns(model), K)

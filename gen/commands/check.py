@@ -13,8 +13,14 @@ def run(args) -> int:
     from gen.card import build_model, card_to_toml, load_card, resolved_card_dict
 
     card = load_card(args.card)
+    from physics.neutrino_masses import majorana_phase_conflict
+
     print(f"# {args.card}: valid (schema_version {card.schema_version})")
-    for note in build_model(card).notes:
+    model = build_model(card)
+    for note in model.notes:
         print(f"# note: {note}")
+    conflict = majorana_phase_conflict(model)
+    if conflict:
+        print(f"# warning: model: {conflict}")
     print(card_to_toml(resolved_card_dict(card)), end="")
     return 0

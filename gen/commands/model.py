@@ -24,21 +24,32 @@ def model_report(model) -> dict:
     """Everything ``hnlgen model`` prints, as a JSON-serialisable dict."""
     from physics.decay_table import decay_table, to_json_dict
     from physics.model import ModelError
-    from physics.neutrino_masses import light_neutrino_mass_eV, with_takagi_phases
+    from physics.neutrino_masses import light_neutrino_mass_eV, majorana_phase_conflict
 
     table = decay_table(model)
     report = {"model": model.summary(), "particles": to_json_dict(table)}
     report["mixing"] = report["model"].pop("mixing")
     # The one-loop mass (arXiv:1903.07590 eq. 4) is defined only for a Majorana model whose heavy
-    # columns obey the tree-level sum rules (with their Takagi phases) and that has a dark scalar.
+    # columns obey the tree-level sum rules (with the card's phases, never restored silently) and
+    # that has a dark scalar.
+    conflict = majorana_phase_conflict(model)
+    if conflict:
+        report["phase_warning"] = conflict
     try:
-        m_nu = light_neutrino_mass_eV(with_takagi_phases(model))
+        m_nu = light_neutrino_mass_eV(model)
         report["light_neutrino_mass_eV"] = m_nu if math.isfinite(m_nu) else None
         report["light_neutrino_mass_note"] = "one-loop, arXiv:1903.07590 eq. (4)"
     except ModelError as err:
         report["light_neutrino_mass_eV"] = None
         report["light_neutrino_mass_note"] = f"not defined for this model: {err.key} = {err.value}: {err.allowed}"
     return report
+
+
+def _mix(mixing: dict, key: str) -> str:
+    """A mixing entry as the card writes it: the amplitude, and its phase (units of pi) when complex."""
+    v = mixing[key]
+    ph = mixing.get("phase_" + key)
+    return f"{v:.6g}" if ph is None else f"{v:.6g} e^(i pi {ph:.4g})"
 
 
 def _fmt(x: float) -> str:
@@ -70,13 +81,16 @@ def run(args) -> int:
     print(f"\n  HNL type: {m['hnl_type']}")
     masses = ", ".join(f"{k} = {v:.6g} GeV" for k, v in m["masses_GeV"].items())
     print(f"  masses: {masses}, m_Z' = {m['mzprime_GeV']:.6g} GeV" + (f", m_h' = {m['mhprime_GeV']:.6g} GeV" if m["mhprime_GeV"] else ""))
-    print(f"  g_D = {m['gD']:.6g} (alpha_D = {m['alphaD']:.6g}); epsilon = {m['epsilon']:.6g} (chi = {m['chi']:.6g}, alpha*eps^2 = {m['alpha_epsilon2']:.4g})")
+    print(f"  g_D = {m['gD']:.6g} (alpha_D = {m['alphaD']:.6g}); epsilon = {m['epsilon']:.6g} (chi = {m['chi']:.6g}, alpha*eps^2 = {m['alpha_epsilon2']:.4g})"
+          + ("" if m["convention"] == "hnlgen" else f"; convention = {m['convention']!r}"))
+    if rep.get("phase_warning"):
+        print(f"  warning: {rep['phase_warning']}")
     if m["mhprime_GeV"]:
         print(f"  theta = {m['theta']:.6g}, y_N = {m['yN']:.6g}")
     print("\n  mixing U_aN (rows e, mu, tau, D, N):")
     for name in m["masses_GeV"]:
         n = name[1:]
-        row = "  ".join(f"{fl:>3}: {rep['mixing'][f'U{fl}{n}']!s:>22}" for fl in ("e", "mu", "tau", "D", "N"))
+        row = "  ".join(f"{fl:>3}: {_mix(rep['mixing'], f'U{fl}{n}'):>22}" for fl in ("e", "mu", "tau", "D", "N"))
         print(f"    {name}  {row}")
     print("  light-state projections sum_k |U_ak|^2: " + ", ".join(f"{k}: {v:.6g}" for k, v in m["light_state_projections"].items()))
     print("\n  particle   mass [GeV]   width [GeV]   c*tau0 [cm]")

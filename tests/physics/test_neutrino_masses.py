@@ -39,7 +39,7 @@ def _eq30_card(Umu4_sq=7 / 4 * 1.5e-6, Umu5_sq=1.5e-6):
 
 def test_public_api_is_pinned():
     assert sorted(nm.__all__) == sorted([
-        "loop_function_F", "one_loop_kernel", "sum_rule_residual", "with_takagi_phases",
+        "loop_function_F", "one_loop_kernel", "sum_rule_residual", "with_takagi_phases", "majorana_phase_conflict",
         "full_mixing_lagrangian", "light_mass_matrix_eq4", "light_neutrino_mass_matrix",
         "light_neutrino_masses", "light_neutrino_mass_eV", "light_mass_type1_seesaw",
         "light_mass_zprime_dominance", "m3_iss_heavy_mediators", "m3_iss_light_mediators",
