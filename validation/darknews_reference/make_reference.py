@@ -49,10 +49,12 @@ BENCHMARKS = {
     "heavy": dict(HNLtype="majorana", m4=0.080, m5=0.140, mzprime=1.25, Umu4=math.sqrt(7 / 4 * 1.5e-6),
                   Umu5=math.sqrt(1.5e-6), UD4=math.sqrt(7 / 11), UD5=math.sqrt(4 / 11), gD=2.0, chi=math.sqrt(1e-5)),
 }
+# DarkNews' diagram pieces: Z' squared, Z squared, their interference (no scalar, no mass mixing here)
+DIAGRAMS = ("KinMix_SQR", "NC_SQR", "KinMix_NC_inter")
 QMAX = {"coherent": 2.0, "p-el": 5.0}  # GeV, DarkNews.integrands.UpscatteringXsec
 
 
-def sigma_quad(case, Enu: float) -> float:
+def sigma_quad(case, Enu: float, diagram: str = "total") -> float:
     """int dsigma/dQ2 dQ2 of one DarkNews upscattering case for ONE target (no multiplicity), cm^2."""
     M, m = case.target.mass, case.m_ups
     if Enu <= case.Ethreshold:
@@ -65,7 +67,7 @@ def sigma_quad(case, Enu: float) -> float:
         s = M * M + 2 * Enu * M
         t = -Q2
         u = 2 * M * M + m * m - s - t
-        d = amps.upscattering_dxsec_dQ2([s, t, u], case, diagrams=["total"])
+        d = amps.upscattering_dxsec_dQ2([s, t, u], case, diagrams=[diagram])
         if isinstance(d, dict):
             d = sum(d.values())
         d = np.asarray(d, dtype=float)
@@ -115,6 +117,8 @@ def main() -> None:
                 continue
             label = f"{ups.name} {regime} {hel}"
             rec["sigma_cm2"][label] = [sigma_quad(case, E) for E in ENERGIES_GEV]
+            for dg in DIAGRAMS:
+                rec.setdefault(f"sigma_{dg}_cm2", {})[label] = [sigma_quad(case, E, dg) for E in ENERGIES_GEV]
             if hel == "conserving" and len(vegas_checks) < 2 * len(BENCHMARKS) and regime == "coherent":
                 E = 2.0
                 vg = float(case.total_xsec(E, seed=1)) / case.target_multiplicity
