@@ -305,7 +305,7 @@ def _phase_factor(phase: float) -> complex:
     """exp(i pi phase), exact at multiples of 1/2 (so that a card's 0.5 is exactly i)."""
     q = 2.0 * phase
     if q == round(q):
-        return (1.0 + 0j, 1j, -1.0 + 0j, -1j)[int(round(q)) % 4]
+        return (1.0 + 0j, 1j, -1.0 + 0j, -1j)[round(q) % 4]
     return complex(math.cos(math.pi * phase), math.sin(math.pi * phase))
 
 

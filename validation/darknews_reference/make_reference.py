@@ -33,13 +33,12 @@ import math
 import platform
 import sys
 
-import numpy as np
-from scipy.integrate import quad
-
 import DarkNews
+import numpy as np
 from DarkNews import amplitudes as amps
 from DarkNews import phase_space as ps
 from DarkNews.ModelContainer import ModelContainer
+from scipy.integrate import quad
 
 ENERGIES_GEV = [0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0]
 
@@ -85,7 +84,7 @@ def main() -> None:
             "generator": f"DarkNews {DarkNews.__version__}",
             "script": "validation/darknews_reference/make_reference.py",
             "command": "/work/dnvenv/bin/python validation/darknews_reference/make_reference.py tests/physics/data/darknews_reference.json",
-            "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
+            "date_utc": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M"),
             "python": platform.python_version(),
             "method": "DarkNews.amplitudes.upscattering_dxsec_dQ2 integrated with scipy quad in log Q2 (epsrel 1e-8)",
             "units": "sigma in cm^2; coherent per C12 nucleus, p-el per free proton; Enu in GeV",

@@ -3,11 +3,15 @@ recorded before issue 14 (complex mixings, signed couplings). Run from the repo 
 
     PYTHONPATH=$PWD python tests/physics/data/make_dirac_baseline.py tests/physics/data/dirac_baseline.json
 """
-import json, sys, subprocess
+import json
+import subprocess
+import sys
+
 import numpy as np
-from gen.card import load_card, build_model
-from physics.decay_table import decay_table
+
+from gen.card import build_model, load_card
 from physics import cross_sections as xs
+from physics.decay_table import decay_table
 
 cards = ["cards/miniboone_light_zprime.toml", "cards/miniboone_bertuzzo_fit.toml", "cards/na62_heavy_zprime.toml"]
 E = [0.3, 0.5, 1.0, 2.0, 5.0]
@@ -22,4 +26,5 @@ for c in cards:
     res = xs.xsec_arrays(m, np.array(E), ["numu", "numubar", "nue"], ["C12", "H1"])
     sig = {f"{l['projectile']} {l['hnl']} {l['target']} {l['regime']} {l['helicity']}": list(map(float, s)) for l, s in zip(res["labels"], res["sigma_cm2"])}
     out["cards"][c] = {"decays": dt, "E_GeV": E, "sigma_cm2": sig}
-json.dump(out, open(sys.argv[1], "w"), indent=1)
+with open(sys.argv[1], "w") as fh:
+    json.dump(out, fh, indent=1)
