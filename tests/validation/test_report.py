@@ -125,7 +125,7 @@ def test_validate_command_exit_codes(fake_registry, tmp_path, capsys):
 
 def test_builtin_quick_comparisons_pass(tmp_path):
     results = v.run_validation(quick=True, outdir=tmp_path)
-    assert not [c for c in results if c.status == "FAIL"]
+    assert {c.name for c in results if c.status == "FAIL"} == KNOWN_UNEXPLAINED  # defined below (issue 14)
     names = {c.group for c in results}
     assert {"miniboone_release_sums", "miniboone_background_only_chi2", "miniboone_release_consistency"} <= names
     bertuzzo = [c for c in results if "2018 release, combined" in c.name]
@@ -138,11 +138,12 @@ def test_hnlgen_validate_quick_end_to_end(tmp_path):
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "gen", "validate", "--quick", "-o", str(out)], capture_output=True, text=True, timeout=120)
     elapsed = time.perf_counter() - t0
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # exit 1: the report has the known unexplained FAILs (KNOWN_UNEXPLAINED below, issue 14) and no other
+    assert proc.returncode == 1, proc.stdout + proc.stderr
     assert elapsed < 60
     text = (out / "report.md").read_text()
     assert text.startswith("# hnlgen validation report") and "## Summary" in text
-    m = re.search(r"(\d+) comparisons: (\d+) PASS, 0 FAIL, (\d+) SKIP", proc.stdout)
+    m = re.search(rf"(\d+) comparisons: (\d+) PASS, {len(KNOWN_UNEXPLAINED)} FAIL, (\d+) SKIP", proc.stdout)
     assert m, proc.stdout
     assert text.count("| SKIP |") == int(m.group(3))  # modules still missing are SKIP rows, not errors
     assert list(out.glob("*.png"))
@@ -217,9 +218,16 @@ def _val(res, name):
     return float(res[0][name].ours)
 
 
-def test_quick_run_has_no_unexplained_fail_and_every_explained_fail_has_a_cause(quick_results):
+# Plain FAILs the quick run is known to have: published numbers no assumption consistent with the source reproduces
+# (issue 14; validation/notes_eq30_lifetimes.md). Any other FAIL is a regression.
+KNOWN_UNEXPLAINED = {"c tau0(nu5) at eq. (30) [cm]", "c tau0(nu4) at eq. (30) [km]", "m_nu at eq. (30), m_phi' = 2 GeV [eV]"}
+
+
+def test_quick_run_has_no_new_fail_and_every_explained_fail_has_a_cause(quick_results):
     res, out = quick_results
-    assert not [c.name for c in res.values() if c.status == "FAIL"]
+    assert {c.name for c in res.values() if c.status == "FAIL"} == KNOWN_UNEXPLAINED
+    for name in KNOWN_UNEXPLAINED:  # a plain FAIL still says what was computed and under which assumptions
+        assert "unexplained" in res[name].details.lower() and len(res[name].details) > 300, name
     for c in res.values():
         if c.status == v.EXPLAINED:
             assert len(c.explanation) > 80 and "; cause: " in c.reason, c.name
@@ -236,13 +244,15 @@ def test_seed004_lifetimes(quick_results):
 
 
 def test_seed004_eq30_ctau(quick_results):
+    """With the eq. (2)-(3) phases: N5 349.2 cm (the [model.lagrangian] point), N4 234 km; the 76 cm needs real mixings
+    and e chi / c_W together (INFO); our width equals eq. (8) for real mixings (the case eq. 8 describes)."""
     res = quick_results
-    assert _val(res, "c tau0(nu5) at eq. (30) [cm], our default epsilon = c_W chi") == pytest.approx(126.5, rel=3e-3)
-    assert res[0]["c tau0(nu5) at eq. (30) [cm], our default epsilon = c_W chi"].status == v.EXPLAINED
-    assert res[0]["c tau0(nu5) at eq. (30) [cm], Z' coupling e chi / c_W"].status == "PASS"
-    assert _val(res, "c tau0(nu5) at eq. (30) [cm], Z' coupling e chi / c_W") == pytest.approx(76.4, abs=0.3)
-    assert _val(res, "c tau0(nu4) at eq. (30) [km], our default") == pytest.approx(234, rel=5e-3)
-    assert _val(res, "c tau0(nu4) at eq. (30) [km], Z' coupling e chi / c_W") == pytest.approx(141, rel=1e-2)
+    assert _val(res, "c tau0(nu5) at eq. (30) [cm]") == pytest.approx(349.24, rel=1e-3)
+    assert res[0]["c tau0(nu5) at eq. (30) [cm]"].status == "FAIL"
+    assert res[0]["Gamma(nu5 -> nu4 e+e-), real mixings / eq. (8) as printed"].status == "PASS"
+    assert _val(res, "c tau0(nu5) at eq. (30) with real mixings and e chi / c_W [cm]") == pytest.approx(76.4, abs=0.3)
+    assert res[0]["c tau0(nu5) at eq. (30) with real mixings and e chi / c_W [cm]"].status == "INFO"
+    assert _val(res, "c tau0(nu4) at eq. (30) [km]") == pytest.approx(234, rel=5e-3)
 
 
 def test_seed004_eq3_and_F(quick_results):
@@ -254,8 +264,10 @@ def test_seed004_eq3_and_F(quick_results):
 
 def test_seed004_light_neutrino_mass(quick_results):
     res = quick_results
-    assert _val(res, "m_nu at eq. (30), m_phi' = 2 GeV, literal reading [eV]") == pytest.approx(0.7429, rel=1e-3)
+    assert _val(res, "m_nu at eq. (30), m_phi' = 2 GeV [eV]") == pytest.approx(0.7429, rel=1e-3)
+    assert res[0]["m_nu at eq. (30), m_phi' = 2 GeV [eV]"].status == "FAIL"
     assert _val(res, "m_nu at eq. (30), reading |U_mu4|^2 = 1.5e-6 [eV]") == pytest.approx(0.4245, rel=1e-3)
+    assert res[0]["m_nu at eq. (30), reading |U_mu4|^2 = 1.5e-6 [eV]"].status == "INFO"
 
 
 def test_seed001_limits(quick_results):
@@ -289,7 +301,8 @@ def test_full_run_comparisons(tmp_path):
         "seed004_eq30_upscattering_counts", "seed003_cos_theta_ee", "bertuzzo_benchmark_fit"])}
     n4, n5 = float(res["upscattering events N4 (ours)"].ours), float(res["upscattering events N5 (ours)"].ours)
     assert n4 == pytest.approx(4352, rel=0.01) and n5 == pytest.approx(2390, rel=0.01)
-    assert res["upscattering events N4 (ours)"].status == res["upscattering events N5 (ours)"].status == v.EXPLAINED
+    # plain FAIL: the only computation that reproduces the paper drops |U_Dj|^2, contrary to its eq. (9), (11), (13)
+    assert res["upscattering events N4 (ours)"].status == res["upscattering events N5 (ours)"].status == "FAIL"
     alt4 = float(res["upscattering events N4, |U_Dj|^2 of the produced state dropped"].ours)
     alt5 = float(res["upscattering events N5, |U_Dj|^2 of the produced state dropped"].ours)
     assert alt4 == pytest.approx(6849, rel=0.01) and alt5 == pytest.approx(6592, rel=0.01)
@@ -301,7 +314,7 @@ def test_full_run_comparisons(tmp_path):
     bf = res["best-fit chi2 of the benchmark (free normalisation)"]
     assert bf.status in ("PASS", v.EXPLAINED) and 25.0 < float(bf.ours) < 63.8
     assert 0.0 < float(res["best-fit signal normalisation"].ours) < 1.0
-    assert not [c for c in res.values() if c.status == "FAIL"]
+    assert {c.name for c in res.values() if c.status == "FAIL"} == {"upscattering events N4 (ours)", "upscattering events N5 (ours)"}
 
 
 # ------------------------------------------------------------------ issue 7 coverage: Fig. 2, MiniBooNE spectra, NA62
