@@ -91,7 +91,7 @@ __all__ = ["ReweightError", "ReweightResult", "MASS_KEYS", "card_with_couplings"
 
 MASS_KEYS = ("m4", "m5", "m6", "mzprime", "mhprime", "mD", "mu_prime", "Lambda")
 _EITHER_OR = (("gD", "alphaD"), ("epsilon", "chi", "alpha_epsilon2"))
-_NOT_COUPLINGS = ("hnl_type", "lagrangian", "flavour")
+_NOT_COUPLINGS = ("hnl_type", "lagrangian", "flavour", "convention")
 _PROJ_PDG = {"nue": 12, "numu": 14, "nutau": 16, "nuebar": -12, "numubar": -14, "nutaubar": -16}
 _HNL_PDG = {"N4": 9900012, "N5": 9900014, "N6": 9900016}
 _REGIME = {"coherent": 0, "p-el": 1, "n-el": 2}

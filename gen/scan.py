@@ -135,7 +135,7 @@ def card_at(card, point: dict):
     table = d["model"]["lagrangian"] if lag else d["model"]
     allowed = LagrangianTable.model_fields if lag else ModelTable.model_fields
     for k, v in point.items():
-        if k not in allowed or k in ("hnl_type", "lagrangian", "flavour"):
+        if k not in allowed or k in ("hnl_type", "lagrangian", "flavour", "convention"):
             prefix = "model.lagrangian." if card.model.lagrangian is not None else "model."
             raise ScanError(f"--param {prefix}{k}: not a key of the card's model table")
         for group in _EITHER_OR:

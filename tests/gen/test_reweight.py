@@ -139,7 +139,8 @@ def test_lifetime_weight_option_matches_rescale(light):
     _assert_totals(a.totals["final_state"], a.totals["final_state_error"], b.totals["final_state"], b.totals["final_state_error"])
 
 
-@pytest.mark.parametrize("change", [{"chi": 3e-2}, {"gD": 2.0 / 3.0}, {"Umu4": 9e-3}], ids=["chi_x10", "gD_div3", "Umu4_x3"])
+@pytest.mark.parametrize("change", [{"chi": 3e-2}, {"gD": 2.0 / 3.0}, {"Umu4": 9e-3}, {"chi": -3e-3}],
+                         ids=["chi_x10", "gD_div3", "Umu4_x3", "chi_negative"])
 def test_three_body_agrees_with_regeneration(heavy, change):
     card, ev = heavy
     res = reweight(ev, card, **change)
@@ -150,6 +151,33 @@ def test_three_body_agrees_with_regeneration(heavy, change):
     _assert_totals(res.totals["final_state"], res.totals["final_state_error"], s.final_state, s.final_state_error)
     mee = [ak.to_numpy((e.ell_minus + e.ell_plus).mass) for e in (res.events, fresh)]
     assert _chi2_p(mee[0], res.weights, mee[1], _w(fresh), np.linspace(0.0, 0.12, 13)) > 1e-3
+    xa, xb = np.log10(_flight(res.events, "N")), np.log10(_flight(fresh, "N"))
+    lo, hi = np.percentile(np.concatenate([xa, xb]), [1, 99])
+    assert _chi2_p(xa, res.weights, xb, _w(fresh), np.linspace(lo, hi, 12)) > 1e-3
+
+
+# seed 004 eq. (30) without its Majorana phases, reweighted to the phases the model requires (issue 14): N5 -> N4 e+e-
+# changes from constructive to destructive interference of the two Majorana orderings (c tau0 126.5 -> 349 cm)
+EQ30_REAL = {
+    "schema_version": 1,
+    "model": {"hnl_type": "majorana", "m4": 0.080, "m5": 0.140, "mzprime": 1.25, "Umu4": 1.6201851746e-3,
+              "Umu5": 1.2247448714e-3, "UD4": 0.7977240352, "UD5": 0.6030226892, "gD": 2.0, "chi": 3.1622776602e-3},
+    "experiment": {"name": "miniboone_fhc", "flavours": ["numu"]},
+    "process": {"regimes": ["coherent"], "final_state": "e+e-"},
+    "run": {"events": 8192, "seed": 9},
+}
+
+
+def test_majorana_phases_agree_with_regeneration():
+    card = parse_card(EQ30_REAL)
+    ev = generate(card)
+    change = {"phase_Umu4": 0.5, "phase_UD4": 0.5}
+    res = reweight(ev, card, **change)
+    new_card = card_with_couplings(card, **change)
+    setup = prepare(new_card)
+    fresh = generate(new_card, seed=91, setup=setup)
+    s = summarize(fresh, setup)
+    _assert_totals(res.totals["final_state"], res.totals["final_state_error"], s.final_state, s.final_state_error)
     xa, xb = np.log10(_flight(res.events, "N")), np.log10(_flight(fresh, "N"))
     lo, hi = np.percentile(np.concatenate([xa, xb]), [1, 99])
     assert _chi2_p(xa, res.weights, xb, _w(fresh), np.linspace(lo, hi, 12)) > 1e-3
