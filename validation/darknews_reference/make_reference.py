@@ -15,6 +15,9 @@ against DarkNews' VEGAS ``total_xsec`` (printed in the provenance block).
 * coherent: C12 nucleus (DarkNews' Fourier-Bessel charge form factor), per nucleus (cm^2).
 * p-el: per proton (free proton, dipole form factors; DarkNews' p-el on C12 is Z times this), cm^2.
 
+Decay widths (GeV): at the light benchmark DarkNews' analytic N4 -> nu Z' and Z' -> e+e- widths; at eq. (30) its
+N5 -> N4 e+e- width (VEGAS; mean and error of the mean of 2 x N_VEGAS runs with fixed numpy seeds).
+
 Benchmarks (DarkNews ThreePortalModel keyword arguments):
 
 * light: Dirac N4, m4 = 0.420 GeV, mzprime = 0.030 GeV, Umu4 = sqrt(9e-7), UD4 = 1, alphaD = 0.25,
@@ -50,6 +53,7 @@ BENCHMARKS = {
 }
 # DarkNews' diagram pieces: Z' squared, Z squared, their interference (no scalar, no mass mixing here)
 DIAGRAMS = ("KinMix_SQR", "NC_SQR", "KinMix_NC_inter")
+N_VEGAS = 8  # VEGAS runs per parent helicity for the three-body width
 QMAX = {"coherent": 2.0, "p-el": 5.0}  # GeV, DarkNews.integrands.UpscatteringXsec
 
 
@@ -122,6 +126,24 @@ def main() -> None:
                 E = 2.0
                 vg = float(case.total_xsec(E, seed=1)) / case.target_multiplicity
                 vegas_checks.append(f"{name} {label} E = {E} GeV: quad {sigma_quad(case, E):.6e}, DarkNews VEGAS total_xsec {vg:.6e}")
+        # decay widths (GeV): DarkNews' analytic two-body widths; its VEGAS three-body width, mean and error of the mean
+        # over N_VEGAS runs (DarkNews returns no error estimate)
+        widths = {}
+        if name == "light":
+            case = next(iter(mc.dec_cases.values()))
+            widths["N4 -> nu Zprime (DarkNews.decay_rates.gamma_Ni_to_Nj_V)"] = float(DarkNews.decay_rates.gamma_Ni_to_Nj_V(
+                vertex_ij=case.Dih, mi=case.m_parent, mj=case.m_daughter, mV=bm.mzprime, HNLtype=case.HNLtype))
+            widths["Zprime -> e+ e- (DarkNews.decay_rates.gamma_V_to_ell_ell)"] = float(DarkNews.decay_rates.gamma_V_to_ell_ell(
+                vertex=bm.deV, mV=bm.mzprime, m_ell=DarkNews.const.m_e))
+        else:
+            runs = []
+            for key, case in mc.dec_cases.items():  # both parent helicities: the unpolarised width is their mean
+                for k in range(N_VEGAS):
+                    np.random.seed(1000 + k)
+                    runs.append(float(case.total_width()))
+            widths["N5 -> N4 e+ e- (FermionDileptonDecay.total_width, VEGAS)"] = float(np.mean(runs))
+            widths["N5 -> N4 e+ e- VEGAS error of the mean"] = float(np.std(runs, ddof=1) / math.sqrt(len(runs)))
+        rec["width_GeV"] = widths
         out["benchmarks"][name] = rec
     out["provenance"]["vegas_cross_check"] = vegas_checks
     with open(sys.argv[1], "w") as fh:  # not stdout: DarkNews logs there
