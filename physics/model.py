@@ -35,7 +35,8 @@ gamma5). Seed 004 eq. (7) writes the same term as -(e q_f c_W) chi, so seed 004'
 of ours; the cards' ``chi`` is epsilon / c_W (card chi = -chi of seed 004 eq. 7). epsilon, chi and g_D may
 be negative; only the product epsilon g_D (the sign of the Z-Z' interference) is physical.
 ``alpha_epsilon2`` and ``alphaD`` are squares and give the positive root: give epsilon/chi/gD for a
-negative coupling. ``convention = "darknews"`` reproduces DarkNews 0.4.8 (see ``DARKNEWS_*`` below).
+negative coupling. ``convention = "darknews"`` takes DarkNews 0.4.8's conventions (``DARKNEWS_*`` below,
+``DarkSectorModel.e_epsilon_scattering``).
 
 Phenomenological completion: a card with U_D4 = 1 and small active mixings (the usual convention
 of arXiv:1807.09877 and DarkNews) violates unitarity at O(|U_a4|^2). The dark row is then scaled
@@ -135,8 +136,8 @@ class DarkSectorModel:
         The Lagrangian parameters when the model came from ``[model.lagrangian]``.
     convention : str
         ``"hnlgen"`` (default) or ``"darknews"``: DarkNews 0.4.8's Z' charge coupling
-        (``DARKNEWS_CHARGE_FACTOR`` e epsilon) and its opposite sign of the Z' exchange in upscattering
-        (``e_epsilon_decay``, ``e_epsilon_scattering``).
+        (``DARKNEWS_CHARGE_FACTOR`` e epsilon) and its sign of the Z' exchange in upscattering, opposite to
+        ours for Dirac N (``e_epsilon_decay``, ``e_epsilon_scattering``).
     """
 
     hnl_type: str
@@ -188,9 +189,13 @@ class DarkSectorModel:
     @property
     def e_epsilon_scattering(self) -> float:
         """Z' vector coupling to unit charge in upscattering: ``e_epsilon_decay``, with the sign reversed for
-        ``convention = "darknews"`` (DarkNews 0.4.8's Z' exchange in upscattering has the opposite sign relative
-        to the Z exchange from ours, while its decays have ours)."""
-        return -self.e_epsilon_decay if self.convention == "darknews" else self.e_epsilon_decay
+        ``convention = "darknews"`` and Dirac states. DarkNews 0.4.8's Z-Z' interference in upscattering has the
+        opposite sign to ours for Dirac N and our sign (with twice the magnitude, which no coupling convention
+        reproduces) for Majorana N, coherent and p-el alike (tests/physics/test_conventions.py); its decays have
+        ours."""
+        if self.convention == "darknews" and not self.is_majorana:
+            return -self.e_epsilon_decay
+        return self.e_epsilon_decay
 
     @property
     def alpha_epsilon2(self) -> float:

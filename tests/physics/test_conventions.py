@@ -254,7 +254,9 @@ def test_darknews_charge_factor():
     assert DARKNEWS_CHARGE_FACTOR == pytest.approx(DN["benchmarks"]["heavy"]["darknews_Zprime_proton_vector_over_e_epsilon"], rel=2e-5)
     m = _dn_model("light")
     assert m.e_epsilon_decay == pytest.approx(DARKNEWS_CHARGE_FACTOR * const.e_charge * m.epsilon, rel=1e-15)
-    assert m.e_epsilon_scattering == -m.e_epsilon_decay
+    assert m.e_epsilon_scattering == -m.e_epsilon_decay  # Dirac
+    h = _dn_model("heavy")
+    assert h.e_epsilon_scattering == h.e_epsilon_decay  # Majorana: DarkNews has our sign
 
 
 def test_darknews_light_benchmark_coherent_total():
@@ -304,6 +306,25 @@ def test_darknews_light_interference_sign():
 
     np.testing.assert_allclose(inter("darknews")[keep], dn[keep], rtol=5e-3, atol=0)
     assert np.all(np.sign(inter("hnlgen")) == -np.sign(dn))
+
+
+@pytest.mark.parametrize("bench,labels,same_sign_as_default", [
+    ("light", ("N4 coherent conserving", "N4 p-el conserving"), False),
+    ("heavy", ("N4 coherent conserving", "N5 coherent conserving", "N4 p-el conserving", "N5 p-el conserving"), True)])
+def test_darknews_interference_sign_by_hnl_type(bench, labels, same_sign_as_default):
+    """DarkNews' Z-Z' interference has the opposite sign to ours for Dirac N (light benchmark) and our sign for
+    Majorana N (eq. 30), coherent and p-el: the darknews setting reverses the scattering sign for Dirac N only and
+    then has DarkNews' sign in every channel."""
+    rec = DN["benchmarks"][bench]
+    E = np.array(rec["E_GeV"])
+    for label in labels:
+        dn = np.array(rec["sigma_KinMix_NC_inter_cm2"][label])
+        for conv in ("darknews", "hnlgen"):
+            m = _dn_model(bench, conv)
+            ours = _ours(m, label, E) - _ours(m, label, E, ("Zprime",)) - _ours(m, label, E, ("Z",))
+            open_ = dn != 0
+            same = conv == "darknews" or same_sign_as_default
+            assert np.all(np.sign(ours[open_]) == (1 if same else -1) * np.sign(dn[open_])), (label, conv)
 
 
 def test_darknews_majorana_interference_exceeds_the_schwarz_bound():
