@@ -132,7 +132,7 @@ class ModelTable(BaseModel):
     phase_Utau6: float = 0.0
     phase_UD6: float = 0.0
     phase_UN6: float = 0.0
-    convention: Literal["hnlgen", "darknews"] | None = None
+    convention: Literal["hnlgen", "darknews"] = "hnlgen"
     gD: float | None = None
     alphaD: float | None = None
     epsilon: float | None = None

@@ -148,6 +148,17 @@ def test_phase_keys_and_errors():
         model_from_phenomenological(dict(base, convention="other"))
 
 
+def test_card_keys_convention_and_phase():
+    d = {"schema_version": 1, "experiment": {"name": "miniboone_fhc"},
+         "model": {"m4": 0.42, "mzprime": 0.03, "Umu4": 1e-3, "UD4": 1.0, "alphaD": 0.25, "alpha_epsilon2": 2e-10}}
+    assert build_model(parse_card(d)).convention == "hnlgen"
+    assert build_model(parse_card({**d, "model": {**d["model"], "convention": "darknews"}})).convention == "darknews"
+    with pytest.raises(CardError, match=r"model.convention = 'DarkNews': allowed: 'hnlgen' or 'darknews'"):
+        parse_card({**d, "model": {**d["model"], "convention": "DarkNews"}})
+    with pytest.raises(CardError, match=r"model.phase_Umu4 = 5.0: phases are in units of pi"):
+        build_model(parse_card({**d, "model": {**d["model"], "phase_Umu4": 5}}))
+
+
 def test_lagrangian_card_rejects_phase_keys():
     with pytest.raises(CardError, match="phase_Umu4"):
         build_model(parse_card({"schema_version": 1, "model": {"phase_Umu4": 0.5, "lagrangian": _eq30_lagrangian()},
