@@ -163,20 +163,23 @@ def markdown(results: dict) -> str:
         lines += ["", "## Comparison with seed 004 (arXiv:1903.07589, text below eq. (30))", "",
                   f"* Upscattering events before selection: hnlgen {n4['upscattered']:.3g} (N4) and {n5['upscattered']:.3g} "
                   "(N5) against the paper's 6.3e3 and 6.1e3 for 12.84e20 POT and 818 t: ratios "
-                  f"{n4['ratio_to_seed004']:.2f} and {n5['ratio_to_seed004']:.2f}. The likely reason: producing N_i "
-                  "through Z' exchange costs |sum_j U_mu j^* U_D j|^2 (the factor the paper quotes: 'proportional to "
+                  f"{n4['ratio_to_seed004']:.2f} and {n5['ratio_to_seed004']:.2f}. Producing N_i through Z' exchange "
+                  "costs |sum_j U_mu j^* U_D j|^2 (the factor the paper quotes: 'proportional to "
                   "|U_mu4^* U_D4 + U_mu5^* U_D5|^2') times |U_D i|^2 of the produced state (the Z' couples to nu_D, "
-                  "and N_i contains nu_D with amplitude U_D i); the paper appears to drop the second factor. "
-                  f"|U_D4|^2 = {ud['N4']:.4f} (7/11) and |U_D5|^2 = {ud['N5']:.4f} (4/11); without it our numbers would be "
-                  f"{n4['upscattered'] / ud['N4']:.3g} and {n5['upscattered'] / ud['N5']:.3g}, within "
+                  "and N_i contains nu_D with amplitude U_D i, as in the paper's widths eq. 9, 11, 13). "
+                  f"|U_D4|^2 = {ud['N4']:.4f} (7/11) and |U_D5|^2 = {ud['N5']:.4f} (4/11); without that factor our numbers "
+                  f"would be {n4['upscattered'] / ud['N4']:.3g} and {n5['upscattered'] / ud['N5']:.3g}, within "
                   f"{abs(n4['upscattered'] / ud['N4'] / 6.3e3 - 1) * 100:.0f}% and {abs(n5['upscattered'] / ud['N5'] / 6.1e3 - 1) * 100:.0f}% "
-                  "of the paper's.",
+                  "of the paper's; dropping it contradicts those equations, so the difference stays unexplained (a plain "
+                  "FAIL of hnlgen validate). The Majorana phases of the card do not change production.",
                   f"* Overall efficiency (selected / upscattered, N4 + N5): {tp['efficiency_selected_over_upscattered']:.3g}; "
                   f"for N5 alone {n5['efficiency']:.3g} (fiducial decay {n5['in_fiducial_volume'] / n5['upscattered']:.3g}, "
                   f"selection after it {n5['selected'] / n5['in_fiducial_volume']:.3g}), against the paper's 'of the order of 5%'. "
                   f"N4 (c tau0 = {tp['ctau0_cm']['N4']:.3g} cm) decays almost never inside the tank. Our N5 has "
-                  f"c tau0 = {tp['ctau0_cm']['N5']:.3g} cm (physics.decay_table) against the paper's ~76 cm, so fewer N5 decay "
-                  "inside the 5 m fiducial sphere; the selection efficiency of the N5 decays that do is close to 5%."]
+                  f"c tau0 = {tp['ctau0_cm']['N5']:.3g} cm (physics.decay_table; the card's Majorana phases, seed 004 eq. 2-3, "
+                  "make the N5 -> N4 e+e- amplitudes interfere destructively: 127 cm without them) against the paper's ~76 cm, "
+                  "so fewer N5 decay inside the 5 m fiducial sphere; the selection efficiency of the N5 decays that do is close "
+                  "to 5% (validation/notes_eq30_lifetimes.md)."]
     lt = results.get("miniboone_light_zprime")
     if lt:
         from detectors.miniboone import published_spectra
