@@ -273,8 +273,9 @@ def test_darknews_charge_factor():
 def test_darknews_light_benchmark_coherent_total():
     """Light benchmark (Dirac, m_N 420 MeV, m_Z' 30 MeV), nu_mu C12 coherent, summed over helicities: the
     DarkNews-compatible setting reproduces DarkNews 0.4.8 to 0.1 % from 0.75 to 5 GeV (measured: <= 3e-4).
-    At 0.5 GeV (threshold 0.428 GeV) the Z'-squared piece itself differs by 1.7e-3 (kinematics near threshold,
-    not a convention) and the point is left out. The default convention (interference of the other sign)
+    At 0.5 GeV (threshold 0.428 GeV) the Z'-squared piece itself differs by 1.7e-3 and the point is left out:
+    DarkNews uses a spin-1/2 |M|^2 (F1 only) for the spin-0 C12 nucleus, which changes dsigma/dQ2 at large Q2/E^2
+    (6 % at Q2 = 0.4 GeV^2, E = 0.5 GeV; form factors identical), not a convention. The default convention (interference of the other sign)
     differs by 0.1-0.9 %, which shows that the test sees the sign."""
     rec = DN["benchmarks"]["light"]
     E = np.array(rec["E_GeV"])
@@ -292,8 +293,8 @@ def test_darknews_light_benchmark_coherent_total():
     ("heavy", "N4 p-el conserving", 0.75), ("heavy", "N5 p-el conserving", 0.75)])
 def test_darknews_zprime_squared(bench, label, e_min):
     """The Z'-exchange squared cross section (DarkNews' KinMix_SQR) with the DarkNews coupling, coherent on C12 and
-    elastic on a free proton, to 0.1 % above e_min (measured <= 2.5e-4; p-el near its threshold differs by up to
-    2.5e-3 from the nucleon form factors' kinematics, not a convention)."""
+    elastic on a free proton, to 0.1 % above e_min (measured <= 2.5e-4; near threshold large Q2/E^2 matters and the
+    differences grow to 2.5e-3 (p-el) and 1.7e-3 (coherent: DarkNews' spin-1/2 |M|^2 for the nucleus); not conventions)."""
     rec = DN["benchmarks"][bench]
     E = np.array(rec["E_GeV"])
     keep = E >= e_min
