@@ -26,12 +26,14 @@ Complex mixings (phenomenological card): ``U{a}{i}`` is a real amplitude (its si
 pi) and the optional ``phase_U{a}{i}`` a phase in units of pi, U_ai = U{a}{i} exp(i pi phase_U{a}{i}).
 The Lagrangian path (Takagi factorisation) gives the same complex matrix, e.g. the factor i of the
 negative-eigenvalue state N4 of seed 004 eq. (2) in the ESS regime, which on the card is
-``phase_Umu4 = 0.5``, ``phase_UD4 = 0.5`` (``phase_UN4 = 0.5``). Physical results depend only on
+``phase_Umu4 = 0.5``, ``phase_UD4 = 0.5`` (and, for the sterile row, ``phase_UN4 = -0.5``). Physical
+results depend only on
 U_ai U_bj^* combinations, Majorana sums such as sum_k m_k U_ak U_bk and the light projector P.
 
 Signs of the couplings: the Z' couples to charged fermions as +e epsilon Q_f (vector) and to the dark
 current as +g_D, in the convention where the photon couples as +e Q_f and the Z as +(g/c_W)(g_V - g_A
-gamma5). Seed 004 eq. (7) writes the same term as -(e q_f c_W) chi, so seed 004's chi is -epsilon/c_W
+gamma5). Seed 004 eq. (7) writes the same term as -(e q_f c_W) chi (which is what kinetic mixing gives with
+the photon at +e q_f, in the sign convention of its D_mu = d_mu - i g' X_mu), so seed 004's chi is -epsilon/c_W
 of ours; the cards' ``chi`` is epsilon / c_W (card chi = -chi of seed 004 eq. 7). epsilon, chi and g_D may
 be negative; only the product epsilon g_D (the sign of the Z-Z' interference) is physical.
 ``alpha_epsilon2`` and ``alphaD`` are squares and give the positive root: give epsilon/chi/gD for a
