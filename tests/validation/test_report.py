@@ -220,7 +220,8 @@ def _val(res, name):
 
 # Plain FAILs the quick run is known to have: published numbers no assumption consistent with the source reproduces
 # (issue 14; validation/notes_eq30_lifetimes.md). Any other FAIL is a regression.
-KNOWN_UNEXPLAINED = {"c tau0(nu5) at eq. (30) [cm]", "c tau0(nu4) at eq. (30) [km]", "m_nu at eq. (30), m_phi' = 2 GeV [eV]"}
+KNOWN_UNEXPLAINED = {"c tau0(nu5) at eq. (30) [cm]", "c tau0(nu4) at eq. (30) [km]", "m_nu at eq. (30), m_phi' = 2 GeV [eV]",
+                     "gamma c tau(Z_D): their eq. (4) vs their estimate [coefficient, cm MeV^2]"}
 
 
 def test_quick_run_has_no_new_fail_and_every_explained_fail_has_a_cause(quick_results):
