@@ -770,8 +770,8 @@ def _seed004_eq30_ctau(ctx: ValidationContext) -> list[Comparison]:
 
     src = f"{_S004}, eq. (30) and text below it (seed 004 lines 297-303)"
     chi = math.sqrt(1e-5)
-    eps_alt = dict(chi=None, epsilon=chi / const.cos_thetaW)  # Z' charge coupling e chi / c_W
-    real = dict(phase_Umu4=0.0, phase_UD4=0.0)  # same-CP mixings, contrary to eq. (2)-(3)
+    eps_alt = {"chi": None, "epsilon": chi / const.cos_thetaW}  # Z' charge coupling e chi / c_W
+    real = {"phase_Umu4": 0.0, "phase_UD4": 0.0}  # same-CP mixings, contrary to eq. (2)-(3)
 
     def table(**kw):
         m = model_from_phenomenological(_eq30_params(**kw))

@@ -44,8 +44,8 @@ def _eq30_lagrangian(**kw) -> dict:
     |U_mu5|^2 = m_D^2/(m5^2 + |m4| m5) = 1.5e-6 (so |U_D4|^2 = 7/11 up to O(1e-6))."""
     m4, m5 = 0.080, 0.140
     mD2 = 1.5e-6 * (m5**2 + m4 * m5)
-    p = dict(flavour="mu", mD=math.sqrt(mD2), mu_prime=m5 - m4, Lambda=math.sqrt(m4 * m5 - mD2), gD=2.0,
-             chi=math.sqrt(1e-5), mzprime=1.25)
+    p = {"flavour": "mu", "mD": math.sqrt(mD2), "mu_prime": m5 - m4, "Lambda": math.sqrt(m4 * m5 - mD2), "gD": 2.0,
+             "chi": math.sqrt(1e-5), "mzprime": 1.25}
     p.update(kw)
     return p
 
@@ -54,16 +54,16 @@ def _random_lagrangian() -> dict:
     """A random point with every ingredient switched on: electron flavour, a light Z' (two-body decays), a dark
     scalar with y_N and theta (h' production and decays, the sterile row N), a negative epsilon."""
     rng = np.random.default_rng(20261207)
-    return dict(flavour="e", mD=float(rng.uniform(2e-3, 8e-3)), mu_prime=float(rng.uniform(0.1, 0.4)),
-                Lambda=float(rng.uniform(0.1, 0.3)), gD=float(rng.uniform(0.2, 1.0)), epsilon=-float(rng.uniform(1e-4, 1e-3)),
-                mzprime=float(rng.uniform(0.02, 0.06)), mhprime=float(rng.uniform(0.4, 0.9)), yN=float(rng.uniform(0.1, 0.5)),
-                theta=float(rng.uniform(1e-4, 1e-3)))
+    return {"flavour": "e", "mD": float(rng.uniform(2e-3, 8e-3)), "mu_prime": float(rng.uniform(0.1, 0.4)),
+                "Lambda": float(rng.uniform(0.1, 0.3)), "gD": float(rng.uniform(0.2, 1.0)), "epsilon": -float(rng.uniform(1e-4, 1e-3)),
+                "mzprime": float(rng.uniform(0.02, 0.06)), "mhprime": float(rng.uniform(0.4, 0.9)), "yN": float(rng.uniform(0.1, 0.5)),
+                "theta": float(rng.uniform(1e-4, 1e-3))}
 
 
 def _pheno_from(model) -> dict:
     """The model as a phenomenological card: |U| and phase (units of pi) of every entry, the N row included."""
-    p = dict(hnl_type="majorana", mzprime=model.m_zprime, mhprime=model.m_hprime, gD=model.g_D, epsilon=model.epsilon,
-             theta=model.theta, yN=model.y_N)
+    p = {"hnl_type": "majorana", "mzprime": model.m_zprime, "mhprime": model.m_hprime, "gD": model.g_D, "epsilon": model.epsilon,
+             "theta": model.theta, "yN": model.y_N}
     for i, m in enumerate(model.m_N):
         p[f"m{4 + i}"] = float(m)
         for a, fl in enumerate(FLAVOURS):
@@ -82,8 +82,8 @@ def _assert_same_physics(a, b, rel: float) -> None:
         ca = {c.final_state: c.width_GeV for c in ta[name].channels}
         cb = {c.final_state: c.width_GeV for c in tb[name].channels}
         assert set(ca) == set(cb), name
-        for k in ca:
-            assert cb[k] == pytest.approx(ca[k], rel=rel, abs=1e-300), (name, k)
+        for k, w in ca.items():
+            assert cb[k] == pytest.approx(w, rel=rel, abs=1e-300), (name, k)
             n += 1
     assert n > 10
     sa = xs.xsec_arrays(a, E_GRID, PROJ, ["C12", "H1"])
@@ -134,7 +134,7 @@ def test_real_mixings_at_eq30_are_reported(capsys, tmp_path):
 
 
 def test_phase_keys_and_errors():
-    base = dict(hnl_type="majorana", m4=0.1, m5=0.2, mzprime=1.0, Umu4=1e-3, UD4=0.5, gD=1.0, epsilon=1e-3)
+    base = {"hnl_type": "majorana", "m4": 0.1, "m5": 0.2, "mzprime": 1.0, "Umu4": 1e-3, "UD4": 0.5, "gD": 1.0, "epsilon": 1e-3}
     m = model_from_phenomenological(dict(base, phase_Umu4=0.5, phase_UD4=-1.0))
     assert m.U[1, 0] == 1e-3j and m.U[3, 0] == -0.5  # exact at multiples of 1/2
     m = model_from_phenomenological(dict(base, phase_Umu4=0.25))
@@ -201,12 +201,12 @@ def test_interference_flips_with_the_coupling_sign_only(card):
     rephasing of a state's column). Checked on cross sections (all pieces) and decay tables (every width); the
     squared pieces to 1e-12, the interference to 2e-7 of the channel's total (quadrature)."""
     if card == "eq30":
-        p = dict(hnl_type="majorana", m4=0.080, m5=0.140, mzprime=1.25, Umu4=1.6201851746e-3, Umu5=1.2247448714e-3,
-                 UD4=0.7977240352, UD5=0.6030226892, phase_Umu4=0.5, phase_UD4=0.5, gD=2.0, chi=3.1622776602e-3)
-        flip_col = dict(phase_Umu5=1.0, phase_UD5=1.0)
+        p = {"hnl_type": "majorana", "m4": 0.080, "m5": 0.140, "mzprime": 1.25, "Umu4": 1.6201851746e-3, "Umu5": 1.2247448714e-3,
+                 "UD4": 0.7977240352, "UD5": 0.6030226892, "phase_Umu4": 0.5, "phase_UD4": 0.5, "gD": 2.0, "chi": 3.1622776602e-3}
+        flip_col = {"phase_Umu5": 1.0, "phase_UD5": 1.0}
     else:
-        p = dict(hnl_type="dirac", m4=0.42, mzprime=0.03, Umu4=math.sqrt(9e-7), UD4=1.0, gD=math.sqrt(math.pi), epsilon=math.sqrt(2e-10 / const.alpha_em))
-        flip_col = dict(Umu4=-p["Umu4"], UD4=-1.0)
+        p = {"hnl_type": "dirac", "m4": 0.42, "mzprime": 0.03, "Umu4": math.sqrt(9e-7), "UD4": 1.0, "gD": math.sqrt(math.pi), "epsilon": math.sqrt(2e-10 / const.alpha_em)}
+        flip_col = {"Umu4": -p["Umu4"], "UD4": -1.0}
     ref = _split(model_from_phenomenological(p))
     open_ = ref["sigma_cm2"] > 0
     assert np.max(np.abs(ref["sigma_interference_cm2"][open_] / ref["sigma_cm2"][open_])) > 1e-3  # visible
@@ -228,7 +228,7 @@ def test_interference_flips_with_the_coupling_sign_only(card):
 
 
 def test_signed_coupling_inputs():
-    base = dict(hnl_type="dirac", m4=0.1, mzprime=1.0, Umu4=1e-3, UD4=1.0)
+    base = {"hnl_type": "dirac", "m4": 0.1, "mzprime": 1.0, "Umu4": 1e-3, "UD4": 1.0}
     m = model_from_phenomenological(dict(base, chi=-1e-3, gD=-0.5))
     assert m.epsilon == pytest.approx(-1e-3 * const.cos_thetaW, rel=1e-15) and m.g_D == -0.5
     assert m.alpha_D == pytest.approx(0.25 / (4 * math.pi), rel=1e-15)

@@ -46,10 +46,10 @@ from scipy.integrate import quad
 ENERGIES_GEV = [0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0]
 
 BENCHMARKS = {
-    "light": dict(HNLtype="dirac", m4=0.420, mzprime=0.030, Umu4=math.sqrt(9e-7), UD4=1.0, alphaD=0.25,
-                  alpha_epsilon2=2e-10),
-    "heavy": dict(HNLtype="majorana", m4=0.080, m5=0.140, mzprime=1.25, Umu4=math.sqrt(7 / 4 * 1.5e-6),
-                  Umu5=math.sqrt(1.5e-6), UD4=math.sqrt(7 / 11), UD5=math.sqrt(4 / 11), gD=2.0, chi=math.sqrt(1e-5)),
+    "light": {"HNLtype": "dirac", "m4": 0.420, "mzprime": 0.030, "Umu4": math.sqrt(9e-7), "UD4": 1.0, "alphaD": 0.25,
+                  "alpha_epsilon2": 2e-10},
+    "heavy": {"HNLtype": "majorana", "m4": 0.080, "m5": 0.140, "mzprime": 1.25, "Umu4": math.sqrt(7 / 4 * 1.5e-6),
+                  "Umu5": math.sqrt(1.5e-6), "UD4": math.sqrt(7 / 11), "UD5": math.sqrt(4 / 11), "gD": 2.0, "chi": math.sqrt(1e-5)},
 }
 # DarkNews' diagram pieces: Z' squared, Z squared, their interference (no scalar, no mass mixing here)
 DIAGRAMS = ("KinMix_SQR", "NC_SQR", "KinMix_NC_inter")
