@@ -16,7 +16,8 @@ against DarkNews' VEGAS ``total_xsec`` (printed in the provenance block).
 * p-el: per proton (free proton, dipole form factors; DarkNews' p-el on C12 is Z times this), cm^2.
 
 Decay widths (GeV): at the light benchmark DarkNews' analytic N4 -> nu Z' and Z' -> e+e- widths; at eq. (30) its
-N5 -> N4 e+e- width (VEGAS; mean and error of the mean of 2 x N_VEGAS runs with fixed numpy seeds).
+N5 -> N4 e+e- width (VEGAS; mean and error of the mean of 2 x N_VEGAS runs; the vegas package has its own random
+generator, so a rerun differs within that error: 1.4e-4 relative in one rerun, error 3e-4).
 
 Benchmarks (DarkNews ThreePortalModel keyword arguments):
 
