@@ -8,7 +8,8 @@ Benchmark (light Z', seed 002; arXiv:1807.09877 / 1812.08768): m_N = 420 MeV, m_
 |U_mu4|^2 = 9e-7, alpha_D = 0.25, alpha eps^2 = 2e-10, Dirac, numu only, coherent + p-el (DarkNews'
 p-el is on free protons: no Pauli blocking), both helicity structures (HC + HF), decay N -> nu e+e-.
 
-For each experiment the script records DarkNews' total ``sum(w_event_rate)`` (upscattered N, the
+For every library experiment it records DarkNews' flux integrals (all flavours) and target counts
+(``detector_facts``: no generation). For each of the four experiments the script also records DarkNews' total ``sum(w_event_rate)`` (upscattered N, the
 decay normalised to one: ``MC.py`` divides ``diff_event_rate`` by the integrated decay rate), its
 MC error ``sqrt(sum w^2)``, the split by target and regime, DarkNews' own number of targets
 (``Detector.NUMBER_OF_TARGETS``), POT and the numu flux integral over its ``erange`` (the
@@ -54,6 +55,29 @@ def coupling_ratios() -> dict:
     e_eps = const.eQED * m.epsilon
     return {"electron": float(m.deV / e_eps), "proton": float(m.dprotonV / e_eps), "epsilon": float(m.epsilon),
             "alpha_QED_0": float(const.alphaQED)}
+
+
+LIBRARY = ("dune_nd_fhc", "dune_nd_rhc", "fasernu", "icarus", "microboone", "microboone_tpc", "minerva_le_fhc",
+           "minerva_me_fhc", "minerva_me_rhc", "minos_le_fhc", "nd280_fhc", "nova_le_fhc", "nutev_fhc", "sbnd")
+_FLAVOURS = ("nue", "numu", "nutau", "nuebar", "numubar", "nutaubar")  # DarkNews FLUX_FUNCTIONS order
+
+
+def detector_facts(name: str) -> dict:
+    """DarkNews' own flux integrals (all flavours, over erange) and target counts for one detector file.
+
+    The file is passed by path (DarkNews 0.4.8's keyword ``minerva_me_rhc`` maps to the FHC file)."""
+    from importlib.resources import files
+
+    import DarkNews as dn
+
+    det = dn.detector.Detector(str(files("DarkNews.include.detectors").joinpath(f"{name}.txt")))
+    return {
+        "pot": float(det.POTS),
+        "erange_GeV": [float(x) for x in det.ERANGE],
+        "flux_integral_per_cm2_per_exposure": {f: flux_integral(det, i) for i, f in enumerate(_FLAVOURS)},
+        "number_of_targets": {k: float(v) for k, v in det.NUMBER_OF_TARGETS.items()},
+        "nuclear_mass_GeV": {t.name: float(t.mass) for t in det.NUCLEAR_TARGETS},
+    }
 
 
 def run_one(name: str, neval: int, nint: int, seed: int) -> dict:
@@ -110,6 +134,7 @@ def main():
                      "Z-Z' interference sign is opposite to hnlgen's (README).",
         },
         "zprime_coupling_over_e_eps": coupling_ratios(),
+        "detector_facts": {n: detector_facts(n) for n in LIBRARY},
         "experiments": {},
     }
     with open(args.output, "w") as fh:
