@@ -34,8 +34,10 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 from detectors.miniboone import MiniBooNEConfig
+from physics.form_factors import TARGETS
 from physics.model import DarkSectorModel, ModelError, model_from_lagrangian, model_from_phenomenological
 from gen.errors import HnlgenError
+from gen.experiments import ExperimentError, check_experiment_name, experiment_info, get_experiment
 
 __all__ = [
     "CardError",
@@ -301,8 +303,6 @@ _UPSCATTERING_PROCESS_KEYS = ("regimes", "helicities", "bound_nucleons")
 
 def _check_experiment_name(data: dict) -> None:
     """``experiment.name`` against the registry (``gen.experiments``), before the schema."""
-    from gen.experiments import ExperimentError, check_experiment_name
-
     table = data.get("experiment")
     name = table.get("name") if isinstance(table, dict) else None
     if isinstance(name, str):
@@ -321,13 +321,12 @@ def _check_experiment(card: RunCard) -> None:
         if key != "name" and key not in allowed:
             raise CardError(f"invalid run card:\n  experiment.{key} is not used by {name} "
                             f"(keys of {name}: name, {', '.join(allowed)})")
-    from gen.experiments import experiment_info
-
     info = experiment_info(name)
     if info.kind == "library":
-        from gen.experiments import get_experiment
-
-        get_experiment(card)  # the library file, its flux, and the card's flavours against the flux
+        try:
+            get_experiment(card)  # the library file, its flux, and the card's flavours against the flux
+        except ExperimentError as err:
+            raise CardError(f"invalid run card:\n  {err}") from None
     if card.detector is not None and info.detector_response != "miniboone":
         raise CardError(f"invalid run card:\n  [detector] is not used by {name}: it holds the MiniBooNE cuts "
                         "(experiment miniboone_fhc or miniboone_rhc)")
@@ -336,8 +335,6 @@ def _check_experiment(card: RunCard) -> None:
             if getattr(exp, key) is None:
                 raise CardError(f"invalid run card:\n  experiment.{key}: required key is missing for a custom experiment")
         names = [t.name for t in exp.targets]
-        from physics.form_factors import TARGETS
-
         for i, t in enumerate(names):
             if t not in TARGETS:
                 raise _bad(f"experiment.targets.{i}.name", t, f"no nuclear data for this target; known: {', '.join(TARGETS)}")
@@ -416,8 +413,6 @@ def build_model(card: RunCard) -> DarkSectorModel:
 
 def resolved_card_dict(card: RunCard) -> dict:
     """The card with every default filled in (what ``hnlgen check`` prints and output files store)."""
-    from gen.experiments import get_experiment
-
     d = card.model_dump(mode="json")
     d["experiment"] = {k: v for k, v in d["experiment"].items() if v is not None}
     if card.model.lagrangian is not None:

@@ -36,8 +36,10 @@ import math
 import tomllib
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 from gen.errors import HnlgenError
+from gen.flux import flux_for_experiment
 from physics import form_factors as _ff
 from physics import units as u
 
@@ -293,8 +295,6 @@ def _check_fields(where: str, table: dict, required: dict, optional: dict, prefi
 def load_experiment_file(path, where: str | None = None) -> Experiment:
     """Read and check one experiment TOML file (library format); ``ExperimentError`` names file and field."""
     if isinstance(path, str):
-        from pathlib import Path
-
         path = Path(path)
     where = where or str(path)
     try:
@@ -368,8 +368,6 @@ def library_experiment(name: str) -> Experiment:
 
 
 def _nonzero_flavours(exp: Experiment) -> tuple[str, ...]:
-    from gen.flux import flux_for_experiment
-
     flux = flux_for_experiment(exp)
     return tuple(f for f in exp.flavours if flux.integrated(f) > 0)
 
@@ -379,9 +377,7 @@ def get_experiment(card) -> Experiment:
     exp_table = card.experiment
     info = experiment_info(exp_table.name)
     if info.source == "meson_decay":
-        from gen.card import CardError
-
-        raise CardError(f"invalid run card:\n  experiment.name = {exp_table.name!r}: a meson-decay source, not an "
+        raise ExperimentError(f"experiment.name = {exp_table.name!r}: a meson-decay source, not an "
                         "upscattering experiment (hnlgen run handles it with gen.na62_run)")
     if info.kind == "custom":
         flux = exp_table.flux_file
@@ -407,9 +403,7 @@ def get_experiment(card) -> Experiment:
     if exp_table.flavours is not None:
         missing = [f for f in exp_table.flavours if f not in base.flavours]
         if missing and info.kind == "library":
-            from gen.card import CardError
-
-            raise CardError(f"invalid run card:\n  experiment.flavours = {list(exp_table.flavours)!r}: the flux of "
+            raise ExperimentError(f"experiment.flavours = {list(exp_table.flavours)!r}: the flux of "
                             f"{exp_table.name} has no {', '.join(missing)} (it has {', '.join(base.flavours)})")
         changes["flavours"] = tuple(exp_table.flavours)
     return dataclasses.replace(base, **changes) if changes else base
