@@ -133,7 +133,15 @@ def main():
                      + f" | {dn:.5g} +- {err:.2g} | {100 * (last / dn - 1):+.2f} % (MC {100 * err / dn:.2f} %) |")
         print(lines[-1], flush=True)
     if args.output:
-        Path(args.output).write_text("\n".join(lines) + "\n\n```json\n" + json.dumps(res, indent=1) + "\n```\n")
+        prov = ref["provenance"]
+        head = ["# hnlgen vs DarkNews 0.4.8: upscattered events of library experiments", "",
+                "Made by `PYTHONPATH=. python validation/darknews_compare.py -o validation/darknews_experiments.md`.",
+                (f"DarkNews reference: `{REFERENCE.relative_to(REFERENCE.parents[3])}` ({prov['generator']}, "
+                 f"{prov['date_utc']}, `{prov['command']}`)."), "", "```", __doc__.strip(), "```", "",
+                ("Columns: the total after each step of the chain (upscattered N, numu, coherent + p-el, both helicities); "
+                 "the DarkNews total with its MC error sqrt(sum w^2); the relative difference after the last step."), ""]
+        Path(args.output).write_text("\n".join(head + lines) + "\n\nPer channel (target regime helicity), every step, "
+                                     "and DarkNews' split:\n\n```json\n" + json.dumps(res, indent=1) + "\n```\n")
 
 
 if __name__ == "__main__":
