@@ -7,7 +7,7 @@ validation/darknews_experiments.md.
 
 Tolerance: after the chain the two numbers should differ only by DarkNews' MC error (its sqrt(sum w^2),
 0.2-0.5 %) and the quadrature error of both (hnlgen: Simpson on half flux bins, checked against finer
-sub-bins below to < 0.1 %); we allow 3 sigma_MC + 0.3 %. Before the chain hnlgen is 3.6-3.7 % low, of which
+sub-bins below to < 0.1 %); we allow 3 sigma_MC + 0.3 %. Before the chain hnlgen is 3.5-3.7 % low, of which
 the Z' coupling explains r^2 - 1 = 3.87 %.
 """
 
