@@ -241,7 +241,12 @@ def _library_dir():
 
 @cache
 def _library_names() -> tuple[str, ...]:
-    return tuple(sorted(p.name[:-5] for p in _library_dir().iterdir() if p.name.endswith(".toml")))
+    names = tuple(sorted(p.name[:-5] for p in _library_dir().iterdir() if p.name.endswith(".toml")))
+    clash = sorted(set(names) & (set(_BUILTIN_INFO) | set(UNSUPPORTED)))
+    if clash:
+        raise ExperimentError(f"experiment files gen/data/experiments/{clash[0]}.toml: the name {clash[0]!r} is built in "
+                              "or not supported; a library experiment needs a name of its own")
+    return names
 
 
 def experiment_names() -> tuple[str, ...]:
