@@ -271,3 +271,21 @@ def test_library_default_flavours_are_the_non_zero_columns(tmp_path):
     assert math.isclose(exp.pot, 15.6e20)
     assert E.get_experiment(load_card(_card(tmp_path, "fasernu"))).flavours == FLAVOURS
     assert u.tonne == 1e6
+
+
+def test_points_flux_bad_tables(tmp_path):
+    from gen.errors import InputFileError
+    from gen.flux import load_points_flux
+
+    bad = tmp_path / "three.dat"
+    bad.write_text("0.1 1 2\n0.2 1 2\n")
+    with pytest.raises(InputFileError, match=r"three.dat: 3 columns, expected 7"):
+        load_points_flux(bad, 1.0, (0.0, 1.0))
+    ok = tmp_path / "ok.dat"
+    ok.write_text("0.1 1 1 0 0 0 0\n0.2 1 3 0 0 0 0\n")
+    with pytest.raises(InputFileError, match=r"energy range \[5.0, 6.0\] GeV does not overlap the table"):
+        load_points_flux(ok, 1.0, (5.0, 6.0))
+    f = load_points_flux(ok, 2.0, (0.0, 0.15))
+    # numu: 2 x (1 -> 2 linearly on [0.1, 0.15]) = 2 x 0.05 x 1.5
+    assert f.integrated("numu") == pytest.approx(0.15, rel=1e-12)
+    assert f.edges[0] == 0.1 and f.edges[-1] == 0.15
