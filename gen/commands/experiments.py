@@ -20,6 +20,7 @@ def describe(name: str) -> dict:
 
     from gen.experiments import EXPERIMENTS, experiment_info, library_experiment
     from gen.flux import flux_for_experiment
+    from physics import units as u
 
     info = experiment_info(name)
     d = {"name": name, "source": info.source, "detector_response": info.detector_response, "kind": info.kind}
@@ -34,8 +35,8 @@ def describe(name: str) -> dict:
     flav = [f for f in flux.flavours if flux.integrated(f) > 0]
     nz = np.nonzero(flux.bin_flux.sum(axis=0) > 0)[0]
     d.update({
-        "targets": [{"name": t.name, "mass_t": t.mass_g / 1e6, "n_nuclei": t.n_nuclei} for t in exp.targets],
-        "mass_t": sum(t.mass_g for t in exp.targets) / 1e6,
+        "targets": [{"name": t.name, "mass_t": t.mass_g / u.tonne, "n_nuclei": t.n_nuclei} for t in exp.targets],
+        "mass_t": sum(t.mass_g for t in exp.targets) / u.tonne,
         "exposure": exp.pot,
         "exposure_unit": exp.exposure_unit,
         "flux_file": exp.flux_file,
