@@ -7,10 +7,12 @@ A card has a ``[model]`` table (phenomenological parameters, or a ``[model.lagra
 sub-table), and the run tables ``[experiment]``, ``[process]``, ``[detector]`` and ``[run]`` (all
 optional, with defaults that ``hnlgen check`` prints).
 
-``[experiment] name`` selects one of three kinds of source, each with its own keys; a key of another
+``[experiment] name`` selects one of the kinds of source below, each with its own keys; a key of another
 kind is an error naming it ("experiment.pot is not used by na62"):
 
 * ``miniboone_fhc`` / ``miniboone_rhc``: upscattering in MiniBooNE; ``pot``, ``flavours``.
+* the experiment library (``microboone``, ``sbnd``, ``nd280_fhc``, ``minerva_le_fhc``, ...; ``hnlgen
+  experiments`` lists them; ``gen.experiments``): upscattering, truth level; ``pot``, ``flavours``.
 * ``custom``: upscattering with a user flux and target list; ``flux_file``, ``flux_unit_bin_GeV``,
   ``targets``, ``pot``, ``baseline_cm``, ``detector_radius_cm``, ``flavours`` (no detector module).
 * ``na62``: K+ (or pi+) decays in flight (``gen.na62_source``); ``n_kaon_decays``, ``parent``,
@@ -32,8 +34,10 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 from detectors.miniboone import MiniBooNEConfig
+from physics.form_factors import TARGETS
 from physics.model import DarkSectorModel, ModelError, model_from_lagrangian, model_from_phenomenological
 from gen.errors import HnlgenError
+from gen.experiments import ExperimentError, check_experiment_name, experiment_info, get_experiment
 
 __all__ = [
     "CardError",
@@ -153,6 +157,8 @@ EXPERIMENT_KEYS = {
     "custom": ("pot", "flavours", "flux_file", "flux_unit_bin_GeV", "targets", "baseline_cm", "detector_radius_cm"),
     "na62": ("n_kaon_decays", "parent", "production_lepton", "beam_momentum", "beam_momentum_spread", "fiducial_z"),
 }
+# keys of an experiment of the library (gen/data/experiments; gen.experiments)
+LIBRARY_EXPERIMENT_KEYS = ("pot", "flavours")
 _CUSTOM_REQUIRED = ("flux_file", "targets", "pot")
 # final_state of an NA62 card: the l_b+ l_b- pair of the N decay (seed 004 eq. (17)); sets the trigger stream
 NA62_FINAL_STATES = {"e+e-": "e", "mu+mu-": "mu"}
@@ -168,7 +174,7 @@ class TargetEntry(BaseModel):
     """One target species of a custom experiment: ``name`` (C12, H1, O16, Ar40, Si28) and ``mass_t`` (tonnes)."""
 
     model_config = _STRICT
-    name: Literal["H1", "C12", "O16", "Ar40", "Si28"]
+    name: str = Field(description="a target of physics.form_factors.TARGETS (checked in parse_card)")
     mass_t: float = Field(gt=0, description="total mass of this species in the detector, tonnes")
 
 
@@ -176,7 +182,8 @@ class ExperimentTable(BaseModel):
     """``[experiment]``: which source (beam and detector) and its exposure; see the module docstring."""
 
     model_config = _STRICT
-    name: Literal["miniboone_fhc", "miniboone_rhc", "custom", "na62"] = "miniboone_fhc"
+    # one of gen.experiments.experiment_names() (checked in parse_card: unknown names list the known ones)
+    name: str = "miniboone_fhc"
     pot: float | None = Field(None, gt=0, description="protons on target (overrides the experiment default)")
     flavours: list[Literal["nue", "numu", "nutau", "nuebar", "numubar", "nutaubar"]] | None = None
     # custom upscattering experiment
@@ -269,6 +276,7 @@ def parse_card(data: dict) -> RunCard:
     _check_finite(data)
     if "schema_version" not in data:
         raise CardError("invalid run card:\n  schema_version: required key is missing (use schema_version = 1)")
+    _check_experiment_name(data)
     try:
         card = RunCard.model_validate(data)
     except pydantic.ValidationError as err:
@@ -311,16 +319,33 @@ def _bad(path: str, value, allowed: str) -> CardError:
 _UPSCATTERING_PROCESS_KEYS = ("regimes", "helicities", "bound_nucleons")
 
 
+def _check_experiment_name(data: dict) -> None:
+    """``experiment.name`` against the registry (``gen.experiments``), before the schema."""
+    table = data.get("experiment")
+    name = table.get("name") if isinstance(table, dict) else None
+    if isinstance(name, str):
+        try:
+            check_experiment_name(name)
+        except ExperimentError as err:
+            raise CardError(f"invalid run card:\n  {err}") from None
+
+
 def _check_experiment(card: RunCard) -> None:
     """Keys that do not apply to the chosen experiment, and the experiment-specific constraints."""
     exp = card.experiment
     name = exp.name
-    allowed = EXPERIMENT_KEYS[name]
+    allowed = EXPERIMENT_KEYS.get(name, LIBRARY_EXPERIMENT_KEYS)
     for key in exp.model_fields_set:
         if key != "name" and key not in allowed:
             raise CardError(f"invalid run card:\n  experiment.{key} is not used by {name} "
                             f"(keys of {name}: name, {', '.join(allowed)})")
-    if card.detector is not None and not name.startswith("miniboone"):
+    info = experiment_info(name)
+    if info.kind == "library":
+        try:
+            get_experiment(card)  # the library file, its flux, and the card's flavours against the flux
+        except ExperimentError as err:
+            raise CardError(f"invalid run card:\n  {err}") from None
+    if card.detector is not None and info.detector_response != "miniboone":
         raise CardError(f"invalid run card:\n  [detector] is not used by {name}: it holds the MiniBooNE cuts "
                         "(experiment miniboone_fhc or miniboone_rhc)")
     if name == "custom":
@@ -328,6 +353,9 @@ def _check_experiment(card: RunCard) -> None:
             if getattr(exp, key) is None:
                 raise CardError(f"invalid run card:\n  experiment.{key}: required key is missing for a custom experiment")
         names = [t.name for t in exp.targets]
+        for i, t in enumerate(names):
+            if t not in TARGETS:
+                raise _bad(f"experiment.targets.{i}.name", t, f"no nuclear data for this target; known: {', '.join(TARGETS)}")
         if not names:
             raise _bad("experiment.targets", [], "give at least one target, e.g. [{name = \"C12\", mass_t = 1.0}]")
         if len(set(names)) != len(names):
@@ -403,8 +431,6 @@ def build_model(card: RunCard) -> DarkSectorModel:
 
 def resolved_card_dict(card: RunCard) -> dict:
     """The card with every default filled in (what ``hnlgen check`` prints and output files store)."""
-    from gen.experiments import get_experiment
-
     d = card.model_dump(mode="json")
     d["experiment"] = {k: v for k, v in d["experiment"].items() if v is not None}
     if card.model.lagrangian is not None:
@@ -427,6 +453,8 @@ def resolved_card_dict(card: RunCard) -> dict:
         d["experiment"]["baseline_cm"] = exp.baseline_cm
         d["experiment"]["detector_radius_cm"] = exp.detector_radius_cm
         d.pop("detector", None)
+    elif exp.detector_response != "miniboone":
+        d.pop("detector", None)  # library experiment: truth level, no detector table
     else:
         d["detector"] = card.detector_config.model_dump(mode="json")
     return d

@@ -11,7 +11,7 @@ import sys
 from gen import __version__
 
 # Subcommands in the order ``hnlgen --help`` lists them; a module that is absent is skipped.
-_COMMANDS = ("check", "model", "xsec", "run", "fit", "validate", "plot", "reweight", "scan", "bench")
+_COMMANDS = ("check", "model", "xsec", "run", "experiments", "fit", "validate", "plot", "reweight", "scan", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:

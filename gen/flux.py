@@ -16,6 +16,7 @@ accuracy.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ from physics._jit import jit, jitable
 __all__ = [
     "Flux",
     "load_flux",
+    "load_points_flux",
     "flux_for_experiment",
     "sample_histogram",
     "sample_histogram_array",
@@ -113,12 +115,57 @@ def load_flux(path, columns: dict[str, int], source: str | None = None, unit_bin
     return Flux(edges=edges, flavours=names, bin_flux=vals, source=source or str(path))
 
 
+# Sub-bins per interval between two points of a "points_linear" table (see load_points_flux).
+POINTS_SUB_BINS = 4
+_POINT_FLAVOURS = ("nue", "numu", "nutau", "nuebar", "numubar", "nutaubar")
+
+
+def load_points_flux(path, norm: float, energy_range, source: str | None = None, n_sub: int = POINTS_SUB_BINS) -> Flux:
+    """Read a DarkNews-layout flux table as a histogram.
+
+    The file has columns ``Enu nue numu nutau nuebar numubar nutaubar`` (``#`` comments): the flux
+    density at the energies ``Enu`` (GeV), in the file's unit; ``value * norm`` is in
+    nu / cm^2 / GeV per unit of exposure. Between two points the density is linear, outside the first
+    and last point it is zero, and only ``energy_range = (E_min, E_max)`` is kept: the meaning DarkNews
+    gives these files (``detector.py``: ``interp1d(..., fill_value=0)`` on ``erange``). Each interval
+    between knots (the points inside the range and the range ends) is split into ``n_sub`` equal
+    sub-bins whose content is the exact integral of the linear density over the sub-bin, so every
+    integral over a knot interval, and the total, equals the trapezoid integral of the points.
+    """
+    from gen.errors import InputFileError
+
+    with (path.open("r") if hasattr(path, "open") and not isinstance(path, (str, Path)) else open(path)) as fh:
+        data = np.loadtxt(fh, comments="#", ndmin=2)
+    if data.shape[1] != 1 + len(_POINT_FLAVOURS):
+        raise InputFileError(f"flux file {source or path}: {data.shape[1]} columns, expected 7 (Enu nue numu nutau nuebar numubar nutaubar)")
+    x = data[:, 0]
+    y = data[:, 1:] * float(norm)
+    if not (np.all(np.isfinite(data)) and np.all(np.diff(x) > 0)):
+        raise InputFileError(f"flux file {source or path}: energies must increase and all values be finite")
+    if np.any(y < 0):
+        raise InputFileError(f"flux file {source or path}: negative flux values")
+    lo, hi = max(float(energy_range[0]), x[0]), min(float(energy_range[1]), x[-1])
+    if not lo < hi:
+        raise InputFileError(f"flux file {source or path}: energy range {list(energy_range)} GeV does not overlap the "
+                             f"table ({x[0]:g}-{x[-1]:g} GeV)")
+    knots = np.concatenate([[lo], x[(x > lo) & (x < hi)], [hi]])
+    t = np.arange(n_sub + 1) / n_sub
+    edges = np.concatenate([a + (b - a) * t[:-1] for a, b in itertools.pairwise(knots)] + [knots[-1:]])
+    mids = 0.5 * (edges[1:] + edges[:-1])
+    # linear density at the sub-bin midpoint times the width: the exact integral of a linear function
+    bin_flux = np.array([np.interp(mids, x, y[:, j]) for j in range(y.shape[1])]) * np.diff(edges)[None, :]
+    return Flux(edges=edges, flavours=_POINT_FLAVOURS, bin_flux=bin_flux, source=source or str(path))
+
+
 def flux_for_experiment(experiment) -> Flux:
     """The flux of a ``gen.experiments.Experiment`` (package data read with importlib.resources)."""
     p = experiment.flux_path()
     if p is None:
         raise ValueError(f"experiment {experiment.name!r} has no flux file")
     src = experiment.flux_file
+    if getattr(experiment, "flux_layout", "bins") == "points_linear":
+        return load_points_flux(p, experiment.flux_norm, experiment.energy_range_GeV,
+                                source=f"gen/data/experiments/fluxes/{src}")
     if not isinstance(p, (str, Path)):
         return load_flux(p, experiment.flux_columns, source=f"gen/data/flux/{src}")
     unit = getattr(experiment, "flux_unit_bin_GeV", FLUX_UNIT_BIN_GeV)

@@ -52,6 +52,7 @@ from gen import rng as R
 from gen.card import BOUND_NUCLEONS
 from gen.events import HELICITY_CODES, REGIME_CODES, ColumnBuffer, build_events
 from gen.flux import Flux, energy_sampling_table, flux_for_experiment
+from physics import form_factors as _ff
 from physics import units as u
 
 __all__ = ["generate", "iter_generate", "GeneratorSetup", "prepare", "RunSummary", "summarize", "run_metadata"]
@@ -65,7 +66,9 @@ VEGAS_ALPHA = 0.7  # damping of the grid refinement (Lepage 1978 uses 0.2 ... 2)
 _BLOCKS_PER_CALL = 2  # blocks per event_kernel call (32768 events): its inputs stay in the L2 cache, its staging small
 
 _PROJ_PDG = {"nue": 12, "numu": 14, "nutau": 16, "nuebar": -12, "numubar": -14, "nutaubar": -16}
-_NUCLEUS_PDG = {"H1": 1000010010, "C12": 1000060120, "O16": 1000080160, "Ar40": 1000180400, "Si28": 1000140280}
+# PDG nuclear codes 10LZZZAAAI (PDG review "Monte Carlo particle numbering scheme") of every target of the one
+# target table, physics.form_factors.TARGETS
+_NUCLEUS_PDG = {n: 1000000000 + 10000 * t.Z + 10 * t.A for n, t in _ff.TARGETS.items()}
 _HNL_PDG = {"N4": 9900012, "N5": 9900014, "N6": 9900016}
 
 

@@ -228,7 +228,7 @@ def run(args) -> int:
 
 def _print_summary(s, out, setup, histograms: bool = True) -> None:
     print(f"hnlgen run: {s.events_generated} events -> {out}")
-    print(f"  expected events (exposure {setup.experiment.pot:.4g} POT, {setup.experiment.name}):")
+    print(f"  expected events (exposure {setup.experiment.pot:.4g} {setup.experiment.exposure_unit}, {setup.experiment.name}):")
     print(f"    upscattered        {s.upscattered:12.5g} +- {s.upscattered_error:.2g}")
     print(f"    final state ({setup.card.process.final_state}) {s.final_state:12.5g} +- {s.final_state_error:.2g}")
     if s.selected is None:

@@ -5,6 +5,7 @@ import detectors.output
 import gen.decays
 import gen.detector_stage
 import gen.events
+import gen.experiments
 import gen.flux
 import gen.na62_run
 import gen.nuhepmc
@@ -14,7 +15,7 @@ import gen.sampler
 API = {
     gen.rng: {"BLOCK_SIZE", "PURPOSE_PRODUCTION", "PURPOSE_DECAY", "PURPOSE_UNWEIGHT", "PURPOSE_DETECTOR", "PILOT_KEY", "get_rng", "block_rng",
               "pilot_rng", "block_ranges"},
-    gen.flux: {"Flux", "load_flux", "flux_for_experiment", "sample_histogram", "sample_histogram_array", "histogram_density",
+    gen.flux: {"Flux", "load_flux", "load_points_flux", "flux_for_experiment", "sample_histogram", "sample_histogram_array", "histogram_density",
                "energy_sampling_table", "FLUX_UNIT_BIN_GeV"},
     gen.events: {"SCALAR_FIELDS", "PARTICLE_FIELDS", "NAMED_PARTICLES", "NAMED_VERTICES", "FIELD_DOCS", "REGIME_CODES",
                  "HELICITY_CODES", "SLOT_PROJECTILE", "SLOT_TARGET", "SLOT_RECOIL", "SLOT_N", "assemble_events",
@@ -29,6 +30,9 @@ API = {
                        "PARTIAL_SUFFIX", "COMPRESSIONS", "ROOT_FORMATS"},
     detectors.hepmc: {"HepMC3Writer", "NuHepMCRunInfo", "NuHepMCProcess", "NUHEPMC_VERSION", "CONVENTIONS", "PARTICLE_STATUS",
                       "VERTEX_STATUS", "REMNANT_PDG", "HEPMC_SUFFIXES", "write_hepmc3"},
+    gen.experiments: {"ALL_FLAVOURS", "EXPERIMENTS", "UNSUPPORTED", "Experiment", "ExperimentError", "ExperimentInfo", "Target",
+                      "check_experiment_name", "experiment_info", "experiment_names", "get_experiment", "library_experiment",
+                      "load_experiment_file"},
     gen.nuhepmc: {"nuhepmc_run_info", "flux_averaged_xsec_pb", "PROCESSES", "ADDITIONAL_PARTICLES"},
 }
 

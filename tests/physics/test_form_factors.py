@@ -91,3 +91,15 @@ def test_targets_table():
     assert ff.get_target("C12").mass == pytest.approx(12 * const.atomic_mass_unit - 6 * const.m_e)
     with pytest.raises(ValueError, match="unknown target 'Xe131'"):
         ff.get_target("Xe131")
+
+
+@pytest.mark.parametrize("name", ["Ti48", "Fe56", "Cu63", "Zn64", "Pb208"])
+def test_library_fourier_bessel_sets_charge_and_measured_radius(name):
+    """The FB sets added for the experiment library integrate to Z (1e-4) and their rms radius is within 0.8 % of
+    the measured charge radius (Angeli & Marinova, ADNDT 99 (2013) 69): a check of the transcription."""
+    t = ff.get_target(name)
+    Z, rms = ff.nuclear_rms_radius_fb(name)
+    assert Z == pytest.approx(t.Z, rel=1e-4)
+    assert rms == pytest.approx(t.rms_radius_fm, abs=1e-3)
+    assert rms == pytest.approx(ff.RMS_CHARGE_RADIUS_ANGELI_MARINOVA_FM[name], rel=8e-3)
+    assert ff.nuclear_form_factor(1e-12, t.ff_model, t.ff_params) == pytest.approx(1.0, abs=1e-6)
