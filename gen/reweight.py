@@ -169,6 +169,8 @@ class _Physics:
     decay_info: dict
     root_factor: dict  # hnl name -> BR of the selected final state
     ctau_by_pdg: dict
+    shares: dict  # (parent pdg, daughter pdgs) -> share of the events through it (``route_shares``)
+    names: dict  # pdg -> species name
 
 
 def _physics(card) -> _Physics:
@@ -208,10 +210,11 @@ def _physics(card) -> _Physics:
     else:
         root_factor = dict(build_decay_graph(species, channels, roots, proc.final_state).root_factor)
     d = _decay_physics(species, channels, info, root_factor)
+    shares = route_shares(sp, channels, [r for r in roots if root_factor.get(r, 0.0) > 0], proc.final_state)
     return _Physics(card=card, model=model, chan_keys=keys, params=params, rate_probe=probe,
                     labels=[{k: v for k, v in c.items() if k != "params"} for c in chans], species=d.species,
                     by_key=d.by_key, channels=channels, decay_info=info, root_factor=root_factor,
-                    ctau_by_pdg=d.ctau_by_pdg)
+                    ctau_by_pdg=d.ctau_by_pdg, shares=shares, names={x.pdg: x.name for x in species})
 
 
 @dataclasses.dataclass
@@ -281,6 +284,143 @@ class _LazyIntegral:
         if self._value is None:
             self._value = _dalitz_integral(*self.args)
         return self._value
+
+
+def route_shares(species, channels, roots, final_state: str = "all") -> dict:
+    """{(parent pdg, daughter pdgs): share} of the decay routes to ``final_state``: the expected number of uses
+    of the channel per event whose cascade starts at a root and ends in the final state (the largest over the
+    roots; each root's events are a separate population). A channel has a share > 0 exactly when the
+    generator can draw it: for "all" the product of the BRs along the route, for a restricted final state
+    BR_c prod D_d / D_parent along it (``gen.decays.build_decay_graph``, whose conditioned states this walks
+    without tabulating |M|^2). ``species``: list or dict of ``gen.decays.Species``; ``channels``: ``Channel``s."""
+    import itertools
+
+    from gen.decays import _VIS_NAME, _visible_content, parse_final_state
+
+    sp = species if isinstance(species, dict) else {x.name: x for x in species}
+    by_parent: dict = {}
+    for c in channels:
+        if c.br > 0:
+            by_parent.setdefault(c.parent, []).append(c)
+    target = parse_final_state(final_state)
+    memo: dict = {}
+
+    def dist(name):
+        if name not in memo:
+            chs = by_parent.get(name)
+            if not chs:
+                memo[name] = {tuple(sorted(_visible_content(sp[name], _VIS_NAME))): 1.0}
+            else:
+                tot = sum(c.br for c in chs)
+                out: dict = {}
+                for c in chs:
+                    for combo in itertools.product(*[dist(d).items() for d in c.daughters]):
+                        k = tuple(sorted(sum((k for k, _ in combo), ())))
+                        out[k] = out.get(k, 0.0) + c.br / tot * math.prod(q for _, q in combo)
+                memo[name] = out
+        return memo[name]
+
+    def walk(name, content, p, acc, depth=0):
+        if depth > 20 or p <= 0:
+            return
+        chs = by_parent.get(name, [])
+        tot = sum(c.br for c in chs)
+        for c in chs:
+            key = (sp[c.parent].pdg, tuple(sp[d].pdg for d in c.daughters))
+            if content is None:
+                q = p * c.br / tot
+                acc[key] = acc.get(key, 0.0) + q
+                for d in c.daughters:
+                    walk(d, None, q, acc, depth + 1)
+                continue
+            for combo in itertools.product(*[dist(d).items() for d in c.daughters]):
+                if tuple(sorted(sum((k for k, _ in combo), ()))) != content:
+                    continue
+                q = p * c.br / tot * math.prod(x for _, x in combo) / dist(name)[content]
+                if q > 0:
+                    acc[key] = acc.get(key, 0.0) + q
+                    for d, (k, _) in zip(c.daughters, combo):
+                        walk(d, k, q, acc, depth + 1)
+
+    shares: dict = {}
+    for r in roots:
+        if r not in sp or (target is not None and dist(r).get(target, 0.0) <= 0):
+            continue
+        acc: dict = {}
+        walk(r, target, 1.0, acc)
+        for k, v in acc.items():
+            shares[k] = max(shares.get(k, 0.0), v)
+    return shares
+
+
+class RouteCheck:
+    """Refuses a reweighting that needs decay routes the sample does not contain (the class of issue 11, item 1).
+
+    Reweighting multiplies each event by BR'/BR along its own route; a route with no event in the sample
+    contributes nothing, however large its share at the new couplings. So channels with shares s' > 0 at
+    the new couplings (``route_shares``) that have no event in the sample bias the decay totals by about
+    -S = -sum s' (relative; nested routes are counted twice, which only makes the check stricter). The
+    reweighting is refused when S > TOLERANCE / sqrt(N) (N events in the sample, TOLERANCE = 0.1): the
+    MC relative error of an N-event sample is >= 1/sqrt(N) (equal for unit weights, larger otherwise), so
+    an accepted bias is below a tenth of the statistical error. Two cases, one rule:
+
+    * the route is closed or absent at the file's couplings (share 0): refused when the reweighter is
+      built (``check_closed``), before any event is read;
+    * the route is open but has no event in the sample (share too small for N): refused when the totals
+      are formed (``observe`` per chunk, ``check_observed`` at the end; ``reweight_file`` then leaves no output).
+
+    ``names``: pdg -> species name, for the message.
+    """
+
+    def __init__(self, old_shares: dict, new_shares: dict, n_events: int | None, names: dict, context: str):
+        self.old, self.new, self.names, self.context = old_shares, new_shares, names, context
+        self.n = n_events
+        self.seen: set = set()
+        self.n_seen = 0
+
+    def _label(self, key) -> str:
+        def nm(code):
+            return self.names.get(code, str(code))
+        return f"{nm(key[0])} -> {' '.join(nm(d) for d in key[1])}"
+
+    TOLERANCE = 0.1
+
+    def _refuse(self, bad, n) -> bool:
+        return sum(s for _, s in bad) > self.TOLERANCE / math.sqrt(max(int(n), 1))
+
+    def check_closed(self) -> None:
+        n = self.n if self.n else 1
+        bad = [(k, s) for k, s in self.new.items() if self.old.get(k, 0.0) <= 0 and s > 0]
+        if self._refuse(bad, n):
+            raise ReweightError(self._message(bad, "closed or absent at the file's couplings", n))
+
+    def observe(self, keys, n_events: int) -> None:
+        self.seen.update(keys)
+        self.n_seen += int(n_events)
+
+    def check_observed(self) -> None:
+        n = self.n_seen
+        bad = [(k, s) for k, s in self.new.items() if k not in self.seen and s > 0]
+        if n > 0 and self._refuse(bad, n):
+            raise ReweightError(self._message(bad, f"without a single event among the file's {n} events", n))
+
+    def _message(self, bad, why, n) -> str:
+        bad = sorted(bad, key=lambda x: -x[1])
+        routes = "; ".join(f"{self._label(k)} (share {s:.3g} of the events at the new couplings, "
+                           f"{self.old.get(k, 0.0):.3g} at the file's)" for k, s in bad[:4])
+        more = f" and {len(bad) - 4} more" if len(bad) > 4 else ""
+        return (f"{self.context}: decay route(s) {routes}{more} {why}: the sample cannot represent them (reweighting "
+                f"only rescales routes it contains; refused when the missing shares sum to more than "
+                f"{self.TOLERANCE:g}/sqrt(N) = {self.TOLERANCE / math.sqrt(max(n, 1)):.2g}, a tenth of the MC error); "
+                "regenerate at the new couplings")
+
+
+def _flip_key(key, known) -> tuple:
+    """The decay-table key of an observed decay: a Dirac N made by an antineutrino keeps the N code in slot 3
+    but decays as N-bar (``_br_me_factors``)."""
+    if key not in known and (-key[0], key[1]) in known:
+        return (-key[0], key[1])
+    return key
 
 
 _PHYSICS_CACHE: dict = {}
@@ -500,7 +640,7 @@ class ReweightResult:
 
 
 class _Reweighter:
-    def __init__(self, old_card, lifetime: str = "rescale", seed: int | None = None, **new):
+    def __init__(self, old_card, lifetime: str = "rescale", seed: int | None = None, n_events: int | None = None, **new):
         if lifetime not in ("rescale", "weight"):
             raise ValueError(f"lifetime = {lifetime!r}: allowed 'rescale', 'weight'")
         if not new:
@@ -522,6 +662,9 @@ class _Reweighter:
             if f <= 0 and self.new.root_factor.get(h, 0.0) > 0:
                 raise ReweightError(f"{h} cannot reach final_state = {old_card.process.final_state!r} at the old couplings but can at "
                                     "the new: those events were never generated; regenerate")
+        self.routes = RouteCheck(self.old.shares, self.new.shares, n_events, {**self.old.names, **self.new.names},
+                                 f"reweight to {_fmt_set(new)}")
+        self.routes.check_closed()
         order = sorted(self.old.chan_keys, key=self.old.chan_keys.get)
         self.p_old = self.old.params[[self.old.chan_keys[k] for k in order]]
         self.p_new = self.new.params[[self.new.chan_keys[k] for k in order]]
@@ -542,7 +685,9 @@ class _Reweighter:
         return _total_arrays(self, new_ev)
 
     def totals(self, sums) -> dict:
-        """The new expected totals with MC errors from the accumulated sums."""
+        """The new expected totals with MC errors from the accumulated sums; refuses (``RouteCheck``) when a decay route
+        with a share above 1/N at the new couplings has no event in the sample."""
+        self.routes.check_observed()
         return sums.totals(self.excluded_rate())
 
     def model_metadata(self) -> str:
@@ -579,6 +724,7 @@ class _Reweighter:
         cd = _cascade_decays(ev.particles)
         helicity = ak.to_numpy(ev.helicity).astype(np.float64)
         factor_dec, groups = _br_me_factors(self.old, self.new, cd, cd.p4, _SLOT_N, helicity, self._warned)
+        self.routes.observe([key for key, _ in groups], n)
         ratio_len = np.ones(cd.pdg.size)
         for key, sel in groups:
             # decay length
@@ -612,6 +758,8 @@ class _Reweighter:
         fd, ratio_len, (counts, parent, status, pdg, vtx, flat) = self.decay_factor(ev)
         w_old = ak.to_numpy(ev.weight).astype(np.float64)
         w_new = w_old * fp * fd
+        # the upscattering rate per event at the new couplings: production factor only (no decay factor)
+        self._upscattered = w_old * fp / self._br_final_state(ev, self.old.root_factor)
         out = ak.with_field(ev, w_new, "weight")
         if "weight_original" not in ev.fields:
             out = ak.with_field(out, w_old, "weight_original")
@@ -659,37 +807,50 @@ class _Reweighter:
             self._stage = MiniBooNEStage(types.SimpleNamespace(card=self.new.card, model=self.new.model), self.seed)
         return self._stage.apply(truth)
 
-    def upscattered_weights(self, ev, w_new) -> np.ndarray:
-        """weight / BR(final state) at the new couplings (the upscattering rate per event)."""
+    @staticmethod
+    def _br_final_state(ev, rf) -> np.ndarray:
+        """BR(N -> final state) per event (``rf``: root species -> BR), 1 where the file's N has none (never sampled)."""
         hnl = ak.to_numpy(ev.hnl_pdg)
         anti = ak.to_numpy(ev.projectile_pdg) < 0
         br = np.ones(len(ev))
-        rf = self.new.root_factor
         for name, code in _HNL_PDG.items():
             if name in rf:
                 br[hnl == code] = rf[name]
             if name + "bar" in rf:
                 br[(hnl == code) & anti] = rf[name + "bar"]
-        return np.where(br > 0, w_new / np.where(br > 0, br, 1.0), 0.0)
+        return np.where(br > 0, br, 1.0)
+
+    def upscattered_weights(self, ev, w_new) -> np.ndarray:
+        """The upscattering rate per event at the new couplings: weight_old * production factor / BR_old(final state).
+
+        Production does not depend on decays, so no decay factor enters: the old weight divided by the old
+        BR(final state) is sigma(g)/q per event, and the production factor carries it to sigma(g')/q (issue 11,
+        item 1: dividing the fully reweighted weight by the new BR picked up every missing decay route)."""
+        up = getattr(self, "_upscattered", None)
+        if up is None or len(up) != len(ev):
+            raise RuntimeError("upscattered_weights: call apply() on the same chunk first")
+        return up
 
     def excluded_rate(self) -> float:
-        """Upscattering rate of channels whose N cannot reach the final state (not sampled; from tables)."""
-        if all(f > 0 for f in self.new.root_factor.values()):
+        """Upscattering rate at the new couplings of the channels whose N cannot reach the final state at the file's
+        couplings (never sampled; from the tables). Channels excluded only at the new couplings are in the sample."""
+        if all(f > 0 for f in self.old.root_factor.values()):
             return 0.0
         from gen.sampler import prepare
 
-        setup = prepare(self.new.card)
-        return float(setup.ch_rate_table[setup.ch_br <= 0].sum())
+        old, new = prepare(self.old.card), prepare(self.new.card)
+        return float(new.ch_rate_table[old.ch_br <= 0].sum())
 
 
-def _reweighter(card, lifetime: str = "rescale", seed: int | None = None, na62_path: str | None = None, **new):
+def _reweighter(card, lifetime: str = "rescale", seed: int | None = None, na62_path: str | None = None,
+                n_events: int | None = None, **new):
     """The reweighter of the card's experiment: upscattering (``_Reweighter``) or NA62 (``gen.na62_reweight``;
     ``na62_path``: the decay path that wrote the events, ``"dedicated"`` or ``"general"``, None: the card's)."""
     if card.experiment.name == "na62":
         from gen.na62_reweight import na62_reweighter
 
-        return na62_reweighter(card, lifetime=lifetime, seed=seed, path=na62_path, **new)
-    return _Reweighter(card, lifetime=lifetime, seed=seed, **new)
+        return na62_reweighter(card, lifetime=lifetime, seed=seed, path=na62_path, n_events=n_events, **new)
+    return _Reweighter(card, lifetime=lifetime, seed=seed, n_events=n_events, **new)
 
 
 def _na62_path_of(events=None, meta=None) -> str | None:
@@ -700,6 +861,10 @@ def _na62_path_of(events=None, meta=None) -> str | None:
     if events is not None:
         return "general" if "particles" in events.fields else "dedicated"
     return None
+
+
+def _fmt_set(new: dict) -> str:
+    return " ".join(f"{k}={v:g}" for k, v in new.items())
 
 
 def _has_detector(ev) -> bool:
@@ -773,7 +938,8 @@ def reweight(events_or_file, card=None, *, lifetime: str = "rescale", seed: int 
         raise ValueError("reweight: give the run card the events were generated with")
     if not isinstance(card, RunCard):
         card = load_card(card)
-    rw = _reweighter(card, lifetime=lifetime, seed=seed, na62_path=_na62_path_of(events), **new_couplings)
+    rw = _reweighter(card, lifetime=lifetime, seed=seed, na62_path=_na62_path_of(events), n_events=len(events),
+                     **new_couplings)
     out, w, fp, fd = rw.apply(events)
     sums = _Sums()
     sums.add(**rw.total_arrays(out))
@@ -823,7 +989,7 @@ def reweight_file(path, out=None, *, lifetime: str = "rescale", chunk_size: int 
     if na62_path is None and card.experiment.name == "na62" and n_total:
         na62_path = _na62_path_of(read_events(path, entry_start=0, entry_stop=1))
     rw = _reweighter(card, lifetime=lifetime, seed=int(meta["seed"]) if "seed" in meta else None, na62_path=na62_path,
-                     **new_couplings)
+                     n_events=n_total, **new_couplings)
     sums = _Sums()
     with EventWriter(out) as writer:
         for start in range(0, n_total, chunk_size):
