@@ -210,7 +210,11 @@ def _physics(card) -> _Physics:
     else:
         root_factor = dict(build_decay_graph(species, channels, roots, proc.final_state).root_factor)
     d = _decay_physics(species, channels, info, root_factor)
-    shares = route_shares(sp, channels, [r for r in roots if root_factor.get(r, 0.0) > 0], proc.final_state)
+    # the roots the upscattering channels produce (gen.sampler.prepare's root_of): their routes are the sample's
+    produced = {c["hnl"] + "bar" if (not model.is_majorana and c["projectile"].endswith("bar") and c["hnl"] + "bar" in sp)
+                else c["hnl"] for c in chans}
+    shares = route_shares(sp, channels, [r for r in roots if r in produced and root_factor.get(r, 0.0) > 0],
+                          proc.final_state)
     return _Physics(card=card, model=model, chan_keys=keys, params=params, rate_probe=probe,
                     labels=[{k: v for k, v in c.items() if k != "params"} for c in chans], species=d.species,
                     by_key=d.by_key, channels=channels, decay_info=info, root_factor=root_factor,
