@@ -73,6 +73,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+
+from gen import jsonout
 import logging
 import math
 import os
@@ -106,6 +108,41 @@ class ReweightError(HnlgenError, ValueError):
 
 
 # ------------------------------------------------------------------------------------------ cards
+def check_conflicts(keys, option: str = "--set", error=None) -> None:
+    """Refuse two keys of one either-or group (``gD``/``alphaD``; ``epsilon``/``chi``/``alpha_epsilon2``: one coupling
+    written two ways, so giving both is ambiguous) and a key given twice (one line naming both)."""
+    error = error or ReweightError
+    keys = list(keys)
+    seen = set()
+    for k in keys:
+        if k in seen:
+            raise error(f"{option} {k} is given twice; give each key once")
+        seen.add(k)
+    for group in _EITHER_OR:
+        both = [k for k in keys if k in group]
+        if len(both) > 1:
+            raise error(f"{option} {' and '.join(both)} conflict: they set the same coupling ({' / '.join(group)} are one "
+                        "coupling written in different ways); give only one of them")
+
+
+def check_coupling_value(key: str, value: float, option: str = "--set", error=None, lagrangian: bool = False) -> None:
+    """A new coupling must be finite and inside the card's bound for that key (``gen.card.check_bound`` /
+    ``CARD_BOUNDS``, the same range and physical reason ``hnlgen check`` applies to a card)."""
+    error = error or ReweightError
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        raise error(f"{option} {key}={value!r}: must be a finite number")
+    try:
+        from gen.card import check_bound
+    except ImportError:  # a card module without bounds: the physics guards (non-finite rates, BRs) still refuse
+        return
+    from gen.errors import HnlgenError as _Err
+
+    try:
+        check_bound(("model.lagrangian." if lagrangian else "model.") + key, value)
+    except _Err as err:
+        raise error(f"{option} {err}") from None
+
+
 def card_with_couplings(card, **new):
     """The run card with the given couplings replaced (either-or partners cleared); masses refused."""
     from gen.card import LagrangianTable, ModelTable, build_model, parse_card
@@ -115,6 +152,7 @@ def card_with_couplings(card, **new):
     table = d["model"]["lagrangian"] if lag else d["model"]
     allowed = set(LagrangianTable.model_fields if lag else ModelTable.model_fields) - set(_NOT_COUPLINGS)
     prefix = "model.lagrangian." if lag else "model."
+    check_conflicts(new)
     for k, v in new.items():
         if k in MASS_KEYS:
             raise ReweightError(f"{prefix}{k}: masses cannot be reweighted (they change the kinematics); regenerate instead")
@@ -124,9 +162,14 @@ def card_with_couplings(card, **new):
             if k in group:
                 for other in group:
                     table[other] = None
+        check_coupling_value(k, v, lagrangian=lag)
         table[k] = float(v)
-    out = parse_card(_drop_none(d))
-    m0, m1 = build_model(card), build_model(out)
+    try:
+        out = parse_card(_drop_none(d))
+        m0, m1 = build_model(card), build_model(out)
+    except (OverflowError, FloatingPointError, ZeroDivisionError) as err:
+        raise ReweightError(f"{prefix}{_fmt_set(new)}: the model cannot be built at these couplings ({err}); allowed: "
+                            "finite couplings within the card's bounds (hnlgen check)") from None
     pairs = [("m_N", "m4/m5/m6"), ("m_zprime", "mzprime"), ("m_hprime", "mhprime")]
     for attr, key in pairs:
         a, b = getattr(m0, attr), getattr(m1, attr)
@@ -146,9 +189,9 @@ def _parse_value(text: str) -> float:
     try:
         v = float(text)
     except ValueError:
-        raise ReweightError(f"--set value {text!r} is not a number") from None
+        raise ReweightError(f"value {text!r} is not a number") from None
     if not math.isfinite(v):
-        raise ReweightError(f"--set value {text!r} must be finite")
+        raise ReweightError(f"value {text!r} is not finite (allowed: a finite number)")
     return v
 
 
@@ -657,7 +700,13 @@ class _Reweighter:
         self._warned: set = set()
         self.new_values = dict(new)
         self.old = _physics_cached(old_card)
-        self.new = _physics(card_with_couplings(old_card, **new))
+        try:
+            with np.errstate(all="ignore"):  # overflow is detected below (_check_finite_physics), not printed
+                self.new = _physics(card_with_couplings(old_card, **new))
+        except (OverflowError, FloatingPointError, ZeroDivisionError) as err:
+            raise ReweightError(f"reweight to {_fmt_set(new)}: the rates or widths overflow at these couplings ({err}); "
+                                "allowed: couplings within the card's bounds (hnlgen check)") from None
+        _check_finite_physics(self.new, new)
         for key, i in self.old.chan_keys.items():
             if self.old.rate_probe[i] <= 0 and self.new.rate_probe[self.new.chan_keys[key]] > 0:
                 raise ReweightError(f"upscattering channel {self.old.labels[i]} is closed at the old couplings and open at the new: "
@@ -696,7 +745,7 @@ class _Reweighter:
 
     def model_metadata(self) -> str:
         """The ``model`` metadata of the new file (model summary and decay table at the new couplings)."""
-        return json.dumps({"model": self.new.model.summary(), "decays": self.new.decay_info}, default=float)
+        return jsonout.dumps({"model": self.new.model.summary(), "decays": self.new.decay_info}, default=float)
 
     def write_histograms(self, root_file) -> None:
         """The detector stage's TH1Ds at the new couplings (when the stage was redone)."""
@@ -867,6 +916,28 @@ def _na62_path_of(events=None, meta=None) -> str | None:
     return None
 
 
+def _check_finite_physics(ph, new: dict) -> None:
+    """The new couplings' cross-section parameters, BRs and lifetimes must be finite (else every weight is inf/NaN)."""
+    bad = []
+    if not np.all(np.isfinite(ph.params)):
+        bad.append("cross-section parameters")
+    if not all(math.isfinite(c.br) for c in ph.channels):
+        bad.append("branching ratios")
+    if not all(math.isfinite(v) or v == math.inf for v in ph.ctau_by_pdg.values()):
+        bad.append("lifetimes")
+    if bad:
+        raise ReweightError(f"reweight to {_fmt_set(new)}: {', '.join(bad)} are not finite at these couplings; allowed: "
+                            "couplings within the card's bounds (hnlgen check)")
+
+
+def _check_finite_weights(rw, w) -> None:
+    """Last guard: a new weight that is inf or NaN is refused (never written, never summed)."""
+    if not np.all(np.isfinite(w)):
+        raise ReweightError(f"reweight to {_fmt_set(rw.new_values)}: {int(np.count_nonzero(~np.isfinite(w)))} new weights are "
+                            "not finite (the couplings are outside the range where the rates can be computed); allowed: "
+                            "couplings within the card's bounds (hnlgen check)")
+
+
 def _fmt_set(new: dict) -> str:
     return " ".join(f"{k}={v:g}" for k, v in new.items())
 
@@ -945,6 +1016,7 @@ def reweight(events_or_file, card=None, *, lifetime: str = "rescale", seed: int 
     rw = _reweighter(card, lifetime=lifetime, seed=seed, na62_path=_na62_path_of(events), n_events=len(events),
                      **new_couplings)
     out, w, fp, fd = rw.apply(events)
+    _check_finite_weights(rw, w)
     sums = _Sums()
     sums.add(**rw.total_arrays(out))
     return ReweightResult(weights=w, factors={"production": fp, "decay": fd}, totals=rw.totals(sums),
@@ -983,8 +1055,12 @@ def reweight_file(path, out=None, *, lifetime: str = "rescale", chunk_size: int 
     from detectors.output import EventWriter, read_events, read_metadata
     from gen.card import card_to_toml, resolved_card_dict
 
+    from gen.inputs import check_output_suffix, check_root_input
+
     path = Path(path)
+    check_root_input(path, "reweight")
     out = Path(out) if out is not None else path.with_name(path.stem + "_reweighted.root")
+    check_output_suffix(out, "reweight", error=ReweightError)
     card = _card_from_file(path)
     meta = read_metadata(path)
     with uproot.open(path) as f:
@@ -999,6 +1075,7 @@ def reweight_file(path, out=None, *, lifetime: str = "rescale", chunk_size: int 
         for start in range(0, n_total, chunk_size):
             ev = read_events(path, entry_start=start, entry_stop=min(n_total, start + chunk_size))
             new_ev, _w, _fp, _fd = rw.apply(ev)
+            _check_finite_weights(rw, _w)
             sums.add(**rw.total_arrays(new_ev))
             writer.write(new_ev)
         totals = rw.totals(sums)
@@ -1007,14 +1084,14 @@ def reweight_file(path, out=None, *, lifetime: str = "rescale", chunk_size: int 
         new_meta["run_card"] = card_to_toml(resolved_card_dict(rw.new_card))
         new_meta["model"] = rw.model_metadata()
         old_exp = json.loads(meta.get("expected_events", "{}") or "{}")
-        new_meta["expected_events"] = json.dumps({
+        new_meta["expected_events"] = jsonout.dumps({
             "expected_events": {k: totals[k] for k in rw.total_keys if k in totals},
             "errors": {k: totals[k + "_error"] for k in rw.total_keys if k in totals},
             "mc_rel_error": totals["final_state_error"] / totals["final_state"] if totals["final_state"] > 0 else None,
             "events_generated": old_exp.get("events_generated", totals["events"]),
             "effective_sample_size": totals["effective_sample_size"],
         })
-        new_meta["reweight"] = json.dumps({"source": str(path), "set": rw.new_values, "lifetime": lifetime,
+        new_meta["reweight"] = jsonout.dumps({"source": str(path), "set": rw.new_values, "lifetime": lifetime,
                                            "previous_expected_events": old_exp.get("expected_events")})
         writer.metadata.update(new_meta)
         rw.write_histograms(writer.root_file)

@@ -413,6 +413,12 @@ def scan(card, params: dict[str, list[float]], out="scan.parquet", *, n_events: 
     n = card.run.events if n_events is None else int(n_events)
     if n < 1:
         raise ScanError(f"--events {n}: must be >= 1")
+    from gen.reweight import check_conflicts, check_coupling_value
+
+    check_conflicts(list(params), "--param", ScanError)
+    for k, vals in params.items():
+        for v in vals:
+            check_coupling_value(k, v, "--param", ScanError, lagrangian=card.model.lagrangian is not None)
     points = grid_points(params)
     for p in points[:1]:
         card_at(card, p)  # key errors before any work

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import sys
+
+from gen import jsonout
 
 
 def register(subparsers) -> None:
@@ -29,6 +30,13 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from gen import miniboone_fit as mbf
 
+    from pathlib import Path
+
+    from gen.inputs import check_root_input
+
+    for spec in (args.signal, args.nubar):
+        if spec is not None and (Path(spec).suffix.lower() == ".root" or ".root.partial" in Path(spec).name):
+            check_root_input(spec, "fit", experiments=("miniboone",))
     try:
         sig = mbf.read_signal(args.signal) * args.scale
         sig_bar = mbf.read_signal(args.nubar) * args.scale if args.nubar is not None else None
@@ -39,7 +47,7 @@ def run(args) -> int:
         print(f"hnlgen fit: {err}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(res.as_dict(), indent=2))
+        print(jsonout.dumps(res.as_dict(), indent=2))
         return 0
     rel = mbf.load_release(args.release)
     pot = ", ".join(f"{s.beam} {s.pot:.4g} POT" for s in rel.samples(args.mode))

@@ -31,7 +31,11 @@ def run(args) -> int:
     from gen.scan import ScanError, parse_param, scan
 
     try:
-        params = dict(parse_param(s) for s in args.param)
+        from gen.reweight import check_conflicts
+
+        pairs = [parse_param(s) for s in args.param]
+        check_conflicts([k for k, _ in pairs], "--param", ScanError)
+        params = dict(pairs)
         table = scan(args.card, params, args.output, n_events=args.events, workers=args.workers, scheduler=args.scheduler,
                      root_dir=args.root_dir, limit=args.limit, reweight_couplings=not args.regenerate)
     except ImportError as err:

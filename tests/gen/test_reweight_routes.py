@@ -18,7 +18,13 @@ import pytest
 
 from gen.card import load_card, parse_card
 from gen.decays import Channel, Species
-from gen.reweight import ReweightError, RouteCheck, card_with_couplings, reweight, route_shares
+from gen.reweight import (
+    ReweightError,
+    RouteCheck,
+    card_with_couplings,
+    reweight,
+    route_shares,
+)
 from gen.sampler import generate, prepare, summarize
 
 LIGHT = {
