@@ -164,9 +164,14 @@ def card_with_couplings(card, **new):
                     table[other] = None
         check_coupling_value(k, v, lagrangian=lag)
         table[k] = float(v)
+    from gen.card import CardError
+
     try:
         out = parse_card(_drop_none(d))
         m0, m1 = build_model(card), build_model(out)
+    except CardError as err:  # one line: the card's list of problems joined
+        lines = [ln.strip() for ln in str(err).splitlines() if ln.strip() and not ln.startswith("invalid run card")]
+        raise ReweightError(f"--set {_fmt_set(new)}: {'; '.join(lines) or err}") from None
     except (OverflowError, FloatingPointError, ZeroDivisionError) as err:
         raise ReweightError(f"{prefix}{_fmt_set(new)}: the model cannot be built at these couplings ({err}); allowed: "
                             "finite couplings within the card's bounds (hnlgen check)") from None
@@ -706,7 +711,7 @@ class _Reweighter:
         except (OverflowError, FloatingPointError, ZeroDivisionError) as err:
             raise ReweightError(f"reweight to {_fmt_set(new)}: the rates or widths overflow at these couplings ({err}); "
                                 "allowed: couplings within the card's bounds (hnlgen check)") from None
-        _check_finite_physics(self.new, new)
+        _check_finite_physics(self.new, new, self.old)
         for key, i in self.old.chan_keys.items():
             if self.old.rate_probe[i] <= 0 and self.new.rate_probe[self.new.chan_keys[key]] > 0:
                 raise ReweightError(f"upscattering channel {self.old.labels[i]} is closed at the old couplings and open at the new: "
@@ -899,11 +904,17 @@ def _reweighter(card, lifetime: str = "rescale", seed: int | None = None, na62_p
                 n_events: int | None = None, **new):
     """The reweighter of the card's experiment: upscattering (``_Reweighter``) or NA62 (``gen.na62_reweight``;
     ``na62_path``: the decay path that wrote the events, ``"dedicated"`` or ``"general"``, None: the card's)."""
-    if card.experiment.name == "na62":
-        from gen.na62_reweight import na62_reweighter
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            if card.experiment.name == "na62":
+                from gen.na62_reweight import na62_reweighter
 
-        return na62_reweighter(card, lifetime=lifetime, seed=seed, path=na62_path, n_events=n_events, **new)
-    return _Reweighter(card, lifetime=lifetime, seed=seed, n_events=n_events, **new)
+                return na62_reweighter(card, lifetime=lifetime, seed=seed, path=na62_path, n_events=n_events, **new)
+            return _Reweighter(card, lifetime=lifetime, seed=seed, n_events=n_events, **new)
+    except (OverflowError, FloatingPointError, ZeroDivisionError) as err:
+        # e.g. chi = 1e300: the widths overflow (issue 11, item 7); never a traceback
+        raise ReweightError(f"reweight to {_fmt_set(new)}: the rates or widths overflow at these couplings ({err}); "
+                            "allowed: couplings within the card's bounds (hnlgen check)") from None
 
 
 def _na62_path_of(events=None, meta=None) -> str | None:
@@ -916,10 +927,12 @@ def _na62_path_of(events=None, meta=None) -> str | None:
     return None
 
 
-def _check_finite_physics(ph, new: dict) -> None:
-    """The new couplings' cross-section parameters, BRs and lifetimes must be finite (else every weight is inf/NaN)."""
+def _check_finite_physics(ph, new: dict, old=None) -> None:
+    """The new couplings' cross-section parameters, BRs and lifetimes must be finite where the file's are (else the
+    weights are inf/NaN; some parameters are infinite by design, e.g. an absent cut-off)."""
     bad = []
-    if not np.all(np.isfinite(ph.params)):
+    ok = np.isfinite(old.params) if old is not None and old.params.shape == ph.params.shape else np.ones(ph.params.shape, bool)
+    if np.any(np.isnan(ph.params)) or not np.all(np.isfinite(ph.params[ok])):
         bad.append("cross-section parameters")
     if not all(math.isfinite(c.br) for c in ph.channels):
         bad.append("branching ratios")
@@ -1015,7 +1028,8 @@ def reweight(events_or_file, card=None, *, lifetime: str = "rescale", seed: int 
         card = load_card(card)
     rw = _reweighter(card, lifetime=lifetime, seed=seed, na62_path=_na62_path_of(events), n_events=len(events),
                      **new_couplings)
-    out, w, fp, fd = rw.apply(events)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below, not printed
+        out, w, fp, fd = rw.apply(events)
     _check_finite_weights(rw, w)
     sums = _Sums()
     sums.add(**rw.total_arrays(out))
@@ -1074,7 +1088,8 @@ def reweight_file(path, out=None, *, lifetime: str = "rescale", chunk_size: int 
     with EventWriter(out) as writer:
         for start in range(0, n_total, chunk_size):
             ev = read_events(path, entry_start=start, entry_stop=min(n_total, start + chunk_size))
-            new_ev, _w, _fp, _fd = rw.apply(ev)
+            with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below, not printed
+                new_ev, _w, _fp, _fd = rw.apply(ev)
             _check_finite_weights(rw, _w)
             sums.add(**rw.total_arrays(new_ev))
             writer.write(new_ev)
