@@ -66,7 +66,12 @@ probabilities and vertices at the new lifetimes, the NA62 reconstruction redone)
 Masses cannot change (``ReweightError`` naming the key): they move thresholds, phase space and
 Q2 limits, i.e. the kinematics themselves. Channels that were closed at the old couplings
 (zero cross section or zero BR to the selected final state) were never sampled and cannot be
-reweighted into (error naming the channel).
+reweighted into (error naming the channel). Decay routes the sample cannot represent (closed at the
+old couplings, or open but without a single event in the sample) whose shares at the new couplings
+sum to more than 0.1/sqrt(N) are refused, naming them (``RouteCheck``, also used by
+``gen.na62_reweight``'s general path); ``upscattered`` carries the production factor only.
+Conflicting keys (``gD`` with ``alphaD``; two of ``epsilon``, ``chi``, ``alpha_epsilon2``), values
+outside the card's bounds, overflowing rates and non-finite weights are refused (``ReweightError``).
 """
 
 from __future__ import annotations
