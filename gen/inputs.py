@@ -24,7 +24,7 @@ from pathlib import Path
 
 from gen.errors import InputFileError
 
-__all__ = ["check_root_input", "check_output_suffix"]
+__all__ = ["check_output_suffix", "check_root_input"]
 
 
 def check_root_input(path, command: str, experiments: tuple[str, ...] | None = None) -> dict:
@@ -86,7 +86,7 @@ def _read(p: Path, name: str) -> tuple[dict, bool]:
             has_events = any(k.split(";")[0] == "events" for k in classes)
     except InputFileError:
         raise
-    except Exception as err:  # uproot raises many types for damaged files
+    except Exception as err:  # noqa: BLE001  uproot raises many types for damaged files
         raise InputFileError(f"{name} is not a readable ROOT file ({type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''})") from None
     return meta, has_events
 

@@ -78,8 +78,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-
-from gen import jsonout
 import logging
 import math
 import os
@@ -90,9 +88,10 @@ import numba
 import numpy as np
 
 from gen import _kernels as _K
+from gen import jsonout
 from gen.card import BOUND_NUCLEONS
-from physics.cross_sections import dsigma_dQ2_upscattering
 from gen.errors import HnlgenError
+from physics.cross_sections import dsigma_dQ2_upscattering
 
 __all__ = ["ReweightError", "ReweightResult", "MASS_KEYS", "card_with_couplings", "reweight", "reweight_file"]
 
@@ -1073,7 +1072,6 @@ def reweight_file(path, out=None, *, lifetime: str = "rescale", chunk_size: int 
 
     from detectors.output import EventWriter, read_events, read_metadata
     from gen.card import card_to_toml, resolved_card_dict
-
     from gen.inputs import check_output_suffix, check_root_input
 
     path = Path(path)

@@ -420,7 +420,7 @@ def _connect(distributed, scheduler: str, timeout: float):
     check_scheduler_address(scheduler)
     try:
         return distributed.Client(scheduler, timeout=f"{timeout}s")
-    except Exception as err:  # OSError, TimeoutError, or garbage from a non-Dask server (e.g. a MemoryError)
+    except Exception as err:  # noqa: BLE001  OSError, TimeoutError, or garbage from a non-Dask server (MemoryError)
         text = str(err).splitlines()[0][:200] if str(err) else ""
         raise ScanError(f"--scheduler {scheduler!r}: cannot connect within {timeout:g} s ({type(err).__name__}: {text}); "
                         "is a Dask scheduler running there?") from None
@@ -429,7 +429,7 @@ def _connect(distributed, scheduler: str, timeout: float):
 def _n_workers(client) -> int:
     try:
         return len(client.nthreads())
-    except Exception:  # the scheduler itself is gone: no worker either
+    except Exception:  # noqa: BLE001  the scheduler itself is gone: no worker either
         return 0
 
 
@@ -457,7 +457,7 @@ def scan(card, params: dict[str, list[float]], out="scan.parquet", *, n_events: 
 
     A ``scheduler`` address that is malformed or not reachable within ``CONNECT_TIMEOUT_S`` is a ``ScanError``.
     """
-    from gen.card import RunCard, card_to_toml, load_card, resolved_card_dict
+    from gen.card import RunCard, load_card
 
     distributed = _require("distributed")
     _require("pyarrow.parquet")

@@ -28,10 +28,9 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from gen import miniboone_fit as mbf
-
     from pathlib import Path
 
+    from gen import miniboone_fit as mbf
     from gen.inputs import check_root_input
 
     for spec in (args.signal, args.nubar):

@@ -47,9 +47,8 @@ def parse_assignments(items) -> dict[str, float]:
 
 
 def run(args) -> int:
-    from gen.reweight import ReweightError, reweight_file
-
     from gen.inputs import check_output_suffix, check_root_input
+    from gen.reweight import ReweightError, reweight_file
 
     check_root_input(args.file, "reweight")
     if args.output is not None:

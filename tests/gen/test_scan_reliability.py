@@ -10,8 +10,8 @@ import pytest
 pytest.importorskip("distributed")
 pytest.importorskip("pyarrow")
 
-from gen.card import parse_card  # noqa: E402
-from gen.scan import ScanError, scan  # noqa: E402
+from gen.card import parse_card
+from gen.scan import ScanError, scan
 
 CARD = {
     "schema_version": 1,
