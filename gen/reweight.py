@@ -1017,8 +1017,10 @@ def reweight(events_or_file, card=None, *, lifetime: str = "rescale", seed: int 
 
     if isinstance(events_or_file, (str, os.PathLike)):
         from detectors.output import read_events
+        from gen.inputs import check_root_input
 
         path = events_or_file
+        check_root_input(path, "reweight")
         events = read_events(path)
         if card is None:
             card = _card_from_file(path)

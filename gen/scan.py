@@ -52,6 +52,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from gen import jsonout
 from gen.errors import HnlgenError
 
 __all__ = ["parse_param", "grid_points", "point_seed", "point_id", "evaluate_point", "scan", "read_scan", "plot_scan",
@@ -505,7 +507,7 @@ def _scan(card, params, out, n, workers, scheduler, client, root_dir, limit, rew
             raise ScanError(f"{out} holds a different scan (card, grid or events differ): use another -o or remove it")
     else:
         tmp = out / ".scan.json.tmp"
-        tmp.write_text(json.dumps(definition, indent=1))
+        tmp.write_text(jsonout.dumps(definition, indent=1))
         os.replace(tmp, def_path)
     if root_dir is not None:
         Path(root_dir).mkdir(parents=True, exist_ok=True)
