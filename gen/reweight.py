@@ -955,6 +955,16 @@ def _check_finite_weights(rw, w) -> None:
                             "couplings within the card's bounds (hnlgen check)")
 
 
+def _check_finite_totals(rw, totals: dict) -> dict:
+    """Last guard on the totals: sums of finite weights can still overflow (sum w^2 for w ~ 1e154)."""
+    bad = [k for k, v in totals.items() if isinstance(v, float) and not math.isfinite(v)]
+    if bad:
+        raise ReweightError(f"reweight to {_fmt_set(rw.new_values)}: the totals {', '.join(bad)} are not finite (the couplings "
+                            "are outside the range where the rates can be computed); allowed: couplings within the card's "
+                            "bounds (hnlgen check)")
+    return totals
+
+
 def _fmt_set(new: dict) -> str:
     return " ".join(f"{k}={v:g}" for k, v in new.items())
 
@@ -1039,7 +1049,7 @@ def reweight(events_or_file, card=None, *, lifetime: str = "rescale", seed: int 
     _check_finite_weights(rw, w)
     sums = _Sums()
     sums.add(**rw.total_arrays(out))
-    return ReweightResult(weights=w, factors={"production": fp, "decay": fd}, totals=rw.totals(sums),
+    return ReweightResult(weights=w, factors={"production": fp, "decay": fd}, totals=_check_finite_totals(rw, rw.totals(sums)),
                           card=rw.new_card, events=out)
 
 
@@ -1098,7 +1108,7 @@ def reweight_file(path, out=None, *, lifetime: str = "rescale", chunk_size: int 
             _check_finite_weights(rw, _w)
             sums.add(**rw.total_arrays(new_ev))
             writer.write(new_ev)
-        totals = rw.totals(sums)
+        totals = _check_finite_totals(rw, rw.totals(sums))
         new_meta = dict(meta)
         new_meta.pop("awkward_form", None)
         new_meta["run_card"] = card_to_toml(resolved_card_dict(rw.new_card))

@@ -173,3 +173,31 @@ def test_na62_every_coupling_reweights_or_refuses(na62, key, value):
     assert res.totals["produced"] == pytest.approx(setup.n_parent_decays * setup.br_production, rel=1e-12)
     assert res.totals["final_state"] == pytest.approx(float(w.sum()), rel=1e-9)
     assert np.all(np.isfinite(res.weights))
+
+
+COUPLING_KEYS = ("Umu4", "Ue4", "Utau4", "UD4", "alphaD", "gD", "alpha_epsilon2", "epsilon", "chi")
+
+
+def test_fuzz_new_couplings_never_traceback_or_nonfinite(light):
+    """hypothesis over every coupling key and any float (negative, tiny, huge, inf, NaN): reweighting either
+    refuses with an HnlgenError or returns finite weights and totals."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import strategies as st
+
+    from gen.errors import HnlgenError
+
+    card, ev = light
+    sub = ev[:512]
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True,
+              phases=[Phase.explicit, Phase.generate], report_multiple_bugs=False, database=None)
+    @given(st.sampled_from(COUPLING_KEYS), st.floats(allow_nan=True, allow_infinity=True))
+    def check(key, value):
+        try:
+            res = reweight(sub, card, **{key: value})
+        except HnlgenError:
+            return
+        assert np.all(np.isfinite(res.weights)), (key, value)
+        assert all(math.isfinite(v) for k, v in res.totals.items() if isinstance(v, float)), (key, value, res.totals)
+
+    check()
