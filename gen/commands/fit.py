@@ -14,8 +14,8 @@ def register(subparsers) -> None:
         description="chi2 of background + signal against MiniBooNE's nu_e-like data with the released fractional "
         "covariance matrices. SIGNAL is 11 numbers (events per E_QE bin, edges 0.2 0.3 0.375 0.475 0.55 0.675 0.8 "
         "0.95 1.1 1.25 1.5 3.0 GeV, for the release's neutrino-mode POT) given inline ('1,2,...') or as a text/.npy "
-        "file, or a generated event file (.root with a TTree, or .parquet) with branches E_QE [GeV], weight and "
-        "optionally passes_selection.",
+        "file, or a generated event file (.root: a complete MiniBooNE output of hnlgen run; or .parquet) with "
+        "branches E_QE [GeV], weight and optionally passes_selection.",
     )
     p.add_argument("signal", metavar="SIGNAL", help="neutrino-mode signal: file or 11 comma-separated numbers")
     p.add_argument("--nubar", metavar="SIGNAL", help="antineutrino-mode signal (11.27e20 POT), for --mode combined; default zero")
