@@ -98,8 +98,14 @@ def test_json_helper_rule():
     assert _strict_loads(jsonout.dumps({"x": object()}, default=lambda o: "obj")) == {"x": "obj"}
 
 
-def test_run_json_with_zero_total_is_strict(capsys):
-    """``run --json``: a relative MC error of a zero total is null, never Infinity/NaN."""
-    from gen.sampler import RunSummary  # noqa: F401  (the summary's JSON goes through gen.jsonout in gen/commands/run.py)
+def test_run_json_with_zero_total_is_strict():
+    """``run --json`` and the ``expected_events`` metadata print ``RunSummary.to_json_dict()`` through gen.jsonout:
+    a run whose weights are all 0 (issue 11 item 7: ``"mc_rel_error": Infinity``) gives ``null`` there."""
+    from gen.sampler import RunSummary
 
-    assert _strict_loads(jsonout.dumps({"mc_rel_error": float("inf"), "x": 0.0})) == {"mc_rel_error": None, "x": 0.0}
+    s = RunSummary(events_generated=10, upscattered=0.0, upscattered_error=0.0, final_state=0.0, final_state_error=0.0,
+                   in_fiducial_volume=0.0, in_fiducial_volume_error=0.0, effective_sample_size=0.0, wall_time_s=0.0,
+                   per_channel={})
+    assert math.isinf(s.mc_rel_error)
+    d = _strict_loads(jsonout.dumps(s.to_json_dict()))
+    assert d["mc_rel_error"] is None and d["expected_events"]["final_state"] == 0.0
