@@ -104,7 +104,9 @@ expectation). tests/gen/test_na62_reweight_general.py compares both ways.
 Not reweightable (``ReweightError``): masses (``gen.reweight.card_with_couplings``); on the general path,
 a route to the final state that is closed at the old couplings (a BR along it is 0) and open at the new
 (the file has no events of that route and reweighting cannot create them; the message names its
-channels; a route that closes is fine, its events get weight 0); on
+channels; a route that closes is fine, its events get weight 0, as long as the routes that remain have events
+in the file: routes open at the old couplings but without a single event in the file whose shares at the new
+couplings sum to more than 0.1/sqrt(N) are refused too, ``gen.reweight.RouteCheck``); on
 the dedicated path, new couplings that give the final state routes other than N -> nu Z' -> nu l_b l_b
 above ``gen.na62_general.GENERAL_PATH_SHARE`` (the file does not contain them); a branching ratio that
 is zero at the old couplings and not at the new (every event had weight 0: regenerate); an old c tau0
