@@ -52,15 +52,15 @@ def check_root_input(path, command: str, experiments: tuple[str, ...] | None = N
     if magic != b"root":
         raise InputFileError(f"{name} is not a ROOT file (no 'root' signature); {command} needs a ROOT file written "
                              "by hnlgen run")
+    meta, has_events = _read(p, name)
+    if not has_events or "run_card" not in meta:
+        raise InputFileError(f"{name} was not written by hnlgen run (no 'events' tree or no 'run_card' metadata)")
     try:
         from detectors.output import check_complete
     except ImportError:
         check_complete = None
     if check_complete is not None:
-        check_complete(p)  # raises InputFileError: truncated, no completeness marker, event count mismatch
-    meta, has_events = _read(p, name)
-    if not has_events or "run_card" not in meta:
-        raise InputFileError(f"{name} was not written by hnlgen run (no 'events' tree or no 'run_card' metadata)")
+        check_complete(p)  # raises InputFileError: no completeness marker, event count mismatch
     if "expected_events" not in meta:
         raise InputFileError(f"{name} is incomplete: no 'expected_events' metadata (written when the run finishes): "
                              "an interrupted run or a renamed partial file")

@@ -109,3 +109,12 @@ def test_run_json_with_zero_total_is_strict():
     assert math.isinf(s.mc_rel_error)
     d = _strict_loads(jsonout.dumps(s.to_json_dict()))
     assert d["mc_rel_error"] is None and d["expected_events"]["final_state"] == 0.0
+
+
+def test_issue_reproducer_cli(files, capsys, tmp_path):
+    """``hnlgen reweight lz.root --set UD4=0.5`` printed ``upscattered 6.38e-13`` (a fresh run gives ~750) with exit 0;
+    now exit 2 naming the route the file has no events of, and no output file."""
+    out = tmp_path / "lz_rw.root"
+    _refused(capsys, ["reweight", str(files["mb"]), "--set", "UD4=0.5", "-o", str(out)], "UD4=0.5", "Zprime -> nus nusbar",
+             "regenerate")
+    assert not list(tmp_path.iterdir())
