@@ -462,9 +462,13 @@ class RouteCheck:
 
     def _message(self, bad, why, n) -> str:
         bad = sorted(bad, key=lambda x: -x[1])
+        limit = self.TOLERANCE / math.sqrt(max(n, 1))
+        # name the routes that matter (share above 1% of the limit, at most 4); count the rest
+        shown = [x for x in bad if x[1] > 0.01 * limit][:4] or bad[:1]
+        rest = bad[len(shown):]
         routes = "; ".join(f"{self._label(k)} (share {s:.3g} of the events at the new couplings, "
-                           f"{self.old.get(k, 0.0):.3g} at the file's)" for k, s in bad[:4])
-        more = f" and {len(bad) - 4} more" if len(bad) > 4 else ""
+                           f"{self.old.get(k, 0.0):.3g} at the file's)" for k, s in shown)
+        more = f" and {len(rest)} smaller one(s) with shares summing to {sum(s for _, s in rest):.2g}" if rest else ""
         return (f"{self.context}: decay route(s) {routes}{more} {why}: the sample cannot represent them (reweighting "
                 f"only rescales routes it contains; refused when the missing shares sum to more than "
                 f"{self.TOLERANCE:g}/sqrt(N) = {self.TOLERANCE / math.sqrt(max(n, 1)):.2g}, a tenth of the MC error); "
