@@ -122,6 +122,25 @@ def test_miniboone_every_coupling_reweights_or_refuses(light, key, value):
     assert np.all(np.isfinite(res.weights))
 
 
+@pytest.fixture(scope="module")
+def scalar():
+    """The light-Z' card with a dark scalar h' (m_h' = 0.2 GeV, h-h' mixing theta, N-N-h' Yukawa yN)."""
+    import copy
+
+    d = copy.deepcopy(LIGHT)
+    d["model"].update({"mhprime": 0.2, "theta": 1e-3, "yN": 0.1})
+    card = parse_card(d)
+    return card, generate(card, N_MB, seed=101)
+
+
+SCALAR_POINTS = [("theta", 1e-2), ("theta", 0.0), ("yN", 0.5), ("yN", 0.0)]
+
+
+@pytest.mark.parametrize("key,value", SCALAR_POINTS, ids=[f"{k}={v:g}" for k, v in SCALAR_POINTS])
+def test_scalar_couplings_reweight_or_refuse(scalar, key, value):
+    test_miniboone_every_coupling_reweights_or_refuses(scalar, key, value)
+
+
 def test_closing_routes_is_allowed(light):
     """A sample generated with Ue4 > 0 (N -> nu_e Z' open) reweights to Ue4 = 0 (that route closes: its events get
     weight 0) and agrees with regeneration; upscattered does not depend on the decay table."""
