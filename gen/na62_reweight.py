@@ -104,7 +104,9 @@ expectation). tests/gen/test_na62_reweight_general.py compares both ways.
 Not reweightable (``ReweightError``): masses (``gen.reweight.card_with_couplings``); on the general path,
 a route to the final state that is closed at the old couplings (a BR along it is 0) and open at the new
 (the file has no events of that route and reweighting cannot create them; the message names its
-channels; a route that closes is fine, its events get weight 0); on
+channels; a route that closes is fine, its events get weight 0, as long as the routes that remain have events
+in the file: routes open at the old couplings but without a single event in the file whose shares at the new
+couplings sum to more than 0.1/sqrt(N) are refused too, ``gen.reweight.RouteCheck``); on
 the dedicated path, new couplings that give the final state routes other than N -> nu Z' -> nu l_b l_b
 above ``gen.na62_general.GENERAL_PATH_SHARE`` (the file does not contain them); a branching ratio that
 is zero at the old couplings and not at the new (every event had weight 0: regenerate); an old c tau0
@@ -418,6 +420,9 @@ class _NA62Common:
         return out
 
     def totals(self, sums) -> dict:
+        routes = getattr(self, "routes", None)
+        if routes is not None:
+            routes.check_observed()
         t = sums.totals()
         t["produced"] = self.new.n_parent_decays * self.new.br_production
         t["produced_error"] = 0.0
@@ -437,7 +442,7 @@ class _NA62Common:
 class _NA62Reweighter(_NA62Common):
     """Dedicated-path NA62 events at new couplings (module docstring)."""
 
-    def __init__(self, old_card, lifetime: str = "rescale", seed: int | None = None, **new):
+    def __init__(self, old_card, lifetime: str = "rescale", seed: int | None = None, n_events: int | None = None, **new):
         from gen.na62_general import GENERAL_PATH_SHARE, PATH_DEDICATED
         from gen.na62_run import NA62Setup
         from gen.reweight import ReweightError, card_with_couplings
@@ -526,11 +531,11 @@ class _NA62Reweighter(_NA62Common):
 class _NA62GeneralReweighter(_NA62Common):
     """General-path NA62 events at new couplings (module docstring, general path)."""
 
-    def __init__(self, old_card, lifetime: str = "rescale", seed: int | None = None, **new):
+    def __init__(self, old_card, lifetime: str = "rescale", seed: int | None = None, n_events: int | None = None, **new):
         from gen.decay_adapter import decay_spec_from_physics
         from gen.na62_general import PATH_GENERAL
         from gen.na62_run import NA62Setup
-        from gen.reweight import ReweightError, _decay_physics, card_with_couplings
+        from gen.reweight import ReweightError, RouteCheck, _decay_physics, _fmt_set, card_with_couplings
 
         self._options(old_card, lifetime, seed, new)
         self.old = NA62Setup(old_card, path=PATH_GENERAL)
@@ -555,6 +560,14 @@ class _NA62GeneralReweighter(_NA62Common):
                                       {self.old.hnl: self.old.general.br_final_state})
         self.dec_new = _decay_physics(*decay_spec_from_physics(self.new.card, self.new.model),
                                       {self.new.hnl: self.new.general.br_final_state})
+        # routes present at the old couplings but without events in the file (gen.reweight.RouteCheck)
+        sp = {**self.dec_old.species, **self.dec_new.species}
+
+        def by_pdg(r):
+            return {(sp[p].pdg, tuple(sp[d].pdg for d in ds)): v for (p, ds), v in r.items()}
+
+        self.routes = RouteCheck(by_pdg(r0), by_pdg(r1), n_events, {x.pdg: x.name for x in sp.values()},
+                                 f"reweight to {_fmt_set(new)}")
         # decaying species of the file's routes: nominal mass and c tau0 at both couplings (cm)
         g0, g1 = self.old.general.graph, self.new.general.graph
         decays0 = {int(g0.st_pdg[s]) for s in range(g0.st_pdg.size) if g0.st_ch_n[s] > 0}
@@ -632,8 +645,9 @@ class _NA62GeneralReweighter(_NA62Common):
         self._check_events(ev, p4, cd)
         # BR and |M|^2 factors in the parent rest frame, where the cascade was drawn (N spin along its momentum)
         p4_rest = _boost_to_rest(cd.p4, p4["K"][cd.ev_of])
-        f_dec, _ = _br_me_factors(self.dec_old, self.dec_new, cd, p4_rest, SLOT_N,
-                                  np.full(n, self.old.polarisation_N), self._warned)
+        f_dec, groups = _br_me_factors(self.dec_old, self.dec_new, cd, p4_rest, SLOT_N,
+                                       np.full(n, self.old.polarisation_N), self._warned)
+        self.routes.observe([key for key, _ in groups], n)
         f_casc = np.ones(n)
         np.multiply.at(f_casc, cd.ev_of[cd.dec], f_dec)
         # flights
@@ -709,7 +723,8 @@ def _routes(setup) -> dict:
     return out
 
 
-def na62_reweighter(card, lifetime: str = "rescale", seed: int | None = None, path: str | None = None, **new):
+def na62_reweighter(card, lifetime: str = "rescale", seed: int | None = None, path: str | None = None,
+                    n_events: int | None = None, **new):
     """The reweighter of NA62 events of ``card`` written by decay path ``path`` (``"dedicated"``, ``"general"``;
     None: the path ``gen.na62_run`` chooses for the card)."""
     from gen.na62_general import PATH_DEDICATED, PATH_GENERAL
@@ -719,7 +734,7 @@ def na62_reweighter(card, lifetime: str = "rescale", seed: int | None = None, pa
 
         path = NA62Setup(card).path
     if path == PATH_GENERAL:
-        return _NA62GeneralReweighter(card, lifetime=lifetime, seed=seed, **new)
+        return _NA62GeneralReweighter(card, lifetime=lifetime, seed=seed, n_events=n_events, **new)
     if path == PATH_DEDICATED:
-        return _NA62Reweighter(card, lifetime=lifetime, seed=seed, **new)
+        return _NA62Reweighter(card, lifetime=lifetime, seed=seed, n_events=n_events, **new)
     raise ValueError(f"na62_path = {path!r}: allowed {PATH_DEDICATED!r}, {PATH_GENERAL!r}")

@@ -45,7 +45,6 @@ decay point (zeros if none). Reconstructed (``reconstruct=True``): the flat fiel
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 import time
@@ -54,6 +53,7 @@ from collections.abc import Iterator
 import awkward as ak
 import numpy as np
 
+from gen import jsonout
 from gen import rng as R
 
 __all__ = ["NA62Setup", "prepare_na62", "iter_generate_na62", "generate_na62", "na62_histograms", "run_na62",
@@ -97,10 +97,21 @@ class NA62Setup:
 
     def __init__(self, card, path: str | None = None):
         from gen.card import NA62_FINAL_STATES, CardError, build_model, na62_settings
-        from gen.na62_general import PATH_DEDICATED, PATH_GENERAL, build_general_decays, choose_na62_path, dedicated_route_br
+        from gen.na62_general import (
+            PATH_DEDICATED,
+            PATH_GENERAL,
+            build_general_decays,
+            choose_na62_path,
+            dedicated_route_br,
+        )
         from gen.na62_source import NA62Beam, cascade_from_decay_table
         from physics.decay_table import decay_table
-        from physics.meson_decays import MESONS, br_P_to_l_N, lepton_mass, polarisation_N_from_P_to_lN
+        from physics.meson_decays import (
+            MESONS,
+            br_P_to_l_N,
+            lepton_mass,
+            polarisation_N_from_P_to_lN,
+        )
 
         self.card = card
         self.model = build_model(card)
@@ -176,7 +187,7 @@ class NA62Setup:
         d = {"model": self.model.summary(), "na62_cascade": self.info()}
         if self.cascade is None:
             d["decays"] = self.general.decay_info
-        return json.dumps(d, default=float)
+        return jsonout.dumps(d, default=float)
 
     def histogram_edges(self) -> dict:
         # m_ll <= 2 m_Z' ... on shell: [0, 2 m_Z'] resolves the peak; otherwise m_ll < m_N
@@ -338,13 +349,13 @@ def run_na62(card, n: int, seed: int, out: str, *, chunk_size=None, compression=
             "run_card": card_to_toml(resolved_card_dict(card)),
             "model": setup.model_json(),
             "na62_path": setup.path,
-            "expected_events": json.dumps({**summary, "errors": errors}),
+            "expected_events": jsonout.dumps({**summary, "errors": errors}),
             "n_kaon_decays": repr(setup.n_parent_decays),
             "seed": str(int(seed)),
             "hnlgen_version": __version__,
         })
     if as_json:
-        print(json.dumps(summary))
+        print(jsonout.dumps(summary))
     else:
         fs = card.process.final_state
         print(f"hnlgen run: {done} events -> {out}")

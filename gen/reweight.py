@@ -66,7 +66,12 @@ probabilities and vertices at the new lifetimes, the NA62 reconstruction redone)
 Masses cannot change (``ReweightError`` naming the key): they move thresholds, phase space and
 Q2 limits, i.e. the kinematics themselves. Channels that were closed at the old couplings
 (zero cross section or zero BR to the selected final state) were never sampled and cannot be
-reweighted into (error naming the channel).
+reweighted into (error naming the channel). Decay routes the sample cannot represent (closed at the
+old couplings, or open but without a single event in the sample) whose shares at the new couplings
+sum to more than 0.1/sqrt(N) are refused, naming them (``RouteCheck``, also used by
+``gen.na62_reweight``'s general path); ``upscattered`` carries the production factor only.
+Conflicting keys (``gD`` with ``alphaD``; two of ``epsilon``, ``chi``, ``alpha_epsilon2``), values
+outside the card's bounds, overflowing rates and non-finite weights are refused (``ReweightError``).
 """
 
 from __future__ import annotations
@@ -83,9 +88,10 @@ import numba
 import numpy as np
 
 from gen import _kernels as _K
+from gen import jsonout
 from gen.card import BOUND_NUCLEONS
-from physics.cross_sections import dsigma_dQ2_upscattering
 from gen.errors import HnlgenError
+from physics.cross_sections import dsigma_dQ2_upscattering
 
 __all__ = ["ReweightError", "ReweightResult", "MASS_KEYS", "card_with_couplings", "reweight", "reweight_file"]
 
@@ -106,6 +112,41 @@ class ReweightError(HnlgenError, ValueError):
 
 
 # ------------------------------------------------------------------------------------------ cards
+def check_conflicts(keys, option: str = "--set", error=None) -> None:
+    """Refuse two keys of one either-or group (``gD``/``alphaD``; ``epsilon``/``chi``/``alpha_epsilon2``: one coupling
+    written two ways, so giving both is ambiguous) and a key given twice (one line naming both)."""
+    error = error or ReweightError
+    keys = list(keys)
+    seen = set()
+    for k in keys:
+        if k in seen:
+            raise error(f"{option} {k} is given twice; give each key once")
+        seen.add(k)
+    for group in _EITHER_OR:
+        both = [k for k in keys if k in group]
+        if len(both) > 1:
+            raise error(f"{option} {' and '.join(both)} conflict: they set the same coupling ({' / '.join(group)} are one "
+                        "coupling written in different ways); give only one of them")
+
+
+def check_coupling_value(key: str, value: float, option: str = "--set", error=None, lagrangian: bool = False) -> None:
+    """A new coupling must be finite and inside the card's bound for that key (``gen.card.check_bound`` /
+    ``CARD_BOUNDS``, the same range and physical reason ``hnlgen check`` applies to a card)."""
+    error = error or ReweightError
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        raise error(f"{option} {key}={value!r}: must be a finite number")
+    try:
+        from gen.card import check_bound
+    except ImportError:  # a card module without bounds: the physics guards (non-finite rates, BRs) still refuse
+        return
+    from gen.errors import HnlgenError as _Err
+
+    try:
+        check_bound(("model.lagrangian." if lagrangian else "model.") + key, value)
+    except _Err as err:
+        raise error(f"{option} {err}") from None
+
+
 def card_with_couplings(card, **new):
     """The run card with the given couplings replaced (either-or partners cleared); masses refused."""
     from gen.card import LagrangianTable, ModelTable, build_model, parse_card
@@ -115,6 +156,7 @@ def card_with_couplings(card, **new):
     table = d["model"]["lagrangian"] if lag else d["model"]
     allowed = set(LagrangianTable.model_fields if lag else ModelTable.model_fields) - set(_NOT_COUPLINGS)
     prefix = "model.lagrangian." if lag else "model."
+    check_conflicts(new)
     for k, v in new.items():
         if k in MASS_KEYS:
             raise ReweightError(f"{prefix}{k}: masses cannot be reweighted (they change the kinematics); regenerate instead")
@@ -124,9 +166,19 @@ def card_with_couplings(card, **new):
             if k in group:
                 for other in group:
                     table[other] = None
+        check_coupling_value(k, v, lagrangian=lag)
         table[k] = float(v)
-    out = parse_card(_drop_none(d))
-    m0, m1 = build_model(card), build_model(out)
+    from gen.card import CardError
+
+    try:
+        out = parse_card(_drop_none(d))
+        m0, m1 = build_model(card), build_model(out)
+    except CardError as err:  # one line: the card's list of problems joined
+        lines = [ln.strip() for ln in str(err).splitlines() if ln.strip() and not ln.startswith("invalid run card")]
+        raise ReweightError(f"--set {_fmt_set(new)}: {'; '.join(lines) or err}") from None
+    except (OverflowError, FloatingPointError, ZeroDivisionError) as err:
+        raise ReweightError(f"{prefix}{_fmt_set(new)}: the model cannot be built at these couplings ({err}); allowed: "
+                            "finite couplings within the card's bounds (hnlgen check)") from None
     pairs = [("m_N", "m4/m5/m6"), ("m_zprime", "mzprime"), ("m_hprime", "mhprime")]
     for attr, key in pairs:
         a, b = getattr(m0, attr), getattr(m1, attr)
@@ -146,9 +198,9 @@ def _parse_value(text: str) -> float:
     try:
         v = float(text)
     except ValueError:
-        raise ReweightError(f"--set value {text!r} is not a number") from None
+        raise ReweightError(f"value {text!r} is not a number") from None
     if not math.isfinite(v):
-        raise ReweightError(f"--set value {text!r} must be finite")
+        raise ReweightError(f"value {text!r} is not finite (allowed: a finite number)")
     return v
 
 
@@ -169,6 +221,8 @@ class _Physics:
     decay_info: dict
     root_factor: dict  # hnl name -> BR of the selected final state
     ctau_by_pdg: dict
+    shares: dict  # (parent pdg, daughter pdgs) -> share of the events through it (``route_shares``)
+    names: dict  # pdg -> species name
 
 
 def _physics(card) -> _Physics:
@@ -208,10 +262,15 @@ def _physics(card) -> _Physics:
     else:
         root_factor = dict(build_decay_graph(species, channels, roots, proc.final_state).root_factor)
     d = _decay_physics(species, channels, info, root_factor)
+    # the roots the upscattering channels produce (gen.sampler.prepare's root_of): their routes are the sample's
+    produced = {c["hnl"] + "bar" if (not model.is_majorana and c["projectile"].endswith("bar") and c["hnl"] + "bar" in sp)
+                else c["hnl"] for c in chans}
+    shares = route_shares(sp, channels, [r for r in roots if r in produced and root_factor.get(r, 0.0) > 0],
+                          proc.final_state)
     return _Physics(card=card, model=model, chan_keys=keys, params=params, rate_probe=probe,
                     labels=[{k: v for k, v in c.items() if k != "params"} for c in chans], species=d.species,
                     by_key=d.by_key, channels=channels, decay_info=info, root_factor=root_factor,
-                    ctau_by_pdg=d.ctau_by_pdg)
+                    ctau_by_pdg=d.ctau_by_pdg, shares=shares, names={x.pdg: x.name for x in species})
 
 
 @dataclasses.dataclass
@@ -281,6 +340,147 @@ class _LazyIntegral:
         if self._value is None:
             self._value = _dalitz_integral(*self.args)
         return self._value
+
+
+def route_shares(species, channels, roots, final_state: str = "all") -> dict:
+    """{(parent pdg, daughter pdgs): share} of the decay routes to ``final_state``: the expected number of uses
+    of the channel per event whose cascade starts at a root and ends in the final state (the largest over the
+    roots; each root's events are a separate population). A channel has a share > 0 exactly when the
+    generator can draw it: for "all" the product of the BRs along the route, for a restricted final state
+    BR_c prod D_d / D_parent along it (``gen.decays.build_decay_graph``, whose conditioned states this walks
+    without tabulating |M|^2). ``species``: list or dict of ``gen.decays.Species``; ``channels``: ``Channel``s."""
+    import itertools
+
+    from gen.decays import _VIS_NAME, _visible_content, parse_final_state
+
+    sp = species if isinstance(species, dict) else {x.name: x for x in species}
+    by_parent: dict = {}
+    for c in channels:
+        if c.br > 0:
+            by_parent.setdefault(c.parent, []).append(c)
+    target = parse_final_state(final_state)
+    memo: dict = {}
+
+    def dist(name):
+        if name not in memo:
+            chs = by_parent.get(name)
+            if not chs:
+                memo[name] = {tuple(sorted(_visible_content(sp[name], _VIS_NAME))): 1.0}
+            else:
+                tot = sum(c.br for c in chs)
+                out: dict = {}
+                for c in chs:
+                    for combo in itertools.product(*[dist(d).items() for d in c.daughters]):
+                        k = tuple(sorted(sum((k for k, _ in combo), ())))
+                        out[k] = out.get(k, 0.0) + c.br / tot * math.prod(q for _, q in combo)
+                memo[name] = out
+        return memo[name]
+
+    def walk(name, content, p, acc, depth=0):
+        if depth > 20 or p <= 0:
+            return
+        chs = by_parent.get(name, [])
+        tot = sum(c.br for c in chs)
+        for c in chs:
+            key = (sp[c.parent].pdg, tuple(sp[d].pdg for d in c.daughters))
+            if content is None:
+                q = p * c.br / tot
+                acc[key] = acc.get(key, 0.0) + q
+                for d in c.daughters:
+                    walk(d, None, q, acc, depth + 1)
+                continue
+            for combo in itertools.product(*[dist(d).items() for d in c.daughters]):
+                if tuple(sorted(sum((k for k, _ in combo), ()))) != content:
+                    continue
+                q = p * c.br / tot * math.prod(x for _, x in combo) / dist(name)[content]
+                if q > 0:
+                    acc[key] = acc.get(key, 0.0) + q
+                    for d, (k, _) in zip(c.daughters, combo):
+                        walk(d, k, q, acc, depth + 1)
+
+    shares: dict = {}
+    for r in roots:
+        if r not in sp or (target is not None and dist(r).get(target, 0.0) <= 0):
+            continue
+        acc: dict = {}
+        walk(r, target, 1.0, acc)
+        for k, v in acc.items():
+            shares[k] = max(shares.get(k, 0.0), v)
+    return shares
+
+
+class RouteCheck:
+    """Refuses a reweighting that needs decay routes the sample does not contain (the class of issue 11, item 1).
+
+    Reweighting multiplies each event by BR'/BR along its own route; a route with no event in the sample
+    contributes nothing, however large its share at the new couplings. So channels with shares s' > 0 at
+    the new couplings (``route_shares``) that have no event in the sample bias the decay totals by about
+    -S = -sum s' (relative; nested routes are counted twice, which only makes the check stricter). The
+    reweighting is refused when S > TOLERANCE / sqrt(N) (N events in the sample, TOLERANCE = 0.1): the
+    MC relative error of an N-event sample is >= 1/sqrt(N) (equal for unit weights, larger otherwise), so
+    an accepted bias is below a tenth of the statistical error. Two cases, one rule:
+
+    * the route is closed or absent at the file's couplings (share 0): refused when the reweighter is
+      built (``check_closed``), before any event is read;
+    * the route is open but has no event in the sample (share too small for N): refused when the totals
+      are formed (``observe`` per chunk, ``check_observed`` at the end; ``reweight_file`` then leaves no output).
+
+    ``names``: pdg -> species name, for the message.
+    """
+
+    def __init__(self, old_shares: dict, new_shares: dict, n_events: int | None, names: dict, context: str):
+        self.old, self.new, self.names, self.context = old_shares, new_shares, names, context
+        self.n = n_events
+        self.seen: set = set()
+        self.n_seen = 0
+
+    def _label(self, key) -> str:
+        def nm(code):
+            return self.names.get(code, str(code))
+        return f"{nm(key[0])} -> {' '.join(nm(d) for d in key[1])}"
+
+    TOLERANCE = 0.1
+
+    def _refuse(self, bad, n) -> bool:
+        return sum(s for _, s in bad) > self.TOLERANCE / math.sqrt(max(int(n), 1))
+
+    def check_closed(self) -> None:
+        n = self.n if self.n else 1
+        bad = [(k, s) for k, s in self.new.items() if self.old.get(k, 0.0) <= 0 and s > 0]
+        if self._refuse(bad, n):
+            raise ReweightError(self._message(bad, "closed or absent at the file's couplings", n))
+
+    def observe(self, keys, n_events: int) -> None:
+        self.seen.update(keys)
+        self.n_seen += int(n_events)
+
+    def check_observed(self) -> None:
+        n = self.n_seen
+        bad = [(k, s) for k, s in self.new.items() if k not in self.seen and s > 0]
+        if n > 0 and self._refuse(bad, n):
+            raise ReweightError(self._message(bad, f"without a single event among the file's {n} events", n))
+
+    def _message(self, bad, why, n) -> str:
+        bad = sorted(bad, key=lambda x: -x[1])
+        limit = self.TOLERANCE / math.sqrt(max(n, 1))
+        # name the routes that matter (share above 1% of the limit, at most 4); count the rest
+        shown = [x for x in bad if x[1] > 0.01 * limit][:4] or bad[:1]
+        rest = bad[len(shown):]
+        routes = "; ".join(f"{self._label(k)} (share {s:.3g} of the events at the new couplings, "
+                           f"{self.old.get(k, 0.0):.3g} at the file's)" for k, s in shown)
+        more = f" and {len(rest)} smaller one(s) with shares summing to {sum(s for _, s in rest):.2g}" if rest else ""
+        return (f"{self.context}: decay route(s) {routes}{more} {why}: the sample cannot represent them (reweighting "
+                f"only rescales routes it contains; refused when the missing shares sum to more than "
+                f"{self.TOLERANCE:g}/sqrt(N) = {self.TOLERANCE / math.sqrt(max(n, 1)):.2g}, a tenth of the MC error); "
+                "regenerate at the new couplings")
+
+
+def _flip_key(key, known) -> tuple:
+    """The decay-table key of an observed decay: a Dirac N made by an antineutrino keeps the N code in slot 3
+    but decays as N-bar (``_br_me_factors``)."""
+    if key not in known and (-key[0], key[1]) in known:
+        return (-key[0], key[1])
+    return key
 
 
 _PHYSICS_CACHE: dict = {}
@@ -500,7 +700,7 @@ class ReweightResult:
 
 
 class _Reweighter:
-    def __init__(self, old_card, lifetime: str = "rescale", seed: int | None = None, **new):
+    def __init__(self, old_card, lifetime: str = "rescale", seed: int | None = None, n_events: int | None = None, **new):
         if lifetime not in ("rescale", "weight"):
             raise ValueError(f"lifetime = {lifetime!r}: allowed 'rescale', 'weight'")
         if not new:
@@ -513,7 +713,13 @@ class _Reweighter:
         self._warned: set = set()
         self.new_values = dict(new)
         self.old = _physics_cached(old_card)
-        self.new = _physics(card_with_couplings(old_card, **new))
+        try:
+            with np.errstate(all="ignore"):  # overflow is detected below (_check_finite_physics), not printed
+                self.new = _physics(card_with_couplings(old_card, **new))
+        except (OverflowError, FloatingPointError, ZeroDivisionError) as err:
+            raise ReweightError(f"reweight to {_fmt_set(new)}: the rates or widths overflow at these couplings ({err}); "
+                                "allowed: couplings within the card's bounds (hnlgen check)") from None
+        _check_finite_physics(self.new, new, self.old)
         for key, i in self.old.chan_keys.items():
             if self.old.rate_probe[i] <= 0 and self.new.rate_probe[self.new.chan_keys[key]] > 0:
                 raise ReweightError(f"upscattering channel {self.old.labels[i]} is closed at the old couplings and open at the new: "
@@ -522,6 +728,9 @@ class _Reweighter:
             if f <= 0 and self.new.root_factor.get(h, 0.0) > 0:
                 raise ReweightError(f"{h} cannot reach final_state = {old_card.process.final_state!r} at the old couplings but can at "
                                     "the new: those events were never generated; regenerate")
+        self.routes = RouteCheck(self.old.shares, self.new.shares, n_events, {**self.old.names, **self.new.names},
+                                 f"reweight to {_fmt_set(new)}")
+        self.routes.check_closed()
         order = sorted(self.old.chan_keys, key=self.old.chan_keys.get)
         self.p_old = self.old.params[[self.old.chan_keys[k] for k in order]]
         self.p_new = self.new.params[[self.new.chan_keys[k] for k in order]]
@@ -542,12 +751,14 @@ class _Reweighter:
         return _total_arrays(self, new_ev)
 
     def totals(self, sums) -> dict:
-        """The new expected totals with MC errors from the accumulated sums."""
+        """The new expected totals with MC errors from the accumulated sums; refuses (``RouteCheck``) when a decay route
+        with a share above 1/N at the new couplings has no event in the sample."""
+        self.routes.check_observed()
         return sums.totals(self.excluded_rate())
 
     def model_metadata(self) -> str:
         """The ``model`` metadata of the new file (model summary and decay table at the new couplings)."""
-        return json.dumps({"model": self.new.model.summary(), "decays": self.new.decay_info}, default=float)
+        return jsonout.dumps({"model": self.new.model.summary(), "decays": self.new.decay_info}, default=float)
 
     def write_histograms(self, root_file) -> None:
         """The detector stage's TH1Ds at the new couplings (when the stage was redone)."""
@@ -579,6 +790,7 @@ class _Reweighter:
         cd = _cascade_decays(ev.particles)
         helicity = ak.to_numpy(ev.helicity).astype(np.float64)
         factor_dec, groups = _br_me_factors(self.old, self.new, cd, cd.p4, _SLOT_N, helicity, self._warned)
+        self.routes.observe([key for key, _ in groups], n)
         ratio_len = np.ones(cd.pdg.size)
         for key, sel in groups:
             # decay length
@@ -612,6 +824,8 @@ class _Reweighter:
         fd, ratio_len, (counts, parent, status, pdg, vtx, flat) = self.decay_factor(ev)
         w_old = ak.to_numpy(ev.weight).astype(np.float64)
         w_new = w_old * fp * fd
+        # the upscattering rate per event at the new couplings: production factor only (no decay factor)
+        self._upscattered = w_old * fp / self._br_final_state(ev, self.old.root_factor)
         out = ak.with_field(ev, w_new, "weight")
         if "weight_original" not in ev.fields:
             out = ak.with_field(out, w_old, "weight_original")
@@ -659,37 +873,56 @@ class _Reweighter:
             self._stage = MiniBooNEStage(types.SimpleNamespace(card=self.new.card, model=self.new.model), self.seed)
         return self._stage.apply(truth)
 
-    def upscattered_weights(self, ev, w_new) -> np.ndarray:
-        """weight / BR(final state) at the new couplings (the upscattering rate per event)."""
+    @staticmethod
+    def _br_final_state(ev, rf) -> np.ndarray:
+        """BR(N -> final state) per event (``rf``: root species -> BR), 1 where the file's N has none (never sampled)."""
         hnl = ak.to_numpy(ev.hnl_pdg)
         anti = ak.to_numpy(ev.projectile_pdg) < 0
         br = np.ones(len(ev))
-        rf = self.new.root_factor
         for name, code in _HNL_PDG.items():
             if name in rf:
                 br[hnl == code] = rf[name]
             if name + "bar" in rf:
                 br[(hnl == code) & anti] = rf[name + "bar"]
-        return np.where(br > 0, w_new / np.where(br > 0, br, 1.0), 0.0)
+        return np.where(br > 0, br, 1.0)
+
+    def upscattered_weights(self, ev, w_new) -> np.ndarray:
+        """The upscattering rate per event at the new couplings: weight_old * production factor / BR_old(final state).
+
+        Production does not depend on decays, so no decay factor enters: the old weight divided by the old
+        BR(final state) is sigma(g)/q per event, and the production factor carries it to sigma(g')/q (issue 11,
+        item 1: dividing the fully reweighted weight by the new BR picked up every missing decay route)."""
+        up = getattr(self, "_upscattered", None)
+        if up is None or len(up) != len(ev):
+            raise RuntimeError("upscattered_weights: call apply() on the same chunk first")
+        return up
 
     def excluded_rate(self) -> float:
-        """Upscattering rate of channels whose N cannot reach the final state (not sampled; from tables)."""
-        if all(f > 0 for f in self.new.root_factor.values()):
+        """Upscattering rate at the new couplings of the channels whose N cannot reach the final state at the file's
+        couplings (never sampled; from the tables). Channels excluded only at the new couplings are in the sample."""
+        if all(f > 0 for f in self.old.root_factor.values()):
             return 0.0
         from gen.sampler import prepare
 
-        setup = prepare(self.new.card)
-        return float(setup.ch_rate_table[setup.ch_br <= 0].sum())
+        old, new = prepare(self.old.card), prepare(self.new.card)
+        return float(new.ch_rate_table[old.ch_br <= 0].sum())
 
 
-def _reweighter(card, lifetime: str = "rescale", seed: int | None = None, na62_path: str | None = None, **new):
+def _reweighter(card, lifetime: str = "rescale", seed: int | None = None, na62_path: str | None = None,
+                n_events: int | None = None, **new):
     """The reweighter of the card's experiment: upscattering (``_Reweighter``) or NA62 (``gen.na62_reweight``;
     ``na62_path``: the decay path that wrote the events, ``"dedicated"`` or ``"general"``, None: the card's)."""
-    if card.experiment.name == "na62":
-        from gen.na62_reweight import na62_reweighter
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            if card.experiment.name == "na62":
+                from gen.na62_reweight import na62_reweighter
 
-        return na62_reweighter(card, lifetime=lifetime, seed=seed, path=na62_path, **new)
-    return _Reweighter(card, lifetime=lifetime, seed=seed, **new)
+                return na62_reweighter(card, lifetime=lifetime, seed=seed, path=na62_path, n_events=n_events, **new)
+            return _Reweighter(card, lifetime=lifetime, seed=seed, n_events=n_events, **new)
+    except (OverflowError, FloatingPointError, ZeroDivisionError) as err:
+        # e.g. chi = 1e300: the widths overflow (issue 11, item 7); never a traceback
+        raise ReweightError(f"reweight to {_fmt_set(new)}: the rates or widths overflow at these couplings ({err}); "
+                            "allowed: couplings within the card's bounds (hnlgen check)") from None
 
 
 def _na62_path_of(events=None, meta=None) -> str | None:
@@ -700,6 +933,44 @@ def _na62_path_of(events=None, meta=None) -> str | None:
     if events is not None:
         return "general" if "particles" in events.fields else "dedicated"
     return None
+
+
+def _check_finite_physics(ph, new: dict, old=None) -> None:
+    """The new couplings' cross-section parameters, BRs and lifetimes must be finite where the file's are (else the
+    weights are inf/NaN; some parameters are infinite by design, e.g. an absent cut-off)."""
+    bad = []
+    ok = np.isfinite(old.params) if old is not None and old.params.shape == ph.params.shape else np.ones(ph.params.shape, bool)
+    if np.any(np.isnan(ph.params)) or not np.all(np.isfinite(ph.params[ok])):
+        bad.append("cross-section parameters")
+    if not all(math.isfinite(c.br) for c in ph.channels):
+        bad.append("branching ratios")
+    if not all(math.isfinite(v) or v == math.inf for v in ph.ctau_by_pdg.values()):
+        bad.append("lifetimes")
+    if bad:
+        raise ReweightError(f"reweight to {_fmt_set(new)}: {', '.join(bad)} are not finite at these couplings; allowed: "
+                            "couplings within the card's bounds (hnlgen check)")
+
+
+def _check_finite_weights(rw, w) -> None:
+    """Last guard: a new weight that is inf or NaN is refused (never written, never summed)."""
+    if not np.all(np.isfinite(w)):
+        raise ReweightError(f"reweight to {_fmt_set(rw.new_values)}: {int(np.count_nonzero(~np.isfinite(w)))} new weights are "
+                            "not finite (the couplings are outside the range where the rates can be computed); allowed: "
+                            "couplings within the card's bounds (hnlgen check)")
+
+
+def _check_finite_totals(rw, totals: dict) -> dict:
+    """Last guard on the totals: sums of finite weights can still overflow (sum w^2 for w ~ 1e154)."""
+    bad = [k for k, v in totals.items() if isinstance(v, float) and not math.isfinite(v)]
+    if bad:
+        raise ReweightError(f"reweight to {_fmt_set(rw.new_values)}: the totals {', '.join(bad)} are not finite (the couplings "
+                            "are outside the range where the rates can be computed); allowed: couplings within the card's "
+                            "bounds (hnlgen check)")
+    return totals
+
+
+def _fmt_set(new: dict) -> str:
+    return " ".join(f"{k}={v:g}" for k, v in new.items())
 
 
 def _has_detector(ev) -> bool:
@@ -760,8 +1031,10 @@ def reweight(events_or_file, card=None, *, lifetime: str = "rescale", seed: int 
 
     if isinstance(events_or_file, (str, os.PathLike)):
         from detectors.output import read_events
+        from gen.inputs import check_root_input
 
         path = events_or_file
+        check_root_input(path, "reweight")
         events = read_events(path)
         if card is None:
             card = _card_from_file(path)
@@ -773,11 +1046,14 @@ def reweight(events_or_file, card=None, *, lifetime: str = "rescale", seed: int 
         raise ValueError("reweight: give the run card the events were generated with")
     if not isinstance(card, RunCard):
         card = load_card(card)
-    rw = _reweighter(card, lifetime=lifetime, seed=seed, na62_path=_na62_path_of(events), **new_couplings)
-    out, w, fp, fd = rw.apply(events)
+    rw = _reweighter(card, lifetime=lifetime, seed=seed, na62_path=_na62_path_of(events), n_events=len(events),
+                     **new_couplings)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below, not printed
+        out, w, fp, fd = rw.apply(events)
+    _check_finite_weights(rw, w)
     sums = _Sums()
     sums.add(**rw.total_arrays(out))
-    return ReweightResult(weights=w, factors={"production": fp, "decay": fd}, totals=rw.totals(sums),
+    return ReweightResult(weights=w, factors={"production": fp, "decay": fd}, totals=_check_finite_totals(rw, rw.totals(sums)),
                           card=rw.new_card, events=out)
 
 
@@ -812,9 +1088,12 @@ def reweight_file(path, out=None, *, lifetime: str = "rescale", chunk_size: int 
 
     from detectors.output import EventWriter, read_events, read_metadata
     from gen.card import card_to_toml, resolved_card_dict
+    from gen.inputs import check_output_suffix, check_root_input
 
     path = Path(path)
+    check_root_input(path, "reweight")
     out = Path(out) if out is not None else path.with_name(path.stem + "_reweighted.root")
+    check_output_suffix(out, "reweight", error=ReweightError)
     card = _card_from_file(path)
     meta = read_metadata(path)
     with uproot.open(path) as f:
@@ -823,28 +1102,30 @@ def reweight_file(path, out=None, *, lifetime: str = "rescale", chunk_size: int 
     if na62_path is None and card.experiment.name == "na62" and n_total:
         na62_path = _na62_path_of(read_events(path, entry_start=0, entry_stop=1))
     rw = _reweighter(card, lifetime=lifetime, seed=int(meta["seed"]) if "seed" in meta else None, na62_path=na62_path,
-                     **new_couplings)
+                     n_events=n_total, **new_couplings)
     sums = _Sums()
     with EventWriter(out) as writer:
         for start in range(0, n_total, chunk_size):
             ev = read_events(path, entry_start=start, entry_stop=min(n_total, start + chunk_size))
-            new_ev, _w, _fp, _fd = rw.apply(ev)
+            with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below, not printed
+                new_ev, _w, _fp, _fd = rw.apply(ev)
+            _check_finite_weights(rw, _w)
             sums.add(**rw.total_arrays(new_ev))
             writer.write(new_ev)
-        totals = rw.totals(sums)
+        totals = _check_finite_totals(rw, rw.totals(sums))
         new_meta = dict(meta)
         new_meta.pop("awkward_form", None)
         new_meta["run_card"] = card_to_toml(resolved_card_dict(rw.new_card))
         new_meta["model"] = rw.model_metadata()
         old_exp = json.loads(meta.get("expected_events", "{}") or "{}")
-        new_meta["expected_events"] = json.dumps({
+        new_meta["expected_events"] = jsonout.dumps({
             "expected_events": {k: totals[k] for k in rw.total_keys if k in totals},
             "errors": {k: totals[k + "_error"] for k in rw.total_keys if k in totals},
             "mc_rel_error": totals["final_state_error"] / totals["final_state"] if totals["final_state"] > 0 else None,
             "events_generated": old_exp.get("events_generated", totals["events"]),
             "effective_sample_size": totals["effective_sample_size"],
         })
-        new_meta["reweight"] = json.dumps({"source": str(path), "set": rw.new_values, "lifetime": lifetime,
+        new_meta["reweight"] = jsonout.dumps({"source": str(path), "set": rw.new_values, "lifetime": lifetime,
                                            "previous_expected_events": old_exp.get("expected_events")})
         writer.metadata.update(new_meta)
         rw.write_histograms(writer.root_file)

@@ -37,7 +37,6 @@ exactly what ``hnlgen run`` writes, so ``read_events`` of its file equals that a
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import math
 from collections.abc import Iterator
@@ -48,6 +47,7 @@ import numpy as np
 
 from gen import _event_kernel as EK
 from gen import _kernels as K
+from gen import jsonout
 from gen import rng as R
 from gen.card import BOUND_NUCLEONS
 from gen.events import HELICITY_CODES, REGIME_CODES, ColumnBuffer, build_events
@@ -592,8 +592,8 @@ def run_metadata(setup: GeneratorSetup, summary: RunSummary, seed: int) -> dict[
 
     return {
         "run_card": card_to_toml(resolved_card_dict(setup.card)),
-        "model": json.dumps({"model": setup.model.summary(), "decays": setup.decay_info}, default=float),
-        "expected_events": json.dumps({**summary.to_json_dict(), "errors": {
+        "model": jsonout.dumps({"model": setup.model.summary(), "decays": setup.decay_info}, default=float),
+        "expected_events": jsonout.dumps({**summary.to_json_dict(), "errors": {
             "upscattered": summary.upscattered_error, "final_state": summary.final_state_error,
             "in_fiducial_volume": summary.in_fiducial_volume_error,
             **({"selected": summary.selected_error} if summary.selected is not None else {})},

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 import json
 import math
 import os
@@ -51,6 +52,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from gen import jsonout
 from gen.errors import HnlgenError
 
 __all__ = ["parse_param", "grid_points", "point_seed", "point_id", "evaluate_point", "scan", "read_scan", "plot_scan",
@@ -60,6 +63,11 @@ TOTALS = ("upscattered", "final_state", "in_fiducial_volume", "selected", "produ
 #: scan column <- name of the total in gen.reweight / gen.na62_run where it differs (NA62's accepted events)
 _NA62_TOTALS = {"produced": "produced", "final_state": "final_state", "selected": "accepted"}
 _EITHER_OR = (("gD", "alphaD"), ("epsilon", "chi", "alpha_epsilon2"))
+#: Seconds to wait for a connection to ``--scheduler`` before refusing it.
+CONNECT_TIMEOUT_S = 5.0
+#: Default seconds a scan waits with unfinished points and no live Dask worker before it fails (``worker_timeout``).
+WORKER_TIMEOUT_S = 60.0
+_ADDRESS = re.compile(r"^((tcp|tls|ws|wss|ucx)://)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$")
 _INSTALL_HINT = 'parameter scans need Dask distributed and pyarrow: pip install "hnlgen[scan]" (dask[distributed], pyarrow)'
 
 
@@ -383,8 +391,53 @@ class _Progress:
             sys.stderr.write("\n")
 
 
+def check_scheduler_address(address: str) -> None:
+    """``tcp://host:port`` (also tls/ws/wss/ucx, or ``host:port``) with a port 1-65535; else ``ScanError``."""
+    if str(address).startswith("inproc://"):  # a scheduler in this process (distributed.LocalCluster(processes=False))
+        return
+    m = _ADDRESS.match(str(address).strip())
+    if not m or not 0 < int(m.group(4)) < 65536:
+        raise ScanError(f"--scheduler {address!r}: not a Dask scheduler address; expected e.g. tcp://10.0.0.1:8786 "
+                        "(protocol tcp/tls/ws/wss/ucx, host and a port 1-65535)")
+
+
+def _probe(scheduler: str, timeout: float) -> None:
+    """Refuse a tcp scheduler address nothing listens on, before any work (the Client would retry for its timeout)."""
+    import socket
+
+    m = _ADDRESS.match(str(scheduler).strip())
+    if m is None or m.group(2) not in (None, "tcp"):
+        return
+    host = m.group(3).strip("[]")
+    try:
+        with socket.create_connection((host, int(m.group(4))), timeout=timeout):
+            pass
+    except OSError as err:
+        raise ScanError(f"--scheduler {scheduler!r}: cannot connect within {timeout:g} s ({err.strerror or err}); "
+                        "is a Dask scheduler running there?") from None
+
+
+def _connect(distributed, scheduler: str, timeout: float):
+    """A ``distributed.Client`` of ``scheduler`` within ``timeout`` s; any failure is one ``ScanError`` line."""
+    check_scheduler_address(scheduler)
+    try:
+        return distributed.Client(scheduler, timeout=f"{timeout}s")
+    except Exception as err:  # noqa: BLE001  OSError, TimeoutError, or garbage from a non-Dask server (MemoryError)
+        text = str(err).splitlines()[0][:200] if str(err) else ""
+        raise ScanError(f"--scheduler {scheduler!r}: cannot connect within {timeout:g} s ({type(err).__name__}: {text}); "
+                        "is a Dask scheduler running there?") from None
+
+
+def _n_workers(client) -> int:
+    try:
+        return len(client.nthreads())
+    except Exception:  # noqa: BLE001  the scheduler itself is gone: no worker either
+        return 0
+
+
 def scan(card, params: dict[str, list[float]], out="scan.parquet", *, n_events: int | None = None, workers: int | None = None,
-         scheduler: str | None = None, root_dir=None, limit: int | None = None, reweight_couplings: bool = True):
+         scheduler: str | None = None, root_dir=None, limit: int | None = None, reweight_couplings: bool = True,
+         worker_timeout: float = WORKER_TIMEOUT_S):
     """Evaluate every missing grid point on Dask distributed; returns ``read_scan(out)``.
 
     A point whose evaluation raises is not written; the others go on, and ``ScanError`` lists the
@@ -401,8 +454,12 @@ def scan(card, params: dict[str, list[float]], out="scan.parquet", *, n_events: 
     root_dir : keep a ROOT file per point there
     limit : evaluate at most this many missing points (time-boxing; rerun to continue)
     reweight_couplings : reweight one sample for coupling-only grids (default) instead of regenerating
+    worker_timeout : seconds with unfinished points and no live worker (all died, or none ever joined) after
+        which the scan fails with ``ScanError`` (finished points are kept; a rerun continues)
+
+    A ``scheduler`` address that is malformed or not reachable within ``CONNECT_TIMEOUT_S`` is a ``ScanError``.
     """
-    from gen.card import RunCard, card_to_toml, load_card, resolved_card_dict
+    from gen.card import RunCard, load_card
 
     distributed = _require("distributed")
     _require("pyarrow.parquet")
@@ -413,6 +470,29 @@ def scan(card, params: dict[str, list[float]], out="scan.parquet", *, n_events: 
     n = card.run.events if n_events is None else int(n_events)
     if n < 1:
         raise ScanError(f"--events {n}: must be >= 1")
+    if not (worker_timeout > 0 and math.isfinite(worker_timeout)):
+        raise ScanError(f"--worker-timeout {worker_timeout!r}: must be a positive number of seconds")
+    client = None
+    if scheduler is not None:  # connect before any work: a bad address fails in seconds, not after the base sample
+        check_scheduler_address(scheduler)
+        _probe(scheduler, CONNECT_TIMEOUT_S)
+        client = _connect(distributed, scheduler, CONNECT_TIMEOUT_S)
+    try:
+        return _scan(card, params, out, n, workers, scheduler, client, root_dir, limit, reweight_couplings, worker_timeout,
+                     distributed)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _scan(card, params, out, n, workers, scheduler, client, root_dir, limit, reweight_couplings, worker_timeout, distributed):
+    from gen.card import card_to_toml, resolved_card_dict
+    from gen.reweight import check_conflicts, check_coupling_value
+
+    check_conflicts(list(params), "--param", ScanError)
+    for k, vals in params.items():
+        for v in vals:
+            check_coupling_value(k, v, "--param", ScanError, lagrangian=card.model.lagrangian is not None)
     points = grid_points(params)
     for p in points[:1]:
         card_at(card, p)  # key errors before any work
@@ -427,7 +507,7 @@ def scan(card, params: dict[str, list[float]], out="scan.parquet", *, n_events: 
             raise ScanError(f"{out} holds a different scan (card, grid or events differ): use another -o or remove it")
     else:
         tmp = out / ".scan.json.tmp"
-        tmp.write_text(json.dumps(definition, indent=1))
+        tmp.write_text(jsonout.dumps(definition, indent=1))
         os.replace(tmp, def_path)
     if root_dir is not None:
         Path(root_dir).mkdir(parents=True, exist_ok=True)
@@ -453,8 +533,6 @@ def scan(card, params: dict[str, list[float]], out="scan.parquet", *, n_events: 
             cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                                                dashboard_address=":0", silence_logs=50)
             client = distributed.Client(cluster)
-        else:
-            client = distributed.Client(scheduler)
         try:
             n_w = max(1, len(client.scheduler_info().get("workers", {})) or 1)
             threads = max(1, (os.cpu_count() or 1) // n_w) if cluster is not None else None
@@ -468,17 +546,39 @@ def scan(card, params: dict[str, list[float]], out="scan.parquet", *, n_events: 
                     f = client.submit(evaluate_point, card_toml, p, i, n, seed, root_dir, threads,
                                       key=f"hnlgen-scan-{point_id(p)}", pure=False)
                 futures[f] = p
-            for fut in distributed.as_completed(list(futures)):
+            pending = set(futures)
+            no_worker_since = None
+            while pending:
                 try:
-                    row = fut.result()
-                except Exception as err:  # one bad point (e.g. an unphysical mass) must not lose the others
-                    failures.append(f"{_canonical(futures[fut])}: {type(err).__name__}: {err}")
+                    done, pending = distributed.wait(pending, timeout=1.0, return_when="FIRST_COMPLETED")
+                except (TimeoutError, distributed.TimeoutError):
+                    done = set()
+                for fut in done:
+                    try:
+                        row = fut.result()
+                    except Exception as err:  # one bad point (e.g. an unphysical mass) must not lose the others
+                        failures.append(f"{_canonical(futures[fut])}: {type(err).__name__}: {err}")
+                        continue
+                    _write_row(out, row, point_id(futures[fut]))
+                    prog.update()
+                if not pending or done:
+                    no_worker_since = None
                     continue
-                _write_row(out, row, point_id(futures[fut]))
-                prog.update()
+                # watchdog: a scan whose workers all died would otherwise wait for ever (issue 11, item 10)
+                if _n_workers(client) > 0:
+                    no_worker_since = None
+                elif no_worker_since is None:
+                    no_worker_since = time.monotonic()
+                elif time.monotonic() - no_worker_since > worker_timeout:
+                    for fut in pending:
+                        fut.cancel()
+                    kept = len(list(out.glob("part-*.parquet")))
+                    raise ScanError(f"scan failed: no live Dask worker for {worker_timeout:g} s (the workers died or none "
+                                    f"joined the scheduler); {len(pending)} point(s) not evaluated, {kept} finished point(s) "
+                                    f"kept in {out}; rerun to continue")
         finally:
-            client.close()
             if cluster is not None:
+                client.close()
                 cluster.close()
     prog.close()
     if failures:

@@ -5,8 +5,9 @@ See ``gen.bench`` for what is measured and the formula of the time to 1% MC unce
 
 from __future__ import annotations
 
-import json
 import sys
+
+from gen import jsonout
 
 
 def register(subparsers) -> None:
@@ -35,5 +36,5 @@ def run(args) -> int:
     if args.json:
         clean = {**res, "cards": [{k: v for k, v in c.items() if not k.startswith("_")} for c in res["cards"]]}
         with open(args.json, "w") as fh:
-            json.dump(clean, fh, indent=1, default=float)
+            fh.write(jsonout.dumps(clean, indent=1, default=float))
     return 0 if res["cards"] else 1

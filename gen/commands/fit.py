@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import sys
+
+from gen import jsonout
 
 
 def register(subparsers) -> None:
@@ -13,8 +14,8 @@ def register(subparsers) -> None:
         description="chi2 of background + signal against MiniBooNE's nu_e-like data with the released fractional "
         "covariance matrices. SIGNAL is 11 numbers (events per E_QE bin, edges 0.2 0.3 0.375 0.475 0.55 0.675 0.8 "
         "0.95 1.1 1.25 1.5 3.0 GeV, for the release's neutrino-mode POT) given inline ('1,2,...') or as a text/.npy "
-        "file, or a generated event file (.root with a TTree, or .parquet) with branches E_QE [GeV], weight and "
-        "optionally passes_selection.",
+        "file, or a generated event file (.root: a complete MiniBooNE output of hnlgen run; or .parquet) with "
+        "branches E_QE [GeV], weight and optionally passes_selection.",
     )
     p.add_argument("signal", metavar="SIGNAL", help="neutrino-mode signal: file or 11 comma-separated numbers")
     p.add_argument("--nubar", metavar="SIGNAL", help="antineutrino-mode signal (11.27e20 POT), for --mode combined; default zero")
@@ -27,8 +28,14 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from gen import miniboone_fit as mbf
+    from pathlib import Path
 
+    from gen import miniboone_fit as mbf
+    from gen.inputs import check_root_input
+
+    for spec in (args.signal, args.nubar):
+        if spec is not None and (Path(spec).suffix.lower() == ".root" or ".root.partial" in Path(spec).name):
+            check_root_input(spec, "fit", experiments=("miniboone",))
     try:
         sig = mbf.read_signal(args.signal) * args.scale
         sig_bar = mbf.read_signal(args.nubar) * args.scale if args.nubar is not None else None
@@ -39,7 +46,7 @@ def run(args) -> int:
         print(f"hnlgen fit: {err}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(res.as_dict(), indent=2))
+        print(jsonout.dumps(res.as_dict(), indent=2))
         return 0
     rel = mbf.load_release(args.release)
     pot = ", ".join(f"{s.beam} {s.pot:.4g} POT" for s in rel.samples(args.mode))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import math
+
+from gen import jsonout
 
 
 def register(subparsers) -> None:
@@ -72,7 +73,7 @@ def run(args) -> int:
         return 0
     rep = model_report(model)
     if args.json:
-        print(json.dumps(rep, indent=2, allow_nan=False))
+        print(jsonout.dumps(rep, indent=2))
         return 0
     m = rep["model"]
     print(f"hnlgen model: {args.card}")

@@ -121,10 +121,16 @@ _MODES = {"miniboone": _plot_miniboone, "na62": _plot_na62, "scan": _plot_scan}
 
 
 def run(args) -> int:
+    from gen.inputs import check_root_input
+    from gen.scan import is_scan_dir
+
     path = Path(args.file)
-    if not path.exists():
-        print(f"hnlgen plot: {path} does not exist", file=sys.stderr)
-        return 2
+    if args.mode == "scan" or (args.mode is None and is_scan_dir(path)):
+        if not is_scan_dir(path):
+            print(f"hnlgen plot: {str(path)!r} is not a scan output directory (no scan.json)", file=sys.stderr)
+            return 2
+    else:
+        check_root_input(path, "plot", experiments={"miniboone": ("miniboone",), "na62": ("na62",)}.get(args.mode))
     mode = args.mode or _detect_mode(path)
     if mode is None:
         print(f"hnlgen plot: cannot tell what {path} holds; give --miniboone, --na62 or --scan", file=sys.stderr)

@@ -10,8 +10,9 @@ expected totals (NA62: with the exposure, the number of kaon decays in the fiduc
 
 from __future__ import annotations
 
-import json
 import sys
+
+from gen import jsonout
 
 
 def register(subparsers) -> None:
@@ -28,20 +29,30 @@ def register(subparsers) -> None:
 
 def parse_assignments(items) -> dict[str, float]:
     """``["epsilon=1e-3", "gD=0.5"]`` -> {"epsilon": 0.001, "gD": 0.5} (errors name the item)."""
-    from gen.reweight import ReweightError, _parse_value
+    from gen.reweight import ReweightError, _parse_value, check_conflicts
 
     out = {}
+    keys = []
     for item in items:
         if "=" not in item:
             raise ReweightError(f"--set {item!r}: expected KEY=VALUE")
         k, v = item.split("=", 1)
-        out[k.strip()] = _parse_value(v.strip())
+        keys.append(k.strip())
+        check_conflicts(keys)
+        try:
+            out[k.strip()] = _parse_value(v.strip())
+        except ReweightError as err:
+            raise ReweightError(f"--set {k.strip()}={v.strip()}: {err}") from None
     return out
 
 
 def run(args) -> int:
+    from gen.inputs import check_output_suffix, check_root_input
     from gen.reweight import ReweightError, reweight_file
 
+    check_root_input(args.file, "reweight")
+    if args.output is not None:
+        check_output_suffix(args.output, "reweight", error=ReweightError)
     try:
         new = parse_assignments(args.assignments)
         out, totals = reweight_file(args.file, args.output, lifetime=args.lifetime, **new)
@@ -49,7 +60,7 @@ def run(args) -> int:
         print(f"hnlgen reweight: {err}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps({"output": str(out), **totals}))
+        print(jsonout.dumps({"output": str(out), **totals}))
         return 0
     print(f"hnlgen reweight: {totals['events']} events -> {out}")
     if "n_kaon_decays" in totals:

@@ -27,6 +27,8 @@ import time
 
 import numpy as np
 
+from gen import jsonout
+
 _SUMMARY_FIELDS = ("upscattered", "final_state", "in_fiducial_volume")
 FORMATS = ("ttree", "rntuple", "hepmc3")
 _ROOT_SUFFIX = ".root"
@@ -220,7 +222,7 @@ def run(args) -> int:
             if args.unweighted is not None:
                 writer.metadata["unweighted"] = json.dumps({"events": args.unweighted, "w_max": w_max, "from_weighted": n})
     if args.json:
-        print(json.dumps(summary.to_json_dict()))
+        print(jsonout.dumps(summary.to_json_dict()))
     else:
         _print_summary(summary, out, setup, histograms=fmt != "hepmc3")
     return 0

@@ -23,17 +23,28 @@ def register(subparsers) -> None:
     p.add_argument("-o", "--output", default="scan.parquet", help="output directory of parquet parts (default scan.parquet)")
     p.add_argument("--root-dir", default=None, help="keep the ROOT file of every point in this directory")
     p.add_argument("--limit", type=int, default=None, help="evaluate at most N missing points (rerun to continue)")
+    p.add_argument("--worker-timeout", type=float, default=None, metavar="SECONDS",
+                   help="fail when no Dask worker is alive for this long with points unfinished (default 60 s)")
     p.add_argument("--regenerate", action="store_true", help="coupling-only grids: regenerate every point instead of reweighting")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from gen.scan import ScanError, parse_param, scan
+    from gen.scan import ScanError, check_scheduler_address, parse_param, scan
 
     try:
-        params = dict(parse_param(s) for s in args.param)
+        if args.scheduler is not None:
+            check_scheduler_address(args.scheduler)
+        from gen.reweight import check_conflicts
+
+        pairs = [parse_param(s) for s in args.param]
+        check_conflicts([k for k, _ in pairs], "--param", ScanError)
+        params = dict(pairs)
+        from gen.scan import WORKER_TIMEOUT_S
+
         table = scan(args.card, params, args.output, n_events=args.events, workers=args.workers, scheduler=args.scheduler,
-                     root_dir=args.root_dir, limit=args.limit, reweight_couplings=not args.regenerate)
+                     root_dir=args.root_dir, limit=args.limit, reweight_couplings=not args.regenerate,
+                     worker_timeout=WORKER_TIMEOUT_S if args.worker_timeout is None else args.worker_timeout)
     except ImportError as err:
         print(f"hnlgen scan: {err}", file=sys.stderr)
         return 2

@@ -9,9 +9,10 @@ interference; ``--plot FILE.png`` draws sigma(E_nu).
 
 from __future__ import annotations
 
-import json
 import math
 import sys
+
+from gen import jsonout
 
 _REGIMES = ("coherent", "p-el", "n-el")
 _HELICITIES = ("conserving", "flipping")
@@ -67,7 +68,7 @@ def run(args) -> int:
     if not recs:
         return _error(f"no channel: regimes {args.regime} do not exist for targets {targets}")
     if args.json:
-        print(json.dumps(recs, indent=1, allow_nan=False))
+        print(jsonout.dumps(recs, indent=1))
     else:
         _print_table(recs, args)
     if args.plot:

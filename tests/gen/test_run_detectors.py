@@ -297,7 +297,7 @@ def test_plot_miniboone_and_na62(mb_run, na62_run, tmp_path, capsys):
     assert png2.stat().st_size > 10_000
     capsys.readouterr()
     assert main(["plot", str(na62_run[2]), "--miniboone", "-o", str(tmp_path / "bad.png")]) == 2
-    assert "no miniboone histogram" in capsys.readouterr().err
+    assert "hnlgen plot supports miniboone files" in capsys.readouterr().err  # gen.inputs: the file's experiment
 
 
 def test_long_lived_zprime_lowers_the_fiducial_weight():
