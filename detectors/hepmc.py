@@ -50,7 +50,10 @@ and coherent scattering need no such vertex.
 The conversion of each chunk to HEPEVT-like arrays is vectorised (numpy); the events are then built
 one by one with ``pyhepmc.GenEvent.from_hepevt`` (C++), which is the only per-event Python.
 
-The file is written as ``<name>.partial`` and renamed when complete, like ``detectors.output``.
+The file is written as ``<name>.partial-<pid>-<random>`` and renamed when complete, like
+``detectors.output`` (``AtomicOutput``); HepMC3's writer state is checked after every chunk and at close
+(a full disk raises ``OutputError`` and leaves no file). The completeness marker of a HepMC3 file is the
+footer line ``HepMC::Asciiv3-END_EVENT_LISTING`` that HepMC3 writes at close.
 This module takes event arrays and a ``NuHepMCRunInfo`` and imports nothing from ``gen``.
 """
 
@@ -63,7 +66,7 @@ from pathlib import Path
 import awkward as ak
 import numpy as np
 
-from detectors.output import PARTIAL_SUFFIX, AtomicOutput
+from detectors.output import AtomicOutput, OutputError
 from physics import units as u
 
 __all__ = ["HepMC3Writer", "NuHepMCRunInfo", "NuHepMCProcess", "NUHEPMC_VERSION", "CONVENTIONS", "PARTICLE_STATUS",
@@ -312,18 +315,19 @@ class HepMC3Writer(AtomicOutput):
 
     def __init__(self, path: str | os.PathLike, run_info: NuHepMCRunInfo):
         self._hepmc = _pyhepmc()
-        self.path = Path(path)
-        if self.path.suffix not in HEPMC_SUFFIXES:
-            raise ValueError(f"HepMC3 output file {str(self.path)!r}: the name must end in {' or '.join(HEPMC_SUFFIXES)}")
-        self.tmp_path = self.path.with_name(self.path.name + PARTIAL_SUFFIX)
+        if Path(path).suffix not in HEPMC_SUFFIXES:
+            raise ValueError(f"HepMC3 output file {str(path)!r}: the name must end in {' or '.join(HEPMC_SUFFIXES)}")
+        self._init_paths(path)
         self.run_info = run_info
         self.n_written = 0
         self._writer = None
         self._event = None
         self._weight_fields: list[str] | None = None
-        self._closed = False
         # created now so that a bad directory fails before any generation
-        self.tmp_path.write_bytes(b"")
+        try:
+            self.tmp_path.write_bytes(b"")
+        except OSError as err:
+            raise OutputError(f"cannot create the output {str(self.path)!r}: {err.strerror or err}") from err
 
     def _open(self, events: ak.Array) -> None:
         fields = set(events.fields)
@@ -388,22 +392,27 @@ class HepMC3Writer(AtomicOutput):
             if nuc_list[i] >= 0:
                 parts[nuc_list[i]].end_vertex.status = 21
             wr.write(g)
+        self._check("writing events")
         self.n_written += n
 
-    def close(self) -> Path:
-        """Close and rename to the final name."""
-        if self._closed:
-            return self.path
+    def _check(self, what: str) -> None:
+        if self._writer is not None and self._writer.failed():
+            raise OutputError(f"{what} to {str(self.path)!r} failed (HepMC3 writer error: disk full or file not writable)")
+
+    def _finish(self) -> None:
+        """Close HepMC3's writer (it writes the footer) and check its state."""
         if self._writer is None:
             raise ValueError("HepMC3Writer.close: no events were written")
-        self._writer.close()
-        self._closed = True
-        os.replace(self.tmp_path, self.path)
-        return self.path
+        self._check("writing events")
+        writer, self._writer = self._writer, None
+        writer.close()
+        if writer.failed():
+            raise OutputError(f"closing {str(self.path)!r} failed (HepMC3 writer error: disk full or file not writable)")
 
     def _release(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
 
 
 def write_hepmc3(path: str | os.PathLike, events: ak.Array, run_info: NuHepMCRunInfo) -> Path:

@@ -21,25 +21,49 @@ Layout written by ``EventWriter`` (``format="ttree"``, the default):
   ``awkward_form``, the awkward form of the event records, which ``read_events`` uses to give back
   exactly the array that was written.
 
-The file is written as ``<name>.partial`` and renamed to ``<name>`` (``os.replace``, atomic on
-POSIX) only when it is complete; on an exception the partial file is removed, and a killed process
-leaves only a ``.partial`` file. This module takes event arrays and metadata and imports nothing
-from ``gen`` (STYLE.md section 1).
+Atomic output (all writers, ``AtomicOutput``): the file is written as
+``<name>.partial-<pid>-<random>`` in the target directory (unique per process and per writer, so two
+runs with the same output name never share one) and renamed to ``<name>`` (``os.replace``, atomic on
+POSIX) only when it is complete. ``close`` writes the completeness marker ``hnlgen_complete`` last
+(:data:`COMPLETE_KEY`: JSON ``{"events": N, "format": ...}``; :func:`check_complete` verifies it),
+closes the file, checks every write error (a full disk raises :class:`OutputError`), fsyncs and renames
+as its very last step; an error anywhere, before or during ``close``, removes the partial file and
+leaves the final name untouched. A killed process leaves only a ``.partial-*`` file, never a file
+under the final name. This module takes event arrays and metadata and imports nothing from ``gen``'s
+internals (STYLE.md section 1; ``gen.errors`` is the shared error base).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 from pathlib import Path
 
 import awkward as ak
 
-__all__ = ["AtomicOutput", "EventWriter", "write_events", "read_events", "read_metadata", "DEFAULT_BASKET_EVENTS", "PARTIAL_SUFFIX",
-           "COMPRESSIONS", "ROOT_FORMATS"]
+from gen.errors import HnlgenError, InputFileError
+
+__all__ = [
+    "COMPLETE_KEY",
+    "COMPRESSIONS",
+    "DEFAULT_BASKET_EVENTS",
+    "PARTIAL_SUFFIX",
+    "ROOT_FORMATS",
+    "AtomicOutput",
+    "EventWriter",
+    "OutputError",
+    "check_complete",
+    "read_events",
+    "read_metadata",
+    "write_events",
+]
 
 DEFAULT_BASKET_EVENTS = 1 << 17
-PARTIAL_SUFFIX = ".partial"
+PARTIAL_SUFFIX = ".partial"  # partial files are <name>.partial-<pid>-<random hex>
+# TObjString written last by EventWriter.close: JSON {"events": n, "format": "ttree"|"rntuple"}; a file
+# without it was not closed by hnlgen (check_complete). HepMC3 files end with HepMC3's footer line.
+COMPLETE_KEY = "hnlgen_complete"
 _FORM_KEY = "awkward_form"
 # Compression of the baskets. LZ4 (ROOT >= 6.12, JSROOT) is the default: on 2.6e5 light-Z' events
 # it wrote 226 MB in 1.1 s where ZLIB(1) took 8.4 s for 150 MB (uproot 5.7, one core); ZSTD needs
@@ -77,24 +101,63 @@ def _branch_dict(events: ak.Array) -> dict:
     return {k: events[k] for k in events.fields}
 
 
-class AtomicOutput:
-    """Base of the output writers: events go to ``<path>.partial``, renamed to ``path`` only by a
-    successful ``close``; an exception in the ``with`` block (or in ``close``) deletes the partial file,
-    so an interrupted run never leaves a file that looks complete.
+class OutputError(HnlgenError, OSError):
+    """The output file cannot be written (directory, permissions, full disk, ...): one line naming the file."""
 
-    Subclasses set ``path``, ``tmp_path`` (``path`` + :data:`PARTIAL_SUFFIX`) and ``_closed`` and
-    implement ``close`` and ``_release`` (close the underlying file handle, if one is open).
+
+def partial_path(path: Path) -> Path:
+    """``<path>.partial-<pid>-<8 hex>`` beside ``path``: unique per process and per writer."""
+    return path.with_name(f"{path.name}{PARTIAL_SUFFIX}-{os.getpid()}-{secrets.token_hex(4)}")
+
+
+class AtomicOutput:
+    """Base of the output writers: events go to a partial file (:func:`partial_path`), renamed to
+    ``path`` only by a successful ``close``; an exception in the ``with`` block or in ``close`` deletes
+    the partial file, so an interrupted or failed run never leaves a file that looks complete.
+
+    Subclasses call ``_init_paths(path)`` first, implement ``_finish`` (write what remains, close the
+    underlying file and raise on any write error) and ``_release`` (close the handle without checks;
+    called by ``abort``, must tolerate being called after ``_finish``).
     """
 
     path: Path
     tmp_path: Path
-    _closed: bool
+    _closed: bool = False
+
+    def _init_paths(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        self._closed = False
+        if self.path.is_dir():
+            raise OutputError(f"output {str(self.path)!r} is an existing directory: give a file name")
+        if not self.path.parent.is_dir():
+            raise OutputError(f"output {str(self.path)!r}: directory {str(self.path.parent)!r} does not exist")
+        self.tmp_path = partial_path(self.path)
 
     def _release(self) -> None:
         raise NotImplementedError
 
-    def close(self) -> Path:
+    def _finish(self) -> None:
         raise NotImplementedError
+
+    def close(self) -> Path:
+        """Finish the file, check it was written completely, and rename it to ``path`` (the last step)."""
+        if self._closed:
+            return self.path
+        try:
+            self._finish()
+            fd = os.open(self.tmp_path, os.O_RDONLY)
+            try:
+                os.fsync(fd)  # on disk before it gets its final name
+            finally:
+                os.close(fd)
+        except OSError as err:
+            raise OutputError(f"writing {str(self.path)!r} failed: {err.strerror or err}") from err
+        try:
+            os.replace(self.tmp_path, self.path)
+        except OSError as err:
+            raise OutputError(f"cannot rename the finished output to {str(self.path)!r}: {err.strerror or err}") from err
+        self._closed = True
+        return self.path
 
     def abort(self) -> None:
         """Close and delete the partial file (the final name is never created)."""
@@ -103,9 +166,10 @@ class AtomicOutput:
         self._closed = True
         try:
             self._release()
+        except OSError:  # the handle may be broken (full disk): the partial file goes anyway
+            self._release_failed = True
         finally:
-            if self.tmp_path.exists():
-                self.tmp_path.unlink()
+            self.tmp_path.unlink(missing_ok=True)
 
     def __enter__(self):
         return self
@@ -153,8 +217,7 @@ class EventWriter(AtomicOutput):
         if format not in ROOT_FORMATS:
             raise ValueError(f"format = {format!r}: allowed {', '.join(ROOT_FORMATS)} (HepMC3 output: detectors.hepmc.HepMC3Writer)")
         self.format = format
-        self.path = Path(path)
-        self.tmp_path = self.path.with_name(self.path.name + PARTIAL_SUFFIX)
+        self._init_paths(path)
         self.basket_events = int(basket_events)
         self.metadata: dict[str, str] = {}
         self.n_written = 0
@@ -164,8 +227,11 @@ class EventWriter(AtomicOutput):
         self._form = None
         up = _uproot()
         codec = {"lz4": up.LZ4(1), "zlib": up.ZLIB(1), "zstd": up.ZSTD(1), "none": None}[compression]
-        self._file = up.recreate(self.tmp_path, compression=codec)
-        self._closed = False
+        try:
+            self._file = up.recreate(self.tmp_path, compression=codec)
+        except OSError as err:
+            raise OutputError(f"cannot create the output {str(self.path)!r}: {err.strerror or err}") from err
+        self._file_open = True
 
     @property
     def root_file(self):
@@ -217,25 +283,26 @@ class EventWriter(AtomicOutput):
                 self._tree.extend(data)
             self.n_written += len(part)
 
-    def close(self) -> Path:
-        """Flush, write the metadata strings, close and rename to the final name."""
-        if self._closed:
-            return self.path
+    def _finish(self) -> None:
+        """Flush, write the metadata strings, then the completeness marker last, and close the file."""
         if self._form is None:
             raise ValueError("EventWriter.close: no events were written (an empty tree has no branches to describe)")
         self._flush()
         for key, value in self.metadata.items():
             if not isinstance(value, str):
                 raise TypeError(f"metadata[{key!r}] must be str (JSON or TOML text), got {type(value).__name__}")
+            if key == COMPLETE_KEY:
+                raise ValueError(f"metadata[{key!r}] is reserved for the completeness marker")
             self._file[key] = value
         self._file[_FORM_KEY] = json.dumps(self._form)
+        self._file[COMPLETE_KEY] = json.dumps({"events": self.n_written, "format": self.format})
+        self._file_open = False
         self._file.close()
-        self._closed = True
-        os.replace(self.tmp_path, self.path)
-        return self.path
 
     def _release(self) -> None:
-        self._file.close()
+        if self._file_open:
+            self._file_open = False
+            self._file.close()
 
 
 def write_events(path: str | os.PathLike, events: ak.Array, metadata: dict[str, str] | None = None,
@@ -296,12 +363,43 @@ def read_events(path: str | os.PathLike, entry_start: int | None = None, entry_s
 
 
 def read_metadata(path: str | os.PathLike) -> dict[str, str]:
-    """All TObjString objects of the file (run card, model, expected events, ...) as str."""
+    """All TObjString objects of the file (run card, model, expected events, ...) as str; the completeness
+    marker is checked by :func:`check_complete`, not returned."""
     uproot = _uproot()
     out = {}
     with uproot.open(path) as f:
         for key, cls in f.classnames().items():
-            if cls == "TObjString":
+            if cls == "TObjString" and key.split(";")[0] != COMPLETE_KEY:
                 out[key.split(";")[0]] = str(f[key])
     return out
 
+
+def check_complete(path: str | os.PathLike) -> dict:
+    """Raise ``InputFileError`` unless ``path`` is a ROOT file closed by hnlgen; return its marker.
+
+    A complete file is as long as its header's fEND and holds :data:`COMPLETE_KEY` (written last by
+    ``EventWriter.close``) whose event count equals the entries of ``events``. Missing, unreadable, non-ROOT, truncated (renamed partial) files
+    are refused with one line naming the file.
+    """
+    uproot = _uproot()
+    p = Path(path)
+    if not p.is_file():
+        raise InputFileError(f"{str(p)!r}: {'is a directory' if p.is_dir() else 'no such file'}")
+    try:
+        with uproot.open(p) as f:
+            size, end = p.stat().st_size, f.file.fEND
+            if size < end:
+                raise InputFileError(f"{str(p)!r}: truncated ROOT file ({size} of {end} bytes)")
+            keys = {k.split(";")[0] for k in f.keys(recursive=False)}
+            if COMPLETE_KEY not in keys:
+                raise InputFileError(f"{str(p)!r}: no {COMPLETE_KEY!r} marker: not a complete hnlgen output file "
+                                     "(interrupted or renamed partial file, or written by another program)")
+            marker = json.loads(str(f[COMPLETE_KEY]))
+            n = f[_TREE].num_entries if _TREE in keys else None
+    except InputFileError:
+        raise
+    except Exception as err:  # uproot raises many types for non-ROOT or truncated files
+        raise InputFileError(f"{str(p)!r}: not a readable ROOT file ({type(err).__name__}: {err})") from err
+    if n != marker.get("events"):
+        raise InputFileError(f"{str(p)!r}: {n} events in the file but {marker.get('events')} written: incomplete file")
+    return marker

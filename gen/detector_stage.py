@@ -53,7 +53,7 @@ PROMPT_ZPRIME_CM = 0.1  # Z' mean lab flight below which its decay counts as pro
 
 
 class HistogramSum:
-    """Sum of ``detectors.miniboone.Histogram`` dicts over chunks (values add, errors in quadrature)."""
+    """Sum of ``detectors.miniboone.Histogram`` dicts over chunks (``Histogram.__add__``: contents and statistics add)."""
 
     def __init__(self):
         self.hists: dict | None = None
@@ -63,9 +63,7 @@ class HistogramSum:
             self.hists = dict(hists)
             return
         for k, h in hists.items():
-            old = self.hists[k]
-            self.hists[k] = mb.Histogram(old.name, old.title, old.edges, old.values + h.values,
-                                         np.sqrt(np.asarray(old.errors) ** 2 + np.asarray(h.errors) ** 2))
+            self.hists[k] = self.hists[k] + h  # values, errors and the TH1 statistics add
 
 
 class MiniBooNEStage:

@@ -268,7 +268,7 @@ def generate_na62(card, n_events: int | None = None, seed: int | None = None, ch
 def na62_histograms(events: ak.Array, setup: NA62Setup) -> dict:
     """TH1-ready histograms (``detectors.miniboone.Histogram``): reconstructed ``h_<obs>`` of accepted
     events (weight_accepted) and ``h_truth_<obs>`` of all events (weight)."""
-    from detectors.miniboone import Histogram
+    from detectors.miniboone import fill_histogram
 
     edges = setup.histogram_edges()
     out = {}
@@ -279,12 +279,10 @@ def na62_histograms(events: ak.Array, setup: NA62Setup) -> dict:
                                     ("truth_", "weight", "all events, truth")):
             if prefix + name not in events.fields or wkey not in events.fields:
                 continue
-            x = np.nan_to_num(ak.to_numpy(events[prefix + name]), nan=-1e9)
+            x = ak.to_numpy(events[prefix + name]).astype(np.float64)  # NaN (not reconstructed): not filled
             w = ak.to_numpy(events[wkey]).astype(np.float64)
-            v, _ = np.histogram(x, bins=edges[name], weights=w)
-            e2, _ = np.histogram(x, bins=edges[name], weights=w * w)
             key = f"h_{prefix}{name}"
-            out[key] = Histogram(key, f"{title};{label};events", edges[name], v, np.sqrt(e2))
+            out[key] = fill_histogram(key, f"{title};{label};events", edges[name], x, w)
     return out
 
 
