@@ -37,9 +37,11 @@ def register(subparsers) -> None:
     p.add_argument("card", help="TOML run card")
     p.add_argument("-n", "--events", type=int, default=None, help="number of (weighted) events; default [run] events")
     p.add_argument("--seed", type=int, default=None, help="random seed; default [run] seed")
-    p.add_argument("-o", "--output", default=None, help="output file (FILE.root, or FILE.hepmc3 with --format hepmc3); default [run] output")
+    p.add_argument("-o", "--output", default=None, help="output file: FILE.root (TTree or RNTuple) or FILE.hepmc3 (NuHepMC); "
+                                                        "default [run] output")
     p.add_argument("--format", choices=FORMATS, default=None,
-                   help="file layout: ttree (default [run] format; every ROOT 6 and JSROOT), rntuple (ROOT >= 6.34, uproot >= 5.7) "
+                   help="file layout; default from the -o suffix (.hepmc3/.hepmc: hepmc3; .root: [run] format, ttree unless it "
+                        "says rntuple): ttree (every ROOT 6 and JSROOT), rntuple (ROOT >= 6.34, uproot >= 5.7) "
                         "or hepmc3 (HepMC3 ASCII following NuHepMC; needs pip install \"hnlgen[hepmc]\")")
     p.add_argument("--unweighted", type=int, default=None, metavar="N",
                    help="write N unweighted events (accept-reject on the weighted sample)")
@@ -84,6 +86,23 @@ def _unweight_uniforms(seed: int, start: int, n: int) -> np.ndarray:
     return np.concatenate([R.block_rng(seed, b, R.PURPOSE_UNWEIGHT).random(e - s) for b, s, e in R.block_ranges(start, n)])
 
 
+def _resolve_format(explicit: str | None, out: str, card) -> str:
+    """The output layout: ``--format`` if given, else from the suffix of ``out`` (``.hepmc3``/``.hepmc``:
+    hepmc3; ``.root``: the card's ROOT layout, ``[run] format`` ttree or rntuple), else ``[run] format``."""
+    from pathlib import Path
+
+    from detectors.hepmc import HEPMC_SUFFIXES
+
+    if explicit is not None:
+        return explicit
+    suffix = Path(out).suffix
+    if suffix in HEPMC_SUFFIXES:
+        return "hepmc3"
+    if suffix == _ROOT_SUFFIX and card.run.format == "hepmc3":
+        return "ttree"  # the -o name asks for ROOT; [run] format = "hepmc3" is about the card's own output name
+    return card.run.format
+
+
 def _format_error(fmt: str, out: str, card) -> str | None:
     """Why ``out`` cannot hold format ``fmt`` (None if it can)."""
     from pathlib import Path
@@ -123,7 +142,7 @@ def run(args) -> int:
     n = card.run.events if args.events is None else args.events
     seed = card.run.seed if args.seed is None else args.seed
     out = args.output or card.run.output
-    fmt = args.format or card.run.format
+    fmt = _resolve_format(args.format, out, card)
     problem = _format_error(fmt, out, card)
     if problem is not None:
         print(f"hnlgen run: {problem}", file=sys.stderr)
