@@ -21,7 +21,6 @@ weights). NA62 cards write ``ttree`` or ``rntuple``.
 from __future__ import annotations
 
 import json
-import math
 import sys
 import time
 
@@ -55,28 +54,21 @@ def register(subparsers) -> None:
 
 
 class _Progress:
-    """Events, rate and ETA on one stderr line, only on a terminal (logs stay quiet)."""
+    """Events, rate and ETA on one stderr line (tqdm), only on a terminal (logs stay quiet)."""
 
     def __init__(self, total: int, label: str):
-        self.total = total
-        self.label = label
-        self.t0 = time.perf_counter()
-        self.enabled = sys.stderr.isatty()
+        from tqdm import tqdm
+
+        self.done = 0
+        self.bar = tqdm(total=total, desc=label, unit=" events", unit_scale=True, file=sys.stderr, leave=True,
+                        disable=not sys.stderr.isatty(), dynamic_ncols=True)
 
     def update(self, done: int) -> None:
-        if not self.enabled:
-            return
-        dt = time.perf_counter() - self.t0
-        rate = done / dt if dt > 0 else 0.0
-        eta = (self.total - done) / rate if rate > 0 else math.inf
-        frac = done / self.total
-        bar = "#" * int(30 * frac)
-        sys.stderr.write(f"\r{self.label} [{bar:<30}] {done}/{self.total} events {rate:,.0f}/s ETA {eta:5.1f}s")
-        sys.stderr.flush()
+        self.bar.update(done - self.done)
+        self.done = done
 
     def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\n")
+        self.bar.close()
 
 
 def _unweight_uniforms(seed: int, start: int, n: int) -> np.ndarray:
