@@ -42,7 +42,7 @@ from pathlib import Path
 
 import awkward as ak
 
-from gen.errors import HnlgenError, InputFileError
+from gen.errors import InputFileError, OutputFileError
 
 __all__ = [
     "COMPLETE_KEY",
@@ -101,8 +101,8 @@ def _branch_dict(events: ak.Array) -> dict:
     return {k: events[k] for k in events.fields}
 
 
-class OutputError(HnlgenError, OSError):
-    """The output file cannot be written (directory, permissions, full disk, ...): one line naming the file."""
+#: The output file cannot be written (directory, permissions, full disk, ...): one line naming the file.
+OutputError = OutputFileError
 
 
 def partial_path(path: Path) -> Path:
