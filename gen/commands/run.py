@@ -33,7 +33,7 @@ _ROOT_SUFFIX = ".root"
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("run", help="generate events for a run card and write them to a ROOT file")
-    p.add_argument("card", help="TOML run card")
+    p.add_argument("card", help="TOML run card, or the name of a bundled card (hnlgen cards)")
     p.add_argument("-n", "--events", type=int, default=None, help="number of (weighted) events; default [run] events")
     p.add_argument("--seed", type=int, default=None, help="random seed; default [run] seed")
     p.add_argument("-o", "--output", default=None, help="output file: FILE.root (TTree or RNTuple) or FILE.hepmc3 (NuHepMC); "
