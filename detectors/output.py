@@ -10,10 +10,11 @@ Layout written by ``EventWriter`` (``format="ttree"``, the default):
   1 MB per float64 branch, well above uproot's 100 kB advice for ``extend``), so memory stays bounded
   for any number of events.
 * with ``format="rntuple"`` the same event records are an RNTuple ``events`` instead (uproot's
-  ``mkrntuple`` + ``extend``, one cluster per ``basket_events`` events, so memory stays bounded too):
-  the awkward records keep their structure (fields ``N.px``, ``particles.pdg``, ...). Only ROOT
-  >= 6.34 (RNTuple v1) and uproot >= 5.7 read it; ROOT 6 before 6.34 and JSROOT cannot, which is why
-  the TTree stays the default.
+  ``mkrntuple`` + ``extend``, one cluster per ``basket_events`` events, so memory stays bounded too),
+  with the TTree's flat names (fields ``N_px``, ``nparticles``, ``particles_pdg`` as ``RVec``), so the
+  same RDataFrame expressions and uproot field names work on both layouts. Only ROOT >= 6.34
+  (RNTuple v1) and uproot >= 5.7 read it; ROOT 6 before 6.34 and JSROOT cannot, which is why the
+  TTree stays the default.
 * other objects the caller adds through ``EventWriter.root_file`` (``hnlgen run`` writes the
   detector histograms there as TH1D: ``detectors.miniboone.write_histograms``).
 * TObjString objects (``run_card``, ``model``, ``expected_events``, ``pot``, ``seed``,
@@ -99,6 +100,25 @@ def _branch_dict(events: ak.Array) -> dict:
                                  "rename one of them")
             owner[b] = k
     return {k: events[k] for k in events.fields}
+
+
+def _flat_fields(events: ak.Array) -> dict:
+    """The TTree branch layout as a dict of arrays: scalars as they are, a record ``N`` as ``N_px``, ...,
+    a list of records ``particles`` as the counter ``nparticles`` (int32, uproot's TTree counter) and
+    jagged ``particles_pdg``, ... (``_branch_dict`` checks the names are unique)."""
+    _branch_dict(events)
+    out = {}
+    for k in events.fields:
+        v = events[k]
+        sub = ak.fields(v)
+        if not sub:
+            out[k] = v
+            continue
+        if v.ndim > 1:
+            out[f"n{k}"] = ak.values_astype(ak.num(v, axis=1), "int32")
+        for f in sub:
+            out[f"{k}_{f}"] = v[f]
+    return out
 
 
 #: The output file cannot be written (directory, permissions, full disk, ...): one line naming the file.
@@ -271,8 +291,10 @@ class EventWriter(AtomicOutput):
             part = arr[start:start + self.basket_events]
             start += self.basket_events
             if self.format == "rntuple":
-                # uproot drops the record names (Momentum4D); read_events restores them from awkward_form
-                part = ak.to_packed(part)
+                # the TTree's flat names (N_px, nparticles, particles_pdg), so that the same RDataFrame
+                # expressions and uproot field names work on both layouts; read_events rebuilds the
+                # records (and their Momentum4D names) from awkward_form
+                part = ak.to_packed(ak.zip(_flat_fields(part), depth_limit=1))
                 if self._tree is None:
                     self._tree = self._file.mkrntuple(_TREE, part.layout.form, description="hnlgen events")
                 self._tree.extend(part)
@@ -357,7 +379,9 @@ def read_events(path: str | os.PathLike, entry_start: int | None = None, entry_s
         form = json.loads(str(f[_FORM_KEY]))
         cls = f.classname_of(_TREE)
         arrays = f[_TREE].arrays(library="ak", entry_start=entry_start, entry_stop=entry_stop)
-    out = _restore_names(form, arrays) if cls in _RNTUPLE_CLASSES else _rebuild(form, arrays)
+    nested = cls in _RNTUPLE_CLASSES and all(name in arrays.fields for name in form["fields"])
+    # RNTuples of hnlgen < 0.2 kept the records nested (N.px); they still read back
+    out = _restore_names(form, arrays) if nested else _rebuild(form, arrays)
     # re-pack so that the layout (offsets, dtypes) is the canonical one of a freshly built array
     return ak.to_packed(out)
 
