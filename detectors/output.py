@@ -121,6 +121,22 @@ def _flat_fields(events: ak.Array) -> dict:
     return out
 
 
+def _set_branch_titles(tree, titles: dict[str, str]) -> None:
+    """Set TBranch titles (unit and meaning) of a tree made by uproot's ``mktree``, before its first
+    ``extend``. uproot has no argument for it: the titles are in its branch records (``fTitle``, by
+    default the leaf list such as ``weight/D``; ROOT and uproot read the types from the TLeaf, not the
+    title: checked with ROOT 6.40 TTree::Scan and RDataFrame, tests/detectors/test_output_formats.py)."""
+    casc = getattr(tree, "_cascading", None)
+    if not titles or not hasattr(casc, "_branch_data") or not hasattr(casc, "_needs_relocation_before_extend"):
+        return  # another uproot: the titles are still in the ``branch_titles`` metadata
+    for datum in casc._branch_data:
+        if datum.get("kind") != "record" and datum.get("fName") in titles:
+            datum["fTitle"] = titles[datum["fName"]]
+    # mktree already wrote the tree header: the first extend rewrites it whole (uproot's own mechanism
+    # for trees whose layout it has not written itself), now with the titles
+    casc._needs_relocation_before_extend = True
+
+
 #: The output file cannot be written (directory, permissions, full disk, ...): one line naming the file.
 OutputError = OutputFileError
 
@@ -240,6 +256,11 @@ class EventWriter(AtomicOutput):
         self._init_paths(path)
         self.basket_events = int(basket_events)
         self.metadata: dict[str, str] = {}
+        # branch -> title (unit and meaning), set before the first write (TTree branch titles; both layouts
+        # also store them as the JSON metadata ``branch_titles``)
+        self.branch_titles: dict[str, str] = {}
+        # name -> (number, title): the one-entry TTree ``run`` of numbers (exposure, seed, totals), written at close
+        self.run_values: dict[str, tuple[float | int, str]] = {}
         self.n_written = 0
         self._buffer: list[ak.Array] = []
         self._n_buffered = 0
@@ -302,6 +323,7 @@ class EventWriter(AtomicOutput):
                 data = _branch_dict(part)
                 if self._tree is None:
                     self._tree = self._file.mktree(_TREE, {k: v.type for k, v in data.items()}, title="hnlgen events")
+                    _set_branch_titles(self._tree, self.branch_titles)
                 self._tree.extend(data)
             self.n_written += len(part)
 
@@ -316,10 +338,28 @@ class EventWriter(AtomicOutput):
             if key == COMPLETE_KEY:
                 raise ValueError(f"metadata[{key!r}] is reserved for the completeness marker")
             self._file[key] = value
+        if self.branch_titles:
+            self._file["branch_titles"] = json.dumps(self.branch_titles, indent=0)
+        if self.run_values:
+            self._write_run_tree()
         self._file[_FORM_KEY] = json.dumps(self._form)
         self._file[COMPLETE_KEY] = json.dumps({"events": self.n_written, "format": self.format})
         self._file_open = False
         self._file.close()
+
+    def _write_run_tree(self) -> None:
+        """The one-entry TTree ``run``: numbers a ROOT user reads without parsing strings
+        (``run->Scan("pot:seed:expected_final_state")``, ``uproot.open(f)["run"].arrays()``)."""
+        import numpy as np
+
+        data = {}
+        for name, (value, _title) in self.run_values.items():
+            if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+                raise TypeError(f"run_values[{name!r}] must be a number, got {type(value).__name__}")
+            data[name] = np.array([value], dtype=np.int64 if isinstance(value, int | np.integer) else np.float64)
+        tree = self._file.mktree("run", {k: v.dtype for k, v in data.items()}, title="hnlgen run: exposure, seed, totals")
+        _set_branch_titles(tree, {k: t for k, (_v, t) in self.run_values.items()})
+        tree.extend(data)
 
     def _release(self) -> None:
         if self._file_open:

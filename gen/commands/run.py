@@ -177,6 +177,10 @@ def run(args) -> int:
         stage = MiniBooNEStage(setup, seed)
     w_max = 0.0
     with _open_writer(fmt, out, compression, setup, seed, args.unweighted, n) as writer:
+        if fmt != "hepmc3":
+            from gen.output_docs import event_branch_titles
+
+            writer.branch_titles = event_branch_titles()
         prog = _Progress(n, "generating")
         done = 0
         for chunk in iter_generate(card, n, seed, args.chunk_size, setup=setup, stage=stage):
@@ -228,13 +232,44 @@ def run(args) -> int:
 
                 write_histograms(writer.root_file, stage.hists.hists)
             writer.metadata.update(run_metadata(setup, summary, seed))
+            writer.run_values = _run_values(setup, summary, seed)
             if args.unweighted is not None:
                 writer.metadata["unweighted"] = json.dumps({"events": args.unweighted, "w_max": w_max, "from_weighted": n})
     if args.json:
-        print(json.dumps(summary.to_json_dict()))
+        print(json.dumps(summary_dict(setup, summary)))
     else:
         _print_summary(summary, out, setup, histograms=fmt != "hepmc3")
     return 0
+
+
+def summary_dict(setup, s) -> dict:
+    """The run summary in the one schema of every experiment (``gen.output_docs.summary_json``)."""
+    from gen.output_docs import summary_json
+
+    expected = s.to_json_dict()["expected_events"]
+    errors = {"upscattered": s.upscattered_error, "final_state": s.final_state_error,
+              "in_fiducial_volume": s.in_fiducial_volume_error, "selected": s.selected_error}
+    return summary_json(setup.experiment.name, (setup.experiment.pot, "POT"), expected, errors, s.events_generated,
+                        s.effective_sample_size, s.wall_time_s)
+
+
+def _run_values(setup, s, seed: int) -> dict:
+    """The numbers of the ``run`` tree (``detectors.output.EventWriter.run_values``)."""
+    d = summary_dict(setup, s)
+    vals = {
+        "pot": (float(setup.experiment.pot), "pot [POT]: protons on target of the card's exposure"),
+        "target_atoms": (float(sum(t.n_nuclei for t in setup.experiment.targets)),
+                         "target_atoms: target nuclei of all species in the detector"),
+        "seed": (int(seed), "seed: random seed of the run"),
+        "events_generated": (int(s.events_generated), "events_generated: entries of the events tree"),
+    }
+    for k, v in d["expected_events"].items():
+        if v is not None:
+            vals[f"expected_{k}"] = (float(v), f"expected_{k} [events]: expected events, {k} (sum of the weights)")
+    for k, v in d["errors"].items():
+        if v is not None:
+            vals[f"expected_{k}_error"] = (float(v), f"expected_{k}_error [events]: Monte Carlo error, sqrt(sum w^2 - S^2/N)")
+    return vals
 
 
 def _print_summary(s, out, setup, histograms: bool = True) -> None:
@@ -253,5 +288,5 @@ def _print_summary(s, out, setup, histograms: bool = True) -> None:
     print("  per channel (projectile pdg / target pdg / regime):")
     for k, v in s.per_channel.items():
         print(f"    {k:32s} {v['expected']:12.5g} +- {v['error']:.2g}")
-    print(f"  MC relative error {s.mc_rel_error:.3g}; effective sample size {s.effective_sample_size:.4g} "
+    print(f"  MC relative error {s.mc_rel_error:.3g} (sqrt(sum w^2 - S^2/N) / S); effective sample size {s.effective_sample_size:.4g} "
           f"of {s.events_generated}; {s.events_per_second:,.0f} events/s (wall {s.wall_time_s:.2f} s incl. setup)")

@@ -224,7 +224,16 @@ def test_bundled_na62_cards_run(name, tmp_path, capsys):
     out = tmp_path / "x.root"
     assert main(["run", str(ROOT / "cards" / f"{name}.toml"), "-n", "500", "-o", str(out), "--json"]) == 0
     s = json.loads(capsys.readouterr().out)
-    assert s["events_generated"] == 500 and s["expected_events"]["accepted"] > 0
+    # the summary schema of every experiment (gen.output_docs): NA62's accepted events are "selected"
+    assert s["schema"] == "hnlgen.run_summary/1" and s["experiment"] == "na62"
+    assert s["exposure"]["unit"].startswith("K+ decays in the fiducial volume")
+    assert set(s["expected_events"]) == set(s["errors"]) == {"produced", "final_state", "selected"}
+    assert s["events_generated"] == 500 and s["expected_events"]["selected"] > 0
+    with uproot.open(out) as f:  # the numbers also as a one-entry TTree (no string parsing)
+        run = f["run"].arrays(library="np")
+        assert run["n_kaon_decays"][0] == s["exposure"]["value"] and run["events_generated"][0] == 500
+        assert run["expected_selected"][0] == pytest.approx(s["expected_events"]["selected"], rel=1e-15)
+        assert f["events"]["m_ll"].title.startswith("m_ll [GeV]: invariant mass")
 
 
 def test_na62_cli_rejects_unweighted(na62_run, capsys):
