@@ -371,7 +371,7 @@ class HepMC3Writer(AtomicOutput):
     def _open(self, events: ak.Array) -> None:
         fields = set(events.fields)
         names, self._weight_fields = ["CV"], ["weight"]
-        if "w_decay_fiducial" in fields:  # MiniBooNE detector stage: exact fiducial and selection weights
+        if "weight_selected" in fields:  # MiniBooNE detector stage: exact fiducial and selection weights
             names += ["fiducial", "selected"]
             self._weight_fields += ["w_fiducial", "weight_selected"]
         hm = self._hepmc

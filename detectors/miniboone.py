@@ -481,16 +481,17 @@ RECO_BRANCHES = {
     "cos_theta": ("1", "cosine of the reconstructed shower direction to the beam (+z)"),
     "E_QE": ("GeV", "reconstructed neutrino energy, electron CCQE hypothesis (config e_qe_formula)"),
     "E_QE_seed003": ("GeV", "simplified E_QE of seed 003 eq. (7), same E_vis and cos_theta"),
-    "n_showers": ("1", "number of EM rings: 1 (merged or single), 2 (resolved pair)"),
+    "n_showers": ("1", "number of EM rings: 0 (no visible EM particle, e.g. Z' -> nu nu), 1 (merged or single), 2 (resolved pair)"),
     "passes_selection": ("bool", "single electron-like ring, E_vis and E_QE cuts, no muon/pion"),
-    "w_decay_fiducial": ("1", "probability that the visible decay is inside the fiducial sphere"),
     "w_efficiency": ("1", "single e/gamma selection efficiency (eg_effs.dat) at the true shower energy"),
-    "weight_selected": ("events", "weight * w_decay_fiducial * w_efficiency * passes_selection"),
+    "weight_selected": ("events", "weight * w_fiducial * w_efficiency * passes_selection"),
     "vertex_radius": ("cm", "distance of the visible-decay vertex from the detector centre"),
-    "theta_ee": ("deg", "true opening angle of the EM pair (NaN for one EM particle)"),
-    "E_soft": ("GeV", "true kinetic energy of the softer EM particle (NaN for one)"),
-    "m_ee": ("GeV", "true invariant mass of the EM particles"),
+    "theta_ee": ("deg", "true opening angle of the EM pair (NaN with fewer than two visible EM particles)"),
+    "E_soft": ("GeV", "true kinetic energy of the softer EM particle (NaN with fewer than two)"),
+    "m_ll": ("GeV", "true invariant mass of the visible EM particles (the l+l- pair; 0 without any)"),
 }
+# The fiducial decay probability is the truth branch ``w_fiducial`` (gen.detector_stage writes it there);
+# reconstruct() returns it as ``w_decay_fiducial`` for selection_summary, it is not a branch of its own.
 
 
 def reconstruct(
@@ -556,6 +557,12 @@ def reconstruct(
         e_soft = np.full(n, np.nan)
     m_ee = _mass(p_sum)
     e_true = p_sum[:, 3]
+    # no visible EM particle at all (e.g. Z' -> nu nu): no ring, and no pair angle or soft energy
+    no_em = np.all(np.stack([np.nan_to_num(p[:, 3]) <= 0 for p in ps]), axis=0)
+    if no_em.any():
+        n_showers = np.where(no_em, 0, n_showers).astype(np.int32)
+        theta_ee = np.where(no_em, np.nan, theta_ee)
+        e_soft = np.where(no_em, np.nan, e_soft)
 
     e_vis = smear_energy(e_true, gen, cfg)
     direction = smear_direction(p_sum[:, :3], math.radians(cfg.angular_resolution_deg), gen)
@@ -600,7 +607,7 @@ def reconstruct(
         "vertex_radius": radius,
         "theta_ee": theta_ee,
         "E_soft": e_soft,
-        "m_ee": m_ee,
+        "m_ll": m_ee,
         "weight": w,
     }
 

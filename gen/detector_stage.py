@@ -20,7 +20,8 @@ c tau0 of the produced N (per event, from its PDG code) and of the Z' come from
 (two-step N -> nu Z', Z' -> e+e-) and some Z' of the block flies at least ``PROMPT_ZPRIME_CM`` = 0.1 cm
 on average; otherwise the Z' decay is prompt and the weight is the exact one-step chord probability of
 the N (error < 2e-4 relative, no sampling noise). The truth field ``w_fiducial`` (placeholder 1 in the generator)
-becomes ``w_decay_fiducial``, so the summary's ``in_fiducial_volume`` is sum(weight * w_fiducial).
+becomes this exact probability (``reconstruct``'s ``w_decay_fiducial``; one branch, ``w_fiducial``), so the
+summary's ``in_fiducial_volume`` is sum(weight * w_fiducial).
 Limitation: for N5 -> N4 l+l- cascades the fiducial weight is that of the produced N5 (and a Z' if
 any); a displaced N4 decay later in the chain is not weighted.
 

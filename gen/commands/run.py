@@ -211,7 +211,7 @@ def run(args) -> int:
                     w_new = np.full(len(sel), total / args.unweighted)
                     sel = ak.with_field(sel, w_new, "weight")
                     if "weight_selected" in sel.fields:
-                        sel = ak.with_field(sel, w_new * ak.to_numpy(sel.w_decay_fiducial) * ak.to_numpy(sel.w_efficiency)
+                        sel = ak.with_field(sel, w_new * ak.to_numpy(sel.w_fiducial) * ak.to_numpy(sel.w_efficiency)
                                             * ak.to_numpy(sel.passes_selection), "weight_selected")
                     writer.write(sel)
                 kept += len(sel)

@@ -414,6 +414,6 @@ def test_reconstruct_properties():
         assert np.all(r["weight_selected"] >= 0) and np.all(r["weight_selected"] <= 1)
         assert set(np.unique(r["n_showers"])) <= {1, 2}
         assert np.all(r["E_vis"] >= 0)
-        np.testing.assert_allclose(r["m_ee"], m, rtol=1e-6)
+        np.testing.assert_allclose(r["m_ll"], m, rtol=1e-6)
 
     check()
