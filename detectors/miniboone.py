@@ -478,9 +478,10 @@ def _directions_and_lengths(p4, ctau0, fallback_dir):
 #: Reconstructed branches written beside the truth tree: name -> (unit, description).
 RECO_BRANCHES = {
     "E_vis": ("GeV", "reconstructed (smeared) visible energy of all EM showers"),
-    "cos_theta": ("1", "cosine of the reconstructed shower direction to the beam (+z)"),
-    "E_QE": ("GeV", "reconstructed neutrino energy, electron CCQE hypothesis (config e_qe_formula)"),
-    "E_QE_seed003": ("GeV", "simplified E_QE of seed 003 eq. (7), same E_vis and cos_theta"),
+    "cos_theta": ("1", "cosine of the reconstructed shower direction to the beam (+z); NaN without a visible EM particle"),
+    "E_QE": ("GeV", "reconstructed neutrino energy, electron CCQE hypothesis (config e_qe_formula); NaN without a visible "
+                    "EM particle or where the CCQE denominator is not positive (no solution)"),
+    "E_QE_seed003": ("GeV", "simplified E_QE of seed 003 eq. (7), same E_vis and cos_theta; NaN as E_QE"),
     "n_showers": ("1", "number of EM rings: 0 (no visible EM particle, e.g. Z' -> nu nu), 1 (merged or single), 2 (resolved pair)"),
     "passes_selection": ("bool", "single electron-like ring, E_vis and E_QE cuts, no muon/pion"),
     "w_efficiency": ("1", "single e/gamma selection efficiency (eg_effs.dat) at the true shower energy"),
@@ -570,6 +571,9 @@ def reconstruct(
     eqe_ccqe = e_qe_ccqe(e_vis, cos_theta, cfg.binding_energy)
     eqe_s3 = e_qe_seed003(e_vis, cos_theta)
     e_qe = eqe_ccqe if cfg.e_qe_formula == "ccqe" else eqe_s3
+    if no_em.any():  # no shower: no direction and no E_QE (placeholders would look like measurements)
+        cos_theta = np.where(no_em, np.nan, cos_theta)
+        eqe_ccqe, eqe_s3, e_qe = (np.where(no_em, np.nan, x) for x in (eqe_ccqe, eqe_s3, e_qe))
 
     lo, hi = cfg.e_qe_range
     passes = (n_showers == 1) & (e_vis > cfg.e_vis_min) & (e_qe >= lo) & (e_qe < hi)

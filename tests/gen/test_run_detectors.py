@@ -86,7 +86,7 @@ def test_miniboone_run_writes_reco_branches_histograms_and_selected(mb_run, caps
             assert f[h].classname == "TH1D"
         keys = set(f["events"].keys())
         arr = f["events"].arrays(["weight", "w_fiducial", "weight_selected", "vertex_x", "vertex_y", "vertex_z",
-                                  "passes_selection", "n_showers", "theta_ee", "m_ll", "ell_minus_E", "ell_plus_E"],
+                                  "passes_selection", "n_showers", "theta_ee", "m_ll", "ell_minus_E", "ell_plus_E", "cos_theta", "E_QE"],
                                  library="np")
     # one name per quantity (the fiducial probability is w_fiducial only) and neutral names (m_ll)
     assert "w_decay_fiducial" not in keys and "m_ee" not in keys and "m_ll" in keys
@@ -96,6 +96,8 @@ def test_miniboone_run_writes_reco_branches_histograms_and_selected(mb_run, caps
     none = (arr["ell_minus_E"] == 0) & (arr["ell_plus_E"] == 0)
     assert none.any() and (~none).any()
     assert np.all(arr["n_showers"][none] == 0) and np.all(np.isnan(arr["theta_ee"][none]))
+    assert np.all(np.isnan(arr["cos_theta"][none])) and np.all(np.isnan(arr["E_QE"][none]))
+    assert not np.isnan(arr["cos_theta"][~none]).any()
     assert np.all(arr["n_showers"][~none] >= 1)
     assert np.all((arr["w_fiducial"] >= 0) & (arr["w_fiducial"] <= 1))
     assert arr["weight_selected"].sum() == pytest.approx(s["selected"], rel=1e-12)
