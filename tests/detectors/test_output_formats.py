@@ -66,8 +66,8 @@ def test_ttree_and_rntuple_round_trips_are_identical(events, tmp_path):
         assert ak.array_equal(rn[name], tt[name], equal_nan=True), name
     t, r = read_events(tmp_path / "t.root"), read_events(tmp_path / "r.root")
     assert t.layout.form == r.layout.form == events.layout.form  # Momentum4D names restored
-    assert ak.array_equal(t, r) and ak.array_equal(r, events)
-    assert ak.array_equal(read_events(tmp_path / "r.root", 650, 1450), events[650:1450])
+    assert ak.array_equal(t, r, equal_nan=True) and ak.array_equal(r, events, equal_nan=True)
+    assert ak.array_equal(read_events(tmp_path / "r.root", 650, 1450), events[650:1450], equal_nan=True)
     assert float(ak.sum(r.N.mass - events.N.mass)) == 0.0  # vector behaviour works on the RNTuple read
     assert read_metadata(tmp_path / "t.root") == read_metadata(tmp_path / "r.root")
 
@@ -78,7 +78,7 @@ def test_rntuple_streaming_from_selected_chunks(events, tmp_path):
     with EventWriter(tmp_path / "s.root", basket_events=256, format="rntuple") as w:
         for c in chunks:
             w.write(c)
-    assert ak.array_equal(read_events(tmp_path / "s.root"), ak.concatenate(chunks))
+    assert ak.array_equal(read_events(tmp_path / "s.root"), ak.concatenate(chunks), equal_nan=True)
 
 
 def test_bad_format_is_rejected(tmp_path):
@@ -93,7 +93,7 @@ def test_cli_rntuple_matches_ttree(card_path, tmp_path, capsys):
     assert main(["run", str(card_path), "-o", str(r), "--format", "rntuple", "--json"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert json.loads(out[0])["expected_events"] == json.loads(out[1])["expected_events"]
-    assert ak.array_equal(read_events(t), read_events(r))
+    assert ak.array_equal(read_events(t), read_events(r), equal_nan=True)
     mt, mr = read_metadata(t), read_metadata(r)
     assert set(mt) == set(mr) and mt["run_card"] == mr["run_card"] and mt["pot"] == mr["pot"]
     with uproot.open(t) as ft, uproot.open(r) as fr:
