@@ -40,7 +40,7 @@ def _title(name: str, unit: str, doc: str) -> str:
 def event_branch_titles() -> dict[str, str]:
     """Flat branch name -> title ``name [unit]: meaning`` for every branch hnlgen writes to ``events``."""
     from detectors.miniboone import RECO_BRANCHES
-    from gen.events import NAMED_PARTICLES, NAMED_VERTICES, PARTICLE_FIELDS, SCALAR_FIELDS
+    from gen.events import NAMED_PARTICLES, NAMED_PDG, NAMED_VERTICES, PARTICLE_FIELDS, SCALAR_FIELDS
     from gen.na62_run import NA62_RECO_DOCS, NA62_TRUTH_DOCS
 
     out = {}
@@ -53,6 +53,8 @@ def event_branch_titles() -> dict[str, str]:
         for c in ("x", "y", "z"):
             out[f"{k}_{c}"] = _title(f"{k}_{c}", "cm", f"{c} of the {doc}")
         out[f"{k}_t"] = _title(f"{k}_t", "ns", f"time of the {doc}")
+    for k, doc in NAMED_PDG.items():
+        out[k] = _title(k, "-", doc)
     out["nparticles"] = "nparticles: length of the particle list particles_*"
     for k, (_dt, unit, doc) in PARTICLE_FIELDS.items():
         out[f"particles_{k}"] = _title(f"particles_{k}", unit, doc)
