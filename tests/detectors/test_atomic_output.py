@@ -170,3 +170,8 @@ def test_hepmc3_full_disk_raises_and_leaves_nothing(tmp_path, monkeypatch):
         with HepMC3Writer(target, info) as w:
             w.write(events)
     assert not target.exists() and not made[0].is_symlink()
+
+
+def test_completeness_marker_rntuple(tmp_path):
+    path = write_events(tmp_path / "rn.root", _events(250), {"seed": "1"}, format="rntuple")
+    assert check_complete(path) == {"events": 250, "format": "rntuple"}
