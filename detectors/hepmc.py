@@ -26,8 +26,18 @@ Run information (``HepMC3::GenRunInfo``), written once at the top:
 * G.R.11 / G.C.5 ``NuHepMC.AdditionalParticleNumbers`` with ``NuHepMC.AdditionalParticleNumber[<pdg>].Name``
   and ``NuHepMC.AdditionalParticleInfo[<pdg>].Description`` for the new-physics codes;
 * G.C.4 the flux of each beam flavour as ``NuHepMC.Beam[<pdg>].Type`` = ``"Histogram"`` with
-  ``.Histogram.BinEdges`` (GeV) and ``.Histogram.BinContent`` (nu / cm^2 per 1e20 POT in each bin,
-  ``.RateUnit`` = ``"nu/cm2/1e20POT"``: HepMC3 writes vectors of doubles with six decimals);
+  ``.Histogram.BinEdges`` (GeV), ``.Histogram.BinContent`` (nu / cm^2 per 1e20 POT in each bin:
+  HepMC3 writes vectors of doubles with six decimals) and ``.Histogram.ContentIsPerWidth`` = false;
+  the units once for all beams, ``NuHepMC.Beam.EnergyUnit`` = ``"GEV"`` and ``NuHepMC.Beam.FluxUnit``
+  = ``"nu/cm2/1e20POT"`` (1.0.0 names; 0.9's ``RateUnit`` was renamed ``FluxUnit``);
+* G.S.3 ``NuHepMC.TargetMaterialRelativeAtomicAbundance``: ``"<nuclear pdg>[x]"`` with x the number of
+  atoms relative to the most abundant species (CH2: ``["1000060120[0.5]", "1000010010"]``);
+* everything else the normalisation needs, as doubles (``hnlgen.*``, not part of NuHepMC):
+  ``hnlgen.TargetAtoms`` (number of target atoms of all species, N_atoms) and
+  ``hnlgen.TargetAtoms[<pdg>]`` per species, ``hnlgen.IntegratedFlux`` (nu / cm^2 / POT, summed over
+  the beam flavours, at full double precision) and ``hnlgen.ExpectedEvents`` (the tables' expected
+  final-state events for the exposure), so that ExpectedEvents = FluxAveragedTotalCrossSection [pb]
+  x 1e-36 cm^2/pb x Exposure.POT x IntegratedFlux x TargetAtoms (``hnlgen.Normalisation`` states it);
 * G.S.1 ``NuHepMC.Provenance.hnlgen.<key>``: the resolved run card (TOML), the model and decay table
   (JSON), the seed and the hnlgen version.
 
@@ -50,7 +60,10 @@ and coherent scattering need no such vertex.
 The conversion of each chunk to HEPEVT-like arrays is vectorised (numpy); the events are then built
 one by one with ``pyhepmc.GenEvent.from_hepevt`` (C++), which is the only per-event Python.
 
-The file is written as ``<name>.partial`` and renamed when complete, like ``detectors.output``.
+The file is written as ``<name>.partial-<pid>-<random>`` and renamed when complete, like
+``detectors.output`` (``AtomicOutput``); HepMC3's writer state is checked after every chunk and at close
+(a full disk raises ``OutputError`` and leaves no file). The completeness marker of a HepMC3 file is the
+footer line ``HepMC::Asciiv3-END_EVENT_LISTING`` that HepMC3 writes at close.
 This module takes event arrays and a ``NuHepMCRunInfo`` and imports nothing from ``gen``.
 """
 
@@ -63,14 +76,17 @@ from pathlib import Path
 import awkward as ak
 import numpy as np
 
-from detectors.output import PARTIAL_SUFFIX, AtomicOutput
+from detectors.output import AtomicOutput, OutputError
 from physics import units as u
 
-__all__ = ["HepMC3Writer", "NuHepMCRunInfo", "NuHepMCProcess", "NUHEPMC_VERSION", "CONVENTIONS", "PARTICLE_STATUS",
+__all__ = ["HepMC3Writer", "NuHepMCRunInfo", "NuHepMCProcess", "NUHEPMC_VERSION", "CONVENTIONS", "BEAM_ENERGY_UNIT", "BEAM_FLUX_UNIT",
+           "PARTICLE_STATUS",
            "VERTEX_STATUS", "REMNANT_PDG", "HEPMC_SUFFIXES", "write_hepmc3"]
 
 NUHEPMC_VERSION = (1, 0, 0)
-CONVENTIONS = ("G.C.1", "G.C.2", "G.C.3", "G.C.4", "G.C.5", "G.S.1", "G.S.2", "E.C.1", "V.C.1", "P.C.1", "P.C.2")
+CONVENTIONS = ("G.C.1", "G.C.2", "G.C.3", "G.C.4", "G.C.5", "G.S.1", "G.S.2", "G.S.3", "E.C.1", "V.C.1", "P.C.1", "P.C.2")
+BEAM_ENERGY_UNIT = "GEV"  # G.C.4 reserved value
+BEAM_FLUX_UNIT = "nu/cm2/1e20POT"  # G.C.4: bin content = neutrinos per cm^2 per 1e20 POT in the bin
 # status code: (name, description); NuHepMC 1.0.0 P.R.1, P.C.1 and V.R.1, V.C.1
 PARTICLE_STATUS = {
     1: ("UndecayedPhysical", "final-state particle"),
@@ -138,6 +154,12 @@ class NuHepMCRunInfo:
         file / (POT x integrated flux [nu/cm^2/POT] x target atoms), final-state BR included.
     nucleus_masses : dict
         PDG code -> nuclear mass in GeV of every target nucleus (bound-nucleon events need it).
+    target_atoms : dict
+        PDG code -> number of atoms of that species in the detector (the normalisation's N_atoms).
+    integrated_flux : float
+        Energy-integrated flux of the beam flavours in nu / cm^2 / POT (the normalisation's Phi).
+    expected_events : float
+        Expected final-state events of the exposure from the cross-section tables (sigma_bar's numerator).
     beams : dict
         Beam PDG code -> (bin edges in GeV, neutrinos per cm^2 per POT in each bin) (G.C.4).
     additional_particles : dict
@@ -154,6 +176,9 @@ class NuHepMCRunInfo:
     pot: float
     flux_averaged_xsec_pb: float
     nucleus_masses: dict[int, float]
+    target_atoms: dict[int, float]
+    integrated_flux: float
+    expected_events: float
     beams: dict[int, tuple[np.ndarray, np.ndarray]]
     additional_particles: dict[int, tuple[str, str]]
     provenance: dict[str, str]
@@ -165,6 +190,12 @@ class NuHepMCRunInfo:
             raise ValueError(f"NuHepMCRunInfo.pot = {self.pot!r}: must be a finite number > 0")
         if not (self.flux_averaged_xsec_pb >= 0 and np.isfinite(self.flux_averaged_xsec_pb)):
             raise ValueError(f"NuHepMCRunInfo.flux_averaged_xsec_pb = {self.flux_averaged_xsec_pb!r}: must be finite and >= 0")
+        for name in ("integrated_flux", "expected_events"):
+            v = getattr(self, name)
+            if not (v >= 0 and np.isfinite(v)):
+                raise ValueError(f"NuHepMCRunInfo.{name} = {v!r}: must be finite and >= 0")
+        if not self.target_atoms or not all(n > 0 and np.isfinite(n) for n in self.target_atoms.values()):
+            raise ValueError(f"NuHepMCRunInfo.target_atoms = {self.target_atoms!r}: need finite counts > 0")
         ids = [p.id for p in self.processes.values()]
         if len(set(ids)) != len(ids):
             raise ValueError(f"NuHepMCRunInfo.processes: process ids {ids} are not unique")
@@ -201,15 +232,26 @@ def _gen_run_info(info: NuHepMCRunInfo, weight_names: list[str]):
     for pdg, (name, desc) in sorted(info.additional_particles.items()):
         a[f"NuHepMC.AdditionalParticleNumber[{pdg}].Name"] = name
         a[f"NuHepMC.AdditionalParticleInfo[{pdg}].Description"] = desc
+    a["NuHepMC.Beam.EnergyUnit"] = BEAM_ENERGY_UNIT
+    a["NuHepMC.Beam.FluxUnit"] = BEAM_FLUX_UNIT
     for pdg, (edges, content) in sorted(info.beams.items()):
         a[f"NuHepMC.Beam[{pdg}].Type"] = "Histogram"
-        a[f"NuHepMC.Beam[{pdg}].EnergyUnit"] = "GEV"
-        a[f"NuHepMC.Beam[{pdg}].RateUnit"] = "nu/cm2/1e20POT"
         a[f"NuHepMC.Beam[{pdg}].Histogram.BinEdges"] = [float(x) for x in edges]
         # per 1e20 POT: HepMC3 writes vector<double> attributes with 6 decimals (std::to_string),
         # which would round ~1e-10 nu/cm^2/POT to 0
         a[f"NuHepMC.Beam[{pdg}].Histogram.BinContent"] = [float(x) * _BEAM_POT_SCALE for x in content]
         a[f"NuHepMC.Beam[{pdg}].Histogram.ContentIsPerWidth"] = False
+    most = max(info.target_atoms.values())
+    a["NuHepMC.TargetMaterialRelativeAtomicAbundance"] = [
+        str(pdg) if n == most else f"{pdg}[{n / most:.10g}]" for pdg, n in sorted(info.target_atoms.items())]
+    a["hnlgen.TargetAtoms"] = float(sum(info.target_atoms.values()))
+    for pdg, n in sorted(info.target_atoms.items()):
+        a[f"hnlgen.TargetAtoms[{pdg}]"] = float(n)
+    a["hnlgen.IntegratedFlux"] = float(info.integrated_flux)
+    a["hnlgen.ExpectedEvents"] = float(info.expected_events)
+    a["hnlgen.Normalisation"] = ("hnlgen.ExpectedEvents = NuHepMC.FluxAveragedTotalCrossSection [pb] * 1e-36 [cm2/pb] * "
+                                 "NuHepMC.Exposure.POT * hnlgen.IntegratedFlux [nu/cm2/POT] * hnlgen.TargetAtoms; "
+                                 "sum of CV weights = MC estimate of hnlgen.ExpectedEvents [events]")
     for key, text in info.provenance.items():
         a[f"NuHepMC.Provenance.hnlgen.{key}"] = str(text)
     return ri
@@ -312,23 +354,24 @@ class HepMC3Writer(AtomicOutput):
 
     def __init__(self, path: str | os.PathLike, run_info: NuHepMCRunInfo):
         self._hepmc = _pyhepmc()
-        self.path = Path(path)
-        if self.path.suffix not in HEPMC_SUFFIXES:
-            raise ValueError(f"HepMC3 output file {str(self.path)!r}: the name must end in {' or '.join(HEPMC_SUFFIXES)}")
-        self.tmp_path = self.path.with_name(self.path.name + PARTIAL_SUFFIX)
+        if Path(path).suffix not in HEPMC_SUFFIXES:
+            raise ValueError(f"HepMC3 output file {str(path)!r}: the name must end in {' or '.join(HEPMC_SUFFIXES)}")
+        self._init_paths(path)
         self.run_info = run_info
         self.n_written = 0
         self._writer = None
         self._event = None
         self._weight_fields: list[str] | None = None
-        self._closed = False
         # created now so that a bad directory fails before any generation
-        self.tmp_path.write_bytes(b"")
+        try:
+            self.tmp_path.write_bytes(b"")
+        except OSError as err:
+            raise OutputError(f"cannot create the output {str(self.path)!r}: {err.strerror or err}") from err
 
     def _open(self, events: ak.Array) -> None:
         fields = set(events.fields)
         names, self._weight_fields = ["CV"], ["weight"]
-        if "w_decay_fiducial" in fields:  # MiniBooNE detector stage: exact fiducial and selection weights
+        if "weight_selected" in fields:  # MiniBooNE detector stage: exact fiducial and selection weights
             names += ["fiducial", "selected"]
             self._weight_fields += ["w_fiducial", "weight_selected"]
         hm = self._hepmc
@@ -388,22 +431,27 @@ class HepMC3Writer(AtomicOutput):
             if nuc_list[i] >= 0:
                 parts[nuc_list[i]].end_vertex.status = 21
             wr.write(g)
+        self._check("writing events")
         self.n_written += n
 
-    def close(self) -> Path:
-        """Close and rename to the final name."""
-        if self._closed:
-            return self.path
+    def _check(self, what: str) -> None:
+        if self._writer is not None and self._writer.failed():
+            raise OutputError(f"{what} to {str(self.path)!r} failed (HepMC3 writer error: disk full or file not writable)")
+
+    def _finish(self) -> None:
+        """Close HepMC3's writer (it writes the footer) and check its state."""
         if self._writer is None:
             raise ValueError("HepMC3Writer.close: no events were written")
-        self._writer.close()
-        self._closed = True
-        os.replace(self.tmp_path, self.path)
-        return self.path
+        self._check("writing events")
+        writer, self._writer = self._writer, None
+        writer.close()
+        if writer.failed():
+            raise OutputError(f"closing {str(self.path)!r} failed (HepMC3 writer error: disk full or file not writable)")
 
     def _release(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
 
 
 def write_hepmc3(path: str | os.PathLike, events: ak.Array, run_info: NuHepMCRunInfo) -> Path:

@@ -82,6 +82,7 @@ __all__ = [
     "reco_branches",
     "selection_summary",
     "miniboone_histograms",
+    "fill_histogram",
     "write_histograms",
     "read_histograms",
     "published_spectra",
@@ -153,7 +154,12 @@ class Histogram:
     """A weighted 1D histogram: ``values[i]`` = sum of weights in ``[edges[i], edges[i+1])``.
 
     ``errors`` = sqrt(sum w^2) (MC statistical error). Values are expected events for the card's
-    exposure, because the event weights are.
+    exposure, because the event weights are. The remaining fields are ROOT's TH1 statistics, computed
+    from the unbinned values by :func:`fill_histogram` (ROOT's ``TH1::Fill`` conventions):
+    ``entries`` the number of fills (under/overflow included), ``sumw``, ``sumw2``, ``sumwx``,
+    ``sumwx2`` the sums of w, w^2, w x, w x^2 over the fills inside the axis range; ``underflow`` /
+    ``overflow`` the weight below / above the range and ``flow_sumw2`` their sums of w^2. Histograms
+    built without them (e.g. by hand) get the bin-centre approximation in :func:`write_histograms`.
     """
 
     name: str
@@ -161,6 +167,68 @@ class Histogram:
     edges: np.ndarray
     values: np.ndarray
     errors: np.ndarray
+    entries: float | None = None
+    sumw: float | None = None
+    sumw2: float | None = None
+    sumwx: float | None = None
+    sumwx2: float | None = None
+    underflow: float = 0.0
+    overflow: float = 0.0
+    flow_sumw2: tuple[float, float] = (0.0, 0.0)
+
+    def __add__(self, other: Histogram) -> Histogram:
+        """Sum of two fills of the same histogram (chunks of one run): every statistic adds."""
+        if self.name != other.name or not np.array_equal(self.edges, other.edges):
+            raise ValueError(f"Histogram: cannot add {other.name!r} to {self.name!r} (different name or edges)")
+
+        def add(a, b):
+            return None if a is None or b is None else a + b
+
+        return Histogram(self.name, self.title, self.edges, self.values + other.values,
+                         np.sqrt(np.asarray(self.errors) ** 2 + np.asarray(other.errors) ** 2),
+                         add(self.entries, other.entries), add(self.sumw, other.sumw), add(self.sumw2, other.sumw2),
+                         add(self.sumwx, other.sumwx), add(self.sumwx2, other.sumwx2), self.underflow + other.underflow,
+                         self.overflow + other.overflow,
+                         (self.flow_sumw2[0] + other.flow_sumw2[0], self.flow_sumw2[1] + other.flow_sumw2[1]))
+
+    def to_hist(self):
+        """The histogram as a ``hist.Hist`` (Weight storage, flow bins, axis label from the title)."""
+        import hist
+
+        parts = self.title.split(";")
+        h = hist.Hist(hist.axis.Variable(np.asarray(self.edges, float), name="x", label=parts[1] if len(parts) > 1 else ""),
+                      storage=hist.storage.Weight(), name=self.name, label=parts[0])
+        view = h.view(flow=True)
+        view.value = np.concatenate([[self.underflow], self.values, [self.overflow]])
+        view.variance = np.concatenate([[self.flow_sumw2[0]], np.asarray(self.errors) ** 2, [self.flow_sumw2[1]]])
+        return h
+
+
+def fill_histogram(name: str, title: str, edges, x, w) -> Histogram:
+    """Fill a weighted histogram with ``hist`` (Weight storage) and ROOT's statistics from the unbinned values.
+
+    Events with weight 0 or a non-finite ``x`` are not filled (they are not in the selection the
+    histogram shows). Bins are ``[edges[i], edges[i+1])``; x == edges[-1] is overflow, as in ROOT and
+    ``hist``. ``entries`` counts every fill, under/overflow included, while ``sumw``... ``sumwx2`` sum
+    over the fills inside the range (``TH1::Fill`` without ``StatOverflows``).
+    """
+    import hist
+
+    edges = np.asarray(edges, dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64)
+    w = np.asarray(w, dtype=np.float64)
+    keep = (w != 0) & np.isfinite(x)
+    x, w = x[keep], w[keep]
+    h = hist.Hist(hist.axis.Variable(edges), storage=hist.storage.Weight())
+    h.fill(x, weight=w)
+    view = h.view(flow=True)
+    inside = (x >= edges[0]) & (x < edges[-1])
+    xi, wi = x[inside], w[inside]
+    return Histogram(name, title, edges, view.value[1:-1].copy(), np.sqrt(view.variance[1:-1]),
+                     entries=float(x.size), sumw=float(wi.sum()), sumw2=float((wi * wi).sum()),
+                     sumwx=float((wi * xi).sum()), sumwx2=float((wi * xi * xi).sum()),
+                     underflow=float(view.value[0]), overflow=float(view.value[-1]),
+                     flow_sumw2=(float(view.variance[0]), float(view.variance[-1])))
 
 
 # --- data files -------------------------------------------------------------------------------
@@ -410,19 +478,21 @@ def _directions_and_lengths(p4, ctau0, fallback_dir):
 #: Reconstructed branches written beside the truth tree: name -> (unit, description).
 RECO_BRANCHES = {
     "E_vis": ("GeV", "reconstructed (smeared) visible energy of all EM showers"),
-    "cos_theta": ("1", "cosine of the reconstructed shower direction to the beam (+z)"),
-    "E_QE": ("GeV", "reconstructed neutrino energy, electron CCQE hypothesis (config e_qe_formula)"),
-    "E_QE_seed003": ("GeV", "simplified E_QE of seed 003 eq. (7), same E_vis and cos_theta"),
-    "n_showers": ("1", "number of EM rings: 1 (merged or single), 2 (resolved pair)"),
+    "cos_theta": ("1", "cosine of the reconstructed shower direction to the beam (+z); NaN without a visible EM particle"),
+    "E_QE": ("GeV", "reconstructed neutrino energy, electron CCQE hypothesis (config e_qe_formula); NaN without a visible "
+                    "EM particle or where the CCQE denominator is not positive (no solution)"),
+    "E_QE_seed003": ("GeV", "simplified E_QE of seed 003 eq. (7), same E_vis and cos_theta; NaN as E_QE"),
+    "n_showers": ("1", "number of EM rings: 0 (no visible EM particle, e.g. Z' -> nu nu), 1 (merged or single), 2 (resolved pair)"),
     "passes_selection": ("bool", "single electron-like ring, E_vis and E_QE cuts, no muon/pion"),
-    "w_decay_fiducial": ("1", "probability that the visible decay is inside the fiducial sphere"),
     "w_efficiency": ("1", "single e/gamma selection efficiency (eg_effs.dat) at the true shower energy"),
-    "weight_selected": ("events", "weight * w_decay_fiducial * w_efficiency * passes_selection"),
+    "weight_selected": ("events", "weight * w_fiducial * w_efficiency * passes_selection"),
     "vertex_radius": ("cm", "distance of the visible-decay vertex from the detector centre"),
-    "theta_ee": ("deg", "true opening angle of the EM pair (NaN for one EM particle)"),
-    "E_soft": ("GeV", "true kinetic energy of the softer EM particle (NaN for one)"),
-    "m_ee": ("GeV", "true invariant mass of the EM particles"),
+    "theta_ee": ("deg", "true opening angle of the EM pair (NaN with fewer than two visible EM particles)"),
+    "E_soft": ("GeV", "true kinetic energy of the softer EM particle (NaN with fewer than two)"),
+    "m_ll": ("GeV", "true invariant mass of the visible EM particles (the l+l- pair; 0 without any)"),
 }
+# The fiducial decay probability is the truth branch ``w_fiducial`` (gen.detector_stage writes it there);
+# reconstruct() returns it as ``w_decay_fiducial`` for selection_summary, it is not a branch of its own.
 
 
 def reconstruct(
@@ -488,6 +558,12 @@ def reconstruct(
         e_soft = np.full(n, np.nan)
     m_ee = _mass(p_sum)
     e_true = p_sum[:, 3]
+    # no visible EM particle at all (e.g. Z' -> nu nu): no ring, and no pair angle or soft energy
+    no_em = np.all(np.stack([np.nan_to_num(p[:, 3]) <= 0 for p in ps]), axis=0)
+    if no_em.any():
+        n_showers = np.where(no_em, 0, n_showers).astype(np.int32)
+        theta_ee = np.where(no_em, np.nan, theta_ee)
+        e_soft = np.where(no_em, np.nan, e_soft)
 
     e_vis = smear_energy(e_true, gen, cfg)
     direction = smear_direction(p_sum[:, :3], math.radians(cfg.angular_resolution_deg), gen)
@@ -495,6 +571,9 @@ def reconstruct(
     eqe_ccqe = e_qe_ccqe(e_vis, cos_theta, cfg.binding_energy)
     eqe_s3 = e_qe_seed003(e_vis, cos_theta)
     e_qe = eqe_ccqe if cfg.e_qe_formula == "ccqe" else eqe_s3
+    if no_em.any():  # no shower: no direction and no E_QE (placeholders would look like measurements)
+        cos_theta = np.where(no_em, np.nan, cos_theta)
+        eqe_ccqe, eqe_s3, e_qe = (np.where(no_em, np.nan, x) for x in (eqe_ccqe, eqe_s3, e_qe))
 
     lo, hi = cfg.e_qe_range
     passes = (n_showers == 1) & (e_vis > cfg.e_vis_min) & (e_qe >= lo) & (e_qe < hi)
@@ -532,7 +611,7 @@ def reconstruct(
         "vertex_radius": radius,
         "theta_ee": theta_ee,
         "E_soft": e_soft,
-        "m_ee": m_ee,
+        "m_ll": m_ee,
         "weight": w,
     }
 
@@ -686,9 +765,7 @@ def _binnings():
 
 
 def _hist(name, title, x, w, edges):
-    values, _ = np.histogram(x, bins=edges, weights=w)
-    sumw2, _ = np.histogram(x, bins=edges, weights=w * w)
-    return Histogram(name, title, np.asarray(edges, float), values, np.sqrt(sumw2))
+    return fill_histogram(name, title, edges, x, w)
 
 
 def miniboone_histograms(reco: Mapping[str, np.ndarray], config: MiniBooNEConfig | None = None) -> dict[str, Histogram]:
@@ -706,13 +783,10 @@ def miniboone_histograms(reco: Mapping[str, np.ndarray], config: MiniBooNEConfig
     lo, hi = cfg.e_qe_range_evis_costheta
     inner = np.nan_to_num(eqe, nan=-1.0)
     w_in = np.where((inner >= lo) & (inner < hi), w, 0.0)
-    x_eqe = np.nan_to_num(eqe, nan=-1.0)
     return {
-        "h_E_QE": _hist("h_E_QE", "selected events;E_{#nu}^{QE} [GeV];events", x_eqe, w, b["E_QE"]),
+        "h_E_QE": _hist("h_E_QE", "selected events;E_{#nu}^{QE} [GeV];events", eqe, w, b["E_QE"]),
         "h_E_vis": _hist("h_E_vis", "selected events;E_{vis} [GeV];events", reco["E_vis"], w_in, b["E_vis"]),
-        "h_cos_theta": _hist(
-            "h_cos_theta", "selected events;cos#theta;events", np.nan_to_num(reco["cos_theta"]), w_in, b["cos_theta"]
-        ),
+        "h_cos_theta": _hist("h_cos_theta", "selected events;cos#theta;events", reco["cos_theta"], w_in, b["cos_theta"]),
     }
 
 
@@ -750,7 +824,14 @@ def miniboone_histograms_2018(reco: Mapping[str, np.ndarray], e_qe_range: tuple[
 
 
 def write_histograms(file, hists: Mapping[str, Histogram]) -> None:
-    """Write histograms as ROOT TH1D (values, sum w^2 errors, variable bin edges) via uproot.
+    """Write histograms as ROOT TH1D (values and sum w^2 with flow bins, variable edges, statistics).
+
+    The bin contents come from ``Histogram.to_hist`` (``hist``, Weight storage). uproot's own
+    conversion of a ``hist`` object sets fEntries = sum of weights, fTsumw2 = fTsumw and the moments
+    from bin centres, so the TH1D is built with ``uproot.writing.identify.to_TH1x`` from the
+    statistics of the unbinned values instead (``fill_histogram``): fEntries, fTsumw, fTsumw2,
+    fTsumwx, fTsumwx2 as ROOT's ``TH1::Fill`` would have set them, so its stats box, ``GetMean``,
+    ``GetStdDev`` and ``GetEffectiveEntries`` are exact.
 
     ``file`` is a path (the file is recreated) or an open writable uproot directory
     (``uproot.recreate(...)``/``uproot.update(...)``), to which the TH1Ds are added.
@@ -762,13 +843,20 @@ def write_histograms(file, hists: Mapping[str, Histogram]) -> None:
             write_histograms(out, hists)
         return
     for key, h in hists.items():
+        hh = h.to_hist()
         edges = np.asarray(h.edges, dtype=np.float64)
         nb = edges.size - 1
-        values = np.zeros(nb + 2)
-        values[1:-1] = h.values
-        sumw2 = np.zeros(nb + 2)
-        sumw2[1:-1] = np.asarray(h.errors) ** 2
-        centres = 0.5 * (edges[1:] + edges[:-1])
+        view = hh.view(flow=True)
+        values = np.asarray(view.value, dtype=">f8")
+        sumw2 = np.asarray(view.variance, dtype=">f8")
+        if h.entries is None:  # built by hand: no unbinned values; bin-centre moments
+            centres = 0.5 * (edges[1:] + edges[:-1])
+            stats = {"fEntries": float(np.count_nonzero(h.values)), "fTsumw": float(np.sum(h.values)),
+                     "fTsumw2": float(np.sum(sumw2[1:-1])), "fTsumwx": float(np.sum(h.values * centres)),
+                     "fTsumwx2": float(np.sum(h.values * centres**2))}
+        else:
+            stats = {"fEntries": float(h.entries), "fTsumw": float(h.sumw), "fTsumw2": float(h.sumw2),
+                     "fTsumwx": float(h.sumwx), "fTsumwx2": float(h.sumwx2)}
         parts = h.title.split(";")
         xaxis = uproot.writing.identify.to_TAxis(
             fName="xaxis",
@@ -778,23 +866,22 @@ def write_histograms(file, hists: Mapping[str, Histogram]) -> None:
             fXmax=float(edges[-1]),
             fXbins=edges,
         )
+        yaxis = uproot.writing.identify.to_TAxis(fName="yaxis", fTitle=parts[2] if len(parts) > 2 else "", fNbins=1,
+                                                 fXmin=0.0, fXmax=1.0)
         th1 = uproot.writing.identify.to_TH1x(
             fName=h.name,
             fTitle=parts[0],
             data=values,
-            fEntries=float(np.count_nonzero(h.values)),
-            fTsumw=float(np.sum(h.values)),
-            fTsumw2=float(np.sum(sumw2)),
-            fTsumwx=float(np.sum(h.values * centres)),
-            fTsumwx2=float(np.sum(h.values * centres**2)),
             fSumw2=sumw2,
             fXaxis=xaxis,
+            fYaxis=yaxis,
+            **stats,
         )
         file[key] = th1
 
 
 def read_histograms(file, names=("h_E_QE", "h_E_vis", "h_cos_theta")) -> dict[str, Histogram]:
-    """Read TH1s written by :func:`write_histograms` back (path or open uproot directory)."""
+    """Read TH1s written by :func:`write_histograms` back (path or open uproot directory), statistics included."""
     import uproot
 
     if isinstance(file, str | bytes) or hasattr(file, "__fspath__"):
@@ -803,7 +890,13 @@ def read_histograms(file, names=("h_E_QE", "h_E_vis", "h_cos_theta")) -> dict[st
     out = {}
     for name in names:
         h = file[name]
-        out[name] = Histogram(name, h.member("fTitle"), h.axis().edges(), h.values(), h.errors())
+        v = h.values(flow=True)
+        e2 = h.variances(flow=True)
+        title = ";".join([h.member("fTitle"), h.member("fXaxis").member("fTitle")])
+        out[name] = Histogram(name, title, h.axis().edges(), v[1:-1], np.sqrt(e2[1:-1]), entries=h.member("fEntries"),
+                              sumw=h.member("fTsumw"), sumw2=h.member("fTsumw2"), sumwx=h.member("fTsumwx"),
+                              sumwx2=h.member("fTsumwx2"), underflow=float(v[0]), overflow=float(v[-1]),
+                              flow_sumw2=(float(e2[0]), float(e2[-1])))
     return out
 
 

@@ -10,10 +10,11 @@ Layout written by ``EventWriter`` (``format="ttree"``, the default):
   1 MB per float64 branch, well above uproot's 100 kB advice for ``extend``), so memory stays bounded
   for any number of events.
 * with ``format="rntuple"`` the same event records are an RNTuple ``events`` instead (uproot's
-  ``mkrntuple`` + ``extend``, one cluster per ``basket_events`` events, so memory stays bounded too):
-  the awkward records keep their structure (fields ``N.px``, ``particles.pdg``, ...). Only ROOT
-  >= 6.34 (RNTuple v1) and uproot >= 5.7 read it; ROOT 6 before 6.34 and JSROOT cannot, which is why
-  the TTree stays the default.
+  ``mkrntuple`` + ``extend``, one cluster per ``basket_events`` events, so memory stays bounded too),
+  with the TTree's flat names (fields ``N_px``, ``nparticles``, ``particles_pdg`` as ``RVec``), so the
+  same RDataFrame expressions and uproot field names work on both layouts. Only ROOT >= 6.34
+  (RNTuple v1) and uproot >= 5.7 read it; ROOT 6 before 6.34 and JSROOT cannot, which is why the
+  TTree stays the default.
 * other objects the caller adds through ``EventWriter.root_file`` (``hnlgen run`` writes the
   detector histograms there as TH1D: ``detectors.miniboone.write_histograms``).
 * TObjString objects (``run_card``, ``model``, ``expected_events``, ``pot``, ``seed``,
@@ -21,25 +22,49 @@ Layout written by ``EventWriter`` (``format="ttree"``, the default):
   ``awkward_form``, the awkward form of the event records, which ``read_events`` uses to give back
   exactly the array that was written.
 
-The file is written as ``<name>.partial`` and renamed to ``<name>`` (``os.replace``, atomic on
-POSIX) only when it is complete; on an exception the partial file is removed, and a killed process
-leaves only a ``.partial`` file. This module takes event arrays and metadata and imports nothing
-from ``gen`` (STYLE.md section 1).
+Atomic output (all writers, ``AtomicOutput``): the file is written as
+``<name>.partial-<pid>-<random>`` in the target directory (unique per process and per writer, so two
+runs with the same output name never share one) and renamed to ``<name>`` (``os.replace``, atomic on
+POSIX) only when it is complete. ``close`` writes the completeness marker ``hnlgen_complete`` last
+(:data:`COMPLETE_KEY`: JSON ``{"events": N, "format": ...}``; :func:`check_complete` verifies it),
+closes the file, checks every write error (a full disk raises :class:`OutputError`), fsyncs and renames
+as its very last step; an error anywhere, before or during ``close``, removes the partial file and
+leaves the final name untouched. A killed process leaves only a ``.partial-*`` file, never a file
+under the final name. This module takes event arrays and metadata and imports nothing from ``gen``'s
+internals (STYLE.md section 1; ``gen.errors`` is the shared error base).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 from pathlib import Path
 
 import awkward as ak
 
-__all__ = ["AtomicOutput", "EventWriter", "write_events", "read_events", "read_metadata", "DEFAULT_BASKET_EVENTS", "PARTIAL_SUFFIX",
-           "COMPRESSIONS", "ROOT_FORMATS"]
+from gen.errors import InputFileError, OutputFileError
+
+__all__ = [
+    "COMPLETE_KEY",
+    "COMPRESSIONS",
+    "DEFAULT_BASKET_EVENTS",
+    "PARTIAL_SUFFIX",
+    "ROOT_FORMATS",
+    "AtomicOutput",
+    "EventWriter",
+    "OutputError",
+    "check_complete",
+    "read_events",
+    "read_metadata",
+    "write_events",
+]
 
 DEFAULT_BASKET_EVENTS = 1 << 17
-PARTIAL_SUFFIX = ".partial"
+PARTIAL_SUFFIX = ".partial"  # partial files are <name>.partial-<pid>-<random hex>
+# TObjString written last by EventWriter.close: JSON {"events": n, "format": "ttree"|"rntuple"}; a file
+# without it was not closed by hnlgen (check_complete). HepMC3 files end with HepMC3's footer line.
+COMPLETE_KEY = "hnlgen_complete"
 _FORM_KEY = "awkward_form"
 # Compression of the baskets. LZ4 (ROOT >= 6.12, JSROOT) is the default: on 2.6e5 light-Z' events
 # it wrote 226 MB in 1.1 s where ZLIB(1) took 8.4 s for 150 MB (uproot 5.7, one core); ZSTD needs
@@ -77,24 +102,98 @@ def _branch_dict(events: ak.Array) -> dict:
     return {k: events[k] for k in events.fields}
 
 
-class AtomicOutput:
-    """Base of the output writers: events go to ``<path>.partial``, renamed to ``path`` only by a
-    successful ``close``; an exception in the ``with`` block (or in ``close``) deletes the partial file,
-    so an interrupted run never leaves a file that looks complete.
+def _flat_fields(events: ak.Array) -> dict:
+    """The TTree branch layout as a dict of arrays: scalars as they are, a record ``N`` as ``N_px``, ...,
+    a list of records ``particles`` as the counter ``nparticles`` (int32, uproot's TTree counter) and
+    jagged ``particles_pdg``, ... (``_branch_dict`` checks the names are unique)."""
+    _branch_dict(events)
+    out = {}
+    for k in events.fields:
+        v = events[k]
+        sub = ak.fields(v)
+        if not sub:
+            out[k] = v
+            continue
+        if v.ndim > 1:
+            out[f"n{k}"] = ak.values_astype(ak.num(v, axis=1), "int32")
+        for f in sub:
+            out[f"{k}_{f}"] = v[f]
+    return out
 
-    Subclasses set ``path``, ``tmp_path`` (``path`` + :data:`PARTIAL_SUFFIX`) and ``_closed`` and
-    implement ``close`` and ``_release`` (close the underlying file handle, if one is open).
+
+def _set_branch_titles(tree, titles: dict[str, str]) -> None:
+    """Set TBranch titles (unit and meaning) of a tree made by uproot's ``mktree``, before its first
+    ``extend``. uproot has no argument for it: the titles are in its branch records (``fTitle``, by
+    default the leaf list such as ``weight/D``; ROOT and uproot read the types from the TLeaf, not the
+    title: checked with ROOT 6.40 TTree::Scan and RDataFrame, tests/detectors/test_output_formats.py)."""
+    casc = getattr(tree, "_cascading", None)
+    if not titles or not hasattr(casc, "_branch_data") or not hasattr(casc, "_needs_relocation_before_extend"):
+        return  # another uproot: the titles are still in the ``branch_titles`` metadata
+    for datum in casc._branch_data:
+        if datum.get("kind") != "record" and datum.get("fName") in titles:
+            datum["fTitle"] = titles[datum["fName"]]
+    # mktree already wrote the tree header: the first extend rewrites it whole (uproot's own mechanism
+    # for trees whose layout it has not written itself), now with the titles
+    casc._needs_relocation_before_extend = True
+
+
+#: The output file cannot be written (directory, permissions, full disk, ...): one line naming the file.
+OutputError = OutputFileError
+
+
+def partial_path(path: Path) -> Path:
+    """``<path>.partial-<pid>-<8 hex>`` beside ``path``: unique per process and per writer."""
+    return path.with_name(f"{path.name}{PARTIAL_SUFFIX}-{os.getpid()}-{secrets.token_hex(4)}")
+
+
+class AtomicOutput:
+    """Base of the output writers: events go to a partial file (:func:`partial_path`), renamed to
+    ``path`` only by a successful ``close``; an exception in the ``with`` block or in ``close`` deletes
+    the partial file, so an interrupted or failed run never leaves a file that looks complete.
+
+    Subclasses call ``_init_paths(path)`` first, implement ``_finish`` (write what remains, close the
+    underlying file and raise on any write error) and ``_release`` (close the handle without checks;
+    called by ``abort``, must tolerate being called after ``_finish``).
     """
 
     path: Path
     tmp_path: Path
-    _closed: bool
+    _closed: bool = False
+
+    def _init_paths(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        self._closed = False
+        if self.path.is_dir():
+            raise OutputError(f"output {str(self.path)!r} is an existing directory: give a file name")
+        if not self.path.parent.is_dir():
+            raise OutputError(f"output {str(self.path)!r}: directory {str(self.path.parent)!r} does not exist")
+        self.tmp_path = partial_path(self.path)
 
     def _release(self) -> None:
         raise NotImplementedError
 
-    def close(self) -> Path:
+    def _finish(self) -> None:
         raise NotImplementedError
+
+    def close(self) -> Path:
+        """Finish the file, check it was written completely, and rename it to ``path`` (the last step)."""
+        if self._closed:
+            return self.path
+        try:
+            self._finish()
+            fd = os.open(self.tmp_path, os.O_RDONLY)
+            try:
+                os.fsync(fd)  # on disk before it gets its final name
+            finally:
+                os.close(fd)
+        except OSError as err:
+            raise OutputError(f"writing {str(self.path)!r} failed: {err.strerror or err}") from err
+        try:
+            os.replace(self.tmp_path, self.path)
+        except OSError as err:
+            raise OutputError(f"cannot rename the finished output to {str(self.path)!r}: {err.strerror or err}") from err
+        self._closed = True
+        return self.path
 
     def abort(self) -> None:
         """Close and delete the partial file (the final name is never created)."""
@@ -103,9 +202,10 @@ class AtomicOutput:
         self._closed = True
         try:
             self._release()
+        except OSError:  # the handle may be broken (full disk): the partial file goes anyway
+            self._release_failed = True
         finally:
-            if self.tmp_path.exists():
-                self.tmp_path.unlink()
+            self.tmp_path.unlink(missing_ok=True)
 
     def __enter__(self):
         return self
@@ -153,10 +253,14 @@ class EventWriter(AtomicOutput):
         if format not in ROOT_FORMATS:
             raise ValueError(f"format = {format!r}: allowed {', '.join(ROOT_FORMATS)} (HepMC3 output: detectors.hepmc.HepMC3Writer)")
         self.format = format
-        self.path = Path(path)
-        self.tmp_path = self.path.with_name(self.path.name + PARTIAL_SUFFIX)
+        self._init_paths(path)
         self.basket_events = int(basket_events)
         self.metadata: dict[str, str] = {}
+        # branch -> title (unit and meaning), set before the first write (TTree branch titles; both layouts
+        # also store them as the JSON metadata ``branch_titles``)
+        self.branch_titles: dict[str, str] = {}
+        # name -> (number, title): the one-entry TTree ``run`` of numbers (exposure, seed, totals), written at close
+        self.run_values: dict[str, tuple[float | int, str]] = {}
         self.n_written = 0
         self._buffer: list[ak.Array] = []
         self._n_buffered = 0
@@ -164,8 +268,11 @@ class EventWriter(AtomicOutput):
         self._form = None
         up = _uproot()
         codec = {"lz4": up.LZ4(1), "zlib": up.ZLIB(1), "zstd": up.ZSTD(1), "none": None}[compression]
-        self._file = up.recreate(self.tmp_path, compression=codec)
-        self._closed = False
+        try:
+            self._file = up.recreate(self.tmp_path, compression=codec)
+        except OSError as err:
+            raise OutputError(f"cannot create the output {str(self.path)!r}: {err.strerror or err}") from err
+        self._file_open = True
 
     @property
     def root_file(self):
@@ -205,8 +312,10 @@ class EventWriter(AtomicOutput):
             part = arr[start:start + self.basket_events]
             start += self.basket_events
             if self.format == "rntuple":
-                # uproot drops the record names (Momentum4D); read_events restores them from awkward_form
-                part = ak.to_packed(part)
+                # the TTree's flat names (N_px, nparticles, particles_pdg), so that the same RDataFrame
+                # expressions and uproot field names work on both layouts; read_events rebuilds the
+                # records (and their Momentum4D names) from awkward_form
+                part = ak.to_packed(ak.zip(_flat_fields(part), depth_limit=1))
                 if self._tree is None:
                     self._tree = self._file.mkrntuple(_TREE, part.layout.form, description="hnlgen events")
                 self._tree.extend(part)
@@ -214,28 +323,48 @@ class EventWriter(AtomicOutput):
                 data = _branch_dict(part)
                 if self._tree is None:
                     self._tree = self._file.mktree(_TREE, {k: v.type for k, v in data.items()}, title="hnlgen events")
+                    _set_branch_titles(self._tree, self.branch_titles)
                 self._tree.extend(data)
             self.n_written += len(part)
 
-    def close(self) -> Path:
-        """Flush, write the metadata strings, close and rename to the final name."""
-        if self._closed:
-            return self.path
+    def _finish(self) -> None:
+        """Flush, write the metadata strings, then the completeness marker last, and close the file."""
         if self._form is None:
             raise ValueError("EventWriter.close: no events were written (an empty tree has no branches to describe)")
         self._flush()
         for key, value in self.metadata.items():
             if not isinstance(value, str):
                 raise TypeError(f"metadata[{key!r}] must be str (JSON or TOML text), got {type(value).__name__}")
+            if key == COMPLETE_KEY:
+                raise ValueError(f"metadata[{key!r}] is reserved for the completeness marker")
             self._file[key] = value
+        if self.branch_titles:
+            self._file["branch_titles"] = json.dumps(self.branch_titles, indent=0)
+        if self.run_values:
+            self._write_run_tree()
         self._file[_FORM_KEY] = json.dumps(self._form)
+        self._file[COMPLETE_KEY] = json.dumps({"events": self.n_written, "format": self.format})
+        self._file_open = False
         self._file.close()
-        self._closed = True
-        os.replace(self.tmp_path, self.path)
-        return self.path
+
+    def _write_run_tree(self) -> None:
+        """The one-entry TTree ``run``: numbers a ROOT user reads without parsing strings
+        (``run->Scan("pot:seed:expected_final_state")``, ``uproot.open(f)["run"].arrays()``)."""
+        import numpy as np
+
+        data = {}
+        for name, (value, _title) in self.run_values.items():
+            if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+                raise TypeError(f"run_values[{name!r}] must be a number, got {type(value).__name__}")
+            data[name] = np.array([value], dtype=np.int64 if isinstance(value, int | np.integer) else np.float64)
+        tree = self._file.mktree("run", {k: v.dtype for k, v in data.items()}, title="hnlgen run: exposure, seed, totals")
+        _set_branch_titles(tree, {k: t for k, (_v, t) in self.run_values.items()})
+        tree.extend(data)
 
     def _release(self) -> None:
-        self._file.close()
+        if self._file_open:
+            self._file_open = False
+            self._file.close()
 
 
 def write_events(path: str | os.PathLike, events: ak.Array, metadata: dict[str, str] | None = None,
@@ -290,18 +419,51 @@ def read_events(path: str | os.PathLike, entry_start: int | None = None, entry_s
         form = json.loads(str(f[_FORM_KEY]))
         cls = f.classname_of(_TREE)
         arrays = f[_TREE].arrays(library="ak", entry_start=entry_start, entry_stop=entry_stop)
-    out = _restore_names(form, arrays) if cls in _RNTUPLE_CLASSES else _rebuild(form, arrays)
+    nested = cls in _RNTUPLE_CLASSES and all(name in arrays.fields for name in form["fields"])
+    # RNTuples of hnlgen < 0.2 kept the records nested (N.px); they still read back
+    out = _restore_names(form, arrays) if nested else _rebuild(form, arrays)
     # re-pack so that the layout (offsets, dtypes) is the canonical one of a freshly built array
     return ak.to_packed(out)
 
 
 def read_metadata(path: str | os.PathLike) -> dict[str, str]:
-    """All TObjString objects of the file (run card, model, expected events, ...) as str."""
+    """All TObjString objects of the file (run card, model, expected events, ...) as str; the completeness
+    marker is checked by :func:`check_complete`, not returned."""
     uproot = _uproot()
     out = {}
     with uproot.open(path) as f:
         for key, cls in f.classnames().items():
-            if cls == "TObjString":
+            if cls == "TObjString" and key.split(";")[0] != COMPLETE_KEY:
                 out[key.split(";")[0]] = str(f[key])
     return out
 
+
+def check_complete(path: str | os.PathLike) -> dict:
+    """Raise ``InputFileError`` unless ``path`` is a ROOT file closed by hnlgen; return its marker.
+
+    A complete file is as long as its header's fEND and holds :data:`COMPLETE_KEY` (written last by
+    ``EventWriter.close``) whose event count equals the entries of ``events``. Missing, unreadable, non-ROOT, truncated (renamed partial) files
+    are refused with one line naming the file.
+    """
+    uproot = _uproot()
+    p = Path(path)
+    if not p.is_file():
+        raise InputFileError(f"{str(p)!r}: {'is a directory' if p.is_dir() else 'no such file'}")
+    try:
+        with uproot.open(p) as f:
+            size, end = p.stat().st_size, f.file.fEND
+            if size < end:
+                raise InputFileError(f"{str(p)!r}: truncated ROOT file ({size} of {end} bytes)")
+            keys = {k.split(";")[0] for k in f.keys(recursive=False)}
+            if COMPLETE_KEY not in keys:
+                raise InputFileError(f"{str(p)!r}: no {COMPLETE_KEY!r} marker: not a complete hnlgen output file "
+                                     "(interrupted or renamed partial file, or written by another program)")
+            marker = json.loads(str(f[COMPLETE_KEY]))
+            n = f[_TREE].num_entries if _TREE in keys else None
+    except InputFileError:
+        raise
+    except Exception as err:  # uproot raises many types for non-ROOT or truncated files
+        raise InputFileError(f"{str(p)!r}: not a readable ROOT file ({type(err).__name__}: {err})") from err
+    if n != marker.get("events"):
+        raise InputFileError(f"{str(p)!r}: {n} events in the file but {marker.get('events')} written: incomplete file")
+    return marker

@@ -11,7 +11,7 @@ import sys
 from gen import __version__
 
 # Subcommands in the order ``hnlgen --help`` lists them; a module that is absent is skipped.
-_COMMANDS = ("check", "model", "xsec", "run", "experiments", "fit", "validate", "plot", "reweight", "scan", "bench")
+_COMMANDS = ("check", "model", "xsec", "run", "experiments", "fit", "validate", "plot", "reweight", "scan", "bench", "cards")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,8 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from gen.bundled import find_card
     from gen.errors import HnlgenError
 
+    if isinstance(getattr(args, "card", None), str):
+        args.card = find_card(args.card)  # a bundled card by name, from any directory
     try:
         return int(args.func(args) or 0)
     except HnlgenError as err:

@@ -20,7 +20,8 @@ c tau0 of the produced N (per event, from its PDG code) and of the Z' come from
 (two-step N -> nu Z', Z' -> e+e-) and some Z' of the block flies at least ``PROMPT_ZPRIME_CM`` = 0.1 cm
 on average; otherwise the Z' decay is prompt and the weight is the exact one-step chord probability of
 the N (error < 2e-4 relative, no sampling noise). The truth field ``w_fiducial`` (placeholder 1 in the generator)
-becomes ``w_decay_fiducial``, so the summary's ``in_fiducial_volume`` is sum(weight * w_fiducial).
+becomes this exact probability (``reconstruct``'s ``w_decay_fiducial``; one branch, ``w_fiducial``), so the
+summary's ``in_fiducial_volume`` is sum(weight * w_fiducial).
 Limitation: for N5 -> N4 l+l- cascades the fiducial weight is that of the produced N5 (and a Z' if
 any); a displaced N4 decay later in the chain is not weighted.
 
@@ -53,7 +54,7 @@ PROMPT_ZPRIME_CM = 0.1  # Z' mean lab flight below which its decay counts as pro
 
 
 class HistogramSum:
-    """Sum of ``detectors.miniboone.Histogram`` dicts over chunks (values add, errors in quadrature)."""
+    """Sum of ``detectors.miniboone.Histogram`` dicts over chunks (``Histogram.__add__``: contents and statistics add)."""
 
     def __init__(self):
         self.hists: dict | None = None
@@ -63,9 +64,7 @@ class HistogramSum:
             self.hists = dict(hists)
             return
         for k, h in hists.items():
-            old = self.hists[k]
-            self.hists[k] = mb.Histogram(old.name, old.title, old.edges, old.values + h.values,
-                                         np.sqrt(np.asarray(old.errors) ** 2 + np.asarray(h.errors) ** 2))
+            self.hists[k] = self.hists[k] + h  # values, errors and the TH1 statistics add
 
 
 class MiniBooNEStage:

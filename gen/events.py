@@ -27,6 +27,7 @@ __all__ = [
     "PARTICLE_FIELDS",
     "NAMED_PARTICLES",
     "NAMED_VERTICES",
+    "NAMED_PDG",
     "FIELD_DOCS",
     "REGIME_CODES",
     "HELICITY_CODES",
@@ -92,6 +93,16 @@ NAMED_PARTICLES = {
     "nu_out": "first final-state light neutrino of the cascade (zeros if none)",
 }
 
+#: PDG codes of the named particles whose species varies from event to event (int32, 0 when the event
+#: has no such particle); the others have theirs as scalars: projectile_pdg, target_pdg (also the
+#: recoil's), hnl_pdg (N), and the Z' is always 32. Chosen by the rule of the named fields
+#: (gen._event_kernel._named_slots): the first final-state l-, l+, and light neutrino after N.
+NAMED_PDG = {
+    "ell_minus_pdg": "PDG code of ell_minus (11, 13, 15; 0 if none)",
+    "ell_plus_pdg": "PDG code of ell_plus (-11, -13, -15; 0 if none)",
+    "nu_out_pdg": "PDG code of nu_out (+-12, +-14, +-16, +-18; 0 if none)",
+}
+
 NAMED_VERTICES = {
     "N_decay_vertex": "decay vertex of the produced N (zeros if it did not decay)",
     "ell_vertex": "production vertex of ell_minus (zeros if none)",
@@ -114,6 +125,32 @@ for _k, _doc in NAMED_VERTICES.items():
     FIELD_DOCS[f"{_k}.x, .y, .z / .t"] = ("cm / ns", _doc)
 for _k, (_dt, _unit, _doc) in PARTICLE_FIELDS.items():
     FIELD_DOCS[f"particles.{_k}"] = (_unit, _doc)
+for _k, _doc in NAMED_PDG.items():
+    FIELD_DOCS[_k] = ("-", _doc)
+
+
+def _named_pdg(pdg: np.ndarray, status: np.ndarray, offsets: np.ndarray) -> dict[str, np.ndarray]:
+    """``NAMED_PDG`` columns from the flat particle list (vectorised; same rule as the named fields)."""
+    n = len(offsets) - 1
+    counts = np.diff(offsets)
+    local = np.arange(len(pdg)) - np.repeat(offsets[:-1], counts)
+    final = status == 1
+    ap = np.abs(pdg)
+    masks = {
+        "ell_minus_pdg": final & np.isin(pdg, (11, 13, 15)),
+        "ell_plus_pdg": final & np.isin(pdg, (-11, -13, -15)),
+        "nu_out_pdg": final & np.isin(ap, (12, 14, 16, 18)) & (local > SLOT_N),
+    }
+    out = {}
+    for name, m in masks.items():
+        col = np.zeros(n, np.int32)
+        idx = np.flatnonzero(m)
+        if idx.size:
+            ev = np.searchsorted(offsets, idx, side="right") - 1
+            first_ev, first = np.unique(ev, return_index=True)  # idx is sorted: the first match per event
+            col[first_ev] = pdg[idx[first]]
+        out[name] = col
+    return out
 
 
 class ColumnBuffer:
@@ -243,6 +280,9 @@ def build_events(cols: dict) -> ak.Array:
                        length=int(offsets[-1]))
     names.append("particles")
     contents.append(ListOffsetArray(Index64(offsets), flat))
+    for name, col in _named_pdg(cols["particles_pdg"], cols["particles_status"], offsets).items():
+        names.append(name)
+        contents.append(NumpyArray(col))
     return ak.Array(RecordArray(contents, names, length=n))
 
 

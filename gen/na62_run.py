@@ -57,7 +57,29 @@ from gen import jsonout
 from gen import rng as R
 
 __all__ = ["NA62Setup", "prepare_na62", "iter_generate_na62", "generate_na62", "na62_histograms", "run_na62",
-           "NA62_RECO_DOCS", "NA62_HISTOGRAMS"]
+           "NA62_RECO_DOCS", "NA62_TRUTH_DOCS", "NA62_HISTOGRAMS"]
+
+#: Truth fields of NA62 events (beam frame, K+ from the target at the origin): name -> (unit, description).
+NA62_TRUTH_DOCS = {
+    "event": ("-", "event number in the run (0-based)"),
+    "weight": ("events", "expected events this event represents for N_K^Fid kaon decays in the fiducial volume"),
+    **{f"{p}_{c}": ("GeV", f"{c} of the {d} (truth, beam frame)") for p, d in (
+        ("K", "parent meson"), ("a", "production lepton l_a"), ("N", "heavy neutrino"),
+        ("nu", "light neutrino of N -> nu Z' (general path: first light neutrino of the cascade)"),
+        ("Zp", "Z' (general path: first Z' of the cascade; zeros if none)"), ("bm", "l_b- of the final-state pair"),
+        ("bp", "l_b+ of the final-state pair")) for c in ("px", "py", "pz", "E")},
+    "nubar": ("-", "1.0 if the (Majorana) N decayed as N -> nubar Z', else 0.0 (dedicated path)"),
+    **{f"vtx_{p}_{c}": ("cm", f"{c} of the {d} (truth)") for p, d in (
+        ("K", "kaon decay vertex"), ("N", "N decay vertex"), ("Zp", "Z' decay vertex (general path: the first Z'; zeros if none)"),
+        ("pair", "production vertex of the l_b pair (general path)")) for c in ("x", "y", "z")},
+    "P_fv": ("1", "probability that the kaon decays in the fiducial volume"),
+    "P_dec_N": ("1", "probability that N decays before z = 180 m"),
+    "P_dec_Zp": ("1", "probability that the Z' decays before z = 180 m (1 without an on-shell Z')"),
+    "P_dec": ("1", "probability that every visible vertex precedes z = 180 m (general path; a factor of weight)"),
+    "pol_N_lab": ("1", "N polarisation projected on its lab momentum (information; the decays use the exact spin axis)"),
+    "channel": ("-", "N decay channel: index into decays.channels of the file's model JSON (general path)"),
+    "weight_original": ("events", "generation weight, before hnlgen reweight"),
+}
 
 #: Reconstructed fields (``detectors.na62.reconstruct``), flat branches: name -> (unit, description).
 NA62_RECO_DOCS = {
@@ -279,7 +301,7 @@ def generate_na62(card, n_events: int | None = None, seed: int | None = None, ch
 def na62_histograms(events: ak.Array, setup: NA62Setup) -> dict:
     """TH1-ready histograms (``detectors.miniboone.Histogram``): reconstructed ``h_<obs>`` of accepted
     events (weight_accepted) and ``h_truth_<obs>`` of all events (weight)."""
-    from detectors.miniboone import Histogram
+    from detectors.miniboone import fill_histogram
 
     edges = setup.histogram_edges()
     out = {}
@@ -290,12 +312,10 @@ def na62_histograms(events: ak.Array, setup: NA62Setup) -> dict:
                                     ("truth_", "weight", "all events, truth")):
             if prefix + name not in events.fields or wkey not in events.fields:
                 continue
-            x = np.nan_to_num(ak.to_numpy(events[prefix + name]), nan=-1e9)
+            x = ak.to_numpy(events[prefix + name]).astype(np.float64)  # NaN (not reconstructed): not filled
             w = ak.to_numpy(events[wkey]).astype(np.float64)
-            v, _ = np.histogram(x, bins=edges[name], weights=w)
-            e2, _ = np.histogram(x, bins=edges[name], weights=w * w)
             key = f"h_{prefix}{name}"
-            out[key] = Histogram(key, f"{title};{label};events", edges[name], v, np.sqrt(e2))
+            out[key] = fill_histogram(key, f"{title};{label};events", edges[name], x, w)
     return out
 
 
@@ -314,6 +334,9 @@ def run_na62(card, n: int, seed: int, out: str, *, chunk_size=None, compression=
     sw = sw2 = sa = sa2 = 0.0
     done = 0
     with EventWriter(out, compression=compression, format=format) as writer:
+        from gen.output_docs import event_branch_titles
+
+        writer.branch_titles = event_branch_titles()
         prog = progress(n, "generating") if progress is not None else None
         for chunk in iter_generate_na62(card, n, seed, chunk_size, setup=setup, reconstruct=reconstruct):
             writer.write(chunk)
@@ -341,9 +364,28 @@ def run_na62(card, n: int, seed: int, out: str, *, chunk_size=None, compression=
             expected["accepted"] = sa
             errors["accepted"] = err(sa, sa2)
         wall = time.perf_counter() - t0
+        from gen.output_docs import summary_json
+
         summary = {"expected_events": expected, "mc_rel_error": errors["final_state"] / sw if sw > 0 else math.inf,
                    "events_generated": done, "effective_sample_size": sw * sw / sw2 if sw2 > 0 else 0.0,
                    "wall_time_s": wall}
+        # one schema for every experiment (gen.output_docs); NA62's "accepted" is the analysis count "selected"
+        public = summary_json("na62", (setup.n_parent_decays, f"{setup.parent} decays in the fiducial volume (N_K^Fid)"),
+                              {**{k: v for k, v in expected.items() if k != "accepted"},
+                               **({"selected": expected["accepted"]} if reconstruct else {})},
+                              {**{k: v for k, v in errors.items() if k != "accepted"},
+                               **({"selected": errors["accepted"]} if reconstruct else {})},
+                              done, summary["effective_sample_size"], wall)
+        writer.run_values = {
+            "n_kaon_decays": (float(setup.n_parent_decays),
+                              f"n_kaon_decays: {setup.parent} decays in the fiducial volume, N_K^Fid (the exposure)"),
+            "seed": (int(seed), "seed: random seed of the run"),
+            "events_generated": (int(done), "events_generated: entries of the events tree"),
+            **{f"expected_{k}": (float(v), f"expected_{k} [events]: expected events, {k} (sum of the weights)")
+               for k, v in public["expected_events"].items() if v is not None},
+            **{f"expected_{k}_error": (float(v), f"expected_{k}_error [events]: Monte Carlo error, sqrt(sum w^2 - S^2/N)")
+               for k, v in public["errors"].items() if v is not None},
+        }
         write_histograms(writer.root_file, hsum.hists)
         writer.metadata.update({
             "run_card": card_to_toml(resolved_card_dict(card)),
@@ -355,7 +397,7 @@ def run_na62(card, n: int, seed: int, out: str, *, chunk_size=None, compression=
             "hnlgen_version": __version__,
         })
     if as_json:
-        print(jsonout.dumps(summary))
+        print(jsonout.dumps(public))
     else:
         fs = card.process.final_state
         print(f"hnlgen run: {done} events -> {out}")

@@ -62,14 +62,20 @@ def _nucleus_pdg(Z: int, A: int) -> int:
     return 1_000_000_000 + 10_000 * Z + 10 * A
 
 
-def flux_averaged_xsec_pb(setup) -> float:
-    """sigma_bar of the module docstring in pb per target atom, for a ``gen.sampler.GeneratorSetup``."""
+def _normalisation(setup) -> tuple[float, float, float]:
+    """(expected final-state events from the tables, Phi in nu/cm^2/POT, N_atoms) of the module docstring."""
     exp = setup.experiment
     expected = float(np.sum(setup.ch_rate_table * setup.ch_br))
     flavours = [f for f in exp.flavours if f in setup.flux.flavours]
-    phi = sum(setup.flux.integrated(f) for f in flavours)
-    n_atoms = sum(t.n_nuclei for t in exp.targets)
-    return expected / (exp.pot * phi * n_atoms) / u.pb
+    phi = float(sum(setup.flux.integrated(f) for f in flavours))
+    n_atoms = float(sum(t.n_nuclei for t in exp.targets))
+    return expected, phi, n_atoms
+
+
+def flux_averaged_xsec_pb(setup) -> float:
+    """sigma_bar of the module docstring in pb per target atom, for a ``gen.sampler.GeneratorSetup``."""
+    expected, phi, n_atoms = _normalisation(setup)
+    return expected / (setup.experiment.pot * phi * n_atoms) / u.pb
 
 
 def nuhepmc_run_info(setup, seed: int, extra_provenance: dict[str, str] | None = None) -> NuHepMCRunInfo:
@@ -82,10 +88,13 @@ def nuhepmc_run_info(setup, seed: int, extra_provenance: dict[str, str] | None =
 
     card, exp, flux = setup.card, setup.experiment, setup.flux
     processes = {REGIME_CODES[r]: PROCESSES[r] for r in card.process.regimes}
-    masses = {}
+    masses, atoms = {}, {}
     for t in exp.targets:
         info = ff.get_target(t.name)
-        masses[_nucleus_pdg(info.Z, info.A)] = float(info.mass)
+        pdg = _nucleus_pdg(info.Z, info.A)
+        masses[pdg] = float(info.mass)
+        atoms[pdg] = atoms.get(pdg, 0.0) + float(t.n_nuclei)
+    expected, phi, _n_atoms = _normalisation(setup)
     beams = {couplings.PDG[f]: (np.asarray(flux.edges, float), np.asarray(flux.bin_flux[flux.index(f)], float))
              for f in exp.flavours if f in flux.flavours}
     provenance = {
@@ -96,5 +105,5 @@ def nuhepmc_run_info(setup, seed: int, extra_provenance: dict[str, str] | None =
         **(extra_provenance or {}),
     }
     return NuHepMCRunInfo(processes=processes, pot=float(exp.pot), flux_averaged_xsec_pb=flux_averaged_xsec_pb(setup),
-                          nucleus_masses=masses, beams=beams, additional_particles=dict(ADDITIONAL_PARTICLES),
+                          nucleus_masses=masses, target_atoms=atoms, integrated_flux=phi, expected_events=expected, beams=beams, additional_particles=dict(ADDITIONAL_PARTICLES),
                           provenance=provenance, tool_version=__version__)

@@ -14,9 +14,11 @@ of the given ``[model]`` keys (masses or couplings):
   completion. The only column that is not reproducible is ``wall_time_s``.
 * Resumable: the output is a directory ``scan.parquet/`` with one parquet file per finished point
   (``part-<point id>.parquet``, written to a hidden temporary name and renamed with
-  ``os.replace``, atomic on POSIX) and ``scan.json`` (the scan definition: a rerun with another card,
-  grid or ``n_events`` is refused). A rerun evaluates only the points without a part file; a killed
-  scan loses at most the points in flight. ``read_scan(dir)`` returns one ``pyarrow.Table`` in grid
+  ``os.replace``, atomic on POSIX) and ``_scan.json`` (the scan definition: a rerun with another card,
+  grid or ``n_events`` is refused; the ``_`` prefix, like ``_base.root``'s, makes parquet readers skip it,
+  so ``pandas.read_parquet("scan.parquet")`` and ``pyarrow.parquet.read_table`` open the directory as
+  it is; a ``scan.json`` of an older scan is renamed on resumption). A rerun evaluates only the points
+  without a part file; a killed scan loses at most the points in flight. ``read_scan(dir)`` returns one ``pyarrow.Table`` in grid
   order.
 * Coupling-only grids (no mass key) generate one sample at the card's couplings (``_base.root`` in
   the output directory, seed ``point_seed(card seed, {})``, written as ``hnlgen run`` writes it) and
@@ -68,6 +70,9 @@ CONNECT_TIMEOUT_S = 5.0
 #: Default seconds a scan waits with unfinished points and no live Dask worker before it fails (``worker_timeout``).
 WORKER_TIMEOUT_S = 60.0
 _ADDRESS = re.compile(r"^((tcp|tls|ws|wss|ucx)://)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$")
+#: The scan definition inside the output directory; "_" makes parquet readers (pyarrow, pandas) skip it.
+SCAN_DEFINITION = "_scan.json"
+_LEGACY_DEFINITION = "scan.json"
 _INSTALL_HINT = 'parameter scans need Dask distributed and pyarrow: pip install "hnlgen[scan]" (dask[distributed], pyarrow)'
 
 
@@ -500,13 +505,16 @@ def _scan(card, params, out, n, workers, scheduler, client, root_dir, limit, rew
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     definition = _definition(card_toml, params, n)
-    def_path = out / "scan.json"
+    def_path = _definition_path(out)
+    if def_path.name != SCAN_DEFINITION:  # an older scan: move its definition out of the readers' way
+        os.replace(def_path, out / SCAN_DEFINITION)
+        def_path = out / SCAN_DEFINITION
     if def_path.exists():
         old = json.loads(def_path.read_text())
         if old != definition:
             raise ScanError(f"{out} holds a different scan (card, grid or events differ): use another -o or remove it")
     else:
-        tmp = out / ".scan.json.tmp"
+        tmp = out / f".{SCAN_DEFINITION}.tmp"
         tmp.write_text(jsonout.dumps(definition, indent=1))
         os.replace(tmp, def_path)
     if root_dir is not None:
@@ -661,15 +669,21 @@ def plot_scan(table, out_png, x: str, y: str, z: str = "selected"):
     return Path(out_png)
 
 
+def _definition_path(out: Path) -> Path:
+    """``out/_scan.json``, or the ``scan.json`` of a scan written before it was renamed, if that exists."""
+    legacy = out / _LEGACY_DEFINITION
+    return legacy if legacy.exists() and not (out / SCAN_DEFINITION).exists() else out / SCAN_DEFINITION
+
+
 def is_scan_dir(path) -> bool:
-    """True for an output directory of ``scan`` (holds ``scan.json``)."""
-    return Path(path).is_dir() and (Path(path) / "scan.json").exists()
+    """True for an output directory of ``scan`` (holds ``_scan.json``)."""
+    return Path(path).is_dir() and _definition_path(Path(path)).exists()
 
 
 def plot_scan_dir(path, out_png, x: str | None = None, y: str | None = None, z: str = "selected") -> str:
     """``plot_scan`` of a scan directory; ``x``/``y`` default to its first two scanned keys. Returns a note."""
     path = Path(path)
-    keys = list(json.loads((path / "scan.json").read_text())["params"])
+    keys = list(json.loads(_definition_path(path).read_text())["params"])
     x = x or keys[0]
     y = y or (keys[1] if len(keys) > 1 else keys[0])
     table = read_scan(path)

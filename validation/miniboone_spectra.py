@@ -92,7 +92,8 @@ def run_case(name: str, card_path: Path, png: Path, n: int) -> dict:
     wfid = w * ak.to_numpy(ev.w_fiducial)
     wsel = ak.to_numpy(ev.weight_selected)
     hnl = ak.to_numpy(ev.hnl_pdg)
-    reco = {k: ak.to_numpy(ev[k]) for k in ("weight", "w_decay_fiducial", "n_showers", "weight_selected")}
+    reco = {k: ak.to_numpy(ev[k]) for k in ("weight", "n_showers", "weight_selected")}
+    reco["w_decay_fiducial"] = ak.to_numpy(ev.w_fiducial)  # selection_summary's name of the one fiducial weight
     stages = selection_summary(reco)
     per_hnl = {}
     # both cards have final_state = "all": every event's final-state BR is 1, so sum(weight) per N is

@@ -21,7 +21,6 @@ weights). NA62 cards write ``ttree`` or ``rntuple``.
 from __future__ import annotations
 
 import json
-import math
 import sys
 import time
 
@@ -36,12 +35,14 @@ _ROOT_SUFFIX = ".root"
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("run", help="generate events for a run card and write them to a ROOT file")
-    p.add_argument("card", help="TOML run card")
+    p.add_argument("card", help="TOML run card, or the name of a bundled card (hnlgen cards)")
     p.add_argument("-n", "--events", type=int, default=None, help="number of (weighted) events; default [run] events")
     p.add_argument("--seed", type=int, default=None, help="random seed; default [run] seed")
-    p.add_argument("-o", "--output", default=None, help="output file (FILE.root, or FILE.hepmc3 with --format hepmc3); default [run] output")
+    p.add_argument("-o", "--output", default=None, help="output file: FILE.root (TTree or RNTuple) or FILE.hepmc3 (NuHepMC); "
+                                                        "default [run] output")
     p.add_argument("--format", choices=FORMATS, default=None,
-                   help="file layout: ttree (default [run] format; every ROOT 6 and JSROOT), rntuple (ROOT >= 6.34, uproot >= 5.7) "
+                   help="file layout; default from the -o suffix (.hepmc3/.hepmc: hepmc3; .root: [run] format, ttree unless it "
+                        "says rntuple): ttree (every ROOT 6 and JSROOT), rntuple (ROOT >= 6.34, uproot >= 5.7) "
                         "or hepmc3 (HepMC3 ASCII following NuHepMC; needs pip install \"hnlgen[hepmc]\")")
     p.add_argument("--unweighted", type=int, default=None, metavar="N",
                    help="write N unweighted events (accept-reject on the weighted sample)")
@@ -55,28 +56,21 @@ def register(subparsers) -> None:
 
 
 class _Progress:
-    """Events, rate and ETA on one stderr line, only on a terminal (logs stay quiet)."""
+    """Events, rate and ETA on one stderr line (tqdm), only on a terminal (logs stay quiet)."""
 
     def __init__(self, total: int, label: str):
-        self.total = total
-        self.label = label
-        self.t0 = time.perf_counter()
-        self.enabled = sys.stderr.isatty()
+        from tqdm import tqdm
+
+        self.done = 0
+        self.bar = tqdm(total=total, desc=label, unit=" events", unit_scale=True, file=sys.stderr, leave=True,
+                        disable=not sys.stderr.isatty(), dynamic_ncols=True)
 
     def update(self, done: int) -> None:
-        if not self.enabled:
-            return
-        dt = time.perf_counter() - self.t0
-        rate = done / dt if dt > 0 else 0.0
-        eta = (self.total - done) / rate if rate > 0 else math.inf
-        frac = done / self.total
-        bar = "#" * int(30 * frac)
-        sys.stderr.write(f"\r{self.label} [{bar:<30}] {done}/{self.total} events {rate:,.0f}/s ETA {eta:5.1f}s")
-        sys.stderr.flush()
+        self.bar.update(done - self.done)
+        self.done = done
 
     def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\n")
+        self.bar.close()
 
 
 def _unweight_uniforms(seed: int, start: int, n: int) -> np.ndarray:
@@ -84,6 +78,23 @@ def _unweight_uniforms(seed: int, start: int, n: int) -> np.ndarray:
     from gen import rng as R
 
     return np.concatenate([R.block_rng(seed, b, R.PURPOSE_UNWEIGHT).random(e - s) for b, s, e in R.block_ranges(start, n)])
+
+
+def _resolve_format(explicit: str | None, out: str, card) -> str:
+    """The output layout: ``--format`` if given, else from the suffix of ``out`` (``.hepmc3``/``.hepmc``:
+    hepmc3; ``.root``: the card's ROOT layout, ``[run] format`` ttree or rntuple), else ``[run] format``."""
+    from pathlib import Path
+
+    from detectors.hepmc import HEPMC_SUFFIXES
+
+    if explicit is not None:
+        return explicit
+    suffix = Path(out).suffix
+    if suffix in HEPMC_SUFFIXES:
+        return "hepmc3"
+    if suffix == _ROOT_SUFFIX and card.run.format == "hepmc3":
+        return "ttree"  # the -o name asks for ROOT; [run] format = "hepmc3" is about the card's own output name
+    return card.run.format
 
 
 def _format_error(fmt: str, out: str, card) -> str | None:
@@ -125,7 +136,7 @@ def run(args) -> int:
     n = card.run.events if args.events is None else args.events
     seed = card.run.seed if args.seed is None else args.seed
     out = args.output or card.run.output
-    fmt = args.format or card.run.format
+    fmt = _resolve_format(args.format, out, card)
     problem = _format_error(fmt, out, card)
     if problem is not None:
         print(f"hnlgen run: {problem}", file=sys.stderr)
@@ -168,6 +179,10 @@ def run(args) -> int:
         stage = MiniBooNEStage(setup, seed)
     w_max = 0.0
     with _open_writer(fmt, out, compression, setup, seed, args.unweighted, n) as writer:
+        if fmt != "hepmc3":
+            from gen.output_docs import event_branch_titles
+
+            writer.branch_titles = event_branch_titles()
         prog = _Progress(n, "generating")
         done = 0
         for chunk in iter_generate(card, n, seed, args.chunk_size, setup=setup, stage=stage):
@@ -198,7 +213,7 @@ def run(args) -> int:
                     w_new = np.full(len(sel), total / args.unweighted)
                     sel = ak.with_field(sel, w_new, "weight")
                     if "weight_selected" in sel.fields:
-                        sel = ak.with_field(sel, w_new * ak.to_numpy(sel.w_decay_fiducial) * ak.to_numpy(sel.w_efficiency)
+                        sel = ak.with_field(sel, w_new * ak.to_numpy(sel.w_fiducial) * ak.to_numpy(sel.w_efficiency)
                                             * ak.to_numpy(sel.passes_selection), "weight_selected")
                     writer.write(sel)
                 kept += len(sel)
@@ -219,13 +234,44 @@ def run(args) -> int:
 
                 write_histograms(writer.root_file, stage.hists.hists)
             writer.metadata.update(run_metadata(setup, summary, seed))
+            writer.run_values = _run_values(setup, summary, seed)
             if args.unweighted is not None:
                 writer.metadata["unweighted"] = json.dumps({"events": args.unweighted, "w_max": w_max, "from_weighted": n})
     if args.json:
-        print(jsonout.dumps(summary.to_json_dict()))
+        print(jsonout.dumps(summary_dict(setup, summary)))
     else:
         _print_summary(summary, out, setup, histograms=fmt != "hepmc3")
     return 0
+
+
+def summary_dict(setup, s) -> dict:
+    """The run summary in the one schema of every experiment (``gen.output_docs.summary_json``)."""
+    from gen.output_docs import summary_json
+
+    expected = s.to_json_dict()["expected_events"]
+    errors = {"upscattered": s.upscattered_error, "final_state": s.final_state_error,
+              "in_fiducial_volume": s.in_fiducial_volume_error, "selected": s.selected_error}
+    return summary_json(setup.experiment.name, (setup.experiment.pot, "POT"), expected, errors, s.events_generated,
+                        s.effective_sample_size, s.wall_time_s)
+
+
+def _run_values(setup, s, seed: int) -> dict:
+    """The numbers of the ``run`` tree (``detectors.output.EventWriter.run_values``)."""
+    d = summary_dict(setup, s)
+    vals = {
+        "pot": (float(setup.experiment.pot), "pot [POT]: protons on target of the card's exposure"),
+        "target_atoms": (float(sum(t.n_nuclei for t in setup.experiment.targets)),
+                         "target_atoms: target nuclei of all species in the detector"),
+        "seed": (int(seed), "seed: random seed of the run"),
+        "events_generated": (int(s.events_generated), "events_generated: entries of the events tree"),
+    }
+    for k, v in d["expected_events"].items():
+        if v is not None:
+            vals[f"expected_{k}"] = (float(v), f"expected_{k} [events]: expected events, {k} (sum of the weights)")
+    for k, v in d["errors"].items():
+        if v is not None:
+            vals[f"expected_{k}_error"] = (float(v), f"expected_{k}_error [events]: Monte Carlo error, sqrt(sum w^2 - S^2/N)")
+    return vals
 
 
 def _print_summary(s, out, setup, histograms: bool = True) -> None:
@@ -244,5 +290,5 @@ def _print_summary(s, out, setup, histograms: bool = True) -> None:
     print("  per channel (projectile pdg / target pdg / regime):")
     for k, v in s.per_channel.items():
         print(f"    {k:32s} {v['expected']:12.5g} +- {v['error']:.2g}")
-    print(f"  MC relative error {s.mc_rel_error:.3g}; effective sample size {s.effective_sample_size:.4g} "
+    print(f"  MC relative error {s.mc_rel_error:.3g} (sqrt(sum w^2 - S^2/N) / S); effective sample size {s.effective_sample_size:.4g} "
           f"of {s.events_generated}; {s.events_per_second:,.0f} events/s (wall {s.wall_time_s:.2f} s incl. setup)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 
 def register(subparsers) -> None:
@@ -44,5 +45,5 @@ def run(args) -> int:
         if c.status == "FAIL":
             print(f"FAIL  {c.name}: {c.reason}")
     print(f"{len(results)} comparisons: {counts['PASS']} PASS, {counts['FAIL']} FAIL, {counts['SKIP']} SKIP, {counts['INFO']} INFO, "
-          f"{counts[validation.EXPLAINED]} FAIL (explained); report: {args.outdir}/report.md, {args.outdir}/report.html")
+          f"{counts[validation.EXPLAINED]} FAIL (explained); report: {Path(args.outdir) / 'report.md'}, {Path(args.outdir) / 'report.html'}")
     return 1 if counts["FAIL"] else 0

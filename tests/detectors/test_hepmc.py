@@ -75,7 +75,7 @@ def _p4(p):
 
 def test_events_and_weights_match_the_ttree(runs):
     d, _card, tree, _meta, events = runs
-    assert not list(d.glob("*.partial"))
+    assert not list(d.glob("*.partial*"))
     assert len(events) == len(tree) == 3000
     assert [e.event_number for e in events] == ak.to_list(tree.event)
     assert events[0].run_info.weight_names == ["CV", "fiducial", "selected"]
@@ -194,10 +194,17 @@ def test_run_info_attributes(runs):
     for f, pdg in (("numu", 14), ("numubar", -14), ("nue", 12), ("nuebar", -12)):
         content = np.array(a[f"NuHepMC.Beam[{pdg}].Histogram.BinContent"].astype(list[float])) / 1e20
         np.testing.assert_allclose(content, flux.bin_flux[flux.index(f)], rtol=1e-12, atol=0)
-        assert a[f"NuHepMC.Beam[{pdg}].RateUnit"].astype(str) == "nu/cm2/1e20POT"
+        assert f"NuHepMC.Beam[{pdg}].RateUnit" not in a  # NuHepMC 0.9 name, renamed FluxUnit in 1.0.0
         phi += content.sum()
+    assert a["NuHepMC.Beam.FluxUnit"].astype(str) == "nu/cm2/1e20POT"
+    assert a["NuHepMC.Beam.EnergyUnit"].astype(str) == "GEV"
     n_atoms = sum(t.n_nuclei for t in exp.targets)
+    # the normalisation from the file alone, exactly (no guess of the target count: issue 15)
+    atoms, flux_int = a["hnlgen.TargetAtoms"].astype(float), a["hnlgen.IntegratedFlux"].astype(float)
+    assert atoms == pytest.approx(n_atoms, rel=1e-13)  # 15 digits in the text
+    assert flux_int == pytest.approx(phi, rel=1e-12)
     sigma_pb = a["NuHepMC.FluxAveragedTotalCrossSection"].astype(float)
+    assert sigma_pb * u.pb * exp.pot * flux_int * atoms == pytest.approx(a["hnlgen.ExpectedEvents"].astype(float), rel=1e-12)
     expected_tables = sigma_pb * u.pb * exp.pot * phi * n_atoms
     expected = json.loads(meta["expected_events"])
     mc, err = expected["expected_events"]["final_state"], expected["errors"]["final_state"]
@@ -216,7 +223,7 @@ def test_writer_partial_file_and_errors(runs, tmp_path):
     with pytest.raises(RuntimeError, match="boom"):
         with HepMC3Writer(path, info) as w:
             w.write(tree[:10])
-            assert (tmp_path / "x.hepmc3.partial").exists()
+            assert w.tmp_path.exists() and w.tmp_path.name.startswith("x.hepmc3.partial-")
             raise RuntimeError("boom")
     assert not list(tmp_path.iterdir())  # nothing left: neither the final name nor the .partial file
     with pytest.raises(ValueError, match="no field 'particles'"):

@@ -56,12 +56,18 @@ def test_ttree_and_rntuple_round_trips_are_identical(events, tmp_path):
     write_events(tmp_path / "r.root", events, meta, basket_events=700, format="rntuple")
     with uproot.open(tmp_path / "r.root") as f:
         assert f.classname_of("events") == "ROOT::RNTuple"
+        rn = f["events"].arrays()
     with uproot.open(tmp_path / "t.root") as f:
         assert f.classname_of("events") == "TTree"
+        tt = f["events"].arrays()
+    # one naming for both layouts (issue 15): the same uproot field names and the same values
+    assert rn.fields == tt.fields and {"N_E", "nparticles", "particles_pdg", "vertex_x"} <= set(rn.fields)
+    for name in ("N_E", "nparticles", "particles_pdg", "particles_px", "E_QE"):
+        assert ak.array_equal(rn[name], tt[name], equal_nan=True), name
     t, r = read_events(tmp_path / "t.root"), read_events(tmp_path / "r.root")
     assert t.layout.form == r.layout.form == events.layout.form  # Momentum4D names restored
-    assert ak.array_equal(t, r) and ak.array_equal(r, events)
-    assert ak.array_equal(read_events(tmp_path / "r.root", 650, 1450), events[650:1450])
+    assert ak.array_equal(t, r, equal_nan=True) and ak.array_equal(r, events, equal_nan=True)
+    assert ak.array_equal(read_events(tmp_path / "r.root", 650, 1450), events[650:1450], equal_nan=True)
     assert float(ak.sum(r.N.mass - events.N.mass)) == 0.0  # vector behaviour works on the RNTuple read
     assert read_metadata(tmp_path / "t.root") == read_metadata(tmp_path / "r.root")
 
@@ -72,7 +78,7 @@ def test_rntuple_streaming_from_selected_chunks(events, tmp_path):
     with EventWriter(tmp_path / "s.root", basket_events=256, format="rntuple") as w:
         for c in chunks:
             w.write(c)
-    assert ak.array_equal(read_events(tmp_path / "s.root"), ak.concatenate(chunks))
+    assert ak.array_equal(read_events(tmp_path / "s.root"), ak.concatenate(chunks), equal_nan=True)
 
 
 def test_bad_format_is_rejected(tmp_path):
@@ -87,7 +93,7 @@ def test_cli_rntuple_matches_ttree(card_path, tmp_path, capsys):
     assert main(["run", str(card_path), "-o", str(r), "--format", "rntuple", "--json"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert json.loads(out[0])["expected_events"] == json.loads(out[1])["expected_events"]
-    assert ak.array_equal(read_events(t), read_events(r))
+    assert ak.array_equal(read_events(t), read_events(r), equal_nan=True)
     mt, mr = read_metadata(t), read_metadata(r)
     assert set(mt) == set(mr) and mt["run_card"] == mr["run_card"] and mt["pot"] == mr["pot"]
     with uproot.open(t) as ft, uproot.open(r) as fr:
@@ -116,12 +122,48 @@ def test_cli_rejects_format_and_suffix_mismatch(card_path, tmp_path, capsys):
 
 def test_colliding_branch_names_are_refused(tmp_path):
     """TTree: a record ``vtx`` (split by uproot into vtx_x, vtx_y, vtx_z) beside a scalar ``vtx_z``
-    would lose one of them silently; the writer refuses and leaves no file behind. (An RNTuple keeps
-    records as nested fields, so the same array is written there without a clash.)"""
-    fmt = "ttree"
+    would lose one of them silently; the writer refuses and leaves no file behind. (An RNTuple has the
+    same flat names, so it refuses the same array.)"""
     arr = ak.zip({"vtx": ak.zip({"x": [1.0], "y": [2.0], "z": [3.0]}), "vtx_z": [4.0]}, depth_limit=1)
-    with pytest.raises(ValueError, match="'vtx_z' would be written twice"):
-        write_events(tmp_path / "c.root", arr, format=fmt)
+    for fmt in ROOT_FORMATS:
+        with pytest.raises(ValueError, match="'vtx_z' would be written twice"):
+            write_events(tmp_path / "c.root", arr, format=fmt)
     assert not list(tmp_path.glob("c.root*"))
-    back = read_events(write_events(tmp_path / "r.root", arr, format="rntuple"))
-    assert back.vtx.z.tolist() == [3.0] and back.vtx_z.tolist() == [4.0]
+
+
+_RDF = r"""
+import json, sys
+import ROOT
+out = []
+for path in sys.argv[1:]:
+    df = ROOT.RDataFrame("events", path)
+    d = df.Define("x", "N_E + 0.5 * particles_pdg.size() + nparticles + particles_px[3]").Filter("E_QE > 0.2")
+    out.append([d.Sum("x").GetValue(), d.Count().GetValue(), df.Sum("weight").GetValue()])
+print(json.dumps(out))
+"""
+
+
+def test_same_rdataframe_code_on_ttree_and_rntuple(card_path, tmp_path):
+    """ROOT itself (>= 6.34) runs one RDataFrame expression on both layouts with the same result; skipped
+    without ROOT (importable, or a separate environment's Python in HNLGEN_ROOT_PYTHON)."""
+    import os
+    import subprocess
+    import sys
+
+    try:
+        import ROOT  # noqa: F401
+
+        python = sys.executable
+    except ImportError:
+        python = os.environ.get("HNLGEN_ROOT_PYTHON")
+        if not python:
+            pytest.skip("ROOT is not importable and HNLGEN_ROOT_PYTHON is not set")
+    t, r = tmp_path / "t.root", tmp_path / "r.root"
+    assert main(["run", str(card_path), "-o", str(t), "--json"]) == 0
+    assert main(["run", str(card_path), "-o", str(r), "--format", "rntuple", "--json"]) == 0
+    res = subprocess.run([python, "-c", _RDF, str(t), str(r)], capture_output=True, text=True, timeout=300, check=False)
+    assert res.returncode == 0, res.stderr
+    a, b = json.loads(res.stdout.strip().splitlines()[-1])
+    assert a == b and a[1] > 0
+    ev = read_events(t)
+    assert a[2] == pytest.approx(float(ak.sum(ev.weight)), rel=1e-12)

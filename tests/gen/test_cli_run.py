@@ -49,8 +49,14 @@ def test_run_json_and_round_trip(tiny, capsys):
     assert main(["run", str(card), "-o", str(out), "--json"]) == 0
     captured = capsys.readouterr()
     summary = json.loads(captured.out)
-    assert set(summary) == {"expected_events", "mc_rel_error", "events_generated", "effective_sample_size", "wall_time_s"}
-    assert set(summary["expected_events"]) == {"upscattered", "final_state", "in_fiducial_volume", "selected"}
+    from gen.output_docs import MC_ERROR_ESTIMATOR, SUMMARY_SCHEMA
+
+    assert set(summary) == {"schema", "experiment", "exposure", "expected_events", "errors", "mc_rel_error", "mc_error_estimator",
+                            "events_generated", "effective_sample_size", "wall_time_s"}
+    assert summary["schema"] == SUMMARY_SCHEMA and summary["mc_error_estimator"] == MC_ERROR_ESTIMATOR
+    assert summary["exposure"] == {"value": 1.875e21, "unit": "POT"} and summary["experiment"] == "miniboone_fhc"
+    assert set(summary["expected_events"]) == set(summary["errors"]) == {"upscattered", "final_state", "in_fiducial_volume", "selected"}
+    assert summary["mc_rel_error"] == pytest.approx(summary["errors"]["final_state"] / summary["expected_events"]["final_state"])
     assert summary["events_generated"] == 3000
     assert captured.err == ""  # not a terminal: no progress bar
     with uproot.open(out) as f:
@@ -58,6 +64,17 @@ def test_run_json_and_round_trip(tiny, capsys):
         assert t.num_entries == 3000
         assert {"weight", "E_nu", "Q2", "N_px", "ell_minus_E", "nparticles", "particles_pdg", "particles_t"} <= set(t.keys())
         w = t["weight"].array(library="np")
+        # branch titles carry unit and meaning; every branch has one
+        assert t["E_nu"].title == "E_nu [GeV]: projectile neutrino energy"
+        assert t["particles_pdg"].title.startswith("particles_pdg: PDG code")
+        assert all(not t[k].title.endswith(("/D", "/I", "/L", "/O")) for k in t.keys()), [t[k].title for k in t.keys()]
+        # exposure, seed and totals as numbers (a one-entry TTree), equal to the JSON summary
+        run = f["run"].arrays(library="np")
+        assert run["pot"][0] == 1.875e21 and run["seed"][0] == 99 and run["events_generated"][0] == 3000
+        for k in ("upscattered", "final_state", "in_fiducial_volume", "selected"):
+            assert run[f"expected_{k}"][0] == summary["expected_events"][k]
+            assert run[f"expected_{k}_error"][0] == summary["errors"][k]
+        assert f["run"]["pot"].title == "pot [POT]: protons on target of the card's exposure"
     assert w.sum() == pytest.approx(summary["expected_events"]["final_state"], rel=1e-12)
     # same events as the Python API with the detector stage (what hnlgen run writes on a MiniBooNE card)
     api = generate(load_card(card), reconstruct=True)
@@ -69,7 +86,7 @@ def test_run_json_and_round_trip(tiny, capsys):
     assert meta["seed"] == "99" and float(meta["pot"]) == 1.875e21
     assert json.loads(meta["expected_events"])["expected_events"]["final_state"] == pytest.approx(w.sum())
     assert "N4" in json.loads(meta["model"])["decays"]["table"]
-    assert not list(d.glob("*.partial"))
+    assert not list(d.glob("*.partial*"))
 
 
 def test_run_seed_override_and_unweighted(tiny, capsys):

@@ -22,6 +22,7 @@ from gen import rng as R
 from gen.card import load_card
 from gen.events import (
     NAMED_PARTICLES,
+    NAMED_PDG,
     NAMED_VERTICES,
     PARTICLE_FIELDS,
     SCALAR_FIELDS,
@@ -129,6 +130,8 @@ def test_build_events_layout_is_the_zip_layout(light):
         fields[name] = ak.zip({c: ev[name][c] for c in ("x", "y", "z", "t")})
     flat = ak.zip({k: ak.flatten(ev.particles[k]) for k in PARTICLE_FIELDS})
     fields["particles"] = ak.unflatten(flat, ak.num(ev.particles))
+    for name in NAMED_PDG:
+        fields[name] = ev[name]
     zipped = ak.zip(fields, depth_limit=1)
     assert zipped.layout.form == ev.layout.form
     assert ak.array_equal(zipped, ev)
@@ -259,3 +262,18 @@ def test_vector_decay_correlated_array_wrapper_matches_tuple_kernel():
     np.testing.assert_array_equal(o1, d1)
     np.testing.assert_array_equal(o2, d2)
     np.testing.assert_allclose(o1 + o2, PV, rtol=1e-12, atol=1e-15)
+
+
+def test_named_pdg_codes_match_the_named_particles(light):
+    """ell_minus_pdg / ell_plus_pdg / nu_out_pdg name the particle-list entry whose four-momentum the named
+    field holds (0 exactly when the named field is zeros)."""
+    card, setup = light
+    ev = generate(card, n_events=3000, seed=5, setup=setup)
+    for name, field in (("ell_minus_pdg", "ell_minus"), ("ell_plus_pdg", "ell_plus"), ("nu_out_pdg", "nu_out")):
+        code = ak.to_numpy(ev[name])
+        has = ak.to_numpy(ev[field].E) != 0
+        assert np.array_equal(code != 0, has), name
+        match = (ev.particles.pdg == ev[name]) & (ev.particles.E == ev[field].E) & (ev.particles.pz == ev[field].pz)
+        assert np.all(ak.to_numpy(ak.any(match, axis=1))[has]), name
+    assert set(np.unique(ak.to_numpy(ev.ell_minus_pdg))) <= {0, 11, 13, 15}
+    assert (ak.to_numpy(ev.ell_minus_pdg) == 11).any()

@@ -119,7 +119,8 @@ def test_partial_file_is_removed_on_exception(tmp_path):
     with pytest.raises(RuntimeError, match="boom"):
         with EventWriter(path) as w:
             w.write(ev)
-            assert (tmp_path / ("fail.root" + PARTIAL_SUFFIX)).exists()
+            assert [q.name for q in tmp_path.iterdir()] == [w.tmp_path.name]
+            assert w.tmp_path.name.startswith("fail.root" + PARTIAL_SUFFIX + "-")
             assert not path.exists()
             raise RuntimeError("boom")
     assert not path.exists()

@@ -84,11 +84,21 @@ def test_miniboone_run_writes_reco_branches_histograms_and_selected(mb_run, caps
         assert f["events"]["E_vis"].typename == "double" and f["events"]["passes_selection"].typename == "bool"
         for h in ("h_E_QE", "h_E_vis", "h_cos_theta"):
             assert f[h].classname == "TH1D"
-        arr = f["events"].arrays(["weight", "w_fiducial", "w_decay_fiducial", "weight_selected", "vertex_x",
-                                  "vertex_y", "vertex_z", "passes_selection"], library="np")
+        keys = set(f["events"].keys())
+        arr = f["events"].arrays(["weight", "w_fiducial", "weight_selected", "vertex_x", "vertex_y", "vertex_z",
+                                  "passes_selection", "n_showers", "theta_ee", "m_ll", "ell_minus_E", "ell_plus_E", "cos_theta", "E_QE"],
+                                 library="np")
+    # one name per quantity (the fiducial probability is w_fiducial only) and neutral names (m_ll)
+    assert "w_decay_fiducial" not in keys and "m_ee" not in keys and "m_ll" in keys
     r = np.sqrt(arr["vertex_x"] ** 2 + arr["vertex_y"] ** 2 + arr["vertex_z"] ** 2)
     assert r.max() <= 610.6 and r.min() >= 0  # upscattering vertices inside the oil sphere
-    assert np.array_equal(arr["w_fiducial"], arr["w_decay_fiducial"])
+    # no visible EM particle (Z' -> nu nu): no ring and no pair angle, not n_showers = 1, theta_ee = 90
+    none = (arr["ell_minus_E"] == 0) & (arr["ell_plus_E"] == 0)
+    assert none.any() and (~none).any()
+    assert np.all(arr["n_showers"][none] == 0) and np.all(np.isnan(arr["theta_ee"][none]))
+    assert np.all(np.isnan(arr["cos_theta"][none])) and np.all(np.isnan(arr["E_QE"][none]))
+    assert not np.isnan(arr["cos_theta"][~none]).any()
+    assert np.all(arr["n_showers"][~none] >= 1)
     assert np.all((arr["w_fiducial"] >= 0) & (arr["w_fiducial"] <= 1))
     assert arr["weight_selected"].sum() == pytest.approx(s["selected"], rel=1e-12)
     assert np.all(arr["weight_selected"][~arr["passes_selection"]] == 0)
@@ -127,7 +137,8 @@ def test_detector_table_reaches_the_reconstruction(tmp_path):
     card = parse_card(tomllib.loads(CARD_MB + "[detector]\nresolving_angle_deg = 0.0\nsoft_shower_threshold = 0.0\n"))
     assert card.detector_config.resolving_angle_deg == 0.0
     ev = generate(card, 2000, reconstruct=True)
-    assert np.all(ak.to_numpy(ev.n_showers) == 2)
+    visible = (ak.to_numpy(ev.ell_minus.E) > 0) | (ak.to_numpy(ev.ell_plus.E) > 0)  # not Z' -> nu nu
+    assert np.all(ak.to_numpy(ev.n_showers)[visible] == 2) and np.all(ak.to_numpy(ev.n_showers)[~visible] == 0)
     assert float(ak.sum(ev.weight_selected)) == 0.0
     # the resolved card carries the whole [detector] table with the cited defaults
     d = resolved_card_dict(card)
@@ -143,7 +154,7 @@ def test_unweighted_miniboone_keeps_reco_consistent(mb_run, capsys):
     capsys.readouterr()
     ev = read_events(out)
     w = ak.to_numpy(ev.weight)
-    expect = w * ak.to_numpy(ev.w_decay_fiducial) * ak.to_numpy(ev.w_efficiency) * ak.to_numpy(ev.passes_selection)
+    expect = w * ak.to_numpy(ev.w_fiducial) * ak.to_numpy(ev.w_efficiency) * ak.to_numpy(ev.passes_selection)
     assert np.allclose(ak.to_numpy(ev.weight_selected), expect)
 
 
@@ -224,7 +235,16 @@ def test_bundled_na62_cards_run(name, tmp_path, capsys):
     out = tmp_path / "x.root"
     assert main(["run", str(ROOT / "cards" / f"{name}.toml"), "-n", "500", "-o", str(out), "--json"]) == 0
     s = json.loads(capsys.readouterr().out)
-    assert s["events_generated"] == 500 and s["expected_events"]["accepted"] > 0
+    # the summary schema of every experiment (gen.output_docs): NA62's accepted events are "selected"
+    assert s["schema"] == "hnlgen.run_summary/1" and s["experiment"] == "na62"
+    assert s["exposure"]["unit"].startswith("K+ decays in the fiducial volume")
+    assert set(s["expected_events"]) == set(s["errors"]) == {"produced", "final_state", "selected"}
+    assert s["events_generated"] == 500 and s["expected_events"]["selected"] > 0
+    with uproot.open(out) as f:  # the numbers also as a one-entry TTree (no string parsing)
+        run = f["run"].arrays(library="np")
+        assert run["n_kaon_decays"][0] == s["exposure"]["value"] and run["events_generated"][0] == 500
+        assert run["expected_selected"][0] == pytest.approx(s["expected_events"]["selected"], rel=1e-15)
+        assert f["events"]["m_ll"].title.startswith("m_ll [GeV]: invariant mass")
 
 
 def test_na62_cli_rejects_unweighted(na62_run, capsys):

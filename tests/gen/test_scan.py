@@ -124,6 +124,14 @@ def test_coupling_scan_reweights_and_agrees_with_regeneration(card, scheduler, t
         for a, ea, b, eb in zip(rw[k], rw[k + "_error"], rg[k], rg[k + "_error"]):
             assert abs(a - b) < 4 * math.hypot(ea, eb), (k, a, ea, b, eb)
     assert read_scan(tmp_path / "rw.parquet").num_rows == 2
+    # the directory opens as it is with the standard readers (the definition is _scan.json, skipped)
+    import pyarrow.parquet as pq
+
+    pd = pytest.importorskip("pandas")
+    assert (tmp_path / "rw.parquet" / "_scan.json").exists() and not (tmp_path / "rw.parquet" / "scan.json").exists()
+    df = pd.read_parquet(tmp_path / "rw.parquet").sort_values("point")
+    assert df["final_state"].tolist() == rw["final_state"]
+    assert sorted(pq.read_table(tmp_path / "rw.parquet").column("alpha_epsilon2").to_pylist()) == [2e-10, 2e-9]
     note = plot_scan_dir(tmp_path / "rw.parquet", tmp_path / "one_d.png")
     assert (tmp_path / "one_d.png").exists() and "2 points" in note
 
