@@ -138,7 +138,7 @@ def get_experiment(card) -> Experiment:
     if exp_table.name == "na62":
         from gen.card import CardError
 
-        raise CardError("invalid run card:\n  experiment.name = 'na62': a kaon-decay source, not an upscattering "
+        raise CardError("experiment.name = 'na62': a kaon-decay source, not an upscattering "
                         "experiment (hnlgen run handles it with gen.na62_run)")
     if exp_table.name == "custom":
         flux = exp_table.flux_file

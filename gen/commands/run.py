@@ -33,17 +33,22 @@ _ROOT_SUFFIX = ".root"
 
 
 def register(subparsers) -> None:
+    from gen.commands._argtypes import bounded_int, card_int
+    from gen.sampler import MAX_CHUNK_SIZE
+
     p = subparsers.add_parser("run", help="generate events for a run card and write them to a ROOT file")
     p.add_argument("card", help="TOML run card")
-    p.add_argument("-n", "--events", type=int, default=None, help="number of (weighted) events; default [run] events")
-    p.add_argument("--seed", type=int, default=None, help="random seed; default [run] seed")
+    p.add_argument("-n", "--events", type=card_int("run.events"), default=None,
+                   help="number of (weighted) events; default [run] events")
+    p.add_argument("--seed", type=card_int("run.seed"), default=None, help="random seed; default [run] seed")
     p.add_argument("-o", "--output", default=None, help="output file (FILE.root, or FILE.hepmc3 with --format hepmc3); default [run] output")
     p.add_argument("--format", choices=FORMATS, default=None,
                    help="file layout: ttree (default [run] format; every ROOT 6 and JSROOT), rntuple (ROOT >= 6.34, uproot >= 5.7) "
                         "or hepmc3 (HepMC3 ASCII following NuHepMC; needs pip install \"hnlgen[hepmc]\")")
-    p.add_argument("--unweighted", type=int, default=None, metavar="N",
+    p.add_argument("--unweighted", type=card_int("run.events"), default=None, metavar="N",
                    help="write N unweighted events (accept-reject on the weighted sample)")
-    p.add_argument("--chunk-size", type=int, default=None, help="events per chunk in memory (default 131072)")
+    p.add_argument("--chunk-size", type=bounded_int(1, MAX_CHUNK_SIZE, "a chunk is held in memory, ~1 kB per event"),
+                   default=None, help="events per chunk in memory (default 131072)")
     p.add_argument("--compression", choices=("lz4", "zlib", "zstd", "none"), default=None,
                    help="compression of ttree/rntuple (default lz4; zlib for the oldest readers); not for hepmc3 (plain text)")
     p.add_argument("--no-detector", action="store_true",
@@ -101,6 +106,27 @@ def _format_error(fmt: str, out: str, card) -> str | None:
     return None
 
 
+def output_path_error(out: str) -> str | None:
+    """Why the output ``out`` cannot be written (None if it can): an existing directory, a missing or
+    read-only directory. Checked before any event is generated; directories are never created."""
+    import os
+    from pathlib import Path
+
+    p = Path(out)
+    parent = p.parent if str(p.parent) else Path(".")
+    if p.is_dir():
+        return f"-o {out}: is a directory (give a file name, e.g. {p / 'events.root'})"
+    if not parent.exists():
+        return f"-o {out}: the directory {str(parent)!r} does not exist (create it first)"
+    if not parent.is_dir():
+        return f"-o {out}: {str(parent)!r} is not a directory"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"-o {out}: the directory {str(parent)!r} is not writable"
+    if p.exists() and not os.access(p, os.W_OK):
+        return f"-o {out}: the existing file is not writable"
+    return None
+
+
 def _open_writer(fmt: str, out: str, compression: str, setup, seed: int, unweighted: int | None, n: int):
     if fmt == "hepmc3":
         from detectors.hepmc import HepMC3Writer
@@ -117,7 +143,8 @@ def run(args) -> int:
     import awkward as ak
 
     from gen.card import load_card
-    from gen.sampler import _Accumulator, iter_generate, prepare, run_metadata
+    from gen.preflight import validate_for_run
+    from gen.sampler import _Accumulator, iter_generate, run_metadata
 
     card = load_card(args.card)
     n = card.run.events if args.events is None else args.events
@@ -133,6 +160,10 @@ def run(args) -> int:
               "(compress it afterwards, pyhepmc.open reads .gz/.xz/.bz2)", file=sys.stderr)
         return 2
     compression = args.compression or "lz4"
+    problem = output_path_error(out)
+    if problem is not None:
+        print(f"hnlgen run: {problem}", file=sys.stderr)
+        return 2
     if fmt == "hepmc3":
         from detectors.hepmc import _pyhepmc
 
@@ -157,7 +188,7 @@ def run(args) -> int:
         return run_na62(card, n, seed, out, chunk_size=args.chunk_size, compression=compression, format=fmt,
                         reconstruct=detector, as_json=args.json, progress=_Progress)
     t0 = time.perf_counter()
-    setup = prepare(card, seed=seed)
+    setup = validate_for_run(card, seed=seed, adapt=True)
     acc = _Accumulator(setup)
     stage = None
     if detector and card.experiment.name.startswith("miniboone"):
