@@ -7,7 +7,7 @@ every other exception is a bug. Modules raise the most specific subclass they ow
 
 from __future__ import annotations
 
-__all__ = ["HnlgenError", "InputFileError"]
+__all__ = ["HnlgenError", "InputFileError", "OutputFileError"]
 
 
 class HnlgenError(Exception):
@@ -16,3 +16,7 @@ class HnlgenError(Exception):
 
 class InputFileError(HnlgenError, ValueError):
     """An input file is missing, unreadable, not written by hnlgen, or incomplete."""
+
+
+class OutputFileError(HnlgenError, OSError):
+    """The output cannot be written (missing or read-only directory, disk full, ...)."""

@@ -20,6 +20,7 @@ weights). NA62 cards write ``ttree`` or ``rntuple``.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import sys
@@ -139,7 +140,26 @@ def _open_writer(fmt: str, out: str, compression: str, setup, seed: int, unweigh
     return EventWriter(out, compression=compression, format=fmt)
 
 
+#: errno values of a failed write of the output (disk full, quota, permissions, read-only filesystem, ...):
+#: the environment's fault, reported as one line with exit 2 rather than as a bug.
+_OUTPUT_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.ENOENT,
+                  errno.ENOTDIR, errno.EISDIR}
+
+
 def run(args) -> int:
+    """``hnlgen run``: a failed write of the output is an ``gen.errors.OutputFileError`` naming the file."""
+    from gen.errors import OutputFileError
+
+    try:
+        return _run(args)
+    except OSError as err:
+        if err.errno not in _OUTPUT_ERRNOS:
+            raise
+        where = err.filename or args.output or "the output file"
+        raise OutputFileError(f"cannot write {where}: {err.strerror}") from err
+
+
+def _run(args) -> int:
     import awkward as ak
 
     from gen.card import load_card
