@@ -258,7 +258,8 @@ def show_value(value) -> str:
 
 
 class Bound(NamedTuple):
-    """Finite range of a card value: ``lo <= x <= hi`` (``lo < x`` if ``lo_open``), on ``|x|`` if ``magnitude``."""
+    """Finite range of a card value: ``lo <= x <= hi`` (``lo < x`` if ``lo_open``), on ``|x|`` if ``magnitude``;
+    with ``tiny`` > 0, a value that is not 0 must also have ``|x| >= tiny`` (0 switches a coupling off)."""
 
     lo: float
     hi: float
@@ -266,28 +267,39 @@ class Bound(NamedTuple):
     reason: str
     lo_open: bool = False
     magnitude: bool = False
+    tiny: float = 0.0
 
     def allowed(self, name: str = "x") -> str:
         """``must satisfy 0 < m4 <= 80.37 GeV (reason)``."""
         x = f"|{name}|" if self.magnitude else name
         lo = f"{self.lo:g} < {x}" if self.lo_open else (f"{self.lo:g} <= {x}" if not self.magnitude or self.lo > 0 else x)
         unit = f" {self.unit}" if self.unit else ""
-        return f"must satisfy {lo} <= {self.hi:.6g}{unit} ({self.reason})"
+        tiny = f", and {x} = 0 or {x} >= {self.tiny:g}" if self.tiny else ""
+        return f"must satisfy {lo} <= {self.hi:.6g}{unit}{tiny} ({self.reason})"
 
     def contains(self, value) -> bool:
         x = abs(value) if self.magnitude else value
         if not math.isfinite(abs(x)):
             return False
+        if self.tiny and x != 0 and abs(x) < self.tiny:
+            return False
         return (x > self.lo if self.lo_open else x >= self.lo) and x <= self.hi
 
 
 _SQRT_4PI = math.sqrt(4.0 * math.pi)
-_MASS_N = Bound(0.0, _const.m_W, "GeV", "N decays use off-shell W and Z propagators, valid below m_W", lo_open=True)
-_MASS_MED = Bound(0.0, _const.m_W, "GeV", "Z-Z' and h'-h mass mixing are neglected, valid for mediators well below m_Z, m_h",
-                  lo_open=True)
+_MASS_N = Bound(2 * _const.m_e, _const.m_W, "GeV", "above 2 m_e an N has a visible decay; N decays use off-shell W and Z "
+                "propagators, valid below m_W", lo_open=True)
+_MASS_MED = Bound(1e-6, _const.m_W, "GeV", "from 1 keV (the lightest mediator the tests exercise) to m_W (Z-Z' and "
+                  "h'-h mass mixing are neglected)")
 _MASS_LAG = Bound(0.0, _const.m_W, "GeV", "the Lagrangian's heavy states must stay below m_W (see model.m4)")
-_MIX = Bound(0.0, 1.0, "", "a mixing-matrix element of a unitary matrix", magnitude=True)
-_PERTURBATIVE = Bound(0.0, _SQRT_4PI, "", "perturbativity, g <= sqrt(4 pi), i.e. alpha <= 1", magnitude=True)
+# Nonzero couplings below TINY_COUPLING (squares below TINY_COUPLING^2) are refused: rates and widths scale with
+# their squares, and products of several such factors leave the double range (lifetimes overflow); 0 turns a
+# coupling off.
+TINY_COUPLING = 1e-12
+_TINY_WHY = "; a nonzero coupling below 1e-12 (1e-24 for squares) would leave the double range of widths and lifetimes"
+_MIX = Bound(0.0, 1.0, "", "a mixing-matrix element of a unitary matrix" + _TINY_WHY, magnitude=True, tiny=TINY_COUPLING)
+_PERTURBATIVE = Bound(0.0, _SQRT_4PI, "", "perturbativity, g <= sqrt(4 pi), i.e. alpha <= 1" + _TINY_WHY, magnitude=True,
+                      tiny=TINY_COUPLING)
 
 #: Allowed finite range of every bounded card key (dotted path; list entries share their list's key), with the
 #: reason. ``parse_card`` enforces it; ``check_bound`` lets other inputs (``hnlgen reweight --set``) reuse it.
@@ -297,13 +309,17 @@ CARD_BOUNDS: dict[str, Bound] = {
     "model.mhprime": _MASS_MED,
     **{f"model.U{fl}{n}": _MIX for n in (4, 5, 6) for fl in ("e", "mu", "tau", "D", "N")},
     "model.gD": _PERTURBATIVE,
-    "model.alphaD": Bound(0.0, 1.0, "", "perturbativity, alpha_D = g_D^2/(4 pi) <= 1", magnitude=True),
-    "model.chi": Bound(0.0, 1.0, "", "|chi| < 1 keeps the kinetic terms of the mixed gauge fields positive", magnitude=True),
-    "model.epsilon": Bound(0.0, _const.cos_thetaW, "", "epsilon = chi cos(theta_W) with |chi| < 1 (arXiv:1903.07589 eq. 7)",
-                           magnitude=True),
+    "model.alphaD": Bound(0.0, 1.0, "", "perturbativity, alpha_D = g_D^2/(4 pi) <= 1" + _TINY_WHY, magnitude=True,
+                          tiny=TINY_COUPLING**2),
+    "model.chi": Bound(0.0, 1.0, "", "|chi| < 1 keeps the kinetic terms of the mixed gauge fields positive" + _TINY_WHY,
+                       magnitude=True, tiny=TINY_COUPLING),
+    "model.epsilon": Bound(0.0, _const.cos_thetaW, "", "epsilon = chi cos(theta_W) with |chi| < 1 (arXiv:1903.07589 eq. 7)"
+                           + _TINY_WHY, magnitude=True, tiny=TINY_COUPLING),
     "model.alpha_epsilon2": Bound(0.0, _const.alpha_em * _const.cos_thetaW**2, "",
-                                  "alpha_EM epsilon^2 with |epsilon| < cos(theta_W) (see model.epsilon)", magnitude=True),
-    "model.theta": Bound(0.0, math.pi / 2, "rad", "a mixing angle, |theta| <= pi/2", magnitude=True),
+                                  "alpha_EM epsilon^2 with |epsilon| < cos(theta_W) (see model.epsilon)" + _TINY_WHY,
+                                  magnitude=True, tiny=TINY_COUPLING**2),
+    "model.theta": Bound(0.0, math.pi / 2, "rad", "a mixing angle, |theta| <= pi/2" + _TINY_WHY, magnitude=True,
+                         tiny=TINY_COUPLING),
     "model.yN": _PERTURBATIVE,
     "model.lagrangian.mD": _MASS_LAG,
     "model.lagrangian.mu_prime": _MASS_LAG,
@@ -312,7 +328,8 @@ CARD_BOUNDS: dict[str, Bound] = {
     "model.lagrangian.mhprime": _MASS_MED,
     "model.lagrangian.gD": _PERTURBATIVE,
     "model.lagrangian.yN": _PERTURBATIVE,
-    "model.lagrangian.theta": Bound(0.0, math.pi / 2, "rad", "a mixing angle, |theta| <= pi/2", magnitude=True),
+    "model.lagrangian.theta": Bound(0.0, math.pi / 2, "rad", "a mixing angle, |theta| <= pi/2" + _TINY_WHY, magnitude=True,
+                                    tiny=TINY_COUPLING),
     "experiment.pot": Bound(0.0, 1e24, "POT", "1e24 protons on target is ~1000 years of the most intense neutrino "
                             "beams (~1e21 POT per year)", lo_open=True),
     "experiment.n_kaon_decays": Bound(0.0, 1e15, "decays", "NA62 records ~1e13 K+ decays in its fiducial volume per "
@@ -460,6 +477,10 @@ def parse_card(data: dict) -> RunCard:
         raise CardError(_format_validation_error(err)) from None
     _check_experiment(card)
     model = build_model(card)  # physics checks (unitarity, masses, either-or couplings)
+    if card.model.lagrangian is not None:  # the masses the Lagrangian gives obey the bounds of m4, m5, m6
+        for name, m in zip(model.heavy_names, model.m_N):
+            if not _MASS_N.contains(float(m)):
+                raise CardError(f"model.lagrangian gives {name} mass = {float(m)!r} GeV: {_MASS_N.allowed('m_' + name)}")
     if card.experiment.name == "na62":
         _check_na62_kinematics(card, model)
     return card
