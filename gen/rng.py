@@ -32,9 +32,12 @@ __all__ = [
     "pilot_rng",
     "block_ranges",
     "block_chunks",
+    "MAX_CHUNK_SIZE",
 ]
 
 BLOCK_SIZE = 1 << 14  # 16384 events: ~1 MB of uniforms per block, fits the L2 cache
+#: Largest chunk of a run (events held in memory at once, ~1 kB each): 4194304 events = 256 blocks, a few GB.
+MAX_CHUNK_SIZE = 1 << 22
 
 PURPOSE_PRODUCTION = 0  # process choice, E_nu, Q2, azimuth
 PURPOSE_DECAY = 1  # one 64-bit seed per event for the decay cascade (accept-reject inside)

@@ -63,8 +63,6 @@ N_GRID = 64  # VEGAS intervals per channel
 PILOT_EVENTS = 50_000
 PILOT_ITERATIONS = 4
 VEGAS_ALPHA = 0.7  # damping of the grid refinement (Lepage 1978 uses 0.2 ... 2)
-#: Largest ``chunk_size`` (events per chunk held in memory, ~1 kB each): 4194304 events, a few GB.
-MAX_CHUNK_SIZE = 1 << 22
 _BLOCKS_PER_CALL = 2  # blocks per event_kernel call (32768 events): its inputs stay in the L2 cache, its staging small
 
 _PROJ_PDG = {"nue": 12, "numu": 14, "nutau": 16, "nuebar": -12, "numubar": -14, "nutaubar": -16}
@@ -391,8 +389,8 @@ def _resolve(card, n_events, seed, chunk_size):
     check_bound("run.seed", s)
     if chunk_size is None:
         chunk_size = 8 * R.BLOCK_SIZE  # 131072 events: one ROOT basket per chunk
-    if not 1 <= chunk_size <= MAX_CHUNK_SIZE:
-        raise ValueError(f"chunk_size = {chunk_size}: must satisfy 1 <= chunk_size <= {MAX_CHUNK_SIZE} (a chunk is held "
+    if not 1 <= chunk_size <= R.MAX_CHUNK_SIZE:
+        raise ValueError(f"chunk_size = {chunk_size}: must satisfy 1 <= chunk_size <= {R.MAX_CHUNK_SIZE} (a chunk is held "
                          "in memory, ~1 kB per event)")
     # chunks are whole blocks
     blocks_per_chunk = max(1, -(-int(chunk_size) // R.BLOCK_SIZE))

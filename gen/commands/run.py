@@ -35,7 +35,7 @@ _ROOT_SUFFIX = ".root"
 
 def register(subparsers) -> None:
     from gen.commands._argtypes import bounded_int, card_int
-    from gen.sampler import MAX_CHUNK_SIZE
+    from gen.rng import MAX_CHUNK_SIZE
 
     p = subparsers.add_parser("run", help="generate events for a run card and write them to a ROOT file")
     p.add_argument("card", help="TOML run card")

@@ -8,6 +8,7 @@ an accepted card costs ~0.1 s to validate and run; the pilot runs of the importa
 examples, a few seconds.
 """
 
+import json
 import math
 import os
 import tempfile
@@ -21,7 +22,8 @@ from hypothesis import strategies as st
 
 import gen.sampler as sampler
 from gen import cli
-from gen.card import card_to_toml, load_card
+from detectors.output import read_events
+from gen.card import card_to_toml
 
 ROOT = Path(__file__).resolve().parents[2]
 _BASE = tomllib.loads((ROOT / "cards" / "miniboone_light_zprime.toml").read_text())
@@ -49,8 +51,15 @@ VALUES = st.one_of(
 )
 
 
-def _card_text(changes: dict) -> str:
-    d = {k: dict(v) if isinstance(v, dict) else v for k, v in _BASE.items()}
+_NA62_BASE = tomllib.loads((ROOT / "cards" / "na62_light_zprime.toml").read_text())
+_NA62_BASE.pop("run")
+NA62_KEYS = [("model", k) for k in ("m4", "mzprime", "Umu4", "Ue4", "UD4", "gD", "chi", "hnl_type")] + [
+    ("experiment", k) for k in ("n_kaon_decays", "parent", "production_lepton", "beam_momentum",
+                                "beam_momentum_spread", "fiducial_z")] + [("process", "final_state")]
+
+
+def _card_text(base: dict, changes: dict) -> str:
+    d = {k: dict(v) if isinstance(v, dict) else v for k, v in base.items()}
     for (table, key), value in changes.items():
         t = d.setdefault(table, {})
         if value is DELETE:
@@ -58,6 +67,10 @@ def _card_text(changes: dict) -> str:
         else:
             t[key] = value
     return card_to_toml(d)
+
+
+def _no_constant(name):
+    raise AssertionError(f"invalid JSON literal {name} in the run summary")
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +81,40 @@ def short_pilot():
     sampler.PILOT_EVENTS = saved
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                   HealthCheck.too_slow])
+def _check_then_run(base: dict, changes: dict, capsys) -> None:
+    """check: exit 0, or one line naming the card and exit 2; if 0, run (300 events) must succeed with finite
+    weights >= 0 and a valid-JSON summary."""
+    fd, path = tempfile.mkstemp(prefix="cli_fuzz_", suffix=".toml")
+    out = path[:-5] + ".root"
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(_card_text(base, changes))
+        rc = cli.main(["check", path])
+        _, err = capsys.readouterr()
+        assert rc in (0, 2), err
+        assert "Traceback" not in err and "internal error" not in err, err
+        if rc == 2:
+            assert len(err.strip().splitlines()) == 1 and err.startswith(f"hnlgen check: {path}: "), err
+            return
+        # a card that passes check runs: hnlgen run (detector stage, ROOT output) on 300 events
+        rc = cli.main(["run", path, "-n", "300", "--seed", "1", "-o", out, "--json"])
+        stdout, err = capsys.readouterr()
+        assert rc == 0, err
+        summary = json.loads(stdout, parse_constant=_no_constant)  # valid JSON: no Infinity/NaN literals
+        w = np.asarray(read_events(out).weight)
+        assert len(w) == 300
+        assert np.all(np.isfinite(w)) and np.all(w >= 0), (changes, w[~np.isfinite(w)][:5])
+        assert math.isfinite(float(w.sum())) and math.isfinite(summary["expected_events"]["final_state"])
+    finally:
+        for p in (path, out):
+            if os.path.exists(p):
+                os.unlink(p)
+
+
+_SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+@settings(max_examples=30, **_SETTINGS)
 @given(st.dictionaries(st.sampled_from(KEYS), VALUES, min_size=1, max_size=3))
 @example({("model", "m4"): True})
 @example({("model", "m4"): "0.420"})
@@ -83,22 +128,16 @@ def short_pilot():
 @example({("model", "m4"): 0.011, ("model", "mzprime"): 1e-6})  # accepted: the small end of the masses
 @example({("model", "alphaD"): 1.0, ("model", "alpha_epsilon2"): 5e-3})  # accepted: large couplings
 def test_fuzz_check_and_tiny_run(short_pilot, capsys, changes):
-    text = _card_text(changes)
-    fd, path = tempfile.mkstemp(prefix="cli_fuzz_", suffix=".toml")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        rc = cli.main(["check", path])
-        out, err = capsys.readouterr()
-        assert rc in (0, 2), err
-        assert "Traceback" not in err and "internal error" not in err, err
-        if rc == 2:
-            assert len(err.strip().splitlines()) == 1 and err.startswith(f"hnlgen check: {path}: "), err
-            return
-        events = sampler.generate(load_card(path), n_events=300, seed=1)
-        w = np.asarray(events.weight)
-        assert len(w) == 300
-        assert np.all(np.isfinite(w)) and np.all(w >= 0), (changes, w[~np.isfinite(w)][:5])
-        assert math.isfinite(float(w.sum()))
-    finally:
-        os.unlink(path)
+    _check_then_run(_BASE, changes, capsys)
+
+
+@settings(max_examples=12, **_SETTINGS)
+@given(st.dictionaries(st.sampled_from(NA62_KEYS), VALUES, min_size=1, max_size=2))
+@example({("model", "chi"): 1e300})
+@example({("model", "m4"): 1e300})
+@example({("experiment", "beam_momentum"): 1e300})
+@example({("model", "mzprime"): 1, ("experiment", "beam_momentum"): 0.015625})  # found by explore: NaN weights
+@example({("experiment", "beam_momentum_spread"): 0.19})  # 18 times more decays than kaons before the bound
+@example({("model", "m4"): 0.2})  # accepted
+def test_fuzz_na62_check_and_tiny_run(capsys, changes):
+    _check_then_run(_NA62_BASE, changes, capsys)

@@ -15,7 +15,7 @@ import gen.sampler
 
 API = {
     gen.rng: {"BLOCK_SIZE", "PURPOSE_PRODUCTION", "PURPOSE_DECAY", "PURPOSE_UNWEIGHT", "PURPOSE_DETECTOR", "PILOT_KEY", "get_rng", "block_rng",
-              "pilot_rng", "block_ranges", "block_chunks"},
+              "pilot_rng", "block_ranges", "block_chunks", "MAX_CHUNK_SIZE"},
     gen.exact_sum: {"ExactSum"},
     gen.preflight: {"validate_for_run"},
     gen.flux: {"Flux", "load_flux", "flux_for_experiment", "sample_histogram", "sample_histogram_array", "histogram_density",
