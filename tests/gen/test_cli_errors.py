@@ -286,3 +286,29 @@ def test_totals_bit_identical_across_chunk_sizes_and_threads():
         numba.set_num_threads(threads0)
     assert results[0] == results[1] == results[2]
     assert results[0][2] > 0
+
+
+def test_sigint_during_run_exits_130_with_one_line(tmp_path):
+    """Ctrl-C printed a 15-line KeyboardInterrupt traceback (issue 11, item 9)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "x.root"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "gen", "run", LZ, "-n", "20000000", "-o", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    try:
+        t0 = time.monotonic()
+        while not any(tmp_path.iterdir()) and time.monotonic() - t0 < 120 and proc.poll() is None:
+            time.sleep(0.1)  # until the writer has opened its partial file: generation has started
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert _one_line(err).startswith("hnlgen run: interrupted (Ctrl-C)")
+    assert not out.exists()
