@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["bounded_int", "card_int"]
+__all__ = ["bounded_int", "bounded_float", "card_int"]
 
 
 def bounded_int(lo: int, hi: int, reason: str = ""):
@@ -34,3 +34,22 @@ def card_int(key: str):
 
     b = CARD_BOUNDS[key]
     return bounded_int(int(b.lo), int(b.hi), f"as {key}: {b.reason}")
+
+
+def bounded_float(lo: float, hi: float, reason: str = "", lo_open: bool = False):
+    """An argparse ``type``: a finite float ``lo <= x <= hi`` (``lo < x`` if ``lo_open``)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        inside = (value > lo if lo_open else value >= lo) and value <= hi  # False for NaN
+        if not inside:
+            why = f" ({reason})" if reason else ""
+            raise argparse.ArgumentTypeError(f"{text} is out of range: must satisfy {lo:g} {'<' if lo_open else '<='} "
+                                             f"x <= {hi:g}{why}")
+        return value
+
+    parse.__name__ = "number"
+    return parse

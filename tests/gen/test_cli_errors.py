@@ -115,6 +115,23 @@ def test_bad_run_options(argv, fragment, capsys, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []  # no silent mkdir, no file
 
 
+@pytest.mark.parametrize("argv, fragment", [
+    (["xsec", LZ, "--enu", "-1"], "hnlgen xsec: argument --enu: -1 is out of range: must satisfy 0 < x <= 10000"),
+    (["xsec", LZ, "--enu", "nan"], "argument --enu: nan is out of range"),
+    (["xsec", LZ, "--enu", "1e300"], "argument --enu: 1e300 is out of range"),
+    (["model", LZ, "--min-br", "-1"], "hnlgen model: argument --min-br: -1 is out of range: must satisfy 0 <= x <= 1"),
+    (["model", LZ, "--min-br", "nan"], "argument --min-br: nan is out of range"),
+    (["bench", "-n", "0"], "hnlgen bench: argument -n/--events: 0 is out of range"),
+    (["bench", "--threads", "0"], "hnlgen bench: argument --threads: 0 is out of range"),
+    (["bench", "--reps", "-1"], "hnlgen bench: argument --reps: -1 is out of range"),
+    (["nonsense"], "hnlgen: argument COMMAND: invalid choice: 'nonsense'"),
+])
+def test_bad_numeric_options_of_other_commands(argv, fragment, capsys):
+    rc, _, err = _cli(argv, capsys)
+    assert rc == 2
+    assert fragment in _one_line(err)
+
+
 def test_output_that_is_a_directory(tmp_path, capsys):
     rc, _, err = _cli(["run", LZ, "-n", "10", "-o", str(tmp_path)], capsys)
     assert rc == 2
