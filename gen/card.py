@@ -308,6 +308,9 @@ CARD_BOUNDS: dict[str, Bound] = {
     "model.mzprime": _MASS_MED,
     "model.mhprime": _MASS_MED,
     **{f"model.U{fl}{n}": _MIX for n in (4, 5, 6) for fl in ("e", "mu", "tau", "D", "N")},
+    # Majorana phases of the mixings (issue 14), in units of pi
+    **{f"model.phase_U{fl}{n}": Bound(0.0, 2.0, "pi", "a phase in units of pi: |phase| <= 2 covers every value",
+                                      magnitude=True) for n in (4, 5, 6) for fl in ("e", "mu", "tau", "D", "N")},
     "model.gD": _PERTURBATIVE,
     "model.alphaD": Bound(0.0, 1.0, "", "perturbativity, alpha_D = g_D^2/(4 pi) <= 1" + _TINY_WHY, magnitude=True,
                           tiny=TINY_COUPLING**2),
@@ -409,8 +412,8 @@ def _kind_problem(value, kinds: set) -> str | None:
         return None
     if isinstance(value, bool):
         return None if bool in kinds else "must be a number, not a TOML boolean"
-    if isinstance(value, str):
-        return None if str in kinds else "must be a number, not a string (write it without quotes)"
+    if isinstance(value, str):  # a complex number has no TOML literal: a string is how one is written
+        return None if kinds & {str, complex} else "must be a number, not a string (write it without quotes)"
     if isinstance(value, float) and int in kinds and not kinds & {float, complex}:
         return "must be an integer (write 100000, not 1e5 or 100000.0)"
     return None

@@ -466,8 +466,8 @@ def generate(card, n_events: int | None = None, seed: int | None = None, chunk_s
     """
     card = _as_card(card)
     if chunk_size is None and card.experiment.name != "na62":
-        # one chunk: the events are written once into the arrays returned (no concatenation)
-        chunk_size = card.run.events if n_events is None else int(n_events)
+        # one chunk (up to gen.rng.MAX_CHUNK_SIZE): the events are written once into the arrays returned
+        chunk_size = min(card.run.events if n_events is None else int(n_events), R.MAX_CHUNK_SIZE)
     chunks = list(iter_generate(card, n_events, seed, chunk_size, setup=setup, decays=decays, reconstruct=reconstruct))
     return chunks[0] if len(chunks) == 1 else ak.concatenate(chunks)
 
