@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["bounded_int", "bounded_float", "card_int"]
+__all__ = ["bounded_float", "bounded_int", "card_int"]
 
 
 def bounded_int(lo: int, hi: int, reason: str = ""):

@@ -20,9 +20,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-import gen.sampler as sampler
-from gen import cli
 from detectors.output import read_events
+from gen import cli, sampler
 from gen.card import card_to_toml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,7 +110,7 @@ def _check_then_run(base: dict, changes: dict, capsys) -> None:
                 os.unlink(p)
 
 
-_SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+_SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]}
 
 
 @settings(max_examples=30, **_SETTINGS)

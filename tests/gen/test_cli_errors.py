@@ -154,7 +154,7 @@ def test_write_failure_is_one_line(tmp_path, capsys, monkeypatch):
     """An OSError of the writer (disk full, permission) names the file; exit 2, not 'a bug'."""
     import errno
 
-    import detectors.output as output
+    from detectors import output
 
     def refuse(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "x.root.partial"))
@@ -172,7 +172,7 @@ def _raising_command(exc):
 
 
 def test_unexpected_exception_is_reported_as_a_bug(capsys, monkeypatch):
-    import gen.commands.check as check
+    from gen.commands import check
 
     monkeypatch.setattr(check, "run", _raising_command(ZeroDivisionError("float division by zero")))
     rc, _, err = _cli(["check", LZ], capsys)
@@ -186,7 +186,7 @@ def test_unexpected_exception_is_reported_as_a_bug(capsys, monkeypatch):
 
 
 def test_ctrl_c_exits_130_with_one_line(capsys, monkeypatch):
-    import gen.commands.check as check
+    from gen.commands import check
 
     monkeypatch.setattr(check, "run", _raising_command(KeyboardInterrupt()))
     rc, _, err = _cli(["check", LZ], capsys)
@@ -196,7 +196,7 @@ def test_ctrl_c_exits_130_with_one_line(capsys, monkeypatch):
 
 def test_model_error_is_mapped(capsys, monkeypatch):
     """A physics.model.ModelError escaping a command is an input error (exit 2), named as a model key."""
-    import gen.commands.check as check
+    from gen.commands import check
     from physics.model import ModelError
 
     monkeypatch.setattr(check, "run", _raising_command(ModelError("m4", 0.1, "must be larger")))
