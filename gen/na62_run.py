@@ -143,7 +143,7 @@ class NA62Setup:
         self.flavour_b = NA62_FINAL_STATES[card.process.final_state]
         self.hnl = card.process.hnl[0] if card.process.hnl else self.model.heavy_names[0]
         if self.hnl not in self.model.heavy_names:
-            raise CardError(f"invalid run card:\n  process.hnl = {card.process.hnl!r}: the model has only "
+            raise CardError(f"process.hnl = {card.process.hnl!r}: the model has only "
                             f"{', '.join(self.model.heavy_names)}")
         self.table = decay_table(self.model)
         self.parent = st["parent"]
@@ -161,7 +161,7 @@ class NA62Setup:
         try:
             self.general = build_general_decays(card, self.model, self.hnl, fs)
         except ValueError as err:
-            raise CardError(f"invalid run card:\n  process.final_state = {fs!r}: {self.hnl} (m = {self.m_N:.6g} GeV) "
+            raise CardError(f"process.final_state = {fs!r}: {self.hnl} (m = {self.m_N:.6g} GeV) "
                             f"cannot decay to it in the decay table ({err})") from None
         self.br_route = dedicated_route_br(self.table, self.hnl, self.flavour_b)
         auto, self.other_routes_share = choose_na62_path(self.general.br_final_state, self.br_route, m_N=self.m_N,
@@ -181,7 +181,7 @@ class NA62Setup:
                                                         flavour_a=self.flavour_a, flavour_b=self.flavour_b,
                                                         parent=self.parent)
         except ValueError as err:
-            raise CardError(f"invalid run card:\n  na62 cascade {self.parent} -> {self.flavour_a}+ {self.hnl}, "
+            raise CardError(f"na62 cascade {self.parent} -> {self.flavour_a}+ {self.hnl}, "
                             f"{self.hnl} -> nu Z', Z' -> {fs}: {err}") from None
 
     def info(self) -> dict:
@@ -284,9 +284,8 @@ def iter_generate_na62(card, n_events: int | None = None, seed: int | None = Non
     n, s, bpc = _resolve(card, n_events, seed, chunk_size)
     if setup is None:
         setup = NA62Setup(card, path=path)
-    blocks = list(R.block_ranges(0, n))
-    for i in range(0, len(blocks), bpc):
-        parts = [_block_events(setup, s, b, start, stop, n, reconstruct) for b, start, stop in blocks[i:i + bpc]]
+    for blocks in R.block_chunks(n, bpc):  # lazy: memory bounded whatever n
+        parts = [_block_events(setup, s, b, start, stop, n, reconstruct) for b, start, stop in blocks]
         yield parts[0] if len(parts) == 1 else ak.concatenate(parts)
 
 
@@ -327,11 +326,13 @@ def run_na62(card, n: int, seed: int, out: str, *, chunk_size=None, compression=
     from gen import __version__
     from gen.card import card_to_toml, resolved_card_dict
     from gen.detector_stage import HistogramSum
+    from gen.exact_sum import ExactSum
 
     t0 = time.perf_counter()
     setup = NA62Setup(card)
     hsum = HistogramSum()
-    sw = sw2 = sa = sa2 = 0.0
+    # exact sums (gen.exact_sum): totals bit-identical for any chunk size and thread count
+    sums = {k: ExactSum() for k in ("sw", "sw2", "sa", "sa2")}
     done = 0
     with EventWriter(out, compression=compression, format=format) as writer:
         from gen.output_docs import event_branch_titles
@@ -341,18 +342,20 @@ def run_na62(card, n: int, seed: int, out: str, *, chunk_size=None, compression=
         for chunk in iter_generate_na62(card, n, seed, chunk_size, setup=setup, reconstruct=reconstruct):
             writer.write(chunk)
             w = ak.to_numpy(chunk.weight)
-            sw += float(w.sum())
-            sw2 += float((w * w).sum())
+            sums["sw"].add(w)
+            sums["sw2"].add(w * w)
             if reconstruct:
                 wa = ak.to_numpy(chunk.weight_accepted)
-                sa += float(wa.sum())
-                sa2 += float((wa * wa).sum())
+                sums["sa"].add(wa)
+                sums["sa2"].add(wa * wa)
             hsum.add(na62_histograms(chunk, setup))
             done += len(chunk)
             if prog is not None:
                 prog.update(done)
         if prog is not None:
             prog.close()
+
+        sw, sw2, sa, sa2 = (sums[k].value for k in ("sw", "sw2", "sa", "sa2"))
 
         def err(s, s2):  # MC error of a sum of weights over n events: sqrt(sum w^2 - S^2/n)
             return math.sqrt(max(s2 - s * s / done, 0.0))

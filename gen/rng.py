@@ -31,9 +31,13 @@ __all__ = [
     "block_rng",
     "pilot_rng",
     "block_ranges",
+    "block_chunks",
+    "MAX_CHUNK_SIZE",
 ]
 
 BLOCK_SIZE = 1 << 14  # 16384 events: ~1 MB of uniforms per block, fits the L2 cache
+#: Largest chunk of a run (events held in memory at once, ~1 kB each): 4194304 events = 256 blocks, a few GB.
+MAX_CHUNK_SIZE = 1 << 22
 
 PURPOSE_PRODUCTION = 0  # process choice, E_nu, Q2, azimuth
 PURPOSE_DECAY = 1  # one 64-bit seed per event for the decay cascade (accept-reject inside)
@@ -101,3 +105,20 @@ def block_ranges(first_event: int, n_events: int, block_size: int = BLOCK_SIZE):
         yield b, start, stop
         start = stop
         b += 1
+
+
+def block_chunks(n_events: int, blocks_per_chunk: int, block_size: int = BLOCK_SIZE):
+    """Yield the blocks of events ``[0, n_events)`` in lists of ``blocks_per_chunk`` (the last may be shorter).
+
+    Lazy: memory does not grow with ``n_events`` (a run never lists all its blocks).
+    """
+    if blocks_per_chunk < 1:
+        raise ValueError(f"blocks_per_chunk = {blocks_per_chunk}: must be >= 1")
+    chunk = []
+    for blk in block_ranges(0, n_events, block_size):
+        chunk.append(blk)
+        if len(chunk) == blocks_per_chunk:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -51,6 +51,7 @@ from gen import jsonout
 from gen import rng as R
 from gen.card import BOUND_NUCLEONS
 from gen.events import HELICITY_CODES, REGIME_CODES, ColumnBuffer, build_events
+from gen.exact_sum import ExactSum
 from gen.flux import Flux, energy_sampling_table, flux_for_experiment
 from physics import form_factors as _ff
 from physics import units as u
@@ -121,8 +122,12 @@ def _target_params(names):
     return {n: ff.get_target(n) for n in names}
 
 
-def prepare(card, *, decays=None, seed: int | None = None) -> GeneratorSetup:
+def prepare(card, *, decays=None, seed: int | None = None, adapt: bool = True) -> GeneratorSetup:
     """Build the channels, sampling tables and decay graph for a run card; adapt the Q2 grids.
+
+    Every check of a card that needs its physics (flux file readable, a channel above threshold, the
+    final state reachable) happens here and raises ``gen.card.CardError``; ``hnlgen check`` calls it with
+    ``adapt=False`` (no pilot runs), so a card that passes ``check`` runs.
 
     Parameters
     ----------
@@ -131,22 +136,28 @@ def prepare(card, *, decays=None, seed: int | None = None) -> GeneratorSetup:
         Override of the decay table (tests); ``None`` uses ``physics.decay_table``.
     seed : int or None
         Seed of the pilot run (default: the card's ``[run] seed``).
+    adapt : bool
+        Train the Q2 maps on pilot runs (False: validation only, the maps stay uniform).
     """
-    from gen.card import build_model
+    from gen.card import CardError, build_model
     from gen.decays import build_decay_graph
     from gen.experiments import get_experiment
     from physics import cross_sections as xs
 
     model = build_model(card)
     exp = get_experiment(card)
-    flux = flux_for_experiment(exp)
+    try:
+        flux = flux_for_experiment(exp)
+    except (OSError, ValueError) as err:  # missing, unreadable or malformed flux table
+        key = "experiment.flux_file" if card.experiment.name == "custom" else "experiment.name"
+        what = exp.flux_file if card.experiment.name == "custom" else exp.name
+        raise CardError(f"{key} = {what!r}: the flux table cannot be read: {' '.join(str(err).split())} (expected columns "
+                        "Elo Ehi numu numubar nue nuebar, GeV and nu/cm^2/POT per flux_unit_bin_GeV)") from None
     proc = card.process
     hnl_names = list(proc.hnl) if proc.hnl is not None else list(model.heavy_names)
     for h in hnl_names:
         if h not in model.heavy_names:
-            from gen.card import CardError
-
-            raise CardError(f"invalid run card:\n  process.hnl = {hnl_names!r}: the model has only {', '.join(model.heavy_names)}")
+            raise CardError(f"process.hnl = {hnl_names!r}: the model has only {', '.join(model.heavy_names)}")
     flavours = [f for f in exp.flavours if f in flux.flavours]
     targets = [t.name for t in exp.targets]
     n_targets = {t.name: t.n_nuclei for t in exp.targets}
@@ -154,9 +165,7 @@ def prepare(card, *, decays=None, seed: int | None = None) -> GeneratorSetup:
                                      bound=BOUND_NUCLEONS[proc.bound_nucleons])
     chans = [c for c in chans if c["hnl"] in hnl_names]
     if not chans:
-        from gen.card import CardError
-
-        raise CardError("invalid run card:\n  process: no upscattering channel is selected (check regimes, hnl, flavours)")
+        raise CardError("process: no upscattering channel is selected (check regimes, hnl, flavours)")
     params = np.array([c["params"] for c in chans])
     n_ch = len(chans)
 
@@ -166,7 +175,11 @@ def prepare(card, *, decays=None, seed: int | None = None) -> GeneratorSetup:
     names_sp = {sp.name for sp in species}
     root_of = [ch["hnl"] + "bar" if (not model.is_majorana and ch["projectile"].endswith("bar") and ch["hnl"] + "bar" in names_sp)
                else ch["hnl"] for ch in chans]
-    graph = build_decay_graph(species, channels, list(dict.fromkeys(hnl_names + root_of)), proc.final_state)
+    try:
+        graph = build_decay_graph(species, channels, list(dict.fromkeys(hnl_names + root_of)), proc.final_state)
+    except ValueError as err:
+        why = str(err).removeprefix(f"final_state = {proc.final_state!r}: ")
+        raise CardError(f"process.final_state = {proc.final_state!r}: {why} (see hnlgen model CARD for the decay table)") from None
 
     # energy tables and rates
     n_sub = 2  # 25-MeV sub-bins of the 50-MeV flux bins
@@ -190,13 +203,16 @@ def prepare(card, *, decays=None, seed: int | None = None) -> GeneratorSetup:
         E_edges[c], E_cdf[c], tot = energy_sampling_table(flux, ch["projectile"], sig, n_sub=n_sub, threshold=thr)
         rate[c] = exp.pot * n_targets[ch["target"]] * tot
     if not np.any(rate > 0):
-        raise ValueError("no selected channel is open for this flux (all below threshold)")
+        masses = ", ".join(f"m{h[1:]} = {model.m_N[list(model.heavy_names).index(h)]:g}" for h in hnl_names)
+        raise CardError(f"model: {masses} GeV: every selected upscattering channel is below threshold for the flux "
+                        f"(E_nu <= {flux.edges[-1]:g} GeV on H1, C12, ...); lower the heavy-neutrino masses")
     br = np.array([graph.root_factor.get(r, 0.0) for r in root_of])
     ch_root = np.array([graph.root_state.get(r, -1) for r in root_of], dtype=np.int64)
     # select channels in proportion to rate (events with a zero final-state BR are not generated)
     eff = rate * (br > 0)
     if not np.any(eff > 0):
-        raise ValueError(f"final_state = {proc.final_state!r} is not reachable from the produced heavy neutrinos")
+        raise CardError(f"process.final_state = {proc.final_state!r}: not reachable from the heavy neutrinos produced above "
+                        "threshold (see hnlgen model CARD for the decay table)")
     prob = eff / eff.sum()
     cum = np.cumsum(prob)
     cum[-1] = 1.0
@@ -243,7 +259,8 @@ def prepare(card, *, decays=None, seed: int | None = None) -> GeneratorSetup:
         graph=graph, ch_root=ch_root, ch_br=br, ch_codes=codes, decay_info=decay_info,
     )
     setup.slots = 4 + graph.max_particles()
-    _adapt_grid(setup, card.run.seed if seed is None else seed)
+    if adapt:
+        _adapt_grid(setup, card.run.seed if seed is None else seed)
     return setup
 
 
@@ -367,14 +384,17 @@ def _generate_blocks(setup: GeneratorSetup, seed: int, blocks: list, tables: tup
 
 
 def _resolve(card, n_events, seed, chunk_size):
+    from gen.card import check_bound
+
     n = card.run.events if n_events is None else int(n_events)
     s = card.run.seed if seed is None else int(seed)
-    if n < 1:
-        raise ValueError(f"n_events = {n}: must be >= 1")
+    check_bound("run.events", n)  # CardError (a ValueError) naming the bound
+    check_bound("run.seed", s)
     if chunk_size is None:
         chunk_size = 8 * R.BLOCK_SIZE  # 131072 events: one ROOT basket per chunk
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size = {chunk_size}: must be >= 1")
+    if not 1 <= chunk_size <= R.MAX_CHUNK_SIZE:
+        raise ValueError(f"chunk_size = {chunk_size}: must satisfy 1 <= chunk_size <= {R.MAX_CHUNK_SIZE} (a chunk is held "
+                         "in memory, ~1 kB per event)")
     # chunks are whole blocks
     blocks_per_chunk = max(1, -(-int(chunk_size) // R.BLOCK_SIZE))
     return n, s, blocks_per_chunk
@@ -405,7 +425,6 @@ def iter_generate(card, n_events: int | None = None, seed: int | None = None, ch
         from gen.detector_stage import MiniBooNEStage
 
         stage = MiniBooNEStage(setup, s)
-    block_list = list(R.block_ranges(0, n))
     per_call = min(bpc, _BLOCKS_PER_CALL)
     work = _EventWork(min(n, per_call * R.BLOCK_SIZE))
     tables = _event_tables(setup, n)
@@ -413,8 +432,7 @@ def iter_generate(card, n_events: int | None = None, seed: int | None = None, ch
     # several times faster to write than fresh pages. A plain ``for chunk in iter_generate(...)`` still
     # holds the previous chunk while the next one is generated, hence two buffers in turn.
     pool: list[ColumnBuffer] = []
-    for i in range(0, len(block_list), bpc):
-        blocks = block_list[i:i + bpc]
+    for blocks in R.block_chunks(n, bpc):  # lazy: memory bounded whatever n
         m = blocks[-1][2] - blocks[0][1]
         buf = next((b for b in pool if b.n >= m and not b.in_use()), None)
         if buf is None:
@@ -451,8 +469,8 @@ def generate(card, n_events: int | None = None, seed: int | None = None, chunk_s
     """
     card = _as_card(card)
     if chunk_size is None and card.experiment.name != "na62":
-        # one chunk: the events are written once into the arrays returned (no concatenation)
-        chunk_size = card.run.events if n_events is None else int(n_events)
+        # one chunk (up to gen.rng.MAX_CHUNK_SIZE): the events are written once into the arrays returned
+        chunk_size = min(card.run.events if n_events is None else int(n_events), R.MAX_CHUNK_SIZE)
     chunks = list(iter_generate(card, n_events, seed, chunk_size, setup=setup, decays=decays, reconstruct=reconstruct))
     return chunks[0] if len(chunks) == 1 else ak.concatenate(chunks)
 
@@ -509,20 +527,25 @@ class RunSummary:
 
 
 class _Accumulator:
-    """Running sums for the summary (weights per event, per channel label)."""
+    """Running sums for the summary (weights per event, per channel label).
+
+    Sums are exact (``gen.exact_sum.ExactSum``), so the totals are bit-identical for any chunk size and
+    numba thread count (the events themselves are, ``gen.rng``).
+    """
+
+    _SUMS = ("sw", "sw2", "su", "su2", "sf", "sf2", "ss", "ss2")
 
     def __init__(self, setup: GeneratorSetup):
         self.setup = setup
         self.n = 0
-        self.sw = 0.0
-        self.sw2 = 0.0
-        self.su = 0.0  # upscattered = weight / BR
-        self.su2 = 0.0
-        self.sf = 0.0
-        self.sf2 = 0.0
-        self.ss = None  # selected (detector stage), when the events carry weight_selected
-        self.ss2 = 0.0
-        self.per = {}
+        # sw: weight; su: upscattered = weight / BR; sf: fiducial; ss: selected; *2: sums of squares
+        self._sums = {name: ExactSum() for name in self._SUMS}
+        self.has_selected = False  # the events carry weight_selected (detector stage)
+        self._per = {}
+
+    @property
+    def per(self) -> dict:
+        return {k: (s.value, s2.value) for k, (s, s2) in self._per.items()}
 
     def add(self, ev: ak.Array) -> None:
         w = ak.to_numpy(ev.weight)
@@ -534,39 +557,41 @@ class _Accumulator:
             if name in self.setup.graph.root_factor:
                 br[hnl == code] = self.setup.graph.root_factor[name]
         wu = np.where(br > 0, w / np.where(br > 0, br, 1.0), 0.0)
+        parts = [("sw", w), ("sf", wf), ("su", wu)]
         if "weight_selected" in ev.fields:
-            ws = ak.to_numpy(ev.weight_selected)
-            self.ss = (self.ss or 0.0) + float(ws.sum())
-            self.ss2 += float((ws * ws).sum())
+            self.has_selected = True
+            parts.append(("ss", ak.to_numpy(ev.weight_selected)))
         self.n += len(w)
-        for attr, x in (("sw", w), ("sf", wf), ("su", wu)):
-            setattr(self, attr, getattr(self, attr) + x.sum())
-            setattr(self, attr + "2", getattr(self, attr + "2") + (x * x).sum())
+        for attr, x in parts:
+            self._sums[attr].add(x)
+            self._sums[attr + "2"].add(x * x)
         rev_reg = {v: k for k, v in REGIME_CODES.items()}
         key = (ak.to_numpy(ev.projectile_pdg), ak.to_numpy(ev.target_pdg), ak.to_numpy(ev.regime))
         for (pp, tp, rg), grp in _group(key, w):
             name = f"{pp}/{tp}/{rev_reg[rg]}"
-            s, s2 = self.per.get(name, (0.0, 0.0))
-            self.per[name] = (s + grp.sum(), s2 + (grp * grp).sum())
+            s, s2 = self._per.setdefault(name, (ExactSum(), ExactSum()))
+            s.add(grp)
+            s2.add(grp * grp)
 
     def summary(self, wall: float) -> RunSummary:
         def err(s, s2):
             # MC error of a sum of weights over N events: sqrt(sum w^2 - (sum w)^2 / N)
             return math.sqrt(max(s2 - s * s / self.n, 0.0)) if self.n else math.nan
 
+        sw, sw2, su, su2, sf, sf2, ss, ss2 = (self._sums[k].value for k in self._SUMS)
         # channels whose N cannot reach the selected final state are not sampled: their upscattering
         # rate comes from the tables (no MC error)
-        excluded = float(self.setup.ch_rate_table[self.setup.ch_br <= 0].sum())
+        excluded = math.fsum(self.setup.ch_rate_table[self.setup.ch_br <= 0])
         return RunSummary(
             events_generated=self.n,
-            upscattered=float(self.su) + excluded, upscattered_error=err(self.su, self.su2),
-            final_state=float(self.sw), final_state_error=err(self.sw, self.sw2),
-            in_fiducial_volume=float(self.sf), in_fiducial_volume_error=err(self.sf, self.sf2),
-            effective_sample_size=float(self.sw**2 / self.sw2) if self.sw2 > 0 else 0.0,
+            upscattered=su + excluded, upscattered_error=err(su, su2),
+            final_state=sw, final_state_error=err(sw, sw2),
+            in_fiducial_volume=sf, in_fiducial_volume_error=err(sf, sf2),
+            effective_sample_size=float(sw**2 / sw2) if sw2 > 0 else 0.0,
             wall_time_s=wall,
             per_channel={k: {"expected": float(s), "error": err(s, s2)} for k, (s, s2) in sorted(self.per.items())},
-            selected=None if self.ss is None else float(self.ss),
-            selected_error=None if self.ss is None else err(self.ss, self.ss2),
+            selected=ss if self.has_selected else None,
+            selected_error=err(ss, ss2) if self.has_selected else None,
         )
 
 

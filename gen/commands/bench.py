@@ -13,10 +13,14 @@ from gen import jsonout
 def register(subparsers) -> None:
     p = subparsers.add_parser("bench", help="benchmark generation, detector and ROOT writing on the bundled cards")
     p.add_argument("--cards", nargs="+", default=None, help="run cards (default: the bundled light-Z', heavy-Z' and NA62 cards)")
-    p.add_argument("-n", "--events", type=int, default=200_000, help="events per timed pass (default 200000)")
-    p.add_argument("--threads", type=int, nargs="+", default=None, help="numba thread counts of the scaling test (default 1 and all)")
+    import os
+
+    from gen.commands._argtypes import bounded_int, card_int
+
+    p.add_argument("-n", "--events", type=card_int("run.events"), default=200_000, help="events per timed pass (default 200000)")
+    p.add_argument("--threads", type=bounded_int(1, os.cpu_count() or 1, "the machine's CPUs"), nargs="+", default=None, help="numba thread counts of the scaling test (default 1 and all)")
     p.add_argument("--no-profile", action="store_true", help="skip the cProfile pass")
-    p.add_argument("--reps", type=int, default=3, help="interleaved repetitions of the timed passes; medians reported (default 3)")
+    p.add_argument("--reps", type=bounded_int(1, 1000), default=3, help="interleaved repetitions of the timed passes; medians reported (default 3)")
     p.add_argument("--json", default=None, metavar="FILE", help="write the figures as JSON")
     p.set_defaults(func=run)
 

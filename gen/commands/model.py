@@ -16,7 +16,9 @@ def register(subparsers) -> None:
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="print JSON instead of a table")
     fmt.add_argument("--slha", action="store_true", help="print SLHA DECAY blocks")
-    p.add_argument("--min-br", type=float, default=1e-10, metavar="BR",
+    from gen.commands._argtypes import bounded_float
+
+    p.add_argument("--min-br", type=bounded_float(0.0, 1.0, "a branching ratio"), default=1e-10, metavar="BR",
                    help="table view: list channels with branching ratio >= BR (default 1e-10; --json and --slha list all)")
     p.set_defaults(func=run)
 

@@ -20,6 +20,7 @@ weights). NA62 cards write ``ttree`` or ``rntuple``.
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 import time
@@ -34,19 +35,24 @@ _ROOT_SUFFIX = ".root"
 
 
 def register(subparsers) -> None:
+    from gen.commands._argtypes import bounded_int, card_int
+    from gen.rng import MAX_CHUNK_SIZE
+
     p = subparsers.add_parser("run", help="generate events for a run card and write them to a ROOT file")
     p.add_argument("card", help="TOML run card, or the name of a bundled card (hnlgen cards)")
-    p.add_argument("-n", "--events", type=int, default=None, help="number of (weighted) events; default [run] events")
-    p.add_argument("--seed", type=int, default=None, help="random seed; default [run] seed")
+    p.add_argument("-n", "--events", type=card_int("run.events"), default=None,
+                   help="number of (weighted) events; default [run] events")
+    p.add_argument("--seed", type=card_int("run.seed"), default=None, help="random seed; default [run] seed")
     p.add_argument("-o", "--output", default=None, help="output file: FILE.root (TTree or RNTuple) or FILE.hepmc3 (NuHepMC); "
                                                         "default [run] output")
     p.add_argument("--format", choices=FORMATS, default=None,
                    help="file layout; default from the -o suffix (.hepmc3/.hepmc: hepmc3; .root: [run] format, ttree unless it "
                         "says rntuple): ttree (every ROOT 6 and JSROOT), rntuple (ROOT >= 6.34, uproot >= 5.7) "
                         "or hepmc3 (HepMC3 ASCII following NuHepMC; needs pip install \"hnlgen[hepmc]\")")
-    p.add_argument("--unweighted", type=int, default=None, metavar="N",
+    p.add_argument("--unweighted", type=card_int("run.events"), default=None, metavar="N",
                    help="write N unweighted events (accept-reject on the weighted sample)")
-    p.add_argument("--chunk-size", type=int, default=None, help="events per chunk in memory (default 131072)")
+    p.add_argument("--chunk-size", type=bounded_int(1, MAX_CHUNK_SIZE, "a chunk is held in memory, ~1 kB per event"),
+                   default=None, help="events per chunk in memory (default 131072)")
     p.add_argument("--compression", choices=("lz4", "zlib", "zstd", "none"), default=None,
                    help="compression of ttree/rntuple (default lz4; zlib for the oldest readers); not for hepmc3 (plain text)")
     p.add_argument("--no-detector", action="store_true",
@@ -114,6 +120,27 @@ def _format_error(fmt: str, out: str, card) -> str | None:
     return None
 
 
+def output_path_error(out: str) -> str | None:
+    """Why the output ``out`` cannot be written (None if it can): an existing directory, a missing or
+    read-only directory. Checked before any event is generated; directories are never created."""
+    import os
+    from pathlib import Path
+
+    p = Path(out)
+    parent = p.parent if str(p.parent) else Path(".")
+    if p.is_dir():
+        return f"-o {out}: is a directory (give a file name, e.g. {p / 'events.root'})"
+    if not parent.exists():
+        return f"-o {out}: the directory {str(parent)!r} does not exist (create it first)"
+    if not parent.is_dir():
+        return f"-o {out}: {str(parent)!r} is not a directory"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"-o {out}: the directory {str(parent)!r} is not writable"
+    if p.exists() and not os.access(p, os.W_OK):
+        return f"-o {out}: the existing file is not writable"
+    return None
+
+
 def _open_writer(fmt: str, out: str, compression: str, setup, seed: int, unweighted: int | None, n: int):
     if fmt == "hepmc3":
         from detectors.hepmc import HepMC3Writer
@@ -126,11 +153,31 @@ def _open_writer(fmt: str, out: str, compression: str, setup, seed: int, unweigh
     return EventWriter(out, compression=compression, format=fmt)
 
 
+#: errno values of a failed write of the output (disk full, quota, permissions, read-only filesystem, ...):
+#: the environment's fault, reported as one line with exit 2 rather than as a bug.
+_OUTPUT_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.ENOENT,
+                  errno.ENOTDIR, errno.EISDIR}
+
+
 def run(args) -> int:
+    """``hnlgen run``: a failed write of the output is an ``gen.errors.OutputFileError`` naming the file."""
+    from gen.errors import OutputFileError
+
+    try:
+        return _run(args)
+    except OSError as err:
+        if err.errno not in _OUTPUT_ERRNOS:
+            raise
+        where = err.filename or args.output or "the output file"
+        raise OutputFileError(f"cannot write {where}: {err.strerror}") from err
+
+
+def _run(args) -> int:
     import awkward as ak
 
     from gen.card import load_card
-    from gen.sampler import _Accumulator, iter_generate, prepare, run_metadata
+    from gen.preflight import validate_for_run
+    from gen.sampler import _Accumulator, iter_generate, run_metadata
 
     card = load_card(args.card)
     n = card.run.events if args.events is None else args.events
@@ -146,6 +193,10 @@ def run(args) -> int:
               "(compress it afterwards, pyhepmc.open reads .gz/.xz/.bz2)", file=sys.stderr)
         return 2
     compression = args.compression or "lz4"
+    problem = output_path_error(out)
+    if problem is not None:
+        print(f"hnlgen run: {problem}", file=sys.stderr)
+        return 2
     if fmt == "hepmc3":
         from detectors.hepmc import _pyhepmc
 
@@ -170,7 +221,7 @@ def run(args) -> int:
         return run_na62(card, n, seed, out, chunk_size=args.chunk_size, compression=compression, format=fmt,
                         reconstruct=detector, as_json=args.json, progress=_Progress)
     t0 = time.perf_counter()
-    setup = prepare(card, seed=seed)
+    setup = validate_for_run(card, seed=seed, adapt=True)
     acc = _Accumulator(setup)
     stage = None
     if detector and card.experiment.name.startswith("miniboone"):

@@ -21,7 +21,10 @@ _HELICITIES = ("conserving", "flipping")
 def register(subparsers) -> None:
     p = subparsers.add_parser("xsec", help="upscattering cross sections nu A -> N A (cm^2 per nucleus)")
     p.add_argument("card", help="TOML run card")
-    p.add_argument("--enu", type=float, nargs="+", required=True, metavar="E", help="neutrino energies (GeV)")
+    from gen.commands._argtypes import bounded_float
+
+    p.add_argument("--enu", type=bounded_float(0.0, 1e4, "GeV; accelerator neutrino energies, below 10 TeV", lo_open=True),
+                   nargs="+", required=True, metavar="E", help="neutrino energies (GeV)")
     p.add_argument("--target", nargs="+", metavar="T", help="targets (default: the experiment's, e.g. C12 H1)")
     p.add_argument("--regime", nargs="+", choices=_REGIMES, help="regimes (default: all a target has)")
     p.add_argument("--flavour", nargs="+", metavar="F", help="projectiles (default: the experiment's flavours)")

@@ -5,16 +5,20 @@ import detectors.output
 import gen.decays
 import gen.detector_stage
 import gen.events
+import gen.exact_sum
 import gen.experiments
 import gen.flux
 import gen.na62_run
 import gen.nuhepmc
+import gen.preflight
 import gen.rng
 import gen.sampler
 
 API = {
     gen.rng: {"BLOCK_SIZE", "PURPOSE_PRODUCTION", "PURPOSE_DECAY", "PURPOSE_UNWEIGHT", "PURPOSE_DETECTOR", "PILOT_KEY", "get_rng", "block_rng",
-              "pilot_rng", "block_ranges"},
+              "pilot_rng", "block_ranges", "block_chunks", "MAX_CHUNK_SIZE"},
+    gen.exact_sum: {"ExactSum"},
+    gen.preflight: {"validate_for_run"},
     gen.flux: {"Flux", "load_flux", "load_points_flux", "flux_for_experiment", "sample_histogram", "sample_histogram_array", "histogram_density",
                "energy_sampling_table", "FLUX_UNIT_BIN_GeV"},
     gen.events: {"SCALAR_FIELDS", "PARTICLE_FIELDS", "NAMED_PARTICLES", "NAMED_VERTICES", "NAMED_PDG", "FIELD_DOCS", "REGIME_CODES",
