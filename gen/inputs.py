@@ -22,6 +22,7 @@ import stat
 import tomllib
 from pathlib import Path
 
+from detectors.output import check_complete
 from gen.errors import InputFileError
 
 __all__ = ["check_output_suffix", "check_root_input"]
@@ -55,12 +56,7 @@ def check_root_input(path, command: str, experiments: tuple[str, ...] | None = N
     meta, has_events = _read(p, name)
     if not has_events or "run_card" not in meta:
         raise InputFileError(f"{name} was not written by hnlgen run (no 'events' tree or no 'run_card' metadata)")
-    try:
-        from detectors.output import check_complete
-    except ImportError:
-        check_complete = None
-    if check_complete is not None:
-        check_complete(p)  # raises InputFileError: no completeness marker, event count mismatch
+    check_complete(p)  # raises InputFileError: no completeness marker, event count mismatch
     if "expected_events" not in meta:
         raise InputFileError(f"{name} is incomplete: no 'expected_events' metadata (written when the run finishes): "
                              "an interrupted run or a renamed partial file")

@@ -20,6 +20,8 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
+
 __all__ = ["dumps", "jsonable"]
 
 
@@ -33,19 +35,14 @@ def jsonable(obj, default=None):
         return {k if isinstance(k, str) else str(k): jsonable(v, default) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [jsonable(v, default) for v in obj]
-    try:
-        import numpy as np
-    except ImportError:  # pragma: no cover
-        np = None
-    if np is not None:
-        if isinstance(obj, np.bool_):
-            return bool(obj)
-        if isinstance(obj, np.integer):
-            return int(obj)
-        if isinstance(obj, np.floating):
-            return jsonable(float(obj))
-        if isinstance(obj, np.ndarray):
-            return jsonable(obj.tolist(), default)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return jsonable(float(obj))
+    if isinstance(obj, np.ndarray):
+        return jsonable(obj.tolist(), default)
     if default is not None:
         return jsonable(default(obj), None)
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")

@@ -89,7 +89,7 @@ import numpy as np
 
 from gen import _kernels as _K
 from gen import jsonout
-from gen.card import BOUND_NUCLEONS
+from gen.card import BOUND_NUCLEONS, check_bound
 from gen.errors import HnlgenError
 from physics.cross_sections import dsigma_dQ2_upscattering
 
@@ -136,14 +136,8 @@ def check_coupling_value(key: str, value: float, option: str = "--set", error=No
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
         raise error(f"{option} {key}={value!r}: must be a finite number")
     try:
-        from gen.card import check_bound
-    except ImportError:  # a card module without bounds: the physics guards (non-finite rates, BRs) still refuse
-        return
-    from gen.errors import HnlgenError as _Err
-
-    try:
         check_bound(("model.lagrangian." if lagrangian else "model.") + key, value)
-    except _Err as err:
+    except HnlgenError as err:
         raise error(f"{option} {err}") from None
 
 
