@@ -334,7 +334,7 @@ CARD_BOUNDS: dict[str, Bound] = {
     "model.mhprime": _MASS_MED,
     **{f"model.U{fl}{n}": _MIX for n in (4, 5, 6) for fl in ("e", "mu", "tau", "D", "N")},
     # Majorana phases of the mixings (issue 14), in units of pi
-    **{f"model.phase_U{fl}{n}": Bound(0.0, 2.0, "pi", "a phase in units of pi: |phase| <= 2 covers every value",
+    **{f"model.phase_U{fl}{n}": Bound(0.0, 2.0, "", "phases are in units of pi; |phase| <= 2 covers every value",
                                       magnitude=True) for n in (4, 5, 6) for fl in ("e", "mu", "tau", "D", "N")},
     "model.gD": _PERTURBATIVE,
     "model.alphaD": Bound(0.0, 1.0, "", "perturbativity, alpha_D = g_D^2/(4 pi) <= 1" + _TINY_WHY, magnitude=True,

@@ -155,7 +155,7 @@ def test_card_keys_convention_and_phase():
     assert build_model(parse_card({**d, "model": {**d["model"], "convention": "darknews"}})).convention == "darknews"
     with pytest.raises(CardError, match=r"model.convention = 'DarkNews': allowed: 'hnlgen' or 'darknews'"):
         parse_card({**d, "model": {**d["model"], "convention": "DarkNews"}})
-    with pytest.raises(CardError, match=r"model.phase_Umu4 = 5.0: phases are in units of pi"):
+    with pytest.raises(CardError, match=r"model.phase_Umu4 = 5: must satisfy \|phase_Umu4\| <= 2 \(phases are in units of pi"):
         build_model(parse_card({**d, "model": {**d["model"], "phase_Umu4": 5}}))
 
 
