@@ -289,10 +289,11 @@ def na62_histograms(events: ak.Array, setup: NA62Setup) -> dict:
 
 
 def run_na62(card, n: int, seed: int, out: str, *, chunk_size=None, compression="lz4", reconstruct=True,
-             as_json=False, progress=None, format="ttree") -> int:
+             as_json=False, progress=None, format="ttree", precision="double", record="full") -> int:
     """``hnlgen run`` for an NA62 card: events TTree (or RNTuple, ``format``), TH1Ds, metadata and the summary."""
     from detectors.miniboone import write_histograms
     from detectors.output import EventWriter
+    from detectors.writer_thread import BackgroundWriter
     from gen import __version__
     from gen.card import card_to_toml, resolved_card_dict
     from gen.detector_stage import HistogramSum
@@ -302,7 +303,9 @@ def run_na62(card, n: int, seed: int, out: str, *, chunk_size=None, compression=
     hsum = HistogramSum()
     sw = sw2 = sa = sa2 = 0.0
     done = 0
-    with EventWriter(out, compression=compression, format=format) as writer:
+    # compression and writing overlap with the next chunk's generation (detectors.writer_thread)
+    with BackgroundWriter(EventWriter(out, compression=compression, format=format, precision=precision,
+                                      record=record)) as writer:
         prog = progress(n, "generating") if progress is not None else None
         for chunk in iter_generate_na62(card, n, seed, chunk_size, setup=setup, reconstruct=reconstruct):
             writer.write(chunk)

@@ -363,6 +363,9 @@ def _generate_blocks(setup: GeneratorSetup, seed: int, blocks: list, tables: tup
     buf.n_particles += rows
 
 
+_BUFFER_POOL = 4
+
+
 def _resolve(card, n_events, seed, chunk_size):
     n = card.run.events if n_events is None else int(n_events)
     s = card.run.seed if seed is None else int(seed)
@@ -408,7 +411,8 @@ def iter_generate(card, n_events: int | None = None, seed: int | None = None, ch
     tables = _event_tables(setup, n)
     # Chunk buffers are reused once the caller has released their chunk: memory written before is
     # several times faster to write than fresh pages. A plain ``for chunk in iter_generate(...)`` still
-    # holds the previous chunk while the next one is generated, hence two buffers in turn.
+    # holds the previous chunk while the next one is generated, hence two buffers in turn; a writer
+    # thread (detectors.writer_thread, queue depth 2) holds up to three more, hence a pool of four.
     pool: list[ColumnBuffer] = []
     for i in range(0, len(block_list), bpc):
         blocks = block_list[i:i + bpc]
@@ -424,7 +428,7 @@ def iter_generate(card, n_events: int | None = None, seed: int | None = None, ch
         chunk = build_events(buf.columns())
         if stage is not None:
             chunk = stage.apply(chunk)
-        pool = [*pool[-1:], buf]
+        pool = [*pool[-(_BUFFER_POOL - 1):], buf]
         yield chunk
         del chunk
 

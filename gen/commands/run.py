@@ -46,6 +46,11 @@ def register(subparsers) -> None:
     p.add_argument("--chunk-size", type=int, default=None, help="events per chunk in memory (default 131072)")
     p.add_argument("--compression", choices=("lz4", "zlib", "zstd", "none"), default=None,
                    help="compression of ttree/rntuple (default lz4; zlib for the oldest readers); not for hepmc3 (plain text)")
+    p.add_argument("--precision", choices=("mixed", "double"), default="mixed",
+                   help="stored precision (ttree/rntuple): mixed (default: float32 four-vectors, vertices, reconstructed "
+                        "observables; weights, E_nu, Q2 in double; README 'Branch precision') or double (every float64)")
+    p.add_argument("--record", choices=("full", "slim"), default="full",
+                   help="full (default) or slim: no particle list when the named records hold the event (ttree/rntuple)")
     p.add_argument("--no-detector", action="store_true",
                    help="truth only: skip the detector stage (MiniBooNE reconstruction / NA62 reconstruction)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -101,7 +106,8 @@ def _format_error(fmt: str, out: str, card) -> str | None:
     return None
 
 
-def _open_writer(fmt: str, out: str, compression: str, setup, seed: int, unweighted: int | None, n: int):
+def _open_writer(fmt: str, out: str, compression: str, setup, seed: int, unweighted: int | None, n: int,
+                 precision: str = "mixed", record: str = "full"):
     if fmt == "hepmc3":
         from detectors.hepmc import HepMC3Writer
         from gen.nuhepmc import nuhepmc_run_info
@@ -109,11 +115,38 @@ def _open_writer(fmt: str, out: str, compression: str, setup, seed: int, unweigh
         extra = {} if unweighted is None else {"unweighted": json.dumps({"events": unweighted, "from_weighted": n})}
         return HepMC3Writer(out, nuhepmc_run_info(setup, seed, extra))
     from detectors.output import EventWriter
+    from detectors.writer_thread import BackgroundWriter
 
-    return EventWriter(out, compression=compression, format=fmt)
+    # compression and writing overlap with the generation of the next chunk (same file as a plain writer)
+    return BackgroundWriter(EventWriter(out, compression=compression, format=fmt, precision=precision, record=record))
 
 
 def run(args) -> int:
+    from physics._jit import CompileMonitor
+
+    if not sys.stderr.isatty():  # like the progress bar: logs stay quiet
+        return _run_checked(args)
+    monitor = CompileMonitor(sys.stderr).install()
+    try:
+        return _run_checked(args)
+    finally:
+        monitor.uninstall()
+        line = monitor.report()
+        if line is not None:
+            print(line, file=sys.stderr)
+
+
+def _run_checked(args) -> int:
+    from detectors.storage import StorageRangeError
+
+    try:
+        return _run(args)
+    except StorageRangeError as err:  # the partial file is already removed
+        print(f"hnlgen run: {err}", file=sys.stderr)
+        return 2
+
+
+def _run(args) -> int:
     import awkward as ak
 
     from gen.card import load_card
@@ -155,7 +188,8 @@ def run(args) -> int:
             print("hnlgen run: --unweighted is not available for na62 cards", file=sys.stderr)
             return 2
         return run_na62(card, n, seed, out, chunk_size=args.chunk_size, compression=compression, format=fmt,
-                        reconstruct=detector, as_json=args.json, progress=_Progress)
+                        reconstruct=detector, as_json=args.json, progress=_Progress, precision=args.precision,
+                        record=args.record)
     t0 = time.perf_counter()
     setup = prepare(card, seed=seed)
     acc = _Accumulator(setup)
@@ -165,7 +199,7 @@ def run(args) -> int:
 
         stage = MiniBooNEStage(setup, seed)
     w_max = 0.0
-    with _open_writer(fmt, out, compression, setup, seed, args.unweighted, n) as writer:
+    with _open_writer(fmt, out, compression, setup, seed, args.unweighted, n, args.precision, args.record) as writer:
         prog = _Progress(n, "generating")
         done = 0
         for chunk in iter_generate(card, n, seed, args.chunk_size, setup=setup, stage=stage):

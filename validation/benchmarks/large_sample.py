@@ -2,8 +2,10 @@
 
 What ``hnlgen run`` does, written out so the memory can be watched: ``gen.sampler.iter_generate``
 yields chunks of ``--chunk-size`` events (whole ``gen.rng`` blocks; default 131072), the detector
-stage runs per chunk (``--truth-only`` skips it), ``detectors.output.EventWriter`` writes one
-basket per branch per chunk and keeps nothing, and the summary sums are running sums. Memory is
+stage runs per chunk (``--truth-only`` skips it), ``detectors.output.EventWriter`` (float32 branches
+of ``detectors.storage`` unless ``--precision double``) writes one basket per branch per chunk in a
+writer thread (``detectors.writer_thread``, queue of 2 chunks; ``--no-writer-thread``) and keeps
+nothing, and the summary sums are running sums. Memory is
 therefore O(chunk size), independent of N: the script prints the resident set size (VmRSS from
 /proc/self/status) after every ``--report`` events and the peak (VmHWM) at the end, and checks that
 the RSS growth after the first chunk stays below ``--max-growth-mb``.
@@ -46,6 +48,8 @@ def main(argv=None) -> int:
     ap.add_argument("--chunk-size", type=int, default=None)
     ap.add_argument("--compression", choices=("lz4", "zlib", "zstd", "none"), default="lz4",
                     help="basket compression (zstd: ~15%% smaller files than lz4 for the light-Z' card)")
+    ap.add_argument("--precision", choices=("mixed", "double"), default="mixed", help="stored precision (hnlgen run's default: mixed)")
+    ap.add_argument("--no-writer-thread", action="store_true", help="write in the generating thread (before issue 16)")
     ap.add_argument("--truth-only", action="store_true", help="skip the detector stage")
     ap.add_argument("--discard", action="store_true", help="remove the file at the end (disk-limited machines)")
     ap.add_argument("--report", type=float, default=1e6, help="print the RSS every this many events")
@@ -54,6 +58,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     from detectors.output import EventWriter
+    from detectors.writer_thread import BackgroundWriter
     from gen.card import load_card
     from gen.sampler import _Accumulator, iter_generate, prepare, run_metadata
 
@@ -67,7 +72,9 @@ def main(argv=None) -> int:
     trace = []
     next_report = args.report
     done = 0
-    with EventWriter(args.output, compression=args.compression) as w:
+    writer = EventWriter(args.output, compression=args.compression, precision=args.precision)
+    # as hnlgen run: a writer thread with a queue of 2 chunks (detectors.writer_thread)
+    with (writer if args.no_writer_thread else BackgroundWriter(writer)) as w:
         for chunk in iter_generate(card, n, seed, args.chunk_size, setup=setup, reconstruct=not args.truth_only):
             acc.add(chunk)
             w.write(chunk)
