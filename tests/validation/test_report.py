@@ -123,8 +123,10 @@ def test_validate_command_exit_codes(fake_registry, tmp_path, capsys):
     assert "FAIL  three" in capsys.readouterr().out
 
 
-def test_builtin_quick_comparisons_pass(tmp_path):
-    results = v.run_validation(quick=True, outdir=tmp_path)
+def test_builtin_quick_comparisons_pass(quick_results):
+    # the quick run of the module fixture below (one quick validation pass for the whole module: issue 16)
+    res, tmp_path = quick_results
+    results = list(res.values())
     assert not [c for c in results if c.status == "FAIL"]
     names = {c.group for c in results}
     assert {"miniboone_release_sums", "miniboone_background_only_chi2", "miniboone_release_consistency"} <= names
@@ -133,6 +135,7 @@ def test_builtin_quick_comparisons_pass(tmp_path):
     assert (tmp_path / "miniboone_release_spectra.png").stat().st_size > 10_000
 
 
+@pytest.mark.slow  # 30-70 s: the whole quick validation in a subprocess; its comparisons run in quick_results
 def test_hnlgen_validate_quick_end_to_end(tmp_path):
     out = tmp_path / "tmp"
     t0 = time.perf_counter()
@@ -284,6 +287,7 @@ def test_closed_form_limits(quick_results):
     assert _val(res, "eq. (5) / ours (Z' -> nu nu)") == pytest.approx(2.0, rel=1e-9)
 
 
+@pytest.mark.slow  # ~50 s: these are comparisons of `hnlgen validate` (full run), which runs them every time
 def test_full_run_comparisons(tmp_path):
     res = {c.name: c for c in v.run_validation(quick=False, outdir=tmp_path, names=[
         "seed004_eq30_upscattering_counts", "seed003_cos_theta_ee", "bertuzzo_benchmark_fit"])}
