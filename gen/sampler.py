@@ -412,7 +412,7 @@ def iter_generate(card, n_events: int | None = None, seed: int | None = None, ch
     # Chunk buffers are reused once the caller has released their chunk: memory written before is
     # several times faster to write than fresh pages. A plain ``for chunk in iter_generate(...)`` still
     # holds the previous chunk while the next one is generated, hence two buffers in turn; a writer
-    # thread (detectors.writer_thread, queue depth 2) holds up to three more, hence a pool of four.
+    # thread (detectors.writer_thread, queue depth 1) holds one more, hence a pool of up to four.
     pool: list[ColumnBuffer] = []
     for i in range(0, len(block_list), bpc):
         blocks = block_list[i:i + bpc]

@@ -4,7 +4,7 @@ What ``hnlgen run`` does, written out so the memory can be watched: ``gen.sample
 yields chunks of ``--chunk-size`` events (whole ``gen.rng`` blocks; default 131072), the detector
 stage runs per chunk (``--truth-only`` skips it), ``detectors.output.EventWriter`` (float32 branches
 of ``detectors.storage`` unless ``--precision double``) writes one basket per branch per chunk in a
-writer thread (``detectors.writer_thread``, queue of 2 chunks; ``--no-writer-thread``) and keeps
+writer thread (``detectors.writer_thread``, queue of 1 chunk; ``--no-writer-thread``) and keeps
 nothing, and the summary sums are running sums. Memory is
 therefore O(chunk size), independent of N: the script prints the resident set size (VmRSS from
 /proc/self/status) after every ``--report`` events and the peak (VmHWM) at the end, and checks that
@@ -73,7 +73,7 @@ def main(argv=None) -> int:
     next_report = args.report
     done = 0
     writer = EventWriter(args.output, compression=args.compression, precision=args.precision)
-    # as hnlgen run: a writer thread with a queue of 2 chunks (detectors.writer_thread)
+    # as hnlgen run: a writer thread with a queue of 1 chunk (detectors.writer_thread)
     with (writer if args.no_writer_thread else BackgroundWriter(writer)) as w:
         for chunk in iter_generate(card, n, seed, args.chunk_size, setup=setup, reconstruct=not args.truth_only):
             acc.add(chunk)
