@@ -13,16 +13,36 @@ generated, 3 chunk buffers of ``gen.sampler.iter_generate`` are in use, ~0.12 GB
 131072 events; depth 2 took a fifth buffer and the RSS from 710 to 835 MB at 6e6 events, for no speed). An
 exception in the thread is raised again by the next ``write`` or by ``close`` (which then aborts the
 file: no complete-looking file), and ``abort`` stops the thread before deleting the partial file.
+
+Memory: glibc gives each thread its own malloc arena, and the writer's multi-MB temporaries (float32
+copies, big-endian baskets, compression buffers) fragmented the second arena: 1e7 light-Z' events with
+the detector stage grew from 908 to 1071 MB RSS (``validation/benchmarks/large_sample.py``). With one
+arena (``MALLOC_ARENA_MAX=1``) the RSS stayed at 694-742 MB from 2e6 to 1e7 events, so
+``BackgroundWriter`` sets glibc's M_ARENA_MAX to 1 for the process (``mallopt``; nothing elsewhere).
 """
 
 from __future__ import annotations
 
+import ctypes
+import platform
 import queue
+import sys
 import threading
 
-__all__ = ["BackgroundWriter"]
+__all__ = ["BackgroundWriter", "single_malloc_arena"]
 
 _STOP = object()
+_M_ARENA_MAX = -8  # glibc malloc.h
+
+
+def single_malloc_arena() -> bool:
+    """Ask glibc for one malloc arena shared by all threads (module docstring); False where not glibc."""
+    if not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc":
+        return False
+    try:
+        return bool(ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, 1))
+    except (OSError, AttributeError):
+        return False
 
 
 class BackgroundWriter:
@@ -31,6 +51,7 @@ class BackgroundWriter:
     def __init__(self, writer, depth: int = 1):
         if depth < 1:
             raise ValueError(f"depth = {depth}: must be >= 1")
+        single_malloc_arena()  # before the thread's first allocation
         self.writer = writer
         self._q: queue.Queue = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
