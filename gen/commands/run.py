@@ -16,6 +16,12 @@ deterministic) and keeps each with probability w / w_max (its own random stream,
 the particle records, the weights and the run description known before the first event
 (``gen.nuhepmc``), not the reconstructed fields, the histograms or the final totals (sum the CV
 weights). NA62 cards write ``ttree`` or ``rntuple``.
+
+``--precision`` (default ``mixed``: float32 four-vectors, vertices and reconstructed observables) and
+``--record`` (``full`` or ``slim``: no particle list) choose what the ROOT layouts store
+(``detectors.storage``); the file is written by a thread (``detectors.writer_thread``) while the next
+chunk is generated. On a terminal, numba compilation (first run after an install or an edit) is
+announced (``physics._jit.CompileMonitor``).
 """
 
 from __future__ import annotations
@@ -46,10 +52,10 @@ def register(subparsers) -> None:
     p.add_argument("--chunk-size", type=int, default=None, help="events per chunk in memory (default 131072)")
     p.add_argument("--compression", choices=("lz4", "zlib", "zstd", "none"), default=None,
                    help="compression of ttree/rntuple (default lz4; zlib for the oldest readers); not for hepmc3 (plain text)")
-    p.add_argument("--precision", choices=("mixed", "double"), default="mixed",
+    p.add_argument("--precision", choices=("mixed", "double"), default=None,
                    help="stored precision (ttree/rntuple): mixed (default: float32 four-vectors, vertices, reconstructed "
                         "observables; weights, E_nu, Q2 in double; README 'Branch precision') or double (every float64)")
-    p.add_argument("--record", choices=("full", "slim"), default="full",
+    p.add_argument("--record", choices=("full", "slim"), default=None,
                    help="full (default) or slim: no particle list when the named records hold the event (ttree/rntuple)")
     p.add_argument("--no-detector", action="store_true",
                    help="truth only: skip the detector stage (MiniBooNE reconstruction / NA62 reconstruction)")
@@ -166,6 +172,13 @@ def _run(args) -> int:
               "(compress it afterwards, pyhepmc.open reads .gz/.xz/.bz2)", file=sys.stderr)
         return 2
     compression = args.compression or "lz4"
+    for flag, value in (("--precision", args.precision), ("--record", args.record)):
+        if fmt == "hepmc3" and value is not None:
+            print(f"hnlgen run: {flag} {value} applies to ttree and rntuple; a HepMC3 file stores every particle "
+                  "with HepMC3's double precision", file=sys.stderr)
+            return 2
+    precision = args.precision or "mixed"
+    record = args.record or "full"
     if fmt == "hepmc3":
         from detectors.hepmc import _pyhepmc
 
@@ -188,8 +201,8 @@ def _run(args) -> int:
             print("hnlgen run: --unweighted is not available for na62 cards", file=sys.stderr)
             return 2
         return run_na62(card, n, seed, out, chunk_size=args.chunk_size, compression=compression, format=fmt,
-                        reconstruct=detector, as_json=args.json, progress=_Progress, precision=args.precision,
-                        record=args.record)
+                        reconstruct=detector, as_json=args.json, progress=_Progress, precision=precision,
+                        record=record)
     t0 = time.perf_counter()
     setup = prepare(card, seed=seed)
     acc = _Accumulator(setup)
@@ -199,7 +212,7 @@ def _run(args) -> int:
 
         stage = MiniBooNEStage(setup, seed)
     w_max = 0.0
-    with _open_writer(fmt, out, compression, setup, seed, args.unweighted, n, args.precision, args.record) as writer:
+    with _open_writer(fmt, out, compression, setup, seed, args.unweighted, n, precision, record) as writer:
         prog = _Progress(n, "generating")
         done = 0
         for chunk in iter_generate(card, n, seed, args.chunk_size, setup=setup, stage=stage):

@@ -193,3 +193,12 @@ def test_value_beyond_float32_range_is_refused_not_clipped(tmp_path):
         w.write(ev)
     assert not path.exists() and not (tmp_path / "big.root.partial").exists()
     assert apply_storage_policy(ev, precision="double").N_decay_vertex.z.tolist() == [1.0, 1e40]
+
+
+def test_cli_refuses_storage_options_for_hepmc3(tmp_path, capsys):
+    from gen.cli import main
+
+    for flag, value in (("--precision", "double"), ("--record", "slim")):
+        assert main(["run", str(CARD), "-o", str(tmp_path / "x.hepmc3"), "--format", "hepmc3", flag, value]) == 2
+        assert f"{flag} {value} applies to ttree and rntuple" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
