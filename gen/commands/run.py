@@ -203,14 +203,24 @@ def _run(args) -> int:
         return run_na62(card, n, seed, out, chunk_size=args.chunk_size, compression=compression, format=fmt,
                         reconstruct=detector, as_json=args.json, progress=_Progress, precision=precision,
                         record=record)
-    t0 = time.perf_counter()
-    setup = prepare(card, seed=seed)
-    acc = _Accumulator(setup)
-    stage = None
-    if detector and card.experiment.name.startswith("miniboone"):
-        from gen.detector_stage import MiniBooNEStage
+    from gen import _precompile
 
-        stage = MiniBooNEStage(setup, seed)
+    t0 = time.perf_counter()
+    # empty kernel cache: the event kernel compiles in a helper process while this one prepares the card
+    helper = _precompile.start()
+    try:
+        setup = prepare(card, seed=seed)
+        acc = _Accumulator(setup)
+        stage = None
+        if detector and card.experiment.name.startswith("miniboone"):
+            from gen.detector_stage import MiniBooNEStage
+
+            stage = MiniBooNEStage(setup, seed)
+        _precompile.wait(helper)
+    finally:
+        if helper is not None and helper.poll() is None:  # prepare failed: stop the helper
+            helper.kill()
+            helper.wait()
     w_max = 0.0
     with _open_writer(fmt, out, compression, setup, seed, args.unweighted, n, precision, record) as writer:
         prog = _Progress(n, "generating")
