@@ -106,5 +106,5 @@ class CompileMonitor:
     def report(self) -> str | None:
         if self.kernels == 0:
             return None
-        return (f"hnlgen: compiled {self.kernels} numba kernels in {self.seconds:.1f} s in this process (the event "
-                f"kernel in a helper process, gen._precompile); cached for the next runs")
+        return (f"hnlgen: compiled {self.kernels} numba kernels in {self.seconds:.1f} s in this process (not counting a "
+                f"gen._precompile helper); cached for the next runs")
