@@ -234,6 +234,10 @@ class EventWriter(AtomicOutput):
         One of ``COMPRESSIONS`` (default ``"lz4"``); for an RNTuple it applies to the whole file.
     format : str
         ``"ttree"`` (default) or ``"rntuple"`` (``ROOT_FORMATS``); see the module docstring.
+    precision, record : str
+        Storage policy applied to every chunk (``detectors.storage``): ``precision`` ``"double"``
+        (default here: exact round trip) or ``"mixed"`` (float32 four-vectors, vertices and
+        reconstructed observables); ``record`` ``"full"`` (default) or ``"slim"`` (no particle list).
 
     Use as a context manager; put the run description into ``writer.metadata`` (str -> str) before
     the block ends::
@@ -245,7 +249,11 @@ class EventWriter(AtomicOutput):
     """
 
     def __init__(self, path: str | os.PathLike, basket_events: int = DEFAULT_BASKET_EVENTS, compression: str = "lz4",
-                 format: str = "ttree"):
+                 format: str = "ttree", precision: str = "double", record: str = "full"):
+        from detectors.storage import _check
+
+        _check(precision, record)
+        self.precision, self.record = precision, record
         if basket_events < 1:
             raise ValueError(f"basket_events = {basket_events}: must be >= 1")
         if compression not in COMPRESSIONS:
@@ -289,7 +297,11 @@ class EventWriter(AtomicOutput):
         if "Indexed" in json.dumps(form) or '"ListArray"' in json.dumps(form):
             # selections (events[mask]) give indexed layouts; store the canonical packed form
             events = ak.to_packed(events)
-            form = events.layout.form.to_dict()
+        if (self.precision, self.record) != ("double", "full"):
+            from detectors.storage import apply_storage_policy
+
+            events = apply_storage_policy(events, self.precision, self.record)
+        form = events.layout.form.to_dict()
         if self._form is None:
             self._form = form
         elif form != self._form:
@@ -368,9 +380,11 @@ class EventWriter(AtomicOutput):
 
 
 def write_events(path: str | os.PathLike, events: ak.Array, metadata: dict[str, str] | None = None,
-                 basket_events: int = DEFAULT_BASKET_EVENTS, compression: str = "lz4", format: str = "ttree") -> Path:
+                 basket_events: int = DEFAULT_BASKET_EVENTS, compression: str = "lz4", format: str = "ttree",
+                 precision: str = "double", record: str = "full") -> Path:
     """Write one event array (and metadata strings) to ``path`` as a TTree or RNTuple; see ``EventWriter``."""
-    with EventWriter(path, basket_events=basket_events, compression=compression, format=format) as w:
+    with EventWriter(path, basket_events=basket_events, compression=compression, format=format, precision=precision,
+                     record=record) as w:
         w.write(events)
         w.metadata.update(metadata or {})
     return Path(path)

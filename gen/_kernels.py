@@ -34,9 +34,9 @@ costs two atomic reference-count updates per array argument (~5 ns each), so the
 ``_*_task`` function per task of events with the event loop inside, and the decay helpers exchange
 four-vectors as tuples (passed in registers) rather than arrays.
 
-Caching caveat: numba's cache (``cache=True``) is keyed on this file only; after editing a physics
-function that a kernel here inlines (``physics.cross_sections.dsigma_dQ2_upscattering``, ...),
-delete ``gen/__pycache__/_kernels.*.nb[ic]`` (or touch this file) so the kernels recompile.
+Caching: numba's own cache index is keyed on this file only, not on the physics functions a kernel
+here inlines; ``physics._jit`` therefore keeps the cache in a directory keyed on the hash of every
+source file of the package, so any edit recompiles (no manual deletion).
 
 Randomness: kernels receive uniforms drawn by numpy (``gen.rng``). The decay cascade needs a
 variable number of uniforms (accept-reject), so each event receives one 64-bit seed from the numpy

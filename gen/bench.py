@@ -6,8 +6,12 @@ in one process, per card, after a warm-up (numba compilation / cache load; the c
 
 * events/s for generation alone (truth), generation + detector stage (``reconstruct=True``:
   MiniBooNE ``gen.detector_stage``, NA62 ``gen.na62_run``), and generation + detector + ROOT writing
-  (``detectors.output.EventWriter``, LZ4, to a temporary directory), each the median of ``reps``
-  interleaved repetitions (a shared machine slows single passes at random);
+  (``detectors.output.EventWriter`` to a temporary directory, as ``hnlgen run`` writes by default:
+  float32 branches of ``detectors.storage``, LZ4, writer thread ``detectors.writer_thread``), each the
+  median of ``reps`` interleaved repetitions (a shared machine slows single passes at random); beside
+  it the same pass with each writer configuration of ``LEVERS`` (before/after the levers of issue 16,
+  added one at a time) and ``OPTIONS`` (slim record, other compressions, RNTuple), with their file
+  size per event, all in the same interleaved repetitions, so their ratios are measured in one run;
 * effective sample size per second, ESS = (sum w)^2 / sum w^2 of the final-state weights, over the
   generation + detector wall time;
 * the wall time to reach 1% MC uncertainty on the expected number of selected events (MiniBooNE
@@ -103,15 +107,36 @@ def _stage(card, setup, seed):
     return MiniBooNEStage(setup, seed)
 
 
-def _pass(card, n, seed, setup, reconstruct, out_path=None, stage=None):
+#: Writer configurations measured in one run (issue 16's levers), in the order they were added; the last
+#: one is what ``hnlgen run`` does by default. (label, EventWriter keywords, writer thread)
+LEVERS = (
+    ("before: double, full, LZ4, no writer thread", {"precision": "double"}, False),
+    ("+ float32 branches", {"precision": "mixed"}, False),
+    ("+ writer thread (hnlgen run default)", {"precision": "mixed"}, True),
+)
+#: Options measured beside the default (not default: what they give up is in README).
+OPTIONS = (
+    ("slim record (no particle list)", {"precision": "mixed", "record": "slim"}, True),
+    ("no compression", {"precision": "mixed", "compression": "none"}, True),
+    ("ZSTD(1)", {"precision": "mixed", "compression": "zstd"}, True),
+    ("RNTuple", {"precision": "mixed", "format": "rntuple"}, True),
+)
+DEFAULT_WRITER = LEVERS[-1]
+
+
+def _pass(card, n, seed, setup, reconstruct, out_path=None, stage=None, writer_cfg=DEFAULT_WRITER):
     """One generation pass; returns (seconds, events, final-state weights, selected weights, selected name)."""
     from gen.sampler import iter_generate
 
     writer = None
     if out_path is not None:
         from detectors.output import EventWriter
+        from detectors.writer_thread import BackgroundWriter
 
-        writer = EventWriter(out_path)
+        _label, kw, threaded = writer_cfg
+        writer = EventWriter(out_path, **kw)
+        if threaded:
+            writer = BackgroundWriter(writer)
     ws, wsel, name = [], [], "weight"
     t0 = time.perf_counter()
     try:
@@ -149,7 +174,9 @@ def _bench_card(path: str, n: int, threads_list, profile: bool, tmp: Path, log, 
     _pass(card, min(n, 20_000), seed, setup, True, stage=stage)  # warm-up: JIT / cache load of every kernel
     res = {"card": path, "experiment": card.experiment.name, "events": n, "setup_s": t_setup}
     out = tmp / (Path(path).stem + ".root")
-    times: dict[str, list] = {"g": [], "d": [], "w": [], **{str(k): [] for k in threads_list}}
+    configs = (*LEVERS, *OPTIONS)
+    times: dict[str, list] = {"g": [], "d": [], **{c[0]: [] for c in configs}, **{str(k): [] for k in threads_list}}
+    file_bytes: dict[str, float] = {}
     for r in range(reps):
         # interleaved repetitions, medians below: a shared machine slows single passes at random
         log(f"  {path}: generation, + detector, + ROOT, thread scaling (repetition {r + 1}/{reps})")
@@ -158,15 +185,21 @@ def _bench_card(path: str, n: int, threads_list, profile: bool, tmp: Path, log, 
         times["g"].append(dt)
         dt, _, w_d, w_sel, sel_name = _pass(card, n, seed, setup, True, stage=stage)
         times["d"].append(dt)
-        dt, _, _, _, _ = _pass(card, n, seed, setup, True, out, stage=stage)
-        times["w"].append(dt)
-        res["file_MB"] = out.stat().st_size / 1e6
-        out.unlink()
+        for cfg in configs:
+            if na62 and cfg[1].get("record") == "slim":
+                continue  # NA62 files: the particle list exists only on the general path
+            dt, _, _, _, _ = _pass(card, n, seed, setup, True, out, stage=stage, writer_cfg=cfg)
+            times[cfg[0]].append(dt)
+            file_bytes[cfg[0]] = out.stat().st_size
+            out.unlink()
         for k in threads_list:
             numba.set_num_threads(k)
             times[str(k)].append(_pass(card, n, seed, setup, False)[0])
     numba.set_num_threads(max_threads)
-    dt_g, dt_d, dt_w = (float(np.median(times[k])) for k in ("g", "d", "w"))
+    dt_g, dt_d, dt_w = (float(np.median(times[k])) for k in ("g", "d", DEFAULT_WRITER[0]))
+    res["file_MB"] = file_bytes[DEFAULT_WRITER[0]] / 1e6
+    res["writers"] = [{"writer": c[0], "lever": c in LEVERS, "ev_per_s": cnt / float(np.median(times[c[0]])),
+                       "bytes_per_event": file_bytes[c[0]] / cnt} for c in configs if times[c[0]]]
     ess = float(w_d.sum() ** 2 / (w_d * w_d).sum()) if np.any(w_d) else 0.0
     res.update({
         "generation_ev_per_s": cnt / dt_g,
@@ -272,6 +305,16 @@ def format_table(res: dict) -> str:
                      f"1% on {c['selected_quantity']} (expected {c['selected_expected']:.4g}, per-event rel. variance "
                      f"{c['time_to_1pct'].get('rel_variance_per_event', math.nan):.3g}); {ts[-1]}/{ts[0]} threads speed-up "
                      f"x{sc[str(ts[-1])] / sc[str(ts[0])]:.2f}")
+        g_w = c["generation_detector_root_ev_per_s"]
+        lines.append(f"    end to end (generation + detector + ROOT, hnlgen run's writer) {g_w:,.0f} ev/s = "
+                     f"{g_w / g:.2f} of generation alone ({g:,.0f} ev/s), {g_w / c['generation_detector_ev_per_s']:.2f} of "
+                     f"generation + detector")
+        ws = c.get("writers", [])
+        if ws:
+            base = ws[0]["ev_per_s"]
+            for w in ws:
+                lines.append(f"    {'lever' if w['lever'] else 'option'}: {w['writer']:46s} {w['ev_per_s']:>12,.0f} ev/s "
+                             f"x{w['ev_per_s'] / base:5.2f}  {w['bytes_per_event']:6.0f} B/event")
         for r in c.get("profile_top", [])[:6]:
             lines.append(f"    {r['own_fraction'] * 100:5.1f}%  {r['own_s']:.3f} s  {r['function']}")
     for s in res["skipped"]:

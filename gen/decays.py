@@ -183,8 +183,7 @@ def parse_final_state(final_state: str) -> tuple[str, ...] | None:
 
 
 # Compiled loops over the Dalitz grid (the ``_kernels`` helpers are jitable; called from Python they run
-# as plain Python, ~1 s per card). Numba's cache is keyed on this file: after editing the helpers in
-# gen/_kernels.py, delete gen/__pycache__/decays.*.nb[ic] as well.
+# as plain Python, ~1 s per card). The kernel cache follows edits of gen/_kernels.py too (physics._jit).
 @jit
 def _dalitz_grid(M, m1, m2, m3, X, Y, m12, m23, jac, q1, q2, q3):
     for k in range(X.shape[0]):

@@ -319,14 +319,16 @@ def na62_histograms(events: ak.Array, setup: NA62Setup) -> dict:
 
 
 def run_na62(card, n: int, seed: int, out: str, *, chunk_size=None, compression="lz4", reconstruct=True,
-             as_json=False, progress=None, format="ttree") -> int:
+             as_json=False, progress=None, format="ttree", precision="double", record="full") -> int:
     """``hnlgen run`` for an NA62 card: events TTree (or RNTuple, ``format``), TH1Ds, metadata and the summary."""
     from detectors.miniboone import write_histograms
     from detectors.output import EventWriter
+    from detectors.writer_thread import BackgroundWriter
     from gen import __version__
     from gen.card import card_to_toml, resolved_card_dict
     from gen.detector_stage import HistogramSum
     from gen.exact_sum import ExactSum
+    from gen.output_docs import event_branch_titles
 
     t0 = time.perf_counter()
     setup = NA62Setup(card)
@@ -334,10 +336,10 @@ def run_na62(card, n: int, seed: int, out: str, *, chunk_size=None, compression=
     # exact sums (gen.exact_sum): totals bit-identical for any chunk size and thread count
     sums = {k: ExactSum() for k in ("sw", "sw2", "sa", "sa2")}
     done = 0
-    with EventWriter(out, compression=compression, format=format) as writer:
-        from gen.output_docs import event_branch_titles
-
-        writer.branch_titles = event_branch_titles()
+    plain = EventWriter(out, compression=compression, format=format, precision=precision, record=record)
+    plain.branch_titles = event_branch_titles()
+    # compression and writing overlap with the next chunk's generation (detectors.writer_thread)
+    with BackgroundWriter(plain) as writer:
         prog = progress(n, "generating") if progress is not None else None
         for chunk in iter_generate_na62(card, n, seed, chunk_size, setup=setup, reconstruct=reconstruct):
             writer.write(chunk)

@@ -383,6 +383,9 @@ def _generate_blocks(setup: GeneratorSetup, seed: int, blocks: list, tables: tup
     buf.n_particles += rows
 
 
+_BUFFER_POOL = 4
+
+
 def _resolve(card, n_events, seed, chunk_size):
     from gen.card import check_bound
 
@@ -430,7 +433,8 @@ def iter_generate(card, n_events: int | None = None, seed: int | None = None, ch
     tables = _event_tables(setup, n)
     # Chunk buffers are reused once the caller has released their chunk: memory written before is
     # several times faster to write than fresh pages. A plain ``for chunk in iter_generate(...)`` still
-    # holds the previous chunk while the next one is generated, hence two buffers in turn.
+    # holds the previous chunk while the next one is generated, hence two buffers in turn; a writer
+    # thread (detectors.writer_thread, queue depth 1) holds one more, hence a pool of up to four.
     pool: list[ColumnBuffer] = []
     for blocks in R.block_chunks(n, bpc):  # lazy: memory bounded whatever n
         m = blocks[-1][2] - blocks[0][1]
@@ -445,7 +449,7 @@ def iter_generate(card, n_events: int | None = None, seed: int | None = None, ch
         chunk = build_events(buf.columns())
         if stage is not None:
             chunk = stage.apply(chunk)
-        pool = [*pool[-1:], buf]
+        pool = [*pool[-(_BUFFER_POOL - 1):], buf]
         yield chunk
         del chunk
 

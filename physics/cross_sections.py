@@ -182,25 +182,44 @@ def msq_upscattering(Enu, Q2, par):
     pabs = math.sqrt(max(Ep * Ep - m2, 0.0))
     if pabs > 1e-300:
         ms_k = (Ep * kkp - m2 * E) / pabs
-        ms_P = 2.0 * M * pabs + ms_k
+        # k.k' - m s.k without cancellation: with Ep - |p| = m^2/(Ep + |p|) it is
+        # m^2 (E - k.k'/(Ep + |p|))/|p|. Computed as the difference of two nearly equal numbers it keeps
+        # only ~1e-16 (E/m)^2 relative precision, and for m_N <~ 10 MeV the helicity-flipping integrand
+        # became noise that sigma_upscattering's panel refinement chased (issue 16: 80-150 s cards).
+        kk_minus = m2 * (E - kkp / (Ep + pabs)) / pabs
+        Ep_minus = m2 / (Ep + pabs)  # Ep - |p|
         # (s.k)(k'.P) - (k.k')(s.P), rewritten without the 1/m of s (validation/xsec_derivation.md sec. 3)
         sv_spin = m / (M * pabs) * (kkp * pP - kp * kpP)
     else:  # N at rest in the lab: helicity undefined, split evenly
         ms_k = 0.0
-        ms_P = 0.0
+        kk_minus = kkp
+        Ep_minus = Ep
         sv_spin = 0.0
     if sig == 0.0:
-        a, b, asv = 2.0, 0.0, 2.0
+        b, asv = 0.0, 2.0
     else:
-        a, b, asv = 1.0, sig, 1.0
-    Kk = a * kkp + b * ms_k
-    KP = a * kpP + b * ms_P
-    Kq = a * kpq + b * ms_k
+        b, asv = sig, 1.0
+    # K = a k' + b m s: K.k, K.q = K.k - a m^2 and K.P = 2 M (a Ep + b |p|) + K.q (kpP = 2 M Ep + kpq,
+    # s.P = 2 M |p| + s.k), the b = -1 combinations in the cancellation-free forms above
+    if sig == 0.0:
+        Kk = 2.0 * kkp
+        KP = 2.0 * kpP
+        Kq = 2.0 * kpq
+        L_SS = 2.0 * kkp
+    elif sig > 0.0:
+        Kk = kkp + ms_k
+        Kq = Kk - m2
+        KP = 2.0 * M * (Ep + pabs) + Kq
+        L_SS = kk_minus
+    else:
+        Kk = kk_minus
+        Kq = Kk - m2
+        KP = 2.0 * M * Ep_minus + Kq
+        L_SS = kkp + ms_k
     XP = 2.0 * KP * kP - P2 * Kk
     Xq = 2.0 * Kq * kq + Q2 * Kk
     Xg = -2.0 * Kk
     Xe = -2.0 * eta * (KP * kq - Kq * kP)
-    L_SS = a * kkp - b * ms_k
     L_SV = asv * m * kP - b * sv_spin
     # --- propagators and projectile-side couplings ---
     AZp = _cplx(par, P_AZP)

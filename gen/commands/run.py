@@ -16,6 +16,12 @@ deterministic) and keeps each with probability w / w_max (its own random stream,
 the particle records, the weights and the run description known before the first event
 (``gen.nuhepmc``), not the reconstructed fields, the histograms or the final totals (sum the CV
 weights). NA62 cards write ``ttree`` or ``rntuple``.
+
+``--precision`` (default ``mixed``: float32 four-vectors, vertices and reconstructed observables) and
+``--record`` (``full`` or ``slim``: no particle list) choose what the ROOT layouts store
+(``detectors.storage``); the file is written by a thread (``detectors.writer_thread``) while the next
+chunk is generated. On a terminal, numba compilation (first run after an install or an edit) is
+announced (``physics._jit.CompileMonitor``).
 """
 
 from __future__ import annotations
@@ -55,6 +61,11 @@ def register(subparsers) -> None:
                    default=None, help="events per chunk in memory (default 131072)")
     p.add_argument("--compression", choices=("lz4", "zlib", "zstd", "none"), default=None,
                    help="compression of ttree/rntuple (default lz4; zlib for the oldest readers); not for hepmc3 (plain text)")
+    p.add_argument("--precision", choices=("mixed", "double"), default=None,
+                   help="stored precision (ttree/rntuple): mixed (default: float32 four-vectors, vertices, reconstructed "
+                        "observables; weights, E_nu, Q2 in double; README 'Branch precision') or double (every float64)")
+    p.add_argument("--record", choices=("full", "slim"), default=None,
+                   help="full (default) or slim: no particle list when the named records hold the event (ttree/rntuple)")
     p.add_argument("--no-detector", action="store_true",
                    help="truth only: skip the detector stage (MiniBooNE reconstruction / NA62 reconstruction)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -141,7 +152,8 @@ def output_path_error(out: str) -> str | None:
     return None
 
 
-def _open_writer(fmt: str, out: str, compression: str, setup, seed: int, unweighted: int | None, n: int):
+def _open_writer(fmt: str, out: str, compression: str, setup, seed: int, unweighted: int | None, n: int,
+                 precision: str = "mixed", record: str = "full"):
     if fmt == "hepmc3":
         from detectors.hepmc import HepMC3Writer
         from gen.nuhepmc import nuhepmc_run_info
@@ -149,8 +161,14 @@ def _open_writer(fmt: str, out: str, compression: str, setup, seed: int, unweigh
         extra = {} if unweighted is None else {"unweighted": json.dumps({"events": unweighted, "from_weighted": n})}
         return HepMC3Writer(out, nuhepmc_run_info(setup, seed, extra))
     from detectors.output import EventWriter
+    from detectors.writer_thread import BackgroundWriter
 
-    return EventWriter(out, compression=compression, format=fmt)
+    from gen.output_docs import event_branch_titles
+
+    writer = EventWriter(out, compression=compression, format=fmt, precision=precision, record=record)
+    writer.branch_titles = event_branch_titles()
+    # compression and writing overlap with the generation of the next chunk (same file as a plain writer)
+    return BackgroundWriter(writer)
 
 
 #: errno values of a failed write of the output (disk full, quota, permissions, read-only filesystem, ...):
@@ -160,11 +178,32 @@ _OUTPUT_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.ED
 
 
 def run(args) -> int:
-    """``hnlgen run``: a failed write of the output is an ``gen.errors.OutputFileError`` naming the file."""
+    """``hnlgen run``; a message while kernels compile (on a terminal)."""
+    from physics._jit import CompileMonitor
+
+    if not sys.stderr.isatty():  # like the progress bar: logs stay quiet
+        return _run_checked(args)
+    monitor = CompileMonitor(sys.stderr).install()
+    try:
+        return _run_checked(args)
+    finally:
+        monitor.uninstall()
+        line = monitor.report()
+        if line is not None:
+            print(line, file=sys.stderr)
+
+
+def _run_checked(args) -> int:
+    """A failed write of the output is a ``gen.errors.OutputFileError`` naming the file; a value outside the
+    stored precision's range is refused (``detectors.storage``, the partial file already removed)."""
+    from detectors.storage import StorageRangeError
     from gen.errors import OutputFileError
 
     try:
         return _run(args)
+    except StorageRangeError as err:
+        print(f"hnlgen run: {err}", file=sys.stderr)
+        return 2
     except OSError as err:
         if err.errno not in _OUTPUT_ERRNOS:
             raise
@@ -197,6 +236,13 @@ def _run(args) -> int:
     if problem is not None:
         print(f"hnlgen run: {problem}", file=sys.stderr)
         return 2
+    for flag, value in (("--precision", args.precision), ("--record", args.record)):
+        if fmt == "hepmc3" and value is not None:
+            print(f"hnlgen run: {flag} {value} applies to ttree and rntuple; a HepMC3 file stores every particle "
+                  "with HepMC3's double precision", file=sys.stderr)
+            return 2
+    precision = args.precision or "mixed"
+    record = args.record or "full"
     if fmt == "hepmc3":
         from detectors.hepmc import _pyhepmc
 
@@ -219,21 +265,28 @@ def _run(args) -> int:
             print("hnlgen run: --unweighted is not available for na62 cards", file=sys.stderr)
             return 2
         return run_na62(card, n, seed, out, chunk_size=args.chunk_size, compression=compression, format=fmt,
-                        reconstruct=detector, as_json=args.json, progress=_Progress)
+                        reconstruct=detector, as_json=args.json, progress=_Progress, precision=precision,
+                        record=record)
+    from gen import _precompile
+
     t0 = time.perf_counter()
-    setup = validate_for_run(card, seed=seed, adapt=True)
-    acc = _Accumulator(setup)
-    stage = None
-    if detector and card.experiment.name.startswith("miniboone"):
-        from gen.detector_stage import MiniBooNEStage
+    # empty kernel cache: the event kernel compiles in a helper process while this one prepares the card
+    helper = _precompile.start()
+    try:
+        setup = validate_for_run(card, seed=seed, adapt=True)
+        acc = _Accumulator(setup)
+        stage = None
+        if detector and card.experiment.name.startswith("miniboone"):
+            from gen.detector_stage import MiniBooNEStage
 
-        stage = MiniBooNEStage(setup, seed)
+            stage = MiniBooNEStage(setup, seed)
+        _precompile.wait(helper)
+    finally:
+        if helper is not None and helper.poll() is None:  # prepare failed: stop the helper
+            helper.kill()
+            helper.wait()
     w_max = 0.0
-    with _open_writer(fmt, out, compression, setup, seed, args.unweighted, n) as writer:
-        if fmt != "hepmc3":
-            from gen.output_docs import event_branch_titles
-
-            writer.branch_titles = event_branch_titles()
+    with _open_writer(fmt, out, compression, setup, seed, args.unweighted, n, precision, record) as writer:
         prog = _Progress(n, "generating")
         done = 0
         for chunk in iter_generate(card, n, seed, args.chunk_size, setup=setup, stage=stage):

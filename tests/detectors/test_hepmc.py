@@ -59,7 +59,7 @@ def runs(tmp_path_factory):
     d = tmp_path_factory.mktemp("hepmc")
     card = d / "tiny.toml"
     card.write_text(CARD)
-    assert main(["run", str(card), "-o", str(d / "ev.root"), "--json"]) == 0
+    assert main(["run", str(card), "-o", str(d / "ev.root"), "--json", "--precision", "double"]) == 0
     assert main(["run", str(card), "-o", str(d / "ev.hepmc3"), "--format", "hepmc3", "--json"]) == 0
     events = []
     with pyhepmc.open(d / "ev.hepmc3") as f:

@@ -46,7 +46,8 @@ def tiny(tmp_path_factory):
 def test_run_json_and_round_trip(tiny, capsys):
     d, card = tiny
     out = d / "ev.root"
-    assert main(["run", str(card), "-o", str(out), "--json"]) == 0
+    # --precision double: the exact round trip (the default stores float32 four-vectors: tests/detectors/test_storage.py)
+    assert main(["run", str(card), "-o", str(out), "--json", "--precision", "double"]) == 0
     captured = capsys.readouterr()
     summary = json.loads(captured.out)
     from gen.output_docs import MC_ERROR_ESTIMATOR, SUMMARY_SCHEMA

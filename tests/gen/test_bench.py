@@ -1,0 +1,26 @@
+"""``hnlgen bench`` table: end-to-end rate beside generation alone and the writer levers' ratios (issue 16)."""
+
+from gen.bench import DEFAULT_WRITER, LEVERS, OPTIONS, format_table
+
+
+def _result():
+    writers = [{"writer": c[0], "lever": c in LEVERS, "ev_per_s": 100_000.0 * (i + 1), "bytes_per_event": 700.0 - 100 * i}
+               for i, c in enumerate((*LEVERS, *OPTIONS))]
+    card = {"card": "cards/x.toml", "events": 1000, "setup_s": 1.0, "generation_ev_per_s": 1_000_000.0,
+            "generation_detector_ev_per_s": 400_000.0, "generation_detector_root_ev_per_s": 250_000.0,
+            "ess_per_s": 1.0, "effective_sample_size": 900.0, "selected_quantity": "weight_selected",
+            "selected_expected": 1.0, "time_to_1pct": {"events": 1.0, "seconds": 1.0, "rel_variance_per_event": 1.0},
+            "tracemalloc_peak_MB": 1.0, "scaling_generation_ev_per_s": {"1": 1.0, "2": 2.0}, "writers": writers}
+    return {"machine": {"cpu": "c", "cores": 2, "numba": "0", "numba_threads": 2, "python": "3"}, "events": 1000,
+            "threads": [1, 2], "repetitions": 1, "cards": [card], "skipped": [], "maxrss_MB": 1.0}
+
+
+def test_table_has_end_to_end_rate_and_lever_ratios():
+    text = format_table(_result())
+    assert "end to end (generation + detector + ROOT, hnlgen run's writer) 250,000 ev/s = 0.25 of generation alone" in text
+    lines = [ln for ln in text.splitlines() if "lever:" in ln or "option:" in ln]
+    assert len(lines) == len(LEVERS) + len(OPTIONS)
+    # ratios to the first configuration (before the levers), bytes per event beside them
+    assert "x 1.00" in lines[0] and "700 B/event" in lines[0]
+    assert "x 2.00" in lines[1] and "x 3.00" in lines[2]
+    assert DEFAULT_WRITER[0] in lines[len(LEVERS) - 1]

@@ -1,0 +1,29 @@
+"""The cold-start helper compiles the event kernel for the argument types hnlgen run uses (issue 16)."""
+
+import pathlib
+
+import pytest
+
+import gen
+from gen import _precompile as P
+
+CARDS = pathlib.Path(__file__).resolve().parents[2] / "cards"
+
+
+@pytest.mark.parametrize("card", ["miniboone_light_zprime.toml", "three_portal_heavy_zprime.toml"])
+def test_helper_signature_is_the_one_generation_uses(card):
+    from gen import _event_kernel as EK
+
+    gen.generate(CARDS / card, n_events=2000)
+    assert len(P.EVENT_KERNEL_SIGNATURE) == 55
+    assert P.event_kernel_types() in [tuple(s) for s in EK.event_kernel.signatures]
+
+
+def test_no_helper_once_the_kernel_is_cached(monkeypatch):
+    gen.generate(CARDS / "miniboone_light_zprime.toml", n_events=2000)  # compiles or loads, and caches
+    assert P.event_kernel_cached()
+    assert P.start() is None
+    P.wait(None)
+    monkeypatch.setenv("HNLGEN_NO_PRECOMPILE", "1")
+    monkeypatch.setattr(P, "event_kernel_cached", lambda: False)
+    assert P.start() is None
