@@ -67,7 +67,7 @@ _NA62_MARK = {"K", "a", "N", "bm", "bp"}  # the named records of an NA62 event (
 #: Flat float fields stored as float32 (reconstructed observables; computed in double, rounded once).
 FLOAT32_SCALARS = frozenset({
     # MiniBooNE (detectors.miniboone.RECO_BRANCHES)
-    "E_vis", "E_QE", "E_QE_seed003", "cos_theta", "vertex_radius", "theta_ee", "E_soft", "m_ee",
+    "E_vis", "E_QE", "E_QE_seed003", "cos_theta", "vertex_radius", "theta_ee", "E_soft",
     # NA62 (gen.na62_run.NA62_RECO_DOCS) and their truth_ twins
     "m_ll", "m2_N", "m2_miss", "m2_lnu", "m2_lll", "dtheta_bb", "theta_Zp", "E_Zp",
     "truth_m_ll", "truth_m2_N", "truth_m2_miss", "truth_m2_lnu", "truth_m2_lll", "truth_dtheta_bb",

@@ -87,13 +87,14 @@ def test_histogram_add_rejects_other_binning():
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """A MiniBooNE and an NA62 ``hnlgen run``: histograms and the events they were filled from."""
+    """A MiniBooNE and an NA62 ``hnlgen run``: histograms and the events they were filled from (``--precision
+    double``: the statistics are sums over the double values, which the file then stores unrounded)."""
     from gen.cli import main
 
     d = tmp_path_factory.mktemp("hists")
     mb, na = d / "mb.root", d / "na62.root"
-    assert main(["run", str(ROOT_DIR / "cards" / "miniboone_light_zprime.toml"), "-n", "20000", "-o", str(mb), "--json"]) == 0
-    assert main(["run", str(ROOT_DIR / "cards" / "na62_appendixA_ee.toml"), "-n", "5000", "-o", str(na), "--json"]) == 0
+    assert main(["run", str(ROOT_DIR / "cards" / "miniboone_light_zprime.toml"), "-n", "20000", "-o", str(mb), "--json", "--precision", "double"]) == 0
+    assert main(["run", str(ROOT_DIR / "cards" / "na62_appendixA_ee.toml"), "-n", "5000", "-o", str(na), "--json", "--precision", "double"]) == 0
     return mb, na
 
 

@@ -182,7 +182,10 @@ def test_dirac_results_unchanged():
         res = xs.xsec_arrays(model, np.array(rec["E_GeV"]), ["numu", "numubar", "nue"], ["C12", "H1"])
         for lab, s in zip(res["labels"], res["sigma_cm2"]):
             key = f"{lab['projectile']} {lab['hnl']} {lab['target']} {lab['regime']} {lab['helicity']}"
-            np.testing.assert_allclose(s, rec["sigma_cm2"][key], rtol=1e-12, atol=0, err_msg=f"{card_path} {key}")
+            # 1e-8: the helicity-flipping |M|^2 was rewritten without its cancellation after the baseline was
+            # recorded (physics.cross_sections.msq_upscattering, issue 16); where the old form lost digits the
+            # values moved by up to 8.7e-10 (3e-45 cm^2 near threshold); everything else agrees to 1e-12
+            np.testing.assert_allclose(s, rec["sigma_cm2"][key], rtol=1e-8, atol=0, err_msg=f"{card_path} {key}")
 
 
 # ------------------------------------------------------------------ signs
