@@ -225,9 +225,9 @@ def test_interference_flips_with_the_coupling_sign_only(card):
     for q in (dict(neg_eps, gD=-p["gD"]), dict(p, **flip_col)):
         t1 = decay_table(model_from_phenomenological(q))
         for name in t0:
-            assert t1[name].width_GeV == pytest.approx(t0[name].width_GeV, rel=1e-12), name
+            assert t1[name].width_GeV == pytest.approx(t0[name].width_GeV, rel=1e-12, abs=0), name
     t1 = decay_table(model_from_phenomenological(neg_eps))
-    assert t1["Zprime"].width_GeV == pytest.approx(t0["Zprime"].width_GeV, rel=1e-12)  # |e eps|^2 and g_D^2 only
+    assert t1["Zprime"].width_GeV == pytest.approx(t0["Zprime"].width_GeV, rel=1e-12, abs=0)  # |e eps|^2 and g_D^2 only
 
 
 def test_signed_coupling_inputs():
@@ -267,7 +267,7 @@ def test_darknews_charge_factor():
     assert DARKNEWS_CHARGE_FACTOR == pytest.approx(DN["benchmarks"]["light"]["darknews_Zprime_proton_vector_over_e_epsilon"], rel=1e-7)
     assert DARKNEWS_CHARGE_FACTOR == pytest.approx(DN["benchmarks"]["heavy"]["darknews_Zprime_proton_vector_over_e_epsilon"], rel=2e-5)
     m = _dn_model("light")
-    assert m.e_epsilon_decay == pytest.approx(DARKNEWS_CHARGE_FACTOR * const.e_charge * m.epsilon, rel=1e-15)
+    assert m.e_epsilon_decay == pytest.approx(DARKNEWS_CHARGE_FACTOR * const.e_charge * m.epsilon, rel=1e-15, abs=0)
     assert m.e_epsilon_scattering == -m.e_epsilon_decay  # Dirac
     h = _dn_model("heavy")
     assert h.e_epsilon_scattering == h.e_epsilon_decay  # Majorana: DarkNews has our sign
@@ -367,15 +367,15 @@ def test_darknews_decay_widths():
     w = DN["benchmarks"]["light"]["width_GeV"]
     t = decay_table(_dn_model("light"), particles=["Zprime"])["Zprime"]
     ee = next(c.width_GeV for c in t.channels if c.final_state == "e+ e-")
-    assert ee == pytest.approx(w["Zprime -> e+ e- (DarkNews.decay_rates.gamma_V_to_ell_ell)"], rel=1e-6)
+    assert ee == pytest.approx(w["Zprime -> e+ e- (DarkNews.decay_rates.gamma_V_to_ell_ell)"], rel=1e-6, abs=0)
     t0 = decay_table(_dn_model("light", "hnlgen"), particles=["Zprime"])["Zprime"]
-    assert next(c.width_GeV for c in t0.channels if c.final_state == "e+ e-") == pytest.approx(ee / DARKNEWS_CHARGE_FACTOR**2, rel=1e-12)
+    assert next(c.width_GeV for c in t0.channels if c.final_state == "e+ e-") == pytest.approx(ee / DARKNEWS_CHARGE_FACTOR**2, rel=1e-12, abs=0)
     h = DN["benchmarks"]["heavy"]["width_GeV"]
     n5 = decay_table(_dn_model("heavy"), particles=["N5"])["N5"]
     ours = next(c.width_GeV for c in n5.channels if c.final_state == "N4 e+ e-")
     dn, err = h["N5 -> N4 e+ e- (FermionDileptonDecay.total_width, VEGAS)"], h["N5 -> N4 e+ e- VEGAS error of the mean"]
     assert err / dn < 1e-3
-    assert ours == pytest.approx(dn, rel=1e-3)
+    assert ours == pytest.approx(dn, rel=1e-3, abs=0)
 
 
 def test_darknews_two_body_width_lacks_the_longitudinal_factor():
