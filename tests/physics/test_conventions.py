@@ -346,8 +346,9 @@ def test_darknews_majorana_interference_exceeds_the_schwarz_bound():
     """Why the heavy (Majorana) totals are not compared: DarkNews 0.4.8's coherent Z-Z' interference for Majorana N
     is twice the Cauchy-Schwarz bound |2 Re sum M_Z' M_Z^*| <= 2 sqrt(sum|M_Z'|^2 sum|M_Z|^2) of its own squared
     pieces (coherent scattering: both amplitudes have the same Lorentz structure, so the bound is nearly saturated),
-    i.e. a factor 2 in DarkNews, not a convention we could reproduce. Ours saturates it to within the propagator
-    variation (ratio > 0.95)."""
+    not a convention we could reproduce. Ours saturates it to within the propagator variation (ratio > 0.95).
+    Cause (test_darknews_differences.py): DarkNews' Majorana Z-squared and interference pieces are, per helicity,
+    1x and 2x our helicity SUM, i.e. 2x and 4x ours summed, and 4/sqrt(2 * 2) = 2."""
     rec = DN["benchmarks"]["heavy"]
     E = np.array(rec["E_GeV"])
     for label in ("N4 coherent conserving", "N5 coherent conserving"):
