@@ -16,6 +16,16 @@ setting"):
     (``processes.py``: the coupling meant for the coherent case, where F1_NC is normalised to 1). The proton
     weak charge enters twice: the whole Z amplitude on a proton (vector AND axial) is scaled by
     1/2 - 2 s_W^2 = 0.0531, the Z-squared piece by 1/354. An error in DarkNews.
+(c) Majorana N, Z-squared and Z-Z' interference: DarkNews' Majorana |M|^2 has no helicity-odd F1^2 part and its
+    V x A term only inside the helicity-odd part, so each helicity gets the unpolarised helicity sum without
+    the V x A term (interference: twice that). A massless nu_L sees only the C P_L part of the Majorana vertex,
+    so a Majorana N is produced as a Dirac N (physics.cross_sections docstring): an error in DarkNews; it is
+    why its Majorana interference is twice the Cauchy-Schwarz bound of its own squared pieces.
+(d) its spin-1/2 F1-only current for the spin-0 C12 nucleus: inside the fraction of (a); it moves the helicity
+    sums by < 3e-5 (test_conventions.py).
+
+Each E-independent factor left (DarkNews' G_F, m_W, s_W^2 and, at eq. 30, its Z-Z' mass mixing) is checked to be
+constant over 0.5-5 GeV, so no shape difference is hidden in it.
 """
 
 from __future__ import annotations
