@@ -9,8 +9,9 @@ setting"):
 (a) helicity-flipping pieces: DarkNews projects the N spin on its helicity in the nu-target CENTRE-OF-MASS frame
     (``amplitudes.upscattering_dxsec_dQ2``: k3vec, E3, c3 are CM quantities, s = (|k3|/m, E3 k3hat/m)); we
     project on the helicity in the LAB frame (target at rest), the frame in which N is decayed. Helicity is not
-    Lorentz invariant for a massive N, so the split differs while the helicity sum agrees. A convention, not an
-    error; plus DarkNews' spin-1/2 F1-only target current for the spin-0 nucleus (item d).
+    Lorentz invariant for a massive N, so the split differs while the helicity sum agrees. A convention for the
+    cross section; but DarkNews decays N about its lab direction (integrands.py boost_scattered_N), i.e. with the
+    lab-frame helicity, so its production split and its decay use different frames (read, not tested).
 (b) p-el Z-squared: DarkNews multiplies its nucleon NC form factors, which already carry the proton weak
     charge (``nuclear_tools.nucleon_F1_NC(0) = 1/2 - 2 s_W^2``), by ``Chad = cprotonV = (g/2c_W)(1/2 - 2 s_W^2)``
     (``processes.py``: the coupling meant for the coherent case, where F1_NC is normalised to 1). The proton
