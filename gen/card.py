@@ -36,11 +36,11 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 from detectors.miniboone import MiniBooNEConfig
+from gen.errors import HnlgenError
+from gen.experiments import ExperimentError, check_experiment_name, experiment_info, get_experiment
 from physics import constants as _const
 from physics.form_factors import TARGETS
 from physics.model import DarkSectorModel, ModelError, model_from_lagrangian, model_from_phenomenological
-from gen.errors import HnlgenError
-from gen.experiments import ExperimentError, check_experiment_name, experiment_info, get_experiment
 
 __all__ = [
     "CardError",

@@ -284,7 +284,7 @@ def _field_error(where: str, key: str, value, allowed: str) -> ExperimentError:
 
 
 def _check_fields(where: str, table: dict, required: dict, optional: dict, prefix: str = "") -> None:
-    for key, typ in required.items():
+    for key in required:
         if key not in table:
             raise ExperimentError(f"experiment file {where}: {prefix}{key}: required key is missing")
     for key, val in table.items():

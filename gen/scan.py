@@ -45,10 +45,10 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import re
 import json
 import math
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -138,10 +138,8 @@ def point_seed(card_seed: int, point: dict) -> int:
 
 def card_at(card, point: dict):
     """The card with the point's ``[model]`` (or ``[model.lagrangian]``) keys set (either-or partners cleared)."""
-    from gen.card import parse_card
+    from gen.card import LagrangianTable, ModelTable, parse_card
     from gen.reweight import _drop_none
-
-    from gen.card import LagrangianTable, ModelTable
 
     d = card.model_dump(mode="json", exclude_unset=True)
     lag = card.model.lagrangian is not None

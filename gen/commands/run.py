@@ -162,7 +162,6 @@ def _open_writer(fmt: str, out: str, compression: str, setup, seed: int, unweigh
         return HepMC3Writer(out, nuhepmc_run_info(setup, seed, extra))
     from detectors.output import EventWriter
     from detectors.writer_thread import BackgroundWriter
-
     from gen.output_docs import event_branch_titles
 
     writer = EventWriter(out, compression=compression, format=fmt, precision=precision, record=record)
