@@ -15,6 +15,10 @@ pyproject.toml; README "Architecture"). Map of the modules:
   ``output_docs`` (branch titles, run-summary schema), ``nuhepmc``, ``jsonout``.
 * Validation: ``validation`` (comparisons with published numbers), ``validation_html``, ``report_format``.
 * Command line: ``cli`` and one module per subcommand in ``commands``.
+
+Function-level imports that remain keep start-up fast (``cli``, ``commands``: a command's modules load when
+it runs; ``validation``: a comparison's modules load when it runs) or load an optional dependency on use
+(pyhepmc, dask, matplotlib). None hides a cycle: ``lint-imports`` counts them and the graph is acyclic.
 """
 
 from importlib.metadata import PackageNotFoundError, version

@@ -383,7 +383,6 @@ class _NA62Common:
     total_keys = ("produced", "final_state", "accepted")
 
     def _options(self, old_card, lifetime: str, seed: int | None, new: dict) -> None:
-
         if lifetime not in ("rescale", "weight"):
             raise ValueError(f"lifetime = {lifetime!r}: allowed 'rescale', 'weight'")
         if not new:
@@ -400,7 +399,6 @@ class _NA62Common:
     def _check_rows(self, ev, p4: dict, expect) -> None:
         """Every event's stored four-vectors have the masses of the card's particles (module docstring, item 1):
         ``expect`` lists (row, mass in GeV, description)."""
-
         for name, m, what in expect:
             p = p4[name]
             E2 = p[:, 3] ** 2
@@ -416,7 +414,6 @@ class _NA62Common:
     def _reconstruct(self, ev, p4: dict, vK: np.ndarray, v_pair: np.ndarray) -> dict:
         """NA62 reconstruction of the chunk with the l_b pair from ``v_pair`` (cm), block by block (module
         docstring, item 4)."""
-
         n = len(ev)
         event = ak.to_numpy(ev.event).astype(np.int64)
         first = int(event[0])
@@ -462,7 +459,6 @@ class _NA62Reweighter(_NA62Common):
     """Dedicated-path NA62 events at new couplings (module docstring)."""
 
     def __init__(self, old_card, lifetime: str = "rescale", seed: int | None = None, n_events: int | None = None, **new):
-
         self._options(old_card, lifetime, seed, new)
         self.old = NA62Setup(old_card)
         self.new = NA62Setup(card_with_couplings(old_card, **new))
@@ -511,7 +507,6 @@ class _NA62Reweighter(_NA62Common):
 
     def apply(self, ev) -> tuple[ak.Array, np.ndarray, np.ndarray, np.ndarray]:
         """(new events, new weights, production factor, decay factor) of one chunk."""
-
         n = len(ev)
         p4 = {k: _p4(ev[k]) for k in ("K", "a", "N", "Zp", "bm", "bp")}
         self._check_masses(ev, p4)
@@ -547,7 +542,6 @@ class _NA62GeneralReweighter(_NA62Common):
     """General-path NA62 events at new couplings (module docstring, general path)."""
 
     def __init__(self, old_card, lifetime: str = "rescale", seed: int | None = None, n_events: int | None = None, **new):
-
         self._options(old_card, lifetime, seed, new)
         self.old = NA62Setup(old_card, path=PATH_GENERAL)
         self.new = NA62Setup(card_with_couplings(old_card, **new), path=PATH_GENERAL)
@@ -615,7 +609,6 @@ class _NA62GeneralReweighter(_NA62Common):
     # -- per chunk
     def _check_events(self, ev, p4: dict, cd) -> None:
         """Rows and particle list against the card: P+ -> l_a+ N in slots 0-2, l_b pair (module docstring, item 1)."""
-
         s = self.old
         self._check_rows(ev, p4, (("K", s.m_P, f"the parent {s.parent}"), ("a", s.m_a, f"the production lepton {s.flavour_a}"),
                                   ("N", s.m_N, s.hnl), ("bm", s.m_b, f"the {s.flavour_b}-"), ("bp", s.m_b, f"the {s.flavour_b}+")))
@@ -633,7 +626,6 @@ class _NA62GeneralReweighter(_NA62Common):
 
     def apply(self, ev) -> tuple[ak.Array, np.ndarray, np.ndarray, np.ndarray]:
         """(new events, new weights, production factor, decay factor) of one chunk."""
-
         n = len(ev)
         p4 = {k: _p4(ev[k]) for k in ("K", "a", "N", "bm", "bp")}
         cd = _cascade_decays(ev.particles, first_slot=SLOT_N)
@@ -722,7 +714,6 @@ def na62_reweighter(card, lifetime: str = "rescale", seed: int | None = None, pa
                     n_events: int | None = None, **new):
     """The reweighter of NA62 events of ``card`` written by decay path ``path`` (``"dedicated"``, ``"general"``;
     None: the path ``gen.na62_run`` chooses for the card)."""
-
     if path is None:
 
         path = NA62Setup(card).path

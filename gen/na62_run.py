@@ -97,7 +97,6 @@ class NA62Setup:
     """
 
     def __init__(self, card, path: str | None = None):
-
         self.card = card
         self.model = build_model(card)
         self.settings = na62_settings(card)
@@ -226,7 +225,6 @@ def _reconstruct_block(setup: NA62Setup, ev: dict, seed: int, block: int) -> dic
     of all events of block ``block`` in order; the smearing depends only on (seed, block, n), so
     ``gen.na62_reweight`` gets the same smearing for moved vertices.
     """
-
     with np.errstate(invalid="ignore", divide="ignore"):
         reco = na62.reconstruct(ev, R.block_rng(seed, block, R.PURPOSE_DETECTOR), m_a=setup.m_a, m_b=setup.m_b,
                                 flavour_a=setup.flavour_a, flavour_b=setup.flavour_b)
@@ -239,7 +237,6 @@ def iter_generate_na62(card, n_events: int | None = None, seed: int | None = Non
     """Yield the events of an NA62 run in chunks of whole blocks (independent of ``chunk_size``).
 
     ``path`` forces the dedicated or the general decay path (``NA62Setup``; ignored with ``setup``)."""
-
     n, s, bpc = resolve_run(card, n_events, seed, chunk_size)
     if setup is None:
         setup = NA62Setup(card, path=path)
@@ -259,7 +256,6 @@ def generate_na62(card, n_events: int | None = None, seed: int | None = None, ch
 def na62_histograms(events: ak.Array, setup: NA62Setup) -> dict:
     """TH1-ready histograms (``detectors.miniboone.Histogram``): reconstructed ``h_<obs>`` of accepted
     events (weight_accepted) and ``h_truth_<obs>`` of all events (weight)."""
-
     edges = setup.histogram_edges()
     out = {}
     unit = {"m_ll": "[GeV]"}
@@ -279,7 +275,6 @@ def na62_histograms(events: ak.Array, setup: NA62Setup) -> dict:
 def run_na62(card, n: int, seed: int, out: str, *, chunk_size=None, compression="lz4", reconstruct=True,
              as_json=False, progress=None, format="ttree", precision="double", record="full") -> int:
     """``hnlgen run`` for an NA62 card: events TTree (or RNTuple, ``format``), TH1Ds, metadata and the summary."""
-
     t0 = time.perf_counter()
     setup = NA62Setup(card)
     hsum = HistogramSum()

@@ -166,7 +166,6 @@ def check_coupling_value(key: str, value: float, option: str = "--set", error=No
 
 def card_with_couplings(card, **new):
     """The run card with the given couplings replaced (either-or partners cleared); masses refused."""
-
     d = card.model_dump(mode="json", exclude_unset=True)
     lag = card.model.lagrangian is not None
     table = d["model"]["lagrangian"] if lag else d["model"]
@@ -241,7 +240,6 @@ class _Physics:
 
 
 def _physics(card) -> _Physics:
-
     model = build_model(card)
     exp = get_experiment(card)
     flux = flux_for_experiment(exp)
@@ -1032,7 +1030,6 @@ def reweight(events_or_file, card=None, *, lifetime: str = "rescale", seed: int 
     **new_couplings
         Card keys of ``[model]`` (or ``[model.lagrangian]``): ``epsilon=1e-3``, ``gD=0.5``, ``Umu4=...``.
     """
-
     if isinstance(events_or_file, (str, os.PathLike)):
 
         path = events_or_file
@@ -1060,7 +1057,6 @@ def reweight(events_or_file, card=None, *, lifetime: str = "rescale", seed: int 
 
 
 def _seed_from_file(path):
-
     meta = read_metadata(path)
     return int(meta["seed"]) if "seed" in meta else None
 

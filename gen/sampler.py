@@ -59,7 +59,6 @@ from gen.experiments import experiment_info, get_experiment, source_entry
 from gen.flux import Flux, energy_sampling_table, flux_for_experiment
 from physics import cross_sections as xs
 from physics import form_factors as _ff
-from physics import form_factors as ff
 from physics import units as u
 
 __all__ = ["generate", "iter_generate", "GeneratorSetup", "prepare", "RunSummary", "summarize", "run_metadata"]
@@ -117,13 +116,11 @@ class GeneratorSetup:
 
 def _decay_spec(card, model):
     """Species and channels of the cascade from ``physics.decay_table`` (see ``gen.decay_adapter``)."""
-
     return decay_spec_from_physics(card, model)
 
 
 def _target_params(names):
-
-    return {n: ff.get_target(n) for n in names}
+    return {n: _ff.get_target(n) for n in names}
 
 
 def prepare(card, *, decays=None, seed: int | None = None, adapt: bool = True) -> GeneratorSetup:
@@ -143,7 +140,6 @@ def prepare(card, *, decays=None, seed: int | None = None, adapt: bool = True) -
     adapt : bool
         Train the Q2 maps on pilot runs (False: validation only, the maps stay uniform).
     """
-
     model = build_model(card)
     exp = get_experiment(card)
     try:
@@ -463,7 +459,6 @@ def generate(card, n_events: int | None = None, seed: int | None = None, chunk_s
 
 
 def _as_card(card):
-
     return card if isinstance(card, RunCard) else load_card(card)
 
 
@@ -598,7 +593,6 @@ def summarize(events: ak.Array, setup: GeneratorSetup, wall_time_s: float = 0.0)
 
 def run_metadata(setup: GeneratorSetup, summary: RunSummary, seed: int) -> dict[str, str]:
     """Strings stored next to the events tree (``detectors.output``)."""
-
     return {
         "run_card": card_to_toml(resolved_card_dict(setup.card)),
         "model": jsonout.dumps({"model": setup.model.summary(), "decays": setup.decay_info}, default=float),
