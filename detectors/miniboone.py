@@ -758,7 +758,7 @@ def reconstruct_events(
 
 @functools.cache
 def _binnings():
-    e_qe = _load("lee_data_release_2020", "miniboone_binboundaries_nue_lowe.txt") * u.MeV
+    e_qe = _load("release", "2020", "miniboone_binboundaries_nue_lowe.txt") * u.MeV
     e_vis = _load("digitized_2020_numode", "Evis_bin_edges.dat") * u.GeV
     cos = _load("digitized_2020_numode", "Costheta_bin_edges.dat")
     return {"E_QE": e_qe, "E_vis": e_vis, "cos_theta": cos}
@@ -916,8 +916,8 @@ def published_spectra():
     dict name -> (edges, data, background)
     """
     b = _binnings()
-    data = _load("lee_data_release_2020", "miniboone_nuedata_lowe.txt")
-    bkg = _load("lee_data_release_2020", "miniboone_nuebgr_lowe.txt")
+    data = _load("release", "2020", "miniboone_nuedata_lowe.txt")
+    bkg = _load("release", "2020", "miniboone_nuebgr_lowe.txt")
     evis_d = _load("digitized_2020_numode", "Evis_data.dat")[:, 1]
     evis_b = _load("digitized_2020_numode", "Evis_bkg.dat")[:, 1]
     cos_d = _load("digitized_2020_numode", "cosTheta_data.dat")[:, 1]

@@ -1667,7 +1667,7 @@ _MB_CARDS = {
     "miniboone_spectra_bertuzzo": ("miniboone_bertuzzo_fit.toml", "Bertuzzo et al. benchmark (m_N 320 MeV, m_Z' 64 MeV)"),
 }
 _MB_SRC = {
-    2020: "MiniBooNE 2020 (arXiv:2006.16883): official E_QE data/background (detectors/data/miniboone/lee_data_release_2020), "
+    2020: "MiniBooNE 2020 (arXiv:2006.16883): official E_QE data/background (detectors/data/miniboone/release/2020), "
           "digitised E_vis and cos(theta) (digitized_2020_numode), nu mode 18.75e20 POT",
     2018: "MiniBooNE 2018 (arXiv:1805.12028): official E_QE data/background (detectors/data/miniboone/release/2018), digitised "
           "E_vis and cos(theta) (detectors/data/miniboone/digitized_2018), nu mode 12.84e20 POT",
