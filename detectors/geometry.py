@@ -22,17 +22,21 @@ expectation over the N decay point is the exact double integral
 given the first and unbiased overall. N decays beyond the outer sphere are not counted (the N then
 moves away from the detector; the error is the rare Z' that turns back into the fiducial volume).
 
-Scalar functions are ``@jitable`` so that generator kernels can call them; the array functions
-loop in ``detectors._kernels``.
+Scalar functions are ``@jitable`` so that generator kernels can call them; they live with the array
+loops in ``detectors._kernels`` (which may then not import this module: no import cycle) and are
+re-exported here.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from physics._jit import jitable
+from detectors import _kernels
+from detectors._kernels import (
+    chord_distances_scalar,
+    prob_decay_in_sphere_scalar,
+    truncated_exponential_distance_scalar,
+)
 
 __all__ = [
     "sample_uniform_ball",
@@ -45,59 +49,6 @@ __all__ = [
     "prob_decay_in_sphere_scalar",
     "truncated_exponential_distance_scalar",
 ]
-
-
-@jitable
-def chord_distances_scalar(x0, x1, x2, n0, n1, n2, radius):
-    """Entry and exit distances (cm) of the ray ``x + s n``, ``s >= 0``, through a centred sphere.
-
-    ``n`` must be a unit vector. Returns ``(d1, d2)`` with ``0 <= d1 <= d2``; ``(0, 0)`` when the
-    ray misses the sphere, only touches it, or the sphere lies behind the origin of the ray.
-    The roots use the cancellation-free form ``q = -(b + sign(b) sqrt(b^2 - c))``, roots ``q`` and ``c/q``.
-    """
-    b = x0 * n0 + x1 * n1 + x2 * n2
-    c = x0 * x0 + x1 * x1 + x2 * x2 - radius * radius
-    disc = b * b - c
-    if disc <= 0.0:
-        return 0.0, 0.0
-    sq = math.sqrt(disc)
-    if b >= 0.0:
-        q = -b - sq  # < 0
-        t_lo = q
-        t_hi = c / q
-    else:
-        q = -b + sq  # > 0
-        t_hi = q
-        t_lo = c / q
-    if t_hi <= 0.0:
-        return 0.0, 0.0
-    return max(t_lo, 0.0), t_hi
-
-
-@jitable
-def prob_decay_in_sphere_scalar(d1, d2, decay_length):
-    """exp(-d1/L) - exp(-d2/L), with L = 0 meaning a decay at the production point.
-
-    Written as ``exp(-d1/L) * (-expm1(-(d2 - d1)/L))`` so that short chords and long decay lengths
-    keep full relative precision.
-    """
-    if d2 <= d1:
-        return 0.0
-    if decay_length <= 0.0:
-        return 1.0 if d1 == 0.0 else 0.0
-    if math.isinf(decay_length):
-        return 0.0
-    return math.exp(-d1 / decay_length) * (-math.expm1(-(d2 - d1) / decay_length))
-
-
-@jitable
-def truncated_exponential_distance_scalar(d1, d2, decay_length, u):
-    """Distance in [d1, d2] distributed as exp(-s/L), from a uniform ``u`` in [0, 1) (inverse CDF)."""
-    if d2 <= d1 or decay_length <= 0.0:
-        return d1
-    if math.isinf(decay_length):
-        return d1 + u * (d2 - d1)
-    return d1 - decay_length * math.log1p(u * math.expm1(-(d2 - d1) / decay_length))
 
 
 def _as_points(a, name):
@@ -177,8 +128,6 @@ def ray_sphere_distances(origins, directions, radius):
     d1, d2 : arrays (n,)
         ``0 <= d1 <= d2``; both 0 if the ray does not cross the sphere.
     """
-    from detectors import _kernels
-
     x = _as_points(origins, "origins")
     n = _unit(directions, "directions")
     if x.shape[0] != n.shape[0]:
@@ -206,8 +155,6 @@ def prob_decay_in_sphere(origins, directions, decay_length, radius):
         ``exp(-d1/L) - exp(-d2/L)``.
     """
     d1, d2 = ray_sphere_distances(origins, directions, radius)
-    from detectors import _kernels
-
     return _kernels.prob_from_chords(d1, d2, _as_lengths(decay_length, d1.shape[0]))
 
 
@@ -228,8 +175,6 @@ def sample_decay_in_sphere(origins, directions, decay_length, radius, u):
     prob : array (n,)
         Probability of decaying inside the sphere; multiply the event weight by it.
     """
-    from detectors import _kernels
-
     x = _as_points(origins, "origins")
     n = _unit(directions, "directions")
     L = _as_lengths(decay_length, x.shape[0])
@@ -264,8 +209,6 @@ def two_step_decay_in_sphere(origins, dir_first, length_first, dir_second, lengt
         ``P_A(chord) * P_B(chord from the sampled A decay point)``; its mean over ``u`` is the
         exact probability that B decays inside ``radius`` (A decays outside ``radius_first`` excluded).
     """
-    from detectors import _kernels
-
     x = _as_points(origins, "origins")
     n1 = _unit(dir_first, "dir_first")
     n2 = _unit(dir_second, "dir_second")

@@ -758,7 +758,7 @@ def reconstruct_events(
 
 @functools.cache
 def _binnings():
-    e_qe = _load("lee_data_release_2020", "miniboone_binboundaries_nue_lowe.txt") * u.MeV
+    e_qe = _load("release", "2020", "miniboone_binboundaries_nue_lowe.txt") * u.MeV
     e_vis = _load("digitized_2020_numode", "Evis_bin_edges.dat") * u.GeV
     cos = _load("digitized_2020_numode", "Costheta_bin_edges.dat")
     return {"E_QE": e_qe, "E_vis": e_vis, "cos_theta": cos}
@@ -916,8 +916,8 @@ def published_spectra():
     dict name -> (edges, data, background)
     """
     b = _binnings()
-    data = _load("lee_data_release_2020", "miniboone_nuedata_lowe.txt")
-    bkg = _load("lee_data_release_2020", "miniboone_nuebgr_lowe.txt")
+    data = _load("release", "2020", "miniboone_nuedata_lowe.txt")
+    bkg = _load("release", "2020", "miniboone_nuebgr_lowe.txt")
     evis_d = _load("digitized_2020_numode", "Evis_data.dat")[:, 1]
     evis_b = _load("digitized_2020_numode", "Evis_bkg.dat")[:, 1]
     cos_d = _load("digitized_2020_numode", "cosTheta_data.dat")[:, 1]
@@ -933,7 +933,7 @@ def published_spectra():
 def published_spectra_2018():
     """MiniBooNE nu-mode data and total background of the 2018 release (arXiv:1805.12028, 12.84e20 POT).
 
-    ``E_QE``: official 2018 data release (``gen/data/miniboone_release/2018``), events per bin.
+    ``E_QE``: official 2018 data release (``detectors/data/miniboone/release/2018``), events per bin.
     ``E_vis`` (0.1 GeV bins, 0.1-2.0 GeV) and ``cos_theta`` (0.2 bins): digitized figures of
     arXiv:1805.12028 (``data/miniboone/digitized_2018``, PROVENANCE.md). The x column of the E_vis files
     is mis-calibrated (it runs from -0.059 to 2.039 GeV); only the y values are used, in row order, with the
@@ -943,7 +943,7 @@ def published_spectra_2018():
 
     Returns dict name -> (edges, data, background), like :func:`published_spectra`.
     """
-    from gen.miniboone_fit import load_release
+    from detectors.miniboone_fit import load_release  # lazy: scipy.stats is slow to import, and gen.card imports this module
 
     b = _binnings_2018()
     rel = load_release(2018)

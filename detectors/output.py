@@ -43,7 +43,7 @@ from pathlib import Path
 
 import awkward as ak
 
-from gen.errors import InputFileError, OutputFileError
+from physics.errors import InputFileError, OutputFileError
 
 __all__ = [
     "COMPLETE_KEY",

@@ -48,6 +48,8 @@ import awkward as ak
 import numba
 import numpy as np
 
+from gen.experiments import experiment_info
+
 __all__ = ["DEFAULT_CARDS", "run_benchmarks", "format_table", "machine_info", "time_to_precision"]
 
 _ROOT = Path(__file__).resolve().parents[1]
@@ -100,7 +102,7 @@ def _selected_weights(ev) -> tuple[str, np.ndarray]:
 
 def _stage(card, setup, seed):
     """The MiniBooNE detector stage, built once per card (its construction recomputes the decay table)."""
-    if setup is None or not card.experiment.name.startswith("miniboone"):
+    if setup is None or experiment_info(card.experiment.name).detector_response != "miniboone":
         return None
     from gen.detector_stage import MiniBooNEStage
 
@@ -164,7 +166,7 @@ def _bench_card(path: str, n: int, threads_list, profile: bool, tmp: Path, log, 
 
     card = load_card(path)
     seed = card.run.seed
-    na62 = card.experiment.name == "na62"
+    na62 = experiment_info(card.experiment.name).meson_decay
     t0 = time.perf_counter()
     setup = None if na62 else prepare(card)
     stage = _stage(card, setup, seed)

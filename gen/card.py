@@ -36,11 +36,19 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 from detectors.miniboone import MiniBooNEConfig
+from gen import rng as R
+from gen.errors import HnlgenError
+from gen.experiments import (
+    DEFAULT_EXPERIMENT,
+    ExperimentError,
+    check_experiment_name,
+    experiment_info,
+    experiment_names,
+    get_experiment,
+)
 from physics import constants as _const
 from physics.form_factors import TARGETS
 from physics.model import DarkSectorModel, ModelError, model_from_lagrangian, model_from_phenomenological
-from gen.errors import HnlgenError
-from gen.experiments import ExperimentError, check_experiment_name, experiment_info, get_experiment
 
 __all__ = [
     "CardError",
@@ -51,9 +59,9 @@ __all__ = [
     "RunTable",
     "TargetEntry",
     "RunCard",
-    "EXPERIMENT_KEYS",
     "NA62_FINAL_STATES",
     "load_card",
+    "resolve_run",
     "read_card_data",
     "parse_card",
     "build_model",
@@ -158,18 +166,10 @@ class ModelTable(BaseModel):
     lagrangian: LagrangianTable | None = None
 
 
-EXPERIMENT_NAMES = ("miniboone_fhc", "miniboone_rhc", "custom", "na62")
 FLAVOUR_NAMES = ("nue", "numu", "nutau", "nuebar", "numubar", "nutaubar")
 
-# Keys that apply to each kind of experiment (besides ``name``); any other key set is an error.
-EXPERIMENT_KEYS = {
-    "miniboone_fhc": ("pot", "flavours"),
-    "miniboone_rhc": ("pot", "flavours"),
-    "custom": ("pot", "flavours", "flux_file", "flux_unit_bin_GeV", "targets", "baseline_cm", "detector_radius_cm"),
-    "na62": ("n_kaon_decays", "parent", "production_lepton", "beam_momentum", "beam_momentum_spread", "fiducial_z"),
-}
-# keys of an experiment of the library (gen/data/experiments; gen.experiments)
-LIBRARY_EXPERIMENT_KEYS = ("pot", "flavours")
+# The keys that apply to each experiment (besides ``name``) are a registry fact:
+# ``gen.experiments.experiment_info(name).card_keys``; any other key set is an error.
 _CUSTOM_REQUIRED = ("flux_file", "targets", "pot")
 # final_state of an NA62 card: the l_b+ l_b- pair of the N decay (seed 004 eq. (17)); sets the trigger stream
 NA62_FINAL_STATES = {"e+e-": "e", "mu+mu-": "mu"}
@@ -194,7 +194,7 @@ class ExperimentTable(BaseModel):
 
     model_config = _STRICT
     # one of gen.experiments.experiment_names() (checked in parse_card: unknown names list the known ones)
-    name: str = "miniboone_fhc"
+    name: str = DEFAULT_EXPERIMENT
     pot: float | None = Field(None, gt=0, description="protons on target (overrides the experiment default)")
     flavours: list[Literal["nue", "numu", "nutau", "nuebar", "numubar", "nutaubar"]] | None = None
     # custom upscattering experiment
@@ -399,6 +399,23 @@ def check_bound(key: str, value) -> None:
             raise CardError(f"{key} = {show_value(value)}: {bound.allowed(key.rsplit('.', 1)[-1])}")
 
 
+def resolve_run(card, n_events, seed, chunk_size):
+    """(events, seed, blocks per chunk) of a run: the card's values unless overridden, bounds checked
+    (``CARD_BOUNDS``); a chunk is a whole number of ``gen.rng.BLOCK_SIZE`` blocks (default 8)."""
+    n = card.run.events if n_events is None else int(n_events)
+    s = card.run.seed if seed is None else int(seed)
+    check_bound("run.events", n)  # CardError (a ValueError) naming the bound
+    check_bound("run.seed", s)
+    if chunk_size is None:
+        chunk_size = 8 * R.BLOCK_SIZE  # 131072 events: one ROOT basket per chunk
+    if not 1 <= chunk_size <= R.MAX_CHUNK_SIZE:
+        raise ValueError(f"chunk_size = {chunk_size}: must satisfy 1 <= chunk_size <= {R.MAX_CHUNK_SIZE} (a chunk is held "
+                         "in memory, ~1 kB per event)")
+    # chunks are whole blocks
+    blocks_per_chunk = max(1, -(-int(chunk_size) // R.BLOCK_SIZE))
+    return n, s, blocks_per_chunk
+
+
 def _check_bounds(data: dict) -> None:
     """``CARD_BOUNDS`` on the card as written (before the physics is built, so nothing overflows)."""
 
@@ -515,7 +532,7 @@ def parse_card(data: dict) -> RunCard:
         for name, m in zip(model.heavy_names, model.m_N):
             if not _MASS_N.contains(float(m)):
                 raise CardError(f"model.lagrangian gives {name} mass = {float(m)!r} GeV: {_MASS_N.allowed('m_' + name)}")
-    if card.experiment.name == "na62":
+    if experiment_info(card.experiment.name).meson_decay:
         _check_na62_kinematics(card, model)
     return card
 
@@ -566,21 +583,22 @@ def _check_experiment(card: RunCard) -> None:
     """Keys that do not apply to the chosen experiment, and the experiment-specific constraints."""
     exp = card.experiment
     name = exp.name
-    allowed = EXPERIMENT_KEYS.get(name, LIBRARY_EXPERIMENT_KEYS)
+    info = experiment_info(name)
+    allowed = info.card_keys
     for key in exp.model_fields_set:
         if key != "name" and key not in allowed:
             raise CardError(f"experiment.{key} is not used by {name} "
                             f"(keys of {name}: name, {', '.join(allowed)})")
-    info = experiment_info(name)
     if info.kind == "library":
         try:
             get_experiment(card)  # the library file, its flux, and the card's flavours against the flux
         except ExperimentError as err:
             raise CardError(str(err)) from None
     if card.detector is not None and info.detector_response != "miniboone":
+        with_mb = [n for n in experiment_names() if experiment_info(n).detector_response == "miniboone"]
         raise CardError(f"[detector] is not used by {name}: it holds the MiniBooNE cuts "
-                        "(experiment miniboone_fhc or miniboone_rhc)")
-    if name == "custom":
+                        f"(experiment {' or '.join(with_mb)})")
+    if info.card_flux:
         for key in _CUSTOM_REQUIRED:
             if getattr(exp, key) is None:
                 raise CardError(f"experiment.{key}: required key is missing for a custom experiment")
@@ -592,13 +610,13 @@ def _check_experiment(card: RunCard) -> None:
             raise _bad("experiment.targets", [], "give at least one target, e.g. [{name = \"C12\", mass_t = 1.0}]")
         if len(set(names)) != len(names):
             raise _bad("experiment.targets", names, "each target species at most once")
-    if name == "na62":
+    if info.meson_decay:
         fs = card.process.final_state
         if fs not in NA62_FINAL_STATES:
-            raise _bad("process.final_state", fs, f"na62 needs the l_b+ l_b- pair of the N decay: one of {', '.join(map(repr, NA62_FINAL_STATES))}")
+            raise _bad("process.final_state", fs, f"{name} needs the l_b+ l_b- pair of the N decay: one of {', '.join(map(repr, NA62_FINAL_STATES))}")
         for key in _UPSCATTERING_PROCESS_KEYS:
             if key in card.process.model_fields_set:
-                raise CardError(f"process.{key} is not used by na62 (no upscattering)")
+                raise CardError(f"process.{key} is not used by {name} (no upscattering)")
         if exp.fiducial_z is not None:
             z1, z2 = exp.fiducial_z
             if not 0 <= z1 < z2:
@@ -608,14 +626,14 @@ def _check_experiment(card: RunCard) -> None:
                             "(the default, seed 004 Table I, counts K+ decays)")
         hnl = card.process.hnl
         if hnl is not None and len(hnl) != 1:
-            raise _bad("process.hnl", hnl, "na62 produces one heavy neutrino per card: give one of N4, N5, N6")
+            raise _bad("process.hnl", hnl, f"{name} produces one heavy neutrino per card: give one of N4, N5, N6")
 
 
 def na62_settings(card: RunCard) -> dict:
     """The resolved ``[experiment]`` of an NA62 card (defaults of ``NA62_DEFAULTS`` and Table I filled in)."""
     exp = card.experiment
-    out = {"name": "na62"}
-    for key in EXPERIMENT_KEYS["na62"]:
+    out = {"name": exp.name}
+    for key in experiment_info(exp.name).card_keys:
         v = getattr(exp, key)
         if v is None:
             if key == "n_kaon_decays":
@@ -710,7 +728,7 @@ def resolved_card_dict(card: RunCard) -> dict:
         d["model"]["hnl_type"] = "dirac"
     if d["process"]["hnl"] is None:
         d["process"]["hnl"] = list(build_model(card).heavy_names)
-    if card.experiment.name == "na62":
+    if experiment_info(card.experiment.name).meson_decay:
         d["experiment"] = na62_settings(card)
         for key in _UPSCATTERING_PROCESS_KEYS:
             d["process"].pop(key, None)
@@ -719,7 +737,7 @@ def resolved_card_dict(card: RunCard) -> dict:
     exp = get_experiment(card)
     d["experiment"]["pot"] = exp.pot
     d["experiment"]["flavours"] = list(exp.flavours)
-    if card.experiment.name == "custom":
+    if experiment_info(card.experiment.name).card_flux:
         d["experiment"]["flux_unit_bin_GeV"] = exp.flux_unit_bin_GeV
         d["experiment"]["baseline_cm"] = exp.baseline_cm
         d["experiment"]["detector_radius_cm"] = exp.detector_radius_cm

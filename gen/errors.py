@@ -1,22 +1,12 @@
-"""Expected failures of hnlgen: errors caused by the user's input (a card, an option, an input file).
+"""Expected failures of hnlgen, as ``gen`` names them: re-exports of :mod:`physics.errors`.
 
-The command line (``gen.cli.main``) prints the message of any ``HnlgenError`` and exits with status 2;
-every other exception is a bug. Modules raise the most specific subclass they own (``gen.card.CardError``,
-``gen.reweight.ReweightError``, ``gen.scan.ScanError``, ``InputFileError``).
+The classes live in ``physics.errors``, the bottom layer, so that ``detectors`` (which may not import ``gen``,
+``[tool.importlinter]`` in pyproject.toml) raise the same ``InputFileError`` / ``OutputFileError`` that the
+command line catches. ``gen.errors.HnlgenError is physics.errors.HnlgenError``.
 """
 
 from __future__ import annotations
 
+from physics.errors import HnlgenError, InputFileError, OutputFileError
+
 __all__ = ["HnlgenError", "InputFileError", "OutputFileError"]
-
-
-class HnlgenError(Exception):
-    """An expected failure caused by the input; the message names the input, its value and what is allowed."""
-
-
-class InputFileError(HnlgenError, ValueError):
-    """An input file is missing, unreadable, not written by hnlgen, or incomplete."""
-
-
-class OutputFileError(HnlgenError, OSError):
-    """The output cannot be written (missing or read-only directory, disk full, ...)."""

@@ -32,6 +32,7 @@ turned into ``gen.flux.Flux`` histograms in nu / cm^2 per unit of exposure (POT,
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import math
 import tomllib
 from functools import cache
@@ -45,7 +46,9 @@ from physics import units as u
 
 __all__ = [
     "ALL_FLAVOURS",
+    "DEFAULT_EXPERIMENT",
     "EXPERIMENTS",
+    "SOURCES",
     "UNSUPPORTED",
     "Experiment",
     "ExperimentError",
@@ -57,6 +60,7 @@ __all__ = [
     "get_experiment",
     "library_experiment",
     "load_experiment_file",
+    "source_entry",
 ]
 
 ALL_FLAVOURS = ("nue", "numu", "nutau", "nuebar", "numubar", "nutaubar")
@@ -217,22 +221,85 @@ EXPERIMENTS = {
 }
 
 
+#: The experiment of a card without ``[experiment] name``.
+DEFAULT_EXPERIMENT = "miniboone_fhc"
+#: ``[experiment]`` keys (besides ``name``) of an upscattering experiment with a built-in or library flux.
+UPSCATTERING_CARD_KEYS = ("pot", "flavours")
+#: ... of ``custom``: the card gives the flux, the targets and the geometry.
+CUSTOM_CARD_KEYS = ("pot", "flavours", "flux_file", "flux_unit_bin_GeV", "targets", "baseline_cm", "detector_radius_cm")
+#: ... of the meson-decay source (NA62): exposure in parent decays, parent and beam.
+MESON_DECAY_CARD_KEYS = ("n_kaon_decays", "parent", "production_lepton", "beam_momentum", "beam_momentum_spread", "fiducial_z")
+
+
 @dataclasses.dataclass(frozen=True)
 class ExperimentInfo:
-    """What the registry knows about an experiment name: its source kind and detector response."""
+    """What the registry knows about an experiment name; code decides on these fields, never on the name.
+
+    ``source``: ``"upscattering"`` or ``"meson_decay"`` (``SOURCES``: which generator and reweighter).
+    ``detector_response``: ``"miniboone"``, ``"na62"`` or ``"none"`` (truth level).
+    ``kind``: ``"builtin"``, ``"library"`` or ``"custom"`` (the card supplies flux, targets and geometry).
+    ``card_keys``: the ``[experiment]`` keys besides ``name`` that apply (any other is a card error).
+    """
 
     name: str
-    source: str  # "upscattering" or "meson_decay"
-    detector_response: str  # "miniboone", "na62" or "none" (truth level)
-    kind: str  # "builtin", "library" or "custom"
+    source: str
+    detector_response: str
+    kind: str
+    card_keys: tuple[str, ...] = UPSCATTERING_CARD_KEYS
+
+    @property
+    def card_flux(self) -> bool:
+        """True if the card gives the flux file, targets and geometry (``custom``)."""
+        return self.kind == "custom"
+
+    @property
+    def meson_decay(self) -> bool:
+        """True for a meson-decay source (NA62): no upscattering, exposure in parent decays."""
+        return self.source == "meson_decay"
 
 
 _BUILTIN_INFO = {
     "miniboone_fhc": ExperimentInfo("miniboone_fhc", "upscattering", "miniboone", "builtin"),
     "miniboone_rhc": ExperimentInfo("miniboone_rhc", "upscattering", "miniboone", "builtin"),
-    "na62": ExperimentInfo("na62", "meson_decay", "na62", "builtin"),
-    "custom": ExperimentInfo("custom", "upscattering", "none", "custom"),
+    "na62": ExperimentInfo("na62", "meson_decay", "na62", "builtin", MESON_DECAY_CARD_KEYS),
+    "custom": ExperimentInfo("custom", "upscattering", "none", "custom", CUSTOM_CARD_KEYS),
 }
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceInfo:
+    """A source kind's plug-ins, as ``"module:function"`` (resolved by :func:`source_entry`).
+
+    ``iter_generate`` (None: ``gen.sampler``'s upscattering generator) has the signature of
+    ``gen.sampler.iter_generate``; ``reweighter`` (None: ``gen.reweight._Reweighter``) that of
+    ``gen.na62_reweight.na62_reweighter``; ``prepare`` (None: ``gen.sampler.prepare``) builds the
+    per-card setup from the card alone (``gen.na62_run.NA62Setup``); ``run`` (None: ``hnlgen run``'s
+    upscattering loop in ``gen.commands.run``) writes a whole run (``gen.na62_run.run_na62``). They are named here rather than imported by the generic
+    modules so that a source's modules may build on the generic ones (``gen.na62_reweight`` uses the
+    cascade factors of ``gen.reweight``) without an import cycle, and are imported only for their cards.
+    """
+
+    iter_generate: str | None = None
+    reweighter: str | None = None
+    prepare: str | None = None
+    run: str | None = None
+
+
+SOURCES = {
+    "upscattering": SourceInfo(),
+    "meson_decay": SourceInfo(iter_generate="gen.na62_run:iter_generate_na62",
+                              reweighter="gen.na62_reweight:na62_reweighter", prepare="gen.na62_run:NA62Setup",
+                              run="gen.na62_run:run_na62"),
+}
+
+
+def source_entry(source: str, what: str):
+    """The plug-in ``what`` (a ``SourceInfo`` field) of a source kind, or None where the generic code applies."""
+    spec = getattr(SOURCES[source], what)
+    if spec is None:
+        return None
+    module, func = spec.split(":")
+    return getattr(importlib.import_module(module), func)
 
 
 def _library_dir():
@@ -284,7 +351,7 @@ def _field_error(where: str, key: str, value, allowed: str) -> ExperimentError:
 
 
 def _check_fields(where: str, table: dict, required: dict, optional: dict, prefix: str = "") -> None:
-    for key, typ in required.items():
+    for key in required:
         if key not in table:
             raise ExperimentError(f"experiment file {where}: {prefix}{key}: required key is missing")
     for key, val in table.items():

@@ -1,6 +1,6 @@
 """Validation of input event files (``hnlgen reweight``, ``plot``, ``fit``; the scan's base sample) before use.
 
-``check_root_input(path, command, experiments=None)`` raises ``gen.errors.InputFileError`` (one line naming
+``check_root_input(path, command, detector_responses=None)`` raises ``gen.errors.InputFileError`` (one line naming
 the file and the problem; the CLI exits 2) unless the file is
 
 1. present, a regular file (not a directory, FIFO, ...), readable by this user and not empty;
@@ -10,7 +10,8 @@ the file and the problem; the CLI exits 2) unless the file is
 5. complete: the writer's completeness marker (``detectors.output.check_complete``, written last at close)
    when the output module provides it; otherwise the metadata written only at close (``run_card`` and
    ``expected_events``), which a renamed partial file of an interrupted run does not have;
-6. of an experiment the command supports (``experiments``: allowed ``[experiment] name`` prefixes).
+6. of an experiment the command supports (``detector_responses``: the allowed
+   ``gen.experiments.experiment_info(name).detector_response`` of the file's ``[experiment] name``).
 
 Returns the file's metadata (str -> str).
 """
@@ -24,11 +25,12 @@ from pathlib import Path
 
 from detectors.output import check_complete
 from gen.errors import InputFileError
+from gen.experiments import ExperimentError, experiment_info
 
 __all__ = ["check_output_suffix", "check_root_input"]
 
 
-def check_root_input(path, command: str, experiments: tuple[str, ...] | None = None) -> dict:
+def check_root_input(path, command: str, detector_responses: tuple[str, ...] | None = None) -> dict:
     p = Path(path)
     name = repr(str(p))
     if not p.exists():
@@ -60,13 +62,18 @@ def check_root_input(path, command: str, experiments: tuple[str, ...] | None = N
     if "expected_events" not in meta:
         raise InputFileError(f"{name} is incomplete: no 'expected_events' metadata (written when the run finishes): "
                              "an interrupted run or a renamed partial file")
-    if experiments is not None:
+    if detector_responses is not None:
         try:
             exp = str(tomllib.loads(meta["run_card"]).get("experiment", {}).get("name", ""))
         except tomllib.TOMLDecodeError as err:
             raise InputFileError(f"{name}: its run_card metadata is not valid TOML ({err})") from None
-        if not exp.startswith(tuple(experiments)):
-            raise InputFileError(f"{name}: experiment {exp!r}; hnlgen {command} supports {', '.join(experiments)} files")
+        try:
+            response = experiment_info(exp).detector_response
+        except ExperimentError as err:
+            raise InputFileError(f"{name}: its run card's {err}") from None
+        if response not in detector_responses:
+            raise InputFileError(f"{name}: experiment {exp!r} (detector response {response!r}); hnlgen {command} supports "
+                                 f"{', '.join(detector_responses)} files")
     return meta
 
 

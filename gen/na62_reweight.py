@@ -122,9 +122,34 @@ import math
 import awkward as ak
 import numpy as np
 
+from detectors.miniboone import write_histograms
 from gen import _kernels as K
 from gen import rng as R
+from gen.decay_adapter import decay_spec_from_physics
+from gen.detector_stage import HistogramSum
+from gen.na62_general import (
+    _LEPTON_MINUS_PDG,
+    _LEPTON_PLUS_PDG,
+    _PARENT_PDG,
+    GENERAL_PATH_SHARE,
+    PATH_DEDICATED,
+    PATH_GENERAL,
+    SLOT_A,
+    SLOT_N,
+    SLOT_PARENT,
+)
+from gen.na62_run import NA62Setup, _reconstruct_block, na62_histograms
 from gen.na62_source import _flight, _flight_uniform
+from gen.reweight import (
+    ReweightError,
+    RouteCheck,
+    _boost_to_rest,
+    _br_me_factors,
+    _cascade_decays,
+    _decay_physics,
+    _fmt_set,
+    card_with_couplings,
+)
 from physics._jit import jit, jitable
 
 __all__ = ["na62_flight_remap", "na62_general_flight_remap", "na62_reweighter"]
@@ -358,9 +383,6 @@ class _NA62Common:
     total_keys = ("produced", "final_state", "accepted")
 
     def _options(self, old_card, lifetime: str, seed: int | None, new: dict) -> None:
-        from gen.detector_stage import HistogramSum
-        from gen.reweight import ReweightError
-
         if lifetime not in ("rescale", "weight"):
             raise ValueError(f"lifetime = {lifetime!r}: allowed 'rescale', 'weight'")
         if not new:
@@ -377,8 +399,6 @@ class _NA62Common:
     def _check_rows(self, ev, p4: dict, expect) -> None:
         """Every event's stored four-vectors have the masses of the card's particles (module docstring, item 1):
         ``expect`` lists (row, mass in GeV, description)."""
-        from gen.reweight import ReweightError
-
         for name, m, what in expect:
             p = p4[name]
             E2 = p[:, 3] ** 2
@@ -394,9 +414,6 @@ class _NA62Common:
     def _reconstruct(self, ev, p4: dict, vK: np.ndarray, v_pair: np.ndarray) -> dict:
         """NA62 reconstruction of the chunk with the l_b pair from ``v_pair`` (cm), block by block (module
         docstring, item 4)."""
-        from gen.na62_run import _reconstruct_block
-        from gen.reweight import ReweightError
-
         n = len(ev)
         event = ak.to_numpy(ev.event).astype(np.int64)
         first = int(event[0])
@@ -434,7 +451,6 @@ class _NA62Common:
 
     def write_histograms(self, root_file) -> None:
         if self.hists.hists:
-            from detectors.miniboone import write_histograms
 
             write_histograms(root_file, self.hists.hists)
 
@@ -443,10 +459,6 @@ class _NA62Reweighter(_NA62Common):
     """Dedicated-path NA62 events at new couplings (module docstring)."""
 
     def __init__(self, old_card, lifetime: str = "rescale", seed: int | None = None, n_events: int | None = None, **new):
-        from gen.na62_general import GENERAL_PATH_SHARE, PATH_DEDICATED
-        from gen.na62_run import NA62Setup
-        from gen.reweight import ReweightError, card_with_couplings
-
         self._options(old_card, lifetime, seed, new)
         self.old = NA62Setup(old_card)
         self.new = NA62Setup(card_with_couplings(old_card, **new))
@@ -495,8 +507,6 @@ class _NA62Reweighter(_NA62Common):
 
     def apply(self, ev) -> tuple[ak.Array, np.ndarray, np.ndarray, np.ndarray]:
         """(new events, new weights, production factor, decay factor) of one chunk."""
-        from gen.na62_run import na62_histograms
-
         n = len(ev)
         p4 = {k: _p4(ev[k]) for k in ("K", "a", "N", "Zp", "bm", "bp")}
         self._check_masses(ev, p4)
@@ -532,11 +542,6 @@ class _NA62GeneralReweighter(_NA62Common):
     """General-path NA62 events at new couplings (module docstring, general path)."""
 
     def __init__(self, old_card, lifetime: str = "rescale", seed: int | None = None, n_events: int | None = None, **new):
-        from gen.decay_adapter import decay_spec_from_physics
-        from gen.na62_general import PATH_GENERAL
-        from gen.na62_run import NA62Setup
-        from gen.reweight import ReweightError, RouteCheck, _decay_physics, _fmt_set, card_with_couplings
-
         self._options(old_card, lifetime, seed, new)
         self.old = NA62Setup(old_card, path=PATH_GENERAL)
         self.new = NA62Setup(card_with_couplings(old_card, **new), path=PATH_GENERAL)
@@ -604,15 +609,6 @@ class _NA62GeneralReweighter(_NA62Common):
     # -- per chunk
     def _check_events(self, ev, p4: dict, cd) -> None:
         """Rows and particle list against the card: P+ -> l_a+ N in slots 0-2, l_b pair (module docstring, item 1)."""
-        from gen.na62_general import (
-            _LEPTON_PLUS_PDG,
-            _PARENT_PDG,
-            SLOT_A,
-            SLOT_N,
-            SLOT_PARENT,
-        )
-        from gen.reweight import ReweightError
-
         s = self.old
         self._check_rows(ev, p4, (("K", s.m_P, f"the parent {s.parent}"), ("a", s.m_a, f"the production lepton {s.flavour_a}"),
                                   ("N", s.m_N, s.hnl), ("bm", s.m_b, f"the {s.flavour_b}-"), ("bp", s.m_b, f"the {s.flavour_b}+")))
@@ -630,15 +626,6 @@ class _NA62GeneralReweighter(_NA62Common):
 
     def apply(self, ev) -> tuple[ak.Array, np.ndarray, np.ndarray, np.ndarray]:
         """(new events, new weights, production factor, decay factor) of one chunk."""
-        from gen.na62_general import _LEPTON_MINUS_PDG, SLOT_N
-        from gen.na62_run import na62_histograms
-        from gen.reweight import (
-            ReweightError,
-            _boost_to_rest,
-            _br_me_factors,
-            _cascade_decays,
-        )
-
         n = len(ev)
         p4 = {k: _p4(ev[k]) for k in ("K", "a", "N", "bm", "bp")}
         cd = _cascade_decays(ev.particles, first_slot=SLOT_N)
@@ -727,10 +714,7 @@ def na62_reweighter(card, lifetime: str = "rescale", seed: int | None = None, pa
                     n_events: int | None = None, **new):
     """The reweighter of NA62 events of ``card`` written by decay path ``path`` (``"dedicated"``, ``"general"``;
     None: the path ``gen.na62_run`` chooses for the card)."""
-    from gen.na62_general import PATH_DEDICATED, PATH_GENERAL
-
     if path is None:
-        from gen.na62_run import NA62Setup
 
         path = NA62Setup(card).path
     if path == PATH_GENERAL:

@@ -53,52 +53,31 @@ from collections.abc import Iterator
 import awkward as ak
 import numpy as np
 
-from gen import jsonout
+from detectors import na62
+from detectors.miniboone import fill_histogram, write_histograms
+from detectors.output import EventWriter
+from detectors.writer_thread import BackgroundWriter
+from gen import __version__, jsonout
 from gen import rng as R
+from gen.card import NA62_FINAL_STATES, CardError, build_model, card_to_toml, na62_settings, resolve_run, resolved_card_dict
+from gen.detector_stage import HistogramSum
+from gen.exact_sum import ExactSum
+from gen.na62_general import (
+    PATH_DEDICATED,
+    PATH_GENERAL,
+    build_general_decays,
+    choose_na62_path,
+    dedicated_route_br,
+    general_events_to_awkward,
+    generate_na62_general,
+)
+from gen.na62_source import NA62Beam, cascade_from_decay_table, events_to_awkward, generate_na62_cascade
+from gen.output_docs import NA62_RECO_DOCS, NA62_TRUTH_DOCS, event_branch_titles, summary_json
+from physics.decay_table import decay_table
+from physics.meson_decays import MESONS, br_P_to_l_N, lepton_mass, polarisation_N_from_P_to_lN
 
 __all__ = ["NA62Setup", "prepare_na62", "iter_generate_na62", "generate_na62", "na62_histograms", "run_na62",
            "NA62_RECO_DOCS", "NA62_TRUTH_DOCS", "NA62_HISTOGRAMS"]
-
-#: Truth fields of NA62 events (beam frame, K+ from the target at the origin): name -> (unit, description).
-NA62_TRUTH_DOCS = {
-    "event": ("-", "event number in the run (0-based)"),
-    "weight": ("events", "expected events this event represents for N_K^Fid kaon decays in the fiducial volume"),
-    **{f"{p}_{c}": ("GeV", f"{c} of the {d} (truth, beam frame)") for p, d in (
-        ("K", "parent meson"), ("a", "production lepton l_a"), ("N", "heavy neutrino"),
-        ("nu", "light neutrino of N -> nu Z' (general path: first light neutrino of the cascade)"),
-        ("Zp", "Z' (general path: first Z' of the cascade; zeros if none)"), ("bm", "l_b- of the final-state pair"),
-        ("bp", "l_b+ of the final-state pair")) for c in ("px", "py", "pz", "E")},
-    "nubar": ("-", "1.0 if the (Majorana) N decayed as N -> nubar Z', else 0.0 (dedicated path)"),
-    **{f"vtx_{p}_{c}": ("cm", f"{c} of the {d} (truth)") for p, d in (
-        ("K", "kaon decay vertex"), ("N", "N decay vertex"), ("Zp", "Z' decay vertex (general path: the first Z'; zeros if none)"),
-        ("pair", "production vertex of the l_b pair (general path)")) for c in ("x", "y", "z")},
-    "P_fv": ("1", "probability that the kaon decays in the fiducial volume"),
-    "P_dec_N": ("1", "probability that N decays before z = 180 m"),
-    "P_dec_Zp": ("1", "probability that the Z' decays before z = 180 m (1 without an on-shell Z')"),
-    "P_dec": ("1", "probability that every visible vertex precedes z = 180 m (general path; a factor of weight)"),
-    "pol_N_lab": ("1", "N polarisation projected on its lab momentum (information; the decays use the exact spin axis)"),
-    "channel": ("-", "N decay channel: index into decays.channels of the file's model JSON (general path)"),
-    "weight_original": ("events", "generation weight, before hnlgen reweight"),
-}
-
-#: Reconstructed fields (``detectors.na62.reconstruct``), flat branches: name -> (unit, description).
-NA62_RECO_DOCS = {
-    "m_ll": ("GeV", "invariant mass of the l_b+ l_b- pair (reconstructed)"),
-    "m2_N": ("GeV^2", "(p_K - p_a)^2, missing mass squared of the K -> l_a N step (reconstructed)"),
-    "m2_miss": ("GeV^2", "(p_K - p_a - p_b+ - p_b-)^2 (reconstructed)"),
-    "m2_lnu": ("GeV^2", "(p_K - p_b+ - p_b-)^2 (reconstructed)"),
-    "m2_lll": ("GeV^2", "(p_a + p_b+ + p_b-)^2 (reconstructed)"),
-    "dtheta_bb": ("rad", "opening angle of the l_b pair (reconstructed)"),
-    "theta_Zp": ("rad", "angle of p_b+ + p_b- to the kaon (reconstructed)"),
-    "E_Zp": ("GeV", "E_b+ + E_b- (reconstructed)"),
-    "truth_<name>": ("as above", "the same eight observables from the true four-momenta"),
-    "vtx_bb_z, vtx_bb_cda": ("cm", "z and distance of closest approach of the reconstructed l_b pair (NA62 frame)"),
-    "vtx_Ka_z, vtx_Ka_cda": ("cm", "z and closest approach of the GTK kaon and the l_a track"),
-    "truth_vtx_bb_z, truth_vtx_Ka_z": ("cm", "true Z' and K decay z (NA62 frame)"),
-    "acc_straw": ("bool", "all three tracks in the STRAW and RICH acceptance with p > p_min"),
-    "accepted": ("bool", "acc_straw and particle identification (e: LKr, mu: MUV3 with p > 5 GeV)"),
-    "weight_accepted": ("events", "weight * accepted"),
-}
 
 # Histograms (TH1D) of accepted events (reconstructed, weight_accepted) and of all events (truth,
 # weight). Ranges from the kinematics: m_ll in [0, 2 m_Z'], m2_N in [0, (m_P - m_a)^2],
@@ -118,23 +97,6 @@ class NA62Setup:
     """
 
     def __init__(self, card, path: str | None = None):
-        from gen.card import NA62_FINAL_STATES, CardError, build_model, na62_settings
-        from gen.na62_general import (
-            PATH_DEDICATED,
-            PATH_GENERAL,
-            build_general_decays,
-            choose_na62_path,
-            dedicated_route_br,
-        )
-        from gen.na62_source import NA62Beam, cascade_from_decay_table
-        from physics.decay_table import decay_table
-        from physics.meson_decays import (
-            MESONS,
-            br_P_to_l_N,
-            lepton_mass,
-            polarisation_N_from_P_to_lN,
-        )
-
         self.card = card
         self.model = build_model(card)
         self.settings = na62_settings(card)
@@ -233,14 +195,12 @@ def _block_events(setup: NA62Setup, seed: int, block: int, start: int, stop: int
     m = stop - start
     n_fid = setup.n_parent_decays * m / n_total
     if setup.cascade is not None:
-        from gen.na62_source import events_to_awkward, generate_na62_cascade
 
         ev = generate_na62_cascade(m, R.block_rng(seed, block, R.PURPOSE_PRODUCTION), setup.cascade, setup.beam,
                                    n_parent_decays_fid=n_fid)
         arr = events_to_awkward(ev)
         reco_in = ev
     else:
-        from gen.na62_general import general_events_to_awkward, generate_na62_general
 
         ev = generate_na62_general(m, R.block_rng(seed, block, R.PURPOSE_PRODUCTION),
                                    R.block_rng(seed, block, R.PURPOSE_DECAY), setup.general, m_N=setup.m_N,
@@ -265,8 +225,6 @@ def _reconstruct_block(setup: NA62Setup, ev: dict, seed: int, block: int) -> dic
     of all events of block ``block`` in order; the smearing depends only on (seed, block, n), so
     ``gen.na62_reweight`` gets the same smearing for moved vertices.
     """
-    from detectors import na62
-
     with np.errstate(invalid="ignore", divide="ignore"):
         reco = na62.reconstruct(ev, R.block_rng(seed, block, R.PURPOSE_DETECTOR), m_a=setup.m_a, m_b=setup.m_b,
                                 flavour_a=setup.flavour_a, flavour_b=setup.flavour_b)
@@ -279,9 +237,7 @@ def iter_generate_na62(card, n_events: int | None = None, seed: int | None = Non
     """Yield the events of an NA62 run in chunks of whole blocks (independent of ``chunk_size``).
 
     ``path`` forces the dedicated or the general decay path (``NA62Setup``; ignored with ``setup``)."""
-    from gen.sampler import _resolve
-
-    n, s, bpc = _resolve(card, n_events, seed, chunk_size)
+    n, s, bpc = resolve_run(card, n_events, seed, chunk_size)
     if setup is None:
         setup = NA62Setup(card, path=path)
     for blocks in R.block_chunks(n, bpc):  # lazy: memory bounded whatever n
@@ -300,8 +256,6 @@ def generate_na62(card, n_events: int | None = None, seed: int | None = None, ch
 def na62_histograms(events: ak.Array, setup: NA62Setup) -> dict:
     """TH1-ready histograms (``detectors.miniboone.Histogram``): reconstructed ``h_<obs>`` of accepted
     events (weight_accepted) and ``h_truth_<obs>`` of all events (weight)."""
-    from detectors.miniboone import fill_histogram
-
     edges = setup.histogram_edges()
     out = {}
     unit = {"m_ll": "[GeV]"}
@@ -321,15 +275,6 @@ def na62_histograms(events: ak.Array, setup: NA62Setup) -> dict:
 def run_na62(card, n: int, seed: int, out: str, *, chunk_size=None, compression="lz4", reconstruct=True,
              as_json=False, progress=None, format="ttree", precision="double", record="full") -> int:
     """``hnlgen run`` for an NA62 card: events TTree (or RNTuple, ``format``), TH1Ds, metadata and the summary."""
-    from detectors.miniboone import write_histograms
-    from detectors.output import EventWriter
-    from detectors.writer_thread import BackgroundWriter
-    from gen import __version__
-    from gen.card import card_to_toml, resolved_card_dict
-    from gen.detector_stage import HistogramSum
-    from gen.exact_sum import ExactSum
-    from gen.output_docs import event_branch_titles
-
     t0 = time.perf_counter()
     setup = NA62Setup(card)
     hsum = HistogramSum()
@@ -369,13 +314,12 @@ def run_na62(card, n: int, seed: int, out: str, *, chunk_size=None, compression=
             expected["accepted"] = sa
             errors["accepted"] = err(sa, sa2)
         wall = time.perf_counter() - t0
-        from gen.output_docs import summary_json
 
         summary = {"expected_events": expected, "mc_rel_error": errors["final_state"] / sw if sw > 0 else math.inf,
                    "events_generated": done, "effective_sample_size": sw * sw / sw2 if sw2 > 0 else 0.0,
                    "wall_time_s": wall}
         # one schema for every experiment (gen.output_docs); NA62's "accepted" is the analysis count "selected"
-        public = summary_json("na62", (setup.n_parent_decays, f"{setup.parent} decays in the fiducial volume (N_K^Fid)"),
+        public = summary_json(card.experiment.name, (setup.n_parent_decays, f"{setup.parent} decays in the fiducial volume (N_K^Fid)"),
                               {**{k: v for k, v in expected.items() if k != "accepted"},
                                **({"selected": expected["accepted"]} if reconstruct else {})},
                               {**{k: v for k, v in errors.items() if k != "accepted"},

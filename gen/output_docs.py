@@ -3,7 +3,7 @@ tree, and the one schema of the run summaries (``hnlgen run --json``) of every e
 
 Branch titles come from the field tables next to the code that fills the fields
 (``gen.events.SCALAR_FIELDS`` / ``NAMED_PARTICLES`` / ``NAMED_VERTICES`` / ``PARTICLE_FIELDS``,
-``detectors.miniboone.RECO_BRANCHES``, ``gen.na62_run.NA62_TRUTH_DOCS`` / ``NA62_RECO_DOCS``) and are
+``detectors.miniboone.RECO_BRANCHES``, ``NA62_TRUTH_DOCS`` / ``NA62_RECO_DOCS`` here, re-exported by ``gen.na62_run``) and are
 written as TTree branch titles and as the JSON metadata ``branch_titles`` (both layouts).
 
 Summary schema (``SUMMARY_SCHEMA``), the same keys for MiniBooNE, custom and NA62 runs::
@@ -25,13 +25,54 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["MC_ERROR_ESTIMATOR", "SUMMARY_SCHEMA", "event_branch_titles", "summary_json", "finite_or_none"]
+__all__ = ["MC_ERROR_ESTIMATOR", "NA62_RECO_DOCS", "NA62_TRUTH_DOCS", "SUMMARY_SCHEMA", "event_branch_titles", "summary_json", "finite_or_none"]
 
 SUMMARY_SCHEMA = "hnlgen.run_summary/1"
 MC_ERROR_ESTIMATOR = ("error of a sum S = sum_i w_i of event weights over the N generated events: "
                       "sqrt(sum_i w_i^2 - S^2 / N) = sqrt(N) x (standard deviation of the weights, 1/N normalisation); "
                       "mc_rel_error = error / S of the final-state sum")
 
+
+#: Truth fields of NA62 events (beam frame, K+ from the target at the origin): name -> (unit, description).
+NA62_TRUTH_DOCS = {
+    "event": ("-", "event number in the run (0-based)"),
+    "weight": ("events", "expected events this event represents for N_K^Fid kaon decays in the fiducial volume"),
+    **{f"{p}_{c}": ("GeV", f"{c} of the {d} (truth, beam frame)") for p, d in (
+        ("K", "parent meson"), ("a", "production lepton l_a"), ("N", "heavy neutrino"),
+        ("nu", "light neutrino of N -> nu Z' (general path: first light neutrino of the cascade)"),
+        ("Zp", "Z' (general path: first Z' of the cascade; zeros if none)"), ("bm", "l_b- of the final-state pair"),
+        ("bp", "l_b+ of the final-state pair")) for c in ("px", "py", "pz", "E")},
+    "nubar": ("-", "1.0 if the (Majorana) N decayed as N -> nubar Z', else 0.0 (dedicated path)"),
+    **{f"vtx_{p}_{c}": ("cm", f"{c} of the {d} (truth)") for p, d in (
+        ("K", "kaon decay vertex"), ("N", "N decay vertex"), ("Zp", "Z' decay vertex (general path: the first Z'; zeros if none)"),
+        ("pair", "production vertex of the l_b pair (general path)")) for c in ("x", "y", "z")},
+    "P_fv": ("1", "probability that the kaon decays in the fiducial volume"),
+    "P_dec_N": ("1", "probability that N decays before z = 180 m"),
+    "P_dec_Zp": ("1", "probability that the Z' decays before z = 180 m (1 without an on-shell Z')"),
+    "P_dec": ("1", "probability that every visible vertex precedes z = 180 m (general path; a factor of weight)"),
+    "pol_N_lab": ("1", "N polarisation projected on its lab momentum (information; the decays use the exact spin axis)"),
+    "channel": ("-", "N decay channel: index into decays.channels of the file's model JSON (general path)"),
+    "weight_original": ("events", "generation weight, before hnlgen reweight"),
+}
+
+#: Reconstructed fields (``detectors.na62.reconstruct``), flat branches: name -> (unit, description).
+NA62_RECO_DOCS = {
+    "m_ll": ("GeV", "invariant mass of the l_b+ l_b- pair (reconstructed)"),
+    "m2_N": ("GeV^2", "(p_K - p_a)^2, missing mass squared of the K -> l_a N step (reconstructed)"),
+    "m2_miss": ("GeV^2", "(p_K - p_a - p_b+ - p_b-)^2 (reconstructed)"),
+    "m2_lnu": ("GeV^2", "(p_K - p_b+ - p_b-)^2 (reconstructed)"),
+    "m2_lll": ("GeV^2", "(p_a + p_b+ + p_b-)^2 (reconstructed)"),
+    "dtheta_bb": ("rad", "opening angle of the l_b pair (reconstructed)"),
+    "theta_Zp": ("rad", "angle of p_b+ + p_b- to the kaon (reconstructed)"),
+    "E_Zp": ("GeV", "E_b+ + E_b- (reconstructed)"),
+    "truth_<name>": ("as above", "the same eight observables from the true four-momenta"),
+    "vtx_bb_z, vtx_bb_cda": ("cm", "z and distance of closest approach of the reconstructed l_b pair (NA62 frame)"),
+    "vtx_Ka_z, vtx_Ka_cda": ("cm", "z and closest approach of the GTK kaon and the l_a track"),
+    "truth_vtx_bb_z, truth_vtx_Ka_z": ("cm", "true Z' and K decay z (NA62 frame)"),
+    "acc_straw": ("bool", "all three tracks in the STRAW and RICH acceptance with p > p_min"),
+    "accepted": ("bool", "acc_straw and particle identification (e: LKr, mu: MUV3 with p > 5 GeV)"),
+    "weight_accepted": ("events", "weight * accepted"),
+}
 
 def _title(name: str, unit: str, doc: str) -> str:
     return f"{name} [{unit}]: {doc}" if unit not in ("-", "1", "", "bool") else f"{name}: {doc}"
@@ -41,7 +82,6 @@ def event_branch_titles() -> dict[str, str]:
     """Flat branch name -> title ``name [unit]: meaning`` for every branch hnlgen writes to ``events``."""
     from detectors.miniboone import RECO_BRANCHES
     from gen.events import NAMED_PARTICLES, NAMED_PDG, NAMED_VERTICES, PARTICLE_FIELDS, SCALAR_FIELDS
-    from gen.na62_run import NA62_RECO_DOCS, NA62_TRUTH_DOCS
 
     out = {}
     for k, (_dt, unit, doc) in SCALAR_FIELDS.items():

@@ -10,6 +10,8 @@ through the same code, so a card that passes ``check`` runs.
 
 from __future__ import annotations
 
+from gen.experiments import experiment_info, source_entry
+
 __all__ = ["validate_for_run"]
 
 
@@ -24,10 +26,9 @@ def validate_for_run(card, *, seed: int | None = None, adapt: bool = False):
     adapt : bool
         Also train the importance-sampling maps (what ``hnlgen run`` needs); False for ``hnlgen check``.
     """
-    if card.experiment.name == "na62":
-        from gen.na62_run import NA62Setup
-
-        return NA62Setup(card)
+    source_prepare = source_entry(experiment_info(card.experiment.name).source, "prepare")
+    if source_prepare is not None:  # meson decays: gen.na62_run.NA62Setup
+        return source_prepare(card)
     from gen.sampler import prepare
 
     return prepare(card, seed=seed, adapt=adapt)

@@ -87,10 +87,33 @@ import awkward as ak
 import numba
 import numpy as np
 
+from detectors import miniboone as mb
+from detectors.miniboone import write_histograms
+from detectors.output import EventWriter, read_events, read_metadata
 from gen import _kernels as _K
 from gen import jsonout
-from gen.card import BOUND_NUCLEONS, check_bound
+from gen.card import (
+    BOUND_NUCLEONS,
+    CardError,
+    LagrangianTable,
+    ModelTable,
+    RunCard,
+    build_model,
+    card_to_toml,
+    check_bound,
+    load_card,
+    parse_card,
+    resolved_card_dict,
+)
+from gen.decay_adapter import decay_spec_from_physics
+from gen.decays import _VIS_NAME, _visible_content, build_decay_graph, parse_final_state
+from gen.detector_stage import MiniBooNEStage
 from gen.errors import HnlgenError
+from gen.experiments import experiment_info, get_experiment, source_entry
+from gen.flux import flux_for_experiment
+from gen.inputs import check_output_suffix, check_root_input
+from gen.sampler import _NUCLEUS_PDG, prepare
+from physics import cross_sections as xs
 from physics.cross_sections import dsigma_dQ2_upscattering
 
 __all__ = ["ReweightError", "ReweightResult", "MASS_KEYS", "card_with_couplings", "reweight", "reweight_file"]
@@ -143,8 +166,6 @@ def check_coupling_value(key: str, value: float, option: str = "--set", error=No
 
 def card_with_couplings(card, **new):
     """The run card with the given couplings replaced (either-or partners cleared); masses refused."""
-    from gen.card import LagrangianTable, ModelTable, build_model, parse_card
-
     d = card.model_dump(mode="json", exclude_unset=True)
     lag = card.model.lagrangian is not None
     table = d["model"]["lagrangian"] if lag else d["model"]
@@ -162,7 +183,6 @@ def card_with_couplings(card, **new):
                     table[other] = None
         check_coupling_value(k, v, lagrangian=lag)
         table[k] = float(v)
-    from gen.card import CardError
 
     try:
         out = parse_card(_drop_none(d))
@@ -220,13 +240,6 @@ class _Physics:
 
 
 def _physics(card) -> _Physics:
-    from gen.card import build_model
-    from gen.decay_adapter import decay_spec_from_physics
-    from gen.decays import build_decay_graph
-    from gen.experiments import get_experiment
-    from gen.flux import flux_for_experiment
-    from physics import cross_sections as xs
-
     model = build_model(card)
     exp = get_experiment(card)
     flux = flux_for_experiment(exp)
@@ -237,7 +250,6 @@ def _physics(card) -> _Physics:
                                      list(proc.helicities), bound=BOUND_NUCLEONS[proc.bound_nucleons])
     chans = [c for c in chans if c["hnl"] in hnl]
     params = np.array([c["params"] for c in chans])
-    from gen.sampler import _NUCLEUS_PDG
 
     keys = {}
     for i, c in enumerate(chans):
@@ -345,7 +357,6 @@ def route_shares(species, channels, roots, final_state: str = "all") -> dict:
     without tabulating |M|^2). ``species``: list or dict of ``gen.decays.Species``; ``channels``: ``Channel``s."""
     import itertools
 
-    from gen.decays import _VIS_NAME, _visible_content, parse_final_state
 
     sp = species if isinstance(species, dict) else {x.name: x for x in species}
     by_parent: dict = {}
@@ -699,8 +710,9 @@ class _Reweighter:
             raise ValueError(f"lifetime = {lifetime!r}: allowed 'rescale', 'weight'")
         if not new:
             raise ReweightError("no coupling to set (give e.g. epsilon=..., gD=..., Umu4=...)")
-        if old_card.experiment.name == "na62":
-            raise ReweightError("NA62 (kaon-decay production) events are reweighted by gen.na62_reweight (use _reweighter)")
+        if source_entry(experiment_info(old_card.experiment.name).source, "reweighter") is not None:
+            raise ReweightError("meson-decay (NA62) events are reweighted by their source's reweighter, gen.na62_reweight "
+                                "(use _reweighter)")
         self.lifetime = lifetime
         self.seed = old_card.run.seed if seed is None else int(seed)
         self._stage = None
@@ -757,7 +769,6 @@ class _Reweighter:
     def write_histograms(self, root_file) -> None:
         """The detector stage's TH1Ds at the new couplings (when the stage was redone)."""
         if self._stage is not None and self._stage.hists.hists is not None:
-            from detectors.miniboone import write_histograms
 
             write_histograms(root_file, self._stage.hists.hists)
 
@@ -854,10 +865,8 @@ class _Reweighter:
         """
         import types
 
-        from detectors import miniboone as mb
-        from gen.detector_stage import MiniBooNEStage
 
-        if not self.old.card.experiment.name.startswith("miniboone"):
+        if experiment_info(self.old.card.experiment.name).detector_response != "miniboone":
             raise ReweightError(f"detector fields of experiment {self.old.card.experiment.name!r} cannot be recomputed")
         drop = set(mb.RECO_BRANCHES) | {"vertex"}
         fields = {k: ev[k] for k in ev.fields if k not in drop}
@@ -896,7 +905,6 @@ class _Reweighter:
         couplings (never sampled; from the tables). Channels excluded only at the new couplings are in the sample."""
         if all(f > 0 for f in self.old.root_factor.values()):
             return 0.0
-        from gen.sampler import prepare
 
         old, new = prepare(self.old.card), prepare(self.new.card)
         return float(new.ch_rate_table[old.ch_br <= 0].sum())
@@ -908,10 +916,11 @@ def _reweighter(card, lifetime: str = "rescale", seed: int | None = None, na62_p
     ``na62_path``: the decay path that wrote the events, ``"dedicated"`` or ``"general"``, None: the card's)."""
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            if card.experiment.name == "na62":
-                from gen.na62_reweight import na62_reweighter
-
-                return na62_reweighter(card, lifetime=lifetime, seed=seed, path=na62_path, n_events=n_events, **new)
+            # a source with a reweighter of its own (meson decays: gen.na62_reweight.na62_reweighter, which builds
+            # on this module's cascade factors, hence found through the registry and not imported here)
+            source_rw = source_entry(experiment_info(card.experiment.name).source, "reweighter")
+            if source_rw is not None:
+                return source_rw(card, lifetime=lifetime, seed=seed, path=na62_path, n_events=n_events, **new)
             return _Reweighter(card, lifetime=lifetime, seed=seed, n_events=n_events, **new)
     except (OverflowError, FloatingPointError, ZeroDivisionError) as err:
         # e.g. chi = 1e300: the widths overflow (issue 11, item 7); never a traceback
@@ -1021,11 +1030,7 @@ def reweight(events_or_file, card=None, *, lifetime: str = "rescale", seed: int 
     **new_couplings
         Card keys of ``[model]`` (or ``[model.lagrangian]``): ``epsilon=1e-3``, ``gD=0.5``, ``Umu4=...``.
     """
-    from gen.card import RunCard, load_card
-
     if isinstance(events_or_file, (str, os.PathLike)):
-        from detectors.output import read_events
-        from gen.inputs import check_root_input
 
         path = events_or_file
         check_root_input(path, "reweight")
@@ -1052,8 +1057,6 @@ def reweight(events_or_file, card=None, *, lifetime: str = "rescale", seed: int 
 
 
 def _seed_from_file(path):
-    from detectors.output import read_metadata
-
     meta = read_metadata(path)
     return int(meta["seed"]) if "seed" in meta else None
 
@@ -1061,8 +1064,6 @@ def _seed_from_file(path):
 def _card_from_file(path):
     import tomllib
 
-    from detectors.output import read_metadata
-    from gen.card import parse_card
 
     meta = read_metadata(path)
     if "run_card" not in meta:
@@ -1080,9 +1081,6 @@ def reweight_file(path, out=None, *, lifetime: str = "rescale", chunk_size: int 
     """
     import uproot
 
-    from detectors.output import EventWriter, read_events, read_metadata
-    from gen.card import card_to_toml, resolved_card_dict
-    from gen.inputs import check_output_suffix, check_root_input
 
     path = Path(path)
     check_root_input(path, "reweight")
@@ -1093,7 +1091,7 @@ def reweight_file(path, out=None, *, lifetime: str = "rescale", chunk_size: int 
     with uproot.open(path) as f:
         n_total = f["events"].num_entries
     na62_path = _na62_path_of(meta=meta)
-    if na62_path is None and card.experiment.name == "na62" and n_total:
+    if na62_path is None and experiment_info(card.experiment.name).meson_decay and n_total:
         na62_path = _na62_path_of(read_events(path, entry_start=0, entry_stop=1))
     rw = _reweighter(card, lifetime=lifetime, seed=int(meta["seed"]) if "seed" in meta else None, na62_path=na62_path,
                      n_events=n_total, **new_couplings)

@@ -45,14 +45,19 @@ import awkward as ak
 import numba
 import numpy as np
 
+from gen import __version__, jsonout
 from gen import _event_kernel as EK
 from gen import _kernels as K
-from gen import jsonout
 from gen import rng as R
-from gen.card import BOUND_NUCLEONS
+from gen.card import BOUND_NUCLEONS, CardError, RunCard, build_model, card_to_toml, load_card, resolve_run, resolved_card_dict
+from gen.decay_adapter import decay_spec_from_physics
+from gen.decays import build_decay_graph
+from gen.detector_stage import MiniBooNEStage
 from gen.events import HELICITY_CODES, REGIME_CODES, ColumnBuffer, build_events
 from gen.exact_sum import ExactSum
+from gen.experiments import experiment_info, get_experiment, source_entry
 from gen.flux import Flux, energy_sampling_table, flux_for_experiment
+from physics import cross_sections as xs
 from physics import form_factors as _ff
 from physics import units as u
 
@@ -111,15 +116,11 @@ class GeneratorSetup:
 
 def _decay_spec(card, model):
     """Species and channels of the cascade from ``physics.decay_table`` (see ``gen.decay_adapter``)."""
-    from gen.decay_adapter import decay_spec_from_physics
-
     return decay_spec_from_physics(card, model)
 
 
 def _target_params(names):
-    from physics import form_factors as ff
-
-    return {n: ff.get_target(n) for n in names}
+    return {n: _ff.get_target(n) for n in names}
 
 
 def prepare(card, *, decays=None, seed: int | None = None, adapt: bool = True) -> GeneratorSetup:
@@ -139,18 +140,14 @@ def prepare(card, *, decays=None, seed: int | None = None, adapt: bool = True) -
     adapt : bool
         Train the Q2 maps on pilot runs (False: validation only, the maps stay uniform).
     """
-    from gen.card import CardError, build_model
-    from gen.decays import build_decay_graph
-    from gen.experiments import get_experiment
-    from physics import cross_sections as xs
-
     model = build_model(card)
     exp = get_experiment(card)
     try:
         flux = flux_for_experiment(exp)
     except (OSError, ValueError) as err:  # missing, unreadable or malformed flux table
-        key = "experiment.flux_file" if card.experiment.name == "custom" else "experiment.name"
-        what = exp.flux_file if card.experiment.name == "custom" else exp.name
+        card_flux = experiment_info(card.experiment.name).card_flux
+        key = "experiment.flux_file" if card_flux else "experiment.name"
+        what = exp.flux_file if card_flux else exp.name
         raise CardError(f"{key} = {what!r}: the flux table cannot be read: {' '.join(str(err).split())} (expected columns "
                         "Elo Ehi numu numubar nue nuebar, GeV and nu/cm^2/POT per flux_unit_bin_GeV)") from None
     proc = card.process
@@ -386,23 +383,6 @@ def _generate_blocks(setup: GeneratorSetup, seed: int, blocks: list, tables: tup
 _BUFFER_POOL = 4
 
 
-def _resolve(card, n_events, seed, chunk_size):
-    from gen.card import check_bound
-
-    n = card.run.events if n_events is None else int(n_events)
-    s = card.run.seed if seed is None else int(seed)
-    check_bound("run.events", n)  # CardError (a ValueError) naming the bound
-    check_bound("run.seed", s)
-    if chunk_size is None:
-        chunk_size = 8 * R.BLOCK_SIZE  # 131072 events: one ROOT basket per chunk
-    if not 1 <= chunk_size <= R.MAX_CHUNK_SIZE:
-        raise ValueError(f"chunk_size = {chunk_size}: must satisfy 1 <= chunk_size <= {R.MAX_CHUNK_SIZE} (a chunk is held "
-                         "in memory, ~1 kB per event)")
-    # chunks are whole blocks
-    blocks_per_chunk = max(1, -(-int(chunk_size) // R.BLOCK_SIZE))
-    return n, s, blocks_per_chunk
-
-
 def iter_generate(card, n_events: int | None = None, seed: int | None = None, chunk_size: int | None = None, *,
                   setup: GeneratorSetup | None = None, decays=None, reconstruct: bool = False,
                   stage=None) -> Iterator[ak.Array]:
@@ -416,16 +396,15 @@ def iter_generate(card, n_events: int | None = None, seed: int | None = None, ch
     existing ``gen.detector_stage.MiniBooNEStage`` to use (it accumulates histograms and sums).
     """
     card = _as_card(card)
-    if card.experiment.name == "na62":
-        from gen.na62_run import iter_generate_na62
-
-        yield from iter_generate_na62(card, n_events, seed, chunk_size, reconstruct=reconstruct)
+    info = experiment_info(card.experiment.name)
+    source_iter = source_entry(info.source, "iter_generate")
+    if source_iter is not None:  # a source with a generator of its own (meson decays: gen.na62_run)
+        yield from source_iter(card, n_events, seed, chunk_size, reconstruct=reconstruct)
         return
-    n, s, bpc = _resolve(card, n_events, seed, chunk_size)
+    n, s, bpc = resolve_run(card, n_events, seed, chunk_size)
     if setup is None:
         setup = prepare(card, decays=decays, seed=s)
-    if stage is None and reconstruct and card.experiment.name.startswith("miniboone"):
-        from gen.detector_stage import MiniBooNEStage
+    if stage is None and reconstruct and info.detector_response == "miniboone":
 
         stage = MiniBooNEStage(setup, s)
     per_call = min(bpc, _BLOCKS_PER_CALL)
@@ -472,7 +451,7 @@ def generate(card, n_events: int | None = None, seed: int | None = None, chunk_s
         the array ``hnlgen run`` writes. Default False: truth only.
     """
     card = _as_card(card)
-    if chunk_size is None and card.experiment.name != "na62":
+    if chunk_size is None and not experiment_info(card.experiment.name).meson_decay:
         # one chunk (up to gen.rng.MAX_CHUNK_SIZE): the events are written once into the arrays returned
         chunk_size = min(card.run.events if n_events is None else int(n_events), R.MAX_CHUNK_SIZE)
     chunks = list(iter_generate(card, n_events, seed, chunk_size, setup=setup, decays=decays, reconstruct=reconstruct))
@@ -480,8 +459,6 @@ def generate(card, n_events: int | None = None, seed: int | None = None, chunk_s
 
 
 def _as_card(card):
-    from gen.card import RunCard, load_card
-
     return card if isinstance(card, RunCard) else load_card(card)
 
 
@@ -616,9 +593,6 @@ def summarize(events: ak.Array, setup: GeneratorSetup, wall_time_s: float = 0.0)
 
 def run_metadata(setup: GeneratorSetup, summary: RunSummary, seed: int) -> dict[str, str]:
     """Strings stored next to the events tree (``detectors.output``)."""
-    from gen import __version__
-    from gen.card import card_to_toml, resolved_card_dict
-
     return {
         "run_card": card_to_toml(resolved_card_dict(setup.card)),
         "model": jsonout.dumps({"model": setup.model.summary(), "decays": setup.decay_info}, default=float),

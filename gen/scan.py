@@ -45,10 +45,10 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import re
 import json
 import math
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -57,6 +57,7 @@ import numpy as np
 
 from gen import jsonout
 from gen.errors import HnlgenError
+from gen.experiments import experiment_info
 
 __all__ = ["parse_param", "grid_points", "point_seed", "point_id", "evaluate_point", "scan", "read_scan", "plot_scan",
            "plot_scan_dir", "is_scan_dir", "TOTALS", "ScanError"]
@@ -138,10 +139,8 @@ def point_seed(card_seed: int, point: dict) -> int:
 
 def card_at(card, point: dict):
     """The card with the point's ``[model]`` (or ``[model.lagrangian]``) keys set (either-or partners cleared)."""
-    from gen.card import parse_card
+    from gen.card import LagrangianTable, ModelTable, parse_card
     from gen.reweight import _drop_none
-
-    from gen.card import LagrangianTable, ModelTable
 
     d = card.model_dump(mode="json", exclude_unset=True)
     lag = card.model.lagrangian is not None
@@ -196,7 +195,7 @@ def evaluate_point(card_toml: str, point: dict, index: int, n_events: int, seed:
     t0 = time.perf_counter()
     card = card_at(parse_card(tomllib.loads(card_toml)), point)
     row = _empty_row(point, index, seed, n_events, "generate")
-    if card.experiment.name == "na62":
+    if experiment_info(card.experiment.name).meson_decay:
         return _evaluate_na62(card, row, n_events, seed, root_dir, point, t0)
     setup = prepare(card, seed=seed)
     acc = _Accumulator(setup)
@@ -333,7 +332,7 @@ def _make_base(card, n_events: int, seed: int, path: Path) -> None:
     from detectors.output import EventWriter
     from gen.sampler import _Accumulator, iter_generate, prepare, run_metadata
 
-    if card.experiment.name == "na62":
+    if experiment_info(card.experiment.name).meson_decay:
         _run_na62_quiet(card, n_events, seed, path)
         return
 

@@ -68,6 +68,10 @@ from pathlib import Path
 
 import numpy as np
 
+from gen import validation_html
+from gen.report_format import EXPLAINED, STATUSES
+from gen.report_format import fmt as _fmt
+
 __all__ = [
     "Comparison",
     "ComparisonNotImplemented",
@@ -87,8 +91,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-EXPLAINED = "FAIL (explained)"
-STATUSES = ("PASS", "FAIL", EXPLAINED, "SKIP", "INFO")
 #: Modules imported by :func:`run_validation` to collect registered comparisons (hook 3).
 COMPARISON_MODULES: list[str] = ["gen.validation"]
 _PROJECT_PACKAGES = ("physics", "gen", "detectors")
@@ -175,18 +177,6 @@ def comparison(name: str, *, quick: bool = True, requires: Iterable[str] = ()):
 def registry() -> dict[str, RegisteredComparison]:
     """The registered comparisons, in registration order (a copy)."""
     return dict(_REGISTRY)
-
-
-def _fmt(x) -> str:
-    if x is None:
-        return "-"
-    if isinstance(x, (bool, np.bool_)):
-        return str(bool(x))
-    if isinstance(x, (int, np.integer)):
-        return str(int(x))
-    if isinstance(x, (float, np.floating)):
-        return f"{float(x):.6g}"
-    return str(x)
 
 
 def check_number(
@@ -295,8 +285,6 @@ def run_validation(quick: bool, outdir, names: Iterable[str] | None = None, *, h
         results.extend(_run_one(reg, ctx))
     wall = time.perf_counter() - t_start
     write_report(results, outdir, quick)
-    from gen import validation_html
-
     cmd = " ".join(["hnlgen validate", *(["--quick"] if quick else []), *(["--only", *sorted(wanted)] if wanted else []),
                     *(["--html-embed"] if html_embed else [])])
     validation_html.write_html_report(results, outdir, validation_html.collect_run_info(quick, wall, cmd), embed=html_embed)
@@ -371,17 +359,17 @@ def write_report(results: list[Comparison], outdir, quick: bool) -> Path:
 
 
 # =============================================================================================
-# Comparisons available now: the MiniBooNE data releases and the chi2 recipe (gen.miniboone_fit)
+# Comparisons available now: the MiniBooNE data releases and the chi2 recipe (detectors.miniboone_fit)
 
-_MB_2018 = "MiniBooNE 2018 data release (arXiv:1805.12028), packaged in gen/data/miniboone_release/2018"
-_MB_2020 = "MiniBooNE 2020 data release (arXiv:2006.16883), packaged in gen/data/miniboone_release/2020"
+_MB_2018 = "MiniBooNE 2018 data release (arXiv:1805.12028), packaged in detectors/data/miniboone/release/2018"
+_MB_2020 = "MiniBooNE 2020 data release (arXiv:2006.16883), packaged in detectors/data/miniboone/release/2020"
 _PROV = "shared data PROVENANCE.md"
 
 
 @comparison("miniboone_release_files", quick=True)
 def _miniboone_release_files(ctx: ValidationContext) -> Comparison:
     """Packaged MiniBooNE release files are byte-identical to the shared data (sha256 of MANIFEST.tsv)."""
-    root = resources.files("gen").joinpath("data", "miniboone_release")
+    root = resources.files("detectors").joinpath("data", "miniboone", "release")
     table = root.joinpath("PROVENANCE.md").read_text()
     expected = {}
     for line in table.splitlines():
@@ -392,7 +380,7 @@ def _miniboone_release_files(ctx: ValidationContext) -> Comparison:
     return Comparison(
         "MiniBooNE release files: sha256",
         "sha256 of every packaged release file vs the shared MANIFEST.tsv (copied into PROVENANCE.md)",
-        "shared data MANIFEST.tsv; gen/data/miniboone_release/PROVENANCE.md",
+        "shared data MANIFEST.tsv; detectors/data/miniboone/release/PROVENANCE.md",
         f"{len(expected) - len(bad)}/{len(expected)} match",
         f"{len(expected)} files",
         "exact",
@@ -402,7 +390,7 @@ def _miniboone_release_files(ctx: ValidationContext) -> Comparison:
 
 
 def _spectrum_figure(ctx: ValidationContext) -> str:
-    from gen import miniboone_fit as mbf
+    from detectors import miniboone_fit as mbf
 
     plt = ctx.pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), constrained_layout=True)
@@ -433,7 +421,7 @@ def _spectrum_figure(ctx: ValidationContext) -> str:
 @comparison("miniboone_release_sums", quick=True)
 def _miniboone_release_sums(ctx: ValidationContext) -> list[Comparison]:
     """Event sums of the packaged MiniBooNE releases against those stated in the shared PROVENANCE.md."""
-    from gen import miniboone_fit as mbf
+    from detectors import miniboone_fit as mbf
 
     fig = _spectrum_figure(ctx)
     rows = [
@@ -472,14 +460,14 @@ def _miniboone_release_sums(ctx: ValidationContext) -> list[Comparison]:
 @comparison("miniboone_release_consistency", quick=True)
 def _miniboone_release_consistency(ctx: ValidationContext) -> list[Comparison]:
     """Structure of the released fractional covariance matrices that the chi2 recipe relies on."""
-    from gen import miniboone_fit as mbf
+    from detectors import miniboone_fit as mbf
 
     r18, r20 = mbf.load_release(2018), mbf.load_release(2020)
     dd = np.diag(r18.frac_nu) - np.diag(r20.frac_nu)
     stat = np.concatenate([1 / r18.nu.nue_background - 1 / r20.nu.nue_background, 1 / r18.nu.numu_prediction - 1 / r20.nu.numu_prediction])
     dev_bkg = float(np.max(np.abs(dd[11:22] / stat[:11] - 1.0)))
     dev_numu = float(np.max(np.abs(dd[22:] - stat[11:])))
-    with resources.files("gen").joinpath("data", "miniboone_release", "2020", "miniboone_full_fractcovmatrix_nubar_lowe.txt").open() as fh:
+    with resources.files("detectors").joinpath("data", "miniboone", "release", "2020", "miniboone_full_fractcovmatrix_nubar_lowe.txt").open() as fh:
         nubar20 = np.loadtxt(fh)
     src = f"{_MB_2018}; {_MB_2020}; header line of 2018/miniboone_full_fractcovmatrix_nu_lowe.txt"
     return [
@@ -495,7 +483,7 @@ def _miniboone_release_consistency(ctx: ValidationContext) -> list[Comparison]:
             details=(
                 "The 2018 and 2020 nu-mode matrices differ only on the background and nu_mu diagonals, and by 1/P: the "
                 "released fractional matrices already include the statistical variance of the background and nu_mu "
-                "predictions (as the 2018 header line says), so `gen.miniboone_fit` adds only the signal's Poisson "
+                "predictions (as the 2018 header line says), so `detectors.miniboone_fit` adds only the signal's Poisson "
                 "variance, as the release recipe and the public fitters do. Largest off-diagonal difference: "
                 f"{float(np.max(np.abs(r18.frac_nu - r20.frac_nu - np.diag(dd)))):.2g}; largest signal-block diagonal "
                 f"difference: {float(np.max(np.abs(dd[:11]))):.2g}."
@@ -532,7 +520,7 @@ def _miniboone_release_consistency(ctx: ValidationContext) -> list[Comparison]:
     ]
 
 
-#: Background-only chi2 of the release recipe (module docstring of gen.miniboone_fit).
+#: Background-only chi2 of the release recipe (module docstring of detectors.miniboone_fit).
 #: (year, mode) -> (reference, abs tolerance, source, kind)
 BACKGROUND_ONLY_CHI2 = {
     (2018, "combined"): (
@@ -550,7 +538,7 @@ BACKGROUND_ONLY_CHI2 = {
 @comparison("miniboone_background_only_chi2", quick=True)
 def _miniboone_background_only_chi2(ctx: ValidationContext) -> list[Comparison]:
     """Background-only chi2 of the MiniBooNE releases with the official covariance recipe."""
-    from gen import miniboone_fit as mbf
+    from detectors import miniboone_fit as mbf
 
     out = []
     for (year, mode), (ref, tol, source, kind) in BACKGROUND_ONLY_CHI2.items():
@@ -598,7 +586,7 @@ _MB_1805_ABSTRACT = "MiniBooNE, PRL 121 (2018) 221801, arXiv:1805.12028, abstrac
 @comparison("miniboone_two_neutrino_fit", quick=True)
 def _miniboone_two_neutrino_fit(ctx: ValidationContext) -> list[Comparison]:
     """Background-only probability relative to the best 2-neutrino oscillation fit (MiniBooNE's published quantity)."""
-    from gen import miniboone_fit as mbf
+    from detectors import miniboone_fit as mbf
 
     r18, r20 = mbf.fit_two_neutrino(2018), mbf.fit_two_neutrino(2020)
 
@@ -1511,8 +1499,8 @@ def _seed003_cos_theta_ee(ctx: ValidationContext) -> list[Comparison]:
 @comparison("bertuzzo_benchmark_fit", quick=False, requires=("gen.sampler", "detectors.miniboone"))
 def _bertuzzo_benchmark_fit(ctx: ValidationContext):
     """Bertuzzo et al. benchmark (m_ND 320 MeV, m_ZD 64 MeV): chi2_bf/dof = 31.2/36 (arXiv:1807.09877)."""
+    from detectors.miniboone_fit import fit, signal_from_events
     from gen.card import load_card, parse_card, resolved_card_dict
-    from gen.miniboone_fit import fit, signal_from_events
     from gen.sampler import generate
 
     src = "arXiv:1807.09877 (seed 003), text below Fig. 2: chi2_bf/dof = 31.2/36, background only 63.8/38; 2018 release"
@@ -1679,9 +1667,9 @@ _MB_CARDS = {
     "miniboone_spectra_bertuzzo": ("miniboone_bertuzzo_fit.toml", "Bertuzzo et al. benchmark (m_N 320 MeV, m_Z' 64 MeV)"),
 }
 _MB_SRC = {
-    2020: "MiniBooNE 2020 (arXiv:2006.16883): official E_QE data/background (detectors/data/miniboone/lee_data_release_2020), "
+    2020: "MiniBooNE 2020 (arXiv:2006.16883): official E_QE data/background (detectors/data/miniboone/release/2020), "
           "digitised E_vis and cos(theta) (digitized_2020_numode), nu mode 18.75e20 POT",
-    2018: "MiniBooNE 2018 (arXiv:1805.12028): official E_QE data/background (gen/data/miniboone_release/2018), digitised "
+    2018: "MiniBooNE 2018 (arXiv:1805.12028): official E_QE data/background (detectors/data/miniboone/release/2018), digitised "
           "E_vis and cos(theta) (detectors/data/miniboone/digitized_2018), nu mode 12.84e20 POT",
 }
 
@@ -1690,7 +1678,7 @@ def _miniboone_card_spectra(ctx: ValidationContext, key: str) -> list[Comparison
     import awkward as ak
 
     from detectors import miniboone as mb
-    from gen import miniboone_fit as mbf
+    from detectors import miniboone_fit as mbf
     from gen.card import load_card, resolved_card_dict
     from gen.sampler import generate
 
@@ -1731,7 +1719,7 @@ def _miniboone_card_spectra(ctx: ValidationContext, key: str) -> list[Comparison
                          src, in_window, details=gen_note, figure=path.name))
         fixed = mbf.fit(sig, release=year, mode="nu", free_norm=False)
         free = mbf.fit(sig, release=year, mode="nu", free_norm=True)
-        fit_note = (f"gen.miniboone_fit, {year} release, nu mode, nu_e + nu_mu samples with the release's fractional covariance "
+        fit_note = (f"detectors.miniboone_fit, {year} release, nu mode, nu_e + nu_mu samples with the release's fractional covariance "
                     f"({fixed.n_bins} bins). Background only {fixed.chi2_background_only:.2f}; signal at nominal norm "
                     f"{fixed.chi2_nominal:.2f}; free norm: best {free.chi2_best:.2f} at norm {free.norm_best:.4g}."
                     + (f" Notes: {'; '.join(free.notes)}" if free.notes else ""))

@@ -27,7 +27,8 @@ import urllib.parse
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from gen.validation import EXPLAINED, STATUSES, _fmt
+from gen.report_format import EXPLAINED, STATUSES
+from gen.report_format import fmt as _fmt
 
 __all__ = ["RunInfo", "collect_run_info", "git_commit", "status_class", "write_html_report", "STATUS_CLASSES"]
 

@@ -349,7 +349,7 @@ def model_from_phenomenological(params: Mapping) -> DarkSectorModel:
         raise ModelError("hnl_type", hnl_type, 'allowed: "dirac", "majorana"')
 
     masses = []
-    for n, name in zip((4, 5, 6), HEAVY_NAMES):
+    for n, _name in zip((4, 5, 6), HEAVY_NAMES):
         m = _positive_mass(params, f"m{n}", required=(n == 4))
         if m is None:
             for later in range(n + 1, 7):

@@ -60,7 +60,7 @@ from scipy.optimize import brentq
 
 from physics import constants as const
 from physics._jit import jitable
-from physics.couplings import gZ_over_cW, g_weak
+from physics.couplings import g_weak, gZ_over_cW
 from physics.model import (
     ACTIVE_FLAVOURS,
     FLAVOURS,

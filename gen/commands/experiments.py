@@ -24,7 +24,7 @@ def describe(name: str) -> dict:
 
     info = experiment_info(name)
     d = {"name": name, "source": info.source, "detector_response": info.detector_response, "kind": info.kind}
-    if info.kind == "custom":
+    if info.card_flux:
         d["note"] = "flux file, targets and POT from the card (README: custom experiment)"
         return d
     if info.source == "meson_decay":

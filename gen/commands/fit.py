@@ -1,4 +1,4 @@
-"""``hnlgen fit SIGNAL``: MiniBooNE chi2 of a predicted nu_e-like signal (gen.miniboone_fit)."""
+"""``hnlgen fit SIGNAL``: MiniBooNE chi2 of a predicted nu_e-like signal (detectors.miniboone_fit)."""
 
 from __future__ import annotations
 
@@ -30,12 +30,12 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from pathlib import Path
 
-    from gen import miniboone_fit as mbf
+    from detectors import miniboone_fit as mbf
     from gen.inputs import check_root_input
 
     for spec in (args.signal, args.nubar):
         if spec is not None and (Path(spec).suffix.lower() == ".root" or ".root.partial" in Path(spec).name):
-            check_root_input(spec, "fit", experiments=("miniboone",))
+            check_root_input(spec, "fit", detector_responses=("miniboone",))
     try:
         sig = mbf.read_signal(args.signal) * args.scale
         sig_bar = mbf.read_signal(args.nubar) * args.scale if args.nubar is not None else None

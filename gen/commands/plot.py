@@ -130,7 +130,7 @@ def run(args) -> int:
             print(f"hnlgen plot: {str(path)!r} is not a scan output directory (no scan.json)", file=sys.stderr)
             return 2
     else:
-        check_root_input(path, "plot", experiments={"miniboone": ("miniboone",), "na62": ("na62",)}.get(args.mode))
+        check_root_input(path, "plot", detector_responses={"miniboone": ("miniboone",), "na62": ("na62",)}.get(args.mode))
     mode = args.mode or _detect_mode(path)
     if mode is None:
         print(f"hnlgen plot: cannot tell what {path} holds; give --miniboone, --na62 or --scan", file=sys.stderr)

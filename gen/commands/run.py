@@ -119,10 +119,11 @@ def _format_error(fmt: str, out: str, card) -> str | None:
     from pathlib import Path
 
     from detectors.hepmc import HEPMC_SUFFIXES
+    from gen.experiments import experiment_info
 
     suffix = Path(out).suffix
-    if fmt == "hepmc3" and card.experiment.name == "na62":
-        return ("--format hepmc3 is not available for na62 cards: NuHepMC describes a beam neutrino scattering on a target, "
+    if fmt == "hepmc3" and experiment_info(card.experiment.name).meson_decay:
+        return (f"--format hepmc3 is not available for {card.experiment.name} cards (meson-decay source): NuHepMC describes a beam neutrino scattering on a target, "
                 "an NA62 event has neither (use ttree or rntuple)")
     if fmt == "hepmc3" and suffix not in HEPMC_SUFFIXES:
         return f"--format hepmc3 writes HepMC3 ASCII: the output {out!r} must end in {' or '.join(HEPMC_SUFFIXES)} (-o FILE.hepmc3)"
@@ -162,7 +163,6 @@ def _open_writer(fmt: str, out: str, compression: str, setup, seed: int, unweigh
         return HepMC3Writer(out, nuhepmc_run_info(setup, seed, extra))
     from detectors.output import EventWriter
     from detectors.writer_thread import BackgroundWriter
-
     from gen.output_docs import event_branch_titles
 
     writer = EventWriter(out, compression=compression, format=fmt, precision=precision, record=record)
@@ -258,13 +258,15 @@ def _run(args) -> int:
         print(f"hnlgen run: --unweighted = {args.unweighted}: must be >= 1", file=sys.stderr)
         return 2
     detector = not args.no_detector
-    if card.experiment.name == "na62":
-        from gen.na62_run import run_na62
+    from gen.experiments import experiment_info, source_entry
 
+    info = experiment_info(card.experiment.name)
+    source_run = source_entry(info.source, "run")
+    if source_run is not None:  # a source with a run loop of its own (meson decays: gen.na62_run.run_na62)
         if args.unweighted is not None:
-            print("hnlgen run: --unweighted is not available for na62 cards", file=sys.stderr)
+            print(f"hnlgen run: --unweighted is not available for {card.experiment.name} cards", file=sys.stderr)
             return 2
-        return run_na62(card, n, seed, out, chunk_size=args.chunk_size, compression=compression, format=fmt,
+        return source_run(card, n, seed, out, chunk_size=args.chunk_size, compression=compression, format=fmt,
                         reconstruct=detector, as_json=args.json, progress=_Progress, precision=precision,
                         record=record)
     from gen import _precompile
@@ -276,7 +278,7 @@ def _run(args) -> int:
         setup = validate_for_run(card, seed=seed, adapt=True)
         acc = _Accumulator(setup)
         stage = None
-        if detector and card.experiment.name.startswith("miniboone"):
+        if detector and info.detector_response == "miniboone":
             from gen.detector_stage import MiniBooNEStage
 
             stage = MiniBooNEStage(setup, seed)

@@ -67,9 +67,9 @@ def test_config_defaults_and_strictness():
 
 SHA256 = {
     "detector_response/eg_effs.dat": "e768a60428f29c4a15e99e6a9c7e1b59a0a4bbccc78a1f060adae210cbea15c8",
-    "lee_data_release_2020/miniboone_binboundaries_nue_lowe.txt": "2989fc349a98c6ff90dc56e5ab87bf780866d75e73bb6288a0a5c0ab90b47f81",
-    "lee_data_release_2020/miniboone_nuedata_lowe.txt": "bb870304708dd72256eaadb54404f420415629b79fc3ca3280e339665c50aff3",
-    "lee_data_release_2020/miniboone_nuebgr_lowe.txt": "6583cfee4559879f01a8c00fc9ff230e393bb4a8f7f041814cf16aee4980180c",
+    "release/2020/miniboone_binboundaries_nue_lowe.txt": "2989fc349a98c6ff90dc56e5ab87bf780866d75e73bb6288a0a5c0ab90b47f81",
+    "release/2020/miniboone_nuedata_lowe.txt": "bb870304708dd72256eaadb54404f420415629b79fc3ca3280e339665c50aff3",
+    "release/2020/miniboone_nuebgr_lowe.txt": "6583cfee4559879f01a8c00fc9ff230e393bb4a8f7f041814cf16aee4980180c",
     "digitized_2020_numode/Evis_bin_edges.dat": "8016e8078a04c09b197a5d0f52c34f874da6371d9542249ef8644048371b0fec",
     "digitized_2020_numode/Costheta_bin_edges.dat": "9c068e4bf092df1b68829689f89013733240045324b8770719a519e8a278144a",
 }

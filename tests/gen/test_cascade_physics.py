@@ -298,9 +298,13 @@ def _weighted_chi2_p(obs, ew, ew2):
 def heavier_zprime_chain():
     """Light-Z' model with m_Z' = 0.2 GeV (r = 0.23: 31% transverse Z'): Dirac N4 and N4bar -> numu(bar)
     (Z' -> e+ e-), and the Majorana variant's N4 -> numubar (Z' -> e+ e-) (right-handed chirality B = -A^*)."""
-    keep = lambda c: (c.parent in ("N4", "N4bar") and "Zprime" in c.daughters and c.daughters[0] in ("numu", "numubar")) or \
-        (c.parent == "Zprime" and c.daughters == ("e+", "e-"))
-    keep_maj = lambda c: (c.parent == "N4" and c.daughters == ("numubar", "Zprime")) or (c.parent == "Zprime" and c.daughters == ("e+", "e-"))
+    def keep(c):
+        return (c.parent in ("N4", "N4bar") and "Zprime" in c.daughters and c.daughters[0] in ("numu", "numubar")) or \
+            (c.parent == "Zprime" and c.daughters == ("e+", "e-"))
+
+    def keep_maj(c):
+        return (c.parent == "N4" and c.daughters == ("numubar", "Zprime")) or (c.parent == "Zprime" and c.daughters == ("e+", "e-"))
+
     return {"dirac": _graph_for(_light_dict(mzprime=0.2), ["N4", "N4bar"], keep),
             "majorana": _graph_for(_light_dict(mzprime=0.2, hnl_type="majorana"), ["N4"], keep_maj)}
 
@@ -550,7 +554,9 @@ def test_zprime_from_heavy_to_heavy_transition_correlations(hnl_type):
          "model": {"hnl_type": hnl_type, "m4": 0.1, "m5": 0.42, "mzprime": 0.15, "Umu4": 1e-3, "Umu5": 1e-3, "UD4": 0.6,
                    "UD5": 0.6, "alphaD": 0.25, "alpha_epsilon2": 2e-10},
          "experiment": {"name": "miniboone_fhc", "flavours": ["numu"]}, "run": {"events": 1000, "seed": 1}}
-    keep = lambda c: (c.parent == "N5" and c.daughters == ("N4", "Zprime")) or (c.parent == "Zprime" and c.daughters == ("e+", "e-"))
+    def keep(c):
+        return (c.parent == "N5" and c.daughters == ("N4", "Zprime")) or (c.parent == "Zprime" and c.daughters == ("e+", "e-"))
+
     model, g = _graph_for(d, ["N5"], keep)
     table = dt.decay_table(model, particles=["N5"])
     a_N4 = [c.asymmetry for c in table["N5"].channels if c.daughters == ("N4", "Zprime")][0]

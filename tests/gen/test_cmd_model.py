@@ -16,7 +16,7 @@ def test_model_json_schema(card, capsys):
     assert main(["model", str(card), "--json"]) == 0
     rep = json.loads(capsys.readouterr().out)
     assert "N4" in rep["particles"] and "Zprime" in rep["particles"]
-    for name, p in rep["particles"].items():
+    for _name, p in rep["particles"].items():
         assert set(p) >= {"mass_GeV", "width_GeV", "ctau0_cm", "channels"}
         if p["channels"]:
             assert sum(ch["br"] for ch in p["channels"]) == pytest.approx(1.0, rel=1e-9)

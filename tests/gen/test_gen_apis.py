@@ -35,7 +35,7 @@ API = {
     detectors.hepmc: {"HepMC3Writer", "NuHepMCRunInfo", "NuHepMCProcess", "NUHEPMC_VERSION", "CONVENTIONS", "BEAM_ENERGY_UNIT",
                       "BEAM_FLUX_UNIT", "PARTICLE_STATUS",
                       "VERTEX_STATUS", "REMNANT_PDG", "HEPMC_SUFFIXES", "write_hepmc3"},
-    gen.experiments: {"ALL_FLAVOURS", "EXPERIMENTS", "UNSUPPORTED", "Experiment", "ExperimentError", "ExperimentInfo", "Target",
+    gen.experiments: {"ALL_FLAVOURS", "DEFAULT_EXPERIMENT", "EXPERIMENTS", "SOURCES", "UNSUPPORTED", "source_entry", "Experiment", "ExperimentError", "ExperimentInfo", "Target",
                       "check_experiment_name", "experiment_info", "experiment_names", "get_experiment", "library_experiment",
                       "load_experiment_file"},
     gen.nuhepmc: {"nuhepmc_run_info", "flux_averaged_xsec_pb", "PROCESSES", "ADDITIONAL_PARTICLES"},

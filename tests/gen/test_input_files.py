@@ -78,7 +78,7 @@ def test_api_returns_metadata_and_checks_experiment(corpus, tmp_path):
         return
     assert "run_card" in meta
     with pytest.raises(InputFileError, match="supports na62"):
-        check_root_input(full, "plot", experiments=("na62",))
+        check_root_input(full, "plot", detector_responses=("na62",))
 
 
 def test_reweight_output_suffix_refused(capsys, tmp_path):

@@ -152,7 +152,7 @@ def test_hnlgen_validate_quick_end_to_end(tmp_path):
     assert srcs and all((out / s).is_file() for s in srcs)
 
 
-@pytest.mark.parametrize("module", ["gen.validation", "gen.miniboone_fit"])
+@pytest.mark.parametrize("module", ["gen.validation", "detectors.miniboone_fit"])
 def test_public_api_is_pinned(module):
     import importlib
 
@@ -160,7 +160,7 @@ def test_public_api_is_pinned(module):
     assert all(hasattr(mod, name) for name in mod.__all__)
     expected = {
         "gen.validation": {"Comparison", "comparison", "check_number", "run_validation", "write_report", "registry", "ComparisonNotImplemented"},
-        "gen.miniboone_fit": {"chi2", "fit", "FitResult", "load_release", "read_signal", "covariance", "collapse_covariance", "full_covariance"},
+        "detectors.miniboone_fit": {"chi2", "fit", "FitResult", "load_release", "read_signal", "covariance", "collapse_covariance", "full_covariance"},
     }[module]
     assert expected <= set(mod.__all__)
 

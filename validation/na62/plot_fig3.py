@@ -46,8 +46,7 @@ from detectors import na62
 from gen.na62_source import KaonCascade, NA62Beam, generate_na62_cascade
 from physics import constants as const
 from physics import units as u
-from physics.decay_widths import (ctau0_cm, width_N_to_nu_Zprime, width_Zprime_to_ll, width_Zprime_to_nunu,
-                                  width_Zprime_to_pipi)
+from physics.decay_widths import ctau0_cm, width_N_to_nu_Zprime, width_Zprime_to_ll, width_Zprime_to_nunu, width_Zprime_to_pipi
 from physics.meson_decays import shrock_rho
 
 HERE = pathlib.Path(__file__).resolve().parent

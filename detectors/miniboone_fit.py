@@ -1,7 +1,7 @@
 """MiniBooNE nu_e-like chi2 of a predicted signal with the collaboration's fractional covariance matrices.
 
 Data: MiniBooNE's low-energy-excess data releases, packaged byte-identically in
-``gen/data/miniboone_release/{2018,2020}`` (see the PROVENANCE.md there):
+``detectors/data/miniboone/release/{2018,2020}`` (see the PROVENANCE.md there):
 
 * 2018: arXiv:1805.12028, PRL 121, 221801 (2018); 12.84e20 POT in neutrino mode.
 * 2020: arXiv:2006.16883, PRD 103, 052002 (2021); 18.75e20 POT in neutrino mode.
@@ -211,7 +211,7 @@ def _as_release(release) -> Release:
 
 
 def _release_file(year: int, name: str):
-    return resources.files("gen").joinpath("data", "miniboone_release", str(year), name)
+    return resources.files("detectors").joinpath("data", "miniboone", "release", str(year), name)
 
 
 def _load(year: int, name: str) -> np.ndarray:
