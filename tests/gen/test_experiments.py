@@ -137,7 +137,7 @@ def test_registry_kinds():
 
 
 def test_unknown_and_dirt_names():
-    with pytest.raises(E.ExperimentError, match="unknown experiment; known: miniboone_fhc, miniboone_rhc, na62, dune_nd_fhc"):
+    with pytest.raises(E.ExperimentError, match="unknown experiment; known: miniboone_fhc, miniboone_rhc, na62, charm2_fhc"):
         E.check_experiment_name("microbone")
     with pytest.raises(E.ExperimentError, match="'sbnd_dirt': not supported: upscattering in the material before the detector"):
         E.experiment_info("sbnd_dirt")
