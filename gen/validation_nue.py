@@ -12,7 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from gen.validation import ValidationContext, _info, _repo_file, check_number, comparison
+from gen.validation import (
+    ValidationContext,
+    _info,
+    _repo_file,
+    check_number,
+    comparison,
+)
 
 N_EVENTS = 40_000
 _NOTES = "validation/notes_constraint_experiments.md"
