@@ -30,7 +30,7 @@ def test_run_writes_the_reconstructed_branches_and_the_selected_total(tmp_path, 
         region = tree["region"].array(library="np")
         passes = tree["passes_selection"].array(library="np")
         assert np.all(np.asarray(tree["w_fiducial"].array(library="np")) == 1.0)
-        assert {k.split(";")[0] for k in f.keys()} >= hists
+        assert {k.split(";")[0] for k in f} >= hists
         h = f["h_E_shower"].to_hist()
         assert h.sum().value == pytest.approx(sel.sum(), rel=1e-5)  # float32 branch vs float64 histogram
     assert np.count_nonzero(passes) > 0 and np.all(sel[~passes] == 0)
