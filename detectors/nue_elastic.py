@@ -298,17 +298,21 @@ def nue_histograms(reco: Mapping[str, np.ndarray], weight, cfg: NueElasticConfig
 # --- totals for limits ------------------------------------------------------------------------------
 
 
-def selected_total(source, experiment: str | None = None) -> tuple[float, float]:
+def selected_total(source, experiment: str | None = None, *, weights=None) -> tuple[float, float]:
     """Selected-signal total and its MC error, for a generated file or event array.
 
     Parameters
     ----------
     source : path or awkward/record array or mapping
         A ROOT file written by ``hnlgen run`` with a detector stage (its ``events`` tree), or events
-        carrying ``weight_selected``.
+        (or the dict of :func:`reconstruct_nue`) carrying ``weight_selected``.
     experiment : str, optional
         Unused for files and arrays that carry ``weight_selected``; kept so that callers can name the
         experiment the total belongs to.
+    weights : array, optional
+        New event weights (e.g. reweighted to another coupling point, expected events): the total is then
+        sum(weights x w_fiducial x w_efficiency x passes_selection) over the same events (the selection
+        does not depend on the couplings at fixed masses).
 
     Returns
     -------
@@ -317,16 +321,25 @@ def selected_total(source, experiment: str | None = None) -> tuple[float, float]
     """
     import os
 
+    names = ("weight_selected",) if weights is None else ("w_efficiency", "passes_selection", "w_fiducial")
     if isinstance(source, str | bytes | os.PathLike):
         import uproot
 
         with uproot.open(source) as f:
             tree = f["events"]
-            if "weight_selected" not in tree:
-                raise KeyError(f"{os.fspath(source)}: no branch weight_selected (run without a detector stage?)")
-            w = np.asarray(tree["weight_selected"].array(library="np"), dtype=np.float64)
+            missing = [k for k in names if k not in tree]
+            if missing:
+                raise KeyError(f"{os.fspath(source)}: no branch {missing[0]} (run without a detector stage?)")
+            cols = {k: np.asarray(tree[k].array(library="np"), dtype=np.float64) for k in names}
     else:
-        w = np.asarray(source["weight_selected"], dtype=np.float64)
+        cols = {k: np.asarray(source[k], dtype=np.float64) for k in names if k != "w_fiducial"}
+        fields = getattr(source, "fields", None) or list(source.keys())
+        if "w_fiducial" in names:
+            cols["w_fiducial"] = np.asarray(source["w_fiducial"], dtype=np.float64) if "w_fiducial" in fields else 1.0
+    if weights is None:
+        w = cols["weight_selected"]
+    else:
+        w = np.asarray(weights, dtype=np.float64) * cols["w_fiducial"] * cols["w_efficiency"] * cols["passes_selection"]
     n = w.size
     if n == 0:
         return 0.0, 0.0

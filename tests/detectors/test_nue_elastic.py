@@ -164,6 +164,9 @@ def test_selection_counts_match_a_direct_numpy_computation(cfg):
     tot, err = ne.selected_total(reco)
     assert tot == pytest.approx(sel.sum(), rel=1e-12)
     assert err == pytest.approx(math.sqrt((sel**2).sum() - sel.sum() ** 2 / n), rel=1e-9)
+    # reweighted totals: new weights through the same selection
+    w2 = 3.0 * w
+    assert ne.selected_total(reco, weights=w2)[0] == pytest.approx(3.0 * tot, rel=1e-12)
 
 
 def test_charm2_library_experiment_exposure_and_target():
