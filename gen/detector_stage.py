@@ -191,8 +191,16 @@ class NueElasticStage:
         from detectors import nue_elastic as ne
         from physics.decay_table import decay_table
 
+        from gen.decays import parse_final_state
+        from gen.errors import HnlgenError
+
         self.seed = int(seed)
         self.config = ne.NUE_RESPONSES[response]
+        fs = setup.card.process.final_state
+        visible = parse_final_state(fs)
+        if visible is not None and visible != ("e+", "e-"):
+            raise HnlgenError(f"process.final_state = {fs!r}: the {response} response sees only an e+e- pair as one "
+                              "shower; use 'e+e-' or 'all', or hnlgen run --no-detector for truth-level output")
         info = getattr(setup, "decay_info", None)
         cached = info.get("table") if isinstance(info, dict) else None
         if cached is not None:

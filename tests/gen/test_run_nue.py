@@ -66,3 +66,13 @@ def test_reconstruction_does_not_depend_on_the_chunking():
         np.testing.assert_array_equal(np.asarray(a[k]), np.asarray(b[k]))
     tot, _ = selected_total(a, weights=2.0 * np.asarray(a.weight))
     assert tot == pytest.approx(2.0 * selected_total(a)[0], rel=1e-12)
+
+
+def test_a_final_state_the_detector_cannot_see_is_refused(tmp_path, capsys):
+    text = (CARDS / "charm2_light_zprime.toml").read_text().replace("[run]", '[process]\nfinal_state = "mu+mu-"\n\n[run]')
+    card = tmp_path / "mumu.toml"
+    card.write_text(text)
+    assert main(["run", str(card), "-n", "2000", "-o", str(tmp_path / "z.root")]) == 2
+    err = capsys.readouterr().err
+    assert "process.final_state = 'mu+mu-'" in err and "charm2_nue" in err
+    assert not (tmp_path / "z.root").exists()
