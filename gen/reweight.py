@@ -845,7 +845,7 @@ class _Reweighter:
         return out, w_new, fp, fd
 
     def _redo_detector(self, ev):
-        """Strip the detector fields and apply the MiniBooNE stage again at the new lifetimes.
+        """Strip the detector fields and apply the experiment's stage (MiniBooNE, MINERvA, CHARM-II) again at the new lifetimes.
 
         ``gen.detector_stage`` draws the vertex, the fiducial decay point and the smearing from
         ``gen.rng`` streams of (seed, block): rerunning it on the reweighted truth gives exactly the
@@ -855,16 +855,26 @@ class _Reweighter:
         import types
 
         from detectors import miniboone as mb
-        from gen.detector_stage import MiniBooNEStage
+        from detectors import nue_elastic as ne
+        from gen.detector_stage import MiniBooNEStage, NueElasticStage
+        from gen.experiments import experiment_info
 
-        if not self.old.card.experiment.name.startswith("miniboone"):
+        response = experiment_info(self.old.card.experiment.name).detector_response
+        if response == "miniboone":
+            drop = set(mb.RECO_BRANCHES) | {"vertex"}
+        elif response in ne.NUE_RESPONSES:
+            # MINERvA / CHARM-II: the smearing normals come from the same (seed, block) streams, so the
+            # reconstructed events are those of a run at the new couplings (issue 13)
+            drop = set(ne.NUE_RECO_BRANCHES)
+        else:
             raise ReweightError(f"detector fields of experiment {self.old.card.experiment.name!r} cannot be recomputed")
-        drop = set(mb.RECO_BRANCHES) | {"vertex"}
         fields = {k: ev[k] for k in ev.fields if k not in drop}
         fields["w_fiducial"] = np.ones(len(ev))
         truth = ak.zip(fields, depth_limit=1)
         if self._stage is None:
-            self._stage = MiniBooNEStage(types.SimpleNamespace(card=self.new.card, model=self.new.model), self.seed)
+            setup = types.SimpleNamespace(card=self.new.card, model=self.new.model)
+            self._stage = (MiniBooNEStage(setup, self.seed) if response == "miniboone"
+                           else NueElasticStage(setup, self.seed, response))
         return self._stage.apply(truth)
 
     @staticmethod
