@@ -12,7 +12,7 @@ u = 2^-24 = 6.0e-8):
   and optionally ``t``: ``vertex``, ``N_decay_vertex``, ``vtx_K``, ...);
 * the particle list's ``px, py, pz, E, x, y, z, t``;
 * the reconstructed observables of ``FLOAT32_SCALARS`` (MiniBooNE ``E_vis``, ``E_QE``, ``cos_theta``,
-  ...; NA62 ``m_ll``, ``m2_N``, ...), computed in double and rounded once.
+  ...; MINERvA/CHARM-II ``E_shower``, ``E_theta2``, ...; NA62 ``m_ll``, ``m2_N``, ...), computed in double and rounded once.
 
 NA62 events (records ``K``, ``a``, ``N``, ``bm``, ``bp``) keep their four-vectors, vertices and particle
 list in double: at 75 GeV a float32 four-vector fixes the kaon mass only to ~1e-4 GeV (u E^2/m), and
@@ -68,6 +68,8 @@ _NA62_MARK = {"K", "a", "N", "bm", "bp"}  # the named records of an NA62 event (
 FLOAT32_SCALARS = frozenset({
     # MiniBooNE (detectors.miniboone.RECO_BRANCHES)
     "E_vis", "E_QE", "E_QE_seed003", "cos_theta", "vertex_radius", "theta_ee", "E_soft",
+    # MINERvA / CHARM-II (detectors.nue_elastic.NUE_RECO_BRANCHES; region and weights stay exact)
+    "E_shower", "theta_shower", "E_theta2", "dEdx_start",
     # NA62 (gen.na62_run.NA62_RECO_DOCS) and their truth_ twins
     "m_ll", "m2_N", "m2_miss", "m2_lnu", "m2_lll", "dtheta_bb", "theta_Zp", "E_Zp",
     "truth_m_ll", "truth_m2_N", "truth_m2_miss", "truth_m2_lnu", "truth_m2_lll", "truth_dtheta_bb",

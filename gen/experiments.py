@@ -3,7 +3,7 @@
 This module is the one place that knows the experiment names (``experiment_names``, ``experiment_info``)
 and what each provides: the kind of source (``"upscattering"`` of a beam neutrino on the detector's
 targets, or ``"meson_decay"``: NA62), and which detector response exists (``"miniboone"``, ``"na62"``,
-or ``"none"``: truth-level output only). Target data (Z, A, nuclear mass, form factors) come from the
+``"minerva_nue"`` / ``"charm2_nue"``: ``detectors.nue_elastic``, or ``"none"``: truth-level output only). Target data (Z, A, nuclear mass, form factors) come from the
 one target table, ``physics.form_factors.TARGETS``.
 
 Three kinds of entry:
@@ -65,7 +65,9 @@ __all__ = [
 
 ALL_FLAVOURS = ("nue", "numu", "nutau", "nuebar", "numubar", "nutaubar")
 SOURCE_KINDS = ("upscattering", "meson_decay")
-DETECTOR_RESPONSES = ("miniboone", "na62", "none")
+DETECTOR_RESPONSES = ("miniboone", "na62", "minerva_nue", "charm2_nue", "none")
+#: Responses a library experiment file may name (modules in detectors/: ``detectors.nue_elastic``).
+_LIBRARY_RESPONSES = ("none", "minerva_nue", "charm2_nue")
 # Column of each flavour in a "points_linear" flux table: Enu nue numu nutau nuebar numubar nutaubar
 _POINT_COLUMNS = {f: i + 1 for i, f in enumerate(ALL_FLAVOURS)}
 
@@ -379,9 +381,9 @@ def load_experiment_file(path, where: str | None = None) -> Experiment:
     _check_fields(where, data, _REQUIRED, _OPTIONAL)
     if data["source"] != "upscattering":
         raise _field_error(where, "source", data["source"], "allowed: 'upscattering' (meson-decay sources are built in: na62)")
-    if data["detector_response"] != "none":
+    if data["detector_response"] not in _LIBRARY_RESPONSES:
         raise _field_error(where, "detector_response", data["detector_response"],
-                           "allowed: 'none' (a detector response is a module in detectors/, built in)")
+                           f"allowed: {', '.join(map(repr, _LIBRARY_RESPONSES))} (a detector response is a module in detectors/)")
     expo = float(data["exposure"])
     if not (math.isfinite(expo) and expo > 0):
         raise _field_error(where, "exposure", data["exposure"], "must be a finite number > 0")

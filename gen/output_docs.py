@@ -3,7 +3,7 @@ tree, and the one schema of the run summaries (``hnlgen run --json``) of every e
 
 Branch titles come from the field tables next to the code that fills the fields
 (``gen.events.SCALAR_FIELDS`` / ``NAMED_PARTICLES`` / ``NAMED_VERTICES`` / ``PARTICLE_FIELDS``,
-``detectors.miniboone.RECO_BRANCHES``, ``NA62_TRUTH_DOCS`` / ``NA62_RECO_DOCS`` here, re-exported by ``gen.na62_run``) and are
+``detectors.miniboone.RECO_BRANCHES``, ``detectors.nue_elastic.NUE_RECO_BRANCHES``, ``NA62_TRUTH_DOCS`` / ``NA62_RECO_DOCS`` here, re-exported by ``gen.na62_run``) and are
 written as TTree branch titles and as the JSON metadata ``branch_titles`` (both layouts).
 
 Summary schema (``SUMMARY_SCHEMA``), the same keys for MiniBooNE, custom and NA62 runs::
@@ -81,6 +81,7 @@ def _title(name: str, unit: str, doc: str) -> str:
 def event_branch_titles() -> dict[str, str]:
     """Flat branch name -> title ``name [unit]: meaning`` for every branch hnlgen writes to ``events``."""
     from detectors.miniboone import RECO_BRANCHES
+    from detectors.nue_elastic import NUE_RECO_BRANCHES
     from gen.events import NAMED_PARTICLES, NAMED_PDG, NAMED_VERTICES, PARTICLE_FIELDS, SCALAR_FIELDS
 
     out = {}
@@ -101,6 +102,12 @@ def event_branch_titles() -> dict[str, str]:
     for c in ("x", "y", "z"):
         out[f"vertex_{c}"] = _title(f"vertex_{c}", "cm", f"{c} of the upscattering vertex in the MiniBooNE tank (origin at its centre)")
     for k, (unit, doc) in RECO_BRANCHES.items():
+        out[k] = _title(k, unit, doc)
+    for k, (unit, doc) in NUE_RECO_BRANCHES.items():
+        if k in RECO_BRANCHES:  # shared names (n_showers, theta_ee, passes_selection, ...): say both meanings
+            if RECO_BRANCHES[k][1] != doc:
+                out[k] = _title(k, unit, f"MiniBooNE: {RECO_BRANCHES[k][1]}; MINERvA/CHARM-II: {doc}")
+            continue
         out[k] = _title(k, unit, doc)
     for k, (unit, doc) in NA62_TRUTH_DOCS.items():
         out[k] = _title(k, unit, doc)

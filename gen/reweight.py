@@ -88,6 +88,7 @@ import numba
 import numpy as np
 
 from detectors import miniboone as mb
+from detectors import nue_elastic as ne
 from detectors.miniboone import write_histograms
 from detectors.output import EventWriter, read_events, read_metadata
 from gen import _kernels as _K
@@ -107,7 +108,7 @@ from gen.card import (
 )
 from gen.decay_adapter import decay_spec_from_physics
 from gen.decays import _VIS_NAME, _visible_content, build_decay_graph, parse_final_state
-from gen.detector_stage import MiniBooNEStage
+from gen.detector_stage import MiniBooNEStage, NueElasticStage
 from gen.errors import HnlgenError
 from gen.experiments import experiment_info, get_experiment, source_entry
 from gen.flux import flux_for_experiment
@@ -856,7 +857,7 @@ class _Reweighter:
         return out, w_new, fp, fd
 
     def _redo_detector(self, ev):
-        """Strip the detector fields and apply the MiniBooNE stage again at the new lifetimes.
+        """Strip the detector fields and apply the experiment's stage (MiniBooNE, MINERvA, CHARM-II) again at the new lifetimes.
 
         ``gen.detector_stage`` draws the vertex, the fiducial decay point and the smearing from
         ``gen.rng`` streams of (seed, block): rerunning it on the reweighted truth gives exactly the
@@ -865,15 +866,22 @@ class _Reweighter:
         """
         import types
 
-
-        if experiment_info(self.old.card.experiment.name).detector_response != "miniboone":
+        response = experiment_info(self.old.card.experiment.name).detector_response
+        if response == "miniboone":
+            drop = set(mb.RECO_BRANCHES) | {"vertex"}
+        elif response in ne.NUE_RESPONSES:
+            # MINERvA / CHARM-II: the smearing normals come from the same (seed, block) streams, so the
+            # reconstructed events are those of a run at the new couplings (issue 13)
+            drop = set(ne.NUE_RECO_BRANCHES)
+        else:
             raise ReweightError(f"detector fields of experiment {self.old.card.experiment.name!r} cannot be recomputed")
-        drop = set(mb.RECO_BRANCHES) | {"vertex"}
         fields = {k: ev[k] for k in ev.fields if k not in drop}
         fields["w_fiducial"] = np.ones(len(ev))
         truth = ak.zip(fields, depth_limit=1)
         if self._stage is None:
-            self._stage = MiniBooNEStage(types.SimpleNamespace(card=self.new.card, model=self.new.model), self.seed)
+            setup = types.SimpleNamespace(card=self.new.card, model=self.new.model)
+            self._stage = (MiniBooNEStage(setup, self.seed) if response == "miniboone"
+                           else NueElasticStage(setup, self.seed, response))
         return self._stage.apply(truth)
 
     @staticmethod

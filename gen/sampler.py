@@ -52,7 +52,7 @@ from gen import rng as R
 from gen.card import BOUND_NUCLEONS, CardError, RunCard, build_model, card_to_toml, load_card, resolve_run, resolved_card_dict
 from gen.decay_adapter import decay_spec_from_physics
 from gen.decays import build_decay_graph
-from gen.detector_stage import MiniBooNEStage
+from gen.detector_stage import make_stage
 from gen.events import HELICITY_CODES, REGIME_CODES, ColumnBuffer, build_events
 from gen.exact_sum import ExactSum
 from gen.experiments import experiment_info, get_experiment, source_entry
@@ -393,7 +393,7 @@ def iter_generate(card, n_events: int | None = None, seed: int | None = None, ch
     The memory of a chunk is reused for a later chunk only once nothing refers to it any more (NumPy
     reference counts; ``gen.events.ColumnBuffer.in_use``), so chunks or arrays taken from them may be kept.
     ``reconstruct=True`` applies the experiment's detector (module docstring); ``stage`` is an
-    existing ``gen.detector_stage.MiniBooNEStage`` to use (it accumulates histograms and sums).
+    existing detector stage (``gen.detector_stage.make_stage``) to use (it accumulates histograms and sums).
     """
     card = _as_card(card)
     info = experiment_info(card.experiment.name)
@@ -404,9 +404,8 @@ def iter_generate(card, n_events: int | None = None, seed: int | None = None, ch
     n, s, bpc = resolve_run(card, n_events, seed, chunk_size)
     if setup is None:
         setup = prepare(card, decays=decays, seed=s)
-    if stage is None and reconstruct and info.detector_response == "miniboone":
-
-        stage = MiniBooNEStage(setup, s)
+    if stage is None and reconstruct:
+        stage = make_stage(setup, s)
     per_call = min(bpc, _BLOCKS_PER_CALL)
     work = _EventWork(min(n, per_call * R.BLOCK_SIZE))
     tables = _event_tables(setup, n)

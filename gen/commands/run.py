@@ -270,6 +270,7 @@ def _run(args) -> int:
                         reconstruct=detector, as_json=args.json, progress=_Progress, precision=precision,
                         record=record)
     from gen import _precompile
+    from gen.detector_stage import make_stage
 
     t0 = time.perf_counter()
     # empty kernel cache: the event kernel compiles in a helper process while this one prepares the card
@@ -278,10 +279,8 @@ def _run(args) -> int:
         setup = validate_for_run(card, seed=seed, adapt=True)
         acc = _Accumulator(setup)
         stage = None
-        if detector and info.detector_response == "miniboone":
-            from gen.detector_stage import MiniBooNEStage
-
-            stage = MiniBooNEStage(setup, seed)
+        if detector:
+            stage = make_stage(setup, seed)
         _precompile.wait(helper)
     finally:
         if helper is not None and helper.poll() is None:  # prepare failed: stop the helper
@@ -308,9 +307,9 @@ def _run(args) -> int:
             done = 0
             stage2 = None
             if stage is not None:
-                from gen.detector_stage import MiniBooNEStage
+                from gen.detector_stage import make_stage
 
-                stage2 = MiniBooNEStage(setup, seed)  # same events again; its histograms are not used
+                stage2 = make_stage(setup, seed)  # same events again; its histograms are not used
             for chunk in iter_generate(card, n, seed, args.chunk_size, setup=setup, stage=stage2):
                 u = _unweight_uniforms(seed, done, len(chunk))
                 keep = u * w_max < ak.to_numpy(chunk.weight)
@@ -388,10 +387,17 @@ def _print_summary(s, out, setup, histograms: bool = True) -> None:
     if s.selected is None:
         print(f"    in fiducial volume {s.in_fiducial_volume:12.5g} +- {s.in_fiducial_volume_error:.2g}  (no detector stage: fiducial weight 1)")
     else:
-        print(f"    in fiducial volume {s.in_fiducial_volume:12.5g} +- {s.in_fiducial_volume_error:.2g}  (exact decay probability)")
+        print(f"    in fiducial volume {s.in_fiducial_volume:12.5g} +- {s.in_fiducial_volume_error:.2g}  (MiniBooNE: exact decay "
+              "probability; MINERvA, CHARM-II: whole fiducial mass, prompt decays)")
         eff = s.selected / s.final_state if s.final_state > 0 else float("nan")
-        where = "histograms h_E_QE, h_E_vis, h_cos_theta" if histograms else "HepMC3 weight 'selected'"
-        print(f"    selected           {s.selected:12.5g} +- {s.selected_error:.2g}  (MiniBooNE nu_e-like selection; "
+        from gen.experiments import experiment_info
+
+        resp = experiment_info(setup.card.experiment.name).detector_response
+        hnames, what = {"minerva_nue": ("h_dEdx, h_E_shower", "MINERvA high-dE/dx sideband"),
+                        "charm2_nue": ("h_E_theta2, h_E_shower", "CHARM-II nu-e signal region")}.get(
+            resp, ("h_E_QE, h_E_vis, h_cos_theta", "MiniBooNE nu_e-like selection"))
+        where = f"histograms {hnames}" if histograms else "HepMC3 weight 'selected'"
+        print(f"    selected           {s.selected:12.5g} +- {s.selected_error:.2g}  ({what}; "
               f"efficiency {eff:.3g} of the final state; {where})")
     print("  per channel (projectile pdg / target pdg / regime):")
     for k, v in s.per_channel.items():

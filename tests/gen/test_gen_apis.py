@@ -27,7 +27,7 @@ API = {
     gen.decays: {"Species", "Channel", "DecayGraph", "build_decay_graph", "parse_final_state", "tabulate_three_body",
                  "INVISIBLE_PDG"},
     gen.sampler: {"generate", "iter_generate", "GeneratorSetup", "prepare", "RunSummary", "summarize", "run_metadata"},
-    gen.detector_stage: {"MiniBooNEStage", "HistogramSum", "RECO_FIELD_DOCS"},
+    gen.detector_stage: {"MiniBooNEStage", "NueElasticStage", "HistogramSum", "RECO_FIELD_DOCS", "make_stage"},
     gen.na62_run: {"NA62Setup", "prepare_na62", "iter_generate_na62", "generate_na62", "na62_histograms", "run_na62",
                    "NA62_RECO_DOCS", "NA62_TRUTH_DOCS", "NA62_HISTOGRAMS"},
     detectors.output: {"AtomicOutput", "EventWriter", "OutputError", "write_events", "read_events", "read_metadata",
