@@ -42,17 +42,17 @@ from scipy import optimize, stats
 from gen.errors import HnlgenError
 
 __all__ = [
-    "LimitError",
-    "PublishedCount",
-    "published_counts",
-    "published_count",
-    "poisson_gauss_upper_limit",
-    "chi2_1812",
-    "chi2_1812_upper_limit",
-    "signal_upper_limit",
-    "exclusion",
     "ALLOWED_CL",
     "METHODS",
+    "LimitError",
+    "PublishedCount",
+    "chi2_1812",
+    "chi2_1812_upper_limit",
+    "exclusion",
+    "poisson_gauss_upper_limit",
+    "published_count",
+    "published_counts",
+    "signal_upper_limit",
 ]
 
 ALLOWED_CL = (0.90, 0.95)
@@ -228,7 +228,7 @@ def signal_upper_limit(name: str, cl: float = 0.95, method: str | None = None, v
     """Upper limit on the selected BSM events of the published selection ``name`` (events)."""
     pc = published_count(name)
     if pc.statistic == "poisson_gauss":
-        return poisson_gauss_upper_limit(int(round(pc.n_observed)), pc.background, pc.background_sigma, cl,
+        return poisson_gauss_upper_limit(round(pc.n_observed), pc.background, pc.background_sigma, cl,
                                          method or pc.default_method)
     if method is not None:
         raise LimitError(f"method = {method!r}: limit experiment {name!r} uses the chi2 of arXiv:1812.08768 only")

@@ -51,7 +51,7 @@ def test_chi2_1812_closed_form_matches_numerical_minimum():
 
     args = (173.6, 11.8, 163.1, 0.10, 0.30)
     for s in (0.0, 50.0, 125.0, 1000.0):
-        def f(x):
+        def f(x, s=s):
             a, b = x
             return (args[0] - (1 + a) * (s + args[1]) - (1 + a + b) * args[2]) ** 2 / args[0] \
                 + (a / args[3]) ** 2 + (b / args[4]) ** 2
