@@ -580,6 +580,9 @@ def _check_experiment(card: RunCard) -> None:
     if card.detector is not None and info.detector_response != "miniboone":
         raise CardError(f"[detector] is not used by {name}: it holds the MiniBooNE cuts "
                         "(experiment miniboone_fhc or miniboone_rhc)")
+    if info.detector_response == "microboone_epem" and card.process.final_state not in ("all", "e+e-"):
+        raise CardError(f"process.final_state = {card.process.final_state!r}: the MicroBooNE e+e- response of "
+                        f"{name} sees only 'all' or 'e+e-' (detectors/microboone.py)")
     if name == "custom":
         for key in _CUSTOM_REQUIRED:
             if getattr(exp, key) is None:

@@ -61,7 +61,9 @@ __all__ = [
 
 ALL_FLAVOURS = ("nue", "numu", "nutau", "nuebar", "numubar", "nutaubar")
 SOURCE_KINDS = ("upscattering", "meson_decay")
-DETECTOR_RESPONSES = ("miniboone", "na62", "none")
+DETECTOR_RESPONSES = ("miniboone", "na62", "microboone_epem", "none")
+#: Responses a library file may name (a response is a module in detectors/, built in; issue 13).
+LIBRARY_RESPONSES = ("none", "microboone_epem")
 # Column of each flavour in a "points_linear" flux table: Enu nue numu nutau nuebar numubar nutaubar
 _POINT_COLUMNS = {f: i + 1 for i, f in enumerate(ALL_FLAVOURS)}
 
@@ -223,7 +225,7 @@ class ExperimentInfo:
 
     name: str
     source: str  # "upscattering" or "meson_decay"
-    detector_response: str  # "miniboone", "na62" or "none" (truth level)
+    detector_response: str  # "miniboone", "na62", "microboone_epem" or "none" (truth level)
     kind: str  # "builtin", "library" or "custom"
 
 
@@ -312,9 +314,9 @@ def load_experiment_file(path, where: str | None = None) -> Experiment:
     _check_fields(where, data, _REQUIRED, _OPTIONAL)
     if data["source"] != "upscattering":
         raise _field_error(where, "source", data["source"], "allowed: 'upscattering' (meson-decay sources are built in: na62)")
-    if data["detector_response"] != "none":
+    if data["detector_response"] not in LIBRARY_RESPONSES:
         raise _field_error(where, "detector_response", data["detector_response"],
-                           "allowed: 'none' (a detector response is a module in detectors/, built in)")
+                           "allowed: 'none', 'microboone_epem' (a detector response is a module in detectors/, built in)")
     expo = float(data["exposure"])
     if not (math.isfinite(expo) and expo > 0):
         raise _field_error(where, "exposure", data["exposure"], "must be a finite number > 0")

@@ -424,10 +424,10 @@ def iter_generate(card, n_events: int | None = None, seed: int | None = None, ch
     n, s, bpc = _resolve(card, n_events, seed, chunk_size)
     if setup is None:
         setup = prepare(card, decays=decays, seed=s)
-    if stage is None and reconstruct and card.experiment.name.startswith("miniboone"):
-        from gen.detector_stage import MiniBooNEStage
+    if stage is None and reconstruct:
+        from gen.microboone_stage import make_stage
 
-        stage = MiniBooNEStage(setup, s)
+        stage = make_stage(setup, s)  # by the registry's detector_response (None: truth level)
     per_call = min(bpc, _BLOCKS_PER_CALL)
     work = _EventWork(min(n, per_call * R.BLOCK_SIZE))
     tables = _event_tables(setup, n)

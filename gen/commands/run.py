@@ -276,10 +276,10 @@ def _run(args) -> int:
         setup = validate_for_run(card, seed=seed, adapt=True)
         acc = _Accumulator(setup)
         stage = None
-        if detector and card.experiment.name.startswith("miniboone"):
-            from gen.detector_stage import MiniBooNEStage
+        if detector:
+            from gen.microboone_stage import make_stage
 
-            stage = MiniBooNEStage(setup, seed)
+            stage = make_stage(setup, seed)  # by the registry's detector_response (None: truth level)
         _precompile.wait(helper)
     finally:
         if helper is not None and helper.poll() is None:  # prepare failed: stop the helper
@@ -306,9 +306,9 @@ def _run(args) -> int:
             done = 0
             stage2 = None
             if stage is not None:
-                from gen.detector_stage import MiniBooNEStage
+                from gen.microboone_stage import make_stage
 
-                stage2 = MiniBooNEStage(setup, seed)  # same events again; its histograms are not used
+                stage2 = make_stage(setup, seed)  # same events again; its histograms are not used
             for chunk in iter_generate(card, n, seed, args.chunk_size, setup=setup, stage=stage2):
                 u = _unweight_uniforms(seed, done, len(chunk))
                 keep = u * w_max < ak.to_numpy(chunk.weight)
@@ -333,7 +333,7 @@ def _run(args) -> int:
                 return 1
         summary.wall_time_s = time.perf_counter() - t0
         if fmt != "hepmc3":  # the HepMC3 run information was written with the first event
-            if stage is not None:
+            if stage is not None and stage.hists.hists is not None:
                 from detectors.miniboone import write_histograms
 
                 write_histograms(writer.root_file, stage.hists.hists)

@@ -74,7 +74,8 @@ def test_library_experiment_matches_its_darknews_file(name):
         assert t.mass_g == pytest.approx(m_t * 1e6, rel=1e-14)  # tonnes -> grams
         # target count: mass / (A g/mol) x N_A, A from the one target table
         assert t.n_nuclei == pytest.approx(m_t * 1e6 / ff.get_target(t.name).A * 6.02214076e23, rel=1e-14)
-    assert exp.source == "upscattering" and exp.detector_response == "none"
+    assert exp.source == "upscattering"
+    assert exp.detector_response == ("microboone_epem" if name.startswith("microboone") else "none")
     assert exp.exposure_unit == ("150 fb^-1" if name == "fasernu" else "POT")
 
 
@@ -200,7 +201,8 @@ def test_experiments_command_lists_everything(capsys):
     assert set(out["not_supported"]) == set(E.UNSUPPORTED)
     for name in LIBRARY:
         d = rows[name]
-        assert d["detector_response"] == "none" and d["source"] == "upscattering"
+        assert d["detector_response"] == ("microboone_epem" if name.startswith("microboone") else "none")
+        assert d["source"] == "upscattering"
         assert d["flux_range_GeV"][0] < d["flux_range_GeV"][1]
         assert "numu" in d["flavours"]
         assert d["mass_t"] == pytest.approx(sum(t["mass_t"] for t in d["targets"]))
@@ -250,7 +252,12 @@ def test_every_library_experiment_runs_truth_level(tmp_path, name, capsys):
         assert tree.num_entries == 2000
         w = tree["weight"].array(library="np")
         assert np.all(w > 0) and np.all(np.isfinite(w))
-        assert "passes_selection" not in tree  # no detector stage: truth level
+        if E.experiment_info(name).detector_response == "microboone_epem":  # detectors/microboone.py (issue 13)
+            assert {"passes_selection", "weight_selected", "theta_beam", "dedx_start_mip"} <= set(tree.keys())
+            wf = tree["w_fiducial"].array(library="np")
+            assert np.all((wf == 0) | (np.abs(wf - 86.4 / 170.0) < 1e-3))  # active / cryostat mass
+        else:
+            assert "passes_selection" not in tree  # no detector stage: truth level
         pdg = set(tree["target_pdg"].array(library="np").tolist())
         exp = E.library_experiment(name)
         assert pdg <= {1000000000 + 10000 * t.Z + 10 * t.A for t in exp.targets}
