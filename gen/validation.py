@@ -90,7 +90,7 @@ log = logging.getLogger(__name__)
 EXPLAINED = "FAIL (explained)"
 STATUSES = ("PASS", "FAIL", EXPLAINED, "SKIP", "INFO")
 #: Modules imported by :func:`run_validation` to collect registered comparisons (hook 3).
-COMPARISON_MODULES: list[str] = ["gen.validation"]
+COMPARISON_MODULES: list[str] = ["gen.validation", "gen.validation_limits"]
 _PROJECT_PACKAGES = ("physics", "gen", "detectors")
 
 
