@@ -46,12 +46,15 @@ __all__ = [
     "METHODS",
     "LimitError",
     "PublishedCount",
+    "check_cl",
     "chi2_1812",
     "chi2_1812_upper_limit",
     "exclusion",
     "poisson_gauss_upper_limit",
     "published_count",
     "published_counts",
+    "scan_limits",
+    "selection_for_experiment",
     "signal_upper_limit",
 ]
 
@@ -81,6 +84,7 @@ class PublishedCount:
     background_sigma_rel: float = 0.0  # chi2_1812 nominal
     background_sigma_rel_variant: float | None = None  # chi2_1812 variant (e.g. 100 %)
     default_method: str = "cls"
+    experiments: tuple[str, ...] = ()  # experiments (registry names) whose ``selected`` total is this selection
 
 
 def published_counts() -> dict[str, PublishedCount]:
@@ -91,6 +95,8 @@ def published_counts() -> dict[str, PublishedCount]:
     for name, t in data.items():
         if not isinstance(t, dict):
             continue
+        t = dict(t)
+        t["experiments"] = tuple(t.get("experiments", ()))
         out[name] = PublishedCount(name=name, **t)
     return out
 
@@ -104,7 +110,7 @@ def published_count(name: str) -> PublishedCount:
     return counts[name]
 
 
-def _check_cl(cl: float) -> float:
+def check_cl(cl: float) -> float:
     if not any(abs(float(cl) - c) < 1e-12 for c in ALLOWED_CL):
         raise LimitError(f"confidence level = {cl!r}: allowed 0.90 or 0.95")
     return float(cl)
@@ -149,7 +155,7 @@ def poisson_gauss_upper_limit(n_obs: int, background: float, background_sigma: f
     (notes section 5.3, computed independently): cls 60.1, splusb 59.1, profile 58.2 (one-sided) /
     64.5 (two-sided), gauss 58.0.
     """
-    cl = _check_cl(cl)
+    cl = check_cl(cl)
     if method not in METHODS:
         raise LimitError(f"method = {method!r}: allowed {', '.join(METHODS)}")
     n, b0, sb = int(n_obs), float(background), float(background_sigma)
@@ -206,7 +212,7 @@ def chi2_1812(signal, n_observed: float, nu_e: float, background: float, flux_si
 def chi2_1812_upper_limit(pc: PublishedCount, cl: float = 0.95, variant: bool = False) -> float:
     """S where chi2_1812(S) reaches chi2_2dof^{-1}(CL) (4.61 at 90 %, 5.99 at 95 %); ``variant`` uses the
     alternative background uncertainty (MINERvA: 100 %)."""
-    cl = _check_cl(cl)
+    cl = check_cl(cl)
     sbr = pc.background_sigma_rel_variant if variant else pc.background_sigma_rel
     if sbr is None:
         raise LimitError(f"limit experiment = {pc.name!r}: has no background-uncertainty variant")
@@ -249,3 +255,43 @@ def exclusion(signal_totals, name: str, cl: float = 0.95, method: str | None = N
         raise LimitError(f"signal total of point {i} = {s.flat[i]!r}: must be finite and >= 0")
     thr = signal_upper_limit(name, cl, method, variant)
     return s > thr, thr
+
+
+def selection_for_experiment(experiment: str) -> PublishedCount:
+    """The published selection whose count the ``selected`` total of ``experiment`` is compared with."""
+    counts = published_counts()
+    for pc in counts.values():
+        if experiment in pc.experiments:
+            return pc
+    have = sorted(e for pc in counts.values() for e in pc.experiments)
+    raise LimitError(f"experiment.name = {experiment!r}: no published count to set a limit with "
+                     f"(gen/data/limits/published_counts.toml); experiments with one: {', '.join(have)}")
+
+
+def scan_limits(rows: dict, experiment: str, umu4: float | None, cl: float = 0.95, method: str | None = None,
+                variant: bool = False) -> dict:
+    """Exclusion of every point of an ``hnlgen scan`` table (columns as numpy arrays in ``rows``).
+
+    Returns the input columns plus ``S_limit`` (events), ``excluded`` (bool) and, with the card's
+    ``umu4`` (|U_mu4| of the points where ``Umu4`` is not a scanned column), ``Umu4_sq_limit``: the
+    |U_mu4|^2 at which the point's selected total reaches the limit, by linear scaling,
+    |U_mu4|^2_lim = |U_mu4|^2 S_lim / S. It holds when the selected total is proportional to
+    |U_mu4|^2 (production through the mixing; N decay prompt and its branching ratios set by
+    alpha_D |U_D4|^2, as for the light-Z' benchmark: tests/gen/test_limits.py checks it against a
+    regenerated point), as 1812.08768 used it (notes sec. 5.1).
+    """
+    pc = selection_for_experiment(experiment)
+    if "selected" not in rows:
+        raise LimitError("scan table: no 'selected' column (not an hnlgen scan table)")
+    sel = np.asarray(rows["selected"], dtype=float)
+    if np.all(np.isnan(sel)):
+        raise LimitError(f"experiment.name = {experiment!r}: the scan has no selected totals (run without a detector stage)")
+    excluded, thr = exclusion(sel, pc.name, cl, method, variant)
+    out = dict(rows)
+    out["S_limit"] = np.full(len(sel), thr)
+    out["excluded"] = excluded
+    u = np.asarray(rows["Umu4"], dtype=float) if "Umu4" in rows else (None if umu4 is None else np.full(len(sel), float(umu4)))
+    if u is not None:
+        with np.errstate(divide="ignore"):
+            out["Umu4_sq_limit"] = np.where(sel > 0, u * u * thr / np.where(sel > 0, sel, 1.0), np.inf)
+    return out

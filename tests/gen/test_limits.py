@@ -74,3 +74,48 @@ def test_bad_inputs_name_the_key():
         L.signal_upper_limit("microboone_epem", method="bayes")
     with pytest.raises(L.LimitError, match="signal total of point 1"):
         L.exclusion([1.0, float("nan")], "microboone_epem")
+
+
+def test_scan_limits_table_and_refusals():
+    rows = {"point": np.array([0, 1]), "m4": np.array([0.2, 0.42]), "selected": np.array([600.0, 30.0])}
+    thr = L.signal_upper_limit("microboone_epem")
+    out = L.scan_limits(rows, "microboone", 9.486832980505138e-4)
+    assert list(out["excluded"]) == [True, False]
+    # linear scaling: |U|^2_lim = 9e-7 * S_lim / S
+    assert out["Umu4_sq_limit"] == pytest.approx(9e-7 * thr / np.array([600.0, 30.0]), rel=1e-12)
+    with pytest.raises(L.LimitError, match="experiment.name = 'sbnd': no published count"):
+        L.scan_limits(rows, "sbnd", 1e-3)
+    with pytest.raises(L.LimitError, match="no selected totals"):
+        L.scan_limits({"selected": np.array([np.nan])}, "microboone", 1e-3)
+
+
+def test_limits_command_bad_input_exit_2(tmp_path, capsys):
+    from gen.cli import main
+
+    assert main(["limits", str(tmp_path), "--card", "cards/microboone_light_zprime.toml"]) == 2
+    assert "not an hnlgen scan output directory" in capsys.readouterr().err
+    assert main(["limits", "--cl", "0.5"]) == 2
+    assert "confidence level = 0.5" in capsys.readouterr().err
+    assert main(["limits", "--json"]) == 0
+    assert "microboone_epem" in capsys.readouterr().out
+
+
+def test_umu4_scaling_against_regenerated_point():
+    """The |U_mu4|^2 limit by linear scaling (scan_limits) agrees with a sample regenerated at |U_mu4|^2 / 4."""
+    import awkward as ak
+
+    from gen.card import load_card
+    from gen.sampler import generate
+
+    card = load_card("cards/microboone_light_zprime.toml")
+    u0 = card.model.Umu4
+    card2 = card.model_copy(update={"model": card.model.model_copy(update={"Umu4": u0 / 2})})
+    s = []
+    for c in (card, card2):
+        w = ak.to_numpy(generate(c, n_events=3000, seed=7, reconstruct=True).weight_selected)
+        s.append((w.sum(), np.sqrt((w * w).sum())))
+    ratio = s[1][0] / s[0][0]
+    err = ratio * math.hypot(s[0][1] / s[0][0], s[1][1] / s[1][0])  # upper bound: the two samples share the seed
+    assert ratio == pytest.approx(0.25, abs=max(3 * err, 0.005))
+    lim = [L.scan_limits({"selected": np.array([x[0]])}, "microboone", u)["Umu4_sq_limit"][0] for x, u in zip(s, (u0, u0 / 2), strict=True)]
+    assert lim[1] == pytest.approx(lim[0], rel=max(3 * err / ratio, 0.02))
