@@ -115,3 +115,41 @@ def test_card_with_invisible_final_state_exits_2(capsys):
     assert main(["check", str(card)]) == 2
     err = capsys.readouterr().err
     assert "process.final_state = 'mu+mu-'" in err and "MicroBooNE" in err and "Traceback" not in err
+
+
+def _synthetic_truth(n, seed=3):
+    import awkward as ak
+
+    g = np.random.default_rng(seed)
+    e = g.uniform(0.1, 1.5, n)
+    th = np.radians(g.uniform(0, 30, n))
+    p4 = lambda s: ak.zip({"px": e / 2 * np.sin(s * th), "py": np.zeros(n), "pz": e / 2 * np.cos(th), "E": e / 2})
+    return ak.zip({"event": np.arange(n), "weight": np.ones(n), "regime": g.integers(0, 3, n).astype(np.int32),
+                   "ell_minus": p4(1), "ell_plus": p4(-1), "ell_minus_pdg": np.full(n, 11), "ell_plus_pdg": np.full(n, -11),
+                   "ell_vertex": ak.zip({"x": np.zeros(n), "y": np.zeros(n), "z": np.zeros(n)})}, depth_limit=1)
+
+
+def test_stage_independent_of_chunking_and_mass_factor():
+    import types
+
+    import awkward as ak
+
+    from gen.card import load_card
+    from gen.microboone_stage import MicroBooNEEpemStage
+    from gen.rng import BLOCK_SIZE
+
+    card = load_card("cards/microboone_light_zprime.toml")
+    setup = types.SimpleNamespace(card=card)
+    truth = _synthetic_truth(BLOCK_SIZE + 3000)
+    whole = MicroBooNEEpemStage(setup, 11).apply(truth)
+    st = MicroBooNEEpemStage(setup, 11)
+    parts = ak.concatenate([st.apply(truth[:BLOCK_SIZE]), st.apply(truth[BLOCK_SIZE:])])
+    for k in ("E_vis", "theta_beam", "weight_selected", "w_fiducial"):
+        assert np.array_equal(ak.to_numpy(whole[k]), ak.to_numpy(parts[k]), equal_nan=True)
+    # w_fiducial = active / cryostat mass where the vertex is fiducial; the fiducial fraction is the volume ratio
+    wf = ak.to_numpy(whole.w_fiducial)
+    f = ub.active_mass_t() / 170.0
+    assert set(np.unique(wf)) <= {0.0, f}
+    frac = np.mean(wf > 0)
+    expect = ub.fiducial_volume_cm3(10.0) / ub.fiducial_volume_cm3(0.0)  # 0.826
+    assert frac == pytest.approx(expect, abs=4 * math.sqrt(expect * (1 - expect) / len(wf)))
