@@ -24,6 +24,9 @@ def register(subparsers) -> None:
     p.add_argument("--variant", action="store_true",
                    help="chi2 selections: the alternative background uncertainty (MINERvA: 100 %%)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--plot", default=None, metavar="OUT.png",
+                   help="with SCAN_DIR over m4: draw the |U_mu4|^2 exclusion vs m_N (the combined figure of several "
+                        "experiments: validation/plot_constraints.py)")
     p.set_defaults(func=run)
 
 
@@ -61,6 +64,8 @@ def run(args) -> int:
     out = L.scan_limits(rows, card.experiment.name, umu4, args.cl, args.method, args.variant)
     keys = [k for k in ("point", "m4", "mzprime", "Umu4", "alphaD", "alpha_epsilon2") if k in out]
     keys += ["selected", "selected_error", "S_limit", "excluded"] + (["Umu4_sq_limit"] if "Umu4_sq_limit" in out else [])
+    if args.plot is not None:
+        _plot(out, card, args)
     if args.json:
         def val(x):
             x = x.item() if hasattr(x, "item") else x
@@ -72,3 +77,32 @@ def run(args) -> int:
         for i in range(len(out["selected"])):
             print(" ".join(f"{out[k][i]!s:>14.14s}" if k == "excluded" else f"{float(out[k][i]):14.5g}" for k in keys if k in out))
     return 0
+
+
+def _plot(out: dict, card, args) -> None:
+    """|U_mu4|^2 limit vs m_N of a scan over m4 (other keys fixed), the excluded side shaded."""
+    from gen import limits as L
+
+    if "m4" not in out or "Umu4_sq_limit" not in out or any(k in out for k in ("mzprime", "Umu4", "alphaD")):
+        raise L.LimitError("--plot: needs a scan over m4 alone (other [model] keys fixed by the card)")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    m = np.asarray(out["m4"], dtype=float)
+    lim = np.asarray(out["Umu4_sq_limit"], dtype=float)
+    o = np.argsort(m)
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    ax.plot(m[o], lim[o], "-o", color="tab:green",
+            label=f"{card.experiment.name}: {args.cl:.0%} CL ({args.method or 'default statistic'})")
+    ax.fill_between(m[o], lim[o], np.nanmax(lim[np.isfinite(lim)]) * 100, color="tab:green", alpha=0.2)
+    ax.plot(card.model.m4, card.model.Umu4**2, "ko", mfc="none", ms=9, label="card point")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("m_N [GeV]")
+    ax.set_ylabel("|U_mu4|^2 excluded above")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(args.plot, dpi=120)
+    plt.close(fig)

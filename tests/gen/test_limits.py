@@ -119,3 +119,27 @@ def test_umu4_scaling_against_regenerated_point():
     assert ratio == pytest.approx(0.25, abs=max(3 * err, 0.005))
     lim = [L.scan_limits({"selected": np.array([x[0]])}, "microboone", u)["Umu4_sq_limit"][0] for x, u in zip(s, (u0, u0 / 2), strict=True)]
     assert lim[1] == pytest.approx(lim[0], rel=max(3 * err / ratio, 0.02))
+
+
+def test_limits_command_on_a_scan_table(tmp_path, capsys):
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from gen.cli import main
+
+    d = tmp_path / "scan.parquet"
+    d.mkdir()
+    (d / "_scan.json").write_text(json.dumps({"params": {"m4": [0.15, 0.42]}}))
+    for i, (m, s) in enumerate(((0.15, 4690.0), (0.42, 30.0))):
+        pq.write_table(pa.table({"point": [i], "m4": [m], "selected": [s], "selected_error": [1.0]}), d / f"part-{i}.parquet")
+    png = tmp_path / "lim.png"
+    assert main(["limits", str(d), "--card", "cards/microboone_light_zprime.toml", "--json", "--plot", str(png)]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert [r["excluded"] for r in rows] == [True, False]
+    assert rows[1]["Umu4_sq_limit"] == pytest.approx(9e-7 * L.signal_upper_limit("microboone_epem") / 30.0, rel=1e-9)
+    assert png.stat().st_size > 1000
+    # a card whose experiment has no published count: one line naming experiment.name, exit 2
+    assert main(["limits", str(d), "--card", "miniboone_light_zprime"]) == 2
+    assert "experiment.name = 'miniboone_fhc': no published count" in capsys.readouterr().err
