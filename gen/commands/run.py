@@ -386,11 +386,19 @@ def _print_summary(s, out, setup, histograms: bool = True) -> None:
     if s.selected is None:
         print(f"    in fiducial volume {s.in_fiducial_volume:12.5g} +- {s.in_fiducial_volume_error:.2g}  (no detector stage: fiducial weight 1)")
     else:
-        print(f"    in fiducial volume {s.in_fiducial_volume:12.5g} +- {s.in_fiducial_volume_error:.2g}  (exact decay probability)")
         eff = s.selected / s.final_state if s.final_state > 0 else float("nan")
-        where = "histograms h_E_QE, h_E_vis, h_cos_theta" if histograms else "HepMC3 weight 'selected'"
-        print(f"    selected           {s.selected:12.5g} +- {s.selected_error:.2g}  (MiniBooNE nu_e-like selection; "
-              f"efficiency {eff:.3g} of the final state; {where})")
+        from gen.experiments import experiment_info
+
+        if experiment_info(setup.card.experiment.name).detector_response == "microboone_epem":
+            print(f"    in fiducial volume {s.in_fiducial_volume:12.5g} +- {s.in_fiducial_volume_error:.2g}  "
+                  "(TPC active argon, 10 cm border; detectors/microboone.py)")
+            print(f"    selected           {s.selected:12.5g} +- {s.selected_error:.2g}  (MicroBooNE forward coherent e+e- "
+                  f"selection; efficiency {eff:.3g} of the final state; limits: hnlgen limits)")
+        else:
+            print(f"    in fiducial volume {s.in_fiducial_volume:12.5g} +- {s.in_fiducial_volume_error:.2g}  (exact decay probability)")
+            where = "histograms h_E_QE, h_E_vis, h_cos_theta" if histograms else "HepMC3 weight 'selected'"
+            print(f"    selected           {s.selected:12.5g} +- {s.selected_error:.2g}  (MiniBooNE nu_e-like selection; "
+                  f"efficiency {eff:.3g} of the final state; {where})")
     print("  per channel (projectile pdg / target pdg / regime):")
     for k, v in s.per_channel.items():
         print(f"    {k:32s} {v['expected']:12.5g} +- {v['error']:.2g}")
