@@ -854,17 +854,28 @@ class _Reweighter:
         """
         import types
 
-        from detectors import miniboone as mb
-        from gen.detector_stage import MiniBooNEStage
+        from gen.experiments import experiment_info
 
-        if not self.old.card.experiment.name.startswith("miniboone"):
+        # the stage by the registry's detector_response (MicroBooNE e+e-: gen.microboone_stage, same block streams)
+        resp = experiment_info(self.old.card.experiment.name).detector_response
+        if resp == "miniboone":
+            from detectors import miniboone as mb
+            from gen.detector_stage import MiniBooNEStage as Stage
+
+            branches = mb.RECO_BRANCHES
+        elif resp == "microboone_epem":
+            from detectors import microboone as ub
+            from gen.microboone_stage import MicroBooNEEpemStage as Stage
+
+            branches = ub.RECO_BRANCHES
+        else:
             raise ReweightError(f"detector fields of experiment {self.old.card.experiment.name!r} cannot be recomputed")
-        drop = set(mb.RECO_BRANCHES) | {"vertex"}
+        drop = set(branches) | {"vertex"}
         fields = {k: ev[k] for k in ev.fields if k not in drop}
         fields["w_fiducial"] = np.ones(len(ev))
         truth = ak.zip(fields, depth_limit=1)
         if self._stage is None:
-            self._stage = MiniBooNEStage(types.SimpleNamespace(card=self.new.card, model=self.new.model), self.seed)
+            self._stage = Stage(types.SimpleNamespace(card=self.new.card, model=self.new.model), self.seed)
         return self._stage.apply(truth)
 
     @staticmethod
