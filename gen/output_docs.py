@@ -62,6 +62,10 @@ def event_branch_titles() -> dict[str, str]:
         out[f"vertex_{c}"] = _title(f"vertex_{c}", "cm", f"{c} of the upscattering vertex in the MiniBooNE tank (origin at its centre)")
     for k, (unit, doc) in RECO_BRANCHES.items():
         out[k] = _title(k, unit, doc)
+    from detectors.microboone import RECO_BRANCHES as UB_BRANCHES
+
+    for k, (unit, doc) in UB_BRANCHES.items():  # MicroBooNE e+e- response; shared names keep the MiniBooNE title
+        out.setdefault(k, _title(k, unit, f"MicroBooNE e+e- response: {doc}"))
     for k, (unit, doc) in NA62_TRUTH_DOCS.items():
         out[k] = _title(k, unit, doc)
     for key, (unit, doc) in NA62_RECO_DOCS.items():
