@@ -255,7 +255,8 @@ def test_every_library_experiment_runs_truth_level(tmp_path, name, capsys):
         if E.experiment_info(name).detector_response == "microboone_epem":  # detectors/microboone.py (issue 13)
             assert {"passes_selection", "weight_selected", "theta_beam", "dedx_start_mip"} <= set(tree.keys())
             wf = tree["w_fiducial"].array(library="np")
-            assert np.all((wf == 0) | (np.abs(wf - 86.4 / 170.0) < 1e-3))  # active / cryostat mass
+            m_t = sum(t.mass_g for t in E.library_experiment(name).targets) * 1e-6
+            assert np.all((wf == 0) | (np.abs(wf - 86.4 / m_t) < 1e-3))  # active argon / the experiment's mass
         else:
             assert "passes_selection" not in tree  # no detector stage: truth level
         pdg = set(tree["target_pdg"].array(library="np").tolist())
