@@ -598,6 +598,9 @@ def _check_experiment(card: RunCard) -> None:
         with_mb = [n for n in experiment_names() if experiment_info(n).detector_response == "miniboone"]
         raise CardError(f"[detector] is not used by {name}: it holds the MiniBooNE cuts "
                         f"(experiment {' or '.join(with_mb)})")
+    if info.detector_response == "microboone_epem" and card.process.final_state not in ("all", "e+e-"):
+        raise CardError(f"process.final_state = {card.process.final_state!r}: the MicroBooNE e+e- response of "
+                        f"{name} sees only 'all' or 'e+e-' (detectors/microboone.py)")
     if info.card_flux:
         for key in _CUSTOM_REQUIRED:
             if getattr(exp, key) is None:

@@ -18,7 +18,7 @@ from gen import __version__
 from gen.bundled import find_card
 
 # Subcommands in the order ``hnlgen --help`` lists them; a module that is absent is skipped.
-_COMMANDS = ("check", "model", "xsec", "run", "experiments", "fit", "validate", "plot", "reweight", "scan", "bench", "cards")
+_COMMANDS = ("check", "model", "xsec", "run", "experiments", "fit", "validate", "plot", "reweight", "scan", "limits", "bench", "cards")
 
 
 #: Where to report a bug (README section).

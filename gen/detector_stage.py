@@ -275,4 +275,8 @@ def make_stage(setup, seed: int):
         return MiniBooNEStage(setup, seed)
     if response in NUE_RESPONSES:
         return NueElasticStage(setup, seed, response)
+    if response == "microboone_epem":
+        from gen.microboone_stage import MicroBooNEEpemStage
+
+        return MicroBooNEEpemStage(setup, seed)
     return None

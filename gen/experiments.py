@@ -65,9 +65,10 @@ __all__ = [
 
 ALL_FLAVOURS = ("nue", "numu", "nutau", "nuebar", "numubar", "nutaubar")
 SOURCE_KINDS = ("upscattering", "meson_decay")
-DETECTOR_RESPONSES = ("miniboone", "na62", "minerva_nue", "charm2_nue", "none")
-#: Responses a library experiment file may name (modules in detectors/: ``detectors.nue_elastic``).
-_LIBRARY_RESPONSES = ("none", "minerva_nue", "charm2_nue")
+DETECTOR_RESPONSES = ("miniboone", "na62", "minerva_nue", "charm2_nue", "microboone_epem", "none")
+#: Responses a library experiment file may name (modules in detectors/: ``detectors.nue_elastic``,
+#: ``detectors.microboone``; issue 13).
+LIBRARY_RESPONSES = ("none", "minerva_nue", "charm2_nue", "microboone_epem")
 # Column of each flavour in a "points_linear" flux table: Enu nue numu nutau nuebar numubar nutaubar
 _POINT_COLUMNS = {f: i + 1 for i, f in enumerate(ALL_FLAVOURS)}
 
@@ -381,9 +382,9 @@ def load_experiment_file(path, where: str | None = None) -> Experiment:
     _check_fields(where, data, _REQUIRED, _OPTIONAL)
     if data["source"] != "upscattering":
         raise _field_error(where, "source", data["source"], "allowed: 'upscattering' (meson-decay sources are built in: na62)")
-    if data["detector_response"] not in _LIBRARY_RESPONSES:
+    if data["detector_response"] not in LIBRARY_RESPONSES:
         raise _field_error(where, "detector_response", data["detector_response"],
-                           f"allowed: {', '.join(map(repr, _LIBRARY_RESPONSES))} (a detector response is a module in detectors/)")
+                           f"allowed: {', '.join(map(repr, LIBRARY_RESPONSES))} (a detector response is a module in detectors/)")
     expo = float(data["exposure"])
     if not (math.isfinite(expo) and expo > 0):
         raise _field_error(where, "exposure", data["exposure"], "must be a finite number > 0")

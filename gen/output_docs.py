@@ -80,6 +80,7 @@ def _title(name: str, unit: str, doc: str) -> str:
 
 def event_branch_titles() -> dict[str, str]:
     """Flat branch name -> title ``name [unit]: meaning`` for every branch hnlgen writes to ``events``."""
+    from detectors.microboone import RECO_BRANCHES as UB_BRANCHES
     from detectors.miniboone import RECO_BRANCHES
     from detectors.nue_elastic import NUE_RECO_BRANCHES
     from gen.events import NAMED_PARTICLES, NAMED_PDG, NAMED_VERTICES, PARTICLE_FIELDS, SCALAR_FIELDS
@@ -109,6 +110,8 @@ def event_branch_titles() -> dict[str, str]:
                 out[k] = _title(k, unit, f"MiniBooNE: {RECO_BRANCHES[k][1]}; MINERvA/CHARM-II: {doc}")
             continue
         out[k] = _title(k, unit, doc)
+    for k, (unit, doc) in UB_BRANCHES.items():  # MicroBooNE e+e- response; shared names keep the MiniBooNE title
+        out.setdefault(k, _title(k, unit, f"MicroBooNE e+e- response: {doc}"))
     for k, (unit, doc) in NA62_TRUTH_DOCS.items():
         out[k] = _title(k, unit, doc)
     for key, (unit, doc) in NA62_RECO_DOCS.items():

@@ -87,6 +87,7 @@ import awkward as ak
 import numba
 import numpy as np
 
+from detectors import microboone as ub
 from detectors import miniboone as mb
 from detectors import nue_elastic as ne
 from detectors.miniboone import write_histograms
@@ -108,7 +109,7 @@ from gen.card import (
 )
 from gen.decay_adapter import decay_spec_from_physics
 from gen.decays import _VIS_NAME, _visible_content, build_decay_graph, parse_final_state
-from gen.detector_stage import MiniBooNEStage, NueElasticStage
+from gen.detector_stage import make_stage
 from gen.errors import HnlgenError
 from gen.experiments import experiment_info, get_experiment, source_entry
 from gen.flux import flux_for_experiment
@@ -873,15 +874,15 @@ class _Reweighter:
             # MINERvA / CHARM-II: the smearing normals come from the same (seed, block) streams, so the
             # reconstructed events are those of a run at the new couplings (issue 13)
             drop = set(ne.NUE_RECO_BRANCHES)
+        elif response == "microboone_epem":  # same block streams (gen.microboone_stage)
+            drop = set(ub.RECO_BRANCHES) | {"vertex"}
         else:
             raise ReweightError(f"detector fields of experiment {self.old.card.experiment.name!r} cannot be recomputed")
         fields = {k: ev[k] for k in ev.fields if k not in drop}
         fields["w_fiducial"] = np.ones(len(ev))
         truth = ak.zip(fields, depth_limit=1)
         if self._stage is None:
-            setup = types.SimpleNamespace(card=self.new.card, model=self.new.model)
-            self._stage = (MiniBooNEStage(setup, self.seed) if response == "miniboone"
-                           else NueElasticStage(setup, self.seed, response))
+            self._stage = make_stage(types.SimpleNamespace(card=self.new.card, model=self.new.model), self.seed)
         return self._stage.apply(truth)
 
     @staticmethod

@@ -92,7 +92,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Modules imported by :func:`run_validation` to collect registered comparisons (hook 3).
-COMPARISON_MODULES: list[str] = ["gen.validation", "gen.validation_nue"]
+COMPARISON_MODULES: list[str] = ["gen.validation", "gen.validation_nue", "gen.validation_limits"]
 _PROJECT_PACKAGES = ("physics", "gen", "detectors")
 
 

@@ -334,7 +334,7 @@ def _run(args) -> int:
                 return 1
         summary.wall_time_s = time.perf_counter() - t0
         if fmt != "hepmc3":  # the HepMC3 run information was written with the first event
-            if stage is not None:
+            if stage is not None and stage.hists.hists is not None:
                 from detectors.miniboone import write_histograms
 
                 write_histograms(writer.root_file, stage.hists.hists)
@@ -387,16 +387,19 @@ def _print_summary(s, out, setup, histograms: bool = True) -> None:
     if s.selected is None:
         print(f"    in fiducial volume {s.in_fiducial_volume:12.5g} +- {s.in_fiducial_volume_error:.2g}  (no detector stage: fiducial weight 1)")
     else:
-        print(f"    in fiducial volume {s.in_fiducial_volume:12.5g} +- {s.in_fiducial_volume_error:.2g}  (MiniBooNE: exact decay "
-              "probability; MINERvA, CHARM-II: whole fiducial mass, prompt decays)")
         eff = s.selected / s.final_state if s.final_state > 0 else float("nan")
         from gen.experiments import experiment_info
 
         resp = experiment_info(setup.card.experiment.name).detector_response
-        hnames, what = {"minerva_nue": ("h_dEdx, h_E_shower", "MINERvA high-dE/dx sideband"),
-                        "charm2_nue": ("h_E_theta2, h_E_shower", "CHARM-II nu-e signal region")}.get(
-            resp, ("h_E_QE, h_E_vis, h_cos_theta", "MiniBooNE nu_e-like selection"))
-        where = f"histograms {hnames}" if histograms else "HepMC3 weight 'selected'"
+        fiducial = {"microboone_epem": "TPC active argon, 10 cm border; detectors/microboone.py",
+                    "minerva_nue": "MINERvA: whole fiducial mass, prompt decays",
+                    "charm2_nue": "CHARM-II: whole fiducial mass, prompt decays"}.get(resp, "exact decay probability")
+        print(f"    in fiducial volume {s.in_fiducial_volume:12.5g} +- {s.in_fiducial_volume_error:.2g}  ({fiducial})")
+        hnames, what = {"minerva_nue": ("histograms h_dEdx, h_E_shower", "MINERvA high-dE/dx sideband"),
+                        "charm2_nue": ("histograms h_E_theta2, h_E_shower", "CHARM-II nu-e signal region"),
+                        "microboone_epem": ("limits: hnlgen limits", "MicroBooNE forward coherent e+e- selection")}.get(
+            resp, ("histograms h_E_QE, h_E_vis, h_cos_theta", "MiniBooNE nu_e-like selection"))
+        where = hnames if histograms else "HepMC3 weight 'selected'"
         print(f"    selected           {s.selected:12.5g} +- {s.selected_error:.2g}  ({what}; "
               f"efficiency {eff:.3g} of the final state; {where})")
     print("  per channel (projectile pdg / target pdg / regime):")
