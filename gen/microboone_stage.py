@@ -23,7 +23,7 @@ from detectors import microboone as ub
 from gen import rng as R
 from gen.card import CardError
 
-__all__ = ["RECO_FIELD_DOCS", "VISIBLE_FINAL_STATES", "MicroBooNEEpemStage", "make_stage"]
+__all__ = ["RECO_FIELD_DOCS", "VISIBLE_FINAL_STATES", "MicroBooNEEpemStage"]
 
 #: Final states the MicroBooNE e+e- response can see (``[process] final_state``).
 VISIBLE_FINAL_STATES = ("all", "e+e-")

@@ -123,7 +123,8 @@ def _synthetic_truth(n, seed=3):
     g = np.random.default_rng(seed)
     e = g.uniform(0.1, 1.5, n)
     th = np.radians(g.uniform(0, 30, n))
-    p4 = lambda s: ak.zip({"px": e / 2 * np.sin(s * th), "py": np.zeros(n), "pz": e / 2 * np.cos(th), "E": e / 2})
+    def p4(s):
+        return ak.zip({"px": e / 2 * np.sin(s * th), "py": np.zeros(n), "pz": e / 2 * np.cos(th), "E": e / 2})
     return ak.zip({"event": np.arange(n), "weight": np.ones(n), "regime": g.integers(0, 3, n).astype(np.int32),
                    "ell_minus": p4(1), "ell_plus": p4(-1), "ell_minus_pdg": np.full(n, 11), "ell_plus_pdg": np.full(n, -11),
                    "ell_vertex": ak.zip({"x": np.zeros(n), "y": np.zeros(n), "z": np.zeros(n)})}, depth_limit=1)
