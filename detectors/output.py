@@ -146,7 +146,25 @@ def partial_path(path: Path) -> Path:
     return path.with_name(f"{path.name}{PARTIAL_SUFFIX}-{os.getpid()}-{secrets.token_hex(4)}")
 
 
-class AtomicOutput:
+class CloseOrAbort:
+    """Context manager of a writer: ``close()`` when the block succeeds, ``abort()`` when it raises or when
+    ``close()`` itself fails (so no complete-looking file is left). Writers define ``close`` and ``abort``."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.abort()
+            return
+        try:
+            self.close()
+        except BaseException:
+            self.abort()
+            raise
+
+
+class AtomicOutput(CloseOrAbort):
     """Base of the output writers: events go to a partial file (:func:`partial_path`), renamed to
     ``path`` only by a successful ``close``; an exception in the ``with`` block or in ``close`` deletes
     the partial file, so an interrupted or failed run never leaves a file that looks complete.
@@ -207,18 +225,6 @@ class AtomicOutput:
         finally:
             self.tmp_path.unlink(missing_ok=True)
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None:
-            self.abort()
-            return
-        try:
-            self.close()
-        except BaseException:
-            self.abort()
-            raise
 
 
 class EventWriter(AtomicOutput):

@@ -29,6 +29,8 @@ import queue
 import sys
 import threading
 
+from detectors.output import CloseOrAbort
+
 __all__ = ["BackgroundWriter", "single_malloc_arena"]
 
 _STOP = object()
@@ -45,7 +47,7 @@ def single_malloc_arena() -> bool:
         return False
 
 
-class BackgroundWriter:
+class BackgroundWriter(CloseOrAbort):
     """Write chunks through ``writer`` in a background thread (module docstring)."""
 
     def __init__(self, writer, depth: int = 1):
@@ -121,16 +123,3 @@ class BackgroundWriter:
             self._thread.join()
             self._done = True
         self.writer.abort()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None:
-            self.abort()
-            return
-        try:
-            self.close()
-        except BaseException:
-            self.abort()
-            raise

@@ -40,6 +40,7 @@ import numpy as np
 from detectors import geometry
 from detectors import miniboone as mb
 from gen import rng as R
+from physics.decay_table import decay_table
 
 __all__ = ["RECO_FIELD_DOCS", "HistogramSum", "MiniBooNEStage", "NueElasticStage", "make_stage"]
 
@@ -51,6 +52,18 @@ RECO_FIELD_DOCS = {
 
 _HNL_PDG = {"N4": 9900012, "N5": 9900014, "N6": 9900016}
 PROMPT_ZPRIME_CM = 0.1  # Z' mean lab flight below which its decay counts as prompt (see _zprime_flight_matters)
+
+
+
+def _ctau0_cm(setup) -> dict[str, float]:
+    """c tau0 (cm) of every decaying species, from the decay table ``prepare()`` already computed (its JSON form
+    in ``setup.decay_info``; None = stable -> inf); recomputing it took 0.44 s, 15% of a warm 20,000-event run
+    (issue 16). Falls back to ``physics.decay_table`` for a setup without it (reweighting)."""
+    info = getattr(setup, "decay_info", None)
+    cached = info.get("table") if isinstance(info, dict) else None
+    if cached is not None:
+        return {k: (math.inf if v["ctau0_cm"] is None else float(v["ctau0_cm"])) for k, v in cached.items()}
+    return {k: float(v.ctau0_cm) for k, v in decay_table(setup.model).items()}
 
 
 class HistogramSum:
@@ -78,18 +91,10 @@ class MiniBooNEStage:
     """
 
     def __init__(self, setup, seed: int):
-        from physics.decay_table import decay_table
 
         self.seed = int(seed)
         self.config = setup.card.detector_config
-        # c tau0 from the decay table prepare() already computed (its JSON form in setup.decay_info; None =
-        # stable): recomputing it took 0.44 s, 15% of a warm 20,000-event run (issue 16)
-        info = getattr(setup, "decay_info", None)
-        cached = info.get("table") if isinstance(info, dict) else None
-        if cached is not None:
-            ctau = {k: (math.inf if v["ctau0_cm"] is None else float(v["ctau0_cm"])) for k, v in cached.items()}
-        else:
-            ctau = {k: float(v.ctau0_cm) for k, v in decay_table(setup.model).items()}
+        ctau = _ctau0_cm(setup)
         self.ctau0_N = {}
         for name, code in _HNL_PDG.items():
             if name in ctau:
@@ -191,7 +196,6 @@ class NueElasticStage:
         from detectors import nue_elastic as ne
         from gen.decays import parse_final_state
         from gen.errors import HnlgenError
-        from physics.decay_table import decay_table
 
         self.seed = int(seed)
         self.config = ne.NUE_RESPONSES[response]
@@ -200,12 +204,7 @@ class NueElasticStage:
         if visible is not None and visible != ("e+", "e-"):
             raise HnlgenError(f"process.final_state = {fs!r}: the {response} response sees only an e+e- pair as one "
                               "shower; use 'e+e-' or 'all', or hnlgen run --no-detector for truth-level output")
-        info = getattr(setup, "decay_info", None)
-        cached = info.get("table") if isinstance(info, dict) else None
-        if cached is not None:
-            ctau = {k: (math.inf if v["ctau0_cm"] is None else float(v["ctau0_cm"])) for k, v in cached.items()}
-        else:
-            ctau = {k: float(v.ctau0_cm) for k, v in decay_table(setup.model).items()}
+        ctau = _ctau0_cm(setup)
         self.ctau0_N = {code: ctau[name] for name, code in _HNL_PDG.items() if name in ctau}
         self.ctau0_Zprime = ctau.get("Zprime", 0.0)
         self.hists = HistogramSum()
