@@ -12,18 +12,21 @@ import sys
 
 
 def register(subparsers) -> None:
+    from gen.commands._argtypes import bounded_float, bounded_int, card_int
+
     p = subparsers.add_parser("scan", help="scan masses/couplings on a grid (Dask distributed), one parquet row per point")
     p.add_argument("card", help="TOML run card (the point's keys override its [model] table)")
     p.add_argument("--param", action="append", required=True, metavar="KEY=SPEC",
                    help="KEY=START:STOP:N (N values, ends included) or KEY=V1,V2,...; repeat for each scanned key")
-    p.add_argument("-n", "--events", type=int, default=None, help="events per point (default [run] events)")
+    p.add_argument("-n", "--events", type=card_int("run.events"), default=None, help="events per point (default [run] events)")
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--workers", type=int, default=None, help="worker processes of the embedded local cluster (default: all cores)")
+    g.add_argument("--workers", type=bounded_int(1, 1024, "worker processes of a local cluster"), default=None, help="worker processes of the embedded local cluster (default: all cores)")
     g.add_argument("--scheduler", default=None, metavar="ADDRESS", help="existing Dask scheduler, e.g. tcp://10.0.0.1:8786")
     p.add_argument("-o", "--output", default="scan.parquet", help="output directory of parquet parts (default scan.parquet)")
     p.add_argument("--root-dir", default=None, help="keep the ROOT file of every point in this directory")
-    p.add_argument("--limit", type=int, default=None, help="evaluate at most N missing points (rerun to continue)")
-    p.add_argument("--worker-timeout", type=float, default=None, metavar="SECONDS",
+    p.add_argument("--limit", type=bounded_int(1, 10**9, "points to evaluate in this call"), default=None, help="evaluate at most N missing points (rerun to continue)")
+    p.add_argument("--worker-timeout", type=bounded_float(0.0, 86400.0, "seconds; at most a day", lo_open=True), default=None,
+                   metavar="SECONDS",
                    help="fail when no Dask worker is alive for this long with points unfinished (default 60 s)")
     p.add_argument("--regenerate", action="store_true", help="coupling-only grids: regenerate every point instead of reweighting")
     p.set_defaults(func=run)

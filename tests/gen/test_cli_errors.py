@@ -124,6 +124,10 @@ def test_bad_run_options(argv, fragment, capsys, tmp_path, monkeypatch):
     (["bench", "-n", "0"], "hnlgen bench: argument -n/--events: 0 is out of range"),
     (["bench", "--threads", "0"], "hnlgen bench: argument --threads: 0 is out of range"),
     (["bench", "--reps", "-1"], "hnlgen bench: argument --reps: -1 is out of range"),
+    (["scan", LZ, "--param", "UD4=1,0.5", "--workers", "0"], "hnlgen scan: argument --workers: 0 is out of range"),
+    (["scan", LZ, "--param", "UD4=1,0.5", "--limit", "-3"], "hnlgen scan: argument --limit: -3 is out of range"),
+    (["scan", LZ, "--param", "UD4=1,0.5", "--worker-timeout", "nan"], "argument --worker-timeout: nan is out of range"),
+    (["scan", LZ, "--param", "UD4=1,0.5", "-n", "0"], "hnlgen scan: argument -n/--events: 0 is out of range"),
     (["nonsense"], "hnlgen: argument COMMAND: invalid choice: 'nonsense'"),
 ])
 def test_bad_numeric_options_of_other_commands(argv, fragment, capsys):
