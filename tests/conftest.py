@@ -1,4 +1,4 @@
-"""Suite-wide settings.
+"""Suite-wide settings and fixtures.
 
 Hypothesis runs derandomised by default so that the CI gate is reproducible: the same examples
 on every machine and every run. Property searches with fresh random examples are run with
@@ -7,9 +7,27 @@ that way is pinned in the test with ``@example``.
 """
 
 import os
+import sys
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("hnlgen", derandomize=True, print_blob=True)
 settings.register_profile("explore", derandomize=False, print_blob=True, max_examples=1000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "hnlgen"))
+
+
+@pytest.fixture(scope="session")
+def root_python():
+    """A Python that imports CERN's ROOT, for tests that read our files with ROOT itself: this interpreter if
+    ``import ROOT`` works, else ``$HNLGEN_ROOT_PYTHON`` (a separate environment with the PyPI ``root`` wheel);
+    the test is skipped without either."""
+    try:
+        import ROOT  # noqa: F401
+
+        return sys.executable
+    except ImportError:
+        python = os.environ.get("HNLGEN_ROOT_PYTHON")
+        if not python:
+            pytest.skip("ROOT is not importable and HNLGEN_ROOT_PYTHON is not set (pip install root in a separate venv)")
+        return python

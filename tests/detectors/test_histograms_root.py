@@ -10,9 +10,7 @@ events written in the same file.
 """
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -151,24 +149,16 @@ print(json.dumps(out))
 """
 
 
-def _root_read(path, names):
-    try:
-        import ROOT  # noqa: F401
-
-        python = sys.executable
-    except ImportError:
-        python = os.environ.get("HNLGEN_ROOT_PYTHON")
-        if not python:
-            pytest.skip("ROOT is not importable and HNLGEN_ROOT_PYTHON is not set (pip install root in a separate venv)")
+def _root_read(python, path, names):
     r = subprocess.run([python, "-c", _ROOT_SCRIPT, str(path), *names], capture_output=True, text=True, timeout=300, check=False)
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-def test_root_reads_the_statistics(runs):
+def test_root_reads_the_statistics(runs, root_python):
     """ROOT's own TH1D: GetEntries, GetMean, GetStdDev, GetStats, GetEffectiveEntries from the stored fields."""
     for path, names in ((runs[0], ["h_E_QE", "h_E_vis", "h_cos_theta"]), (runs[1], ["h_truth_m_ll", "h_truth_m2_N"])):
-        got = _root_read(path, names)
+        got = _root_read(root_python, path, names)
         exp = {name: e for p, name, e in _run_expectations(*runs) if p == path}
         for name in names:
             g, e = got[name], exp[name]

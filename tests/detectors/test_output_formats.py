@@ -143,25 +143,15 @@ print(json.dumps(out))
 """
 
 
-def test_same_rdataframe_code_on_ttree_and_rntuple(card_path, tmp_path):
+def test_same_rdataframe_code_on_ttree_and_rntuple(card_path, tmp_path, root_python):
     """ROOT itself (>= 6.34) runs one RDataFrame expression on both layouts with the same result; skipped
     without ROOT (importable, or a separate environment's Python in HNLGEN_ROOT_PYTHON)."""
-    import os
     import subprocess
-    import sys
 
-    try:
-        import ROOT  # noqa: F401
-
-        python = sys.executable
-    except ImportError:
-        python = os.environ.get("HNLGEN_ROOT_PYTHON")
-        if not python:
-            pytest.skip("ROOT is not importable and HNLGEN_ROOT_PYTHON is not set")
     t, r = tmp_path / "t.root", tmp_path / "r.root"
     assert main(["run", str(card_path), "-o", str(t), "--json"]) == 0
     assert main(["run", str(card_path), "-o", str(r), "--format", "rntuple", "--json"]) == 0
-    res = subprocess.run([python, "-c", _RDF, str(t), str(r)], capture_output=True, text=True, timeout=300, check=False)
+    res = subprocess.run([root_python, "-c", _RDF, str(t), str(r)], capture_output=True, text=True, timeout=300, check=False)
     assert res.returncode == 0, res.stderr
     a, b = json.loads(res.stdout.strip().splitlines()[-1])
     assert a == b and a[1] > 0
