@@ -5,9 +5,9 @@ in one process, per card, after a warm-up (numba compilation / cache load; the c
 ``prepare`` and the construction of the detector stage are timed separately as ``setup_s``):
 
 * events/s for generation alone (truth), generation + detector stage (``reconstruct=True``:
-  MiniBooNE ``gen.detector_stage``, NA62 ``gen.na62_run``), and generation + detector + ROOT writing
-  (``detectors.output.EventWriter`` to a temporary directory, as ``hnlgen run`` writes by default:
-  float32 branches of ``detectors.storage``, LZ4, writer thread ``detectors.writer_thread``), each the
+  MiniBooNE ``gen.stages.base``, NA62 ``gen.sources.meson_decay_run``), and generation + detector + ROOT writing
+  (``detectors.output.root.EventWriter`` to a temporary directory, as ``hnlgen run`` writes by default:
+  float32 branches of ``detectors.output.storage``, LZ4, writer thread ``detectors.output.writer_thread``), each the
   median of ``reps`` interleaved repetitions (a shared machine slows single passes at random); beside
   it the same pass with each writer configuration of ``LEVERS`` (before/after the levers of issue 16,
   added one at a time) and ``OPTIONS`` (slim record, other compressions, RNTuple), with their file
@@ -104,7 +104,7 @@ def _stage(card, setup, seed):
     """The MiniBooNE detector stage, built once per card (its construction recomputes the decay table)."""
     if setup is None or experiment_info(card.experiment.name).detector_response != "miniboone":
         return None
-    from gen.detector_stage import MiniBooNEStage
+    from gen.stages.base import MiniBooNEStage
 
     return MiniBooNEStage(setup, seed)
 
@@ -128,12 +128,12 @@ DEFAULT_WRITER = LEVERS[-1]
 
 def _pass(card, n, seed, setup, reconstruct, out_path=None, stage=None, writer_cfg=DEFAULT_WRITER):
     """One generation pass; returns (seconds, events, final-state weights, selected weights, selected name)."""
-    from gen.sampler import iter_generate
+    from gen.sources.upscattering import iter_generate
 
     writer = None
     if out_path is not None:
-        from detectors.output import EventWriter
-        from detectors.writer_thread import BackgroundWriter
+        from detectors.output.root import EventWriter
+        from detectors.output.writer_thread import BackgroundWriter
 
         _label, kw, threaded = writer_cfg
         writer = EventWriter(out_path, **kw)
@@ -162,7 +162,7 @@ def _pass(card, n, seed, setup, reconstruct, out_path=None, stage=None, writer_c
 
 def _bench_card(path: str, n: int, threads_list, profile: bool, tmp: Path, log, reps: int = 1) -> dict:
     from gen.card import load_card
-    from gen.sampler import prepare
+    from gen.sources.upscattering import prepare
 
     card = load_card(path)
     seed = card.run.seed

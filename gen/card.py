@@ -15,10 +15,10 @@ kind is an error naming it ("experiment.pot is not used by na62"):
   experiments`` lists them; ``gen.experiments``): upscattering, truth level; ``pot``, ``flavours``.
 * ``custom``: upscattering with a user flux and target list; ``flux_file``, ``flux_unit_bin_GeV``,
   ``targets``, ``pot``, ``baseline_cm``, ``detector_radius_cm``, ``flavours`` (no detector module).
-* ``na62``: K+ (or pi+) decays in flight (``gen.na62_source``); ``n_kaon_decays``, ``parent``,
+* ``na62``: K+ (or pi+) decays in flight (``gen.sources.meson_decay_dedicated``); ``n_kaon_decays``, ``parent``,
   ``production_lepton``, ``beam_momentum``, ``beam_momentum_spread``, ``fiducial_z``.
 
-``[detector]`` holds the MiniBooNE cuts (the fields of ``detectors.miniboone.MiniBooNEConfig``, with
+``[detector]`` holds the MiniBooNE cuts (the fields of ``detectors.miniboone.response.MiniBooNEConfig``, with
 their cited defaults); it applies to the MiniBooNE experiments only (the detector is implied by the
 experiment name).
 """
@@ -35,8 +35,8 @@ from typing import Literal, NamedTuple
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
-from detectors.miniboone import MiniBooNEConfig
-from gen import rng as R
+from detectors.miniboone.response import MiniBooNEConfig
+from gen.core import rng as R
 from gen.errors import HnlgenError
 from gen.experiments import (
     DEFAULT_EXPERIMENT,
@@ -235,7 +235,7 @@ class RunTable(BaseModel):
     seed: int = Field(12345, ge=0)
     output: str = "events.root"
     format: Literal["ttree", "rntuple", "hepmc3"] = Field(
-        "ttree", description="output layout: ROOT TTree, ROOT RNTuple or HepMC3 ASCII following NuHepMC (detectors.output, detectors.hepmc)")
+        "ttree", description="output layout: ROOT TTree, ROOT RNTuple or HepMC3 ASCII following NuHepMC (detectors.output.root, detectors.output.hepmc)")
 
 
 class RunCard(BaseModel):
@@ -366,7 +366,7 @@ CARD_BOUNDS: dict[str, Bound] = {
                                       "parent's decay length (>= 7.5 m for a K+) keeps the probability to reach a decay "
                                       "volume within 1 km a normal double (0.016 GeV/c gave NaN weights)"),
     "experiment.beam_momentum_spread": Bound(0.0, 0.05, "", "a Gaussian spread whose quadrature nodes (|x| <= 10.5 sigma, "
-                                             "gen.na62_source.mean_fv_decay_probability) stay at p > 0: sigma < 0.095 (NA62: "
+                                             "gen.sources.meson_decay_dedicated.mean_fv_decay_probability) stay at p > 0: sigma < 0.095 (NA62: "
                                              "0.01; 0.19 gave 18 times more decays than kaons)"),
     "experiment.fiducial_z": Bound(0.0, 1e5, "cm", "a decay volume within 1 km of the target (NA62: 105-180 m)"),
     "experiment.baseline_cm": Bound(0.0, 1.3e9, "cm", "a baseline shorter than the Earth's diameter, 1.27e9 cm"),
@@ -383,7 +383,7 @@ CARD_BOUNDS: dict[str, Bound] = {
     "detector.energy_resolution_constant": Bound(0.0, 10.0, "", "a relative resolution below 1000%"),
     "detector.e_qe_range": Bound(0.0, 10.0, "GeV", "an energy range within the BNB flux range (< 10 GeV)"),
     "detector.e_qe_range_evis_costheta": Bound(0.0, 10.0, "GeV", "an energy range within the BNB flux range (< 10 GeV)"),
-    "run.events": Bound(1, MAX_EVENTS, "events", "the random streams of gen.rng address at most (2^32 - 1) x 16384 = "
+    "run.events": Bound(1, MAX_EVENTS, "events", "the random streams of gen.core.rng address at most (2^32 - 1) x 16384 = "
                         "7e13 events; 1e12 events take weeks and ~1 PB: split larger productions over seeds"),
     "run.seed": Bound(0, 2**63 - 1, "", "a seed stored as a signed 64-bit integer (ROOT, NuHepMC)"),
 }
@@ -401,7 +401,7 @@ def check_bound(key: str, value) -> None:
 
 def resolve_run(card, n_events, seed, chunk_size):
     """(events, seed, blocks per chunk) of a run: the card's values unless overridden, bounds checked
-    (``CARD_BOUNDS``); a chunk is a whole number of ``gen.rng.BLOCK_SIZE`` blocks (default 8)."""
+    (``CARD_BOUNDS``); a chunk is a whole number of ``gen.core.rng.BLOCK_SIZE`` blocks (default 8)."""
     n = card.run.events if n_events is None else int(n_events)
     s = card.run.seed if seed is None else int(seed)
     check_bound("run.events", n)  # CardError (a ValueError) naming the bound
@@ -539,8 +539,8 @@ def parse_card(data: dict) -> RunCard:
 
 def _check_na62_kinematics(card: RunCard, model) -> None:
     """P+ -> l_a+ N open (m_N < m_P - m_a) and the l_b+ l_b- pair within reach of N (m_N > 2 m_b). Whether a
-    decay chain of the decay table ends in the final state is checked by ``gen.na62_run.NA62Setup``; the
-    Z' need not be on shell (``gen.na62_general``: three-body and other routes)."""
+    decay chain of the decay table ends in the final state is checked by ``gen.sources.meson_decay_run.NA62Setup``; the
+    Z' need not be on shell (``gen.sources.meson_decay``: three-body and other routes)."""
     from physics.meson_decays import MESONS, lepton_mass
 
     st = na62_settings(card)
@@ -600,7 +600,7 @@ def _check_experiment(card: RunCard) -> None:
                         f"(experiment {' or '.join(with_mb)})")
     if info.detector_response == "microboone_epem" and card.process.final_state not in ("all", "e+e-"):
         raise CardError(f"process.final_state = {card.process.final_state!r}: the MicroBooNE e+e- response of "
-                        f"{name} sees only 'all' or 'e+e-' (detectors/microboone.py)")
+                        f"{name} sees only 'all' or 'e+e-' (detectors/microboone/response.py)")
     if info.card_flux:
         for key in _CUSTOM_REQUIRED:
             if getattr(exp, key) is None:

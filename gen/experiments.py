@@ -3,7 +3,7 @@
 This module is the one place that knows the experiment names (``experiment_names``, ``experiment_info``)
 and what each provides: the kind of source (``"upscattering"`` of a beam neutrino on the detector's
 targets, or ``"meson_decay"``: NA62), and which detector response exists (``"miniboone"``, ``"na62"``,
-``"minerva_nue"`` / ``"charm2_nue"``: ``detectors.nue_elastic``, or ``"none"``: truth-level output only). Target data (Z, A, nuclear mass, form factors) come from the
+``"minerva_nue"`` / ``"charm2_nue"``: ``detectors.nue_elastic.response``, or ``"none"``: truth-level output only). Target data (Z, A, nuclear mass, form factors) come from the
 one target table, ``physics.form_factors.TARGETS``.
 
 Three kinds of entry:
@@ -12,7 +12,7 @@ Three kinds of entry:
   MiniBooNE / BNB"): 818 t of CH2 (the whole oil sphere, radius 610.6 cm), split by mass 12/14 to C12
   and 2/14 to H1; 18.75e20 POT in neutrino mode (arXiv:2006.16883) and 11.27e20 POT in antineutrino
   mode; baseline 541 m; official flux release arXiv:0806.1449 (``gen/data/flux``). ``na62`` is a
-  kaon-decay source (``gen.na62_run``). ``custom`` takes its flux file, flux unit, targets (tonnes),
+  kaon-decay source (``gen.sources.meson_decay_run``). ``custom`` takes its flux file, flux unit, targets (tonnes),
   POT, baseline and detector radius from the card; its flux file has the MiniBooNE release's layout
   ``Elo Ehi numu numubar nue nuebar`` (GeV; nu / cm^2 / POT per ``flux_unit_bin_GeV``, default
   0.05 GeV); a relative path is taken relative to the card's directory when the card is read from a
@@ -25,7 +25,7 @@ Three kinds of entry:
   that says why.
 
 Units: target masses in grams inside (``Target.mass_g``), tonnes in the files; flux tables are
-turned into ``gen.flux.Flux`` histograms in nu / cm^2 per unit of exposure (POT, except FASERnu:
+turned into ``gen.core.flux.Flux`` histograms in nu / cm^2 per unit of exposure (POT, except FASERnu:
 150 fb^-1); energies in GeV.
 """
 
@@ -39,8 +39,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from gen.core.flux import flux_for_experiment
 from gen.errors import HnlgenError
-from gen.flux import flux_for_experiment
 from physics import form_factors as _ff
 from physics import units as u
 
@@ -66,8 +66,8 @@ __all__ = [
 ALL_FLAVOURS = ("nue", "numu", "nutau", "nuebar", "numubar", "nutaubar")
 SOURCE_KINDS = ("upscattering", "meson_decay")
 DETECTOR_RESPONSES = ("miniboone", "na62", "minerva_nue", "charm2_nue", "microboone_epem", "none")
-#: Responses a library experiment file may name (modules in detectors/: ``detectors.nue_elastic``,
-#: ``detectors.microboone``; issue 13).
+#: Responses a library experiment file may name (modules in detectors/: ``detectors.nue_elastic.response``,
+#: ``detectors.microboone.response``; issue 13).
 LIBRARY_RESPONSES = ("none", "minerva_nue", "charm2_nue", "microboone_epem")
 # Column of each flavour in a "points_linear" flux table: Enu nue numu nutau nuebar numubar nutaubar
 _POINT_COLUMNS = {f: i + 1 for i, f in enumerate(ALL_FLAVOURS)}
@@ -273,13 +273,13 @@ _BUILTIN_INFO = {
 class SourceInfo:
     """A source kind's plug-ins, as ``"module:function"`` (resolved by :func:`source_entry`).
 
-    ``iter_generate`` (None: ``gen.sampler``'s upscattering generator) has the signature of
-    ``gen.sampler.iter_generate``; ``reweighter`` (None: ``gen.reweight._Reweighter``) that of
-    ``gen.na62_reweight.na62_reweighter``; ``prepare`` (None: ``gen.sampler.prepare``) builds the
-    per-card setup from the card alone (``gen.na62_run.NA62Setup``); ``run`` (None: ``hnlgen run``'s
-    upscattering loop in ``gen.commands.run``) writes a whole run (``gen.na62_run.run_na62``). They are named here rather than imported by the generic
-    modules so that a source's modules may build on the generic ones (``gen.na62_reweight`` uses the
-    cascade factors of ``gen.reweight``) without an import cycle, and are imported only for their cards.
+    ``iter_generate`` (None: ``gen.sources.upscattering``'s upscattering generator) has the signature of
+    ``gen.sources.upscattering.iter_generate``; ``reweighter`` (None: ``gen.reweight.upscattering._Reweighter``) that of
+    ``gen.reweight.meson_decay.na62_reweighter``; ``prepare`` (None: ``gen.sources.upscattering.prepare``) builds the
+    per-card setup from the card alone (``gen.sources.meson_decay_run.NA62Setup``); ``run`` (None: ``hnlgen run``'s
+    upscattering loop in ``gen.cli.run``) writes a whole run (``gen.sources.meson_decay_run.run_na62``). They are named here rather than imported by the generic
+    modules so that a source's modules may build on the generic ones (``gen.reweight.meson_decay`` uses the
+    cascade factors of ``gen.reweight.upscattering``) without an import cycle, and are imported only for their cards.
     """
 
     iter_generate: str | None = None
@@ -290,9 +290,9 @@ class SourceInfo:
 
 SOURCES = {
     "upscattering": SourceInfo(),
-    "meson_decay": SourceInfo(iter_generate="gen.na62_run:iter_generate_na62",
-                              reweighter="gen.na62_reweight:na62_reweighter", prepare="gen.na62_run:NA62Setup",
-                              run="gen.na62_run:run_na62"),
+    "meson_decay": SourceInfo(iter_generate="gen.sources.meson_decay_run:iter_generate_na62",
+                              reweighter="gen.reweight.meson_decay:na62_reweighter", prepare="gen.sources.meson_decay_run:NA62Setup",
+                              run="gen.sources.meson_decay_run:run_na62"),
 }
 
 
@@ -453,7 +453,7 @@ def get_experiment(card) -> Experiment:
     info = experiment_info(exp_table.name)
     if info.source == "meson_decay":
         raise ExperimentError(f"experiment.name = {exp_table.name!r}: a meson-decay source, not an "
-                        "upscattering experiment (hnlgen run handles it with gen.na62_run)")
+                        "upscattering experiment (hnlgen run handles it with gen.sources.meson_decay_run)")
     if info.kind == "custom":
         flux = exp_table.flux_file
         return Experiment(

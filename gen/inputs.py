@@ -7,7 +7,7 @@ the file and the problem; the CLI exits 2) unless the file is
 2. not a partial file (``*.partial*``: the writer's temporary name while a run is going on);
 3. a readable ROOT file, not truncated (its size reaches the header's ``fEND``);
 4. written by hnlgen: an ``events`` tree and the ``run_card`` metadata string;
-5. complete: the writer's completeness marker (``detectors.output.check_complete``, written last at close)
+5. complete: the writer's completeness marker (``detectors.output.root.check_complete``, written last at close)
    when the output module provides it; otherwise the metadata written only at close (``run_card`` and
    ``expected_events``), which a renamed partial file of an interrupted run does not have;
 6. of an experiment the command supports (``detector_responses``: the allowed
@@ -23,7 +23,7 @@ import stat
 import tomllib
 from pathlib import Path
 
-from detectors.output import check_complete
+from detectors.output.root import check_complete
 from gen.errors import InputFileError
 from gen.experiments import ExperimentError, experiment_info
 

@@ -22,10 +22,10 @@ of the given ``[model]`` keys (masses or couplings):
   order.
 * Coupling-only grids (no mass key) generate one sample at the card's couplings (``_base.root`` in
   the output directory, seed ``point_seed(card seed, {})``, written as ``hnlgen run`` writes it) and
-  reweight it to every point (``gen.reweight``: production cross section or, for NA62, BR(K+ -> l_a+ N);
+  reweight it to every point (``gen.reweight.upscattering``: production cross section or, for NA62, BR(K+ -> l_a+ N);
   branching ratios, three-body |M|^2, lifetimes, the detector stage redone; NA62 files of either decay
-  path, ``gen.na62_reweight``), which is much cheaper than regenerating; ``method`` says which was used.
-  A point the base sample cannot be reweighted to (``gen.reweight.ReweightError``: e.g. a decay route to
+  path, ``gen.reweight.meson_decay``), which is much cheaper than regenerating; ``method`` says which was used.
+  A point the base sample cannot be reweighted to (``gen.reweight.upscattering.ReweightError``: e.g. a decay route to
   the final state that is closed at the card's couplings and open at the point's, or, for an NA62
   dedicated-path sample, other routes above the path's share) is regenerated with its own seed instead
   (``method`` = ``"generate"``, a warning is logged). Grids with a mass key regenerate every point.
@@ -55,15 +55,15 @@ from pathlib import Path
 
 import numpy as np
 
-from gen import jsonout
 from gen.errors import HnlgenError
 from gen.experiments import experiment_info
+from gen.output import jsonout
 
 __all__ = ["parse_param", "grid_points", "point_seed", "point_id", "evaluate_point", "scan", "read_scan", "plot_scan",
            "plot_scan_dir", "is_scan_dir", "TOTALS", "ScanError"]
 
 TOTALS = ("upscattered", "final_state", "in_fiducial_volume", "selected", "produced")
-#: scan column <- name of the total in gen.reweight / gen.na62_run where it differs (NA62's accepted events)
+#: scan column <- name of the total in gen.reweight.upscattering / gen.sources.meson_decay_run where it differs (NA62's accepted events)
 _NA62_TOTALS = {"produced": "produced", "final_state": "final_state", "selected": "accepted"}
 _EITHER_OR = (("gD", "alphaD"), ("epsilon", "chi", "alpha_epsilon2"))
 #: Seconds to wait for a connection to ``--scheduler`` before refusing it.
@@ -140,7 +140,7 @@ def point_seed(card_seed: int, point: dict) -> int:
 def card_at(card, point: dict):
     """The card with the point's ``[model]`` (or ``[model.lagrangian]``) keys set (either-or partners cleared)."""
     from gen.card import LagrangianTable, ModelTable, parse_card
-    from gen.reweight import _drop_none
+    from gen.reweight.upscattering import _drop_none
 
     d = card.model_dump(mode="json", exclude_unset=True)
     lag = card.model.lagrangian is not None
@@ -159,7 +159,7 @@ def card_at(card, point: dict):
 
 
 def _is_coupling_only(keys) -> bool:
-    from gen.reweight import MASS_KEYS
+    from gen.reweight.upscattering import MASS_KEYS
 
     return not any(k in MASS_KEYS for k in keys)
 
@@ -189,7 +189,7 @@ def evaluate_point(card_toml: str, point: dict, index: int, n_events: int, seed:
     import tomllib
 
     from gen.card import parse_card
-    from gen.sampler import _Accumulator, iter_generate, prepare, run_metadata
+    from gen.sources.upscattering import _Accumulator, iter_generate, prepare, run_metadata
 
     _set_threads(threads)
     t0 = time.perf_counter()
@@ -201,7 +201,7 @@ def evaluate_point(card_toml: str, point: dict, index: int, n_events: int, seed:
     acc = _Accumulator(setup)
     writer = None
     if root_dir is not None:
-        from detectors.output import EventWriter
+        from detectors.output.root import EventWriter
 
         path = Path(root_dir) / f"point-{index:05d}-{point_id(point)}.root"
         writer = EventWriter(path)
@@ -232,16 +232,16 @@ def evaluate_point(card_toml: str, point: dict, index: int, n_events: int, seed:
 
 
 def _evaluate_na62(card, row, n_events, seed, root_dir, point, t0) -> dict:
-    """NA62 (kaon-decay source, ``gen.na62_run``): ``produced``, ``final_state`` (sum of weights: decays before the end
+    """NA62 (kaon-decay source, ``gen.sources.meson_decay_run``): ``produced``, ``final_state`` (sum of weights: decays before the end
     of the decay volume) and ``selected`` (sum of ``weight_accepted``); upscattered and in_fiducial_volume stay
     NaN. With ``root_dir`` the point's file is the one ``hnlgen run`` writes (it can be reweighted later)."""
     import awkward as ak
 
-    from gen.na62_run import NA62Setup, iter_generate_na62
+    from gen.sources.meson_decay_run import NA62Setup, iter_generate_na62
 
     setup = NA62Setup(card)
     if root_dir is not None:
-        from detectors.output import read_metadata
+        from detectors.output.root import read_metadata
 
         path = Path(root_dir) / f"point-{row['point']:05d}-{point_id(point)}.root"
         _run_na62_quiet(card, n_events, seed, path)
@@ -251,7 +251,7 @@ def _evaluate_na62(card, row, n_events, seed, root_dir, point, t0) -> dict:
         tot.update({k + "_error": meta["errors"][k] for k in ("produced", "final_state", "accepted")})
         tot["effective_sample_size"] = meta["effective_sample_size"]
     else:
-        # the sums of gen.na62_run.run_na62, chunk by chunk in the same order (same numbers as with root_dir)
+        # the sums of gen.sources.meson_decay_run.run_na62, chunk by chunk in the same order (same numbers as with root_dir)
         sums = {"final_state": [0.0, 0.0], "accepted": [0.0, 0.0]}
         n = 0
         for chunk in iter_generate_na62(card, n_events, seed, setup=setup, reconstruct=True):
@@ -279,12 +279,12 @@ def _fill_na62_row(row: dict, tot: dict) -> None:
 
 
 def _run_na62_quiet(card, n_events: int, seed: int, path: Path) -> None:
-    """``hnlgen run`` of an NA62 card into ``path`` (``gen.na62_run.run_na62``: events, TH1Ds and metadata,
+    """``hnlgen run`` of an NA62 card into ``path`` (``gen.sources.meson_decay_run.run_na62``: events, TH1Ds and metadata,
     written under a temporary name and renamed), its summary line discarded."""
     import contextlib
     import io
 
-    from gen.na62_run import run_na62
+    from gen.sources.meson_decay_run import run_na62
 
     with contextlib.redirect_stdout(io.StringIO()):
         run_na62(card, int(n_events), int(seed), str(path), as_json=True)
@@ -296,7 +296,7 @@ def reweight_point(base_file: str, point: dict, index: int, n_events: int, seed:
 
     With ``card_toml`` and ``point_seed_``, a point the sample cannot be reweighted to (``ReweightError``) is
     regenerated (``evaluate_point`` with that seed; ``method`` = ``"generate"``) instead of failing."""
-    from gen.reweight import ReweightError, reweight, reweight_file
+    from gen.reweight.upscattering import ReweightError, reweight, reweight_file
 
     _set_threads(threads)
     t0 = time.perf_counter()
@@ -315,7 +315,7 @@ def reweight_point(base_file: str, point: dict, index: int, n_events: int, seed:
 
         logging.getLogger(__name__).warning("point %s: %s; regenerating it", _canonical(point), err)
         return evaluate_point(card_toml, point, index, n_events, point_seed_, root_dir, threads)
-    if "accepted" in tot:  # NA62 totals (gen.na62_reweight)
+    if "accepted" in tot:  # NA62 totals (gen.reweight.meson_decay)
         _fill_na62_row(row, tot)
     else:
         for k in TOTALS:
@@ -329,8 +329,8 @@ def reweight_point(base_file: str, point: dict, index: int, n_events: int, seed:
 
 def _make_base(card, n_events: int, seed: int, path: Path) -> None:
     """The sample the coupling-only points are reweighted from (ROOT, with metadata, atomic)."""
-    from detectors.output import EventWriter
-    from gen.sampler import _Accumulator, iter_generate, prepare, run_metadata
+    from detectors.output.root import EventWriter
+    from gen.sources.upscattering import _Accumulator, iter_generate, prepare, run_metadata
 
     if experiment_info(card.experiment.name).meson_decay:
         _run_na62_quiet(card, n_events, seed, path)
@@ -491,7 +491,7 @@ def scan(card, params: dict[str, list[float]], out="scan.parquet", *, n_events: 
 
 def _scan(card, params, out, n, workers, scheduler, client, root_dir, limit, reweight_couplings, worker_timeout, distributed):
     from gen.card import card_to_toml, resolved_card_dict
-    from gen.reweight import check_conflicts, check_coupling_value
+    from gen.reweight.upscattering import check_conflicts, check_coupling_value
 
     check_conflicts(list(params), "--param", ScanError)
     for k, vals in params.items():

@@ -7,7 +7,7 @@ Compiled kernels are cached on disk (``cache=True``) in a directory keyed on the
 
 * numba's own cache index is keyed on the timestamp and size of the file that defines a kernel, not
   on the functions it inlines from other files (an edit of ``physics/cross_sections.py`` did not
-  invalidate ``gen/_event_kernel.py``'s cached kernel: README told users to delete ``__pycache__``).
+  invalidate ``gen/core/event_kernel.py``'s cached kernel: README told users to delete ``__pycache__``).
   With the directory keyed on every source file, any edit or upgrade starts a fresh cache and a stale
   kernel cannot be loaded;
 * the default location is user-writable even when the package sits in a read-only site-packages
@@ -107,4 +107,4 @@ class CompileMonitor:
         if self.kernels == 0:
             return None
         return (f"hnlgen: compiled {self.kernels} numba kernels in {self.seconds:.1f} s in this process (not counting a "
-                f"gen._precompile helper); cached for the next runs")
+                f"gen.core.precompile helper); cached for the next runs")

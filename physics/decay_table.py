@@ -44,7 +44,7 @@ underestimated; an R-ratio treatment would be the next step. ``ParticleDecays.no
 multi-heavy-neutrino channels of each N.
 
 For the event generator every N channel carries ``asymmetry`` (two-body) or ``me2`` (three-body, the
-polarised |M|^2 as a callable in the ``gen.decays`` convention), and ``code``/``mediators``. Two-body
+polarised |M|^2 as a callable in the ``gen.core.decays`` convention), and ``code``/``mediators``. Two-body
 channels with a Z' (N -> nu Z', N -> N' Z', Z' -> l+ l-, Z' -> nu nubar) also carry ``vertex``
 (``VectorVertex``: chiral couplings), from which the generator builds the Z' polarisation and the
 spin correlations of N -> f (Z' -> f1 f2) (``validation/notes_zprime_polarisation.md``).
@@ -165,7 +165,7 @@ class Channel:
     me2 : callable or None
         Three-body decays of N: ``me2(q1, q2, q3, s)`` returns |M|^2 (arbitrary normalisation per
         channel) for rest-frame momenta (n, 4) ordered (px, py, pz, E) of the daughters in the listed
-        order and parent polarisation vectors ``s`` (n, 3) (``gen.decays`` convention).
+        order and parent polarisation vectors ``s`` (n, 3) (``gen.core.decays`` convention).
     vertex : VectorVertex or None
         Two-body channels with a Z' (N -> nu Z', N -> N' Z', Z' -> l+ l-, Z' -> nu nubar): the chiral
         couplings from which the generator builds the Z' polarisation and the spin correlations of
@@ -292,7 +292,7 @@ def _summed(fs):
     ABs = [getattr(f, "AB", None) for f in fs]
     if all(g is not None for g in ABs):
         def me2_AB(q1, q2, q3):
-            """Fast path (gen.decays.tabulate_three_body): the (A, B) of the terms, added in order."""
+            """Fast path (gen.core.decays.tabulate_three_body): the (A, B) of the terms, added in order."""
             A, B = 0, 0
             for g in ABs:
                 a, b = g(q1, q2, q3)
@@ -722,7 +722,7 @@ def _mediators_multi(C: _Couplings, m0: float, m: tuple[float, float, float]) ->
 
 
 def _me2_majorana(masses, V, mm, gm):
-    """|M|^2 callable (gen.decays convention) of an all-Majorana three-body channel, both helicities of
+    """|M|^2 callable (gen.core.decays convention) of an all-Majorana three-body channel, both helicities of
     every neutrino summed (the nu and nubar entries of the table share it)."""
 
     def me2(q1, q2, q3, s):
@@ -730,7 +730,7 @@ def _me2_majorana(masses, V, mm, gm):
                                            np.ascontiguousarray(s, dtype=float), masses, V, mm, gm)
 
     def me2_AB(q1, q2, q3):
-        """Fast path for gen.decays.tabulate_three_body: (A, B) with |M|^2 = A + s . B, one pass."""
+        """Fast path for gen.core.decays.tabulate_three_body: (A, B) with |M|^2 = A + s . B, one pass."""
         return tb.msq_majorana_three_AB(*(np.ascontiguousarray(q, dtype=float) for q in (q1, q2, q3)), masses, V, mm, gm)
 
     me2.AB = me2_AB

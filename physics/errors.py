@@ -4,9 +4,9 @@ They live here, in the bottom layer, because every package raises them: ``detect
 files) may not import ``gen`` and ``physics`` imports nothing of ours (import contracts in pyproject.toml).
 ``gen.errors`` re-exports them under the name the rest of ``gen`` uses.
 
-The command line (``gen.cli.main``) prints the message of any ``HnlgenError`` and exits with status 2;
+The command line (``gen.cli.app.main``) prints the message of any ``HnlgenError`` and exits with status 2;
 every other exception is a bug. Modules raise the most specific subclass they own (``gen.card.CardError``,
-``gen.reweight.ReweightError``, ``gen.scan.ScanError``, ``InputFileError``).
+``gen.reweight.upscattering.ReweightError``, ``gen.scan.ScanError``, ``InputFileError``).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ The DarkNews numbers are ``tests/gen/data/darknews_experiments_reference.json`` 
 ``validation/darknews_experiments.py``; its provenance block says how).
 
 hnlgen's totals here are quadratures (no MC): for each channel the integral of flux x sigma over the
-flux (``gen.flux.energy_sampling_table``, the table ``gen.sampler.prepare`` builds; the test checks they
+flux (``gen.core.flux.energy_sampling_table``, the table ``gen.sources.upscattering.prepare`` builds; the test checks they
 agree), times POT and the number of targets. The known convention differences are then applied one by
 one, each an exact computation in hnlgen, to turn our number into DarkNews':
 
@@ -52,8 +52,8 @@ def benchmark_card(name: str, epsilon: float):
 def channel_rates(card, emin_factor: float = 1.0) -> dict:
     """{(target, regime, helicity): upscattered N} for numu, integrating from emin_factor x threshold."""
     from gen.card import build_model
+    from gen.core.flux import energy_sampling_table, flux_for_experiment
     from gen.experiments import get_experiment
-    from gen.flux import energy_sampling_table, flux_for_experiment
     from physics import cross_sections as xs
     from physics import units as u
 

@@ -2,13 +2,13 @@
 
 Runs ``cards/miniboone_light_zprime.toml`` (m4 = 420 MeV, m_Z' = 30 MeV) and
 ``cards/three_portal_heavy_zprime.toml`` (seed 004 = arXiv:1903.07589 eq. (30)) through generation and
-the MiniBooNE detector stage (``gen.detector_stage``: exact fiducial decay weight, Cherenkov pair
+the MiniBooNE detector stage (``gen.stages.base``: exact fiducial decay weight, Cherenkov pair
 classification, smearing, e/gamma efficiency, nu_e CCQE selection), exactly as ``hnlgen run`` does,
 and writes
 
 * ``validation/miniboone_light_zprime_spectra.png`` and ``validation/three_portal_spectra.png``: the
   selected-event E_QE, E_vis and cos(theta) spectra stacked on MiniBooNE's published background against
-  its nu-mode data (2020 release, arXiv:2006.16883; ``detectors.miniboone.plot_miniboone``), the
+  its nu-mode data (2020 release, arXiv:2006.16883; ``detectors.miniboone.response.plot_miniboone``), the
   prediction scaled from the card's POT to the 18.75e20 POT of those data;
 * ``validation/miniboone_spectra.json`` and ``validation/miniboone_spectra.md``: expected events per
   heavy neutrino before selection (card exposure), after the fiducial decay, after the selection, the
@@ -31,10 +31,10 @@ from pathlib import Path
 import awkward as ak
 import numpy as np
 
-from detectors.miniboone import plot_miniboone, selection_summary
+from detectors.miniboone.response import plot_miniboone, selection_summary
 from gen.card import load_card
-from gen.detector_stage import MiniBooNEStage
-from gen.sampler import iter_generate, prepare, summarize
+from gen.sources.upscattering import iter_generate, prepare, summarize
+from gen.stages.base import MiniBooNEStage
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "validation"
@@ -51,18 +51,18 @@ CASES = [
 
 
 def _decays_clipped(card):
-    """The decay spec of ``gen.decay_adapter`` with every three-body |M|^2 clipped at 0.
+    """The decay spec of ``gen.core.decay_adapter`` with every three-body |M|^2 clipped at 0.
 
     Workaround (open issue, reported): for the three-portal card, N5 -> N4 e+e- through the heavy Z'
     has |M|^2 of -1.65e-27 at a Dalitz-boundary grid point against a maximum of 5.8e-20 (relative
     -2.8e-8, rounding in a cancellation), just beyond the -1e-8 tolerance of
-    ``gen.decays.tabulate_three_body``, so ``prepare`` refuses the card. Clipping at zero is what that
+    ``gen.core.decays.tabulate_three_body``, so ``prepare`` refuses the card. Clipping at zero is what that
     function itself does below its tolerance.
     """
     import dataclasses
 
     from gen.card import build_model
-    from gen.decay_adapter import decay_spec_from_physics
+    from gen.core.decay_adapter import decay_spec_from_physics
 
     species, channels, info = decay_spec_from_physics(card, build_model(card))
 
@@ -183,7 +183,7 @@ def markdown(results: dict) -> str:
                   "to 5% (validation/notes_eq30_lifetimes.md)."]
     lt = results.get("miniboone_light_zprime")
     if lt:
-        from detectors.miniboone import published_spectra
+        from detectors.miniboone.response import published_spectra
 
         edges, data, bkg = published_spectra()["E_QE"]
         m = edges[1:] <= 1.25 + 1e-9

@@ -6,16 +6,16 @@
 What is drawn, and how each curve is made:
 
 * **MiniBooNE preferred region (hnlgen)**: for every m_N of the grid, ``cards/miniboone_light_zprime.toml`` at that
-  m_N is generated with the MiniBooNE detector stage (``gen.sampler.generate(..., reconstruct=True)``); its
+  m_N is generated with the MiniBooNE detector stage (``gen.sources.upscattering.generate(..., reconstruct=True)``); its
   selected E_QE spectrum S(m_N) at the card's |U_mu4|^2 scales as |U_mu4|^2 (production through the mixing, prompt
-  N decay) and ``detectors.miniboone_fit.chi2`` (2020 release, nu mode, published covariance) is evaluated on the
+  N decay) and ``detectors.miniboone.fit.chi2`` (2020 release, nu mode, published covariance) is evaluated on the
   |U_mu4|^2 grid; the region is Delta chi2 = chi2 - min over the plane < 2.30 (1 sigma) and < 11.83 (3 sigma), 2 dof.
 * **MiniBooNE region of Bertuzzo et al.** (arXiv:1807.09877, digitized, 1 and 3 sigma) as a published reference.
 * **MicroBooNE 95 % CL** (hnlgen): ``cards/microboone_light_zprime.toml`` at each m_N through the MicroBooNE e+e-
-  response (``detectors/microboone.py``); excluded where the selected total exceeds the 95 % CL CLs limit of
+  response (``detectors/microboone/response.py``); excluded where the selected total exceeds the 95 % CL CLs limit of
   95 observed over 69.7 +- 17.3 (``gen.limits``, 60.1 events), i.e. |U_mu4|^2 > |U_mu4|^2_card x 60.1 / S(m_N).
 * **MINERvA LE sideband** and **CHARM-II nu beam** (hnlgen): ``cards/minerva_light_zprime.toml`` and
-  ``cards/charm2_light_zprime.toml`` at each m_N through ``detectors.nue_elastic``; the selected total S(m_N) at the
+  ``cards/charm2_light_zprime.toml`` at each m_N through ``detectors.nue_elastic.response``; the selected total S(m_N) at the
   card's |U_mu4|^2 scales linearly, and the limit is where it reaches the chi2 of arXiv:1812.08768
   (``gen.limits.chi2_1812_upper_limit``, 95 % CL, 2 dof: 5.99) of ``minerva_le_sideband`` (solid: 30 % background
   uncertainty, dashed: 100 %) and ``charm2_nue_nu`` (solid: 3 %, dashed: 10 %). CHARM-II uses the nu beam only (the
@@ -70,10 +70,10 @@ def main(argv=None) -> int:
 
     import awkward as ak
 
-    from detectors import miniboone_fit as mbf
+    from detectors.miniboone import fit as mbf
     from gen import limits as L
     from gen.card import load_card, resolved_card_dict
-    from gen.sampler import generate
+    from gen.sources.upscattering import generate
 
     masses = np.geomspace(*args.m_range, args.n_mass)
     u2 = np.geomspace(*args.u_range, args.n_u)

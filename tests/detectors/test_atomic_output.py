@@ -1,4 +1,4 @@
-"""Atomic output (detectors.output.AtomicOutput): unique partial files, errors at close, the rename as the
+"""Atomic output (detectors.output.root.AtomicOutput): unique partial files, errors at close, the rename as the
 last step, the completeness marker (issue 11 items 2, 3, 5).
 
 A full disk is made without root privileges in two ways: RLIMIT_FSIZE (CPython ignores SIGXFSZ, so a
@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 import uproot
 
-import detectors.output as out
-from detectors.output import (
+import detectors.output.root as out
+from detectors.output.root import (
     COMPLETE_KEY,
     EventWriter,
     OutputError,
@@ -63,7 +63,7 @@ def test_full_disk_at_close_raises_and_leaves_nothing(tmp_path, fmt):
 
 def test_full_disk_cli_exit_2_and_no_file(tmp_path, capsys):
     """``hnlgen run`` on a full disk: exit 2, one line naming the file, nothing left behind."""
-    from gen.cli import main
+    from gen.cli.app import main
 
     card = Path(__file__).resolve().parents[2] / "cards" / "miniboone_light_zprime.toml"
     assert main(["run", str(card), "-n", "2000", "-o", str(tmp_path / "warm.root"), "--json"]) == 0  # compile first
@@ -146,11 +146,11 @@ def test_hepmc3_full_disk_raises_and_leaves_nothing(tmp_path, monkeypatch):
     pytest.importorskip("pyhepmc")
     if not os.path.exists("/dev/full"):
         pytest.skip("/dev/full not available")
-    from detectors.hepmc import HepMC3Writer
+    from detectors.output.hepmc import HepMC3Writer
     from gen import generate
     from gen.card import load_card
-    from gen.nuhepmc import nuhepmc_run_info
-    from gen.sampler import prepare
+    from gen.output.nuhepmc import nuhepmc_run_info
+    from gen.sources.upscattering import prepare
 
     card = load_card(Path(__file__).resolve().parents[2] / "cards" / "miniboone_light_zprime.toml")
     setup = prepare(card, seed=3)

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
 
-from detectors import _kernels, geometry
+from detectors.common import geometry
+from detectors.common import kernels as _kernels
 
 R_FID = 500.0
 R_TANK = 610.6

@@ -1,4 +1,4 @@
-"""HepMC3 output following NuHepMC 1.0.0 (detectors.hepmc, gen.nuhepmc), read back with pyhepmc.
+"""HepMC3 output following NuHepMC 1.0.0 (detectors.output.hepmc, gen.output.nuhepmc), read back with pyhepmc.
 
 The same card and seed are written once as a TTree and once as HepMC3; the HepMC3 file is checked
 against the TTree event by event (weights, vertex positions) and against the NuHepMC rules
@@ -15,7 +15,7 @@ import awkward as ak
 import numpy as np
 import pytest
 
-from detectors.hepmc import (
+from detectors.output.hepmc import (
     CONVENTIONS,
     PARTICLE_STATUS,
     REMNANT_PDG,
@@ -23,12 +23,12 @@ from detectors.hepmc import (
     HepMC3Writer,
     NuHepMCRunInfo,
 )
-from detectors.output import read_events, read_metadata
+from detectors.output.root import read_events, read_metadata
 from gen.card import load_card
-from gen.cli import main
+from gen.cli.app import main
+from gen.core.flux import flux_for_experiment
 from gen.experiments import get_experiment
-from gen.flux import flux_for_experiment
-from gen.nuhepmc import PROCESSES, nuhepmc_run_info
+from gen.output.nuhepmc import PROCESSES, nuhepmc_run_info
 from physics import units as u
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -214,7 +214,7 @@ def test_run_info_attributes(runs):
 
 def test_writer_partial_file_and_errors(runs, tmp_path):
     _d, card_path, tree, _meta, _events = runs
-    from gen.sampler import prepare
+    from gen.sources.upscattering import prepare
 
     info = nuhepmc_run_info(prepare(load_card(card_path)), 11)
     with pytest.raises(ValueError, match="must end in .hepmc3 or .hepmc"):

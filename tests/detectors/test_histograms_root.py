@@ -1,4 +1,4 @@
-"""TH1D histograms (detectors.miniboone.fill_histogram / write_histograms) read back by independent readers.
+"""TH1D histograms (detectors.miniboone.response.fill_histogram / write_histograms) read back by independent readers.
 
 ROOT's statistics (fEntries, fTsumw, fTsumw2, fTsumwx, fTsumwx2) must be those ``TH1::Fill`` would set
 from the unbinned values, not bin-centre approximations (issue 15). Readers: uproot's raw streamer
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import uproot
 
-from detectors.miniboone import (
+from detectors.miniboone.response import (
     Histogram,
     fill_histogram,
     read_histograms,
@@ -87,7 +87,7 @@ def test_histogram_add_rejects_other_binning():
 def runs(tmp_path_factory):
     """A MiniBooNE and an NA62 ``hnlgen run``: histograms and the events they were filled from (``--precision
     double``: the statistics are sums over the double values, which the file then stores unrounded)."""
-    from gen.cli import main
+    from gen.cli.app import main
 
     d = tmp_path_factory.mktemp("hists")
     mb, na = d / "mb.root", d / "na62.root"

@@ -1,11 +1,11 @@
-"""detectors.microboone (MicroBooNE e+e- response) against closed forms; the stage and its dispatch."""
+"""detectors.microboone.response (MicroBooNE e+e- response) against closed forms; the stage and its dispatch."""
 
 import math
 
 import numpy as np
 import pytest
 
-from detectors import microboone as ub
+from detectors.microboone import response as ub
 
 ME = 0.51099895e-3
 
@@ -109,7 +109,7 @@ def test_registry_dispatch_and_final_state_refusal():
 def test_card_with_invisible_final_state_exits_2(capsys):
     from pathlib import Path
 
-    from gen.cli import main
+    from gen.cli.app import main
 
     card = Path(__file__).parents[1] / "cards" / "bad_microboone_final_state.toml"
     assert main(["check", str(card)]) == 2
@@ -136,8 +136,8 @@ def test_stage_independent_of_chunking_and_mass_factor():
     import awkward as ak
 
     from gen.card import load_card
-    from gen.microboone_stage import MicroBooNEEpemStage
-    from gen.rng import BLOCK_SIZE
+    from gen.core.rng import BLOCK_SIZE
+    from gen.stages.microboone import MicroBooNEEpemStage
 
     card = load_card("cards/microboone_light_zprime.toml")
     setup = types.SimpleNamespace(card=card)
@@ -164,8 +164,8 @@ def test_reweighted_microboone_file_matches_regenerated_point(tmp_path, capsys):
     import awkward as ak
 
     from gen.card import load_card
-    from gen.cli import main
-    from gen.sampler import generate
+    from gen.cli.app import main
+    from gen.sources.upscattering import generate
 
     card = load_card("cards/microboone_light_zprime.toml")
     f = tmp_path / "ub.root"

@@ -8,8 +8,8 @@ import numpy as np
 import pydantic
 import pytest
 
-from detectors import geometry
-from detectors import miniboone as mb
+from detectors.common import geometry
+from detectors.miniboone import response as mb
 from physics import constants as const
 
 M_E = const.m_e
@@ -77,7 +77,7 @@ SHA256 = {
 
 @pytest.mark.parametrize("path", sorted(SHA256))
 def test_packaged_data_is_byte_identical(path):
-    data = resources.files("detectors").joinpath("data", "miniboone", *path.split("/")).read_bytes()
+    data = resources.files("detectors.miniboone").joinpath("data", *path.split("/")).read_bytes()
     assert hashlib.sha256(data).hexdigest() == SHA256[path]
 
 
@@ -355,7 +355,7 @@ def test_awkward_adapter():
 
 
 def test_awkward_adapter_gen_events_layout():
-    """gen.events layout: no absolute vertex, ell_vertex offsets, zero rows for absent particles, muons in ell_*."""
+    """gen.core.events layout: no absolute vertex, ell_vertex offsets, zero rows for absent particles, muons in ell_*."""
     import awkward as ak
 
     rng = np.random.default_rng(13)

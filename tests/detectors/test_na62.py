@@ -1,4 +1,4 @@
-"""NA62: kaon source and cascade (gen/na62_source.py), detector and observables (detectors/na62.py)."""
+"""NA62: kaon source and cascade (gen/sources/meson_decay_dedicated.py), detector and observables (detectors/na62/response.py)."""
 
 import math
 import types
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from detectors import na62
-from gen import na62_source as src
+from detectors.na62 import response as na62
+from gen.sources import meson_decay_dedicated as src
 from physics import constants as const
 from physics import units as u
 from physics.meson_decays import cascade_mass_ranges, polarisation_N_from_P_to_lN
@@ -235,7 +235,7 @@ def test_track_propagation_follows_beam_axis_and_neutral_lines():
 
 
 def test_mnp33_kick_is_the_field_integral_of_the_na62_simulation():
-    # NA62MC SpectrometerGeometryParameters ([M] in detectors/na62.py): B = 0.6928 T over 1.3 m, front face
+    # NA62MC SpectrometerGeometryParameters ([M] in detectors/na62/response.py): B = 0.6928 T over 1.3 m, front face
     # at 196.345 m. p_T = c B L with c = 0.299792458 GeV/(T m) for a unit charge: 0.27001 GeV; the constant
     # is 0.270 (three digits), so allow 5e-4 relative.
     assert na62.PT_KICK_MNP33 == pytest.approx(0.299792458 * 0.6928 * 1.3 * u.GeV, rel=5e-4)

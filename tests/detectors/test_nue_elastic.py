@@ -1,11 +1,11 @@
-"""MINERvA and CHARM-II single-shower responses (detectors.nue_elastic) against closed forms and numpy."""
+"""MINERvA and CHARM-II single-shower responses (detectors.nue_elastic.response) against closed forms and numpy."""
 
 import math
 
 import numpy as np
 import pytest
 
-from detectors import nue_elastic as ne
+from detectors.nue_elastic import response as ne
 from physics import constants as const
 
 M_E = const.m_e

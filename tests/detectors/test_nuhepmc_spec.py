@@ -4,7 +4,7 @@ Source: *NuHepMC Specification Version 1.0.0*, github.com/NuHepMC/Spec README.md
 06f4550; paper arXiv:2310.13211). Every requirement (R) is checked; every convention (C) or suggestion (S)
 the file signals in ``NuHepMC.Conventions`` is checked, and the ones the specification calls "should"
 for all generators (G.C.1, G.C.4, G.S.1, G.S.2) are required to be signalled. The checker uses only the
-specification's names and numbers (it imports nothing from ``detectors.hepmc``) and reads the file with
+specification's names and numbers (it imports nothing from ``detectors.output.hepmc``) and reads the file with
 pyhepmc (the HepMC3 C++ reader). HepMC3's ASCII format does not store attribute types, so a "DoubleAttribute"
 is checked as text that parses as a float, a "VectorIntAttribute" as a list of integers, and so on.
 """
@@ -185,7 +185,7 @@ def spec_violations(path):
 
 @pytest.fixture(scope="module")
 def hepmc_file(tmp_path_factory):
-    from gen.cli import main
+    from gen.cli.app import main
 
     d = tmp_path_factory.mktemp("nuhepmc")
     out = d / "lz.hepmc3"
@@ -228,7 +228,7 @@ def test_checker_catches_violations(hepmc_file, tmp_path):
 def test_format_from_the_output_suffix(hepmc_file, tmp_path, capsys):
     """``-o x.hepmc3`` alone writes NuHepMC (the fixture above); an explicit --format that contradicts the
     suffix is one line and exit 2, before any generation."""
-    from gen.cli import main
+    from gen.cli.app import main
 
     card = str(ROOT / "cards" / "miniboone_light_zprime.toml")
     assert hepmc_file.read_text()[:200].startswith("HepMC::Version")

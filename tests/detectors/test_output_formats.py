@@ -1,4 +1,4 @@
-"""ROOT layouts of detectors.output: TTree (default) and RNTuple hold the same events and metadata."""
+"""ROOT layouts of detectors.output.root: TTree (default) and RNTuple hold the same events and metadata."""
 
 import json
 
@@ -7,10 +7,10 @@ import pytest
 import uproot
 import vector
 
-from detectors.output import ROOT_FORMATS, EventWriter, read_events, read_metadata, write_events
+from detectors.output.root import ROOT_FORMATS, EventWriter, read_events, read_metadata, write_events
 from gen.card import CardError, load_card
-from gen.cli import main
-from gen.sampler import generate
+from gen.cli.app import main
+from gen.sources.upscattering import generate
 
 vector.register_awkward()
 

@@ -1,6 +1,6 @@
 """Storage policy (float32 branches, slim record) and the writer thread (issue 16).
 
-The float32 bounds are those of ``detectors.storage``'s docstring (README 'Branch precision'):
+The float32 bounds are those of ``detectors.output.storage``'s docstring (README 'Branch precision'):
 deterministic rounding bounds, so every event must satisfy them (no statistical tolerance).
 """
 
@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 import gen
-from detectors.output import EventWriter, read_events
-from detectors.storage import FLOAT32_SCALARS, UNIT_ROUNDOFF_F32, apply_storage_policy
-from detectors.writer_thread import BackgroundWriter
+from detectors.output.root import EventWriter, read_events
+from detectors.output.storage import FLOAT32_SCALARS, UNIT_ROUNDOFF_F32, apply_storage_policy
+from detectors.output.writer_thread import BackgroundWriter
 
 CARD = pathlib.Path(__file__).resolve().parents[2] / "cards" / "miniboone_light_zprime.toml"
 U = UNIT_ROUNDOFF_F32
@@ -77,7 +77,7 @@ def _mass2(p, q=None):
 
 def _mass2_bound(p, q=None):
     """8 u (E_sum^2 + (sum of |p| components)^2): storage rounding (2 u E_sum (E1 + E2) + the same for
-    the momentum) with a margin for the reader's double arithmetic (detectors.storage docstring)."""
+    the momentum) with a margin for the reader's double arithmetic (detectors.output.storage docstring)."""
     E = np.abs(_np(p.E)) + (0.0 if q is None else np.abs(_np(q.E)))
     a = sum(np.abs(_np(p[c])) + (0.0 if q is None else np.abs(_np(q[c]))) for c in ("px", "py", "pz"))
     return 8 * U * (E * E + a * a)
@@ -181,7 +181,7 @@ def test_writer_thread_file_independent_of_chunking_and_threads(truth, tmp_path,
 
 
 def test_value_beyond_float32_range_is_refused_not_clipped(tmp_path):
-    from detectors.storage import StorageRangeError
+    from detectors.output.storage import StorageRangeError
 
     ev = ak.zip({"weight": np.array([1.0, 2.0]),
                  "N_decay_vertex": ak.zip({"x": [0.0, 0.0], "y": [0.0, 0.0], "z": [1.0, 1e40], "t": [0.0, 1e30]})},
@@ -196,7 +196,7 @@ def test_value_beyond_float32_range_is_refused_not_clipped(tmp_path):
 
 
 def test_cli_refuses_storage_options_for_hepmc3(tmp_path, capsys):
-    from gen.cli import main
+    from gen.cli.app import main
 
     for flag, value in (("--precision", "double"), ("--record", "slim")):
         assert main(["run", str(CARD), "-o", str(tmp_path / "x.hepmc3"), "--format", "hepmc3", flag, value]) == 2

@@ -8,7 +8,7 @@ import pytest
 
 @pytest.fixture
 def na62_handmade():
-    """Three hand-made general-path NA62 cascades in the layout of ``gen.na62_general.na62_general_flights``:
+    """Three hand-made general-path NA62 cascades in the layout of ``gen.sources.meson_decay.na62_general_flights``:
     K+ -> mu+ N with N -> nu Z', Z' -> e- e+; N -> nu e- e+; N -> nu Z', Z' -> nu nubar (nothing visible).
     Momenta in GeV (px, py, pz, E), kaon decay points zK in cm; ``u_fl`` are flight uniforms drawn next
     from the same stream. Used by test_na62_general.py and test_na62_reweight_general.py."""

@@ -21,8 +21,8 @@ REGISTRY = Path("gen/experiments.py")
 # Validation reproduces published results of named configurations (MiniBooNE FHC/RHC): it selects them by
 # name, as a card does; it tests no name.
 # validation records compare named published experiments (their cards and beams), so they may name them
-LITERAL_ALLOWED = {Path("gen/validation.py"): {"miniboone_fhc", "miniboone_rhc"},
-                   Path("gen/validation_nue.py"): {"minerva_le_fhc", "charm2_fhc", "charm2_rhc"}}
+LITERAL_ALLOWED = {Path("gen/validation/comparisons.py"): {"miniboone_fhc", "miniboone_rhc"},
+                   Path("gen/validation/nue.py"): {"minerva_le_fhc", "charm2_fhc", "charm2_rhc"}}
 
 
 def _names() -> set[str]:
@@ -127,8 +127,8 @@ def test_source_plugins_resolve():
             fn = X.source_entry(source, what)
             assert (fn is None) == (getattr(entry, what) is None)
             assert fn is None or callable(fn)
-    from gen.na62_reweight import na62_reweighter
-    from gen.na62_run import iter_generate_na62
+    from gen.reweight.meson_decay import na62_reweighter
+    from gen.sources.meson_decay_run import iter_generate_na62
 
     assert X.source_entry("meson_decay", "iter_generate") is iter_generate_na62
     assert X.source_entry("meson_decay", "reweighter") is na62_reweighter
@@ -139,7 +139,7 @@ def test_error_classes_are_one():
     """gen.errors re-exports physics.errors: the CLI's ``except HnlgenError`` catches what detectors raise."""
     import gen.errors
     import physics.errors
-    from detectors.output import OutputError
+    from detectors.output.root import OutputError
 
     assert gen.errors.HnlgenError is physics.errors.HnlgenError
     assert gen.errors.InputFileError is physics.errors.InputFileError

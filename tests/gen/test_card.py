@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from gen.card import CardError, build_model, card_to_toml, load_card, parse_card, resolved_card_dict
-from gen.cli import main
+from gen.cli.app import main
 
 ROOT = Path(__file__).resolve().parents[2]
 BAD = sorted((ROOT / "tests" / "cards").glob("bad_*.toml"))

@@ -20,9 +20,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from detectors.output import read_events
-from gen import cli, sampler
+from detectors.output.root import read_events
 from gen.card import card_to_toml
+from gen.cli import app as cli
+from gen.sources import upscattering as sampler
 
 ROOT = Path(__file__).resolve().parents[2]
 _BASE = tomllib.loads((ROOT / "cards" / "miniboone_light_zprime.toml").read_text())

@@ -1,4 +1,4 @@
-"""Decay-cascade physics with the real physics channels (``physics.decay_table`` via ``gen.decay_adapter``).
+"""Decay-cascade physics with the real physics channels (``physics.decay_table`` via ``gen.core.decay_adapter``).
 
 * N -> nu Z': Z' direction about the N spin axis follows (1 + a P cos)/2 with the table's asymmetry,
   for helicity-conserving and helicity-flipping events of the light-Z' MiniBooNE card;
@@ -25,11 +25,11 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from gen import _kernels as K
 from gen.card import build_model, load_card, parse_card
-from gen.decay_adapter import decay_spec_from_physics
-from gen.decays import build_decay_graph
-from gen.sampler import generate, prepare
+from gen.core import kernels as K
+from gen.core.decay_adapter import decay_spec_from_physics
+from gen.core.decays import build_decay_graph
+from gen.sources.upscattering import generate, prepare
 from physics import constants as const
 from physics import decay_table as dt
 from physics import three_body as tb
@@ -599,7 +599,7 @@ def test_asymmetry_rounding_at_one_is_accepted():
     """N -> nu pi0 has |a| = 1 analytically; m4 = 0.15 GeV gives a = -1.0000000000000002 in floating
     point, which must not stop the run (it did in a mass scan), while |a| > 1 + 1e-9 stays an error."""
     from gen.card import parse_card
-    from gen.sampler import prepare
+    from gen.sources.upscattering import prepare
 
     card = parse_card({"schema_version": 1,
                        "model": {"m4": 0.15, "mzprime": 1.0, "Umu4": 1e-3, "UD4": 1.0, "gD": 1.0, "epsilon": 1e-4}})

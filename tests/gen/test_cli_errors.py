@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from gen import cli
 from gen.card import CARD_BOUNDS, CardError, check_bound, load_card, parse_card
+from gen.cli import app as cli
 
 ROOT = Path(__file__).resolve().parents[2]
 LZ = str(ROOT / "cards" / "miniboone_light_zprime.toml")
@@ -158,7 +158,7 @@ def test_write_failure_is_one_line(tmp_path, capsys, monkeypatch):
     """An OSError of the writer (disk full, permission) names the file; exit 2, not 'a bug'."""
     import errno
 
-    from detectors import output
+    from detectors.output import root as output
 
     def refuse(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "x.root.partial"))
@@ -176,7 +176,7 @@ def _raising_command(exc):
 
 
 def test_unexpected_exception_is_reported_as_a_bug(capsys, monkeypatch):
-    from gen.commands import check
+    from gen.cli import check
 
     monkeypatch.setattr(check, "run", _raising_command(ZeroDivisionError("float division by zero")))
     rc, _, err = _cli(["check", LZ], capsys)
@@ -190,7 +190,7 @@ def test_unexpected_exception_is_reported_as_a_bug(capsys, monkeypatch):
 
 
 def test_ctrl_c_exits_130_with_one_line(capsys, monkeypatch):
-    from gen.commands import check
+    from gen.cli import check
 
     monkeypatch.setattr(check, "run", _raising_command(KeyboardInterrupt()))
     rc, _, err = _cli(["check", LZ], capsys)
@@ -200,7 +200,7 @@ def test_ctrl_c_exits_130_with_one_line(capsys, monkeypatch):
 
 def test_model_error_is_mapped(capsys, monkeypatch):
     """A physics.model.ModelError escaping a command is an input error (exit 2), named as a model key."""
-    from gen.commands import check
+    from gen.cli import check
     from physics.model import ModelError
 
     monkeypatch.setattr(check, "run", _raising_command(ModelError("m4", 0.1, "must be larger")))
@@ -252,7 +252,7 @@ def test_int_fields_keep_ints_float_fields_take_ints():
 # ---- memory and totals -----------------------------------------------------------------------------------
 
 def test_block_chunks_is_lazy_and_covers_the_run():
-    from gen import rng as R
+    from gen.core import rng as R
 
     first = next(R.block_chunks(10**12, 3))  # would need ~ 6e7 tuples if listed
     assert first == [(0, 0, R.BLOCK_SIZE), (1, R.BLOCK_SIZE, 2 * R.BLOCK_SIZE), (2, 2 * R.BLOCK_SIZE, 3 * R.BLOCK_SIZE)]
@@ -264,7 +264,7 @@ def test_block_chunks_is_lazy_and_covers_the_run():
 def test_exact_sum_is_independent_of_grouping():
     import numpy as np
 
-    from gen.exact_sum import ExactSum
+    from gen.core.exact_sum import ExactSum
 
     rng = np.random.default_rng(7)
     x = rng.exponential(size=20_000) * 10.0 ** rng.integers(-20, 20, 20_000)
@@ -284,8 +284,8 @@ def test_totals_bit_identical_across_chunk_sizes_and_threads():
     to the last bit (it differed by 3e-16 before the exact sums)."""
     import numba
 
-    from gen import rng as R
-    from gen.sampler import _Accumulator, iter_generate, prepare
+    from gen.core import rng as R
+    from gen.sources.upscattering import _Accumulator, iter_generate, prepare
 
     card = load_card(LZ)
     n = 3 * R.BLOCK_SIZE + 123

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import uproot
 
-from detectors.output import read_events, read_metadata
+from detectors.output.root import read_events, read_metadata
 from gen.card import load_card
-from gen.cli import main
-from gen.sampler import generate
+from gen.cli.app import main
+from gen.sources.upscattering import generate
 
 CARD = """schema_version = 1
 [model]
@@ -50,7 +50,7 @@ def test_run_json_and_round_trip(tiny, capsys):
     assert main(["run", str(card), "-o", str(out), "--json", "--precision", "double"]) == 0
     captured = capsys.readouterr()
     summary = json.loads(captured.out)
-    from gen.output_docs import MC_ERROR_ESTIMATOR, SUMMARY_SCHEMA
+    from gen.output.docs import MC_ERROR_ESTIMATOR, SUMMARY_SCHEMA
 
     assert set(summary) == {"schema", "experiment", "exposure", "expected_events", "errors", "mc_rel_error", "mc_error_estimator",
                             "events_generated", "effective_sample_size", "wall_time_s"}

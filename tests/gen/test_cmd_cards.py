@@ -4,7 +4,7 @@ from any working directory (gen.bundled)."""
 from pathlib import Path
 
 from gen.bundled import bundled_cards, find_card
-from gen.cli import main
+from gen.cli.app import main
 
 ROOT = Path(__file__).resolve().parents[2]
 

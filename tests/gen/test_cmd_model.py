@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from gen.cli import main
+from gen.cli.app import main
 
 ROOT = Path(__file__).resolve().parents[2]
 CARDS = sorted((ROOT / "cards").glob("*.toml"))

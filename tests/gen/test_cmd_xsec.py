@@ -1,4 +1,4 @@
-"""``hnlgen xsec`` (gen/commands/xsec.py): run() on a shipped card."""
+"""``hnlgen xsec`` (gen/cli/xsec.py): run() on a shipped card."""
 
 import argparse
 import json
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gen.commands import xsec
+from gen.cli import xsec
 
 CARD = Path(__file__).resolve().parents[2] / "cards" / "miniboone_light_zprime.toml"
 

@@ -60,11 +60,11 @@ def test_totals_match_darknews_after_the_convention_chain(name):
 
 @pytest.mark.slow
 def test_quadrature_is_the_generator_table_and_converged():
-    """The compare module's quadrature is what gen.sampler.prepare tabulates (same function, same sub-bins), and
+    """The compare module's quadrature is what gen.sources.upscattering.prepare tabulates (same function, same sub-bins), and
     halving the sub-bins changes it by < 0.1 %."""
     import numpy as np
 
-    from gen.sampler import prepare
+    from gen.sources.upscattering import prepare
 
     mod = _compare_module()
     card = mod.benchmark_card("microboone", 1.6555e-4)
@@ -72,7 +72,7 @@ def test_quadrature_is_the_generator_table_and_converged():
     mine = mod.channel_rates(card)
     for lab, r in zip(setup.labels, setup.ch_rate_table, strict=True):
         assert mine[(lab["target"], lab["regime"], lab["helicity"])] == pytest.approx(r, rel=1e-12)
-    from gen import flux as F
+    from gen.core import flux as F
 
     orig = F.energy_sampling_table
     try:

@@ -1,6 +1,6 @@
-"""The fused generation path: gen._kernels.event_kernel, reused chunk buffers, and the Z' decay sampler.
+"""The fused generation path: gen.core.kernels.event_kernel, reused chunk buffers, and the Z' decay sampler.
 
-``event_kernel`` (what ``gen.sampler`` runs) must give exactly the events of the component kernels
+``event_kernel`` (what ``gen.sources.upscattering`` runs) must give exactly the events of the component kernels
 run one after the other (production, hard-process slots, cascade, compaction), for any number of
 parts; a chunk buffer may be reused only when nothing the caller holds still points into it. The
 correlated V -> f1 f2 sampler relies on three exact statements tested here against brute force:
@@ -16,11 +16,11 @@ import numba
 import numpy as np
 import pytest
 
-from gen import _event_kernel as EK
-from gen import _kernels as K
-from gen import rng as R
 from gen.card import load_card
-from gen.events import (
+from gen.core import event_kernel as EK
+from gen.core import kernels as K
+from gen.core import rng as R
+from gen.core.events import (
     NAMED_PARTICLES,
     NAMED_PDG,
     NAMED_VERTICES,
@@ -30,7 +30,7 @@ from gen.events import (
     ColumnBuffer,
     assemble_events,
 )
-from gen.sampler import _event_tables, generate, iter_generate, prepare
+from gen.sources.upscattering import _event_tables, generate, iter_generate, prepare
 from physics import constants as const
 
 CARD = "cards/miniboone_light_zprime.toml"
@@ -45,7 +45,7 @@ def light():
 
 
 def _component_events(setup, seed, n):
-    """The events [0, n) (n <= one block) through the component kernels, as gen.sampler did before fusing them."""
+    """The events [0, n) (n <= one block) through the component kernels, as gen.sources.upscattering did before fusing them."""
     u4 = R.block_rng(seed, 0, R.PURPOSE_PRODUCTION).random((n, 4))
     seeds = R.block_rng(seed, 0, R.PURPOSE_DECAY).integers(0, 2**63, n, dtype=np.uint64)
     S = setup.slots

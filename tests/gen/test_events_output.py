@@ -1,4 +1,4 @@
-"""Event records (gen.events) and ROOT output (detectors.output): schema, round trip, temp-file rename."""
+"""Event records (gen.core.events) and ROOT output (detectors.output.root): schema, round trip, temp-file rename."""
 
 import math
 
@@ -8,10 +8,10 @@ import pytest
 import uproot
 import vector
 
-from detectors.output import PARTIAL_SUFFIX, EventWriter, read_events, read_metadata, write_events
-from gen import _kernels as K
-from gen.decays import Channel, Species, build_decay_graph
-from gen.events import FIELD_DOCS, SCALAR_FIELDS, assemble_events, field_table_markdown
+from detectors.output.root import PARTIAL_SUFFIX, EventWriter, read_events, read_metadata, write_events
+from gen.core import kernels as K
+from gen.core.decays import Channel, Species, build_decay_graph
+from gen.core.events import FIELD_DOCS, SCALAR_FIELDS, assemble_events, field_table_markdown
 
 vector.register_awkward()
 

@@ -2,7 +2,7 @@
 
 Each library experiment is checked against its DarkNews 0.4.8 source file (copies in
 tests/gen/data/darknews_detectors, parsed here independently of validation/convert_darknews_experiments.py)
-and its flux table integrated here independently of gen.flux.
+and its flux table integrated here independently of gen.core.flux.
 """
 
 import ast
@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 from gen import experiments as E
-from gen.cli import main
-from gen.flux import flux_for_experiment
+from gen.cli.app import main
+from gen.core.flux import flux_for_experiment
 from physics import constants as const
 from physics import form_factors as ff
 from physics import units as u
@@ -84,7 +84,7 @@ def test_library_experiment_matches_its_darknews_file(name):
 @pytest.mark.parametrize("name", LIBRARY)
 def test_library_flux_integral_against_the_file(name):
     """Integral over erange of the linearly interpolated points x flux_norm (the DarkNews meaning), done here with
-    numpy on a fine grid, against gen.flux's histogram (which is exact for this interpolation)."""
+    numpy on a fine grid, against gen.core.flux's histogram (which is exact for this interpolation)."""
     exp = E.library_experiment(name)
     dn = _darknews_assignments(DATA / "darknews_detectors" / f"{name}.txt")
     raw = _table(dn["fluxfile"])
@@ -253,7 +253,7 @@ def test_every_library_experiment_runs_truth_level(tmp_path, name, capsys):
         assert tree.num_entries == 2000
         w = tree["weight"].array(library="np")
         assert np.all(w > 0) and np.all(np.isfinite(w))
-        if E.experiment_info(name).detector_response == "microboone_epem":  # detectors/microboone.py (issue 13)
+        if E.experiment_info(name).detector_response == "microboone_epem":  # detectors/microboone/response.py (issue 13)
             assert {"passes_selection", "weight_selected", "theta_beam", "dedx_start_mip"} <= set(tree.keys())
             wf = tree["w_fiducial"].array(library="np")
             m_t = sum(t.mass_g for t in E.library_experiment(name).targets) * 1e-6
@@ -284,8 +284,8 @@ def test_library_default_flavours_are_the_non_zero_columns(tmp_path):
 
 
 def test_points_flux_bad_tables(tmp_path):
+    from gen.core.flux import load_points_flux
     from gen.errors import InputFileError
-    from gen.flux import load_points_flux
 
     bad = tmp_path / "three.dat"
     bad.write_text("0.1 1 2\n0.2 1 2\n")

@@ -1,4 +1,4 @@
-"""gen.flux: reading the packaged MiniBooNE flux, integrals, and the E_nu samplers."""
+"""gen.core.flux: reading the packaged MiniBooNE flux, integrals, and the E_nu samplers."""
 
 from importlib import resources
 
@@ -7,14 +7,14 @@ import pytest
 from scipy import stats
 
 from gen.card import parse_card
-from gen.experiments import get_experiment
-from gen.flux import (
+from gen.core.flux import (
     energy_sampling_table,
     flux_for_experiment,
     histogram_density,
     load_flux,
     sample_histogram_array,
 )
+from gen.experiments import get_experiment
 
 
 def _flux(name="miniboone_fhc"):

@@ -1,51 +1,51 @@
 """The public surface of the generator modules (particle's test_module_apis.py idiom)."""
 
-import detectors.hepmc
-import detectors.output
-import gen.decays
-import gen.detector_stage
-import gen.events
-import gen.exact_sum
+import detectors.output.hepmc
+import detectors.output.root
+import gen.core.decays
+import gen.core.events
+import gen.core.exact_sum
+import gen.core.flux
+import gen.core.rng
 import gen.experiments
-import gen.flux
-import gen.na62_run
-import gen.nuhepmc
+import gen.output.nuhepmc
 import gen.preflight
-import gen.rng
-import gen.sampler
+import gen.sources.meson_decay_run
+import gen.sources.upscattering
+import gen.stages.base
 
 API = {
-    gen.rng: {"BLOCK_SIZE", "PURPOSE_PRODUCTION", "PURPOSE_DECAY", "PURPOSE_UNWEIGHT", "PURPOSE_DETECTOR", "PILOT_KEY", "get_rng", "block_rng",
+    gen.core.rng: {"BLOCK_SIZE", "PURPOSE_PRODUCTION", "PURPOSE_DECAY", "PURPOSE_UNWEIGHT", "PURPOSE_DETECTOR", "PILOT_KEY", "get_rng", "block_rng",
               "pilot_rng", "block_ranges", "block_chunks", "MAX_CHUNK_SIZE"},
-    gen.exact_sum: {"ExactSum"},
+    gen.core.exact_sum: {"ExactSum"},
     gen.preflight: {"validate_for_run"},
-    gen.flux: {"Flux", "load_flux", "load_points_flux", "flux_for_experiment", "sample_histogram", "sample_histogram_array", "histogram_density",
+    gen.core.flux: {"Flux", "load_flux", "load_points_flux", "flux_for_experiment", "sample_histogram", "sample_histogram_array", "histogram_density",
                "energy_sampling_table", "FLUX_UNIT_BIN_GeV"},
-    gen.events: {"SCALAR_FIELDS", "PARTICLE_FIELDS", "NAMED_PARTICLES", "NAMED_VERTICES", "NAMED_PDG", "FIELD_DOCS", "REGIME_CODES",
+    gen.core.events: {"SCALAR_FIELDS", "PARTICLE_FIELDS", "NAMED_PARTICLES", "NAMED_VERTICES", "NAMED_PDG", "FIELD_DOCS", "REGIME_CODES",
                  "HELICITY_CODES", "SLOT_PROJECTILE", "SLOT_TARGET", "SLOT_RECOIL", "SLOT_N", "assemble_events",
                  "ColumnBuffer", "build_events", "field_table_markdown"},
-    gen.decays: {"Species", "Channel", "DecayGraph", "build_decay_graph", "parse_final_state", "tabulate_three_body",
+    gen.core.decays: {"Species", "Channel", "DecayGraph", "build_decay_graph", "parse_final_state", "tabulate_three_body",
                  "INVISIBLE_PDG"},
-    gen.sampler: {"generate", "iter_generate", "GeneratorSetup", "prepare", "RunSummary", "summarize", "run_metadata"},
-    gen.detector_stage: {"MiniBooNEStage", "NueElasticStage", "HistogramSum", "RECO_FIELD_DOCS", "make_stage"},
-    gen.na62_run: {"NA62Setup", "prepare_na62", "iter_generate_na62", "generate_na62", "na62_histograms", "run_na62",
+    gen.sources.upscattering: {"generate", "iter_generate", "GeneratorSetup", "prepare", "RunSummary", "summarize", "run_metadata"},
+    gen.stages.base: {"MiniBooNEStage", "NueElasticStage", "HistogramSum", "RECO_FIELD_DOCS", "make_stage"},
+    gen.sources.meson_decay_run: {"NA62Setup", "prepare_na62", "iter_generate_na62", "generate_na62", "na62_histograms", "run_na62",
                    "NA62_RECO_DOCS", "NA62_TRUTH_DOCS", "NA62_HISTOGRAMS"},
-    detectors.output: {"AtomicOutput", "EventWriter", "OutputError", "write_events", "read_events", "read_metadata",
+    detectors.output.root: {"AtomicOutput", "EventWriter", "OutputError", "write_events", "read_events", "read_metadata",
                        "check_complete", "DEFAULT_BASKET_EVENTS", "PARTIAL_SUFFIX", "COMPLETE_KEY", "COMPRESSIONS", "ROOT_FORMATS"},
-    detectors.hepmc: {"HepMC3Writer", "NuHepMCRunInfo", "NuHepMCProcess", "NUHEPMC_VERSION", "CONVENTIONS", "BEAM_ENERGY_UNIT",
+    detectors.output.hepmc: {"HepMC3Writer", "NuHepMCRunInfo", "NuHepMCProcess", "NUHEPMC_VERSION", "CONVENTIONS", "BEAM_ENERGY_UNIT",
                       "BEAM_FLUX_UNIT", "PARTICLE_STATUS",
                       "VERTEX_STATUS", "REMNANT_PDG", "HEPMC_SUFFIXES", "write_hepmc3"},
     gen.experiments: {"ALL_FLAVOURS", "DEFAULT_EXPERIMENT", "EXPERIMENTS", "SOURCES", "UNSUPPORTED", "source_entry", "Experiment", "ExperimentError", "ExperimentInfo", "Target",
                       "check_experiment_name", "experiment_info", "experiment_names", "get_experiment", "library_experiment",
                       "load_experiment_file"},
-    gen.nuhepmc: {"nuhepmc_run_info", "flux_averaged_xsec_pb", "PROCESSES", "ADDITIONAL_PARTICLES"},
+    gen.output.nuhepmc: {"nuhepmc_run_info", "flux_averaged_xsec_pb", "PROCESSES", "ADDITIONAL_PARTICLES"},
 }
 
 
 def test_gen_generate_shortcut():
     import gen
 
-    assert gen.generate is gen.sampler.generate
+    assert gen.generate is gen.sources.upscattering.generate
 
 
 def test_public_api_is_pinned():

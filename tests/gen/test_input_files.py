@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import uproot
 
-from gen.cli import main
+from gen.cli.app import main
 from gen.errors import InputFileError
 from gen.inputs import check_root_input
 
@@ -83,7 +83,7 @@ def test_api_returns_metadata_and_checks_experiment(corpus, tmp_path):
 
 def test_reweight_output_suffix_refused(capsys, tmp_path):
     from gen.inputs import check_output_suffix
-    from gen.reweight import ReweightError
+    from gen.reweight.upscattering import ReweightError
 
     with pytest.raises(ReweightError, match=r"-o '.*out.hepmc3': hnlgen reweight writes .root files"):
         check_output_suffix(tmp_path / "out.hepmc3", "reweight", error=ReweightError)

@@ -1,4 +1,4 @@
-"""Kernels of gen._kernels: exact kinematics (hypothesis), angular and Dalitz distributions, decay lengths.
+"""Kernels of gen.core.kernels: exact kinematics (hypothesis), angular and Dalitz distributions, decay lengths.
 
 Distribution tests use fixed seeds and a p-value threshold of 1e-3 (no retries): with a correct
 sampler a failure has probability 1e-3 per test, and the fixed seed makes the outcome reproducible.
@@ -13,8 +13,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from gen import _kernels as K
-from gen.decays import Channel, Species, build_decay_graph, parse_final_state
+from gen.core import kernels as K
+from gen.core.decays import Channel, Species, build_decay_graph, parse_final_state
 
 M_C12 = 11.174862
 settings.register_profile("kernels", deadline=None, max_examples=200)

@@ -90,7 +90,7 @@ def test_scan_limits_table_and_refusals():
 
 
 def test_limits_command_bad_input_exit_2(tmp_path, capsys):
-    from gen.cli import main
+    from gen.cli.app import main
 
     assert main(["limits", str(tmp_path), "--card", "cards/microboone_light_zprime.toml"]) == 2
     assert "not an hnlgen scan output directory" in capsys.readouterr().err
@@ -105,7 +105,7 @@ def test_umu4_scaling_against_regenerated_point():
     import awkward as ak
 
     from gen.card import load_card
-    from gen.sampler import generate
+    from gen.sources.upscattering import generate
 
     card = load_card("cards/microboone_light_zprime.toml")
     u0 = card.model.Umu4
@@ -127,7 +127,7 @@ def test_limits_command_on_a_scan_table(tmp_path, capsys):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from gen.cli import main
+    from gen.cli.app import main
 
     d = tmp_path / "scan.parquet"
     d.mkdir()

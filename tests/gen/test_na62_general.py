@@ -1,6 +1,6 @@
-"""gen.na62_general: NA62 events through the general decay cascade (every N decay route of the decay table).
+"""gen.sources.meson_decay: NA62 events through the general decay cascade (every N decay route of the decay table).
 
-(a) light-Z' card: the general path against the dedicated kernel (gen.na62_source), two independent samples:
+(a) light-Z' card: the general path against the dedicated kernel (gen.sources.meson_decay_dedicated), two independent samples:
     totals within 4 sigma of their MC errors, chi2 of reconstructed m_ll and m2_N (accepted events), true N
     decay z and the l- energy share E_l-/E_Z'; the Z' direction about the exact N spin axis and the moment of
     the Z' helicity interference (the observables that tell an exact spin treatment from an approximate one);
@@ -16,7 +16,7 @@ per-bin variances sum w^2 of both samples (or of the sample against a computed e
 p > 1e-3 (fixed seeds, so a pass is reproducible). A wrong spin treatment fails the spin test of (a): the
 lab-longitudinal projection of the N polarisation cuts the Z' slope to about a quarter, a Z' decay without
 the helicity interference (the dedicated kernel before it used the exact chain |M|^2) has a zero moment,
-33 standard errors from the exact one (gen.na62_general and gen.na62_source docstrings).
+33 standard errors from the exact one (gen.sources.meson_decay and gen.sources.meson_decay_dedicated docstrings).
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from gen import rng as R
 from gen.card import load_card
-from gen.na62_general import PATH_DEDICATED, PATH_GENERAL, choose_na62_path
-from gen.na62_run import NA62Setup, generate_na62
+from gen.core import rng as R
+from gen.sources.meson_decay import PATH_DEDICATED, PATH_GENERAL, choose_na62_path
+from gen.sources.meson_decay_run import NA62Setup, generate_na62
 from physics import constants as const
 from physics import units as u
 from physics.meson_decays import MESONS
@@ -88,7 +88,7 @@ def _chi2_two(x1, w1, x2, w2, edges, min_entries=20):
 
 # ------------------------------------------------------------------------------------------- path choice
 def test_public_api_is_pinned():
-    import gen.na62_general as g
+    import gen.sources.meson_decay as g
 
     names = {"GENERAL_PATH_SHARE", "PATH_DEDICATED", "PATH_GENERAL", "NA62GeneralDecays", "build_general_decays",
              "dedicated_route_br", "choose_na62_path", "na62_general_flights", "generate_na62_general",
@@ -358,7 +358,7 @@ def test_same_events_for_two_chunk_sizes():
     card = load_card(HEAVY)
     n = 2 * R.BLOCK_SIZE + 100
     setup = _heavy()[1]
-    from gen.na62_run import iter_generate_na62
+    from gen.sources.meson_decay_run import iter_generate_na62
 
     a = ak.concatenate(list(iter_generate_na62(card, n, 5, R.BLOCK_SIZE, setup=setup, reconstruct=True)))
     b = ak.concatenate(list(iter_generate_na62(card, n, 5, 3 * R.BLOCK_SIZE, setup=setup, reconstruct=True)))
@@ -371,9 +371,9 @@ def test_same_events_for_two_chunk_sizes():
 
 
 def test_run_writes_the_path_and_reweight_follows_it(tmp_path, capsys):
-    from detectors.output import read_events, read_metadata
-    from gen.cli import main
-    from gen.reweight import ReweightError, reweight
+    from detectors.output.root import read_events, read_metadata
+    from gen.cli.app import main
+    from gen.reweight.upscattering import ReweightError, reweight
 
     out = tmp_path / "heavy.root"
     assert main(["run", str(HEAVY), "-n", "3000", "-o", str(out)]) == 0
@@ -388,7 +388,7 @@ def test_run_writes_the_path_and_reweight_follows_it(tmp_path, capsys):
     assert used <= {("numu", "e+", "e-"), ("nus", "e+", "e-")} and ("numu", "e+", "e-") in used
     exp = json.loads(meta["expected_events"])["expected_events"]
     assert exp["final_state"] == pytest.approx(float(ak.sum(ev.weight)), rel=1e-12)
-    # the file's na62_path picks the general-path reweighter (gen.na62_reweight; tests/gen/test_na62_reweight_general.py)
+    # the file's na62_path picks the general-path reweighter (gen.reweight.meson_decay; tests/gen/test_na62_reweight_general.py)
     rw = reweight(out, chi=1e-3)
     assert "particles" in rw.events.fields and rw.totals["final_state"] > 0
     # a dedicated-path card that gains other routes at the new couplings is refused
@@ -402,7 +402,7 @@ def test_flights_kernel_jit_parity_and_truncation(na62_handmade):
     N -> nu e- e+; N -> nu Z', Z' -> nu nubar, all invisible), and the truncated flights: every visible
     vertex before z_end, P_dec = P_N P_Z' with P = 1 - exp(-l/L) for the flight length l to the end plane;
     a decay without visible products flies freely (P = 1)."""
-    from gen.na62_general import na62_general_flights
+    from gen.sources.meson_decay import na62_general_flights
 
     h = na62_handmade
     lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass, u_fl, mN = (

@@ -1,4 +1,4 @@
-"""gen.na62_reweight: NA62 files at new couplings agree with regeneration at those couplings.
+"""gen.reweight.meson_decay: NA62 files at new couplings agree with regeneration at those couplings.
 
 Two kinds of comparison:
 
@@ -30,11 +30,11 @@ import pytest
 import uproot
 from scipy import stats
 
-from gen import rng as R
 from gen.card import load_card, parse_card, resolved_card_dict
-from gen.na62_run import NA62Setup, generate_na62
-from gen.na62_source import _flight, _flight_uniform
-from gen.reweight import ReweightError, card_with_couplings, reweight
+from gen.core import rng as R
+from gen.reweight.upscattering import ReweightError, card_with_couplings, reweight
+from gen.sources.meson_decay_dedicated import _flight, _flight_uniform
+from gen.sources.meson_decay_run import NA62Setup, generate_na62
 from physics import constants as const
 from physics.meson_decays import shrock_rho
 
@@ -96,7 +96,7 @@ CHANGES = {
 
 
 def test_flight_uniform_inverts_flight():
-    """gen.na62_source._flight_uniform is the inverse of the generator's truncated-exponential draw."""
+    """gen.sources.meson_decay_dedicated._flight_uniform is the inverse of the generator's truncated-exponential draw."""
     for ratio in (1e-3, 0.1, 1.0, 10.0, 1e3, 1e6):  # decay length / room to the end plane
         for u in (1e-12, 0.01, 0.3, 0.7, 0.999, 1.0 - 2.0**-40):
             d, P = _flight(ratio * 500.0, 500.0, u)
@@ -232,10 +232,10 @@ def test_cli_reweight_na62_file(tmp_path, capsys):
     (totals with the kaon-decay exposure), consistent with the events it writes."""
     import tomllib
 
-    from detectors.miniboone import read_histograms
-    from detectors.output import read_events, read_metadata
-    from gen.cli import main
-    from gen.na62_run import na62_histograms
+    from detectors.miniboone.response import read_histograms
+    from detectors.output.root import read_events, read_metadata
+    from gen.cli.app import main
+    from gen.sources.meson_decay_run import na62_histograms
 
     src, out = tmp_path / "a.root", tmp_path / "b.root"
     card_path = CARDS / "na62_appendixA_mumu.toml"

@@ -1,4 +1,4 @@
-"""gen.na62_reweight on files of the general NA62 decay path (gen.na62_general): reweighted events agree with
+"""gen.reweight.meson_decay on files of the general NA62 decay path (gen.sources.meson_decay): reweighted events agree with
 regeneration at the new couplings.
 
 (a) The flight remap kernel against the generator's flight kernel: hand-made cascades (N -> nu Z', Z' -> e e
@@ -46,12 +46,12 @@ import pytest
 import uproot
 from scipy import stats
 
-from gen import rng as R
 from gen.card import load_card
-from gen.na62_general import PATH_GENERAL, na62_general_flights
-from gen.na62_reweight import na62_general_flight_remap
-from gen.na62_run import NA62Setup, generate_na62
-from gen.reweight import ReweightError, card_with_couplings, reweight
+from gen.core import rng as R
+from gen.reweight.meson_decay import na62_general_flight_remap
+from gen.reweight.upscattering import ReweightError, card_with_couplings, reweight
+from gen.sources.meson_decay import PATH_GENERAL, na62_general_flights
+from gen.sources.meson_decay_run import NA62Setup, generate_na62
 
 CARDS = Path(__file__).resolve().parents[2] / "cards"
 HEAVY = CARDS / "na62_heavy_zprime.toml"
@@ -112,7 +112,7 @@ def _distribution_p(a, b, name):
 
 
 def test_public_api_is_pinned():
-    import gen.na62_reweight as m
+    import gen.reweight.meson_decay as m
 
     assert set(m.__all__) == {"na62_flight_remap", "na62_general_flight_remap", "na62_reweighter"}
     assert all(hasattr(m, n) for n in m.__all__)
@@ -286,7 +286,7 @@ def test_reweight_agrees_with_independent_generation(change):
 
 def test_three_body_factor_is_seen_by_the_energy_share(monkeypatch):
     """Power of (c): gD / 100 without the normalised |M|^2 ratio (BR ratios only) fails the l- energy-share test."""
-    import gen.reweight as rw
+    import gen.reweight.upscattering as rw
 
     card, ev = _sample(HEAVY)
     _, fresh = _sample(HEAVY, seed=SEED_B, **INDEPENDENT["gD_div100"])
@@ -343,10 +343,10 @@ def test_cli_reweight_general_path_file(tmp_path, capsys):
     metadata (decay table and channel list at the new couplings), equal to the in-memory reweighting."""
     import tomllib
 
-    from detectors.miniboone import read_histograms
-    from detectors.output import read_events, read_metadata
-    from gen.cli import main
-    from gen.na62_run import na62_histograms
+    from detectors.miniboone.response import read_histograms
+    from detectors.output.root import read_events, read_metadata
+    from gen.cli.app import main
+    from gen.sources.meson_decay_run import na62_histograms
 
     src, out = tmp_path / "heavy.root", tmp_path / "heavy_rw.root"
     # --precision double: the file is compared with the in-memory arrays bit for bit

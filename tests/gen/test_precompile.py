@@ -5,14 +5,14 @@ import pathlib
 import pytest
 
 import gen
-from gen import _precompile as P
+from gen.core import precompile as P
 
 CARDS = pathlib.Path(__file__).resolve().parents[2] / "cards"
 
 
 @pytest.mark.parametrize("card", ["miniboone_light_zprime.toml", "three_portal_heavy_zprime.toml"])
 def test_helper_signature_is_the_one_generation_uses(card):
-    from gen import _event_kernel as EK
+    from gen.core import event_kernel as EK
 
     gen.generate(CARDS / card, n_events=2000)
     assert len(P.EVENT_KERNEL_SIGNATURE) == 55

@@ -1,4 +1,4 @@
-"""gen.reweight: coupling reweighting agrees with regeneration at the new couplings.
+"""gen.reweight.upscattering: coupling reweighting agrees with regeneration at the new couplings.
 
 Each comparison uses two independent samples (the reweighted one and a fresh generation with
 another seed) of <= 1.6e4 events; totals must agree within 4 combined MC sigma, and weighted
@@ -14,8 +14,8 @@ import pytest
 from scipy import stats
 
 from gen.card import parse_card
-from gen.reweight import ReweightError, card_with_couplings, reweight
-from gen.sampler import generate, prepare, summarize
+from gen.reweight.upscattering import ReweightError, card_with_couplings, reweight
+from gen.sources.upscattering import generate, prepare, summarize
 
 LIGHT = {
     "schema_version": 1,
@@ -188,9 +188,9 @@ def test_cli_reweight_file_with_detector(tmp_path):
     its totals (selected included) agree with a fresh run at the new couplings."""
     import tomllib
 
-    from detectors.output import read_events, read_metadata
+    from detectors.output.root import read_events, read_metadata
     from gen.card import card_to_toml
-    from gen.cli import main
+    from gen.cli.app import main
 
     card_path = tmp_path / "card.toml"
     card_path.write_text(card_to_toml(LIGHT))

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gen import jsonout
-from gen.cli import main
+from gen.cli.app import main
+from gen.output import jsonout
 
 CARDS = Path(__file__).resolve().parents[2] / "cards"
 
@@ -99,9 +99,9 @@ def test_json_helper_rule():
 
 
 def test_run_json_with_zero_total_is_strict():
-    """``run --json`` and the ``expected_events`` metadata print ``RunSummary.to_json_dict()`` through gen.jsonout:
+    """``run --json`` and the ``expected_events`` metadata print ``RunSummary.to_json_dict()`` through gen.output.jsonout:
     a run whose weights are all 0 (issue 11 item 7: ``"mc_rel_error": Infinity``) gives ``null`` there."""
-    from gen.sampler import RunSummary
+    from gen.sources.upscattering import RunSummary
 
     s = RunSummary(events_generated=10, upscattered=0.0, upscattered_error=0.0, final_state=0.0, final_state_error=0.0,
                    in_fiducial_volume=0.0, in_fiducial_volume_error=0.0, effective_sample_size=0.0, wall_time_s=0.0,

@@ -19,15 +19,15 @@ import numpy as np
 import pytest
 
 from gen.card import load_card, parse_card
-from gen.decays import Channel, Species
-from gen.reweight import (
+from gen.core.decays import Channel, Species
+from gen.reweight.upscattering import (
     ReweightError,
     RouteCheck,
     card_with_couplings,
     reweight,
     route_shares,
 )
-from gen.sampler import generate, prepare, summarize
+from gen.sources.upscattering import generate, prepare, summarize
 
 LIGHT = {
     "schema_version": 1,
@@ -108,7 +108,7 @@ def test_miniboone_every_coupling_reweights_or_refuses(light, key, value):
         assert f"{key}={value:g}" in msg and " -> " in msg and "regenerate" in msg, msg
         # the refusal is right: the regenerated sample has events of a route the reweighted one lacks
         fresh = generate(new_card, N_MB, seed=202)
-        from gen.reweight import _cascade_decays
+        from gen.reweight.upscattering import _cascade_decays
 
         def keys(e):
             cd = _cascade_decays(e.particles)
@@ -172,8 +172,8 @@ def _na62(name):
     """(card, 16384 events at seed 11) of a bundled NA62 card: light Z' (dedicated path), heavy Z' (general path)."""
     from pathlib import Path
 
-    from gen import rng as R
-    from gen.na62_run import generate_na62
+    from gen.core import rng as R
+    from gen.sources.meson_decay_run import generate_na62
 
     if name not in _NA62_SAMPLES:
         card = load_card(Path(__file__).resolve().parents[2] / "cards" / f"{name}.toml")
@@ -191,7 +191,7 @@ def test_na62_every_coupling_reweights_or_refuses(name, key, value):
     """Dedicated path (light Z'): same seed, equal to 1e-9. General path (heavy Z'): the route drawn per event
     changes with the couplings, so the same-seed samples are only statistically equal: within 4 sigma of the
     two samples' MC errors combined as if independent (conservative: the same seed correlates them)."""
-    from gen.na62_run import NA62Setup, generate_na62
+    from gen.sources.meson_decay_run import NA62Setup, generate_na62
 
     card, ev, n = _na62(name)
     new_card = card_with_couplings(card, **{key: value})

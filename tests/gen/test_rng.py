@@ -1,9 +1,9 @@
-"""gen.rng: block streams are the SeedSequence.spawn children and do not depend on chunking."""
+"""gen.core.rng: block streams are the SeedSequence.spawn children and do not depend on chunking."""
 
 import numpy as np
 import pytest
 
-from gen import rng
+from gen.core import rng
 
 
 def test_block_rng_is_spawn_child():

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 import uproot
 
-from detectors import na62
-from detectors.miniboone import RECO_BRANCHES, read_histograms
-from detectors.output import read_events, read_metadata
-from gen import rng as R
+from detectors.miniboone.response import RECO_BRANCHES, read_histograms
+from detectors.na62 import response as na62
+from detectors.output.root import read_events, read_metadata
 from gen.card import CardError, card_to_toml, load_card, parse_card, resolved_card_dict
-from gen.cli import main
-from gen.sampler import generate, prepare
+from gen.cli.app import main
+from gen.core import rng as R
+from gen.sources.upscattering import generate, prepare
 from physics import constants as const
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -235,7 +235,7 @@ def test_bundled_na62_cards_run(name, tmp_path, capsys):
     out = tmp_path / "x.root"
     assert main(["run", str(ROOT / "cards" / f"{name}.toml"), "-n", "500", "-o", str(out), "--json"]) == 0
     s = json.loads(capsys.readouterr().out)
-    # the summary schema of every experiment (gen.output_docs): NA62's accepted events are "selected"
+    # the summary schema of every experiment (gen.output.docs): NA62's accepted events are "selected"
     assert s["schema"] == "hnlgen.run_summary/1" and s["experiment"] == "na62"
     assert s["exposure"]["unit"].startswith("K+ decays in the fiducial volume")
     assert set(s["expected_events"]) == set(s["errors"]) == {"produced", "final_state", "selected"}
@@ -321,7 +321,7 @@ def test_plot_miniboone_and_na62(mb_run, na62_run, tmp_path, capsys):
 
 
 def test_long_lived_zprime_lowers_the_fiducial_weight():
-    from gen.detector_stage import PROMPT_ZPRIME_CM, MiniBooNEStage
+    from gen.stages.base import PROMPT_ZPRIME_CM, MiniBooNEStage
 
     prompt = parse_card(tomllib.loads(CARD_MB))
     slow = parse_card(tomllib.loads(CARD_MB.replace("alpha_epsilon2 = 2e-10", "alpha_epsilon2 = 2e-16")))

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from detectors.nue_elastic import NUE_RECO_BRANCHES, selected_total
-from gen.cli import main
+from detectors.nue_elastic.response import NUE_RECO_BRANCHES, selected_total
+from gen.cli.app import main
 
 CARDS = Path(__file__).resolve().parents[2] / "cards"
 
@@ -24,7 +24,7 @@ def test_run_writes_the_reconstructed_branches_and_the_selected_total(tmp_path, 
         tree = f["events"]
         assert set(NUE_RECO_BRANCHES) <= set(tree.keys())
         for k in NUE_RECO_BRANCHES:
-            assert tree[k].title.startswith(k)  # titles from gen.output_docs
+            assert tree[k].title.startswith(k)  # titles from gen.output.docs
         w = tree["weight"].array(library="np").astype(np.float64)
         sel = tree["weight_selected"].array(library="np").astype(np.float64)
         region = tree["region"].array(library="np")
@@ -54,9 +54,9 @@ def test_long_lived_N_is_refused_by_the_prompt_response(tmp_path, capsys):
 
 
 def test_reconstruction_does_not_depend_on_the_chunking():
-    """One smearing stream per block (gen.rng.block_rng): the same events whatever the chunk size."""
+    """One smearing stream per block (gen.core.rng.block_rng): the same events whatever the chunk size."""
     from gen.card import load_card
-    from gen.sampler import generate
+    from gen.sources.upscattering import generate
 
     card = load_card(CARDS / "charm2_light_zprime.toml")
     n = 2 * 16384 + 100

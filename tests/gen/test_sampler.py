@@ -1,4 +1,4 @@
-"""gen.sampler: weights = expected events, sampled E_nu and Q2 follow flux x dsigma/dQ2, reproducibility.
+"""gen.sources.upscattering: weights = expected events, sampled E_nu and Q2 follow flux x dsigma/dQ2, reproducibility.
 
 Tolerances come from the MC error of the run itself (sum w^2 per bin) at a fixed seed; chi2 tests
 use p > 1e-3 (no retries).
@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from gen import rng as R
 from gen.card import parse_card
-from gen.sampler import generate, iter_generate, prepare, summarize
+from gen.core import rng as R
+from gen.sources.upscattering import generate, iter_generate, prepare, summarize
 from physics import cross_sections as xs
 from physics import units as u
 
@@ -181,7 +181,7 @@ def test_final_state_restriction_multiplies_weight_by_br():
 def test_n_helicity_drives_decay_asymmetry_end_to_end():
     """Injected decay table with a = 0.8 for N4 -> nu Z': the nu direction in the N rest frame follows
     (1 + a h cos)/2 with h = -1 (numu, helicity conserving), through the whole sampler."""
-    from gen.decays import Channel, Species
+    from gen.core.decays import Channel, Species
 
     species = [Species("N4", 9900012, 0.42, 1.0), Species("Zprime", 32, 0.03, 0.01), Species("numu", 14, 0.0),
                Species("e-", 11, 0.51099895e-3), Species("e+", -11, 0.51099895e-3)]
@@ -210,8 +210,8 @@ def test_n_helicity_drives_decay_asymmetry_end_to_end():
 
 def test_kernels_match_their_python_functions(one_channel):
     """JIT parity (numba-stats' test_njit idiom): production and cascade kernels vs ``.py_func``."""
-    from gen import _kernels as K
-    from gen.sampler import _Workspace
+    from gen.core import kernels as K
+    from gen.sources.upscattering import _Workspace
 
     card, setup = one_channel
     n = 16

@@ -147,7 +147,7 @@ def test_plot_scan(full_scans, tmp_path):
 
 def test_hnlgen_plot_detects_a_scan(full_scans, scan_dir, tmp_path, capsys):
     """`hnlgen plot scan.parquet` draws the expected-events contour (issue 8)."""
-    from gen.cli import main
+    from gen.cli.app import main
 
     out = tmp_path / "contour.png"
     assert main(["plot", str(scan_dir / "w1.parquet"), "-o", str(out)]) == 0
@@ -178,8 +178,8 @@ def na62_scans(na62_card, scan_dir, scheduler):
 
 
 def test_na62_coupling_scan_reweights_with_one_and_two_workers(na62_card, na62_scans):
-    from gen.na62_run import NA62Setup
-    from gen.reweight import card_with_couplings
+    from gen.reweight.upscattering import card_with_couplings
+    from gen.sources.meson_decay_run import NA62Setup
 
     t1, t2 = na62_scans
     assert _rows(t1) == _rows(t2)
@@ -215,7 +215,7 @@ def test_na62_reweighted_points_agree_with_regenerated_points(na62_card, na62_sc
 
 def test_na62_point_the_base_cannot_reach_is_regenerated(scheduler, tmp_path):
     """A dedicated-path base sample (light-Z' card) cannot be reweighted to UD4 = 1e-6, where the three-body
-    N -> nu e e carries 2e-5 of the final state (gen.na62_reweight refuses): that point is regenerated
+    N -> nu e e carries 2e-5 of the final state (gen.reweight.meson_decay refuses): that point is regenerated
     with its own seed, the other reweighted."""
     from pathlib import Path
 

@@ -1,4 +1,4 @@
-"""Correctness of the fast set-up paths of ``gen.decays.tabulate_three_body`` (not their timing).
+"""Correctness of the fast set-up paths of ``gen.core.decays.tabulate_three_body`` (not their timing).
 
 The fast path evaluates |M|^2 = A + s.B of a three-body channel in one pass (``me2.AB``, the
 all-Majorana channels of ``physics.decay_table``) and builds the Dalitz grid in one compiled loop. Both
@@ -12,10 +12,10 @@ import pathlib
 import numpy as np
 import pytest
 
-from gen import _kernels as K
 from gen.card import build_model, load_card
-from gen.decay_adapter import decay_spec_from_physics
-from gen.decays import tabulate_three_body
+from gen.core import kernels as K
+from gen.core.decay_adapter import decay_spec_from_physics
+from gen.core.decays import tabulate_three_body
 from physics import decay_table as dt
 
 CARDS = pathlib.Path(__file__).resolve().parents[2] / "cards"

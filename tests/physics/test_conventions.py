@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from gen.card import CardError, build_model, load_card, parse_card
-from gen.cli import main
+from gen.cli.app import main
 from physics import constants as const
 from physics import cross_sections as xs
 from physics import form_factors as ff

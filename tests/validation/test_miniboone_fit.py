@@ -1,4 +1,4 @@
-"""MiniBooNE chi2 (detectors.miniboone_fit): covariance recipe, reference chi2 values, signal input, ``hnlgen fit``."""
+"""MiniBooNE chi2 (detectors.miniboone.fit): covariance recipe, reference chi2 values, signal input, ``hnlgen fit``."""
 
 import argparse
 import hashlib
@@ -9,14 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from detectors import miniboone_fit as mbf
-from gen.commands import fit as fit_cmd
+from detectors.miniboone import fit as mbf
+from gen.cli import fit as fit_cmd
 
 SHARED_MANIFEST = Path("/work/shared/data/MANIFEST.tsv")
 
 
 def _provenance_hashes() -> dict[str, str]:
-    root = resources.files("detectors").joinpath("data", "miniboone", "release")
+    root = resources.files("detectors.miniboone").joinpath("data", "release")
     out = {}
     for line in root.joinpath("PROVENANCE.md").read_text().splitlines():
         cells = [c.strip() for c in line.split("|")]
@@ -26,7 +26,7 @@ def _provenance_hashes() -> dict[str, str]:
 
 
 def test_packaged_release_files_are_byte_identical():
-    root = resources.files("detectors").joinpath("data", "miniboone", "release")
+    root = resources.files("detectors.miniboone").joinpath("data", "release")
     hashes = _provenance_hashes()
     assert len(hashes) == 19
     for name, sha in hashes.items():
@@ -303,7 +303,7 @@ def test_signal_prefers_weight_selected_over_weight():
     `weight_selected` (after fiducial decay, efficiency and selection): the fit must use the latter."""
     import awkward as ak
 
-    from detectors.miniboone_fit import signal_from_events
+    from detectors.miniboone.fit import signal_from_events
 
     ev = ak.Array({"E_QE": [0.25, 0.25, 0.6], "weight": [10.0, 10.0, 10.0],
                    "weight_selected": [1.0, 0.0, 0.5], "passes_selection": [True, False, True]})
@@ -319,7 +319,7 @@ FULLOSC_SHA256 = "3bd4aa6974a5174b09a719e932a70839e15ec3f7c92ef1bfb375ac2e14ecf8
 def test_fullosc_ntuple_is_the_release_file():
     import gzip
 
-    root = resources.files("detectors").joinpath("data", "miniboone", "release")
+    root = resources.files("detectors.miniboone").joinpath("data", "release")
     raw = gzip.decompress(root.joinpath("2020", "miniboone_numunuefullosc_ntuple.txt.gz").read_bytes())
     assert hashlib.sha256(raw).hexdigest() == FULLOSC_SHA256
     assert FULLOSC_SHA256 in root.joinpath("PROVENANCE.md").read_text()
@@ -357,7 +357,7 @@ def test_appearance_probability_phase():
 def test_oscillation_signal_binning_and_limits():
     nt = mbf.load_fullosc_ntuple(2018)
     e_mev = nt.e_qe_GeV * 1e3
-    with resources.files("detectors").joinpath("data", "miniboone", "release", "2018", "miniboone_binboundaries_nue_lowe.txt").open() as fh:
+    with resources.files("detectors.miniboone").joinpath("data", "release", "2018", "miniboone_binboundaries_nue_lowe.txt").open() as fh:
         edges_mev = np.loadtxt(fh)
     k = 1e-6 / (4 * 1.973269804e-7)  # see test_appearance_probability_phase
     dm2 = 0.5

@@ -1,4 +1,4 @@
-"""Validation framework (gen.validation) and ``hnlgen validate``."""
+"""Validation framework (gen.validation.comparisons) and ``hnlgen validate``."""
 
 import argparse
 import re
@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from gen import validation as v
-from gen.commands import validate as validate_cmd
+from gen.cli import validate as validate_cmd
+from gen.validation import comparisons as v
 
 
 @pytest.fixture
@@ -152,15 +152,15 @@ def test_hnlgen_validate_quick_end_to_end(tmp_path):
     assert srcs and all((out / s).is_file() for s in srcs)
 
 
-@pytest.mark.parametrize("module", ["gen.validation", "detectors.miniboone_fit"])
+@pytest.mark.parametrize("module", ["gen.validation.comparisons", "detectors.miniboone.fit"])
 def test_public_api_is_pinned(module):
     import importlib
 
     mod = importlib.import_module(module)
     assert all(hasattr(mod, name) for name in mod.__all__)
     expected = {
-        "gen.validation": {"Comparison", "comparison", "check_number", "run_validation", "write_report", "registry", "ComparisonNotImplemented"},
-        "detectors.miniboone_fit": {"chi2", "fit", "FitResult", "load_release", "read_signal", "covariance", "collapse_covariance", "full_covariance"},
+        "gen.validation.comparisons": {"Comparison", "comparison", "check_number", "run_validation", "write_report", "registry", "ComparisonNotImplemented"},
+        "detectors.miniboone.fit": {"chi2", "fit", "FitResult", "load_release", "read_signal", "covariance", "collapse_covariance", "full_covariance"},
     }[module]
     assert expected <= set(mod.__all__)
 
@@ -350,7 +350,7 @@ def test_miniboone_card_spectra(name, tmp_path, monkeypatch):
 
 
 def test_miniboone_published_spectra_2018():
-    from detectors import miniboone as mb
+    from detectors.miniboone import response as mb
 
     pub = mb.published_spectra_2018()
     # PROVENANCE.md: E_vis sums 2395 data / 1954 background, cos 2402 / 1975; release 200-1250 MeV: 1959 data

@@ -1,4 +1,4 @@
-"""The HTML validation report (gen.validation_html), written beside report.md by ``hnlgen validate``."""
+"""The HTML validation report (gen.validation.html), written beside report.md by ``hnlgen validate``."""
 
 import argparse
 import base64
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from gen import validation as v
-from gen import validation_html as vh
-from gen.commands import validate as validate_cmd
+from gen.cli import validate as validate_cmd
+from gen.validation import comparisons as v
+from gen.validation import html as vh
 
 # The smallest valid PNG (1x1 pixel, grey): the figure content does not matter, its bytes are compared.
 _PNG = base64.b64decode(
@@ -74,7 +74,7 @@ def _records(tmp_path: Path) -> list[v.Comparison]:
     (tmp_path / "fig b&c.png").write_bytes(_PNG[::-1])  # a name that needs URL quoting and HTML escaping
     return [
         v.check_number("two", compared="1+1", source="arithmetic", ours=2.0, theirs=2.0, abs_tol=1e-12,
-                       tolerance_reason="exact", figure="fig_a.png", details="see `gen.validation`\n\nsecond paragraph"),
+                       tolerance_reason="exact", figure="fig_a.png", details="see `gen.validation.comparisons`\n\nsecond paragraph"),
         v.check_number(_NASTY, compared=f"compared {_NASTY}", source=f"source {_NASTY}", ours=2.0, theirs=3.0,
                        rel_tol=0.01, tolerance_reason=f"why {_NASTY}", figure="fig b&c.png", details=f"details {_NASTY}"),
         v.explained(v.check_number("four", compared="2+2", source="paper", ours=4.0, theirs=5.0, abs_tol=0.1,
@@ -123,7 +123,7 @@ def test_html_report_structure_rows_links_and_figures(tmp_path, embed):
     assert len([t for t, a in p.tags if t == "figcaption"]) == 2
     # the fenced traceback is a <pre>, the backtick span a <code>
     assert "pre" in {t for t, _ in p.tags} and "Traceback: a < b\n" in p.text
-    assert "gen.validation" in p.text
+    assert "gen.validation.comparisons" in p.text
 
 
 def test_html_report_escapes_record_text(tmp_path):

@@ -3,9 +3,9 @@
 Measures, in one process and after a warm-up (numba compilation and the setup are timed
 separately):
 
-* generation alone (``gen.sampler.iter_generate``: production, full decay cascade, awkward
+* generation alone (``gen.sources.upscattering.iter_generate``: production, full decay cascade, awkward
   records), with 1 numba thread and with all threads;
-* generation plus ROOT writing (``detectors.output.EventWriter``), 1 thread and all threads;
+* generation plus ROOT writing (``detectors.output.root.EventWriter``), 1 thread and all threads;
 
 each as the median of ``--reps`` interleaved passes, in events per wall second and per process CPU
 second (the latter does not count time the process waited for a core on a shared machine).
@@ -30,9 +30,9 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from detectors.output import EventWriter
+from detectors.output.root import EventWriter
 from gen.card import load_card
-from gen.sampler import iter_generate, prepare
+from gen.sources.upscattering import iter_generate, prepare
 
 ROOT = Path(__file__).resolve().parents[2]
 

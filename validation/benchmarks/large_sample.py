@@ -1,10 +1,10 @@
 """Large samples with bounded memory: stream N events (default 1e8) of a card into one ROOT file.
 
-What ``hnlgen run`` does, written out so the memory can be watched: ``gen.sampler.iter_generate``
-yields chunks of ``--chunk-size`` events (whole ``gen.rng`` blocks; default 131072), the detector
-stage runs per chunk (``--truth-only`` skips it), ``detectors.output.EventWriter`` (float32 branches
-of ``detectors.storage`` unless ``--precision double``) writes one basket per branch per chunk in a
-writer thread (``detectors.writer_thread``, queue of 1 chunk; ``--no-writer-thread``) and keeps
+What ``hnlgen run`` does, written out so the memory can be watched: ``gen.sources.upscattering.iter_generate``
+yields chunks of ``--chunk-size`` events (whole ``gen.core.rng`` blocks; default 131072), the detector
+stage runs per chunk (``--truth-only`` skips it), ``detectors.output.root.EventWriter`` (float32 branches
+of ``detectors.output.storage`` unless ``--precision double``) writes one basket per branch per chunk in a
+writer thread (``detectors.output.writer_thread``, queue of 1 chunk; ``--no-writer-thread``) and keeps
 nothing, and the summary sums are running sums. Memory is
 therefore O(chunk size), independent of N: the script prints the resident set size (VmRSS from
 /proc/self/status) after every ``--report`` events and the peak (VmHWM) at the end, and checks that
@@ -58,10 +58,10 @@ def main(argv=None) -> int:
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
 
-    from detectors.output import EventWriter
-    from detectors.writer_thread import BackgroundWriter
+    from detectors.output.root import EventWriter
+    from detectors.output.writer_thread import BackgroundWriter
     from gen.card import load_card
-    from gen.sampler import _Accumulator, iter_generate, prepare, run_metadata
+    from gen.sources.upscattering import _Accumulator, iter_generate, prepare, run_metadata
 
     n = int(args.events)
     card = load_card(args.card)
@@ -74,7 +74,7 @@ def main(argv=None) -> int:
     next_report = args.report
     done = 0
     writer = EventWriter(args.output, compression=args.compression, precision=args.precision)
-    # as hnlgen run: a writer thread with a queue of 1 chunk (detectors.writer_thread)
+    # as hnlgen run: a writer thread with a queue of 1 chunk (detectors.output.writer_thread)
     with (writer if args.no_writer_thread else BackgroundWriter(writer)) as w:
         for chunk in iter_generate(card, n, seed, args.chunk_size, setup=setup, reconstruct=not args.truth_only):
             acc.add(chunk)

@@ -1,13 +1,13 @@
 """Where the time of event generation goes (not a timed test): light-Z' MiniBooNE card, one numba thread.
 
-Splits the wall time of ``gen.sampler.iter_generate`` into
+Splits the wall time of ``gen.sources.upscattering.iter_generate`` into
 
-* RNG: the block streams of ``gen.rng`` (production uniforms and cascade seeds, numpy PCG64);
-* event kernel: ``gen._event_kernel.event_kernel`` (production, decay cascade, compaction into the
+* RNG: the block streams of ``gen.core.rng`` (production uniforms and cascade seeds, numpy PCG64);
+* event kernel: ``gen.core.event_kernel.event_kernel`` (production, decay cascade, compaction into the
   event columns), itself split by running the component kernels on one block of events:
   ``production_kernel``, ``cascade_kernel``, ``compact_kernel`` (per event; their ratios apply to
   the fused kernel, whose memory traffic is lower);
-* awkward: ``gen.events.build_events`` (record arrays on the columns, no copies);
+* awkward: ``gen.core.events.build_events`` (record arrays on the columns, no copies);
 * Python: the rest of the chunk loop (total - the above);
 
 and compares, in the same process with interleaved repetitions (median over ``--reps``; the machine
@@ -37,12 +37,12 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from gen import _event_kernel as EK
-from gen import _kernels as K
-from gen import rng as R
 from gen.card import load_card
-from gen.events import ColumnBuffer, build_events
-from gen.sampler import _event_tables, _EventWork, _Workspace, generate, iter_generate, prepare
+from gen.core import event_kernel as EK
+from gen.core import kernels as K
+from gen.core import rng as R
+from gen.core.events import ColumnBuffer, build_events
+from gen.sources.upscattering import _event_tables, _EventWork, _Workspace, generate, iter_generate, prepare
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,8 +9,8 @@ Curves
   (N_K^Fid = 2.14e11 / 7.94e11, A = 4 % / 10 %), <L> = 37.5 m, lab decay lengths from mean boosts.
 * ``crude_rho``: the same with BR(K -> mu N) = |U|^2 rho_mu(m_N) BR(K -> mu nu) (seed 004 text below
   eq. (17)), i.e. eq. (25) divided by rho.
-* ``mc``: this generator. Events of ``gen.na62_source`` with the true N and Z' lifetimes, decays
-  before z = 180 m, and the geometric/PID acceptance of ``detectors.na62.reconstruct`` in place of A;
+* ``mc``: this generator. Events of ``gen.sources.meson_decay_dedicated`` with the true N and Z' lifetimes, decays
+  before z = 180 m, and the geometric/PID acceptance of ``detectors.na62.response.reconstruct`` in place of A;
   SES = the smallest |U_mu h|^2 giving one expected event for the Table I N_K^Fid.
 
 Assumed parameters (the text does not fix every one; our reading of seed 004):
@@ -42,8 +42,8 @@ import pathlib
 
 import numpy as np
 
-from detectors import na62
-from gen.na62_source import KaonCascade, NA62Beam, generate_na62_cascade
+from detectors.na62 import response as na62
+from gen.sources.meson_decay_dedicated import KaonCascade, NA62Beam, generate_na62_cascade
 from physics import constants as const
 from physics import units as u
 from physics.decay_widths import ctau0_cm, width_N_to_nu_Zprime, width_Zprime_to_ll, width_Zprime_to_nunu, width_Zprime_to_pipi
@@ -132,7 +132,7 @@ def ses_mc(mN, mZ, flavour_b, n, seed=1):
 def check_against_decay_table(points=((0.300, 0.050, 1e-10, "e"), (0.300, 0.250, 1e-9, "mu"),
                                       (0.200, 0.150, 1e-6, "e"), (0.150, 0.003, 1e-11, "e"))):
     """Local widths vs ``physics.decay_table`` for the equivalent model; returns the worst ratio - 1."""
-    from gen.na62_source import cascade_from_decay_table
+    from gen.sources.meson_decay_dedicated import cascade_from_decay_table
     from physics.decay_table import decay_table
     from physics.model import model_from_phenomenological
 

@@ -21,8 +21,8 @@ import pathlib
 
 import numpy as np
 
-from detectors import na62
-from gen.na62_source import KaonCascade, NA62Beam, generate_na62_cascade
+from detectors.na62 import response as na62
+from gen.sources.meson_decay_dedicated import KaonCascade, NA62Beam, generate_na62_cascade
 from physics import constants as const
 from physics.meson_decays import cascade_mass_ranges
 

@@ -1,0 +1,1 @@
+"""NA62 (K+ decays in flight, spectrometer): ``response`` (acceptance, resolutions, vertices)."""

@@ -1,0 +1,254 @@
+"""Numba kernels from uniforms to finished event columns: compaction and the fused event kernel.
+
+* ``compact_kernel``: fixed particle slots (what ``gen.core.kernels.cascade_kernel`` fills) -> the column
+  layout of ``gen.core.events.ColumnBuffer``.
+* ``event_kernel``: ``gen.core.kernels.production_kernel``, the hard-process slots, ``cascade_kernel`` and
+  ``compact_kernel`` fused per task of events, the path ``gen.sources.upscattering`` runs. Each task's slot arrays
+  stay in the core's cache and the event columns are written once, one output row at a time.
+
+Private module (STYLE.md section 4); the per-task functions are those of ``gen.core.kernels``, so both
+paths give the same events (tests/gen/test_event_kernel.py).
+"""
+
+import numba
+import numpy as np
+
+from gen.core.kernels import (
+    _TASK,
+    STATUS_BEAM,
+    STATUS_FINAL,
+    STATUS_TARGET,
+    _cascade_task,
+    _production_task,
+)
+from physics._jit import jit, jitable
+
+EVENT_TASK = 256  # events per task of event_kernel: its slot arrays (~0.5 MB with 16 slots) stay in the L2 cache
+
+
+# ------------------------------------------------------------------------------- compaction
+@jitable
+def _named_slots(pdg, status, parent, npart, ev, slot_n):
+    """Particle indices of the named fields of event ``ev`` (-1 when absent): first Z' (pdg 32), first final
+    l- (11, 13, 15), first final l+, first final light neutrino after ``slot_n`` (|pdg| 12, 14, 16, 18), and
+    the first daughter of the particle in ``slot_n`` (its decay vertex)."""
+    iz = -1
+    im = -1
+    ip = -1
+    inu = -1
+    idau = -1
+    for i in range(max(npart[ev], 0)):
+        p = pdg[ev, i]
+        fin = status[ev, i] == 1
+        if p == 32 and iz < 0:
+            iz = i
+        elif fin and (p == 11 or p == 13 or p == 15) and im < 0:
+            im = i
+        elif fin and (p == -11 or p == -13 or p == -15) and ip < 0:
+            ip = i
+        elif fin and i > slot_n and inu < 0:
+            ap = abs(p)
+            if ap == 12 or ap == 14 or ap == 16 or ap == 18:
+                inu = i
+        if i > slot_n and parent[ev, i] == slot_n and idau < 0:
+            idau = i
+    return iz, im, ip, inu, idau
+
+
+@jitable
+def _compact_task(e0, e1, pdg, status, parent, p4, vtx, npart, slot_n, hard, named, named_vtx, f_int, f_kin, col0, k):
+    """Events ``[e0, e1)`` of the slot arrays -> columns ``col0 + (ev - e0)`` of hard, named, named_vtx
+    and the particle rows from ``k`` on (``compact_kernel``); returns the next particle row. An event
+    with a negative count (cascade overflow) gets no particle rows.
+
+    Written one output row at a time (the outer loops run over the rows): each row is then one
+    sequential stream, which the hardware prefetches and fills in whole cache lines, instead of ~60
+    interleaved streams of a few bytes per event.
+    """
+    m = e1 - e0
+    sel = np.empty((m, 6), np.int64)
+    for j in range(m):
+        ev = e0 + j
+        iz, im, ip, inu, idau = _named_slots(pdg, status, parent, npart, ev, slot_n)
+        sel[j, 0] = iz
+        sel[j, 1] = im
+        sel[j, 2] = ip
+        sel[j, 3] = inu
+        sel[j, 4] = idau
+        sel[j, 5] = max(npart[ev], 0)
+    for s in range(4):
+        for c in range(4):
+            for j in range(m):
+                hard[s, c, col0 + j] = p4[e0 + j, s, c]
+    for s in range(4):
+        for c in range(4):
+            for j in range(m):
+                i = sel[j, s]
+                named[s, c, col0 + j] = p4[e0 + j, i, c] if i >= 0 else 0.0
+    for v in range(2):
+        for c in range(4):
+            for j in range(m):
+                i = sel[j, 4] if v == 0 else sel[j, 1]
+                named_vtx[v, c, col0 + j] = vtx[e0 + j, i, c] if i >= 0 else 0.0
+    for r in range(3):
+        kk = k
+        for j in range(m):
+            ev = e0 + j
+            for i in range(sel[j, 5]):
+                f_int[r, kk] = pdg[ev, i] if r == 0 else (status[ev, i] if r == 1 else parent[ev, i])
+                kk += 1
+    for c in range(4):
+        kk = k
+        for j in range(m):
+            ev = e0 + j
+            for i in range(sel[j, 5]):
+                f_kin[c, kk] = p4[ev, i, c]
+                kk += 1
+    for c in range(4):
+        kk = k
+        for j in range(m):
+            ev = e0 + j
+            for i in range(sel[j, 5]):
+                f_kin[4 + c, kk] = vtx[ev, i, c]
+                kk += 1
+    return kk
+
+
+@jit(parallel=True)
+def compact_kernel(pdg, status, parent, p4, vtx, npart, slot_n, hard, named, named_vtx, f_int, f_kin):
+    """Fixed particle slots -> the column layout of ``gen.core.events`` (struct of arrays).
+
+    Outputs, for the n events of the block (last axis = event or particle, so each row is a
+    contiguous column):
+
+    * ``hard`` (4, 4, n): slots 0..3 (projectile, target, recoil, N) as (px, py, pz, E);
+    * ``named`` (4, 4, n): first Z' (pdg 32), first final l- (11, 13, 15), first final l+, first
+      final light neutrino after slot ``slot_n`` (|pdg| 12, 14, 16, 18); zeros when absent;
+    * ``named_vtx`` (2, 4, n): decay vertex of the particle in ``slot_n`` (production vertex of its
+      first daughter) and production vertex of the first final l-; zeros when absent;
+    * ``f_int`` (3, >= sum npart): pdg, status, parent; ``f_kin`` (8, >= sum npart): px, py, pz, E,
+      x, y, z, t of every particle, events in order.
+    """
+    n = pdg.shape[0]
+    offsets = np.empty(n + 1, dtype=np.int64)
+    offsets[0] = 0
+    for ev in range(n):
+        offsets[ev + 1] = offsets[ev] + max(npart[ev], 0)
+    n_tasks = (n + _TASK - 1) // _TASK
+    for t in numba.prange(n_tasks):
+        e0 = t * _TASK
+        _compact_task(e0, min(n, e0 + _TASK), pdg, status, parent, p4, vtx, npart, slot_n, hard, named, named_vtx,
+                      f_int, f_kin, e0, offsets[e0])
+
+
+# ------------------------------------------------------------------------------- whole events
+@jit(parallel=True)
+def event_kernel(u, seeds, first_event, n_parts, col0, k0,
+                 ch_cum, E_edges, E_cdf, flux_edges, flux_dens, ch_flav, params, ch_norm, ch_mN, ch_M, ch_m2map, grid,
+                 ch_icode, ch_pol, ch_root, ch_br, ch_origin,
+                 st_pdg, st_mass, st_ctau0, st_ch_start, st_ch_n, dch_cum, ch_ndau, ch_dau,
+                 ch_asym, ch_me, me_A, me_Bx, me_Bz, me_cellcum, me_cellenv, ch_vec, ch_fer, ch_cpl, ch_cp,
+                 event, f_sc, i_sc, counts, hard, named, named_vtx, f_int, f_kin, s_int, s_kin, slots, task):
+    """Uniforms and cascade seeds of n events -> finished event columns (``gen.core.events.ColumnBuffer``).
+
+    ``production_kernel``, the hard-process slots, ``cascade_kernel`` and ``compact_kernel`` fused per
+    task of ``task`` events (``EVENT_TASK``), whose slot arrays stay in the core's cache: memory is
+    written once, in the output layout. The N is in slot 3 (``gen.core.events.SLOT_N``). Event ``i``
+    (``u[i]``, ``seeds[i]``, event number ``first_event + i``) goes to column ``col0 + i`` of
+    ``event``, ``f_sc`` (weight, w_fiducial = 1, E_nu, Q2), ``i_sc`` (``ch_icode`` columns 0-5:
+    projectile, target, regime, helicity, helicity_flip, hnl codes; then the decay channel of the N,
+    ``ch_origin`` of its graph channel or -1), ``counts`` (particles; -1 if the cascade overflowed
+    ``slots``), ``hard``, ``named``, ``named_vtx``; particle rows go to ``f_int``, ``f_kin`` from row
+    ``k0`` on, events in order. ``ch_icode`` columns 6 and 7 are the PDG codes of the struck particle
+    and of the N in the particle list.
+
+    The events are split into ``n_parts`` contiguous parts, one per thread. The first part writes its
+    particle rows in place; the others, whose first row is known only when the parts before them are
+    done, write to ``s_int``, ``s_kin`` (>= (n - ceil(n / n_parts)) * slots rows) and are copied after.
+    Returns the number of particle rows written.
+    """
+    n = u.shape[0]
+    part_len = (n + n_parts - 1) // n_parts
+    part_rows = np.zeros(n_parts, np.int64)
+    for p in numba.prange(n_parts):
+        ps = p * part_len
+        pe = min(n, ps + part_len)
+        T = task
+        chan = np.empty(T, np.int64)
+        E = np.empty(T)
+        Q2 = np.empty(T)
+        w = np.empty(T)
+        ybin = np.empty(T, np.int64)
+        p4 = np.zeros((T, slots, 4))
+        vtx = np.zeros((T, slots, 4))
+        pdg = np.zeros((T, slots), np.int64)
+        status = np.zeros((T, slots), np.int64)
+        parent = np.zeros((T, slots), np.int64)
+        pol = np.zeros((T, slots))
+        state_of = np.zeros((T, slots), np.int64)
+        chosen = np.zeros((T, slots), np.int64)
+        npart = np.zeros(T, np.int64)
+        if p == 0:
+            d_int, d_kin, k = f_int, f_kin, k0
+        else:
+            d_int, d_kin, k = s_int, s_kin, (ps - part_len) * slots
+        k_start = k
+        for e0 in range(ps, pe, T):
+            e1 = min(pe, e0 + T)
+            m = e1 - e0
+            _production_task(e0, e1, e0, u, ch_cum, E_edges, E_cdf, flux_edges, flux_dens, ch_flav, params, ch_norm,
+                             ch_mN, ch_M, ch_m2map, grid, chan, E, Q2, w, ybin, p4)
+            for j in range(m):
+                c = chan[j]
+                pdg[j, 0] = ch_icode[c, 0]
+                pdg[j, 1] = ch_icode[c, 6]
+                pdg[j, 2] = ch_icode[c, 6]
+                pdg[j, 3] = ch_icode[c, 7]
+                status[j, 0] = STATUS_BEAM
+                status[j, 1] = STATUS_TARGET
+                status[j, 2] = STATUS_FINAL
+                status[j, 3] = STATUS_FINAL
+                for i in range(4):
+                    parent[j, i] = -1 if i < 2 else 0
+                    pol[j, i] = 0.0
+                    state_of[j, i] = -1
+                    chosen[j, i] = -1
+                    for q in range(4):
+                        vtx[j, i, q] = 0.0
+                pol[j, 3] = ch_pol[c]
+                state_of[j, 3] = ch_root[c]
+            _cascade_task(0, m, seeds[e0:e1], 4, pdg, status, parent, p4, vtx, pol, state_of, npart, chosen,
+                          st_pdg, st_mass, st_ctau0, st_ch_start, st_ch_n, dch_cum, ch_ndau, ch_dau,
+                          ch_asym, ch_me, me_A, me_Bx, me_Bz, me_cellcum, me_cellenv, ch_vec, ch_fer, ch_cpl, ch_cp)
+            for j in range(m):
+                col = col0 + e0 + j
+                c = chan[j]
+                event[col] = first_event + e0 + j
+                f_sc[0, col] = w[j] * ch_br[c]
+                f_sc[1, col] = 1.0
+                f_sc[2, col] = E[j]
+                f_sc[3, col] = Q2[j]
+                for r in range(6):
+                    i_sc[r, col] = ch_icode[c, r]
+                chn = chosen[j, 3]
+                i_sc[6, col] = ch_origin[chn] if chn >= 0 else -1
+                counts[col] = npart[j]
+            k = _compact_task(0, m, pdg, status, parent, p4, vtx, npart, 3, hard, named, named_vtx, d_int, d_kin,
+                              col0 + e0, k)
+        part_rows[p] = k - k_start
+    # parts 1, 2, ...: staging -> their place after the parts before them
+    first = np.empty(n_parts, np.int64)
+    first[0] = k0
+    for p in range(1, n_parts):
+        first[p] = first[p - 1] + part_rows[p - 1]
+    for q in numba.prange(n_parts - 1):
+        p = q + 1
+        src = (p * part_len - part_len) * slots
+        dst = first[p]
+        for r in range(3):
+            for k in range(part_rows[p]):
+                f_int[r, dst + k] = s_int[r, src + k]
+        for r in range(8):
+            for k in range(part_rows[p]):
+                f_kin[r, dst + k] = s_kin[r, src + k]
+    return first[n_parts - 1] + part_rows[n_parts - 1] - k0

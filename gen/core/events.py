@@ -1,0 +1,302 @@
+"""Event records: the awkward layout that ``gen.generate`` returns and ``detectors.output.root`` writes.
+
+One record per event (STYLE.md section 6):
+
+* scalars: weights, codes and the hard-process variables (``SCALAR_FIELDS``);
+* named particles as ``Momentum4D`` records (px, py, pz, E in GeV), so that after
+  ``vector.register_awkward()`` ``events.N.mass`` or ``events.ell_minus.boost_p4(...)`` work;
+* named vertices as records (x, y, z in cm; t in ns);
+* ``particles``: a HepMC-like variable-length list of every particle of the event (beam, target,
+  recoil and the whole decay cascade), so that every cascade fits one schema.
+
+``FIELD_DOCS`` documents every field with its unit; ``field_table_markdown()`` renders it for README.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import awkward as ak
+import numpy as np
+import vector
+from awkward.contents import ListOffsetArray, NumpyArray, RecordArray
+from awkward.index import Index64
+
+__all__ = [
+    "SCALAR_FIELDS",
+    "PARTICLE_FIELDS",
+    "NAMED_PARTICLES",
+    "NAMED_VERTICES",
+    "NAMED_PDG",
+    "FIELD_DOCS",
+    "REGIME_CODES",
+    "HELICITY_CODES",
+    "SLOT_PROJECTILE",
+    "SLOT_TARGET",
+    "SLOT_RECOIL",
+    "SLOT_N",
+    "assemble_events",
+    "ColumnBuffer",
+    "build_events",
+    "field_table_markdown",
+]
+
+vector.register_awkward()
+
+REGIME_CODES = {"coherent": 0, "p-el": 1, "n-el": 2}
+HELICITY_CODES = {"conserving": 0, "flipping": 1}
+
+_P4 = ("px", "py", "pz", "E")
+_X4 = ("x", "y", "z", "t")
+
+# Fixed slots of the hard process in the particle list.
+SLOT_PROJECTILE, SLOT_TARGET, SLOT_RECOIL, SLOT_N = 0, 1, 2, 3
+
+# name: (numpy dtype, unit, description)
+SCALAR_FIELDS = {
+    "event": ("int64", "-", "event number in the run (0-based; same number = same event for any chunking)"),
+    "weight": ("float64", "events", "expected events this event represents for the card's exposure, BR of the selected final state included; sum over the file = expected events"),
+    "w_fiducial": ("float64", "-", "probability that the visible decay happens inside the fiducial volume: 1.0 from the generator alone; exact (detectors.miniboone.response chord probabilities, gen.stages.base) after the detector stage of hnlgen run on a MiniBooNE card"),
+    "E_nu": ("float64", "GeV", "projectile neutrino energy"),
+    "Q2": ("float64", "GeV^2", "momentum transfer Q^2 = -(p_nu - p_N)^2"),
+    "projectile_pdg": ("int32", "-", "PDG code of the projectile (14 numu, -14 numubar, 12 nue, -12 nuebar, ...)"),
+    "target_pdg": ("int32", "-", "PDG code of the detector nucleus hit (1000060120 C12, 1000010010 H1); the struck particle (nucleus, p or n) is particles[1]"),
+    "regime": ("int32", "-", "scattering regime: 0 coherent, 1 proton-elastic, 2 neutron-elastic"),
+    "helicity": ("int32", "-", "helicity of the produced N: -1 or +1"),
+    "helicity_flip": ("int32", "-", "0 helicity-conserving, 1 helicity-flipping upscattering"),
+    "hnl_pdg": ("int32", "-", "PDG code of the produced heavy neutrino (9900012 N4, 9900014 N5, 9900016 N6)"),
+    "channel": ("int32", "-", "decay channel of the produced N: index into decays.channels of the file's `model` JSON (-1 if N did not decay)"),
+}
+
+PARTICLE_FIELDS = {
+    "pdg": ("int32", "-", "PDG code"),
+    "status": ("int32", "-", "1 final state, 2 decayed, 4 incoming beam, 11 target (HepMC3 codes; 11 is NuHepMC 0.9's target code, the HepMC3 output writes NuHepMC 1.0.0's 20)"),
+    "parent": ("int32", "-", "index of the mother in this event's particle list; -1 for beam and target; hard-process products point to 0"),
+    "px": ("float64", "GeV", "momentum x"),
+    "py": ("float64", "GeV", "momentum y"),
+    "pz": ("float64", "GeV", "momentum z (beam direction)"),
+    "E": ("float64", "GeV", "energy"),
+    "x": ("float64", "cm", "production vertex x (upscattering vertex at the origin)"),
+    "y": ("float64", "cm", "production vertex y"),
+    "z": ("float64", "cm", "production vertex z"),
+    "t": ("float64", "ns", "production time (upscattering at t = 0)"),
+}
+
+NAMED_PARTICLES = {
+    "projectile": "incoming neutrino (along +z)",
+    "target": "struck nucleus (coherent) or nucleon (p-el, n-el) at rest",
+    "recoil": "recoiling nucleus or nucleon",
+    "N": "produced heavy neutrino",
+    "Zprime": "first Z' of the cascade (zeros if none)",
+    "ell_minus": "first final-state negative charged lepton (zeros if none)",
+    "ell_plus": "first final-state positive charged lepton (zeros if none)",
+    "nu_out": "first final-state light neutrino of the cascade (zeros if none)",
+}
+
+#: PDG codes of the named particles whose species varies from event to event (int32, 0 when the event
+#: has no such particle); the others have theirs as scalars: projectile_pdg, target_pdg (also the
+#: recoil's), hnl_pdg (N), and the Z' is always 32. Chosen by the rule of the named fields
+#: (gen.core.event_kernel._named_slots): the first final-state l-, l+, and light neutrino after N.
+NAMED_PDG = {
+    "ell_minus_pdg": "PDG code of ell_minus (11, 13, 15; 0 if none)",
+    "ell_plus_pdg": "PDG code of ell_plus (-11, -13, -15; 0 if none)",
+    "nu_out_pdg": "PDG code of nu_out (+-12, +-14, +-16, +-18; 0 if none)",
+}
+
+NAMED_VERTICES = {
+    "N_decay_vertex": "decay vertex of the produced N (zeros if it did not decay)",
+    "ell_vertex": "production vertex of ell_minus (zeros if none)",
+}
+
+# Row order of the scalar arrays that gen.core.event_kernel.event_kernel fills (every scalar but ``event``).
+_KERNEL_FLOAT_SCALARS = ("weight", "w_fiducial", "E_nu", "Q2")
+_KERNEL_INT_SCALARS = ("projectile_pdg", "target_pdg", "regime", "helicity", "helicity_flip", "hnl_pdg", "channel")
+if ({"event", *_KERNEL_FLOAT_SCALARS, *_KERNEL_INT_SCALARS} != set(SCALAR_FIELDS)
+        or any(SCALAR_FIELDS[k][0] != "float64" for k in _KERNEL_FLOAT_SCALARS)
+        or any(SCALAR_FIELDS[k][0] != "int32" for k in _KERNEL_INT_SCALARS)):
+    raise RuntimeError("gen.core.events: SCALAR_FIELDS and the scalar rows of event_kernel disagree")
+
+FIELD_DOCS: dict[str, tuple[str, str]] = {}
+for _k, (_dt, _unit, _doc) in SCALAR_FIELDS.items():
+    FIELD_DOCS[_k] = (_unit, _doc)
+for _k, _doc in NAMED_PARTICLES.items():
+    FIELD_DOCS[f"{_k}.px, .py, .pz, .E"] = ("GeV", f"{_doc} (Momentum4D)")
+for _k, _doc in NAMED_VERTICES.items():
+    FIELD_DOCS[f"{_k}.x, .y, .z / .t"] = ("cm / ns", _doc)
+for _k, (_dt, _unit, _doc) in PARTICLE_FIELDS.items():
+    FIELD_DOCS[f"particles.{_k}"] = (_unit, _doc)
+for _k, _doc in NAMED_PDG.items():
+    FIELD_DOCS[_k] = ("-", _doc)
+
+
+def _named_pdg(pdg: np.ndarray, status: np.ndarray, offsets: np.ndarray) -> dict[str, np.ndarray]:
+    """``NAMED_PDG`` columns from the flat particle list (vectorised; same rule as the named fields)."""
+    n = len(offsets) - 1
+    counts = np.diff(offsets)
+    local = np.arange(len(pdg)) - np.repeat(offsets[:-1], counts)
+    final = status == 1
+    ap = np.abs(pdg)
+    masks = {
+        "ell_minus_pdg": final & np.isin(pdg, (11, 13, 15)),
+        "ell_plus_pdg": final & np.isin(pdg, (-11, -13, -15)),
+        "nu_out_pdg": final & np.isin(ap, (12, 14, 16, 18)) & (local > SLOT_N),
+    }
+    out = {}
+    for name, m in masks.items():
+        col = np.zeros(n, np.int32)
+        idx = np.flatnonzero(m)
+        if idx.size:
+            ev = np.searchsorted(offsets, idx, side="right") - 1
+            first_ev, first = np.unique(ev, return_index=True)  # idx is sorted: the first match per event
+            col[first_ev] = pdg[idx[first]]
+        out[name] = col
+    return out
+
+
+class ColumnBuffer:
+    """Columns of ``n`` events in the layout of ``build_events``, filled block by block.
+
+    ``gen.core.event_kernel.event_kernel`` writes finished events straight into these arrays (``add_block``
+    compacts fixed-slot kernel output), so a chunk's memory is written once; ``columns()`` returns the
+    filled part as a dict of contiguous arrays (views). ``in_use`` / ``reset`` let a generator reuse the
+    memory for a later chunk once the caller has dropped every view of it.
+
+    Parameters
+    ----------
+    n : int
+        Events in the chunk.
+    max_particles : int
+        Upper bound of the total particle count (events x slots).
+    """
+
+    def __init__(self, n: int, max_particles: int):
+        self.n = n
+        # scalars grouped by dtype into 2-d arrays (one row per field), as gen.core.event_kernel.event_kernel fills them
+        self.event = np.empty(n, np.int64)
+        self.f_sc = np.empty((len(_KERNEL_FLOAT_SCALARS), n))
+        self.i_sc = np.empty((len(_KERNEL_INT_SCALARS), n), np.int32)
+        self.scalars = {"event": self.event}
+        self.scalars.update({k: self.f_sc[r] for r, k in enumerate(_KERNEL_FLOAT_SCALARS)})
+        self.scalars.update({k: self.i_sc[r] for r, k in enumerate(_KERNEL_INT_SCALARS)})
+        self.hard = np.empty((4, 4, n))
+        self.named = np.empty((4, 4, n))
+        self.named_vtx = np.empty((2, 4, n))
+        self.counts = np.empty(n, np.int64)
+        self.f_int = np.empty((3, max_particles), np.int32)
+        self.f_kin = np.empty((8, max_particles))
+        self.n_events = 0
+        self.n_particles = 0
+        self._owned = (self.event, self.f_sc, self.i_sc, self.hard, self.named, self.named_vtx, self.counts,
+                       self.f_int, self.f_kin)
+        self._free_refs = self._refcounts()
+
+    def _refcounts(self) -> list[int]:
+        return [sys.getrefcount(a) for a in self._owned]
+
+    def in_use(self) -> bool:
+        """True while an array handed out by ``columns()`` (or any view of one) is still alive.
+
+        Every NumPy view keeps a reference to the array that owns the memory, so the reference counts
+        of the owned arrays return to their values at construction exactly when nothing outside the
+        buffer uses its memory any more; only then may ``reset`` hand the memory out again.
+        """
+        return self._refcounts() != self._free_refs
+
+    def reset(self) -> None:
+        """Empty the buffer for reuse (memory that has been touched once is fast to write again)."""
+        if self.in_use():
+            raise RuntimeError("ColumnBuffer.reset: the previous columns are still in use")
+        self.n_events = 0
+        self.n_particles = 0
+
+    def add_block(self, scalars: dict, pdg, status, parent, p4, vtx, npart) -> None:
+        """Append the events of one block (fixed particle slots, as the kernels fill them).
+
+        pdg, status, parent : (m, slots) integer; p4 : (m, slots, 4) px, py, pz, E in GeV;
+        vtx : (m, slots, 4) production vertex x, y, z in cm and t in ns; npart : (m,) filled slots.
+        """
+        from gen.core.event_kernel import compact_kernel
+
+        m = pdg.shape[0]
+        missing = set(SCALAR_FIELDS) - set(scalars)
+        if missing:
+            raise ValueError(f"ColumnBuffer.add_block: missing scalar fields {sorted(missing)}")
+        e0, k0 = self.n_events, self.n_particles
+        tot = int(np.sum(npart))
+        if e0 + m > self.n or k0 + tot > self.f_int.shape[1]:
+            raise ValueError("ColumnBuffer.add_block: buffer too small")
+        for k in SCALAR_FIELDS:
+            self.scalars[k][e0:e0 + m] = scalars[k]
+        self.counts[e0:e0 + m] = npart
+        compact_kernel(pdg, status, parent, p4, vtx, np.asarray(npart, dtype=np.int64), SLOT_N,
+                       self.hard[:, :, e0:e0 + m], self.named[:, :, e0:e0 + m], self.named_vtx[:, :, e0:e0 + m],
+                       self.f_int[:, k0:k0 + tot], self.f_kin[:, k0:k0 + tot])
+        self.n_events += m
+        self.n_particles += tot
+
+    def columns(self) -> dict:
+        """Dict of 1-d arrays: scalars, ``<name>_<component>`` and ``particles_<field>``, ``particles_counts``."""
+        ne, npt = self.n_events, self.n_particles
+        cols = {k: v[:ne] for k, v in self.scalars.items()}
+        for j, name in enumerate(("projectile", "target", "recoil", "N")):
+            for c, comp in enumerate(("px", "py", "pz", "E")):
+                cols[f"{name}_{comp}"] = self.hard[j, c, :ne]
+        for j, name in enumerate(("Zprime", "ell_minus", "ell_plus", "nu_out")):
+            for c, comp in enumerate(("px", "py", "pz", "E")):
+                cols[f"{name}_{comp}"] = self.named[j, c, :ne]
+        for j, name in enumerate(("N_decay_vertex", "ell_vertex")):
+            for c, comp in enumerate(("x", "y", "z", "t")):
+                cols[f"{name}_{comp}"] = self.named_vtx[j, c, :ne]
+        cols["particles_counts"] = self.counts[:ne]
+        for r, name in enumerate(("pdg", "status", "parent")):
+            cols[f"particles_{name}"] = self.f_int[r, :npt]
+        for r, name in enumerate(("px", "py", "pz", "E", "x", "y", "z", "t")):
+            cols[f"particles_{name}"] = self.f_kin[r, :npt]
+        return cols
+
+
+def build_events(cols: dict) -> ak.Array:
+    """The event record array from the columns of ``ColumnBuffer.columns()`` (no copies).
+
+    The layout is built from ``awkward.contents`` directly: the same layout as ``ak.zip`` of the
+    named records and scalars (``depth_limit=1``) around ``ak.unflatten`` of the particle records,
+    without their broadcasting checks (the columns have the right lengths by construction).
+    """
+    n = len(cols["event"])
+    names = list(SCALAR_FIELDS)
+    contents = [NumpyArray(cols[k]) for k in SCALAR_FIELDS]
+    for name in NAMED_PARTICLES:
+        names.append(name)
+        contents.append(RecordArray([NumpyArray(cols[f"{name}_{c}"]) for c in _P4], list(_P4), length=n,
+                                    parameters={"__record__": "Momentum4D"}))
+    for name in NAMED_VERTICES:
+        names.append(name)
+        contents.append(RecordArray([NumpyArray(cols[f"{name}_{c}"]) for c in _X4], list(_X4), length=n))
+    counts = cols["particles_counts"]
+    offsets = np.empty(n + 1, np.int64)
+    offsets[0] = 0
+    np.cumsum(counts, out=offsets[1:])
+    flat = RecordArray([NumpyArray(cols[f"particles_{k}"]) for k in PARTICLE_FIELDS], list(PARTICLE_FIELDS),
+                       length=int(offsets[-1]))
+    names.append("particles")
+    contents.append(ListOffsetArray(Index64(offsets), flat))
+    for name, col in _named_pdg(cols["particles_pdg"], cols["particles_status"], offsets).items():
+        names.append(name)
+        contents.append(NumpyArray(col))
+    return ak.Array(RecordArray(contents, names, length=n))
+
+
+def assemble_events(scalars: dict, pdg, status, parent, p4, vtx, npart) -> ak.Array:
+    """Event record array directly from kernel output of one block (see ``ColumnBuffer.add_block``)."""
+    n, slots = pdg.shape
+    buf = ColumnBuffer(n, n * slots)
+    buf.add_block(scalars, pdg, status, parent, p4, vtx, npart)
+    return build_events(buf.columns())
+
+
+def field_table_markdown() -> str:
+    """Markdown table of every event field with its unit (README 'Output')."""
+    lines = ["| field | unit | meaning |", "|---|---|---|"]
+    for k, (unit, doc) in FIELD_DOCS.items():
+        lines.append(f"| `{k}` | {unit} | {doc} |")
+    return "\n".join(lines)

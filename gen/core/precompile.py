@@ -1,0 +1,78 @@
+"""Cold start: compile the fused event kernel in a second process while the first prepares the card.
+
+On an empty kernel cache (``physics._jit``) the first ``hnlgen run`` of an upscattering card compiles
+for ~34 s on one core, half of it ``gen.core.event_kernel.event_kernel`` (with everything it inlines) and
+half the set-up kernels (decay widths, three-body tables, cross-section tabulation) and the detector
+stage. numba compiles under one lock per process, so ``start()`` launches
+``python -m gen.core.precompile``, which compiles ``event_kernel`` for ``EVENT_KERNEL_SIGNATURE`` into the
+same on-disk cache, while the parent runs ``prepare``; ``wait()`` (before the first event) waits for
+it, and the parent then loads the kernel from the cache instead of compiling it.
+
+``EVENT_KERNEL_SIGNATURE`` is the argument types of ``gen.sources.upscattering._generate_blocks``'s call, the same
+for every upscattering card (checked by ``tests/gen/test_precompile.py``). If a call ever has other
+types numba compiles that specialisation in the parent as usual: the helper only saves time, the
+kernel's result never depends on it. The helper is started only when the cache has no entry for
+``event_kernel`` yet, and a failed helper is ignored (the parent compiles).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+__all__ = ["EVENT_KERNEL_SIGNATURE", "event_kernel_cached", "event_kernel_types", "start", "wait"]
+
+# dtype code and dimension (0: scalar) of the 55 arguments, in order
+_SPEC = ("f8:2 u8:1 i8 i8 i8 i8 f8:1 f8:2 f8:2 f8:1 f8:2 i8:1 f8:2 f8:1 f8:1 f8:1 f8:1 f8:2 i8:2 f8:1 i8:1 f8:1 i8:1 "
+         "i8:1 f8:1 f8:1 i8:1 i8:1 f8:1 i8:1 i8:2 f8:1 i8:1 f8:3 f8:3 f8:3 f8:2 f8:2 i8:1 i8:1 f8:2 i8:1 i8:1 f8:2 "
+         "i4:2 i8:1 f8:3 f8:3 f8:3 i4:2 f8:2 i4:2 f8:2 i8 i8")
+EVENT_KERNEL_SIGNATURE = tuple(_SPEC.split(" "))
+
+
+def event_kernel_types() -> tuple:
+    """The numba types of ``EVENT_KERNEL_SIGNATURE`` (C-contiguous arrays)."""
+    import numba
+    import numpy as np
+
+    out = []
+    for spec in EVENT_KERNEL_SIGNATURE:
+        code, _, ndim = spec.partition(":")
+        dt = numba.from_dtype(np.dtype(code))
+        out.append(numba.types.Array(dt, int(ndim), "C") if ndim else dt)
+    return tuple(out)
+
+
+def event_kernel_cached() -> bool:
+    """True if the kernel cache directory already holds an index of ``event_kernel``."""
+    from physics._jit import KERNEL_CACHE_DIR
+
+    return any(KERNEL_CACHE_DIR.glob("core_*/event_kernel.event_kernel-*.nbi"))
+
+
+def start():
+    """Launch the helper process if the cache has no ``event_kernel`` yet; returns it (or None)."""
+    if os.environ.get("HNLGEN_NO_PRECOMPILE") or event_kernel_cached():
+        return None
+    try:
+        return subprocess.Popen([sys.executable, "-m", "gen.core.precompile"], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:
+        return None
+
+
+def wait(proc) -> None:
+    """Wait for the helper (if any); its failure only means the parent compiles the kernel itself."""
+    if proc is not None:
+        proc.wait()
+
+
+def _main() -> int:
+    from gen.core import event_kernel as EK
+
+    EK.event_kernel.compile(event_kernel_types())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())

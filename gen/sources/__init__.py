@@ -1,0 +1,8 @@
+"""Sources: how heavy neutrinos arise (``gen.experiments.SOURCES`` names them).
+
+* ``upscattering``: nu/nubar + target -> N + target on an experiment's targets and flux (coherent,
+  incoherent, via Z', Z, h'), then the decay cascade: ``generate`` / ``iter_generate``.
+* ``meson_decay``: K+/pi+ -> l+ N in flight through the general decay cascade;
+  ``meson_decay_run``: runs and the NA62 detector stage of that source;
+  ``meson_decay_dedicated``: the dedicated N -> nu Z' -> nu l+ l- kernel.
+"""

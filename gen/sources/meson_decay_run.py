@@ -1,0 +1,367 @@
+"""``hnlgen run`` on an NA62 card: K+ (or pi+) -> l_a+ N, N -> ... -> l_b+ l_b- (+ invisible) in NA62.
+
+Card (``gen.card``): ``[experiment] name = "na62"`` with ``n_kaon_decays`` (N_K^Fid; default seed 004
+Table I: 2.14e11 for ``final_state = "e+e-"``, 7.94e11 for ``"mu+mu-"``), ``parent`` (K+ or pi+),
+``production_lepton`` (l_a: e or mu), ``beam_momentum`` (GeV, 75), ``beam_momentum_spread``
+(relative rms, 0.01), ``fiducial_z`` ([10500, 18000] cm); ``[process] final_state`` picks l_b and
+``hnl`` the heavy neutrino (default the lightest, N4).
+
+Two paths generate the N decay (``NA62Setup.path``, recorded in the file metadata ``na62_path`` and in
+the ``model`` JSON; ``gen.sources.meson_decay.choose_na62_path``):
+
+* ``"dedicated"``: N -> nu Z', Z' -> l_b+ l_b- only, ``gen.sources.meson_decay_dedicated.generate_na62_cascade`` (its
+  docstring has the sampling and the weight), with c tau0 of N and Z', BR(N -> nu Z'), BR(Z' -> l_b l_b)
+  from ``physics.decay_table.decay_table(model)`` through ``gen.sources.meson_decay_dedicated.cascade_from_decay_table``.
+  Used when that route is open and carries all of BR(N -> final state) but a relative share
+  ``gen.sources.meson_decay.GENERAL_PATH_SHARE`` = 1e-6.
+* ``"general"``: every N decay route of the decay table that ends in the final state (three-body
+  N -> nu l_b l_b through off-shell Z'/Z/W, N5 -> N4 l_b l_b, N -> nu h', ...), through the generator's
+  decay graph and cascade kernel (``gen.sources.meson_decay``, whose docstring has the sampling, the exact N
+  spin and the vertices). Used otherwise (e.g. a heavy Z', m_Z' > m_N).
+
+``hnlgen reweight`` supports the files of both paths (``gen.reweight.meson_decay``).
+
+The NA62 observables come from ``detectors.na62.response.reconstruct`` on both paths.
+
+Reproducibility as in the upscattering generator (``gen.core.rng``): events in fixed blocks of
+``BLOCK_SIZE``; block b draws its cascade uniforms from ``block_rng(seed, b, PURPOSE_PRODUCTION)`` (the
+general path: its production uniforms there, its cascade seeds and flight uniforms from
+``PURPOSE_DECAY``) and its detector smearing from ``block_rng(seed, b, PURPOSE_DETECTOR)``, so the output
+does not depend on the chunk size. The per-block call of ``generate_na62_cascade`` (or
+``generate_na62_general``) gets the exposure N_K^Fid m/n for its m of the n events, so every weight is N_K^Fid/n * (...) and the weights of the whole run sum to the
+expected number of decays with the visible vertex before the end of the fiducial volume.
+
+Event records (truth): ``event``, ``weight``, the Momentum4D records ``K``, ``a`` (l_a+), ``N``,
+``nu``, ``Zp``, ``bm`` (l_b-), ``bp`` (l_b+) (GeV, beam frame: kaon along +z from the target),
+decay points ``vtx_K``, ``vtx_N``, ``vtx_Zp`` (x, y, z in cm), and ``P_fv``, ``P_dec_N``,
+``P_dec_Zp``, ``pol_N_lab``; the dedicated path adds ``nubar``; the general path adds
+``vtx_pair`` (production vertex of the l_b pair, what the reconstruction uses), ``P_dec`` (probability
+that every visible vertex precedes z_end), ``channel`` (N decay channel, index into ``decays.channels``
+of the ``model`` JSON) and the HepMC-like ``particles`` list (``gen.sources.meson_decay``); there ``nu`` and
+``Zp`` are the first light neutrino and Z' of the cascade (zeros if none) and ``vtx_Zp`` the first Z'
+decay point (zeros if none). Reconstructed (``reconstruct=True``): the flat fields of
+``NA62_RECO_DOCS``.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Iterator
+
+import awkward as ak
+import numpy as np
+
+from detectors.miniboone.response import fill_histogram, write_histograms
+from detectors.na62 import response as na62
+from detectors.output.root import EventWriter
+from detectors.output.writer_thread import BackgroundWriter
+from gen import __version__
+from gen.card import NA62_FINAL_STATES, CardError, build_model, card_to_toml, na62_settings, resolve_run, resolved_card_dict
+from gen.core import rng as R
+from gen.core.exact_sum import ExactSum
+from gen.output import jsonout
+from gen.output.docs import NA62_RECO_DOCS, NA62_TRUTH_DOCS, event_branch_titles, summary_json
+from gen.sources.meson_decay import (
+    PATH_DEDICATED,
+    PATH_GENERAL,
+    build_general_decays,
+    choose_na62_path,
+    dedicated_route_br,
+    general_events_to_awkward,
+    generate_na62_general,
+)
+from gen.sources.meson_decay_dedicated import NA62Beam, cascade_from_decay_table, events_to_awkward, generate_na62_cascade
+from gen.stages.base import HistogramSum
+from physics.decay_table import decay_table
+from physics.meson_decays import MESONS, br_P_to_l_N, lepton_mass, polarisation_N_from_P_to_lN
+
+__all__ = ["NA62Setup", "prepare_na62", "iter_generate_na62", "generate_na62", "na62_histograms", "run_na62",
+           "NA62_RECO_DOCS", "NA62_TRUTH_DOCS", "NA62_HISTOGRAMS"]
+
+# Histograms (TH1D) of accepted events (reconstructed, weight_accepted) and of all events (truth,
+# weight). Ranges from the kinematics: m_ll in [0, 2 m_Z'], m2_N in [0, (m_P - m_a)^2],
+# m2_lnu and m2_lll in [0, m_P^2] (seed 004 eq. (18)-(21), (A3)-(A4)), m2_miss in +-0.01 GeV^2
+# around 0 (massless nu; NA62's resolution is O(1e-3) GeV^2, validation/na62/README.md).
+NA62_HISTOGRAMS = ("m_ll", "m2_N", "m2_miss", "m2_lnu", "m2_lll")
+N_BINS = 100
+
+
+class NA62Setup:
+    """Everything built once per NA62 card: model, decays, path, beam, exposure.
+
+    ``path`` (None: ``gen.sources.meson_decay.choose_na62_path``) forces ``"dedicated"`` or ``"general"``;
+    ``cascade`` is the ``gen.sources.meson_decay_dedicated.KaonCascade`` of the dedicated path (None on the general
+    path), ``general`` the ``gen.sources.meson_decay.NA62GeneralDecays`` (built on both: it gives
+    BR(N -> final state) summed over all routes).
+    """
+
+    def __init__(self, card, path: str | None = None):
+        self.card = card
+        self.model = build_model(card)
+        self.settings = na62_settings(card)
+        st = self.settings
+        self.flavour_a = st["production_lepton"]
+        self.flavour_b = NA62_FINAL_STATES[card.process.final_state]
+        self.hnl = card.process.hnl[0] if card.process.hnl else self.model.heavy_names[0]
+        if self.hnl not in self.model.heavy_names:
+            raise CardError(f"process.hnl = {card.process.hnl!r}: the model has only "
+                            f"{', '.join(self.model.heavy_names)}")
+        self.table = decay_table(self.model)
+        self.parent = st["parent"]
+        self.n_parent_decays = float(st["n_kaon_decays"])
+        self.m_P = MESONS[self.parent]["mass"]
+        self.m_a = lepton_mass(self.flavour_a)
+        self.m_b = lepton_mass(self.flavour_b)
+        i = list(self.model.heavy_names).index(self.hnl)
+        self.m_N = float(self.model.m_N[i])
+        self.m_Zp = float(self.model.m_zprime)
+        self.U2_aN = float(self.model.Usq(self.flavour_a, i))
+        self.br_production = br_P_to_l_N(self.parent, self.flavour_a, self.m_N, self.U2_aN)
+        self.polarisation_N = polarisation_N_from_P_to_lN(self.m_P, self.m_a, self.m_N)
+        fs = card.process.final_state
+        try:
+            self.general = build_general_decays(card, self.model, self.hnl, fs)
+        except ValueError as err:
+            raise CardError(f"process.final_state = {fs!r}: {self.hnl} (m = {self.m_N:.6g} GeV) "
+                            f"cannot decay to it in the decay table ({err})") from None
+        self.br_route = dedicated_route_br(self.table, self.hnl, self.flavour_b)
+        auto, self.other_routes_share = choose_na62_path(self.general.br_final_state, self.br_route, m_N=self.m_N,
+                                                         m_Zp=self.m_Zp, m_b=self.m_b)
+        if path is None:
+            path = auto
+        elif path not in (PATH_DEDICATED, PATH_GENERAL):
+            raise ValueError(f"path = {path!r}: allowed None, {PATH_DEDICATED!r}, {PATH_GENERAL!r}")
+        self.path = path
+        z1, z2 = st["fiducial_z"]
+        self.cascade = None
+        try:
+            self.beam = NA62Beam(p0=float(st["beam_momentum"]), sigma_rel=float(st["beam_momentum_spread"]),
+                                 z_fv_begin=float(z1), z_fv_end=float(z2), z_decay_end=float(z2))
+            if path == PATH_DEDICATED:
+                self.cascade = cascade_from_decay_table(self.table, model=self.model, N_name=self.hnl,
+                                                        flavour_a=self.flavour_a, flavour_b=self.flavour_b,
+                                                        parent=self.parent)
+        except ValueError as err:
+            raise CardError(f"na62 cascade {self.parent} -> {self.flavour_a}+ {self.hnl}, "
+                            f"{self.hnl} -> nu Z', Z' -> {fs}: {err}") from None
+
+    def info(self) -> dict:
+        """JSON-ready description (the ``na62_cascade`` entry of the file's ``model`` metadata)."""
+        common = {"path": self.path, "parent": self.parent, "flavour_a": self.flavour_a, "flavour_b": self.flavour_b,
+                  "hnl": self.hnl, "m_N": self.m_N, "m_Zp": self.m_Zp, "U2_aN": self.U2_aN,
+                  "br_production": self.br_production, "br_final_state": self.general.br_final_state,
+                  "br_N_to_nu_Zp_to_bb": self.br_route, "other_routes_share": self.other_routes_share,
+                  "majorana": bool(self.model.is_majorana), "polarisation_N": self.polarisation_N,
+                  "n_parent_decays_fid": self.n_parent_decays,
+                  "beam": {"p0_GeV": self.beam.p0, "sigma_rel": self.beam.sigma_rel,
+                           "z_fv_cm": [self.beam.z_fv_begin, self.beam.z_fv_end], "z_decay_end_cm": self.beam.z_decay_end}}
+        N, Z = self.table[self.hnl], self.table.get("Zprime")
+        common["ctau0_N_cm"] = float(N.ctau0_cm)
+        common["ctau0_Zp_cm"] = float(Z.ctau0_cm) if Z is not None else None
+        c = self.cascade
+        if c is not None:
+            common.update({"ctau0_N_cm": c.ctau0_N, "ctau0_Zp_cm": c.ctau0_Zp, "br_N_to_nu_Zp": c.br_N_to_nu_Zp,
+                           "br_Zp_to_bb": c.br_Zp_to_bb})
+        return common
+
+    def model_json(self) -> str:
+        """The ``model`` metadata: model summary, ``na62_cascade`` (``info``) and, on the general path, the
+        decay table and ``decays.channels`` that the event field ``channel`` indexes."""
+        d = {"model": self.model.summary(), "na62_cascade": self.info()}
+        if self.cascade is None:
+            d["decays"] = self.general.decay_info
+        return jsonout.dumps(d, default=float)
+
+    def histogram_edges(self) -> dict:
+        # m_ll <= 2 m_Z' ... on shell: [0, 2 m_Z'] resolves the peak; otherwise m_ll < m_N
+        m_ll_max = 2.0 * self.cascade.m_Zp if self.cascade is not None else self.m_N
+        return {
+            "m_ll": np.linspace(0.0, m_ll_max, N_BINS + 1),
+            "m2_N": np.linspace(0.0, (self.m_P - self.m_a) ** 2, N_BINS + 1),
+            "m2_miss": np.linspace(-0.01, 0.01, N_BINS + 1),
+            "m2_lnu": np.linspace(0.0, self.m_P**2, N_BINS + 1),
+            "m2_lll": np.linspace(0.0, self.m_P**2, N_BINS + 1),
+        }
+
+
+def prepare_na62(card, path: str | None = None) -> NA62Setup:
+    """The ``NA62Setup`` of an NA62 run card (``path``: see ``NA62Setup``)."""
+    return NA62Setup(card, path=path)
+
+
+def _block_events(setup: NA62Setup, seed: int, block: int, start: int, stop: int, n_total: int,
+                  reconstruct: bool) -> ak.Array:
+    m = stop - start
+    n_fid = setup.n_parent_decays * m / n_total
+    if setup.cascade is not None:
+
+        ev = generate_na62_cascade(m, R.block_rng(seed, block, R.PURPOSE_PRODUCTION), setup.cascade, setup.beam,
+                                   n_parent_decays_fid=n_fid)
+        arr = events_to_awkward(ev)
+        reco_in = ev
+    else:
+
+        ev = generate_na62_general(m, R.block_rng(seed, block, R.PURPOSE_PRODUCTION),
+                                   R.block_rng(seed, block, R.PURPOSE_DECAY), setup.general, m_N=setup.m_N,
+                                   U2_aN=setup.U2_aN, flavour_a=setup.flavour_a, flavour_b=setup.flavour_b,
+                                   parent=setup.parent, beam=setup.beam, n_parent_decays_fid=n_fid)
+        arr = general_events_to_awkward(ev)
+        # the detector takes the origin of the l_b pair as ``vtx_Zp`` (detectors.na62.response.reconstruct)
+        reco_in = {k: ev[k] for k in ("p4_K", "p4_a", "p4_bm", "p4_bp", "vtx_K")}
+        reco_in["vtx_Zp"] = ev["vtx_bb"]
+    fields = {"event": np.arange(start, stop, dtype=np.int64)}
+    fields.update({k: arr[k] for k in arr.fields})
+    if reconstruct:
+        fields.update(_reconstruct_block(setup, reco_in, seed, block))
+        fields["weight_accepted"] = ev["weight"] * np.asarray(fields["accepted"], dtype=np.float64)
+    return ak.zip(fields, depth_limit=1)
+
+
+def _reconstruct_block(setup: NA62Setup, ev: dict, seed: int, block: int) -> dict:
+    """``detectors.na62.response.reconstruct`` of the events of one whole block with the block's detector stream.
+
+    ``ev`` holds ``p4_K``, ``p4_a``, ``p4_bm``, ``p4_bp`` (n, 4; GeV) and ``vtx_K``, ``vtx_Zp`` (n, 3; cm)
+    of all events of block ``block`` in order; the smearing depends only on (seed, block, n), so
+    ``gen.reweight.meson_decay`` gets the same smearing for moved vertices.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        reco = na62.reconstruct(ev, R.block_rng(seed, block, R.PURPOSE_DETECTOR), m_a=setup.m_a, m_b=setup.m_b,
+                                flavour_a=setup.flavour_a, flavour_b=setup.flavour_b)
+    return {k: np.asarray(v) for k, v in reco.items()}
+
+
+def iter_generate_na62(card, n_events: int | None = None, seed: int | None = None, chunk_size: int | None = None, *,
+                       setup: NA62Setup | None = None, reconstruct: bool = False,
+                       path: str | None = None) -> Iterator[ak.Array]:
+    """Yield the events of an NA62 run in chunks of whole blocks (independent of ``chunk_size``).
+
+    ``path`` forces the dedicated or the general decay path (``NA62Setup``; ignored with ``setup``)."""
+    n, s, bpc = resolve_run(card, n_events, seed, chunk_size)
+    if setup is None:
+        setup = NA62Setup(card, path=path)
+    for blocks in R.block_chunks(n, bpc):  # lazy: memory bounded whatever n
+        parts = [_block_events(setup, s, b, start, stop, n, reconstruct) for b, start, stop in blocks]
+        yield parts[0] if len(parts) == 1 else ak.concatenate(parts)
+
+
+def generate_na62(card, n_events: int | None = None, seed: int | None = None, chunk_size: int | None = None, *,
+                  reconstruct: bool = False, path: str | None = None) -> ak.Array:
+    """All events of an NA62 run as one array (``reconstruct=True``: what ``hnlgen run`` writes;
+    ``path``: see ``NA62Setup``)."""
+    chunks = list(iter_generate_na62(card, n_events, seed, chunk_size, reconstruct=reconstruct, path=path))
+    return chunks[0] if len(chunks) == 1 else ak.concatenate(chunks)
+
+
+def na62_histograms(events: ak.Array, setup: NA62Setup) -> dict:
+    """TH1-ready histograms (``detectors.miniboone.response.Histogram``): reconstructed ``h_<obs>`` of accepted
+    events (weight_accepted) and ``h_truth_<obs>`` of all events (weight)."""
+    edges = setup.histogram_edges()
+    out = {}
+    unit = {"m_ll": "[GeV]"}
+    for name in NA62_HISTOGRAMS:
+        label = f"{name} {unit.get(name, '[GeV^{2}]')}"
+        for prefix, wkey, title in (("", "weight_accepted", "accepted events, reconstructed"),
+                                    ("truth_", "weight", "all events, truth")):
+            if prefix + name not in events.fields or wkey not in events.fields:
+                continue
+            x = ak.to_numpy(events[prefix + name]).astype(np.float64)  # NaN (not reconstructed): not filled
+            w = ak.to_numpy(events[wkey]).astype(np.float64)
+            key = f"h_{prefix}{name}"
+            out[key] = fill_histogram(key, f"{title};{label};events", edges[name], x, w)
+    return out
+
+
+def run_na62(card, n: int, seed: int, out: str, *, chunk_size=None, compression="lz4", reconstruct=True,
+             as_json=False, progress=None, format="ttree", precision="double", record="full") -> int:
+    """``hnlgen run`` for an NA62 card: events TTree (or RNTuple, ``format``), TH1Ds, metadata and the summary."""
+    t0 = time.perf_counter()
+    setup = NA62Setup(card)
+    hsum = HistogramSum()
+    # exact sums (gen.core.exact_sum): totals bit-identical for any chunk size and thread count
+    sums = {k: ExactSum() for k in ("sw", "sw2", "sa", "sa2")}
+    done = 0
+    plain = EventWriter(out, compression=compression, format=format, precision=precision, record=record)
+    plain.branch_titles = event_branch_titles()
+    # compression and writing overlap with the next chunk's generation (detectors.output.writer_thread)
+    with BackgroundWriter(plain) as writer:
+        prog = progress(n, "generating") if progress is not None else None
+        for chunk in iter_generate_na62(card, n, seed, chunk_size, setup=setup, reconstruct=reconstruct):
+            writer.write(chunk)
+            w = ak.to_numpy(chunk.weight)
+            sums["sw"].add(w)
+            sums["sw2"].add(w * w)
+            if reconstruct:
+                wa = ak.to_numpy(chunk.weight_accepted)
+                sums["sa"].add(wa)
+                sums["sa2"].add(wa * wa)
+            hsum.add(na62_histograms(chunk, setup))
+            done += len(chunk)
+            if prog is not None:
+                prog.update(done)
+        if prog is not None:
+            prog.close()
+
+        sw, sw2, sa, sa2 = (sums[k].value for k in ("sw", "sw2", "sa", "sa2"))
+
+        def err(s, s2):  # MC error of a sum of weights over n events: sqrt(sum w^2 - S^2/n)
+            return math.sqrt(max(s2 - s * s / done, 0.0))
+
+        produced = setup.n_parent_decays * setup.br_production
+        expected = {"produced": produced, "final_state": sw}
+        errors = {"produced": 0.0, "final_state": err(sw, sw2)}
+        if reconstruct:
+            expected["accepted"] = sa
+            errors["accepted"] = err(sa, sa2)
+        wall = time.perf_counter() - t0
+
+        summary = {"expected_events": expected, "mc_rel_error": errors["final_state"] / sw if sw > 0 else math.inf,
+                   "events_generated": done, "effective_sample_size": sw * sw / sw2 if sw2 > 0 else 0.0,
+                   "wall_time_s": wall}
+        # one schema for every experiment (gen.output.docs); NA62's "accepted" is the analysis count "selected"
+        public = summary_json(card.experiment.name, (setup.n_parent_decays, f"{setup.parent} decays in the fiducial volume (N_K^Fid)"),
+                              {**{k: v for k, v in expected.items() if k != "accepted"},
+                               **({"selected": expected["accepted"]} if reconstruct else {})},
+                              {**{k: v for k, v in errors.items() if k != "accepted"},
+                               **({"selected": errors["accepted"]} if reconstruct else {})},
+                              done, summary["effective_sample_size"], wall)
+        writer.run_values = {
+            "n_kaon_decays": (float(setup.n_parent_decays),
+                              f"n_kaon_decays: {setup.parent} decays in the fiducial volume, N_K^Fid (the exposure)"),
+            "seed": (int(seed), "seed: random seed of the run"),
+            "events_generated": (int(done), "events_generated: entries of the events tree"),
+            **{f"expected_{k}": (float(v), f"expected_{k} [events]: expected events, {k} (sum of the weights)")
+               for k, v in public["expected_events"].items() if v is not None},
+            **{f"expected_{k}_error": (float(v), f"expected_{k}_error [events]: Monte Carlo error, sqrt(sum w^2 - S^2/N)")
+               for k, v in public["errors"].items() if v is not None},
+        }
+        write_histograms(writer.root_file, hsum.hists)
+        writer.metadata.update({
+            "run_card": card_to_toml(resolved_card_dict(card)),
+            "model": setup.model_json(),
+            "na62_path": setup.path,
+            "expected_events": jsonout.dumps({**summary, "errors": errors}),
+            "n_kaon_decays": repr(setup.n_parent_decays),
+            "seed": str(int(seed)),
+            "hnlgen_version": __version__,
+        })
+    if as_json:
+        print(jsonout.dumps(public))
+    else:
+        fs = card.process.final_state
+        print(f"hnlgen run: {done} events -> {out}")
+        if setup.cascade is not None:
+            chain = f"{setup.hnl} -> nu Z', Z' -> {fs} (dedicated path)"
+        else:
+            chain = (f"{setup.hnl} -> {fs} + invisible through every decay-table route, BR {setup.general.br_final_state:.4g} "
+                     f"(general path)")
+        print(f"  NA62: {setup.parent} -> {setup.flavour_a}+ {setup.hnl}, {chain}; "
+              f"m_N = {setup.m_N:.4g} GeV, m_Z' = {setup.m_Zp:.4g} GeV; N_fid = {setup.n_parent_decays:.4g} {setup.parent} decays")
+        print(f"  expected events: produced (N_fid BR({setup.parent} -> {setup.flavour_a} N)) {produced:12.5g}")
+        print(f"                   final state, visible vertex before z = {setup.beam.z_decay_end / 100:.0f} m "
+              f"{sw:12.5g} +- {errors['final_state']:.2g}")
+        if reconstruct:
+            print(f"                   accepted (NA62 acceptance + PID) {sa:12.5g} +- {errors['accepted']:.2g}")
+        print(f"  effective sample size {summary['effective_sample_size']:.4g} of {done}; wall {wall:.2f} s", file=sys.stdout)
+    return 0

@@ -1,0 +1,28 @@
+"""The vocabulary shared by the two validation reports: comparison statuses and how numbers are printed.
+
+Used by ``gen.validation.comparisons`` (the markdown report and the comparisons) and ``gen.validation.html`` (the HTML
+report), which imports it rather than ``gen.validation.comparisons`` so that ``gen.validation.comparisons`` can import the HTML
+writer without an import cycle (``[tool.importlinter]`` in pyproject.toml).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["EXPLAINED", "STATUSES", "fmt"]
+
+EXPLAINED = "FAIL (explained)"
+STATUSES = ("PASS", "FAIL", EXPLAINED, "SKIP", "INFO")
+
+
+def fmt(x) -> str:
+    """A value as the reports print it: ``-`` for None, integers as such, floats to 6 significant digits."""
+    if x is None:
+        return "-"
+    if isinstance(x, (bool, np.bool_)):
+        return str(bool(x))
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    if isinstance(x, (float, np.floating)):
+        return f"{float(x):.6g}"
+    return str(x)
