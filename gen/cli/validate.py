@@ -1,7 +1,8 @@
-"""``hnlgen validate [--quick] [-o DIR] [--html-embed]``: run the comparisons, write ``DIR/report.md`` and ``report.html``."""
+"""``hnlgen validate [--quick] [-o DIR] [--html-embed] [--json]``: run the comparisons, write ``DIR/report.md`` and ``report.html``."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -22,6 +23,9 @@ def register(subparsers) -> None:
                    "default: <img> links to the PNGs beside it")
     p.add_argument("--only", nargs="+", metavar="NAME", help="run only these registered comparisons")
     p.add_argument("--list", action="store_true", help="list the registered comparisons and exit")
+    p.add_argument("--json", action="store_true",
+                   help="print the records as a JSON array on stdout (every field but the timing; for diffing two runs); "
+                   "the summary lines go to stderr")
     p.set_defaults(func=run)
 
 
@@ -41,9 +45,13 @@ def run(args) -> int:
         print(f"hnlgen validate: {err}", file=sys.stderr)
         return 2
     counts = {s: sum(c.status == s for c in results) for s in validation.STATUSES}
+    summary = sys.stderr if args.json else sys.stdout
+    if args.json:
+        json.dump(validation.records_json(results), sys.stdout, indent=1)
+        print()
     for c in results:
         if c.status == "FAIL":
-            print(f"FAIL  {c.name}: {c.reason}")
+            print(f"FAIL  {c.name}: {c.reason}", file=summary)
     print(f"{len(results)} comparisons: {counts['PASS']} PASS, {counts['FAIL']} FAIL, {counts['SKIP']} SKIP, {counts['INFO']} INFO, "
-          f"{counts[validation.EXPLAINED]} FAIL (explained); report: {Path(args.outdir) / 'report.md'}, {Path(args.outdir) / 'report.html'}")
+          f"{counts[validation.EXPLAINED]} FAIL (explained); report: {Path(args.outdir) / 'report.md'}, {Path(args.outdir) / 'report.html'}", file=summary)
     return 1 if counts["FAIL"] else 0

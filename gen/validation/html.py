@@ -27,7 +27,7 @@ import urllib.parse
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from gen.validation.report_format import EXPLAINED, STATUSES
+from gen.validation.report_format import EXPLAINED, STATUSES, template
 from gen.validation.report_format import fmt as _fmt
 
 __all__ = ["RunInfo", "collect_run_info", "git_commit", "status_class", "write_html_report", "STATUS_CLASSES"]
@@ -157,42 +157,6 @@ def _img_src(outdir: Path, name: str, embed: bool) -> str | None:
     return urllib.parse.quote(Path(name).as_posix())
 
 
-_CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 80em; padding: 0 1em;
-       color: #1b1b1b; line-height: 1.4; }
-h1 { margin-bottom: 0.2em; }
-table { border-collapse: collapse; margin: 0.8em 0; }
-th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: left; vertical-align: top; }
-th { background: #f0f0f0; }
-table.summary td.num { text-align: right; }
-table.meta th { width: 9em; }
-code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 0.92em; }
-pre { background: #f6f6f6; border: 1px solid #ddd; padding: 0.5em; overflow-x: auto; }
-.badge { display: inline-block; padding: 0.05em 0.5em; border-radius: 0.6em; font-weight: 600; white-space: nowrap; }
-.status-pass .badge, .badge.status-pass { background: #d8f0d8; color: #145214; }
-.status-fail .badge, .badge.status-fail { background: #f8d0d0; color: #8a1010; }
-.status-explained .badge, .badge.status-explained { background: #fbe6c2; color: #7a4a00; }
-.status-skip .badge, .badge.status-skip { background: #e4e4e4; color: #444; }
-.status-info .badge, .badge.status-info { background: #e3eefa; color: #1f4e79; }
-tr.status-fail td { background: #fff3f3; }
-tr.status-explained td { background: #fffaf0; }
-tr.status-skip td { color: #666; }
-tr.status-info td { color: #1f4e79; }
-section.record { border-left: 6px solid #ccc; padding: 0.2em 1em; margin: 1.5em 0; }
-section.record.status-pass { border-color: #3a9a3a; }
-section.record.status-fail { border-color: #c62828; }
-section.record.status-explained { border-color: #e09000; }
-section.record.status-skip { border-color: #9e9e9e; }
-section.record.status-info { border-color: #5b8fc7; }
-dl.fields { display: grid; grid-template-columns: max-content 1fr; gap: 0.2em 1em; }
-dl.fields dt { font-weight: 600; }
-dl.fields dd { margin: 0; }
-figure { margin: 0.8em 0; }
-figure img { max-width: 100%; border: 1px solid #ddd; }
-figcaption { font-size: 0.9em; color: #444; }
-.missing { color: #8a1010; }
-.top { font-size: 0.85em; }
-"""
 
 
 def write_html_report(results: Sequence, outdir, info: RunInfo, *, embed: bool = False) -> Path:
@@ -211,7 +175,7 @@ def write_html_report(results: Sequence, outdir, info: RunInfo, *, embed: bool =
         "<head>",
         '<meta charset="utf-8">',
         f"<title>hnlgen validation report ({'quick' if info.quick else 'full'}, {esc(info.date_utc)})</title>",
-        f"<style>{_CSS}</style>",
+        f"<style>\n{template('report.css')}</style>",
         "</head>",
         "<body>",
         '<h1 id="top">hnlgen validation report</h1>',
@@ -225,10 +189,8 @@ def write_html_report(results: Sequence, outdir, info: RunInfo, *, embed: bool =
         "</table>",
         f'<p class="counts">{len(results)} comparisons: '
         + ", ".join(f'<span class="badge {status_class(s)}">{counts[s]} {esc(s)}</span>' for s in STATUSES)
-        + ". Reference numbers and their provenance: <code>validation/REFERENCES.md</code>.</p>",
-        "<p>Status meanings: PASS = agrees within the stated tolerance; FAIL = disagrees, not understood (the command "
-        "exits 1); FAIL (explained) = disagrees with the published number and the cause is identified and stated in the "
-        "record (the published number is not reproduced, so it is not a PASS); SKIP = code or module not there yet.</p>",
+        + ". Reference numbers: <code>gen/validation/data/*.toml</code>; their provenance: <code>validation/REFERENCES.md</code>.</p>",
+        f"<p>Status meanings: {esc(template('status_meanings.txt').strip())}</p>",
         "<h2>Summary</h2>",
         '<table class="summary">',
         "<thead><tr><th>#</th><th>comparison</th><th>status</th><th>ours</th><th>theirs</th><th>tolerance</th>"

@@ -9,6 +9,8 @@ import pytest
 
 from gen.cli import validate as validate_cmd
 from gen.validation import comparisons as v
+from gen.validation import miniboone as v_miniboone
+from gen.validation import na62 as v_na62
 
 
 @pytest.fixture
@@ -120,6 +122,22 @@ def test_validate_command_exit_codes(fake_registry, tmp_path, capsys):
     bad = parser.parse_args(["validate", "--quick", "-o", str(tmp_path), "--only", "good", "bad"])
     assert bad.func(bad) == 1
     assert "FAIL  three" in capsys.readouterr().out
+
+
+def test_validate_command_json(fake_registry, tmp_path, capsys):
+    """--json: the records on stdout (for diffing two runs), the summary on stderr; exit status unchanged."""
+    import json
+
+    _register_fakes(fake_registry)
+    parser = argparse.ArgumentParser(prog="hnlgen")
+    validate_cmd.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["validate", "--quick", "-o", str(tmp_path), "--only", "good", "bad", "--json"])
+    assert args.func(args) == 1
+    out, err = capsys.readouterr()
+    recs = json.loads(out)
+    assert [(r["group"], r["name"], r["status"]) for r in recs] == [("good", "two", "PASS"), ("bad", "three", "FAIL")]
+    assert recs[1]["ours"] == 2.0 and recs[1]["theirs"] == 3.0 and "seconds" not in recs[0]
+    assert "FAIL  three" in err and "2 comparisons: 1 PASS, 1 FAIL" in err
 
 
 def test_builtin_quick_comparisons_pass(quick_results):
@@ -335,7 +353,7 @@ def test_seed001_fig2_band(tmp_path):
 
 @pytest.mark.parametrize("name", ["miniboone_spectra_light_zprime", "miniboone_spectra_three_portal", "miniboone_spectra_bertuzzo"])
 def test_miniboone_card_spectra(name, tmp_path, monkeypatch):
-    monkeypatch.setattr(v, "MINIBOONE_SPECTRA_EVENTS", 2000)  # the report uses 5e4; this checks the plumbing
+    monkeypatch.setattr(v_miniboone, "MINIBOONE_SPECTRA_EVENTS", 2000)  # the report uses 5e4; this checks the plumbing
     res = v.run_validation(quick=False, outdir=tmp_path, names=[name])
     assert len(res) == 4 and all(c.status in ("PASS", "INFO") for c in res), [(c.name, c.reason) for c in res]
     for year in (2020, 2018):
@@ -361,8 +379,8 @@ def test_miniboone_published_spectra_2018():
 
 
 def test_na62_fig3_fig4(tmp_path, monkeypatch):
-    monkeypatch.setattr(v, "NA62_SES_POINTS", ((0.300, 0.150, "e"),))
-    monkeypatch.setattr(v, "NA62_SES_EVENTS", 500)
+    monkeypatch.setattr(v_na62, "NA62_SES_POINTS", ((0.300, 0.150, "e"),))
+    monkeypatch.setattr(v_na62, "NA62_SES_EVENTS", 500)
     res = {c.name: c for c in v.run_validation(quick=False, outdir=tmp_path, names=["na62_fig4_kinematics", "na62_fig3_ses"])}
     assert not [c for c in res.values() if c.status not in ("PASS", "INFO")]
     eq21 = [c for c in res.values() if "eq. (21)" in c.name]
@@ -381,6 +399,6 @@ def test_repository_files_are_found_outside_the_checkout(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     for parts in (("cards", "miniboone_light_zprime.toml"), ("cards", "miniboone_bertuzzo_fit.toml"),
                   ("validation", "na62", "plot_fig3.py"), ("validation", "na62", "fig3_ses.png")):
-        assert v._repo_file(*parts).is_file()
+        assert v.repo_file(*parts).is_file()
     with pytest.raises(v.ComparisonNotImplemented, match="needs cards/none.toml"):
-        v._repo_file("cards", "none.toml")
+        v.repo_file("cards", "none.toml")
