@@ -1,8 +1,8 @@
 """HTML version of the validation report: ``report.html`` beside ``report.md``.
 
 Rendered from the same :class:`gen.validation.comparisons.Comparison` records as the markdown (never by parsing
-it), with the standard library only. The page is one self-contained file: the CSS is inline and
-there is no JavaScript. Figures are ``<img>`` elements whose ``src`` is the PNG's path relative to
+it), with the standard library only. The page is one self-contained file: the CSS (``data/templates/report.css``)
+is inline and there is no JavaScript. Figures are ``<img>`` elements whose ``src`` is the PNG's path relative to
 the report (the files :func:`gen.validation.comparisons.run_validation` writes beside it), or, with
 ``embed=True`` (``hnlgen validate --html-embed``), a base64 ``data:`` URI, so the file can be mailed
 alone. Every piece of record text goes through :func:`html.escape`; the only markup recognised in
