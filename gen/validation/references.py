@@ -7,7 +7,8 @@ edits a number or a sentence without touching code. One file per topic (``minibo
 
 File format
 -----------
-One table per record, ``[<comparison>.<record>]`` (the comparison's registered name, then a key):
+One table per record, ``[<comparison>.<record>]`` (the comparison's registered name, or a group several share, e.g.
+``miniboone_spectra``; then a key). Tables without ``name`` hold parameter points (``[benchmark.*]``) or shared texts:
 
 * ``name``, ``compared``: the record's title and what is compared (printed).
 * ``source``: the citation as printed; ``cite`` (arXiv number, journal reference, data-release file, or
@@ -38,7 +39,6 @@ __all__ = ["Reference", "TOPICS", "references", "sources"]
 
 #: The topic files of gen/validation/data/ (without ``.toml``).
 TOPICS = ("miniboone", "widths", "cross_sections", "na62")
-_TEXT = ("name", "compared", "source", "tolerance_reason", "details", "cause", "short")
 
 
 class _Values(dict):

@@ -4,6 +4,7 @@ every text template fills, and no comparison module keeps a copy of a published 
 from __future__ import annotations
 
 import ast
+import importlib.util
 import math
 import string
 from importlib import resources
@@ -13,8 +14,6 @@ import pytest
 
 from gen.validation import references as refs
 
-ROOT = Path(__file__).resolve().parents[2]
-TEXT = ("name", "compared", "source", "tolerance_reason", "details", "cause", "short")
 #: Numeric literals of a comparison module that equal a published value of its data file by coincidence.
 COINCIDENCES = {("widths", 0.4): "an interior point of the m4/m5 grid of the seed 001 Fig. 2 band, not the eq. (30) m_nu of 0.4 eV",
                 ("widths", 0.99): "the upper edge (99 %) of the seed 001 Fig. 2 band, a published setting of the same figure",
@@ -86,7 +85,7 @@ def test_texts_without_computed_numbers_render_and_missing_ones_are_named():
 @pytest.mark.parametrize("topic", refs.TOPICS)
 def test_no_published_number_is_copied_into_code(topic):
     values = {float(r.value) for r in refs.references(topic).values() if "value" in r.fields and _is_distinctive(r.value)}
-    tree = ast.parse((ROOT / "gen" / "validation" / f"{topic}.py").read_text())
+    tree = ast.parse(Path(importlib.util.find_spec(f"gen.validation.{topic}").origin).read_text())  # the installed module
     literals = {float(n.value) for n in ast.walk(tree)
                 if isinstance(n, ast.Constant) and isinstance(n.value, (int, float)) and not isinstance(n.value, bool)}
     copies = {v for v in values & literals if (topic, v) not in COINCIDENCES}
