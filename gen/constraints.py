@@ -91,6 +91,19 @@ def load_figure_spec(path: str | Path | None = None) -> ConstraintSpec:
     for k in d:
         if k not in allowed_top:
             raise _err(p, k, d[k], f"unknown key; allowed {', '.join(sorted(allowed_top))}")
+    allowed = {"plane": {"title", "benchmark"}, "preferred": {"card", "label"}, "combined": {"experiments", "label", "colour"},
+               "reference": {"label", "colour", "m_GeV", "Umu4_sq"}}
+    for key, keys in allowed.items():
+        tables = d.get(key, [])
+        for i, t in enumerate(tables if isinstance(tables, list) else [tables]):
+            extra = sorted(set(t) - keys) if isinstance(t, dict) else [t]
+            if extra:
+                raise _err(p, f"{key}[{i}]" if isinstance(tables, list) else key, extra, f"allowed keys {', '.join(sorted(keys))}")
+    if d.get("preferred") is not None and "card" not in d["preferred"]:
+        raise _err(p, "preferred.card", None, "required (a bundled card or a path)")
+    for i, r in enumerate(d.get("reference", [])):
+        if len(r.get("m_GeV", [])) != len(r.get("Umu4_sq", [])):
+            raise _err(p, f"reference[{i}].Umu4_sq", r.get("Umu4_sq"), "one value per m_GeV")
     plane = d.get("plane", {})
     bm = plane.get("benchmark", [math.nan, math.nan])
     curves = []

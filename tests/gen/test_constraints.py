@@ -122,6 +122,9 @@ def test_plot_constraints_bad_input_exit_2(tmp_path, capsys):
     spec.write_text('[curves]\n')
     assert main(["plot", "--constraints", str(spec), "-o", out]) == 2
     assert "curves = {}: unknown key" in capsys.readouterr().err
+    spec.write_text('[preferred]\ncard = "miniboone_light_zprime"\nlevel = 3\n')
+    assert main(["plot", "--constraints", str(spec), "-o", out]) == 2
+    assert "preferred = ['level']: allowed keys card, label" in capsys.readouterr().err
     assert not (tmp_path / "c.png").exists() and not (tmp_path / "c.json").exists()
     assert main(["plot"]) == 2
     assert "FILE is required" in capsys.readouterr().err
