@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 import tomllib
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from gen import limits as L
-from gen.errors import HnlgenError
+from gen.errors import HnlgenError, OutputFileError
 
 __all__ = ["FIGURE_SPEC", "ConstraintSpec", "check_axis", "compute_constraints", "draw_constraints",
            "load_figure_spec", "make_constraint_figure"]
@@ -364,17 +365,25 @@ def make_constraint_figure(out_png: str | Path, *, spec_path=None, n_mass: int =
     out_png = Path(out_png)
     if out_png.suffix.lower() != ".png":
         raise L.LimitError(f"plot -o = {str(out_png)!r}: the constraint figure is a .png (its JSON goes beside it)")
+    if not out_png.parent.is_dir() or not os.access(out_png.parent, os.W_OK):
+        raise OutputFileError(f"plot -o = {str(out_png)!r}: directory {str(out_png.parent)!r} does not exist or is not writable")
     spec = load_figure_spec(spec_path)
     t0 = time.perf_counter()
     res = compute_constraints(spec, np.geomspace(*m_range, n_mass), np.geomspace(*u_range, n_u), events=events, cl=cl,
                               experiments=experiments, progress=progress)
     res["times_s"]["total"] = time.perf_counter() - t0
     res["grid"] = [n_mass, n_u]
-    part = out_png.with_name(out_png.name + ".part")  # no complete-looking figure from an interrupted run
-    draw_constraints(res, part, m_range, u_range)
-    part.replace(out_png)
+    # both files are written as .part and renamed at the end: an interrupted run leaves no complete-looking figure
+    part = out_png.with_name(out_png.name + ".part")
     tmp = out_png.with_suffix(".json.part")
-    tmp.write_text(json.dumps(res, indent=1, default=_json_default))
+    try:
+        draw_constraints(res, part, m_range, u_range)
+        tmp.write_text(json.dumps(res, indent=1, default=_json_default))
+    except BaseException:
+        part.unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
+        raise
+    part.replace(out_png)
     tmp.replace(out_png.with_suffix(".json"))
     return res
 

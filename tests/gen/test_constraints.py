@@ -126,6 +126,8 @@ def test_plot_constraints_bad_input_exit_2(tmp_path, capsys):
     assert main(["plot", "--constraints", str(spec), "-o", out]) == 2
     assert "preferred = ['level']: allowed keys card, label" in capsys.readouterr().err
     assert not (tmp_path / "c.png").exists() and not (tmp_path / "c.json").exists()
+    assert main(["plot", "--constraints", "-o", str(tmp_path / "missing" / "c.png")]) == 2
+    assert "does not exist or is not writable" in capsys.readouterr().err
     assert main(["plot"]) == 2
     assert "FILE is required" in capsys.readouterr().err
 
@@ -144,3 +146,23 @@ def test_plot_constraints_small_grid(tmp_path):
     assert out.stat().st_size > 10_000 and len(res["curves"]) == 5 and "preferred" in res
     ub = next(c for c in res["curves"] if c["selection"] == "microboone_epem")
     assert ub["Umu4_sq_limit"]["nominal"][-1] < 9e-7  # arXiv:2502.10900: the benchmark is excluded
+
+
+def test_draw_constraints_from_a_result(tmp_path):
+    """The drawing alone, on a hand-made result with every element (region, exclusion, variants, sensitivity, sum)."""
+    m = [0.1, 0.2, 0.4]
+    u2 = [1e-10, 1e-8, 1e-6]
+    chi2 = [[30.0, 12.0, 80.0], [30.0, 15.0, 60.0], [31.0, 25.0, 20.0]]
+    curve = {"label": "x", "colour": "tab:green", "kind": "published", "statistic": "chi2_1812", "fill": True,
+             "background_sigma_rel": [0.03, 0.1], "acceptance_variant": None,
+             "Umu4_sq_limit": {"nominal": [1e-8, 2e-8, 3e-8], "variant": [2e-8, 3e-8, 4e-8]}}
+    sens = {"label": "y", "colour": "k", "kind": "sensitivity", "statistic": "poisson_gauss", "fill": False,
+            "background_sigma_rel": [0.0, None], "acceptance_variant": 0.04,
+            "Umu4_sq_limit": {"nominal": [1e-10, 5e-11, float("nan")], "acceptance_variant": [2e-10, 1e-10, float("nan")]}}
+    res = {"masses_GeV": m, "Umu4_sq": u2, "cl": 0.95, "title": "t", "benchmark": [0.42, 9e-7], "events_per_sample": 10,
+           "preferred": {"label": "MB", "chi2": chi2}, "curves": [curve, sens],
+           "combined": [{"label": "sum", "colour": "r", "Umu4_sq_limit": {"nominal": [1e-8] * 3, "variant": [2e-8] * 3}}],
+           "references": [{"label": "ref", "m_GeV": [0.1], "Umu4_sq": [1e-8]}]}
+    out = tmp_path / "d.png"
+    C.draw_constraints(res, out, (0.05, 0.8), (1e-11, 1e-5))
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 10_000
