@@ -166,3 +166,23 @@ def test_draw_constraints_from_a_result(tmp_path):
     out = tmp_path / "d.png"
     C.draw_constraints(res, out, (0.05, 0.8), (1e-11, 1e-5))
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 10_000
+
+
+def test_na62_table_i_variant_is_eq25_with_shrock_factor():
+    """With seed 004's constant acceptance A_e = 4 % (Table I) the NA62 curve is eq. (25) of arXiv:1903.07589 with the
+    Shrock factor (text below eq. (17): BR(K -> mu N) = |U|^2 rho BR(K -> mu nu)) times ln 20 events:
+    |U|^2 = ln 20 / (N_K^Fid A BR(K -> mu nu) rho(m_N) BR(N -> nu e+e-) P_dec), with P_dec = 1 for these prompt decays
+    (the generated weight sum over N_K BR BR is 0.998 at 50 MeV, closer to 1 at 300 MeV): 1 % tolerance."""
+    from gen.sources.meson_decay_run import NA62Setup
+    from physics import constants as const
+    from physics.meson_decays import shrock_rho
+
+    mN = 0.3
+    res = C.compute_constraints(C.load_figure_spec(), [mN], [1e-11, 1e-5], events=300, experiments=["na62"])
+    u2_lim = res["curves"][0]["Umu4_sq_limit"]["acceptance_variant"][0]
+    card = C._at_mass(C._load("na62_benchmark_light_zprime", None), mN)
+    setup = NA62Setup(card)
+    closed = math.log(20) / (2.14e11 * 0.04 * const.BR_K_to_mu_nu * shrock_rho(const.m_K_charged, const.m_mu, mN)
+                             * setup.general.br_final_state)
+    assert u2_lim == pytest.approx(closed, rel=0.01)
+    assert 1.3e-10 < closed < 1.5e-10  # eq. (25) plateau 1.84e-10 (as printed) / rho(300 MeV) = 3.9, x ln 20
