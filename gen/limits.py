@@ -48,6 +48,7 @@ __all__ = [
     "PublishedCount",
     "check_cl",
     "chi2_1812",
+    "chi2_1812_scale_limit",
     "chi2_1812_upper_limit",
     "exclusion",
     "poisson_gauss_upper_limit",
@@ -60,6 +61,7 @@ __all__ = [
 
 ALLOWED_CL = (0.90, 0.95)
 METHODS = ("cls", "splusb", "profile", "gauss")
+KINDS = ("published", "sensitivity")
 _DATA = Path(__file__).parent / "data" / "limits" / "published_counts.toml"
 
 
@@ -85,6 +87,7 @@ class PublishedCount:
     background_sigma_rel_variant: float | None = None  # chi2_1812 variant (e.g. 100 %)
     default_method: str = "cls"
     experiments: tuple[str, ...] = ()  # experiments (registry names) whose ``selected`` total is this selection
+    kind: str = "published"  # "published" (an observed count) or "sensitivity" (a projected search, e.g. zero background)
 
 
 def published_counts() -> dict[str, PublishedCount]:
@@ -97,6 +100,8 @@ def published_counts() -> dict[str, PublishedCount]:
             continue
         t = dict(t)
         t["experiments"] = tuple(t.get("experiments", ()))
+        if t.get("kind", "published") not in KINDS:
+            raise LimitError(f"{_DATA.name} [{name}] kind = {t['kind']!r}: allowed {', '.join(KINDS)}")
         out[name] = PublishedCount(name=name, **t)
     return out
 
@@ -228,6 +233,46 @@ def chi2_1812_upper_limit(pc: PublishedCount, cl: float = 0.95, variant: bool = 
             raise LimitError(f"limit experiment = {pc.name!r}: chi2 saturates below {crit:.2f} at {cl:.0%} CL; "
                              "no signal limit can be set")
     return float(optimize.brentq(lambda s: float(chi2_1812(s, *args)) - crit, 0.0, hi, xtol=1e-6))
+
+
+def chi2_1812_scale_limit(selections, signals, cl: float = 0.95, variant: bool = False) -> float:
+    """Scale k of the signals where sum_i chi2_1812_i(k S_i) reaches chi2_2dof^{-1}(CL) (events scale as k).
+
+    The chi2 of several selections summed, each with its own nuisances, as arXiv:1812.08768 combined
+    CHARM-II's nu and nubar beams (the authors' plotting code adds the two chi2; notes section 5.1). With one
+    selection k = chi2_1812_upper_limit / S. ``selections`` are names, ``signals`` the selected BSM events of
+    each at the reference point (> 0). Returns inf if every signal is 0.
+    """
+    cl = check_cl(cl)
+    pcs = [published_count(n) for n in selections]
+    s = np.asarray(signals, dtype=float)
+    if len(pcs) != len(s) or not len(pcs):
+        raise LimitError(f"selections {list(selections)!r} and signals {s.tolist()!r}: need one signal per selection")
+    if not np.all(np.isfinite(s) & (s >= 0)):
+        raise LimitError(f"signals = {s.tolist()!r}: must be finite and >= 0")
+    for pc in pcs:
+        if pc.statistic != "chi2_1812":
+            raise LimitError(f"limit experiment = {pc.name!r}: statistic {pc.statistic!r} cannot be summed as a chi2")
+        if variant and pc.background_sigma_rel_variant is None:
+            raise LimitError(f"limit experiment = {pc.name!r}: has no background-uncertainty variant")
+    if not np.any(s > 0):
+        return math.inf
+    crit = stats.chi2.ppf(cl, 2)
+
+    def total(k):
+        return sum(float(chi2_1812(k * si, pc.n_observed, pc.nu_e, pc.background, pc.flux_sigma_rel,
+                                   pc.background_sigma_rel_variant if variant else pc.background_sigma_rel))
+                   for pc, si in zip(pcs, s))
+    if total(0.0) >= crit:
+        raise LimitError(f"limit experiments {[pc.name for pc in pcs]!r}: the background-only chi2 already exceeds "
+                         f"{crit:.2f}; no signal limit can be set")
+    hi = 1.0 / float(s.max())
+    while total(hi) < crit:
+        hi *= 2.0
+        if hi * float(s.max()) > 1e12:
+            raise LimitError(f"limit experiments {[pc.name for pc in pcs]!r}: chi2 saturates below {crit:.2f}; "
+                             "no signal limit can be set")
+    return float(optimize.brentq(lambda k: total(k) - crit, 0.0, hi, xtol=1e-12 * hi, rtol=1e-10))
 
 
 def signal_upper_limit(name: str, cl: float = 0.95, method: str | None = None, variant: bool = False) -> float:

@@ -1,3 +1,3 @@
-"""Detector geometry shared by the responses: ``geometry`` (straight-line decay probabilities and vertices
-in spheres and boxes) and its numba loops ``kernels``.
+"""Shared by the detector responses: ``geometry`` (straight-line decay probabilities and vertices
+in spheres and boxes) and its numba loops ``kernels``; ``smearing`` (the direction smearing of the showers).
 """

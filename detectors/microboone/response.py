@@ -32,7 +32,8 @@ Per event (numba kernel :func:`_kernel`, no per-event Python):
    single resolved e+ or e-. Written as a branch; not a cut (the published selection accepts both
    one- and two-shower topologies, so the paper's pair identification does not rest on dE/dx alone).
 4. **Smearing** (fastbnb proxy for MicroBooNE, arXiv:2308.02543 code ``analysis.py``, CODE, not
-   MicroBooNE's): shower energy sigma_E = 0.12 sqrt(E/GeV) + 0.01 GeV, direction 2 deg per transverse axis.
+   MicroBooNE's): shower energy sigma_E = 0.12 sqrt(E/GeV) + 0.01 GeV, direction 2 deg per transverse axis
+   (an exact rotation, ``detectors.common.smearing``).
 5. **Selection** (``passes_selection``): vertex in the fiducial volume, at least one shower, coherent
    regime only (no proton track, low vertex activity: the paper's "forward coherent" events; p-el and
    n-el events fail), reconstructed primary-shower angle to the beam below ``max_beam_angle_deg`` =
@@ -52,6 +53,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from detectors.common.smearing import smear_direction
 from physics._jit import jit
 
 __all__ = [
@@ -116,26 +118,6 @@ def merged(theta_ee_deg, merge_angle_deg: float):
 
 
 @jit
-def _smear_dir(px, py, pz, s1, s2, sigma_rad):
-    """Unit direction of (px, py, pz) kicked by sigma_rad * (s1 e1 + s2 e2), e1, e2 orthonormal to it."""
-    p = math.sqrt(px * px + py * py + pz * pz)
-    dx, dy, dz = px / p, py / p, pz / p
-    if abs(dz) < 0.9:
-        ax, ay, az = 0.0, 0.0, 1.0
-    else:
-        ax, ay, az = 1.0, 0.0, 0.0
-    e1x, e1y, e1z = dy * az - dz * ay, dz * ax - dx * az, dx * ay - dy * ax
-    n1 = math.sqrt(e1x * e1x + e1y * e1y + e1z * e1z)
-    e1x, e1y, e1z = e1x / n1, e1y / n1, e1z / n1
-    e2x, e2y, e2z = dy * e1z - dz * e1y, dz * e1x - dx * e1z, dx * e1y - dy * e1x
-    rx = dx + sigma_rad * (s1 * e1x + s2 * e2x)
-    ry = dy + sigma_rad * (s1 * e1y + s2 * e2y)
-    rz = dz + sigma_rad * (s1 * e1z + s2 * e2z)
-    r = math.sqrt(rx * rx + ry * ry + rz * rz)
-    return rx / r, ry / r, rz / r
-
-
-@jit
 def _kernel(em, ep, vtx, regime, normals, box, params, out_f, out_i):
     """Per event: showers, merging, smearing, selection. params: margin, threshold, merge_deg,
     max_angle_deg, max_evis, eff, stoch, noise, ang_deg, coherent_only. out_f columns: E_vis, theta_beam,
@@ -189,7 +171,7 @@ def _kernel(em, ep, vtx, regime, normals, box, params, out_f, out_i):
         if nsh > 0:
             sig = stoch * math.sqrt(e_true) + noise
             evis = e_true + sig * normals[i, 0]
-            _ux, _uy, uz = _smear_dir(dx, dy, dz, normals[i, 1], normals[i, 2], math.radians(ang_deg))
+            _ux, _uy, uz = smear_direction(dx, dy, dz, normals[i, 1], normals[i, 2], math.radians(ang_deg))
             th = math.degrees(math.acos(min(1.0, max(-1.0, uz))))
         else:
             evis = 0.0

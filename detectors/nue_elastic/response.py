@@ -46,6 +46,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from detectors.common.smearing import smear_direction
 from detectors.miniboone.response import Histogram, fill_histogram
 from physics import units as u
 from physics._jit import jit
@@ -189,26 +190,9 @@ def _nue_kernel(pm, pp, regime, z, cfg_num):
         # shower energy: E+ + E-, smeared
         E = e1 + e2
         Er = E * (1.0 + (s_sto / math.sqrt(E) + s_con) * z[i, 0])
-        # direction of the summed momentum, rotated by a 2D Gaussian angle
+        # direction of the summed momentum, rotated by a 2D Gaussian angle (detectors.common.smearing)
         sx, sy, sz = pm[i, 0] + pp[i, 0], pm[i, 1] + pp[i, 1], pm[i, 2] + pp[i, 2]
-        s = math.sqrt(sx * sx + sy * sy + sz * sz)
-        dx, dy, dz = sx / s, sy / s, sz / s
-        # orthonormal basis perpendicular to d
-        if abs(dz) < 0.9:
-            ax, ay, az = 0.0, 0.0, 1.0
-        else:
-            ax, ay, az = 1.0, 0.0, 0.0
-        e1x, e1y, e1z = ay * dz - az * dy, az * dx - ax * dz, ax * dy - ay * dx
-        nn = math.sqrt(e1x * e1x + e1y * e1y + e1z * e1z)
-        e1x, e1y, e1z = e1x / nn, e1y / nn, e1z / nn
-        e2z = dx * e1y - dy * e1x  # z of e2 = d x e1 (only the z components enter theta)
-        tx, ty = s_th * z[i, 1], s_th * z[i, 2]
-        alpha = math.sqrt(tx * tx + ty * ty)
-        if alpha > 0.0:
-            ca, sa = math.cos(alpha), math.sin(alpha) / alpha
-            rz = ca * dz + sa * (tx * e1z + ty * e2z)
-        else:
-            rz = dz
+        _rx, _ry, rz = smear_direction(sx, sy, sz, z[i, 1], z[i, 2], s_th)
         th = math.acos(min(1.0, max(-1.0, rz)))
         E_out[i] = Er
         th_out[i] = th

@@ -26,7 +26,7 @@ def register(subparsers) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--plot", default=None, metavar="OUT.png",
                    help="with SCAN_DIR over m4: draw the |U_mu4|^2 exclusion vs m_N (the combined figure of several "
-                        "experiments: validation/plot_constraints.py)")
+                        "experiments: hnlgen plot --constraints)")
     p.set_defaults(func=run)
 
 
@@ -38,14 +38,16 @@ def run(args) -> int:
         rows = []
         for name, pc in L.published_counts().items():
             lim = {f"{cl:.2f}": L.signal_upper_limit(name, cl, None, args.variant) for cl in L.ALLOWED_CL}
-            rows.append({"selection": name, "experiments": list(pc.experiments), "statistic": pc.statistic,
+            rows.append({"selection": name, "kind": pc.kind, "experiments": list(pc.experiments), "statistic": pc.statistic,
                          "n_observed": pc.n_observed, "background": pc.background, "source": pc.source, "S_limit": lim})
         if args.json:
             print(json.dumps({"selections": rows}, indent=1))
         else:
             for r in rows:
                 print(f"{r['selection']:22s} {r['statistic']:14s} observed {r['n_observed']:g}, background {r['background']:g}: "
-                      f"S < {r['S_limit']['0.90']:.1f} (90 %), {r['S_limit']['0.95']:.1f} (95 %)  [{r['source']}]")
+                      f"S < {r['S_limit']['0.90']:.1f} (90 %), {r['S_limit']['0.95']:.1f} (95 %)"
+                      + ("  SENSITIVITY (projected, not a measurement)" if r["kind"] == "sensitivity" else "")
+                      + f"  [{r['source']}]")
         return 0
     if args.card is None:
         raise L.LimitError("hnlgen limits SCAN_DIR: --card CARD (the card of the scan) is required")

@@ -120,9 +120,10 @@ def _numpy_regions(pm, pp, regime, z, cfg):
     Er = E * (1 + (cfg.sigma_E_stochastic / np.sqrt(E) + cfg.sigma_E_constant) * z[:, 0])
     s = pm[:, :3] + pp[:, :3]
     d = s / np.linalg.norm(s, axis=1)[:, None]
-    # Gaussian kick in the kernel's basis: e1 = a x d / |a x d| with a = x (d within 26 deg of z) else z, e2 = d x e1
+    # Gaussian kick in the basis of detectors.common.smearing: e1 = d x a / |d x a| with a = x (d within 26 deg of z)
+    # else z, e2 = d x e1
     a_axis = np.where((np.abs(d[:, 2]) < 0.9)[:, None], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0])
-    e1 = np.cross(a_axis, d)
+    e1 = np.cross(d, a_axis)
     e1 /= np.linalg.norm(e1, axis=1)[:, None]
     e2 = np.cross(d, e1)
     t = cfg.sigma_theta_rad * z[:, 1:3]
