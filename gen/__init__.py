@@ -9,7 +9,8 @@ pyproject.toml; README "Architecture"). Map (each sub-package's docstring maps i
 * ``core``: numba kernels, the decay cascade, the event layout, random streams, fluxes, exact sums.
 * ``sources``: how N arise: ``upscattering`` (``generate`` / ``iter_generate``) and ``meson_decay``.
 * ``stages``: detector responses applied to generated chunks.
-* After generation: ``reweight``, ``scan``, ``limits``, ``bench``, ``output`` (branch titles, run summary,
+* After generation: ``reweight``, ``scan``, ``limits`` (test statistics from published counts),
+  ``constraints`` (the combined constraint figure of ``hnlgen plot --constraints``), ``bench``, ``output`` (branch titles, run summary,
   NuHepMC, JSON).
 * ``validation``: ``hnlgen validate``. ``cli``: the command line, one module per subcommand.
 
