@@ -351,8 +351,3 @@ def records_json(results: Iterable[Comparison]) -> list[dict]:
         d = {k: (v.item() if hasattr(v, "item") else v) for k, v in d.items()}  # numpy scalars as Python numbers
         out.append({k: (v if isinstance(v, (str, int, float, type(None))) else str(v)) for k, v in d.items()})
     return out
-
-
-# aliases kept for the comparison modules written before the split (gen.validation.nue, gen.validation.limits)
-_info = info
-_repo_file = repo_file

@@ -3,7 +3,9 @@
 A comparison module does not hold the numbers it compares with, their sources or the paragraphs that
 explain a disagreement: it computes *ours* and takes everything else from its data file, so a reader
 edits a number or a sentence without touching code. One file per topic (``miniboone.toml``,
-``widths.toml``, ``cross_sections.toml``, ``na62.toml``) plus ``sources.toml``, the citations they share.
+``widths.toml``, ``cross_sections.toml``, ``na62.toml``, ``nue.toml``, ``limits.toml``) plus ``sources.toml``, the
+citations they share. Published counts that ``gen.limits`` uses (``gen/data/limits/published_counts.toml``) stay there
+only: ``limits.toml``'s texts name them as placeholders that ``gen/validation/limits.py`` fills from that file.
 
 File format
 -----------
@@ -38,7 +40,7 @@ from gen.validation.comparisons import Comparison, check_number, explained, info
 __all__ = ["Reference", "TOPICS", "references", "sources"]
 
 #: The topic files of gen/validation/data/ (without ``.toml``).
-TOPICS = ("miniboone", "widths", "cross_sections", "na62")
+TOPICS = ("miniboone", "widths", "cross_sections", "na62", "nue", "limits")
 
 
 class _Values(dict):

@@ -1,5 +1,6 @@
 """The validation data files (gen/validation/data/*.toml): every record has its provenance and a tolerance argument,
-every text template fills, and no comparison module keeps a copy of a published number that lives in the data."""
+every text template fills, and no comparison module keeps a copy of a published number that lives in the data
+(nor, for the constraint-experiment records, of a published count of gen/data/limits/published_counts.toml)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import ast
 import importlib.util
 import math
 import string
+import tomllib
 from importlib import resources
 from pathlib import Path
 
@@ -82,14 +84,41 @@ def test_texts_without_computed_numbers_render_and_missing_ones_are_named():
         refs.references("nope")
 
 
+def _literals(topic: str) -> set[float]:
+    """The numeric literals of gen/validation/<topic>.py (the installed module)."""
+    tree = ast.parse(Path(importlib.util.find_spec(f"gen.validation.{topic}").origin).read_text())
+    return {float(n.value) for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, (int, float)) and not isinstance(n.value, bool)}
+
+
+def _numbers(table: dict) -> set[float]:
+    """Every distinctive number of a (nested) TOML table."""
+    out = set()
+    for v in table.values():
+        if isinstance(v, dict):
+            out |= _numbers(v)
+        elif isinstance(v, (int, float)) and not isinstance(v, bool) and _is_distinctive(v):
+            out.add(float(v))
+    return out
+
+
 @pytest.mark.parametrize("topic", refs.TOPICS)
 def test_no_published_number_is_copied_into_code(topic):
     values = {float(r.value) for r in refs.references(topic).values() if "value" in r.fields and _is_distinctive(r.value)}
-    tree = ast.parse(Path(importlib.util.find_spec(f"gen.validation.{topic}").origin).read_text())  # the installed module
-    literals = {float(n.value) for n in ast.walk(tree)
-                if isinstance(n, ast.Constant) and isinstance(n.value, (int, float)) and not isinstance(n.value, bool)}
-    copies = {v for v in values & literals if (topic, v) not in COINCIDENCES}
+    copies = {v for v in values & _literals(topic) if (topic, v) not in COINCIDENCES}
     assert not copies, f"gen/validation/{topic}.py holds published numbers of data/{topic}.toml as literals: {sorted(copies)}"
+
+
+@pytest.mark.parametrize("topic", ["nue", "limits"])
+def test_constraint_records_keep_every_number_in_data(topic):
+    """nue.py and limits.py hold no number of their data file (scan-file counts, masses, tolerances, not only `value`)
+    and no published count of gen/data/limits/published_counts.toml (limits.py reads them through gen.limits)."""
+    ours = {float(v) for r in refs.references(topic).values() for v in _numbers({"r": r.fields})}
+    with resources.files("gen").joinpath("data", "limits", "published_counts.toml").open("rb") as fh:
+        counts = _numbers(tomllib.load(fh))
+    assert 2677.0 in counts and 173.6 in counts  # the file read is the one with the CHARM-II and MINERvA counts
+    assert not ours & _literals(topic), f"gen/validation/{topic}.py copies numbers of data/{topic}.toml: {sorted(ours & _literals(topic))}"
+    assert not counts & _literals(topic), f"gen/validation/{topic}.py copies published counts: {sorted(counts & _literals(topic))}"
 
 
 def test_data_files_are_package_data():
