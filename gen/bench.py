@@ -349,16 +349,19 @@ def _timed_run(tree: Path, card: str, n: int, out: Path, python: str) -> dict:
     import subprocess
 
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tree), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run([python, "-m", "gen", "run", card, "-n", str(n), "-o", str(out), "--json"], cwd=tree, env=env,
                           stdin=subprocess.DEVNULL, capture_output=True, text=True)
     wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # the run is the only child waited for in between
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     out.unlink(missing_ok=True)
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["(no message)"])[-1]
         raise BaselineError(f"hnlgen run {card} in {tree} failed (exit {proc.returncode}): {last}")
     js = json.loads(proc.stdout)
-    return {"process_s": wall, "run_s": float(js.get("wall_time_s", math.nan)),
+    return {"process_s": wall, "run_s": float(js.get("wall_time_s", math.nan)), "cpu_s": cpu,
             "totals": {"expected_events": js.get("expected_events"), "errors": js.get("errors")}}
 
 
@@ -366,9 +369,11 @@ def compare_baseline(baseline, cards=DEFAULT_CARDS, n_events: int = 200_000, *, 
                      python: str | None = None) -> dict:
     """The same ``hnlgen run`` (CLI, ROOT TTree output, default options) in this checkout and in ``baseline``,
     interleaved (ABBA order per repetition, so a drift of the machine's load cancels to first order), per card:
-    medians of the whole-process wall time and of the run's own wall time (after start-up), their ratios
-    this / baseline (> 1: slower), and whether the expected-event totals are identical. One warm-up run per
-    checkout and card first (kernel compilation, cache load). Returns a JSON-ready dict."""
+    medians of the whole-process wall time, of the run's own wall time (after start-up) and of the process's
+    CPU time (user + system; on a shared machine less sensitive to the other jobs than wall time); the
+    ratios this / baseline (> 1: slower) are medians of the ratios within each repetition (two adjacent
+    runs); and whether the expected-event totals and errors are identical. One warm-up run per checkout and
+    card first (kernel compilation, cache load). Returns a JSON-ready dict."""
     import sys
 
     if reps < 1:
@@ -381,7 +386,7 @@ def compare_baseline(baseline, cards=DEFAULT_CARDS, n_events: int = 200_000, *, 
         for path in cards:
             p = Path(path)
             card = str(p.resolve() if p.exists() else (_ROOT / p).resolve())
-            times = {k: {"process_s": [], "run_s": []} for k in trees}
+            times = {k: {"process_s": [], "run_s": [], "cpu_s": []} for k in trees}
             totals = {}
             try:
                 for k, tree in trees.items():
@@ -392,18 +397,21 @@ def compare_baseline(baseline, cards=DEFAULT_CARDS, n_events: int = 200_000, *, 
                     log(f"  {path}: repetition {r + 1}/{reps} ({' then '.join(order)})")
                     for k in order:
                         t = _timed_run(trees[k], card, n_events, Path(tmp) / f"{k}.root", python)
-                        times[k]["process_s"].append(t["process_s"])
-                        times[k]["run_s"].append(t["run_s"])
+                        for q in ("process_s", "run_s", "cpu_s"):
+                            times[k][q].append(t[q])
                         totals[k] = t["totals"]
             except BaselineError as err:
                 log(f"bench: skipping {path}: {err}")
                 res["skipped"].append({"card": str(path), "reason": str(err)})
                 continue
             med = {k: {q: float(np.median(v)) for q, v in times[k].items()} for k in trees}
+
+            def paired(q):  # median over repetitions of this/baseline within the repetition (adjacent runs)
+                return float(np.median(np.array(times["this"][q]) / np.array(times["baseline"][q])))
+
             res["cards"].append({
                 "card": str(path), "events": n_events, "median": med, "samples": times,
-                "ratio_process": med["this"]["process_s"] / med["baseline"]["process_s"],
-                "ratio_run": med["this"]["run_s"] / med["baseline"]["run_s"],
+                "ratio_process": paired("process_s"), "ratio_run": paired("run_s"), "ratio_cpu": paired("cpu_s"),
                 "totals_identical": totals["this"] == totals["baseline"],
                 "totals": totals,
             })
@@ -415,13 +423,14 @@ def format_baseline(res: dict) -> str:
     """Markdown table of ``compare_baseline``: seconds per ``hnlgen run`` and the ratio this / baseline."""
     lines = [f"hnlgen run, {res['events']} events, median of {res['repetitions']} interleaved repetitions; "
              f"baseline {res['baseline']}, this {res['this']}", "",
-             "| card | baseline s (process / run) | this s (process / run) | this/baseline process | this/baseline run "
-             "| e2e events/s this | totals identical |",
-             "|---|---|---|---|---|---|---|"]
+             "| card | baseline s (process / run / CPU) | this s (process / run / CPU) | this/baseline process "
+             "| this/baseline run | this/baseline CPU | e2e events/s this | totals identical |",
+             "|---|---|---|---|---|---|---|---|"]
     for c in res["cards"]:
         b, t = c["median"]["baseline"], c["median"]["this"]
-        lines.append(f"| {Path(c['card']).stem} | {b['process_s']:.2f} / {b['run_s']:.2f} | {t['process_s']:.2f} / "
-                     f"{t['run_s']:.2f} | {c['ratio_process']:.3f} | {c['ratio_run']:.3f} | "
+        lines.append(f"| {Path(c['card']).stem} | {b['process_s']:.2f} / {b['run_s']:.2f} / {b.get('cpu_s', math.nan):.2f} | "
+                     f"{t['process_s']:.2f} / {t['run_s']:.2f} / {t.get('cpu_s', math.nan):.2f} | {c['ratio_process']:.3f} | "
+                     f"{c['ratio_run']:.3f} | {c.get('ratio_cpu', math.nan):.3f} | "
                      f"{c['events'] / t['run_s']:,.0f} | {'yes' if c['totals_identical'] else 'NO'} |")
     for s in res["skipped"]:
         lines.append(f"skipped {s['card']}: {s['reason']}")
