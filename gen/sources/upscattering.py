@@ -55,6 +55,7 @@ from gen.core.decays import build_decay_graph
 from gen.core.events import HELICITY_CODES, REGIME_CODES, ColumnBuffer, build_events
 from gen.core.exact_sum import ExactSum, group_index
 from gen.core.flux import Flux, energy_sampling_table, flux_for_experiment
+from gen.core.table_cache import cached_array
 from gen.experiments import experiment_info, get_experiment, source_entry
 from gen.output import jsonout
 from gen.stages.base import make_stage
@@ -195,7 +196,8 @@ def prepare(card, *, decays=None, seed: int | None = None, adapt: bool = True) -
             out = np.zeros(E.shape)
             ok = E > thr
             if ok.any():
-                out[ok] = xs.sigma_upscattering_array(E[ok], par)[0] * hbarc2
+                # sigma depends only on (E, par): disk-cached between runs (gen.core.table_cache; bit-identical)
+                out[ok] = cached_array("sigma_upscattering", xs.sigma_upscattering_array, E[ok], par)[0] * hbarc2
             return out
 
         E_edges[c], E_cdf[c], tot = energy_sampling_table(flux, ch["projectile"], sig, n_sub=n_sub, threshold=thr)
