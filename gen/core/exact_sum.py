@@ -11,8 +11,8 @@ before a carry; after every ``add`` the bins are normalised (carries of 2^26 to 
 state is the exact sum as an integer, so ``value`` (that integer divided by 2^1075 in Python's
 arbitrary-precision arithmetic, whose int / int division is correctly rounded) is the same for any
 grouping and order of the additions, and equal to ``math.fsum`` of all the numbers. The per-number loop is
-a numba kernel (about 2 ns per number, against ~60 ns for the previous Shewchuk-expansion loop, whose
-partials grew to ~20 for weights spanning many decades).
+a numba kernel (about 3 ns per number, against ~60 ns for the Shewchuk-expansion loop it replaces: 0.63 s
+for the ~1e7 numbers of a 1e6-event run).
 """
 
 from __future__ import annotations
