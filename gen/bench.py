@@ -124,6 +124,8 @@ OPTIONS = (
     ("no compression", {"precision": "mixed", "compression": "none"}, True),
     ("ZSTD(1)", {"precision": "mixed", "compression": "zstd"}, True),
     ("RNTuple", {"precision": "mixed", "format": "rntuple"}, True),
+    ("baskets of 2^15 events (default 2^17)", {"precision": "mixed", "basket_events": 1 << 15}, True),
+    ("baskets of 2^19 events (default 2^17)", {"precision": "mixed", "basket_events": 1 << 19}, True),
 )
 DEFAULT_WRITER = LEVERS[-1]
 
