@@ -48,9 +48,11 @@ import awkward as ak
 import numba
 import numpy as np
 
+from gen.errors import HnlgenError
 from gen.experiments import experiment_info
 
-__all__ = ["DEFAULT_CARDS", "run_benchmarks", "format_table", "machine_info", "time_to_precision"]
+__all__ = ["DEFAULT_CARDS", "BaselineError", "compare_baseline", "format_baseline", "run_benchmarks", "format_table", "machine_info",
+           "time_to_precision"]
 
 _ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CARDS = ("cards/miniboone_light_zprime.toml", "cards/three_portal_heavy_zprime.toml", "cards/na62_light_zprime.toml")
@@ -122,6 +124,8 @@ OPTIONS = (
     ("no compression", {"precision": "mixed", "compression": "none"}, True),
     ("ZSTD(1)", {"precision": "mixed", "compression": "zstd"}, True),
     ("RNTuple", {"precision": "mixed", "format": "rntuple"}, True),
+    ("baskets of 2^15 events (default 2^17)", {"precision": "mixed", "basket_events": 1 << 15}, True),
+    ("baskets of 2^19 events (default 2^17)", {"precision": "mixed", "basket_events": 1 << 19}, True),
 )
 DEFAULT_WRITER = LEVERS[-1]
 
@@ -322,4 +326,117 @@ def format_table(res: dict) -> str:
     for s in res["skipped"]:
         lines.append(f"skipped {s['card']}: {s['reason']}")
     lines.append(f"process max RSS {res['maxrss_MB']:.0f} MB")
+    return "\n".join(lines)
+
+
+# --- before/after in one run: this checkout against another (``hnlgen bench --baseline DIR``) ---------------
+
+
+class BaselineError(HnlgenError):
+    """``--baseline DIR`` is not a checkout of hnlgen, or a run in it failed (one line, exit 2)."""
+
+
+def _check_tree(tree: Path) -> Path:
+    tree = Path(tree).resolve()
+    if not (tree / "gen" / "__main__.py").is_file() or not (tree / "physics").is_dir():
+        raise BaselineError(f"--baseline {str(tree)!r}: not a checkout of hnlgen (no gen/__main__.py and physics/); "
+                            "give the top directory of another checkout, e.g. `git worktree add /tmp/base a8954d7`")
+    return tree
+
+
+def _timed_run(tree: Path, card: str, n: int, out: Path, python: str) -> dict:
+    """``python -m gen run CARD -n N -o OUT --json`` with ``tree`` first on PYTHONPATH: wall seconds of the
+    whole process (start-up included), the run's own ``wall_time_s`` and its expected-event totals."""
+    import json
+    import subprocess
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tree), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run([python, "-m", "gen", "run", card, "-n", str(n), "-o", str(out), "--json"], cwd=tree, env=env,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # the run is the only child waited for in between
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    out.unlink(missing_ok=True)
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["(no message)"])[-1]
+        raise BaselineError(f"hnlgen run {card} in {tree} failed (exit {proc.returncode}): {last}")
+    js = json.loads(proc.stdout)
+    return {"process_s": wall, "run_s": float(js.get("wall_time_s", math.nan)), "cpu_s": cpu,
+            "totals": {"expected_events": js.get("expected_events"), "errors": js.get("errors")}}
+
+
+def compare_baseline(baseline, cards=DEFAULT_CARDS, n_events: int = 200_000, *, reps: int = 3, log=print,
+                     python: str | None = None) -> dict:
+    """The same ``hnlgen run`` (CLI, ROOT TTree output, default options) in this checkout and in ``baseline``,
+    interleaved (ABBA order per repetition, so a drift of the machine's load cancels to first order), per card:
+    medians of the whole-process wall time, of the run's own wall time (after start-up) and of the process's
+    CPU time (user + system; on a shared machine less sensitive to the other jobs than wall time); the
+    ratios this / baseline (> 1: slower) are medians of the ratios within each repetition (two adjacent
+    runs); and whether the expected-event totals and errors are identical. One warm-up run per checkout and
+    card first (kernel compilation, cache load). Returns a JSON-ready dict."""
+    import sys
+
+    if reps < 1:
+        raise ValueError(f"reps = {reps}: must be >= 1")
+    python = python or sys.executable
+    trees = {"baseline": _check_tree(Path(baseline)), "this": _ROOT}
+    res = {"machine": machine_info(), "events": n_events, "repetitions": reps, "baseline": str(trees["baseline"]),
+           "this": str(_ROOT), "load_average_1min_start": os.getloadavg()[0], "cards": [], "skipped": []}
+    with tempfile.TemporaryDirectory(prefix="hnlgen-bench-") as tmp:
+        for path in cards:
+            p = Path(path)
+            card = str(p.resolve() if p.exists() else (_ROOT / p).resolve())
+            times = {k: {"process_s": [], "run_s": [], "cpu_s": []} for k in trees}
+            totals = {}
+            try:
+                for k, tree in trees.items():
+                    log(f"  {path}: warm-up in {k} ({tree})")
+                    totals[k] = _timed_run(tree, card, min(n_events, 20_000), Path(tmp) / f"{k}.root", python)["totals"]
+                for r in range(reps):
+                    order = ("baseline", "this") if r % 2 == 0 else ("this", "baseline")
+                    log(f"  {path}: repetition {r + 1}/{reps} ({' then '.join(order)})")
+                    for k in order:
+                        t = _timed_run(trees[k], card, n_events, Path(tmp) / f"{k}.root", python)
+                        for q in ("process_s", "run_s", "cpu_s"):
+                            times[k][q].append(t[q])
+                        totals[k] = t["totals"]
+            except BaselineError as err:
+                log(f"bench: skipping {path}: {err}")
+                res["skipped"].append({"card": str(path), "reason": str(err)})
+                continue
+            med = {k: {q: float(np.median(v)) for q, v in times[k].items()} for k in trees}
+
+            def paired(q):  # median over repetitions of this/baseline within the repetition (adjacent runs)
+                return float(np.median(np.array(times["this"][q]) / np.array(times["baseline"][q])))
+
+            res["cards"].append({
+                "card": str(path), "events": n_events, "median": med, "samples": times,
+                "ratio_process": paired("process_s"), "ratio_run": paired("run_s"), "ratio_cpu": paired("cpu_s"),
+                "totals_identical": totals["this"] == totals["baseline"],
+                "totals": totals,
+            })
+    res["load_average_1min_end"] = os.getloadavg()[0]
+    return res
+
+
+def format_baseline(res: dict) -> str:
+    """Markdown table of ``compare_baseline``: seconds per ``hnlgen run`` and the ratio this / baseline."""
+    lines = [f"hnlgen run, {res['events']} events, median of {res['repetitions']} interleaved repetitions; "
+             f"baseline {res['baseline']}, this {res['this']}", "",
+             "| card | baseline s (process / run / CPU) | this s (process / run / CPU) | this/baseline process "
+             "| this/baseline run | this/baseline CPU | e2e events/s this | totals identical |",
+             "|---|---|---|---|---|---|---|---|"]
+    for c in res["cards"]:
+        b, t = c["median"]["baseline"], c["median"]["this"]
+        lines.append(f"| {Path(c['card']).stem} | {b['process_s']:.2f} / {b['run_s']:.2f} / {b.get('cpu_s', math.nan):.2f} | "
+                     f"{t['process_s']:.2f} / {t['run_s']:.2f} / {t.get('cpu_s', math.nan):.2f} | {c['ratio_process']:.3f} | "
+                     f"{c['ratio_run']:.3f} | {c.get('ratio_cpu', math.nan):.3f} | "
+                     f"{c['events'] / t['run_s']:,.0f} | {'yes' if c['totals_identical'] else 'NO'} |")
+    for s in res["skipped"]:
+        lines.append(f"skipped {s['card']}: {s['reason']}")
+    slow = [Path(c["card"]).stem for c in res["cards"] if c["ratio_process"] > 1.05]
+    lines.append("no card slower than the baseline by more than 5%" if not slow and res["cards"]
+                 else f"slower than the baseline by more than 5%: {', '.join(slow) or '(no card measured)'}")
     return "\n".join(lines)

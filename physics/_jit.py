@@ -54,6 +54,22 @@ jit_parallel = functools.partial(numba.njit, cache=True, error_model="numpy", pa
 jitable = numba.extending.register_jitable
 
 
+def skip_numba_extensions() -> None:
+    """Do not load numba's ``numba_extensions`` entry points in this process (for ``hnlgen run`` only).
+
+    numba imports every installed extension before it compiles or loads its first kernel: here vector's
+    numba backend and awkward's numba types, ~0.4-0.5 s of a 2-3 s warm start. The package's kernels take
+    only NumPy arrays and scalars (STYLE.md section 4), so the command line does not need them; library
+    users who compile their own kernels on awkward arrays or vectors keep numba's default (this is not
+    called on import). Uses numba's flag ``numba.core.entrypoints._already_initialized`` (the one
+    ``init_all`` sets after loading them); a numba without it keeps its default.
+    """
+    import numba.core.entrypoints as ep
+
+    if hasattr(ep, "_already_initialized"):
+        ep._already_initialized = True
+
+
 class CompileMonitor:
     """Announces numba compilation on ``stream`` (a first run compiles for ~40 s CPU; nothing else prints).
 

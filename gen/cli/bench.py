@@ -1,4 +1,5 @@
 """``hnlgen bench [--cards ...] [--events N] [--reps R] [--json FILE]``: throughput, ESS/s, time to 1%, memory, scaling.
+``hnlgen bench --baseline DIR``: the same ``hnlgen run`` here and in another checkout, interleaved, with ratios.
 
 See ``gen.bench`` for what is measured and the formula of the time to 1% MC uncertainty.
 """
@@ -22,6 +23,9 @@ def register(subparsers) -> None:
     p.add_argument("--no-profile", action="store_true", help="skip the cProfile pass")
     p.add_argument("--reps", type=bounded_int(1, 1000), default=3, help="interleaved repetitions of the timed passes; medians reported (default 3)")
     p.add_argument("--json", default=None, metavar="FILE", help="write the figures as JSON")
+    p.add_argument("--baseline", default=None, metavar="DIR",
+                   help="instead: time `hnlgen run` of each card in this checkout and in the checkout DIR (e.g. a git "
+                        "worktree of an older commit), interleaved, and report the ratios and whether the totals agree")
     p.set_defaults(func=run)
 
 
@@ -34,6 +38,16 @@ def run(args) -> int:
     if args.reps < 1:
         print(f"hnlgen bench: --reps {args.reps}: must be >= 1", file=sys.stderr)
         return 2
+    if args.baseline is not None:
+        from gen.bench import compare_baseline, format_baseline
+
+        res = compare_baseline(args.baseline, args.cards or DEFAULT_CARDS, args.events, reps=args.reps,
+                               log=lambda s: print(s, file=sys.stderr))
+        print(format_baseline(res))
+        if args.json:
+            with open(args.json, "w") as fh:
+                fh.write(jsonout.dumps(res, indent=1, default=float))
+        return 0 if res["cards"] else 1
     res = run_benchmarks(args.cards or DEFAULT_CARDS, args.events, threads=args.threads, profile=not args.no_profile,
                          reps=args.reps, log=lambda s: print(s, file=sys.stderr))
     print(format_table(res))

@@ -8,5 +8,6 @@ Source-independent machinery that every heavy-neutrino source builds on:
 * ``events``: the event record layout (scalar fields, particle list, awkward form).
 * ``rng``: counter-based block streams, so events do not depend on chunking or threads.
 * ``flux``: neutrino fluxes of experiments (binned spectra, normalisation).
-* ``exact_sum``: chunking-independent totals; ``precompile``: compiling the kernels ahead of the first run.
+* ``exact_sum``: chunking-independent totals; ``precompile``: compiling the kernels ahead of the first run;
+  ``table_cache``: set-up tables (cross sections) cached on disk between runs.
 """

@@ -22,6 +22,8 @@ import vector
 from awkward.contents import ListOffsetArray, NumpyArray, RecordArray
 from awkward.index import Index64
 
+from physics._jit import jit
+
 __all__ = [
     "SCALAR_FIELDS",
     "PARTICLE_FIELDS",
@@ -130,27 +132,29 @@ for _k, _doc in NAMED_PDG.items():
 
 
 def _named_pdg(pdg: np.ndarray, status: np.ndarray, offsets: np.ndarray) -> dict[str, np.ndarray]:
-    """``NAMED_PDG`` columns from the flat particle list (vectorised; same rule as the named fields)."""
-    n = len(offsets) - 1
-    counts = np.diff(offsets)
-    local = np.arange(len(pdg)) - np.repeat(offsets[:-1], counts)
-    final = status == 1
-    ap = np.abs(pdg)
-    masks = {
-        "ell_minus_pdg": final & np.isin(pdg, (11, 13, 15)),
-        "ell_plus_pdg": final & np.isin(pdg, (-11, -13, -15)),
-        "nu_out_pdg": final & np.isin(ap, (12, 14, 16, 18)) & (local > SLOT_N),
-    }
-    out = {}
-    for name, m in masks.items():
-        col = np.zeros(n, np.int32)
-        idx = np.flatnonzero(m)
-        if idx.size:
-            ev = np.searchsorted(offsets, idx, side="right") - 1
-            first_ev, first = np.unique(ev, return_index=True)  # idx is sorted: the first match per event
-            col[first_ev] = pdg[idx[first]]
-        out[name] = col
-    return out
+    """``NAMED_PDG`` columns from the flat particle list (one pass of ``_named_pdg_kernel``; same rule as the
+    named fields: the first final-state particle of each kind in list order)."""
+    out = np.zeros((len(NAMED_PDG), len(offsets) - 1), np.int32)
+    _named_pdg_kernel(np.ascontiguousarray(pdg), np.ascontiguousarray(status), np.ascontiguousarray(offsets), out)
+    return {name: out[r] for r, name in enumerate(NAMED_PDG)}
+
+
+@jit
+def _named_pdg_kernel(pdg, status, offsets, out):  # pragma: no cover - jitted
+    """Rows of ``out`` (zeros on entry): first final-state (status 1) l- (11, 13, 15), l+ (-11, -13, -15)
+    and, after the hard-process slots (index > SLOT_N), neutrino (|pdg| 12, 14, 16, 18) of each event."""
+    for i in range(offsets.shape[0] - 1):
+        for j in range(offsets[i], offsets[i + 1]):
+            if status[j] != 1:
+                continue
+            p = pdg[j]
+            if out[0, i] == 0 and (p == 11 or p == 13 or p == 15):
+                out[0, i] = p
+            if out[1, i] == 0 and (p == -11 or p == -13 or p == -15):
+                out[1, i] = p
+            ap = abs(p)
+            if out[2, i] == 0 and j - offsets[i] > SLOT_N and (ap == 12 or ap == 14 or ap == 16 or ap == 18):
+                out[2, i] = p
 
 
 class ColumnBuffer:

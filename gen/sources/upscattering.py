@@ -53,8 +53,9 @@ from gen.core import rng as R
 from gen.core.decay_adapter import decay_spec_from_physics
 from gen.core.decays import build_decay_graph
 from gen.core.events import HELICITY_CODES, REGIME_CODES, ColumnBuffer, build_events
-from gen.core.exact_sum import ExactSum
+from gen.core.exact_sum import ExactSum, group_index
 from gen.core.flux import Flux, energy_sampling_table, flux_for_experiment
+from gen.core.table_cache import cached_array
 from gen.experiments import experiment_info, get_experiment, source_entry
 from gen.output import jsonout
 from gen.stages.base import make_stage
@@ -195,7 +196,8 @@ def prepare(card, *, decays=None, seed: int | None = None, adapt: bool = True) -
             out = np.zeros(E.shape)
             ok = E > thr
             if ok.any():
-                out[ok] = xs.sigma_upscattering_array(E[ok], par)[0] * hbarc2
+                # sigma depends only on (E, par): disk-cached between runs (gen.core.table_cache; bit-identical)
+                out[ok] = cached_array("sigma_upscattering", xs.sigma_upscattering_array, E[ok], par)[0] * hbarc2
             return out
 
         E_edges[c], E_cdf[c], tot = energy_sampling_table(flux, ch["projectile"], sig, n_sub=n_sub, threshold=thr)
@@ -577,11 +579,9 @@ class _Accumulator:
 
 
 def _group(keys, w):
-    k = np.stack([np.asarray(x, dtype=np.int64) for x in keys], axis=1)
-    uniq, inv = np.unique(k, axis=0, return_inverse=True)
-    inv = inv.ravel()
+    uniq, inv = group_index(*keys)
     for i, row in enumerate(uniq):
-        yield tuple(int(x) for x in row), w[inv == i]
+        yield row, w[inv == i]
 
 
 def summarize(events: ak.Array, setup: GeneratorSetup, wall_time_s: float = 0.0) -> RunSummary:

@@ -24,3 +24,19 @@ def test_table_has_end_to_end_rate_and_lever_ratios():
     assert "x 1.00" in lines[0] and "700 B/event" in lines[0]
     assert "x 2.00" in lines[1] and "x 3.00" in lines[2]
     assert DEFAULT_WRITER[0] in lines[len(LEVERS) - 1]
+
+
+def test_baseline_table_ratios_and_refusal(tmp_path):
+    import pytest
+
+    from gen.bench import BaselineError, compare_baseline, format_baseline
+
+    med = {"baseline": {"process_s": 10.0, "run_s": 8.0, "cpu_s": 9.0}, "this": {"process_s": 10.6, "run_s": 6.0, "cpu_s": 4.5}}
+    res = {"events": 1000, "repetitions": 3, "baseline": "/b", "this": "/t", "skipped": [],
+           "cards": [{"card": "cards/x.toml", "events": 1000, "median": med, "ratio_process": 1.06, "ratio_run": 0.75, "ratio_cpu": 0.5,
+                      "totals_identical": True}]}
+    text = format_baseline(res)
+    assert "| x | 10.00 / 8.00 / 9.00 | 10.60 / 6.00 / 4.50 | 1.060 | 0.750 | 0.500 | 167 | yes |" in text
+    assert text.endswith("slower than the baseline by more than 5%: x")
+    with pytest.raises(BaselineError, match="not a checkout of hnlgen"):
+        compare_baseline(tmp_path, ["cards/x.toml"], 10)

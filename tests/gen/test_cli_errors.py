@@ -279,6 +279,44 @@ def test_exact_sum_is_independent_of_grouping():
         whole.add([math.nan])
 
 
+def test_exact_sum_extremes_match_fsum():
+    """The long accumulator (gen.core.exact_sum) against math.fsum (correctly rounded exact sum) over the whole
+    double range: subnormals, +-1e308 (partial sums beyond the double range), signed zeros, cancellations."""
+    import numpy as np
+
+    from gen.core.exact_sum import ExactSum
+
+    rng = np.random.default_rng(11)
+    for _ in range(10):
+        x = rng.standard_normal(3000) * 10.0 ** rng.integers(-320, 300, 3000)
+        x[:10] = (5e-324, -5e-324, 2.2e-308, 1e308, -1e308, 1.7e308, 0.0, -0.0, 3e-320, 1.0)
+        s = ExactSum()
+        for chunk in np.array_split(x, 7):
+            s.add(chunk)
+        assert s.value == math.fsum(x)
+    s = ExactSum()
+    s.add([1.0, 1e-30])
+    with pytest.raises(ValueError, match="non-finite"):
+        s.add([2.0, math.inf])
+    assert s.value == 1.0 + 1e-30  # a refused array leaves the sum unchanged
+
+
+def test_group_index_matches_unique():
+    import numpy as np
+
+    from gen.core.exact_sum import group_index
+
+    rng = np.random.default_rng(3)
+    cols = [rng.choice(v, 10_000) for v in ((14, -14, 12), (1000060120, 1000010010), (0, 1, 2))]
+    keys, ids = group_index(*cols)
+    rows = np.stack(cols, axis=1)
+    assert sorted(keys) == [tuple(r) for r in np.unique(rows, axis=0)]
+    assert np.array_equal(np.array(keys)[ids], rows)
+    many = [np.arange(600), np.zeros(600, int), np.zeros(600, int)]  # more keys than the table: sorted fallback
+    keys, ids = group_index(*many, max_groups=256)
+    assert np.array_equal(np.array(keys)[ids], np.stack(many, axis=1))
+
+
 def test_totals_bit_identical_across_chunk_sizes_and_threads():
     """The summary of the same events chunked in 1, 2 and 4 blocks, with 1 and 2 numba threads, is identical
     to the last bit (it differed by 3e-16 before the exact sums)."""

@@ -17,7 +17,7 @@ import gen.stages.base
 API = {
     gen.core.rng: {"BLOCK_SIZE", "PURPOSE_PRODUCTION", "PURPOSE_DECAY", "PURPOSE_UNWEIGHT", "PURPOSE_DETECTOR", "PILOT_KEY", "get_rng", "block_rng",
               "pilot_rng", "block_ranges", "block_chunks", "MAX_CHUNK_SIZE"},
-    gen.core.exact_sum: {"ExactSum"},
+    gen.core.exact_sum: {"ExactSum", "group_index"},
     gen.preflight: {"validate_for_run"},
     gen.core.flux: {"Flux", "load_flux", "load_points_flux", "flux_for_experiment", "sample_histogram", "sample_histogram_array", "histogram_density",
                "energy_sampling_table", "FLUX_UNIT_BIN_GeV"},
