@@ -1,5 +1,5 @@
-"""NA62 events through the general decay cascade: P+ -> l_a+ N, then N decays through every channel of
-the decay table that ends in the card's visible final state.
+"""NA62 source: P+ (K+ or pi+) decays in flight to l_a+ N in the NA62 beam, then every decay route of N
+in the decay table that ends in the card's visible final state, through the general decay cascade.
 
 Process (arXiv:1903.07589 = seed 004, eq. (17), with every N decay of ``physics.decay_table``)::
 
@@ -9,94 +9,93 @@ The final state is the card's ``process.final_state`` (``"e+e-"`` or ``"mu+mu-"`
 production is always there as well). The routes include N -> nu Z' (on shell) -> nu l_b+ l_b-, the
 three-body N -> nu l_b+ l_b- through off-shell Z'/Z/W, N5 -> N4 l_b+ l_b-, N -> nu h' -> nu l_b+ l_b-,
 N5 -> N4 Z', ... with the invisible rest decaying invisibly: whatever ``physics.decay_table`` lists.
+This is hnlgen's one NA62 generator; the dedicated N -> nu Z' -> nu l+ l- kernel it replaced is kept as a
+test oracle (tests/oracles/na62_dedicated.py, compared with this module in tests/gen/test_na62_general.py).
+
+Beam (NA62 facts, ../shared/data/PROVENANCE.md "Facts: NA62 kaon beam", from NA62 arXiv:2312.17188
+sec. 1 and arXiv:2409.12981 sec. 1; ``NA62Beam``): unseparated positive beam, central momentum 75 GeV/c
+along +z with a 1 % rms spread, decay positions exponential along the beam from the target at z = 0,
+fiducial decay volume 105 m < z < 180 m. The beam's transverse size and divergence (O(0.1 mrad)) are
+neglected: the parent moves along +z from (0, 0).
 
 Sampling, per event (``generate_na62_general``):
 
-1. P+ -> l_a+ N in the beam: ``gen.sources.meson_decay_dedicated.generate_na62_production`` (its random mapping and
-   weight N_fid/n * P_FV(p)/<P_FV> * BR(P+ -> l_a+ N); steps 1-3 of ``gen.sources.meson_decay_dedicated``).
+1. Production (``na62_production_kernel``, 5 uniforms per event): |p_P| = p0 (1 + sigma g), g standard
+   normal (Box-Muller); z_P from the exponential law with decay length lambda = c tau_P |p_P|/m_P truncated
+   to the fiducial volume [z1, z2], whose probability P_FV(p) = exp(-z1/lambda) - exp(-z2/lambda) is
+   computed exactly and kept in the weight (no rejection); P+ -> l_a+ N isotropic in the parent rest frame.
 2. The N cascade: ``gen.core.decays.build_decay_graph`` restricted to the final state (each decay picks
    channel and split of the visible content with its conditional probability; the weight gets
    D_N(final state), the branching ratio of the final state summed over all routes), walked by
    ``gen.core.kernels.cascade_kernel`` (polarised two-body decays, tabulated polarised three-body |M|^2,
-   exact spin correlations of F -> f (Z' -> f1 f2)). The cascade runs in the *parent rest frame*: the
-   kernel quantises the spin of a decaying particle along its momentum in the frame its four-momentum
-   is given in, and reaches its rest frame from there by a pure boost. In P+ -> l_a+ N (spin-0 parent)
-   the N spin points along the N momentum in the P rest frame, with polarisation
-   ``physics.meson_decays.polarisation_N_from_P_to_lN``; giving the kernel the parent-frame N momentum
-   and that polarisation is therefore the exact spin state, not its longitudinal projection on the lab
-   momentum (``pol_N_lab``, which misses the transverse part; the dedicated kernel of
-   ``gen.sources.meson_decay_dedicated`` uses the same pure-boost construction). For K+ -> mu+ N at m_N = 300 MeV
-   (P_N = 0.546) the lab projection keeps on average 28 % of the polarisation; fed to the kernel, it
-   would lower the light-Z' card's NA62 acceptance by 1.9 +- 0.7 % (4e5 events each way). Every particle of the cascade is then
-   boosted to the lab by the pure boost of P along +z (a Lorentz transformation: four-momentum
+   exact spin correlations of F -> f (Z' -> f1 f2), including the interference of the Z' helicities,
+   validation/notes_zprime_polarisation.md). The cascade runs in the *parent rest frame*: the kernel
+   quantises the spin of a decaying particle along its momentum in the frame its four-momentum is given
+   in, and reaches its rest frame from there by a pure boost. In P+ -> l_a+ N (spin-0 parent) the N spin
+   points along the N momentum in the P rest frame, with polarisation
+   ``physics.meson_decays.polarisation_N_from_P_to_lN``; giving the kernel the parent-frame N momentum and
+   that polarisation is the exact spin state, not its longitudinal projection on the lab momentum
+   (``pol_N_lab``, which misses the transverse part). For K+ -> mu+ N at m_N = 300 MeV (P_N = 0.546) the
+   lab projection keeps on average 28 % of the polarisation; fed to the kernel, it would lower the
+   light-Z' card's NA62 acceptance by 1.9 +- 0.7 % (4e5 events each way). Every particle of the cascade
+   is then boosted to the lab by the pure boost of P along +z (a Lorentz transformation: four-momentum
    conservation, invariant masses and the spin correlations are unchanged).
 3. Displaced vertices (lab, ``na62_general_flights``): every decaying particle flies
-   d = c tau0 |p|/m * Exp(1) along its lab momentum from its production point (the kaon decays at z_K
-   from ``generate_na62_production``, the kaon itself comes from the target at the origin). The
-   visible vertex must lie before z_end (``NA62Beam.z_decay_end``, the end of the decay volume,
-   180 m): every particle whose decay products include a visible final particle (the N, an on-shell
-   Z' -> l_b l_b, h' -> l_b l_b, ...) decays before the plane z = z_end. Each such flight is drawn from
-   the exponential truncated at the flight length to that plane, l = (z_end - z_0) |p|/p_z (0 if
-   p_z <= 0), and the event carries the exact probability 1 - exp(-l/L) of the truncation (the
-   method of ``gen.sources.meson_decay_dedicated``; no rejection). Along a chain the flights are drawn in order, each
-   from the end point of its parent, so the product of the probabilities is the probability, given
-   the momenta, that every visible vertex precedes z_end (an unbiased per-event estimator of it,
-   exactly as the dedicated kernel's P_dec_N P_dec_Z'). Particles whose products are all invisible
-   (N4 from N5 -> N4 l l, ...) fly their untruncated exponential. The cascade kernel's own vertices
-   are replaced by these.
+   d = c tau0 |p|/m * Exp(1) along its lab momentum from its production point. The visible vertex must
+   lie before z_end (``NA62Beam.z_decay_end``, the end of the decay volume, 180 m): every particle whose
+   decay products include a visible final particle (the N, an on-shell Z' -> l_b l_b, h' -> l_b l_b, ...)
+   decays before the plane z = z_end. Each such flight is drawn from the exponential truncated at the
+   flight length to that plane, l = (z_end - z_0) |p|/p_z (0 if p_z <= 0; ``truncated_flight``), and the
+   event carries the exact probability 1 - exp(-l/L) of the truncation (no rejection). Along a chain the
+   flights are drawn in order, each from the end point of its parent, so the product of the probabilities
+   is the probability, given the momenta, that every visible vertex precedes z_end (an unbiased per-event
+   estimator of it). Particles whose products are all invisible (N4 from N5 -> N4 l l, ...) fly their
+   untruncated exponential.
 
 Weight: ``weight = N_fid/n * P_FV/<P_FV> * BR(P+ -> l_a+ N) * BR(N -> final state) * P_dec`` with
-``P_dec`` the product of step 3. The sum of the weights is the expected number of N decays into the
-final state with every visible vertex before z_end, for N_fid parent decays in the fiducial volume.
-
-Which path (``choose_na62_path``). ``gen.sources.meson_decay_run`` uses the dedicated kernel
-(``gen.sources.meson_decay_dedicated.generate_na62_cascade``: N -> nu Z', Z' -> l_b l_b only) when that route carries
-all of the final state's branching ratio but a share below ``GENERAL_PATH_SHARE`` = 1e-6, and this
-module otherwise (``gen.sources.meson_decay_run.generate_na62(card, path="general")`` forces this module, e.g. to keep
-routes below that share). Both give the same events in distribution on the light-Z' card
-(tests/gen/test_na62_general.py; the comparison found the dedicated kernel's Z' decay without the
-helicity interference, since corrected, ``gen.sources.meson_decay_dedicated`` step 5); the dedicated path stays the
-default there because it is faster. ``hnlgen reweight`` supports the files of both paths
-(``gen.reweight.meson_decay``: on this path the BR and normalised three-body |M|^2 ratios along the cascade, the
-flights redrawn from their recovered uniforms; a route to the final state that opens at the new
-couplings is refused).
+``P_dec`` the product of step 3. The factor P_FV(p)/<P_FV> turns the beam momentum spectrum into that of
+the parents that decay in the volume; the sum of the weights is the expected number of N decays into the
+final state with every visible vertex before z_end, for N_fid parent decays in the fiducial volume (seed
+004 Table I: 2.14e11 di-electron, 7.94e11 di-muon trigger stream).
 
 Randomness: per block the production uniforms come from ``gen.core.rng.block_rng(seed, b,
 PURPOSE_PRODUCTION)`` (``generate_na62_production``), the cascade seeds (one uint64 per event) and then
 the flight uniforms (events x slots) from ``block_rng(seed, b, PURPOSE_DECAY)``: the events do not
-depend on the chunk size.
+depend on the chunk size. ``hnlgen reweight`` maps these files to new couplings
+(``gen.reweight.meson_decay``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 
 import numpy as np
 
 from gen.core import kernels as K
-from gen.sources.meson_decay_dedicated import NA62Beam, _flight, generate_na62_production
+from gen.core.decay_adapter import decay_spec_from_physics
+from gen.core.decays import build_decay_graph
+from physics import units as u
 from physics._jit import jit, jitable
+from physics.kinematics import two_body_momentum
+from physics.meson_decays import MESONS, br_P_to_l_N, lepton_mass, polarisation_N_from_P_to_lN
 
 __all__ = [
-    "GENERAL_PATH_SHARE",
-    "PATH_DEDICATED",
-    "PATH_GENERAL",
+    "NA62Beam",
+    "fv_decay_probability",
+    "mean_fv_decay_probability",
+    "truncated_flight",
+    "truncated_flight_uniform",
+    "na62_production_kernel",
+    "generate_na62_production",
     "NA62GeneralDecays",
     "build_general_decays",
-    "dedicated_route_br",
-    "choose_na62_path",
+    "nu_zprime_route_brs",
     "na62_general_flights",
     "generate_na62_general",
     "general_events_to_awkward",
 ]
-
-PATH_DEDICATED = "dedicated"  # gen.sources.meson_decay_dedicated.generate_na62_cascade: N -> nu Z', Z' -> l_b l_b
-PATH_GENERAL = "general"  # this module: every route of the decay table
-
-#: Largest share of the final state's branching ratio that routes other than N -> nu Z' (on shell),
-#: Z' -> l_b l_b may carry for the dedicated kernel to be used (relative; it neglects them).
-GENERAL_PATH_SHARE = 1e-6
 
 _PARENT_PDG = {"K+": 321, "pi+": 211}
 _LEPTON_PLUS_PDG = {"e": -11, "mu": -13}  # l_a+
@@ -108,6 +107,215 @@ _FINAL_PAIR = {"e": ("e+", "e-"), "mu": ("mu+", "mu-")}
 SLOT_PARENT, SLOT_A, SLOT_N = 0, 1, 2
 
 
+@dataclasses.dataclass(frozen=True)
+class NA62Beam:
+    """NA62 beam and decay-volume parameters (PROVENANCE.md "Facts: NA62 kaon beam").
+
+    Attributes
+    ----------
+    p0 : float
+        Central beam momentum, GeV (75 GeV/c; arXiv:2312.17188 sec. 1).
+    sigma_rel : float
+        Relative rms momentum spread (1 %; same source).
+    z_fv_begin, z_fv_end : float
+        Fiducial decay volume along the beam from the target, cm (105 m, 180 m; same source).
+    z_decay_end : float
+        Plane (cm) before which the N and Z' must decay for their vertex to be reconstructible;
+        defaults to the end of the fiducial volume (the first STRAW chamber is at 183.5 m).
+    """
+
+    p0: float = 75.0 * u.GeV
+    sigma_rel: float = 0.01
+    z_fv_begin: float = 105.0 * u.m
+    z_fv_end: float = 180.0 * u.m
+    z_decay_end: float = 180.0 * u.m
+
+    def __post_init__(self):
+        if not (self.p0 > 0 and 0 <= self.sigma_rel < 0.2):
+            raise ValueError(f"need p0 > 0 and 0 <= sigma_rel < 0.2, got {self.p0}, {self.sigma_rel}")
+        if not (0 <= self.z_fv_begin < self.z_fv_end <= self.z_decay_end):
+            raise ValueError("need 0 <= z_fv_begin < z_fv_end <= z_decay_end, got "
+                             f"{self.z_fv_begin}, {self.z_fv_end}, {self.z_decay_end}")
+
+
+# ----------------------------------------------------------------------------- closed forms
+def fv_decay_probability(p, m, ctau0, z1, z2):
+    """Probability that a particle of momentum p (GeV), mass m, c tau0 (cm) produced at z = 0 and
+    moving along +z decays in [z1, z2] (cm): exp(-z1/lambda) - exp(-z2/lambda), lambda = ctau0 p/m.
+
+    For the K+ at 75 GeV/c in 105-180 m this is 0.103 (PROVENANCE.md, NA62 facts)."""
+    lam = ctau0 * np.asarray(p, dtype=float) / m
+    return np.exp(-z1 / lam) * -np.expm1(-(z2 - z1) / lam)
+
+
+def mean_fv_decay_probability(beam: NA62Beam, m: float, ctau0: float, n_nodes: int = 64) -> float:
+    """<P_FV> over the Gaussian beam momentum spectrum, by Gauss-Hermite quadrature (exact to
+    double precision for the smooth integrand). Cached: every block of a run asks for the same number."""
+    return _mean_fv_decay_probability(beam, float(m), float(ctau0), int(n_nodes))
+
+
+@functools.lru_cache(maxsize=64)
+def _mean_fv_decay_probability(beam: NA62Beam, m: float, ctau0: float, n_nodes: int) -> float:
+    x, w = np.polynomial.hermite_e.hermegauss(n_nodes)
+    p = beam.p0 * (1.0 + beam.sigma_rel * x)
+    return float(np.sum(w * fv_decay_probability(p, m, ctau0, beam.z_fv_begin, beam.z_fv_end)) / np.sum(w))
+
+
+# ----------------------------------------------------------------------------- kernels
+@jitable
+def _rest_two_body(M, m1, m2, cos_t, phi, ax, out1, out2):
+    """Rest-frame decay M -> m1 m2 with daughter 1 at (cos_t, phi) about the axis of 4-vector ``ax``.
+
+    Returns the unit direction of daughter 1 (dx, dy, dz)."""
+    e1x, e1y, e1z, e2x, e2y, e2z, nx, ny, nz = K.helicity_basis(ax)
+    q = two_body_momentum(M, m1, m2)
+    st = math.sqrt(max(0.0, 1.0 - cos_t * cos_t))
+    a = st * math.cos(phi)
+    b = st * math.sin(phi)
+    dx = a * e1x + b * e2x + cos_t * nx
+    dy = a * e1y + b * e2y + cos_t * ny
+    dz = a * e1z + b * e2z + cos_t * nz
+    E1 = (M * M + m1 * m1 - m2 * m2) / (2.0 * M)
+    out1[0] = q * dx
+    out1[1] = q * dy
+    out1[2] = q * dz
+    out1[3] = E1
+    out2[0] = -q * dx
+    out2[1] = -q * dy
+    out2[2] = -q * dz
+    out2[3] = M - E1
+    return dx, dy, dz
+
+
+@jitable
+def truncated_flight(lam, lmax, uu):
+    """(distance, P(decay within lmax)) for decay length lam (cm) truncated at lmax (cm)."""
+    if lmax <= 0.0:
+        return 0.0, 0.0
+    if lam <= 0.0:
+        return 0.0, 1.0
+    if math.isinf(lam):
+        return lmax, 0.0
+    em = math.expm1(-lmax / lam)
+    return -lam * math.log1p(uu * em), -em
+
+
+@jitable
+def truncated_flight_uniform(lam, lmax, d):
+    """Inverse of ``truncated_flight``: the uniform that gives the distance d (cm) for decay length lam and
+    truncation lmax (cm), u = (1 - e^{-d/lam}) / (1 - e^{-lmax/lam}) (the truncated-exponential CDF).
+
+    Defined for 0 < lam < inf and lmax > 0 (elsewhere ``truncated_flight`` ignores u; returns 0). The result
+    is kept below 1: a stored vertex can put d above lmax only by rounding (relative 1e-15), and
+    u = 1 would map to the end plane for every new decay length.
+    """
+    if lmax <= 0.0 or lam <= 0.0 or math.isinf(lam):
+        return 0.0
+    uu = math.expm1(-d / lam) / math.expm1(-lmax / lam)
+    return min(max(uu, 0.0), 1.0 - 2.0**-53)
+
+
+@jitable
+def _produce(u0, u1, u2, u3, u4, mP, ctauP, p0, sig, z1, z2, m_a, m_N, axis_z, PK, pNK, paK):
+    """Step 1 of the module docstring: parent momentum PK (lab, along +z), decay point, and the
+    parent-frame momenta pNK, paK of P+ -> a+ N. Returns (z_decay, P_FV)."""
+    g = math.sqrt(-2.0 * math.log1p(-u0)) * math.cos(2.0 * math.pi * u1)  # Box-Muller
+    pk = p0 * (1.0 + sig * g)
+    PK[0] = 0.0
+    PK[1] = 0.0
+    PK[2] = pk
+    PK[3] = math.sqrt(pk * pk + mP * mP)
+    lamK = ctauP * pk / mP
+    em = math.expm1(-(z2 - z1) / lamK)
+    zK = z1 - lamK * math.log1p(u2 * em)
+    _rest_two_body(mP, m_N, m_a, 2.0 * u3 - 1.0, 2.0 * math.pi * u4, axis_z, pNK, paK)
+    return zK, math.exp(-z1 / lamK) * (-em)
+
+
+@jitable
+def _pol_lab(pNK, PK, pN_lab, m_N, pol_N, S, tmp):
+    """Longitudinal polarisation of N along its lab momentum: P_N (-S.L), with S the parent-frame
+    helicity spin four-vector boosted to the lab and L the lab helicity spin four-vector."""
+    qn = math.sqrt(pNK[0] ** 2 + pNK[1] ** 2 + pNK[2] ** 2)
+    S[3] = qn / m_N
+    for k in range(3):
+        S[k] = pNK[3] / m_N * pNK[k] / qn
+    K.boost_from_rest(S, PK, tmp)
+    pl = math.sqrt(pN_lab[0] ** 2 + pN_lab[1] ** 2 + pN_lab[2] ** 2)
+    dot = tmp[3] * pl / m_N
+    for k in range(3):
+        dot -= tmp[k] * pN_lab[3] / m_N * pN_lab[k] / pl
+    return pol_N * (-dot)
+
+
+@jit
+def na62_production_kernel(uni, mP, ctauP, p0, sig, z1, z2, m_a, m_N, pol_N):
+    """Map uniforms ``uni`` (n, 5) to P+ -> a+ N in the beam (step 1 of the module docstring).
+
+    Returns (p4 (n, 5, 4): rows P, a+, N in the lab, then a+, N in the parent rest frame (axes parallel
+    to the lab's; the lab is reached by the pure boost of P along +z); z (n,) decay points in cm;
+    info (n, 2): P_FV(p) and the lab longitudinal polarisation of N).
+    """
+    n = uni.shape[0]
+    p4 = np.zeros((n, 5, 4))
+    z = np.zeros(n)
+    info = np.zeros((n, 2))
+    PK = np.empty(4)
+    pNK = np.empty(4)
+    paK = np.empty(4)
+    tmp = np.empty(4)
+    S = np.empty(4)
+    axis_z = np.zeros(4)
+    axis_z[2] = 1.0
+    for i in range(n):
+        z[i], info[i, 0] = _produce(uni[i, 0], uni[i, 1], uni[i, 2], uni[i, 3], uni[i, 4], mP, ctauP, p0, sig,
+                                    z1, z2, m_a, m_N, axis_z, PK, pNK, paK)
+        p4[i, 0, :] = PK
+        K.boost_from_rest(paK, PK, p4[i, 1])
+        K.boost_from_rest(pNK, PK, p4[i, 2])
+        p4[i, 3, :] = paK
+        p4[i, 4, :] = pNK
+        info[i, 1] = _pol_lab(pNK, PK, p4[i, 2], m_N, pol_N, S, tmp)
+    return p4, z, info
+
+
+def generate_na62_production(n: int, rng: np.random.Generator | int | None, *, m_N: float, U2_aN: float,
+                             flavour_a: str = "mu", parent: str = "K+", beam: NA62Beam = NA62Beam(),
+                             n_parent_decays_fid: float) -> dict:
+    """P+ -> l_a+ N in the NA62 beam, without the N decay (step 1 of the module docstring).
+
+    ``n_parent_decays_fid``: the exposure N_fid (parent decays in the fiducial volume) of these ``n``
+    events; the first five uniforms of each row of ``rng.random((n, 5))`` map to one event. Returns ``p4_K``, ``p4_a``, ``p4_N`` (n, 4; lab), ``p4_a_rest``, ``p4_N_rest``
+    (n, 4; the same in the parent rest frame, axes parallel to the lab's: the lab is reached by the pure
+    boost of ``p4_K`` along +z), ``vtx_K`` (n, 3), ``P_fv``, ``pol_N`` (helicity polarisation of N in
+    the parent rest frame, one number: its spin points along ``p4_N_rest``), ``pol_N_lab`` (its
+    projection on the lab momentum direction; the transverse part, of size
+    |pol_N| sqrt(1 - (pol_N_lab/pol_N)^2), is not in it), and ``weight`` =
+    N_fid/n * P_FV/<P_FV> * BR(P -> l_a N). The caller multiplies by the N decay chain's BR and by the
+    probability that the N (and its daughters) decay before ``beam.z_decay_end``; ``generate_na62_general``
+    does, decaying N in the parent rest frame so that its spin axis is exact.
+    """
+    if n <= 0:
+        raise ValueError(f"n = {n}: need n >= 1")
+    if not isinstance(rng, np.random.Generator):
+        rng = np.random.default_rng(rng)
+    P = MESONS.get(parent)
+    if P is None:
+        raise ValueError(f"parent {parent!r}: allowed {sorted(MESONS)}")
+    mP, ma = P["mass"], lepton_mass(flavour_a)
+    if not 0 < m_N < mP - ma:
+        raise ValueError(f"m_N = {m_N} GeV: need 0 < m_N < {mP - ma:.6f} GeV")
+    ctauP = P["tau"] * u.c_light
+    pol = polarisation_N_from_P_to_lN(mP, ma, m_N)
+    p4, z, info = na62_production_kernel(rng.random((n, 5)), mP, ctauP, beam.p0, beam.sigma_rel,
+                                         beam.z_fv_begin, beam.z_fv_end, ma, m_N, pol)
+    vtx = np.zeros((n, 3))
+    vtx[:, 2] = z
+    w = (n_parent_decays_fid / n) * info[:, 0] / mean_fv_decay_probability(beam, mP, ctauP) \
+        * br_P_to_l_N(parent, flavour_a, m_N, U2_aN)
+    return {"p4_K": p4[:, 0].copy(), "p4_a": p4[:, 1].copy(), "p4_N": p4[:, 2].copy(), "p4_a_rest": p4[:, 3].copy(),
+            "p4_N_rest": p4[:, 4].copy(), "vtx_K": vtx, "P_fv": info[:, 0], "pol_N": pol, "pol_N_lab": info[:, 1],
+            "weight": w}
 @dataclasses.dataclass
 class NA62GeneralDecays:
     """The decay graph of one NA62 card's N restricted to the final state (built once per card).
@@ -138,9 +346,6 @@ class NA62GeneralDecays:
 def build_general_decays(card, model, hnl: str, final_state: str) -> NA62GeneralDecays:
     """The ``NA62GeneralDecays`` of ``hnl`` restricted to ``final_state`` (``gen.core.decay_adapter`` +
     ``gen.core.decays.build_decay_graph``). Raises ValueError when no decay chain of ``hnl`` ends in it."""
-    from gen.core.decay_adapter import decay_spec_from_physics
-    from gen.core.decays import build_decay_graph
-
     species, channels, info = decay_spec_from_physics(card, model)
     graph = build_decay_graph(species, channels, [hnl], final_state)
     pdg = {s.name: s.pdg for s in species}
@@ -148,32 +353,20 @@ def build_general_decays(card, model, hnl: str, final_state: str) -> NA62General
                              slots=3 + graph.max_particles(), pdg_N=int(pdg[hnl]), decay_info=info)
 
 
-def dedicated_route_br(table, hnl: str, flavour_b: str) -> float:
-    """BR(N -> nu Z') * BR(Z' -> l_b+ l_b-) from ``physics.decay_table`` output: the share of the final
-    state that the dedicated kernel generates (light neutrinos of every flavour and nu-bar; N -> N' Z' is
-    not this route)."""
+def nu_zprime_route_brs(table, hnl: str, flavour_b: str) -> tuple[float, float]:
+    """(BR(N -> nu Z'), BR(Z' -> l_b+ l_b-)) from ``physics.decay_table`` output; their product is the share
+    of the final state through an on-shell Z' and a light neutrino (of every flavour, and nu-bar; N -> N' Z'
+    is not this route). Information for the file metadata and the histogram range
+    (``gen.sources.meson_decay_run``); (BR, 0) without a Z' in the table."""
     light = set(_LIGHT_NU) | {f + "bar" for f in _LIGHT_NU}
     br_nu_zp = sum(ch.br for ch in table[hnl].channels
                    if len(ch.daughters) == 2 and "Zprime" in ch.daughters
                    and next(d for d in ch.daughters if d != "Zprime") in light)
     if "Zprime" not in table:
-        return 0.0
+        return float(br_nu_zp), 0.0
     pair = sorted(_FINAL_PAIR[flavour_b])
     br_bb = sum(ch.br for ch in table["Zprime"].channels if sorted(ch.daughters) == pair)
-    return float(br_nu_zp * br_bb)
-
-
-def choose_na62_path(br_final_state: float, br_route: float, *, m_N: float, m_Zp: float, m_b: float,
-                     share: float = GENERAL_PATH_SHARE) -> tuple[str, float]:
-    """(path, share of the final state outside the dedicated route).
-
-    The dedicated kernel needs 2 m_b < m_Z' < m_N (GeV) and a route N -> nu Z' -> nu l_b l_b that
-    carries all of BR(N -> final state) but a relative ``share``; otherwise the general path.
-    """
-    other = max(br_final_state - br_route, 0.0) / br_final_state if br_final_state > 0 else 1.0
-    if br_route > 0 and 2.0 * m_b < m_Zp < m_N and other <= share:
-        return PATH_DEDICATED, other
-    return PATH_GENERAL, other
+    return float(br_nu_zp), float(br_bb)
 
 
 # ----------------------------------------------------------------------------- kernels
@@ -268,7 +461,7 @@ def na62_general_flights(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mas
             lam = st_ctau0[s] * pl / st_mass[s]
             if need[j]:
                 lmax = (z_end - vtx[ev, j, 2]) * pl / P[2] if P[2] > 0.0 else 0.0
-                d, pd = _flight(lam, lmax, u_fl[ev, j])
+                d, pd = truncated_flight(lam, lmax, u_fl[ev, j])
                 p_vis *= pd
             else:
                 d = -lam * math.log1p(-u_fl[ev, j]) if lam > 0.0 else 0.0
@@ -353,8 +546,6 @@ def generate_na62_general(n: int, rng_production: np.random.Generator, rng_decay
     st_of = np.full((n, S), -1, np.int64)
     chosen = np.full((n, S), -1, np.int64)
     npart = np.zeros(n, np.int64)
-    from physics.meson_decays import MESONS
-
     p4[:, SLOT_PARENT, 3] = MESONS[parent]["mass"]  # at rest: the cascade runs in the parent rest frame
     p4[:, SLOT_A] = prod["p4_a_rest"]
     p4[:, SLOT_N] = prod["p4_N_rest"]
@@ -403,8 +594,7 @@ _ROWS = ("K", "a", "N", "nu", "Zp", "bm", "bp")
 
 def general_events_to_awkward(ev: dict):
     """Awkward record array of ``generate_na62_general`` output: the layout of
-    ``gen.sources.meson_decay_dedicated.events_to_awkward`` where the fields make sense (module docstring of
-    ``gen.sources.meson_decay_run``), plus ``vtx_pair`` (the ``vtx_bb`` of ``generate_na62_general``: a record named
+    truth records (module docstring of ``gen.sources.meson_decay_run``), plus ``vtx_pair`` (the ``vtx_bb`` of ``generate_na62_general``: a record named
     ``vtx_bb`` would be written as the ROOT branches ``vtx_bb_x``, ``vtx_bb_y``, ``vtx_bb_z`` and collide with
     the reconstructed ``vtx_bb_z``), ``P_dec``, ``channel`` and the HepMC-like ``particles`` list
     (``pdg``, ``status``, ``parent``, ``px, py, pz, E`` in GeV, production vertex ``x, y, z`` in cm and

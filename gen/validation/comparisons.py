@@ -1753,15 +1753,17 @@ def _mb_spectra_bertuzzo(ctx: ValidationContext) -> list[Comparison]:
 _NA62_README = "validation/na62/README.md"
 
 
-@comparison("na62_fig4_kinematics", quick=False, requires=("gen.sources.meson_decay_dedicated", "detectors.na62.response", "physics.meson_decays"))
+@comparison("na62_fig4_kinematics", quick=False, requires=("gen.sources.meson_decay_run", "detectors.na62.response", "physics.meson_decays"))
 def _na62_fig4(ctx: ValidationContext) -> list[Comparison]:
     """Seed 004 Fig. 4: truth kinematics of K+ -> mu+ N, N -> nu Z', Z' -> b+b- (1e4 events at 75 GeV/c), eq. (21), eq. (A3)-(A4)."""
     from detectors.na62 import response as na62
-    from gen.sources.meson_decay_dedicated import KaonCascade, NA62Beam, generate_na62_cascade
+    from gen.sources.meson_decay import NA62Beam
+    from gen.sources.meson_decay_run import detector_input
     from physics import constants as const
     from physics.meson_decays import cascade_mass_ranges
 
     MK, MMU, ME = const.m_K_charged, const.m_mu, const.m_e
+    f4 = _load_script("validation", "na62", "plot_fig4.py")
     n = 10_000
     # the cases of validation/na62/plot_fig4.py (Fig. 4 states no masses; documented choice in its docstring)
     cases = (("e", 0.300, 0.050), ("mu", 0.300, 0.250))
@@ -1771,9 +1773,11 @@ def _na62_fig4(ctx: ValidationContext) -> list[Comparison]:
     out: list[Comparison] = []
     for col, (fb, mN, mZ) in enumerate(cases):
         mb = ME if fb == "e" else MMU
-        cas = KaonCascade(m_N=mN, m_Zp=mZ, flavour_a="mu", flavour_b=fb, U2_aN=1e-8)
-        ev = generate_na62_cascade(n, np.random.default_rng(2019 + col), cas, NA62Beam(sigma_rel=0.0))  # seeds of plot_fig4.py
-        reco = na62.reconstruct(ev, np.random.default_rng(7 + col), m_a=MMU, m_b=mb, flavour_a="mu", flavour_b=fb)
+        setup = f4.fig4_setup(fb, mN, mZ)
+        ev = setup.generate(n, np.random.default_rng(2019 + col), np.random.default_rng(3019 + col),
+                            beam=NA62Beam(sigma_rel=0.0))  # model and seeds of plot_fig4.py
+        reco = na62.reconstruct(detector_input(ev), np.random.default_rng(7 + col), m_a=MMU, m_b=mb, flavour_a="mu",
+                                flavour_b=fb)
         truth = {k[6:]: v for k, v in reco.items() if k.startswith("truth_")}
         E = reco["truth_E_Zp"]
         (a_lo, a_hi), (b_lo, b_hi) = cascade_mass_ranges(MK, MMU, mN, mZ)
@@ -1802,7 +1806,7 @@ def _na62_fig4(ctx: ValidationContext) -> list[Comparison]:
                                 tolerance_reason="eq. (21) is an identity of four-momentum conservation; 1e-8 GeV^2 allows double "
                                 "rounding of invariants built from ~75 GeV momenta (E^2 ~ 6e3 GeV^2 x 1e-16 x cancellations)",
                                 figure=path_name if (path_name := ctx.figure_path("na62_fig4_kinematics").name) and col == 0 else None,
-                                details=(f"{n} events per channel at fixed p_K = 75 GeV/c (the paper's toy), prompt cascade, truth "
+                                details=(f"{n} events per channel at fixed p_K = 75 GeV/c (the paper's toy), hnlgen's NA62 cascade, truth "
                                          "variables, as validation/na62/plot_fig4.py (python validation/na62/plot_fig4.py regenerates "
                                          "its full version with the reconstructed mass peaks)." if col == 0 else "")))
         for what, vals, (lo, hi), eq in (("m2_mu_nu", truth["m2_lnu"], (a_lo, a_hi), "(A3)"),
@@ -1835,7 +1839,7 @@ NA62_SES_POINTS = ((0.300, 0.150, "e"), (0.300, 0.250, "mu"))
 NA62_SES_EVENTS = 1500
 
 
-@comparison("na62_fig3_ses", quick=False, requires=("gen.sources.meson_decay_dedicated", "detectors.na62.response", "physics.meson_decays"))
+@comparison("na62_fig3_ses", quick=False, requires=("gen.sources.meson_decay_run", "detectors.na62.response", "physics.meson_decays"))
 def _na62_fig3(ctx: ValidationContext) -> list[Comparison]:
     """Seed 004 Fig. 3: NA62 single-event sensitivity, eq. (25) as printed / with rho vs hnlgen MC (validation/na62/plot_fig3.py)."""
     import shutil
