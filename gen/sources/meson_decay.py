@@ -70,8 +70,12 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+from typing import NamedTuple
 
+import awkward as ak
 import numpy as np
+from awkward.contents import Content, ListOffsetArray, NumpyArray, RecordArray
+from awkward.index import Index64
 
 from gen.core import kernels as K
 from gen.core.decay_adapter import decay_spec_from_physics
@@ -89,12 +93,15 @@ __all__ = [
     "truncated_flight_uniform",
     "na62_production_kernel",
     "generate_na62_production",
+    "NA62Uniforms",
+    "draw_na62_uniforms",
     "NA62GeneralDecays",
     "build_general_decays",
     "nu_zprime_route_brs",
     "na62_general_flights",
     "generate_na62_general",
     "general_events_to_awkward",
+    "EventColumns",
 ]
 
 _PARENT_PDG = {"K+": 321, "pi+": 211}
@@ -248,18 +255,11 @@ def _pol_lab(pNK, PK, pN_lab, m_N, pol_N, S, tmp):
     return pol_N * (-dot)
 
 
-@jit
-def na62_production_kernel(uni, mP, ctauP, p0, sig, z1, z2, m_a, m_N, pol_N):
-    """Map uniforms ``uni`` (n, 5) to P+ -> a+ N in the beam (step 1 of the module docstring).
+_TASK = 512  # events per task of the kernels below (scratch arrays allocated per task)
 
-    Returns (p4 (n, 5, 4): rows P, a+, N in the lab, then a+, N in the parent rest frame (axes parallel
-    to the lab's; the lab is reached by the pure boost of P along +z); z (n,) decay points in cm;
-    info (n, 2): P_FV(p) and the lab longitudinal polarisation of N).
-    """
-    n = uni.shape[0]
-    p4 = np.zeros((n, 5, 4))
-    z = np.zeros(n)
-    info = np.zeros((n, 2))
+
+@jitable
+def _production_task(lo, hi, uni, mP, ctauP, p0, sig, z1, z2, m_a, m_N, pol_N, p4, z, info):
     PK = np.empty(4)
     pNK = np.empty(4)
     paK = np.empty(4)
@@ -267,7 +267,7 @@ def na62_production_kernel(uni, mP, ctauP, p0, sig, z1, z2, m_a, m_N, pol_N):
     S = np.empty(4)
     axis_z = np.zeros(4)
     axis_z[2] = 1.0
-    for i in range(n):
+    for i in range(lo, hi):
         z[i], info[i, 0] = _produce(uni[i, 0], uni[i, 1], uni[i, 2], uni[i, 3], uni[i, 4], mP, ctauP, p0, sig,
                                     z1, z2, m_a, m_N, axis_z, PK, pNK, paK)
         p4[i, 0, :] = PK
@@ -276,19 +276,39 @@ def na62_production_kernel(uni, mP, ctauP, p0, sig, z1, z2, m_a, m_N, pol_N):
         p4[i, 3, :] = paK
         p4[i, 4, :] = pNK
         info[i, 1] = _pol_lab(pNK, PK, p4[i, 2], m_N, pol_N, S, tmp)
+
+
+@jit
+def na62_production_kernel(uni, mP, ctauP, p0, sig, z1, z2, m_a, m_N, pol_N):
+    """Map uniforms ``uni`` (n, 5) to P+ -> a+ N in the beam (step 1 of the module docstring).
+
+    Returns (p4 (n, 5, 4): rows P, a+, N in the lab, then a+, N in the parent rest frame (axes parallel
+    to the lab's; the lab is reached by the pure boost of P along +z); z (n,) decay points in cm;
+    info (n, 2): P_FV(p) and the lab longitudinal polarisation of N). Events in tasks of ``_TASK`` (each event
+    depends on its own uniforms only).
+    """
+    n = uni.shape[0]
+    p4 = np.zeros((n, 5, 4))
+    z = np.zeros(n)
+    info = np.zeros((n, 2))
+    for t in range((n + _TASK - 1) // _TASK):
+        _production_task(t * _TASK, min(n, (t + 1) * _TASK), uni, mP, ctauP, p0, sig, z1, z2, m_a, m_N, pol_N, p4, z, info)
     return p4, z, info
 
 
 def generate_na62_production(n: int, rng: np.random.Generator | int | None, *, m_N: float, U2_aN: float,
                              flavour_a: str = "mu", parent: str = "K+", beam: NA62Beam = NA62Beam(),
-                             n_parent_decays_fid: float) -> dict:
+                             n_parent_decays_fid: float | None = None, exposure_per_event: float | None = None,
+                             uniforms: np.ndarray | None = None) -> dict:
     """P+ -> l_a+ N in the NA62 beam, without the N decay (step 1 of the module docstring).
 
     ``n_parent_decays_fid``: the exposure N_fid (parent decays in the fiducial volume) of these ``n``
-    events; the first five uniforms of each row of ``rng.random((n, 5))`` map to one event. Returns ``p4_K``, ``p4_a``, ``p4_N`` (n, 4; lab), ``p4_a_rest``, ``p4_N_rest``
+    events, or ``exposure_per_event`` = N_fid/n (one of the two); each row of ``rng.random((n, 5))`` (or of
+    ``uniforms``, (n, 5), drawn by the caller; ``rng`` is then not used) maps to one event. Returns ``p4_K``, ``p4_a``, ``p4_N`` (n, 4; lab), ``p4_a_rest``, ``p4_N_rest``
     (n, 4; the same in the parent rest frame, axes parallel to the lab's: the lab is reached by the pure
     boost of ``p4_K`` along +z), ``vtx_K`` (n, 3), ``P_fv``, ``pol_N`` (helicity polarisation of N in
-    the parent rest frame, one number: its spin points along ``p4_N_rest``), ``pol_N_lab`` (its
+    the parent rest frame, one number: its spin points along ``p4_N_rest``), ``p4_rows`` ((n, 5, 4): the
+    kernel's array of which the five four-momenta are views), ``pol_N_lab`` (its
     projection on the lab momentum direction; the transverse part, of size
     |pol_N| sqrt(1 - (pol_N_lab/pol_N)^2), is not in it), and ``weight`` =
     N_fid/n * P_FV/<P_FV> * BR(P -> l_a N). The caller multiplies by the N decay chain's BR and by the
@@ -297,8 +317,15 @@ def generate_na62_production(n: int, rng: np.random.Generator | int | None, *, m
     """
     if n <= 0:
         raise ValueError(f"n = {n}: need n >= 1")
-    if not isinstance(rng, np.random.Generator):
-        rng = np.random.default_rng(rng)
+    if (n_parent_decays_fid is None) == (exposure_per_event is None):
+        raise ValueError("give one of n_parent_decays_fid, exposure_per_event")
+    if uniforms is None:
+        if not isinstance(rng, np.random.Generator):
+            rng = np.random.default_rng(rng)
+        uniforms = rng.random((n, 5))
+    elif uniforms.shape != (n, 5):
+        raise ValueError(f"uniforms: shape {uniforms.shape}, need ({n}, 5)")
+    scale = exposure_per_event if exposure_per_event is not None else n_parent_decays_fid / n
     P = MESONS.get(parent)
     if P is None:
         raise ValueError(f"parent {parent!r}: allowed {sorted(MESONS)}")
@@ -307,15 +334,35 @@ def generate_na62_production(n: int, rng: np.random.Generator | int | None, *, m
         raise ValueError(f"m_N = {m_N} GeV: need 0 < m_N < {mP - ma:.6f} GeV")
     ctauP = P["tau"] * u.c_light
     pol = polarisation_N_from_P_to_lN(mP, ma, m_N)
-    p4, z, info = na62_production_kernel(rng.random((n, 5)), mP, ctauP, beam.p0, beam.sigma_rel,
+    p4, z, info = na62_production_kernel(uniforms, mP, ctauP, beam.p0, beam.sigma_rel,
                                          beam.z_fv_begin, beam.z_fv_end, ma, m_N, pol)
     vtx = np.zeros((n, 3))
     vtx[:, 2] = z
-    w = (n_parent_decays_fid / n) * info[:, 0] / mean_fv_decay_probability(beam, mP, ctauP) \
+    w = scale * info[:, 0] / mean_fv_decay_probability(beam, mP, ctauP) \
         * br_P_to_l_N(parent, flavour_a, m_N, U2_aN)
-    return {"p4_K": p4[:, 0].copy(), "p4_a": p4[:, 1].copy(), "p4_N": p4[:, 2].copy(), "p4_a_rest": p4[:, 3].copy(),
-            "p4_N_rest": p4[:, 4].copy(), "vtx_K": vtx, "P_fv": info[:, 0], "pol_N": pol, "pol_N_lab": info[:, 1],
-            "weight": w}
+    # the rows are views into the kernel's (n, 5, 4) output (no copies; p4_rows is that array)
+    return {"p4_K": p4[:, 0], "p4_a": p4[:, 1], "p4_N": p4[:, 2], "p4_a_rest": p4[:, 3], "p4_N_rest": p4[:, 4],
+            "p4_rows": p4, "vtx_K": vtx, "P_fv": info[:, 0], "pol_N": pol, "pol_N_lab": info[:, 1], "weight": w}
+class NA62Uniforms(NamedTuple):
+    """The random numbers of ``n`` events of ``generate_na62_general``: ``production`` (n, 5) uniforms of the
+    production kernel, ``seeds`` (n,) uint64 seeds of the cascade kernel's accept-reject, ``flights``
+    (n, slots) one uniform per particle slot for its flight."""
+
+    production: np.ndarray
+    seeds: np.ndarray
+    flights: np.ndarray
+
+
+def draw_na62_uniforms(n: int, rng_production: np.random.Generator, rng_decay: np.random.Generator,
+                       slots: int) -> NA62Uniforms:
+    """``NA62Uniforms`` of ``n`` events: production from ``rng_production``, then the cascade seeds and the
+    flight uniforms from ``rng_decay`` (in that order). Blocks of a run draw theirs from their own streams
+    (``gen.core.rng.block_rng``) and a chunk concatenates them, so the events do not depend on the chunking."""
+    production = rng_production.random((n, 5))
+    seeds = rng_decay.integers(0, 2**63, n, dtype=np.uint64)
+    return NA62Uniforms(production, seeds, rng_decay.random((n, slots)))
+
+
 @dataclasses.dataclass
 class NA62GeneralDecays:
     """The decay graph of one NA62 card's N restricted to the final state (built once per card).
@@ -376,54 +423,14 @@ def _invisible(code):
     return a == 12 or a == 14 or a == 16 or a == 18 or a == 9900012 or a == 9900014 or a == 9900016
 
 
-@jit
-def na62_general_flights(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass, st_ctau0, u_fl, z_end, pdg_bm):
-    """Lab momenta, displaced vertices and in-volume probabilities of the general NA62 cascade (module
-    docstring, steps 2-3), in place on the cascade kernel's arrays.
-
-    Parameters
-    ----------
-    lab3 : (n, 3, 4) array
-        Lab four-momenta (px, py, pz, E; GeV) of P, l_a+, N (slots 0-2).
-    zK : (n,) array
-        Parent decay points z (cm; x = y = 0).
-    p4 : (n, slots, 4) array
-        Cascade four-momenta in the parent rest frame (slots >= 3, from ``gen.core.kernels.cascade_kernel``);
-        overwritten with lab four-momenta for every slot.
-    pdg, status, parent, st_of, npart : arrays of ``cascade_kernel``.
-    st_mass, st_ctau0 : arrays
-        Graph state masses (GeV) and c tau0 (cm).
-    u_fl : (n, slots) array
-        One uniform per slot for the flight of that particle.
-    z_end : float
-        The plane (cm) every visible vertex must precede.
-    pdg_bm : int
-        PDG code of l_b- (11 or 13).
-
-    Returns
-    -------
-    vtx : (n, slots, 4)
-        Production vertex of every particle (x, y, z in cm; t in ns; the parent P from the target at
-        the origin, t = 0).
-    idx : (n, 4) int64
-        Slots of the first Z' (PDG 32), the first final l_b-, l_b+ and light neutrino of the cascade
-        (-1 if none).
-    dec : (n, 2, 4)
-        Decay vertex of N and of the first Z' (zeros if none).
-    prob : (n, 3)
-        P_dec (product over the truncated flights), the N's own factor, the first Z''s factor (1 if the
-        Z' is not truncated or absent).
-    """
-    n = p4.shape[0]
+@jitable
+def _flights_task(lo, hi, lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass, st_ctau0, u_fl, z_end, pdg_bm,
+                  vtx, idx, dec, prob):
     S = p4.shape[1]
-    vtx = np.zeros((n, S, 4))
-    idx = np.full((n, 4), -1, dtype=np.int64)
-    dec = np.zeros((n, 2, 4))
-    prob = np.ones((n, 3))
     need = np.zeros(S, dtype=np.bool_)
     end = np.zeros((S, 4))
     tmp = np.empty(4)
-    for ev in range(n):
+    for ev in range(lo, hi):
         m = npart[ev]
         PK = lab3[ev, 0]
         # lab momenta: P, l_a, N from production; the cascade boosted from the parent rest frame
@@ -493,13 +500,96 @@ def na62_general_flights(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mas
                 a = abs(code)
                 if a == 12 or a == 14 or a == 16 or a == 18:
                     idx[ev, 3] = j
+
+
+@jit
+def na62_general_flights(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass, st_ctau0, u_fl, z_end, pdg_bm):
+    """Lab momenta, displaced vertices and in-volume probabilities of the general NA62 cascade (module
+    docstring, steps 2-3), in place on the cascade kernel's arrays.
+
+    Parameters
+    ----------
+    lab3 : (n, >= 3, 4) array
+        Lab four-momenta (px, py, pz, E; GeV) of P, l_a+, N in rows 0-2 (later rows are not read).
+    zK : (n,) array
+        Parent decay points z (cm; x = y = 0).
+    p4 : (n, slots, 4) array
+        Cascade four-momenta in the parent rest frame (slots >= 3, from ``gen.core.kernels.cascade_kernel``);
+        overwritten with lab four-momenta for every slot.
+    pdg, status, parent, st_of, npart : arrays of ``cascade_kernel``.
+    st_mass, st_ctau0 : arrays
+        Graph state masses (GeV) and c tau0 (cm).
+    u_fl : (n, slots) array
+        One uniform per slot for the flight of that particle.
+    z_end : float
+        The plane (cm) every visible vertex must precede.
+    pdg_bm : int
+        PDG code of l_b- (11 or 13).
+
+    Returns
+    -------
+    vtx : (n, slots, 4)
+        Production vertex of every particle (x, y, z in cm; t in ns; the parent P from the target at
+        the origin, t = 0).
+    idx : (n, 4) int64
+        Slots of the first Z' (PDG 32), the first final l_b-, l_b+ and light neutrino of the cascade
+        (-1 if none).
+    dec : (n, 2, 4)
+        Decay vertex of N and of the first Z' (zeros if none).
+    prob : (n, 3)
+        P_dec (product over the truncated flights), the N's own factor, the first Z''s factor (1 if the
+        Z' is not truncated or absent).
+    """
+    n = p4.shape[0]
+    S = p4.shape[1]
+    vtx = np.zeros((n, S, 4))
+    idx = np.full((n, 4), -1, dtype=np.int64)
+    dec = np.zeros((n, 2, 4))
+    prob = np.ones((n, 3))
+    for t in range((n + _TASK - 1) // _TASK):
+        _flights_task(t * _TASK, min(n, (t + 1) * _TASK), lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass,
+                      st_ctau0, u_fl, z_end, pdg_bm, vtx, idx, dec, prob)
     return vtx, idx, dec, prob
+
+
+@jit
+def _init_slots(rows, m_P, pdg_P, pdg_a, pdg_N, pol_N, root_state, S):
+    """The cascade kernel's particle arrays (n, S) with slots 0-2 filled in one pass: the parent at rest in its
+    own frame (the cascade runs there), l_a+ and N from ``rows[:, 3]``, ``rows[:, 4]`` (parent-frame
+    four-momenta of ``na62_production_kernel``), N with polarisation ``pol_N`` and graph state ``root_state``."""
+    n = rows.shape[0]
+    p4 = np.zeros((n, S, 4))
+    vtx = np.zeros((n, S, 4))
+    pdg = np.zeros((n, S), np.int64)
+    status = np.zeros((n, S), np.int64)
+    par = np.full((n, S), -1, np.int64)
+    pol = np.zeros((n, S))
+    st_of = np.full((n, S), -1, np.int64)
+    chosen = np.full((n, S), -1, np.int64)
+    npart = np.zeros(n, np.int64)
+    for ev in range(n):
+        p4[ev, SLOT_PARENT, 3] = m_P
+        for c in range(4):
+            p4[ev, SLOT_A, c] = rows[ev, 3, c]
+            p4[ev, SLOT_N, c] = rows[ev, 4, c]
+        pdg[ev, SLOT_PARENT] = pdg_P
+        pdg[ev, SLOT_A] = pdg_a
+        pdg[ev, SLOT_N] = pdg_N
+        status[ev, SLOT_PARENT] = K.STATUS_DECAYED
+        status[ev, SLOT_A] = K.STATUS_FINAL
+        status[ev, SLOT_N] = K.STATUS_FINAL
+        par[ev, SLOT_A] = SLOT_PARENT
+        par[ev, SLOT_N] = SLOT_PARENT
+        pol[ev, SLOT_N] = pol_N
+        st_of[ev, SLOT_N] = root_state
+    return p4, vtx, pdg, status, par, pol, st_of, chosen, npart
 
 
 # ----------------------------------------------------------------------------- public API
 def generate_na62_general(n: int, rng_production: np.random.Generator, rng_decay: np.random.Generator,
                           decays: NA62GeneralDecays, *, m_N: float, U2_aN: float, flavour_a: str, flavour_b: str,
-                          parent: str = "K+", beam: NA62Beam = NA62Beam(), n_parent_decays_fid: float) -> dict:
+                          parent: str = "K+", beam: NA62Beam = NA62Beam(), n_parent_decays_fid: float | None = None,
+                          exposure_per_event: float | None = None, uniforms: NA62Uniforms | None = None) -> dict:
     """Generate ``n`` weighted NA62 events P+ -> l_a+ N, N -> (final state) through the general cascade.
 
     Parameters
@@ -508,7 +598,7 @@ def generate_na62_general(n: int, rng_production: np.random.Generator, rng_decay
         Number of events.
     rng_production, rng_decay : numpy.random.Generator
         Streams of the production uniforms (``generate_na62_production``) and of the cascade seeds
-        followed by the flight uniforms.
+        followed by the flight uniforms (``draw_na62_uniforms``); not used when ``uniforms`` is given.
     decays : NA62GeneralDecays
         The restricted decay graph of N.
     m_N : float
@@ -517,7 +607,11 @@ def generate_na62_general(n: int, rng_production: np.random.Generator, rng_decay
     beam : NA62Beam
         Beam momentum and decay volume (``z_decay_end``: the plane the visible vertices must precede).
     n_parent_decays_fid : float
-        Exposure N_fid (parent decays in the fiducial volume) for these ``n`` events.
+        Exposure N_fid (parent decays in the fiducial volume) for these ``n`` events; or
+        ``exposure_per_event`` = N_fid/n (one of the two: a run passes N_fid/n_run, the same number for
+        every chunk, so that the weights do not depend on the chunking even in the last bit).
+    uniforms : NA62Uniforms, optional
+        The events' random numbers, drawn by the caller (a chunk of blocks: ``gen.sources.meson_decay_run``).
 
     Returns
     -------
@@ -532,55 +626,32 @@ def generate_na62_general(n: int, rng_production: np.random.Generator, rng_decay
     if n <= 0:
         raise ValueError(f"n = {n}: need n >= 1")
     g = decays.graph
-    prod = generate_na62_production(n, rng_production, m_N=m_N, U2_aN=U2_aN, flavour_a=flavour_a, parent=parent,
-                                    beam=beam, n_parent_decays_fid=n_parent_decays_fid)
-    seeds = rng_decay.integers(0, 2**63, n, dtype=np.uint64)
     S = decays.slots
-    u_fl = rng_decay.random((n, S))
-    p4 = np.zeros((n, S, 4))
-    vtx = np.zeros((n, S, 4))
-    pdg = np.zeros((n, S), np.int64)
-    status = np.zeros((n, S), np.int64)
-    par = np.full((n, S), -1, np.int64)
-    pol = np.zeros((n, S))
-    st_of = np.full((n, S), -1, np.int64)
-    chosen = np.full((n, S), -1, np.int64)
-    npart = np.zeros(n, np.int64)
-    p4[:, SLOT_PARENT, 3] = MESONS[parent]["mass"]  # at rest: the cascade runs in the parent rest frame
-    p4[:, SLOT_A] = prod["p4_a_rest"]
-    p4[:, SLOT_N] = prod["p4_N_rest"]
-    pdg[:, SLOT_PARENT] = _PARENT_PDG[parent]
-    pdg[:, SLOT_A] = _LEPTON_PLUS_PDG[flavour_a]
-    pdg[:, SLOT_N] = decays.pdg_N
-    status[:, SLOT_PARENT] = K.STATUS_DECAYED
-    status[:, SLOT_A] = K.STATUS_FINAL
-    status[:, SLOT_N] = K.STATUS_FINAL
-    par[:, SLOT_A] = SLOT_PARENT
-    par[:, SLOT_N] = SLOT_PARENT
-    pol[:, SLOT_N] = prod["pol_N"]
-    st_of[:, SLOT_N] = g.root_state[decays.root]
+    if uniforms is None:
+        uniforms = draw_na62_uniforms(n, rng_production, rng_decay, S)
+    elif uniforms.production.shape != (n, 5) or uniforms.seeds.shape != (n,) or uniforms.flights.shape != (n, S):
+        raise ValueError(f"uniforms: need shapes ({n}, 5), ({n},), ({n}, {S})")
+    prod = generate_na62_production(n, None, m_N=m_N, U2_aN=U2_aN, flavour_a=flavour_a, parent=parent, beam=beam,
+                                    n_parent_decays_fid=n_parent_decays_fid, exposure_per_event=exposure_per_event,
+                                    uniforms=uniforms.production)
+    seeds, u_fl = uniforms.seeds, uniforms.flights
+    p4, vtx, pdg, status, par, pol, st_of, chosen, npart = _init_slots(
+        prod["p4_rows"], MESONS[parent]["mass"], _PARENT_PDG[parent], _LEPTON_PLUS_PDG[flavour_a], decays.pdg_N,
+        prod["pol_N"], g.root_state[decays.root], S)
     K.cascade_kernel(seeds, 3, pdg, status, par, p4, vtx, pol, st_of, npart, chosen, *g.kernel_args())
     if np.any(npart < 0):
         raise RuntimeError(f"decay cascade longer than {S} particle slots")
-    lab3 = np.stack([prod["p4_K"], prod["p4_a"], prod["p4_N"]], axis=1)
-    vtx, idx, dec, prob = na62_general_flights(lab3, prod["vtx_K"][:, 2].copy(), p4, pdg, status, par, st_of, npart,
+    vtx, idx, dec, prob = na62_general_flights(prod["p4_rows"], prod["vtx_K"][:, 2].copy(), p4, pdg, status, par, st_of, npart,
                                                g.st_mass, g.st_ctau0, u_fl, float(beam.z_decay_end),
                                                _LEPTON_MINUS_PDG[flavour_b])
     if np.any(idx[:, 1] < 0) or np.any(idx[:, 2] < 0):
         raise RuntimeError("an event of the restricted cascade has no l_b+ l_b- pair (decay graph inconsistent)")
-    rows = np.arange(n)
-
-    def pick(k):
-        out = np.zeros((n, 4))
-        ok = idx[:, k] >= 0
-        out[ok] = p4[rows[ok], idx[ok, k]]
-        return out
-
+    named = _pick_rows(p4, vtx, idx)  # (5, n, 4): nu, Z', l_b-, l_b+ four-momenta; l_b- production vertex
     ch_n = chosen[:, SLOT_N]
-    out = {"p4_K": prod["p4_K"], "p4_a": prod["p4_a"], "p4_N": prod["p4_N"], "p4_nu": pick(3), "p4_Zp": pick(0),
-           "p4_bm": pick(1), "p4_bp": pick(2),
+    out = {"p4_K": prod["p4_K"], "p4_a": prod["p4_a"], "p4_N": prod["p4_N"], "p4_nu": named[0], "p4_Zp": named[1],
+           "p4_bm": named[2], "p4_bp": named[3],
            "vtx_K": prod["vtx_K"], "vtx_N": dec[:, 0, :3].copy(), "vtx_Zp": dec[:, 1, :3].copy(),
-           "vtx_bb": vtx[rows, idx[:, 1], :3].copy(),
+           "vtx_bb": named[4, :, :3].copy(),
            "P_fv": prod["P_fv"], "P_dec": prob[:, 0].copy(), "P_dec_N": prob[:, 1].copy(), "P_dec_Zp": prob[:, 2].copy(),
            "pol_N_lab": prod["pol_N_lab"],
            "channel": np.where(ch_n >= 0, g.ch_origin[np.maximum(ch_n, 0)], -1).astype(np.int32),
@@ -592,31 +663,127 @@ def generate_na62_general(n: int, rng_production: np.random.Generator, rng_decay
 _ROWS = ("K", "a", "N", "nu", "Zp", "bm", "bp")
 
 
-def general_events_to_awkward(ev: dict):
-    """Awkward record array of ``generate_na62_general`` output: the layout of
-    truth records (module docstring of ``gen.sources.meson_decay_run``), plus ``vtx_pair`` (the ``vtx_bb`` of ``generate_na62_general``: a record named
-    ``vtx_bb`` would be written as the ROOT branches ``vtx_bb_x``, ``vtx_bb_y``, ``vtx_bb_z`` and collide with
-    the reconstructed ``vtx_bb_z``), ``P_dec``, ``channel`` and the HepMC-like ``particles`` list
-    (``pdg``, ``status``, ``parent``, ``px, py, pz, E`` in GeV, production vertex ``x, y, z`` in cm and
-    ``t`` in ns)."""
-    import awkward as ak
+@jit
+def _pick_rows(p4, vtx, idx):
+    """Four-momenta of the slots ``idx[:, k]`` (k = light nu, Z', l_b-, l_b+; zeros where -1) and the production
+    vertex of the l_b- (x, y, z, t), as (5, n, 4)."""
+    n = p4.shape[0]
+    out = np.zeros((5, n, 4))
+    for ev in range(n):
+        for r, k in ((0, 3), (1, 0), (2, 1), (3, 2)):
+            j = idx[ev, k]
+            if j >= 0:
+                for c in range(4):
+                    out[r, ev, c] = p4[ev, j, c]
+        j = idx[ev, 1]
+        if j >= 0:
+            for c in range(4):
+                out[4, ev, c] = vtx[ev, j, c]
+    return out
 
-    rec = {}
-    for name in _ROWS:
-        p = ev[f"p4_{name}"]
-        rec[name] = ak.zip({"px": p[:, 0], "py": p[:, 1], "pz": p[:, 2], "E": p[:, 3]}, with_name="Momentum4D")
-    for name, field in (("K", "vtx_K"), ("N", "vtx_N"), ("Zp", "vtx_Zp"), ("bb", "vtx_pair")):
-        v = ev[f"vtx_{name}"]
-        rec[field] = ak.zip({"x": v[:, 0], "y": v[:, 1], "z": v[:, 2]})
-    for key in ("P_fv", "P_dec", "P_dec_N", "P_dec_Zp", "pol_N_lab", "channel", "weight"):
-        rec[key] = ev[key]
-    npart = ev["npart"]
-    mask = np.arange(ev["pdg"].shape[1])[None, :] < npart[:, None]
-    flat = {"pdg": ev["pdg"][mask].astype(np.int32), "status": ev["status"][mask].astype(np.int32),
-            "parent": ev["parent"][mask].astype(np.int32)}
-    for c, name in enumerate(("px", "py", "pz", "E")):
-        flat[name] = ev["p4"][..., c][mask]
-    for c, name in enumerate(("x", "y", "z", "t")):
-        flat[name] = ev["vtx"][..., c][mask]
-    rec["particles"] = ak.unflatten(ak.zip(flat), npart)
-    return ak.zip(rec, depth_limit=1)
+
+_VTX_FIELDS = (("K", "vtx_K"), ("N", "vtx_N"), ("Zp", "vtx_Zp"), ("bb", "vtx_pair"))
+_SCALARS = ("P_fv", "P_dec", "P_dec_N", "P_dec_Zp", "pol_N_lab", "channel", "weight")
+_PARTICLE_FIELDS = ("pdg", "status", "parent", "px", "py", "pz", "E", "x", "y", "z", "t")
+
+
+class EventColumns:
+    """The truth records of ``n`` events as contiguous columns, filled block by block (``add``) and wrapped as
+    an awkward array (``to_awkward``; the layout of ``general_events_to_awkward``).
+
+    A run generates each block, copies what the file keeps into these preallocated columns and drops the
+    block's (events, slots, 4) work arrays before the next block: no concatenation of per-block arrays, and
+    the work arrays stay small enough to be reused by the allocator. Particle columns are allocated for
+    ``n * slots`` particles and cut to the number filled (the untouched tail costs no memory).
+    """
+
+    def __init__(self, n: int, slots: int):
+        self.n, self.filled, self.k = int(n), 0, 0
+        self.rows = {name: np.empty((4, n)) for name in _ROWS}
+        self.vtx = {field: np.empty((3, n)) for _, field in _VTX_FIELDS}
+        self.scalars: dict = {}
+        self.counts = np.empty(n, np.int64)
+        self.ints = np.empty((3, n * slots), np.int32)
+        self.floats = np.empty((8, n * slots))
+
+    def add(self, ev: dict) -> None:
+        """Append the events of one ``generate_na62_general`` output."""
+        m = int(ev["weight"].shape[0])
+        a, b = self.filled, self.filled + m
+        if b > self.n or ev["pdg"].shape[1] * m > self.ints.shape[1] - self.k:
+            raise ValueError(f"EventColumns: {b} events or their particles exceed the {self.n} allocated")
+        for name in _ROWS:
+            self.rows[name][:, a:b] = ev[f"p4_{name}"].T
+        for name, field in _VTX_FIELDS:
+            self.vtx[field][:, a:b] = ev[f"vtx_{name}"].T
+        for key in _SCALARS:
+            if key not in self.scalars:
+                self.scalars[key] = np.empty(self.n, ev[key].dtype)
+            self.scalars[key][a:b] = ev[key]
+        self.counts[a:b] = ev["npart"]
+        self.k = _flatten_particles_into(ev["npart"], ev["pdg"], ev["status"], ev["parent"], ev["p4"], ev["vtx"],
+                                         self.ints, self.floats, self.k)
+        self.filled = b
+
+    def to_awkward(self, before: dict | None = None, after: dict | None = None):
+        """The awkward record array (``before`` / ``after``: flat per-event arrays placed before / after)."""
+        n = self.filled
+        if n != self.n:
+            raise ValueError(f"EventColumns: {n} of {self.n} events filled")
+
+        def rec(cols, names, length: int, name: str | None = None):
+            return RecordArray([NumpyArray(c) for c in cols], list(names), length=length,
+                               parameters={"__record__": name} if name else None)
+
+        out: dict = {}
+        out.update(before or {})
+        for name in _ROWS:
+            out[name] = rec(self.rows[name], ("px", "py", "pz", "E"), n, "Momentum4D")
+        for _, field in _VTX_FIELDS:
+            out[field] = rec(self.vtx[field], ("x", "y", "z"), n)
+        out.update(self.scalars)
+        offsets = np.zeros(n + 1, np.int64)
+        np.cumsum(self.counts, out=offsets[1:])
+        cols = [c[:self.k] for c in self.ints] + [c[:self.k] for c in self.floats]  # contiguous row slices
+        out["particles"] = ListOffsetArray(Index64(offsets), rec(cols, _PARTICLE_FIELDS, self.k))
+        out.update(after or {})
+        contents = [v if isinstance(v, Content) else NumpyArray(np.ascontiguousarray(v)) for v in out.values()]
+        return ak.Array(RecordArray(contents, list(out), length=n))
+
+
+def general_events_to_awkward(ev: dict, before: dict | None = None, after: dict | None = None):
+    """Awkward record array of ``generate_na62_general`` output: the truth records (module docstring of
+    ``gen.sources.meson_decay_run``), plus ``vtx_pair`` (the ``vtx_bb`` of ``generate_na62_general``: a record
+    named ``vtx_bb`` would be written as the ROOT branches ``vtx_bb_x``, ``vtx_bb_y``, ``vtx_bb_z`` and collide
+    with the reconstructed ``vtx_bb_z``), ``P_dec``, ``channel`` and the HepMC-like ``particles`` list
+    (``pdg``, ``status``, ``parent``, ``px, py, pz, E`` in GeV, production vertex ``x, y, z`` in cm and
+    ``t`` in ns). ``before`` / ``after``: further flat per-event arrays (name -> (n,) array) placed before /
+    after those fields (``gen.sources.meson_decay_run``: the event number; the reconstructed fields).
+
+    Assembled from its layout (``awkward.contents``, ``EventColumns``): no broadcasting of ``ak.zip``, which
+    took a third of the generation time (``validation/na62/bench_paths.py``)."""
+    cols = EventColumns(ev["weight"].shape[0], ev["pdg"].shape[1])
+    cols.add(ev)
+    return cols.to_awkward(before, after)
+
+
+@jit
+def _flatten_particles_into(npart, pdg, status, parent, p4, vtx, ints, floats, k):
+    """Append the filled slots of the (n, slots) particle arrays, events in order, to the columns ``ints``
+    (3, .) int32 (pdg, status, parent) and ``floats`` (8, .) (px, py, pz, E in GeV; x, y, z in cm, t in ns)
+    from column ``k``; returns the next free column."""
+    n = npart.shape[0]
+    start = np.empty(n + 1, np.int64)
+    start[0] = k
+    for ev in range(n):
+        start[ev + 1] = start[ev] + npart[ev]
+    for ev in range(n):
+        for j in range(npart[ev]):
+            c0 = start[ev] + j
+            ints[0, c0] = pdg[ev, j]
+            ints[1, c0] = status[ev, j]
+            ints[2, c0] = parent[ev, j]
+            for c in range(4):
+                floats[c, c0] = p4[ev, j, c]
+                floats[4 + c, c0] = vtx[ev, j, c]
+    return start[n]

@@ -62,9 +62,10 @@ from gen.core.exact_sum import ExactSum
 from gen.output import jsonout
 from gen.output.docs import NA62_RECO_DOCS, NA62_TRUTH_DOCS, event_branch_titles, summary_json
 from gen.sources.meson_decay import (
+    EventColumns,
     NA62Beam,
+    NA62Uniforms,
     build_general_decays,
-    general_events_to_awkward,
     generate_na62_general,
     nu_zprime_route_brs,
 )
@@ -146,15 +147,18 @@ class NA62Setup:
         return self.br_route > 0 and 2.0 * self.m_b < self.m_Zp < self.m_N and self.other_routes_share <= ZPRIME_ONLY_SHARE
 
     def generate(self, n: int, rng_production, rng_decay, *, n_parent_decays_fid: float | None = None,
-                 beam: NA62Beam | None = None) -> dict:
+                 exposure_per_event: float | None = None, beam: NA62Beam | None = None,
+                 uniforms: NA62Uniforms | None = None) -> dict:
         """``gen.sources.meson_decay.generate_na62_general`` of ``n`` events with this card's N, mixing, parent,
-        decay graph and beam (``beam`` replaces the card's, e.g. a fixed momentum); ``n_parent_decays_fid``
-        (default: the card's N_K^Fid) is the exposure these ``n`` events stand for."""
+        decay graph and beam (``beam`` replaces the card's, e.g. a fixed momentum). The exposure these ``n``
+        events stand for: ``n_parent_decays_fid`` or ``exposure_per_event`` (default: the card's N_K^Fid for
+        the ``n`` events); ``uniforms``: random numbers drawn by the caller (the rngs are then not used)."""
+        if n_parent_decays_fid is None and exposure_per_event is None:
+            n_parent_decays_fid = self.n_parent_decays
         return generate_na62_general(n, rng_production, rng_decay, self.general, m_N=self.m_N, U2_aN=self.U2_aN,
                                      flavour_a=self.flavour_a, flavour_b=self.flavour_b, parent=self.parent,
-                                     beam=self.beam if beam is None else beam,
-                                     n_parent_decays_fid=self.n_parent_decays if n_parent_decays_fid is None
-                                     else float(n_parent_decays_fid))
+                                     beam=self.beam if beam is None else beam, n_parent_decays_fid=n_parent_decays_fid,
+                                     exposure_per_event=exposure_per_event, uniforms=uniforms)
 
     def info(self) -> dict:
         """JSON-ready description (the ``na62_cascade`` entry of the file's ``model`` metadata)."""
@@ -195,18 +199,25 @@ def prepare_na62(card) -> NA62Setup:
     return NA62Setup(card)
 
 
-def _block_events(setup: NA62Setup, seed: int, block: int, start: int, stop: int, n_total: int,
-                  reconstruct: bool) -> ak.Array:
-    m = stop - start
-    ev = setup.generate(m, R.block_rng(seed, block, R.PURPOSE_PRODUCTION), R.block_rng(seed, block, R.PURPOSE_DECAY),
-                        n_parent_decays_fid=setup.n_parent_decays * m / n_total)
-    arr = general_events_to_awkward(ev)
-    fields = {"event": np.arange(start, stop, dtype=np.int64)}
-    fields.update({k: arr[k] for k in arr.fields})
+def _chunk_events(setup: NA62Setup, seed: int, blocks, n_total: int, reconstruct: bool) -> ak.Array:
+    """The events of whole blocks ``(block, start, stop)``: each block from its own streams, its truth records
+    copied into the chunk's columns (``gen.sources.meson_decay.EventColumns``: no per-block arrays to
+    concatenate), the detector with the block's stream; one awkward array."""
+    first, last = blocks[0][1], blocks[-1][2]
+    cols = EventColumns(last - first, setup.general.slots)
+    recos, w = [], []
+    for b, start, stop in blocks:
+        ev = setup.generate(stop - start, R.block_rng(seed, b, R.PURPOSE_PRODUCTION), R.block_rng(seed, b, R.PURPOSE_DECAY),
+                            exposure_per_event=setup.n_parent_decays / n_total)
+        cols.add(ev)
+        if reconstruct:
+            recos.append(_reconstruct_block(setup, detector_input(ev), seed, b))
+            w.append(ev["weight"])
+    after = None
     if reconstruct:
-        fields.update(_reconstruct_block(setup, detector_input(ev), seed, block))
-        fields["weight_accepted"] = ev["weight"] * np.asarray(fields["accepted"], dtype=np.float64)
-    return ak.zip(fields, depth_limit=1)
+        after = recos[0] if len(recos) == 1 else {k: np.concatenate([r[k] for r in recos]) for k in recos[0]}
+        after["weight_accepted"] = np.concatenate(w) * np.asarray(after["accepted"], dtype=np.float64)
+    return cols.to_awkward({"event": np.arange(first, last, dtype=np.int64)}, after)
 
 
 def detector_input(ev: dict) -> dict:
@@ -246,8 +257,7 @@ def iter_generate_na62(card, n_events: int | None = None, seed: int | None = Non
     if setup is None:
         setup = NA62Setup(card)
     for blocks in R.block_chunks(n, bpc):  # lazy: memory bounded whatever n
-        parts = [_block_events(setup, s, b, start, stop, n, reconstruct) for b, start, stop in blocks]
-        yield parts[0] if len(parts) == 1 else ak.concatenate(parts)
+        yield _chunk_events(setup, s, list(blocks), n, reconstruct)
 
 
 def generate_na62(card, n_events: int | None = None, seed: int | None = None, chunk_size: int | None = None, *,

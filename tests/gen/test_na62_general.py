@@ -97,7 +97,7 @@ def test_public_api_is_pinned():
     names = {"NA62Beam", "fv_decay_probability", "mean_fv_decay_probability", "truncated_flight",
              "truncated_flight_uniform", "na62_production_kernel", "generate_na62_production", "NA62GeneralDecays",
              "build_general_decays", "nu_zprime_route_brs", "na62_general_flights", "generate_na62_general",
-             "general_events_to_awkward"}
+             "general_events_to_awkward", "EventColumns", "NA62Uniforms", "draw_na62_uniforms"}
     assert set(g.__all__) == names
     assert all(hasattr(g, n) for n in names)
 
@@ -359,6 +359,34 @@ def test_four_momentum_conservation_at_every_vertex(which):
 
 
 # --------------------------------------------------------------------------- (d) chunking, file, reweight
+def test_uniforms_and_event_columns_reproduce_the_direct_path():
+    """generate_na62_general from its two streams equals the same call on NA62Uniforms drawn from equal streams
+    (bit for bit), and EventColumns filled in two parts gives the array of general_events_to_awkward."""
+    from gen.sources.meson_decay import EventColumns, draw_na62_uniforms, general_events_to_awkward
+
+    setup = _heavy()[1]
+    S = setup.general.slots
+    a = setup.generate(3000, np.random.default_rng(1), np.random.default_rng(2), exposure_per_event=1.0)
+    uni = draw_na62_uniforms(3000, np.random.default_rng(1), np.random.default_rng(2), S)
+    b = setup.generate(3000, None, None, exposure_per_event=1.0, uniforms=uni)
+    for k in a:
+        np.testing.assert_array_equal(np.asarray(a[k]), np.asarray(b[k]), err_msg=k)
+    first = setup.generate(1000, None, None, exposure_per_event=1.0, uniforms=type(uni)(*(x[:1000] for x in uni)))
+    rest = setup.generate(2000, None, None, exposure_per_event=1.0, uniforms=type(uni)(*(x[1000:] for x in uni)))
+    cols = EventColumns(3000, S)
+    cols.add(first)
+    with pytest.raises(ValueError, match="1000 of 3000 events filled"):
+        cols.to_awkward()
+    cols.add(rest)
+    want = general_events_to_awkward(a, {"event": np.arange(3000)})
+    got = cols.to_awkward({"event": np.arange(3000)})
+    assert got.type == want.type and ak.array_equal(got, want, equal_nan=True)
+    with pytest.raises(ValueError, match="give one of"):
+        setup.generate(3000, None, None, exposure_per_event=1.0, n_parent_decays_fid=1.0, uniforms=uni)
+    with pytest.raises(ValueError, match="uniforms: need shapes"):
+        setup.generate(10, None, None, exposure_per_event=1.0, uniforms=uni)
+
+
 def test_same_events_for_two_chunk_sizes():
     card = load_card(HEAVY)
     n = 2 * R.BLOCK_SIZE + 100
