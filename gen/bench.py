@@ -188,8 +188,6 @@ def _bench_card(path: str, n: int, threads_list, profile: bool, tmp: Path, log, 
         dt, _, w_d, w_sel, sel_name = _pass(card, n, seed, setup, True, stage=stage)
         times["d"].append(dt)
         for cfg in configs:
-            if na62 and cfg[1].get("record") == "slim":
-                continue  # NA62 files: the particle list exists only on the general path
             dt, _, _, _, _ = _pass(card, n, seed, setup, True, out, stage=stage, writer_cfg=cfg)
             times[cfg[0]].append(dt)
             file_bytes[cfg[0]] = out.stat().st_size
