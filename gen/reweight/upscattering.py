@@ -69,7 +69,7 @@ Q2 limits, i.e. the kinematics themselves. Channels that were closed at the old 
 reweighted into (error naming the channel). Decay routes the sample cannot represent (closed at the
 old couplings, or open but without a single event in the sample) whose shares at the new couplings
 sum to more than 0.1/sqrt(N) are refused, naming them (``RouteCheck``, also used by
-``gen.reweight.meson_decay``'s general path); ``upscattered`` carries the production factor only.
+``gen.reweight.meson_decay``); ``upscattered`` carries the production factor only.
 Conflicting keys (``gD`` with ``alphaD``; two of ``epsilon``, ``chi``, ``alpha_epsilon2``), values
 outside the card's bounds, overflowing rates and non-finite weights are refused (``ReweightError``).
 """
@@ -926,7 +926,8 @@ class _Reweighter:
 def _reweighter(card, lifetime: str = "rescale", seed: int | None = None, na62_path: str | None = None,
                 n_events: int | None = None, **new):
     """The reweighter of the card's experiment: upscattering (``_Reweighter``) or NA62 (``gen.reweight.meson_decay``;
-    ``na62_path``: the decay path that wrote the events, ``"dedicated"`` or ``"general"``, None: the card's)."""
+    ``na62_path``: the file's ``na62_path``, ``"general"`` (this hnlgen) or ``"dedicated"`` (hnlgen before issue 12,
+    refused by ``gen.reweight.meson_decay``), None: unknown)."""
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             # a source with a reweighter of its own (meson decays: gen.reweight.meson_decay.na62_reweighter, which builds
@@ -942,8 +943,8 @@ def _reweighter(card, lifetime: str = "rescale", seed: int | None = None, na62_p
 
 
 def _na62_path_of(events=None, meta=None) -> str | None:
-    """The NA62 decay path of a file (its ``na62_path`` metadata) or of an event array (the general path
-    writes the particle list ``particles``, the dedicated one does not); None when unknown."""
+    """The NA62 decay path of a file (its ``na62_path`` metadata) or of an event array (hnlgen writes the particle
+    list ``particles``; the dedicated path of hnlgen before issue 12 did not); None when unknown."""
     if meta is not None and meta.get("na62_path"):
         return str(meta["na62_path"])
     if events is not None:
