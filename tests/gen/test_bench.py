@@ -24,3 +24,19 @@ def test_table_has_end_to_end_rate_and_lever_ratios():
     assert "x 1.00" in lines[0] and "700 B/event" in lines[0]
     assert "x 2.00" in lines[1] and "x 3.00" in lines[2]
     assert DEFAULT_WRITER[0] in lines[len(LEVERS) - 1]
+
+
+def test_table_shows_the_dedicated_na62_oracle_beside_the_generator():
+    """NA62 cards (issue 12 item 3): the dedicated kernel (tests/oracles/na62_dedicated.py) timed in the same run,
+    with the generator's ratios to it; found from the checkout by gen.bench._na62_oracle."""
+    from gen import bench
+
+    res = _result()
+    res["cards"][0]["na62_dedicated_oracle"] = {
+        "generation_ev_per_s": 800_000.0, "generation_detector_ev_per_s": 500_000.0, "ess_per_s": 2.0,
+        "general_over_dedicated": {"generation": 1.25, "generation_detector": 0.8, "ess_per_s": 0.5}}
+    text = format_table(res)
+    line = next(ln for ln in text.splitlines() if "dedicated NA62 kernel" in ln)
+    assert "800,000 ev/s" in line and "generation x1.25, + detector x0.80, ESS/s x0.50" in line
+    oracle = bench._na62_oracle()
+    assert oracle is not None and hasattr(oracle, "iter_generate_dedicated")
