@@ -59,6 +59,7 @@ from gen.card import (
 )
 from gen.core import rng as R
 from gen.core.exact_sum import ExactSum
+from gen.experiments import experiment_info, experiment_names
 from gen.output import jsonout
 from gen.output.docs import NA62_RECO_DOCS, NA62_TRUTH_DOCS, event_branch_titles, summary_json
 from gen.sources.meson_decay import (
@@ -229,11 +230,17 @@ def detector_input(ev: dict) -> dict:
     return out
 
 
-def na62_card(model: dict, final_state: str, **experiment):
-    """A validated NA62 run card (``gen.card.parse_card``) from ``[model]`` keys, ``process.final_state`` and
-    optional ``[experiment]`` keys (defaults of ``gen.card.NA62_DEFAULTS``): for scripts that scan a model
-    (validation/na62/plot_fig3.py, plot_fig4.py) without writing TOML."""
-    return parse_card({"schema_version": 1, "model": dict(model), "experiment": {"name": "na62", **experiment},
+def na62_card(model: dict, final_state: str, experiment: str | None = None, **settings):
+    """A validated meson-decay run card (``gen.card.parse_card``) from ``[model]`` keys, ``process.final_state``
+    and optional ``[experiment]`` settings (defaults of ``gen.card.NA62_DEFAULTS``): for scripts that scan a
+    model (validation/na62/plot_fig3.py, plot_fig4.py) without writing TOML. ``experiment``: a registry name
+    with the ``meson_decay`` source (default: the registry's only one)."""
+    if experiment is None:
+        names = [n for n in experiment_names() if experiment_info(n).meson_decay]
+        if len(names) != 1:
+            raise ValueError(f"experiment: give one of the meson-decay experiments {names}")
+        experiment = names[0]
+    return parse_card({"schema_version": 1, "model": dict(model), "experiment": {"name": experiment, **settings},
                        "process": {"final_state": final_state}})
 
 
