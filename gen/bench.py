@@ -174,7 +174,9 @@ def _na62_oracle():
     """The oracle module of ``_NA62_ORACLE``, or None outside a checkout."""
     if not _NA62_ORACLE.is_file():
         return None
-    name = "_hnlgen_bench_na62_dedicated"
+    # the module name the tests import it under (pytest pythonpath tests/oracles): numba's on-disk cache of its
+    # kernels is per file and records the module name, so a second name would poison the cache for the other
+    name = "na62_dedicated"
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(name, _NA62_ORACLE)
         mod = importlib.util.module_from_spec(spec)

@@ -688,13 +688,11 @@ _PARTICLE_FIELDS = ("pdg", "status", "parent", "px", "py", "pz", "E", "x", "y", 
 
 
 class EventColumns:
-    """The truth records of ``n`` events as contiguous columns, filled block by block (``add``) and wrapped as
-    an awkward array (``to_awkward``; the layout of ``general_events_to_awkward``).
+    """The truth records of ``n`` events as contiguous columns, filled by one or more ``add`` calls (events in
+    order) and wrapped as an awkward array (``to_awkward``; the layout of ``general_events_to_awkward``).
 
-    A run generates each block, copies what the file keeps into these preallocated columns and drops the
-    block's (events, slots, 4) work arrays before the next block: no concatenation of per-block arrays, and
-    the work arrays stay small enough to be reused by the allocator. Particle columns are allocated for
-    ``n * slots`` particles and cut to the number filled (the untouched tail costs no memory).
+    The columns are preallocated, so parts are copied once and never concatenated. Particle columns are
+    allocated for ``n * slots`` particles and cut to the number filled (the untouched tail costs no memory).
     """
 
     def __init__(self, n: int, slots: int):
