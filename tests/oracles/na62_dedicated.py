@@ -1,12 +1,13 @@
 """Test oracle: the dedicated NA62 kernel K+ (or pi+) -> l_a+ N, N -> nu Z', Z' -> l_b+ l_b- (that route only).
 
-Until issue 12 this was hnlgen's default NA62 generator on cards where that route carries the whole final
-state (this oracle). hnlgen now generates every NA62 card with the general cascade
-(``gen.sources.meson_decay``); this independent, special-purpose kernel stays as its oracle: the tests
-compare the general path's totals and distributions with it within MC error (tests/gen/test_na62_general.py),
-and ``validation/na62/bench_paths.py`` times both. Production (steps 1-3) and the flights reuse the
-general module's ``_produce`` and ``truncated_flight``; the N -> nu Z' -> nu l l decay is written here.
-
+Until issue 12 this was hnlgen's default NA62 generator (``gen.sources.meson_decay_dedicated``) on cards where
+that route carries the whole final state. hnlgen now generates every NA62 card with the general cascade
+(``gen.sources.meson_decay``); this special-purpose kernel stays as its oracle: the tests compare the
+general path's totals and distributions with it within MC error (tests/gen/test_na62_general.py), and
+``hnlgen bench`` (from the checkout) and ``validation/na62/bench_paths.py`` time both. Production (steps 1-3)
+and the flights reuse the general module's ``_produce`` and ``truncated_flight``; the N -> nu Z' -> nu l l
+decay (steps 4-5) is written here. Imported as ``na62_dedicated`` (pytest ``pythonpath``; keep that name:
+numba's kernel cache records it).
 
 Process (arXiv:1903.07589 = seed 004, eq. (17))::
 
