@@ -24,7 +24,11 @@ in one process, per card, after a warm-up (numba compilation / cache load; the c
   detector + writing pass of ``n_events`` (bounded by the chunk size, not by ``n_events``);
 * scaling: generation events/s with 1 ... all numba threads (``numba.set_num_threads``), medians as above;
 * a cProfile of one generation + detector + writing pass: the functions with the largest own time
-  (``profile_top``), i.e. what dominates the hot path.
+  (``profile_top``), i.e. what dominates the hot path;
+* on meson-decay (NA62) cards, when run from a checkout: the dedicated N -> nu Z' kernel that the general
+  cascade replaced (issue 12; the test oracle ``tests/oracles/na62_dedicated.py``) on the same card, seed
+  and events, interleaved with the generator's passes: generation and generation + detector events/s,
+  ESS/s, and the generator's ratios to it (``na62_dedicated_oracle``).
 
 Cards whose experiment is not supported by the installed generator, or whose setup fails, are
 skipped with the reason (``skipped``).
@@ -33,12 +37,14 @@ skipped with the reason (``skipped``).
 from __future__ import annotations
 
 import cProfile
+import importlib.util
 import io
 import math
 import os
 import platform
 import pstats
 import resource
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -164,6 +170,31 @@ def _pass(card, n, seed, setup, reconstruct, out_path=None, stage=None, writer_c
     return dt, sum(len(x) for x in ws), np.concatenate(ws), np.concatenate(wsel), name
 
 
+#: The dedicated NA62 kernel the general cascade replaced, kept as a test oracle in the checkout (not installed).
+_NA62_ORACLE = _ROOT / "tests" / "oracles" / "na62_dedicated.py"
+
+
+def _na62_oracle():
+    """The oracle module of ``_NA62_ORACLE``, or None outside a checkout."""
+    if not _NA62_ORACLE.is_file():
+        return None
+    # the module name the tests import it under (pytest pythonpath tests/oracles): numba's on-disk cache of its
+    # kernels is per file and records the module name, so a second name would poison the cache for the other
+    name = "na62_dedicated"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, _NA62_ORACLE)
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules[name] = mod  # its dataclasses resolve their annotations through sys.modules
+        spec.loader.exec_module(mod)
+    return sys.modules[name]
+
+
+def _oracle_pass(oracle, card, n: int, seed: int, reconstruct: bool) -> tuple[float, np.ndarray]:
+    t0 = time.perf_counter()
+    ws = [ak.to_numpy(c.weight).astype(np.float64) for c in oracle.iter_generate_dedicated(card, n, seed, reconstruct=reconstruct)]
+    return time.perf_counter() - t0, np.concatenate(ws)
+
+
 def _bench_card(path: str, n: int, threads_list, profile: bool, tmp: Path, log, reps: int = 1) -> dict:
     from gen.card import load_card
     from gen.sources.upscattering import prepare
@@ -179,9 +210,13 @@ def _bench_card(path: str, n: int, threads_list, profile: bool, tmp: Path, log, 
     numba.set_num_threads(max_threads)
     _pass(card, min(n, 20_000), seed, setup, True, stage=stage)  # warm-up: JIT / cache load of every kernel
     res = {"card": path, "experiment": card.experiment.name, "events": n, "setup_s": t_setup}
+    oracle = _na62_oracle() if na62 else None
+    if oracle is not None:
+        _oracle_pass(oracle, card, min(n, 20_000), seed, True)
     out = tmp / (Path(path).stem + ".root")
     configs = (*LEVERS, *OPTIONS)
-    times: dict[str, list] = {"g": [], "d": [], **{c[0]: [] for c in configs}, **{str(k): [] for k in threads_list}}
+    times: dict[str, list] = {"g": [], "d": [], "og": [], "od": [], **{c[0]: [] for c in configs},
+                              **{str(k): [] for k in threads_list}}
     file_bytes: dict[str, float] = {}
     for r in range(reps):
         # interleaved repetitions, medians below: a shared machine slows single passes at random
@@ -191,9 +226,11 @@ def _bench_card(path: str, n: int, threads_list, profile: bool, tmp: Path, log, 
         times["g"].append(dt)
         dt, _, w_d, w_sel, sel_name = _pass(card, n, seed, setup, True, stage=stage)
         times["d"].append(dt)
+        if oracle is not None:
+            times["og"].append(_oracle_pass(oracle, card, n, seed, False)[0])
+            dt, w_o = _oracle_pass(oracle, card, n, seed, True)
+            times["od"].append(dt)
         for cfg in configs:
-            if na62 and cfg[1].get("record") == "slim":
-                continue  # NA62 files: the particle list exists only on the general path
             dt, _, _, _, _ = _pass(card, n, seed, setup, True, out, stage=stage, writer_cfg=cfg)
             times[cfg[0]].append(dt)
             file_bytes[cfg[0]] = out.stat().st_size
@@ -217,6 +254,13 @@ def _bench_card(path: str, n: int, threads_list, profile: bool, tmp: Path, log, 
         "selected_expected": float(w_sel.sum()),
         "time_to_1pct": time_to_precision(w_sel, cnt / dt_d, 0.01, t_setup),
     })
+    if oracle is not None:
+        og, od = float(np.median(times["og"])), float(np.median(times["od"]))
+        ess_o = float(w_o.sum() ** 2 / (w_o * w_o).sum()) if np.any(w_o) else 0.0
+        res["na62_dedicated_oracle"] = {
+            "generation_ev_per_s": n / og, "generation_detector_ev_per_s": n / od, "ess_per_s": ess_o / od,
+            "general_over_dedicated": {"generation": og / dt_g, "generation_detector": od / dt_d,
+                                       "ess_per_s": (ess / dt_d) / (ess_o / od) if ess_o > 0 else math.nan}}
     # scaling of generation with numba threads
     res["scaling_generation_ev_per_s"] = {str(k): cnt / float(np.median(times[str(k)])) for k in threads_list}
     res["repetitions"] = reps
@@ -321,6 +365,12 @@ def format_table(res: dict) -> str:
             for w in ws:
                 lines.append(f"    {'lever' if w['lever'] else 'option'}: {w['writer']:46s} {w['ev_per_s']:>12,.0f} ev/s "
                              f"x{w['ev_per_s'] / base:5.2f}  {w['bytes_per_event']:6.0f} B/event")
+        o = c.get("na62_dedicated_oracle")
+        if o:
+            r = o["general_over_dedicated"]
+            lines.append(f"    dedicated NA62 kernel (test oracle, same card and seed): {o['generation_ev_per_s']:,.0f} ev/s, + detector "
+                         f"{o['generation_detector_ev_per_s']:,.0f} ev/s, ESS/s {o['ess_per_s']:,.0f}; hnlgen / oracle: generation "
+                         f"x{r['generation']:.2f}, + detector x{r['generation_detector']:.2f}, ESS/s x{r['ess_per_s']:.2f}")
         for r in c.get("profile_top", [])[:6]:
             lines.append(f"    {r['own_fraction'] * 100:5.1f}%  {r['own_s']:.3f} s  {r['function']}")
     for s in res["skipped"]:

@@ -15,7 +15,7 @@ kind is an error naming it ("experiment.pot is not used by na62"):
   experiments`` lists them; ``gen.experiments``): upscattering, truth level; ``pot``, ``flavours``.
 * ``custom``: upscattering with a user flux and target list; ``flux_file``, ``flux_unit_bin_GeV``,
   ``targets``, ``pot``, ``baseline_cm``, ``detector_radius_cm``, ``flavours`` (no detector module).
-* ``na62``: K+ (or pi+) decays in flight (``gen.sources.meson_decay_dedicated``); ``n_kaon_decays``, ``parent``,
+* ``na62``: K+ (or pi+) decays in flight (``gen.sources.meson_decay``); ``n_kaon_decays``, ``parent``,
   ``production_lepton``, ``beam_momentum``, ``beam_momentum_spread``, ``fiducial_z``.
 
 ``[detector]`` holds the MiniBooNE cuts (the fields of ``detectors.miniboone.response.MiniBooNEConfig``, with
@@ -366,7 +366,7 @@ CARD_BOUNDS: dict[str, Bound] = {
                                       "parent's decay length (>= 7.5 m for a K+) keeps the probability to reach a decay "
                                       "volume within 1 km a normal double (0.016 GeV/c gave NaN weights)"),
     "experiment.beam_momentum_spread": Bound(0.0, 0.05, "", "a Gaussian spread whose quadrature nodes (|x| <= 10.5 sigma, "
-                                             "gen.sources.meson_decay_dedicated.mean_fv_decay_probability) stay at p > 0: sigma < 0.095 (NA62: "
+                                             "gen.sources.meson_decay.mean_fv_decay_probability) stay at p > 0: sigma < 0.095 (NA62: "
                                              "0.01; 0.19 gave 18 times more decays than kaons)"),
     "experiment.fiducial_z": Bound(0.0, 1e5, "cm", "a decay volume within 1 km of the target (NA62: 105-180 m)"),
     "experiment.baseline_cm": Bound(0.0, 1.3e9, "cm", "a baseline shorter than the Earth's diameter, 1.27e9 cm"),

@@ -26,8 +26,8 @@ of the given ``[model]`` keys (masses or couplings):
   branching ratios, three-body |M|^2, lifetimes, the detector stage redone; NA62 files of either decay
   path, ``gen.reweight.meson_decay``), which is much cheaper than regenerating; ``method`` says which was used.
   A point the base sample cannot be reweighted to (``gen.reweight.upscattering.ReweightError``: e.g. a decay route to
-  the final state that is closed at the card's couplings and open at the point's, or, for an NA62
-  dedicated-path sample, other routes above the path's share) is regenerated with its own seed instead
+  the final state that is closed at the card's couplings and open at the point's, or open but without
+  events in the sample) is regenerated with its own seed instead
   (``method`` = ``"generate"``, a warning is logged). Grids with a mass key regenerate every point.
 * Columns: ``point`` (grid index), one column per scanned key, ``seed``, ``events``, ``method``,
   ``upscattered``, ``final_state``, ``in_fiducial_volume``, ``selected``, ``produced`` each with

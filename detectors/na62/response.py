@@ -4,7 +4,7 @@ Takes event arrays (a dict of numpy arrays: lab four-momenta ``p4_K``, ``p4_a``,
 as (n, 4) rows (px, py, pz, E) in GeV, and decay points ``vtx_K``, ``vtx_Zp`` as (n, 3) in cm) and
 returns truth and reconstructed observables; it imports nothing from ``gen`` (STYLE.md sec. 1).
 
-Coordinates. The generator (``gen.sources.meson_decay_dedicated``) works in the *beam frame*: the kaon moves along +z
+Coordinates. The generator (``gen.sources.meson_decay``) works in the *beam frame*: the kaon moves along +z
 from the target at z = 0. The detector works in the *NA62 frame* of the experiment's software
 ([G] below): z from the target, x horizontal (the MNP33 bending plane), y vertical, the nominal beam
 axis passing through x = y = 0 at z = 102.4 m (GTK3) with dx/dz = +1.2 mrad (the TRIM5 deflection,

@@ -39,19 +39,18 @@ NA62_TRUTH_DOCS = {
     "weight": ("events", "expected events this event represents for N_K^Fid kaon decays in the fiducial volume"),
     **{f"{p}_{c}": ("GeV", f"{c} of the {d} (truth, beam frame)") for p, d in (
         ("K", "parent meson"), ("a", "production lepton l_a"), ("N", "heavy neutrino"),
-        ("nu", "light neutrino of N -> nu Z' (general path: first light neutrino of the cascade)"),
-        ("Zp", "Z' (general path: first Z' of the cascade; zeros if none)"), ("bm", "l_b- of the final-state pair"),
+        ("nu", "first light neutrino of the N decay cascade (zeros if none)"),
+        ("Zp", "first Z' of the N decay cascade (zeros if none)"), ("bm", "l_b- of the final-state pair"),
         ("bp", "l_b+ of the final-state pair")) for c in ("px", "py", "pz", "E")},
-    "nubar": ("-", "1.0 if the (Majorana) N decayed as N -> nubar Z', else 0.0 (dedicated path)"),
     **{f"vtx_{p}_{c}": ("cm", f"{c} of the {d} (truth)") for p, d in (
-        ("K", "kaon decay vertex"), ("N", "N decay vertex"), ("Zp", "Z' decay vertex (general path: the first Z'; zeros if none)"),
-        ("pair", "production vertex of the l_b pair (general path)")) for c in ("x", "y", "z")},
+        ("K", "kaon decay vertex"), ("N", "N decay vertex"), ("Zp", "decay vertex of the first Z' (zeros if none)"),
+        ("pair", "production vertex of the l_b pair")) for c in ("x", "y", "z")},
     "P_fv": ("1", "probability that the kaon decays in the fiducial volume"),
     "P_dec_N": ("1", "probability that N decays before z = 180 m"),
     "P_dec_Zp": ("1", "probability that the Z' decays before z = 180 m (1 without an on-shell Z')"),
-    "P_dec": ("1", "probability that every visible vertex precedes z = 180 m (general path; a factor of weight)"),
+    "P_dec": ("1", "probability that every visible vertex precedes z = 180 m (a factor of weight)"),
     "pol_N_lab": ("1", "N polarisation projected on its lab momentum (information; the decays use the exact spin axis)"),
-    "channel": ("-", "N decay channel: index into decays.channels of the file's model JSON (general path)"),
+    "channel": ("-", "N decay channel: index into decays.channels of the file's model JSON"),
     "weight_original": ("events", "generation weight, before hnlgen reweight"),
 }
 

@@ -1,117 +1,82 @@
-"""Coupling reweighting of NA62 events (``[experiment] name = "na62"``): ``gen.reweight.upscattering`` for the kaon-decay source.
+"""Coupling reweighting of NA62 events (``[experiment] name = "na62"``, source ``meson_decay``).
 
 ``gen.reweight.upscattering.reweight`` / ``reweight_file`` (``hnlgen reweight FILE.root --set Umu4=... chi=...``)
-use ``na62_reweighter`` when the file's card is an NA62 card: ``_NA62Reweighter`` for files of the
-dedicated decay path, ``_NA62GeneralReweighter`` for those of the general path (``gen.sources.meson_decay_run``; the
-file's ``na62_path`` metadata, or the ``particles`` list of an event array, says which).
+use ``na62_reweighter`` when the file's card is an NA62 card. The events are those of ``gen.sources.meson_decay``:
+P+ -> l_a+ N in the beam, then every N decay route of the decay table that ends in the final state, drawn by
+the decay graph and the cascade kernel in the parent rest frame. Files written by the dedicated
+N -> nu Z' -> nu l l kernel of hnlgen before issue 12 (metadata ``na62_path = "dedicated"``, no ``particles``
+list) are refused with a one-line ``ReweightError``: they carry neither the route nor the vertices this
+reweighter maps; regenerate them.
 
-Dedicated path (``gen.sources.meson_decay_dedicated``). The generator's weight is::
-
-    weight = N_K^Fid / n * P_FV(p_K) / <P_FV> * BR(P+ -> l_a+ N) * BR(N -> nu Z') * BR(Z' -> l_b+ l_b-)
-             * P_dec_N * P_dec_Zp
-
-and at fixed masses the couplings enter only through the three branching ratios and the two decay
-lengths. Factors per event (``ReweightResult.factors``: ``production``, ``decay``):
+The generator's weight is ``N_fid/n * P_FV/<P_FV> * BR(P+ -> l_a+ N) * BR(N -> final state) * P_dec``, and
+per event (``ReweightResult.factors``: ``production``, ``decay``):
 
 1. Production. BR(P+ -> l_a+ N) = |U_aN|^2 rho_a(m_N) BR(P+ -> l_a+ nu) (Shrock's factor rho_a depends
    on the masses only; arXiv:1903.07589 below eq. (17), ``physics.meson_decays.br_P_to_l_N``), so the
-   factor is BR'/BR = |U'_aN|^2 / |U_aN|^2, taken from ``gen.sources.meson_decay_dedicated.cascade_from_decay_table`` at
-   both couplings exactly as ``gen.sources.meson_decay_run.NA62Setup`` computes it. The parent P and the lepton l_a
-   are those of the file's run card (``experiment.parent``, ``experiment.production_lepton``; one of
-   each per run); every event is checked against them through the invariant masses of its stored
-   four-vectors ``K``, ``a`` (and ``N``, ``Zp``, ``bm``, ``bp`` against m_N, m_Z', m_b), so events
-   that do not belong to the card are refused. The N polarisation does not change: the helicity of N
-   in P+ -> l_a+ N is fixed by the V-A current and the masses alone
-   (``physics.meson_decays.polarisation_N_from_P_to_lN(m_P, m_a, m_N)``, J.-M. Levy arXiv:1805.06419),
-   and so are the N -> nu Z' asymmetry alpha = (1 - 2r)/(1 + 2r), the Z' helicity weights and the
-   Z' -> l+l- angular law of the vector coupling (``gen.sources.meson_decay_dedicated`` steps 3-5): at fixed masses the
-   same uniforms give the same momenta, ``pol_N_lab`` and ``nubar`` at any couplings
-   (tests/gen/test_na62_reweight.py compares them bit for bit).
-2. Branching ratios. BR(N -> nu Z')'/BR(N -> nu Z') * BR(Z' -> l_b l_b)'/BR(Z' -> l_b l_b) from
-   ``physics.decay_table`` at both couplings (the same ``cascade_from_decay_table``). Both decays of
-   the NA62 cascade are two-body with coupling-independent angular laws (item 1), so there is no
-   matrix-element shape factor (the normalised three-body |M|^2 ratio of ``gen.reweight.upscattering`` applies to
-   the upscattering cascades; the NA62 source has no three-body step).
-3. Decays inside the volume. The N flies d_N from the kaon decay point with the exponential law of
-   decay length L_N = c tau0_N |p_N| / m_N truncated at l_N = (z_end - z_K) |p_N| / p_N,z (the flight
-   to the plane z_end, the end of the fiducial volume), drawn as d = F^{-1}(u) with
-   F(d) = (1 - e^{-d/L}) / (1 - e^{-l/L}) and P_dec_N = 1 - e^{-l_N/L_N} exact (``gen.sources.meson_decay_dedicated._flight``);
-   the Z' likewise from the N decay point, with l_Z' = (z_end - z_N) |p_Z'| / p_Z',z. Two options
-   (``lifetime``), both exact in expectation:
+   factor is BR'/BR = |U'_aN|^2 / |U_aN|^2, computed exactly as ``gen.sources.meson_decay_run.NA62Setup``
+   does. The parent P and the lepton l_a are those of the file's run card (``experiment.parent``,
+   ``experiment.production_lepton``); every event is checked against them through the invariant masses of
+   its stored four-vectors ``K``, ``a``, ``N``, ``bm``, ``bp`` and the PDG codes of its particle list, so
+   events that do not belong to the card are refused. The N spin in the parent rest frame
+   (``physics.meson_decays.polarisation_N_from_P_to_lN``, J.-M. Levy arXiv:1805.06419) depends on the
+   masses only.
+2. The cascade: ``gen.reweight.upscattering.br_me_factors``, the product over the event's decays of
+   BR_c(g')/BR_c(g) and, for three-body decays, the normalised |M|^2 ratio [|M(g')|^2/Z(g')]/[|M(g)|^2/Z(g)].
+   The route was drawn with probability prod BR_c |M|^2/Z / BR(N -> final state) and the weight carries
+   BR(N -> final state), so this ratio is the likelihood ratio of the route and its kinematics. The |M|^2
+   is evaluated where the generator drew it: every particle is boosted from the lab to the parent-meson
+   rest frame (``gen.reweight.upscattering.boost_to_rest``, the inverse of the generator's pure boost along
+   +z), where N has the longitudinal polarisation ``polarisation_N`` along its momentum; daughters of later
+   generations are unpolarised there, as in the cascade kernel. The spin-correlated two-body chains
+   (N -> nu Z', Z' -> l l) have coupling-independent angular laws as long as the chiral structure of their
+   vertices is unchanged (a warning says when it is not). The event field ``channel`` is mapped to the
+   channel list at the new couplings.
+3. Flights (``na62_flight_remap``): the generator draws, in list order, every decaying particle's flight
+   from its production point (``gen.sources.meson_decay`` step 3): truncated at the flight length l to
+   the plane z_end when its products include a visible particle, drawn as d = F^{-1}(u) with
+   F(d) = (1 - e^{-d/L}) / (1 - e^{-l/L}) (``gen.sources.meson_decay.truncated_flight``; P_dec is the
+   product of those truncations' 1 - e^{-l/L}), untruncated otherwise. Two options (``lifetime``), both
+   exact in expectation:
 
-   * ``"rescale"`` (default): the uniform of each flight is recovered, u = F(d; L, l)
-     (``gen.sources.meson_decay_dedicated._flight_uniform``), and the flight redrawn with the same u at the new decay
-     length, d' = F^{-1}(u; L', l) with the generator's own ``_flight``; the Z' leaves from the moved
-     N vertex, so its l_Z' changes with it. The vertices ``vtx_N``, ``vtx_Zp`` and ``P_dec_N``,
-     ``P_dec_Zp`` become those a run at the new couplings draws from the same random numbers (equal
-     up to rounding), and the weight factor is P'_dec_N P'_dec_Zp / (P_dec_N P_dec_Zp). This is the
-     truncated-exponential form of ``gen.reweight.upscattering``'s rescale (d' = d L'/L is the same map without the
-     truncation); it adds no variance for any lifetime ratio.
+   * ``"rescale"`` (default): each flight's uniform is recovered from the stored vertices
+     (u = F(d; L, l), ``gen.sources.meson_decay.truncated_flight_uniform``; d' = d L'/L for a free one)
+     and the flights are redrawn in list order at the new decay lengths, each from the moved end point of
+     its parent, so every vertex of the particle list, ``vtx_N``, ``vtx_Zp``, ``vtx_pair``, ``P_dec``,
+     ``P_dec_N``, ``P_dec_Zp`` are those a run at the new couplings draws from the same random numbers,
+     and the factor is P'_dec / P_dec. It adds no variance for any lifetime ratio.
    * ``"weight"``: the vertices stay; per flight the factor (L/L') exp(-d/L' + d/L), the ratio of the
-     exponential densities (the truncation normalisation 1 - e^{-l/L} of the sampled density cancels
-     the P_dec of the weight), and ``P_dec_*`` hold the new in-volume probabilities at the stored
-     vertices. Its variance is infinite once L' > 2 L; use it only when the vertices must stay.
+     exponential densities, and ``P_dec_*`` hold the new in-volume probabilities at the stored vertices.
+     Its variance is infinite once L' > 2 L; use it only when the vertices must stay.
 
-4. Detector. The l_b tracks start at the Z' vertex, so acceptance and reconstructed vertex depend on
-   it. With ``"rescale"`` the NA62 reconstruction (``detectors.na62.response.reconstruct``) is redone block by
-   block with the run's detector streams ``gen.core.rng.block_rng(seed, block, PURPOSE_DETECTOR)``
-   (``gen.sources.meson_decay_run._reconstruct_block``, the generator's own call): its smearing numbers depend on
-   (seed, block, block size) only, so the reconstructed fields, ``accepted`` and ``weight_accepted``
-   are those of a run at the new couplings for these events. This needs whole blocks of consecutive
-   events as ``hnlgen run`` wrote them (``reweight_file`` reads whole blocks; a chunk whose ``event``
-   numbers do not start at a block boundary or are not consecutive is refused). With ``"weight"`` the
-   vertices do not move and only ``weight_accepted = weight * accepted`` changes.
+4. Detector. The l_b tracks start at the pair vertex, so acceptance and reconstructed vertex depend on
+   it. With ``"rescale"`` the NA62 reconstruction (``detectors.na62.response.reconstruct``) is redone block
+   by block with the run's detector streams ``gen.core.rng.block_rng(seed, block, PURPOSE_DETECTOR)``
+   (``gen.sources.meson_decay_run._reconstruct_block``, the generator's own call), so the reconstructed
+   fields, ``accepted`` and ``weight_accepted`` are those of a run at the new couplings for these events.
+   This needs whole blocks of consecutive events as ``hnlgen run`` wrote them (a chunk whose ``event``
+   numbers do not start at a block boundary or are not consecutive is refused). With ``"weight"`` only
+   ``weight_accepted = weight * accepted`` changes.
 
-Totals, both paths (printed by ``hnlgen reweight``, written to the new file's ``expected_events`` metadata):
+Totals (printed by ``hnlgen reweight``, written to the new file's ``expected_events`` metadata):
 ``produced`` = N_K^Fid BR'(P+ -> l_a+ N) (exact), ``final_state`` = sum of weights (decays with the
 visible vertex before z_end), ``accepted`` = sum of ``weight_accepted``, each with its MC error, and
 the exposure ``n_kaon_decays`` = N_K^Fid (unchanged). The TH1Ds ``h_*`` are refilled.
-
-General-path files (``gen.sources.meson_decay``; ``na62_path = "general"`` in the metadata, the ``particles`` list in
-the events): every N decay route of the decay table that ends in the final state, drawn by the decay graph
-and the cascade kernel in the parent rest frame (``_NA62GeneralReweighter``). The weight is
-``N_fid/n * P_FV/<P_FV> * BR(P+ -> l_a+ N) * BR(N -> final state) * P_dec``, and per event:
-
-1. Production: BR'(P+ -> l_a+ N)/BR(P+ -> l_a+ N) = |U'_aN|^2/|U_aN|^2, as above (the N spin in the
-   parent rest frame, ``physics.meson_decays.polarisation_N_from_P_to_lN``, depends on the masses only).
-2. The cascade: ``gen.reweight.upscattering``'s factors (``_cascade_decays``, ``_br_me_factors``), the product over the
-   event's decays of BR_c(g')/BR_c(g) and, for three-body decays, the normalised |M|^2 ratio
-   [|M(g')|^2/Z(g')]/[|M(g)|^2/Z(g)]. The route was drawn with probability prod BR_c |M|^2/Z / BR(N -> final
-   state) and the weight carries BR(N -> final state), so this ratio is the likelihood ratio of the route
-   and its kinematics. The |M|^2 is evaluated where the generator drew it: every particle is boosted from
-   the lab to the parent-meson rest frame (the inverse of the generator's pure boost along +z), where N
-   has the longitudinal polarisation ``polarisation_N`` along its momentum; daughters of later
-   generations are unpolarised there, as in the cascade kernel. The event field ``channel`` is mapped to
-   the channel list at the new couplings.
-3. Flights (``na62_general_flight_remap``): the generator draws, in list order, every decaying
-   particle's flight from its production point (``gen.sources.meson_decay`` step 3): truncated at the flight
-   length to the plane z_end when its products include a visible particle (P_dec is the product of
-   those truncations' 1 - e^{-l/L}), untruncated otherwise. ``"rescale"`` recovers each flight's
-   uniform from the stored vertices (u = F(d; L, l) for a truncated flight, d' = d L'/L for a free one)
-   and redraws the flights in list order at the new decay lengths, each from the moved end point of
-   its parent, so every vertex of the particle list, ``vtx_N``, ``vtx_Zp``, ``vtx_pair``, ``P_dec``,
-   ``P_dec_N``, ``P_dec_Zp`` are those a run at the new couplings draws from the same random numbers,
-   and the factor is P'_dec / P_dec; the NA62 reconstruction is then redone with the l_b pair from the
-   moved ``vtx_pair`` (item 4 above). ``"weight"`` keeps the vertices and multiplies, per flight, the
-   density ratio (L/L') exp(-d/L' + d/L).
 
 A same-seed run at the new couplings draws the same route and kinematics as the file when the
 couplings leave the conditional route probabilities and the |M|^2 shapes unchanged (e.g. |U_mu4|^2
 scaled, which scales every N width); it then agrees with the reweighted events to rounding except in
 the weight, which carries BR(N -> final state)' instead of the file route's BR ratio (the same in
-expectation). tests/gen/test_na62_reweight_general.py compares both ways.
+expectation). tests/gen/test_na62_reweight_general.py and tests/gen/test_na62_reweight.py compare both ways.
 
-Not reweightable (``ReweightError``): masses (``gen.reweight.upscattering.card_with_couplings``); on the general path,
-a route to the final state that is closed at the old couplings (a BR along it is 0) and open at the new
-(the file has no events of that route and reweighting cannot create them; the message names its
-channels; a route that closes is fine, its events get weight 0, as long as the routes that remain have events
-in the file: routes open at the old couplings but without a single event in the file whose shares at the new
-couplings sum to more than 0.1/sqrt(N) are refused too, ``gen.reweight.upscattering.RouteCheck``); on
-the dedicated path, new couplings that give the final state routes other than N -> nu Z' -> nu l_b l_b
-above ``gen.sources.meson_decay.GENERAL_PATH_SHARE`` (the file does not contain them); a branching ratio that
-is zero at the old couplings and not at the new (every event had weight 0: regenerate); an old c tau0
-that is 0 or infinite while the new one differs (the flight cannot be mapped); a new c tau0 of 0 on the
-dedicated path.
+Not reweightable (``ReweightError``): masses (``gen.reweight.upscattering.card_with_couplings``); a route
+to the final state that is closed at the old couplings (a BR along it is 0) and open at the new (the file
+has no events of that route and reweighting cannot create them; the message names its channels; a route
+that closes is fine, its events get weight 0, as long as the routes that remain have events in the file:
+routes open at the old couplings but without a single event in the file whose shares at the new couplings
+sum to more than 0.1/sqrt(N) are refused too, ``gen.reweight.upscattering.RouteCheck``); a production BR
+that is zero at the old couplings and not at the new (every event had weight 0: regenerate); an old c tau0
+that is 0 or infinite while the new one differs (the flight cannot be mapped); with ``"weight"``, a new
+c tau0 of 0; files of the dedicated path of hnlgen before issue 12.
 """
 
 from __future__ import annotations
@@ -129,30 +94,28 @@ from gen.core.decay_adapter import decay_spec_from_physics
 from gen.reweight.upscattering import (
     ReweightError,
     RouteCheck,
-    _boost_to_rest,
-    _br_me_factors,
-    _cascade_decays,
-    _decay_physics,
-    _fmt_set,
+    boost_to_rest,
+    br_me_factors,
     card_with_couplings,
+    cascade_decays,
+    decay_physics,
+    format_couplings,
 )
 from gen.sources.meson_decay import (
     _LEPTON_MINUS_PDG,
     _LEPTON_PLUS_PDG,
     _PARENT_PDG,
-    GENERAL_PATH_SHARE,
-    PATH_DEDICATED,
-    PATH_GENERAL,
     SLOT_A,
     SLOT_N,
     SLOT_PARENT,
+    truncated_flight,
+    truncated_flight_uniform,
 )
-from gen.sources.meson_decay_dedicated import _flight, _flight_uniform
-from gen.sources.meson_decay_run import NA62Setup, _reconstruct_block, na62_histograms
+from gen.sources.meson_decay_run import NA62_PATH, NA62Setup, _reconstruct_block, na62_histograms
 from gen.stages.base import HistogramSum
 from physics._jit import jit, jitable
 
-__all__ = ["na62_flight_remap", "na62_general_flight_remap", "na62_reweighter"]
+__all__ = ["na62_flight_remap", "na62_reweighter"]
 
 _P4 = ("px", "py", "pz", "E")
 log = logging.getLogger(__name__)
@@ -168,71 +131,6 @@ def _density_ratio(d, L0, L1, lmax):
     return (L0 / L1) * math.exp(-d / L1 + d / L0)
 
 
-@jit
-def na62_flight_remap(vK, pN, vN, pZ, vZ, m_N, m_Z, z_end, ctau_N_old, ctau_N_new, ctau_Z_old, ctau_Z_new, rescale):
-    """N and Z' flights of NA62 events at new proper decay lengths (module docstring, item 3).
-
-    Parameters
-    ----------
-    vK, vN, vZ : (n, 3) arrays
-        Kaon, N and Z' decay points (cm, beam frame) as generated at the old decay lengths.
-    pN, pZ : (n, 4) arrays
-        Lab four-momenta (px, py, pz, E; GeV) of N and Z'.
-    m_N, m_Z : float
-        Masses (GeV). ``z_end``: the plane (cm) the decays must precede.
-    ctau_N_old, ctau_N_new, ctau_Z_old, ctau_Z_new : float
-        Proper decay lengths c tau0 (cm); old ones in (0, inf), new ones in (0, inf].
-    rescale : bool
-        True: redraw each flight with its recovered uniform; False: keep the vertices, density ratio.
-
-    Returns
-    -------
-    (vN_new (n, 3), vZ_new (n, 3), out (n, 3))
-        New decay points (cm) and, per event, the new P_dec_N, the new P_dec_Zp and the weight factor
-        of the flights (rescale: P'_N P'_Z / (P_N P_Z), 0 where the old product is 0; weight: the
-        product of the two density ratios).
-    """
-    n = vK.shape[0]
-    vN1 = np.empty((n, 3))
-    vZ1 = np.empty((n, 3))
-    out = np.empty((n, 3))
-    for i in range(n):
-        plN = math.sqrt(pN[i, 0] ** 2 + pN[i, 1] ** 2 + pN[i, 2] ** 2)
-        plZ = math.sqrt(pZ[i, 0] ** 2 + pZ[i, 1] ** 2 + pZ[i, 2] ** 2)
-        LN0 = ctau_N_old * plN / m_N
-        LN1 = ctau_N_new * plN / m_N
-        LZ0 = ctau_Z_old * plZ / m_Z
-        LZ1 = ctau_Z_new * plZ / m_Z
-        # flight lengths to the end plane, as in gen.sources.meson_decay_dedicated.na62_cascade_kernel
-        lN = (z_end - vK[i, 2]) * plN / pN[i, 2] if pN[i, 2] > 0.0 else 0.0
-        lZ0 = (z_end - vN[i, 2]) * plZ / pZ[i, 2] if pZ[i, 2] > 0.0 else 0.0
-        dN0 = math.sqrt((vN[i, 0] - vK[i, 0]) ** 2 + (vN[i, 1] - vK[i, 1]) ** 2 + (vN[i, 2] - vK[i, 2]) ** 2)
-        dZ0 = math.sqrt((vZ[i, 0] - vN[i, 0]) ** 2 + (vZ[i, 1] - vN[i, 1]) ** 2 + (vZ[i, 2] - vN[i, 2]) ** 2)
-        PN0 = _flight(LN0, lN, 0.0)[1]
-        PZ0 = _flight(LZ0, lZ0, 0.0)[1]
-        if rescale:
-            dN1, PN1 = _flight(LN1, lN, _flight_uniform(LN0, lN, dN0))
-            for k in range(3):
-                vN1[i, k] = vK[i, k] + dN1 * pN[i, k] / plN
-            lZ1 = (z_end - vN1[i, 2]) * plZ / pZ[i, 2] if pZ[i, 2] > 0.0 else 0.0
-            dZ1, PZ1 = _flight(LZ1, lZ1, _flight_uniform(LZ0, lZ0, dZ0))
-            for k in range(3):
-                vZ1[i, k] = vN1[i, k] + dZ1 * pZ[i, k] / plZ
-            den = PN0 * PZ0
-            f = PN1 * PZ1 / den if den > 0.0 else 0.0
-        else:
-            for k in range(3):
-                vN1[i, k] = vN[i, k]
-                vZ1[i, k] = vZ[i, k]
-            PN1 = _flight(LN1, lN, 0.0)[1]
-            PZ1 = _flight(LZ1, lZ0, 0.0)[1]
-            f = _density_ratio(dN0, LN0, LN1, lN) * _density_ratio(dZ0, LZ0, LZ1, lZ0)
-        out[i, 0] = PN1
-        out[i, 1] = PZ1
-        out[i, 2] = f
-    return vN1, vZ1, out
-
-
 @jitable
 def _invisible_pdg(code):
     """Neutrinos (light and heavy) and the sterile code: ``gen.sources.meson_decay``'s invisible particles."""
@@ -241,9 +139,9 @@ def _invisible_pdg(code):
 
 
 @jit
-def na62_general_flight_remap(counts, pdg, status, parent, p4, vtx, mass, ctau_old, ctau_new, z_end, pdg_bm, slot_N,
+def na62_flight_remap(counts, pdg, status, parent, p4, vtx, mass, ctau_old, ctau_new, z_end, pdg_bm, slot_N,
                               rescale):
-    """Flights of general-path NA62 events at new proper decay lengths (module docstring, general path, item 3).
+    """Flights of NA62 events at new proper decay lengths (module docstring, item 3).
 
     Parameters
     ----------
@@ -322,8 +220,8 @@ def na62_general_flight_remap(counts, pdg, status, parent, p4, vtx, mass, ctau_o
             if rescale:
                 if need[j]:
                     lmax1 = (z_end - vtx1[k, 2]) * pl / P[2] if P[2] > 0.0 else 0.0
-                    p_old *= _flight(L0, lmax0, 0.0)[1]
-                    d1, pd1 = _flight(L1, lmax1, _flight_uniform(L0, lmax0, d0))
+                    p_old *= truncated_flight(L0, lmax0, 0.0)[1]
+                    d1, pd1 = truncated_flight(L1, lmax1, truncated_flight_uniform(L0, lmax0, d0))
                     p_new *= pd1
                 else:
                     # the untruncated exponential: the same Exp(1) number at the new decay length
@@ -333,7 +231,7 @@ def na62_general_flight_remap(counts, pdg, status, parent, p4, vtx, mass, ctau_o
                 end[j, 3] = vtx1[k, 3] + d1 * P[3] / pl / K.C_CM_PER_NS
             else:
                 if need[j]:
-                    pd1 = _flight(L1, lmax0, 0.0)[1]
+                    pd1 = truncated_flight(L1, lmax0, 0.0)[1]
                     p_new *= pd1
                     f *= _density_ratio(d0, L0, L1, lmax0)
                 elif L0 != L1:
@@ -377,8 +275,8 @@ def _ratio(new: float, old: float) -> float:
 
 
 class _NA62Common:
-    """What both NA62 reweighters share: options, the per-event card check, the detector, totals and metadata
-    (the interface of ``gen.reweight.upscattering._Reweighter``)."""
+    """Options, the per-event card check, the detector, totals and metadata of the NA62 reweighter (the
+    interface of ``gen.reweight.upscattering._Reweighter``)."""
 
     total_keys = ("produced", "final_state", "accepted")
 
@@ -456,95 +354,12 @@ class _NA62Common:
 
 
 class _NA62Reweighter(_NA62Common):
-    """Dedicated-path NA62 events at new couplings (module docstring)."""
+    """NA62 events at new couplings (module docstring)."""
 
     def __init__(self, old_card, lifetime: str = "rescale", seed: int | None = None, n_events: int | None = None, **new):
         self._options(old_card, lifetime, seed, new)
         self.old = NA62Setup(old_card)
         self.new = NA62Setup(card_with_couplings(old_card, **new))
-        fs, share = old_card.process.final_state, GENERAL_PATH_SHARE
-        if self.old.path != PATH_DEDICATED:
-            raise ReweightError(f"this NA62 card is generated through the general decay cascade (gen.sources.meson_decay): "
-                                f"routes other than {self.old.hnl} -> nu Z' (on shell) -> nu {fs} carry a fraction "
-                                f"{self.old.other_routes_share:.3g} of BR({self.old.hnl} -> {fs}); the dedicated-path "
-                                "reweighter assumes that two-body chain (general-path files: na62_reweighter)")
-        if self.new.path != PATH_DEDICATED:
-            raise ReweightError(f"at the new couplings routes other than {self.new.hnl} -> nu Z' -> nu {fs} carry a fraction "
-                                f"{self.new.other_routes_share:.3g} of BR({self.new.hnl} -> {fs}) (above {share:g}); the file "
-                                "(dedicated path: that route only) does not contain them; regenerate")
-        c0, c1 = self.old.cascade, self.new.cascade
-        f = {}
-        for key, what in (("br_production", f"BR({c0.parent} -> {c0.flavour_a}+ {self.old.hnl}) (|U_{c0.flavour_a}N|^2)"),
-                          ("br_N_to_nu_Zp", f"BR({self.old.hnl} -> nu Z')"),
-                          ("br_Zp_to_bb", f"BR(Z' -> {old_card.process.final_state})")):
-            a, b = getattr(c0, key), getattr(c1, key)
-            if a <= 0 and b > 0:
-                raise ReweightError(f"{what} is 0 at the old couplings and {b:.3g} at the new: every event of the file has "
-                                    "weight 0; regenerate")
-            f[key] = _ratio(b, a)
-        for name, a, b in ((self.old.hnl, c0.ctau0_N, c1.ctau0_N), ("Z'", c0.ctau0_Zp, c1.ctau0_Zp)):
-            if not 0 < a < math.inf and b != a:
-                raise ReweightError(f"c tau0 of {name} is {a} cm at the old couplings: its flights carry no decay-length "
-                                    "information to map to the new couplings; regenerate")
-            if b <= 0:
-                raise ReweightError(f"c tau0 of {name} is {b} cm at the new couplings: a prompt decay cannot be reweighted "
-                                    "into; regenerate")
-        if lifetime == "weight":
-            for name, a, b in ((self.old.hnl, c0.ctau0_N, c1.ctau0_N), ("Z'", c0.ctau0_Zp, c1.ctau0_Zp)):
-                if b > 2.0 * a:
-                    log.warning("lifetime='weight': c tau0 of %s grows by %.3g > 2, the flight-density weights have infinite "
-                                "variance (the old sample does not reach the new flights); lifetime='rescale' is exact", name, b / a)
-        self.f_production = f["br_production"]
-        self.f_br = f["br_N_to_nu_Zp"] * f["br_Zp_to_bb"]
-
-    # -- per chunk
-    def _check_masses(self, ev, p4: dict) -> None:
-        """Every event is P+ -> l_a+ N, N -> nu Z', Z' -> l_b+ l_b- of the card (module docstring, item 1)."""
-        c, s = self.old.cascade, self.old
-        self._check_rows(ev, p4, (("K", s.m_P, f"the parent {c.parent}"), ("a", s.m_a, f"the production lepton {c.flavour_a}"),
-                                  ("N", c.m_N, s.hnl), ("Zp", c.m_Zp, "the Z'"), ("bm", s.m_b, f"the {c.flavour_b}-"),
-                                  ("bp", s.m_b, f"the {c.flavour_b}+")))
-
-    def apply(self, ev) -> tuple[ak.Array, np.ndarray, np.ndarray, np.ndarray]:
-        """(new events, new weights, production factor, decay factor) of one chunk."""
-        n = len(ev)
-        p4 = {k: _p4(ev[k]) for k in ("K", "a", "N", "Zp", "bm", "bp")}
-        self._check_masses(ev, p4)
-        vK, vN, vZ = _xyz(ev.vtx_K), _xyz(ev.vtx_N), _xyz(ev.vtx_Zp)
-        c0, c1 = self.old.cascade, self.new.cascade
-        rescale = self.lifetime == "rescale"
-        vN1, vZ1, info = na62_flight_remap(vK, p4["N"], vN, p4["Zp"], vZ, c0.m_N, c0.m_Zp, self.old.beam.z_decay_end,
-                                           float(c0.ctau0_N), float(c1.ctau0_N), float(c0.ctau0_Zp), float(c1.ctau0_Zp),
-                                           rescale)
-        w_old = ak.to_numpy(ev.weight).astype(np.float64)
-        fp = np.full(n, self.f_production)
-        fd = self.f_br * info[:, 2]
-        w_new = w_old * fp * fd
-        fields = {k: ev[k] for k in ev.fields}
-        fields["weight"] = w_new
-        if "weight_original" not in fields:
-            fields["weight_original"] = w_old
-        fields["P_dec_N"] = info[:, 0]
-        fields["P_dec_Zp"] = info[:, 1]
-        if rescale:
-            fields["vtx_N"] = ak.zip({c: vN1[:, j] for j, c in enumerate(_XYZ)})
-            fields["vtx_Zp"] = ak.zip({c: vZ1[:, j] for j, c in enumerate(_XYZ)})
-        if "accepted" in ev.fields:
-            if rescale and n > 0:
-                fields.update(self._reconstruct(ev, p4, vK, vZ1))
-            fields["weight_accepted"] = w_new * np.asarray(fields["accepted"], dtype=np.float64)
-        out = ak.zip(fields, depth_limit=1)
-        self.hists.add(na62_histograms(out, self.new))
-        return out, w_new, fp, fd
-
-
-class _NA62GeneralReweighter(_NA62Common):
-    """General-path NA62 events at new couplings (module docstring, general path)."""
-
-    def __init__(self, old_card, lifetime: str = "rescale", seed: int | None = None, n_events: int | None = None, **new):
-        self._options(old_card, lifetime, seed, new)
-        self.old = NA62Setup(old_card, path=PATH_GENERAL)
-        self.new = NA62Setup(card_with_couplings(old_card, **new), path=PATH_GENERAL)
         fs = old_card.process.final_state
         # routes: the channels of the decay graph restricted to the final state (each with probability > 0)
         r0, r1 = _routes(self.old), _routes(self.new)
@@ -561,9 +376,9 @@ class _NA62GeneralReweighter(_NA62Common):
             raise ReweightError(f"BR({self.old.parent} -> {self.old.flavour_a}+ {self.old.hnl}) is 0 at the old couplings and "
                                 f"{b:.3g} at the new: every event of the file has weight 0; regenerate")
         self.f_production = _ratio(b, a)
-        self.dec_old = _decay_physics(*decay_spec_from_physics(self.old.card, self.old.model),
+        self.dec_old = decay_physics(*decay_spec_from_physics(self.old.card, self.old.model),
                                       {self.old.hnl: self.old.general.br_final_state})
-        self.dec_new = _decay_physics(*decay_spec_from_physics(self.new.card, self.new.model),
+        self.dec_new = decay_physics(*decay_spec_from_physics(self.new.card, self.new.model),
                                       {self.new.hnl: self.new.general.br_final_state})
         # routes present at the old couplings but without events in the file (gen.reweight.upscattering.RouteCheck)
         sp = {**self.dec_old.species, **self.dec_new.species}
@@ -572,7 +387,7 @@ class _NA62GeneralReweighter(_NA62Common):
             return {(sp[p].pdg, tuple(sp[d].pdg for d in ds)): v for (p, ds), v in r.items()}
 
         self.routes = RouteCheck(by_pdg(r0), by_pdg(r1), n_events, {x.pdg: x.name for x in sp.values()},
-                                 f"reweight to {_fmt_set(new)}")
+                                 f"reweight to {format_couplings(new)}")
         # decaying species of the file's routes: nominal mass and c tau0 at both couplings (cm)
         g0, g1 = self.old.general.graph, self.new.general.graph
         decays0 = {int(g0.st_pdg[s]) for s in range(g0.st_pdg.size) if g0.st_ch_n[s] > 0}
@@ -615,7 +430,7 @@ class _NA62GeneralReweighter(_NA62Common):
         want = ((SLOT_PARENT, _PARENT_PDG[s.parent], s.parent), (SLOT_A, _LEPTON_PLUS_PDG[s.flavour_a], f"{s.flavour_a}+"),
                 (SLOT_N, s.general.pdg_N, s.hnl))
         if np.any(cd.counts <= SLOT_N):
-            raise ReweightError("NA62 general-path events need the particle list P, l_a+, N, ... (gen.sources.meson_decay)")
+            raise ReweightError("NA62 events need the particle list P, l_a+, N, ... (gen.sources.meson_decay)")
         for slot, code, what in want:
             bad = np.nonzero(cd.pdg[cd.offsets + slot] != code)[0]
             if bad.size:
@@ -628,11 +443,11 @@ class _NA62GeneralReweighter(_NA62Common):
         """(new events, new weights, production factor, decay factor) of one chunk."""
         n = len(ev)
         p4 = {k: _p4(ev[k]) for k in ("K", "a", "N", "bm", "bp")}
-        cd = _cascade_decays(ev.particles, first_slot=SLOT_N)
+        cd = cascade_decays(ev.particles, first_slot=SLOT_N)
         self._check_events(ev, p4, cd)
         # BR and |M|^2 factors in the parent rest frame, where the cascade was drawn (N spin along its momentum)
-        p4_rest = _boost_to_rest(cd.p4, p4["K"][cd.ev_of])
-        f_dec, groups = _br_me_factors(self.dec_old, self.dec_new, cd, p4_rest, SLOT_N,
+        p4_rest = boost_to_rest(cd.p4, p4["K"][cd.ev_of])
+        f_dec, groups = br_me_factors(self.dec_old, self.dec_new, cd, p4_rest, SLOT_N,
                                        np.full(n, self.old.polarisation_N), self._warned)
         self.routes.observe([key for key, _ in groups], n)
         f_casc = np.ones(n)
@@ -647,7 +462,7 @@ class _NA62GeneralReweighter(_NA62Common):
         ctau1 = np.array([self.ctau.get(int(c), (0.0, 0.0))[1] for c in uniq])[inv.ravel()]
         mass = np.array([self.mass_by_pdg.get(int(c), 1.0) for c in uniq])[inv.ravel()]
         rescale = self.lifetime == "rescale"
-        vtx1, prob, named = na62_general_flight_remap(cd.counts, cd.pdg, cd.status, cd.parent, cd.p4, cd.vtx, mass, ctau0,
+        vtx1, prob, named = na62_flight_remap(cd.counts, cd.pdg, cd.status, cd.parent, cd.p4, cd.vtx, mass, ctau0,
                                                       ctau1, float(self.old.beam.z_decay_end),
                                                       _LEPTON_MINUS_PDG[self.old.flavour_b], SLOT_N, rescale)
         w_old = ak.to_numpy(ev.weight).astype(np.float64)
@@ -712,13 +527,12 @@ def _routes(setup) -> dict:
 
 def na62_reweighter(card, lifetime: str = "rescale", seed: int | None = None, path: str | None = None,
                     n_events: int | None = None, **new):
-    """The reweighter of NA62 events of ``card`` written by decay path ``path`` (``"dedicated"``, ``"general"``;
-    None: the path ``gen.sources.meson_decay_run`` chooses for the card)."""
-    if path is None:
-
-        path = NA62Setup(card).path
-    if path == PATH_GENERAL:
-        return _NA62GeneralReweighter(card, lifetime=lifetime, seed=seed, n_events=n_events, **new)
-    if path == PATH_DEDICATED:
-        return _NA62Reweighter(card, lifetime=lifetime, seed=seed, n_events=n_events, **new)
-    raise ValueError(f"na62_path = {path!r}: allowed {PATH_DEDICATED!r}, {PATH_GENERAL!r}")
+    """The reweighter of the NA62 events of ``card`` (module docstring). ``path``: the file's ``na62_path``
+    metadata (None: a file of this generator); ``"dedicated"`` (hnlgen before issue 12) is refused."""
+    if path == "dedicated":
+        raise ReweightError("na62_path = 'dedicated': this file was written by the dedicated N -> nu Z' kernel of hnlgen "
+                            "before issue 12 (no particle list, no route information) and cannot be reweighted; regenerate "
+                            f"it with this hnlgen (na62_path = {NA62_PATH!r})")
+    if path not in (None, NA62_PATH):
+        raise ReweightError(f"na62_path = {path!r}: allowed {NA62_PATH!r} (files of this hnlgen)")
+    return _NA62Reweighter(card, lifetime=lifetime, seed=seed, n_events=n_events, **new)

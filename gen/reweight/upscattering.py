@@ -60,8 +60,8 @@ NA62 files (``[experiment] name = "na62"``, kaon-decay source) go through ``gen.
 with the same interface (production BR ratio, cascade BR ratios, exact decay-in-volume
 probabilities and vertices at the new lifetimes, the NA62 reconstruction redone); ``reweight`` and
 ``reweight_file`` pick the reweighter from the card's experiment and, for NA62, the file's decay path
-(``_reweighter``). Files of the general NA62 path reuse items 2-3 here (``_cascade_decays``,
-``_br_me_factors``) with the momenta in the parent-meson rest frame, where their cascade was drawn.
+(``_reweighter``). Files of the general NA62 path reuse items 2-3 here (``cascade_decays``,
+``br_me_factors``) with the momenta in the parent-meson rest frame, where their cascade was drawn.
 
 Masses cannot change (``ReweightError`` naming the key): they move thresholds, phase space and
 Q2 limits, i.e. the kinematics themselves. Channels that were closed at the old couplings
@@ -69,7 +69,7 @@ Q2 limits, i.e. the kinematics themselves. Channels that were closed at the old 
 reweighted into (error naming the channel). Decay routes the sample cannot represent (closed at the
 old couplings, or open but without a single event in the sample) whose shares at the new couplings
 sum to more than 0.1/sqrt(N) are refused, naming them (``RouteCheck``, also used by
-``gen.reweight.meson_decay``'s general path); ``upscattered`` carries the production factor only.
+``gen.reweight.meson_decay``); ``upscattered`` carries the production factor only.
 Conflicting keys (``gD`` with ``alphaD``; two of ``epsilon``, ``chi``, ``alpha_epsilon2``), values
 outside the card's bounds, overflowing rates and non-finite weights are refused (``ReweightError``).
 """
@@ -118,7 +118,10 @@ from gen.stages.base import make_stage
 from physics import cross_sections as xs
 from physics.cross_sections import dsigma_dQ2_upscattering
 
-__all__ = ["ReweightError", "ReweightResult", "MASS_KEYS", "card_with_couplings", "reweight", "reweight_file"]
+__all__ = ["ReweightError", "ReweightResult", "MASS_KEYS", "card_with_couplings", "reweight", "reweight_file",
+           # the cascade factors, shared with gen.reweight.meson_decay (whose cascades are the same kernel's)
+           "DecayPhysics", "decay_physics", "CascadeDecays", "cascade_decays", "boost_to_rest", "br_me_factors",
+           "RouteCheck", "format_couplings"]
 
 MASS_KEYS = ("m4", "m5", "m6", "mzprime", "mhprime", "mD", "mu_prime", "Lambda")
 _EITHER_OR = (("gD", "alphaD"), ("epsilon", "chi", "alpha_epsilon2"))
@@ -191,9 +194,9 @@ def card_with_couplings(card, **new):
         m0, m1 = build_model(card), build_model(out)
     except CardError as err:  # one line: the card's list of problems joined
         lines = [ln.strip() for ln in str(err).splitlines() if ln.strip() and not ln.startswith("invalid run card")]
-        raise ReweightError(f"--set {_fmt_set(new)}: {'; '.join(lines) or err}") from None
+        raise ReweightError(f"--set {format_couplings(new)}: {'; '.join(lines) or err}") from None
     except (OverflowError, FloatingPointError, ZeroDivisionError) as err:
-        raise ReweightError(f"{prefix}{_fmt_set(new)}: the model cannot be built at these couplings ({err}); allowed: "
+        raise ReweightError(f"{prefix}{format_couplings(new)}: the model cannot be built at these couplings ({err}); allowed: "
                             "finite couplings within the card's bounds (hnlgen check)") from None
     pairs = [("m_N", "m4/m5/m6"), ("m_zprime", "mzprime"), ("m_hprime", "mhprime")]
     for attr, key in pairs:
@@ -269,7 +272,7 @@ def _physics(card) -> _Physics:
         root_factor = {r: 1.0 for r in roots}  # the graph (and its |M|^2 tables) is only needed for a restriction
     else:
         root_factor = dict(build_decay_graph(species, channels, roots, proc.final_state).root_factor)
-    d = _decay_physics(species, channels, info, root_factor)
+    d = decay_physics(species, channels, info, root_factor)
     # the roots the upscattering channels produce (gen.sources.upscattering.prepare's root_of): their routes are the sample's
     produced = {c["hnl"] + "bar" if (not model.is_majorana and c["projectile"].endswith("bar") and c["hnl"] + "bar" in sp)
                 else c["hnl"] for c in chans}
@@ -282,8 +285,9 @@ def _physics(card) -> _Physics:
 
 
 @dataclasses.dataclass
-class _DecayPhysics:
-    """The decay side of ``_Physics`` (what the cascade factors need), shared with ``gen.reweight.meson_decay``."""
+class DecayPhysics:
+    """The decay side of ``_Physics``: what ``br_me_factors`` needs at one set of couplings (public: shared with
+    ``gen.reweight.meson_decay``)."""
 
     species: dict  # name -> gen.core.decays.Species
     by_key: dict  # (parent pdg, daughter pdgs) -> list of (normalised BR, Channel, Z or None)
@@ -293,8 +297,8 @@ class _DecayPhysics:
     ctau_by_pdg: dict  # pdg -> c tau0 (cm; gen.core.decay_adapter's, 0 for a species without a finite one)
 
 
-def _decay_physics(species, channels, info, root_factor) -> _DecayPhysics:
-    """``_DecayPhysics`` from ``gen.core.decay_adapter.decay_spec_from_physics`` output: BR of every open channel
+def decay_physics(species, channels, info, root_factor) -> DecayPhysics:
+    """``DecayPhysics`` from ``gen.core.decay_adapter.decay_spec_from_physics`` output: BR of every open channel
     normalised per parent, with the lazily integrated Z of the three-body ones (module docstring, items 2-3)."""
     sp = {s.name: s for s in species}
     by_parent: dict[str, float] = {}
@@ -310,7 +314,7 @@ def _decay_physics(species, channels, info, root_factor) -> _DecayPhysics:
         if len(c.daughters) == 3 and c.me2 is not None:
             Z = _LazyIntegral(sp[c.parent].mass, *[sp[d].mass for d in c.daughters], c.me2)
         by_key.setdefault(key, []).append((c.br / by_parent[c.parent], c, Z))
-    return _DecayPhysics(species=sp, by_key=by_key, channels=list(channels), decay_info=info,
+    return DecayPhysics(species=sp, by_key=by_key, channels=list(channels), decay_info=info,
                          root_factor=dict(root_factor), ctau_by_pdg={s.pdg: s.ctau0 for s in species})
 
 
@@ -484,7 +488,7 @@ class RouteCheck:
 
 def _flip_key(key, known) -> tuple:
     """The decay-table key of an observed decay: a Dirac N made by an antineutrino keeps the N code in slot 3
-    but decays as N-bar (``_br_me_factors``)."""
+    but decays as N-bar (``br_me_factors``)."""
     if key not in known and (-key[0], key[1]) in known:
         return (-key[0], key[1])
     return key
@@ -550,7 +554,7 @@ def _named_vertex_offsets(counts, pdg, parent, status, shift, out_ndecay, out_el
         k0 += counts[ev]
 
 
-def _boost_to_rest(q, P):
+def boost_to_rest(q, P):
     """Boost four-vectors q (n, 4) into the rest frame of P (n, 4) (pure boost, -beta)."""
     b = -P[:, :3] / P[:, 3:4]
     b2 = np.sum(b * b, axis=1)
@@ -564,7 +568,7 @@ def _boost_to_rest(q, P):
 
 
 @dataclasses.dataclass
-class _CascadeDecays:
+class CascadeDecays:
     """The decays of a chunk's particle lists, flattened (events in order)."""
 
     counts: np.ndarray  # particles per event
@@ -582,7 +586,7 @@ class _CascadeDecays:
     inv: np.ndarray  # row of uk of each decay
 
 
-def _cascade_decays(particles, first_slot: int = 0) -> _CascadeDecays:
+def cascade_decays(particles, first_slot: int = 0) -> CascadeDecays:
     """Decays (particles with status 2 and their daughters) of the particle lists, from slot ``first_slot`` on
     (``gen.reweight.meson_decay`` leaves out the parent-meson decay of the production step)."""
     counts = ak.to_numpy(ak.num(particles)).astype(np.int64)
@@ -608,15 +612,15 @@ def _cascade_decays(particles, first_slot: int = 0) -> _CascadeDecays:
         dau[has, j] = pdg[dau_idx[has, j]]
     keys = np.column_stack([pdg[dec], ndau, dau])
     uk, inv = np.unique(keys, axis=0, return_inverse=True)
-    return _CascadeDecays(counts=counts, offsets=offsets, ev_of=ev_of, flat=flat, pdg=pdg, status=status, parent=parent,
+    return CascadeDecays(counts=counts, offsets=offsets, ev_of=ev_of, flat=flat, pdg=pdg, status=status, parent=parent,
                           p4=p4, vtx=vtx, dec=dec, dau_idx=dau_idx, uk=uk, inv=inv.ravel())
 
 
-def _br_me_factors(old, new, cd: _CascadeDecays, p4: np.ndarray, slot_N: int, pol_N: np.ndarray, warned: set):
+def br_me_factors(old, new, cd: CascadeDecays, p4: np.ndarray, slot_N: int, pol_N: np.ndarray, warned: set):
     """Per decay of ``cd``: BR(new)/BR(old) and, for three-body decays, the normalised |M|^2 ratio (module
     docstring, items 2-3). Returns (factor per decay, [(channel key, indices into cd.dec)]).
 
-    ``old``/``new``: ``_DecayPhysics`` (or ``_Physics``) at the two couplings. ``p4`` (particles, 4; GeV):
+    ``old``/``new``: ``DecayPhysics`` (or ``_Physics``) at the two couplings. ``p4`` (particles, 4; GeV):
     the momenta in the frame where the particle in slot ``slot_N`` has the longitudinal polarisation
     ``pol_N`` (per event) along its momentum and every later generation is unpolarised (the frame the
     cascade kernel was given: the lab for upscattering, the parent-meson rest frame for NA62).
@@ -636,7 +640,7 @@ def _br_me_factors(old, new, cd: _CascadeDecays, p4: np.ndarray, slot_N: int, po
         pidx = cd.dec[sel]
         if any(Z is not None for _, _, Z in olds + news) and int(row[1]) == 3:
             P = p4[pidx]
-            q = [_boost_to_rest(p4[cd.dau_idx[sel, j]], P) for j in range(3)]
+            q = [boost_to_rest(p4[cd.dau_idx[sel, j]], P) for j in range(3)]
             local = pidx - cd.offsets[cd.ev_of[pidx]]
             pol = np.where(local == slot_N, pol_N[cd.ev_of[pidx]], 0.0)
             pabs = np.linalg.norm(P[:, :3], axis=1)
@@ -725,7 +729,7 @@ class _Reweighter:
             with np.errstate(all="ignore"):  # overflow is detected below (_check_finite_physics), not printed
                 self.new = _physics(card_with_couplings(old_card, **new))
         except (OverflowError, FloatingPointError, ZeroDivisionError) as err:
-            raise ReweightError(f"reweight to {_fmt_set(new)}: the rates or widths overflow at these couplings ({err}); "
+            raise ReweightError(f"reweight to {format_couplings(new)}: the rates or widths overflow at these couplings ({err}); "
                                 "allowed: couplings within the card's bounds (hnlgen check)") from None
         _check_finite_physics(self.new, new, self.old)
         for key, i in self.old.chan_keys.items():
@@ -737,7 +741,7 @@ class _Reweighter:
                 raise ReweightError(f"{h} cannot reach final_state = {old_card.process.final_state!r} at the old couplings but can at "
                                     "the new: those events were never generated; regenerate")
         self.routes = RouteCheck(self.old.shares, self.new.shares, n_events, {**self.old.names, **self.new.names},
-                                 f"reweight to {_fmt_set(new)}")
+                                 f"reweight to {format_couplings(new)}")
         self.routes.check_closed()
         order = sorted(self.old.chan_keys, key=self.old.chan_keys.get)
         self.p_old = self.old.params[[self.old.chan_keys[k] for k in order]]
@@ -794,9 +798,9 @@ class _Reweighter:
     def decay_factor(self, ev):
         """(factor per event, per-particle decay-length ratio, flat particle arrays)."""
         n = len(ev)
-        cd = _cascade_decays(ev.particles)
+        cd = cascade_decays(ev.particles)
         helicity = ak.to_numpy(ev.helicity).astype(np.float64)
-        factor_dec, groups = _br_me_factors(self.old, self.new, cd, cd.p4, _SLOT_N, helicity, self._warned)
+        factor_dec, groups = br_me_factors(self.old, self.new, cd, cd.p4, _SLOT_N, helicity, self._warned)
         self.routes.observe([key for key, _ in groups], n)
         ratio_len = np.ones(cd.pdg.size)
         for key, sel in groups:
@@ -922,7 +926,8 @@ class _Reweighter:
 def _reweighter(card, lifetime: str = "rescale", seed: int | None = None, na62_path: str | None = None,
                 n_events: int | None = None, **new):
     """The reweighter of the card's experiment: upscattering (``_Reweighter``) or NA62 (``gen.reweight.meson_decay``;
-    ``na62_path``: the decay path that wrote the events, ``"dedicated"`` or ``"general"``, None: the card's)."""
+    ``na62_path``: the file's ``na62_path``, ``"general"`` (this hnlgen) or ``"dedicated"`` (hnlgen before issue 12,
+    refused by ``gen.reweight.meson_decay``), None: unknown)."""
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             # a source with a reweighter of its own (meson decays: gen.reweight.meson_decay.na62_reweighter, which builds
@@ -933,13 +938,13 @@ def _reweighter(card, lifetime: str = "rescale", seed: int | None = None, na62_p
             return _Reweighter(card, lifetime=lifetime, seed=seed, n_events=n_events, **new)
     except (OverflowError, FloatingPointError, ZeroDivisionError) as err:
         # e.g. chi = 1e300: the widths overflow (issue 11, item 7); never a traceback
-        raise ReweightError(f"reweight to {_fmt_set(new)}: the rates or widths overflow at these couplings ({err}); "
+        raise ReweightError(f"reweight to {format_couplings(new)}: the rates or widths overflow at these couplings ({err}); "
                             "allowed: couplings within the card's bounds (hnlgen check)") from None
 
 
 def _na62_path_of(events=None, meta=None) -> str | None:
-    """The NA62 decay path of a file (its ``na62_path`` metadata) or of an event array (the general path
-    writes the particle list ``particles``, the dedicated one does not); None when unknown."""
+    """The NA62 decay path of a file (its ``na62_path`` metadata) or of an event array (hnlgen writes the particle
+    list ``particles``; the dedicated path of hnlgen before issue 12 did not); None when unknown."""
     if meta is not None and meta.get("na62_path"):
         return str(meta["na62_path"])
     if events is not None:
@@ -959,14 +964,14 @@ def _check_finite_physics(ph, new: dict, old=None) -> None:
     if not all(math.isfinite(v) or v == math.inf for v in ph.ctau_by_pdg.values()):
         bad.append("lifetimes")
     if bad:
-        raise ReweightError(f"reweight to {_fmt_set(new)}: {', '.join(bad)} are not finite at these couplings; allowed: "
+        raise ReweightError(f"reweight to {format_couplings(new)}: {', '.join(bad)} are not finite at these couplings; allowed: "
                             "couplings within the card's bounds (hnlgen check)")
 
 
 def _check_finite_weights(rw, w) -> None:
     """Last guard: a new weight that is inf or NaN is refused (never written, never summed)."""
     if not np.all(np.isfinite(w)):
-        raise ReweightError(f"reweight to {_fmt_set(rw.new_values)}: {int(np.count_nonzero(~np.isfinite(w)))} new weights are "
+        raise ReweightError(f"reweight to {format_couplings(rw.new_values)}: {int(np.count_nonzero(~np.isfinite(w)))} new weights are "
                             "not finite (the couplings are outside the range where the rates can be computed); allowed: "
                             "couplings within the card's bounds (hnlgen check)")
 
@@ -975,13 +980,14 @@ def _check_finite_totals(rw, totals: dict) -> dict:
     """Last guard on the totals: sums of finite weights can still overflow (sum w^2 for w ~ 1e154)."""
     bad = [k for k, v in totals.items() if isinstance(v, float) and not math.isfinite(v)]
     if bad:
-        raise ReweightError(f"reweight to {_fmt_set(rw.new_values)}: the totals {', '.join(bad)} are not finite (the couplings "
+        raise ReweightError(f"reweight to {format_couplings(rw.new_values)}: the totals {', '.join(bad)} are not finite (the couplings "
                             "are outside the range where the rates can be computed); allowed: couplings within the card's "
                             "bounds (hnlgen check)")
     return totals
 
 
-def _fmt_set(new: dict) -> str:
+def format_couplings(new: dict) -> str:
+    """``{"Umu4": 1e-3, "gD": 0.5}`` -> ``"Umu4=0.001 gD=0.5"`` (the couplings of a reweighting, for messages)."""
     return " ".join(f"{k}={v:g}" for k, v in new.items())
 
 

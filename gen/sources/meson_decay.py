@@ -1,5 +1,5 @@
-"""NA62 events through the general decay cascade: P+ -> l_a+ N, then N decays through every channel of
-the decay table that ends in the card's visible final state.
+"""NA62 source: P+ (K+ or pi+) decays in flight to l_a+ N in the NA62 beam, then every decay route of N
+in the decay table that ends in the card's visible final state, through the general decay cascade.
 
 Process (arXiv:1903.07589 = seed 004, eq. (17), with every N decay of ``physics.decay_table``)::
 
@@ -9,94 +9,100 @@ The final state is the card's ``process.final_state`` (``"e+e-"`` or ``"mu+mu-"`
 production is always there as well). The routes include N -> nu Z' (on shell) -> nu l_b+ l_b-, the
 three-body N -> nu l_b+ l_b- through off-shell Z'/Z/W, N5 -> N4 l_b+ l_b-, N -> nu h' -> nu l_b+ l_b-,
 N5 -> N4 Z', ... with the invisible rest decaying invisibly: whatever ``physics.decay_table`` lists.
+This is hnlgen's one NA62 generator; the dedicated N -> nu Z' -> nu l+ l- kernel it replaced is kept as a
+test oracle (tests/oracles/na62_dedicated.py, compared with this module in tests/gen/test_na62_general.py).
+
+Beam (NA62 facts, ../shared/data/PROVENANCE.md "Facts: NA62 kaon beam", from NA62 arXiv:2312.17188
+sec. 1 and arXiv:2409.12981 sec. 1; ``NA62Beam``): unseparated positive beam, central momentum 75 GeV/c
+along +z with a 1 % rms spread, decay positions exponential along the beam from the target at z = 0,
+fiducial decay volume 105 m < z < 180 m. The beam's transverse size and divergence (O(0.1 mrad)) are
+neglected: the parent moves along +z from (0, 0).
 
 Sampling, per event (``generate_na62_general``):
 
-1. P+ -> l_a+ N in the beam: ``gen.sources.meson_decay_dedicated.generate_na62_production`` (its random mapping and
-   weight N_fid/n * P_FV(p)/<P_FV> * BR(P+ -> l_a+ N); steps 1-3 of ``gen.sources.meson_decay_dedicated``).
+1. Production (``na62_production_kernel``, 5 uniforms per event): |p_P| = p0 (1 + sigma g), g standard
+   normal (Box-Muller); z_P from the exponential law with decay length lambda = c tau_P |p_P|/m_P truncated
+   to the fiducial volume [z1, z2], whose probability P_FV(p) = exp(-z1/lambda) - exp(-z2/lambda) is
+   computed exactly and kept in the weight (no rejection); P+ -> l_a+ N isotropic in the parent rest frame.
 2. The N cascade: ``gen.core.decays.build_decay_graph`` restricted to the final state (each decay picks
    channel and split of the visible content with its conditional probability; the weight gets
    D_N(final state), the branching ratio of the final state summed over all routes), walked by
    ``gen.core.kernels.cascade_kernel`` (polarised two-body decays, tabulated polarised three-body |M|^2,
-   exact spin correlations of F -> f (Z' -> f1 f2)). The cascade runs in the *parent rest frame*: the
-   kernel quantises the spin of a decaying particle along its momentum in the frame its four-momentum
-   is given in, and reaches its rest frame from there by a pure boost. In P+ -> l_a+ N (spin-0 parent)
-   the N spin points along the N momentum in the P rest frame, with polarisation
-   ``physics.meson_decays.polarisation_N_from_P_to_lN``; giving the kernel the parent-frame N momentum
-   and that polarisation is therefore the exact spin state, not its longitudinal projection on the lab
-   momentum (``pol_N_lab``, which misses the transverse part; the dedicated kernel of
-   ``gen.sources.meson_decay_dedicated`` uses the same pure-boost construction). For K+ -> mu+ N at m_N = 300 MeV
-   (P_N = 0.546) the lab projection keeps on average 28 % of the polarisation; fed to the kernel, it
-   would lower the light-Z' card's NA62 acceptance by 1.9 +- 0.7 % (4e5 events each way). Every particle of the cascade is then
-   boosted to the lab by the pure boost of P along +z (a Lorentz transformation: four-momentum
+   exact spin correlations of F -> f (Z' -> f1 f2), including the interference of the Z' helicities,
+   validation/notes_zprime_polarisation.md). The cascade runs in the *parent rest frame*: the kernel
+   quantises the spin of a decaying particle along its momentum in the frame its four-momentum is given
+   in, and reaches its rest frame from there by a pure boost. In P+ -> l_a+ N (spin-0 parent) the N spin
+   points along the N momentum in the P rest frame, with polarisation
+   ``physics.meson_decays.polarisation_N_from_P_to_lN``; giving the kernel the parent-frame N momentum and
+   that polarisation is the exact spin state, not its longitudinal projection on the lab momentum
+   (``pol_N_lab``, which misses the transverse part). For K+ -> mu+ N at m_N = 300 MeV (P_N = 0.546) the
+   lab projection keeps on average 28 % of the polarisation; fed to the kernel, it would lower the
+   light-Z' card's NA62 acceptance by 1.9 +- 0.7 % (4e5 events each way). Every particle of the cascade
+   is then boosted to the lab by the pure boost of P along +z (a Lorentz transformation: four-momentum
    conservation, invariant masses and the spin correlations are unchanged).
 3. Displaced vertices (lab, ``na62_general_flights``): every decaying particle flies
-   d = c tau0 |p|/m * Exp(1) along its lab momentum from its production point (the kaon decays at z_K
-   from ``generate_na62_production``, the kaon itself comes from the target at the origin). The
-   visible vertex must lie before z_end (``NA62Beam.z_decay_end``, the end of the decay volume,
-   180 m): every particle whose decay products include a visible final particle (the N, an on-shell
-   Z' -> l_b l_b, h' -> l_b l_b, ...) decays before the plane z = z_end. Each such flight is drawn from
-   the exponential truncated at the flight length to that plane, l = (z_end - z_0) |p|/p_z (0 if
-   p_z <= 0), and the event carries the exact probability 1 - exp(-l/L) of the truncation (the
-   method of ``gen.sources.meson_decay_dedicated``; no rejection). Along a chain the flights are drawn in order, each
-   from the end point of its parent, so the product of the probabilities is the probability, given
-   the momenta, that every visible vertex precedes z_end (an unbiased per-event estimator of it,
-   exactly as the dedicated kernel's P_dec_N P_dec_Z'). Particles whose products are all invisible
-   (N4 from N5 -> N4 l l, ...) fly their untruncated exponential. The cascade kernel's own vertices
-   are replaced by these.
+   d = c tau0 |p|/m * Exp(1) along its lab momentum from its production point. The visible vertex must
+   lie before z_end (``NA62Beam.z_decay_end``, the end of the decay volume, 180 m): every particle whose
+   decay products include a visible final particle (the N, an on-shell Z' -> l_b l_b, h' -> l_b l_b, ...)
+   decays before the plane z = z_end. Each such flight is drawn from the exponential truncated at the
+   flight length to that plane, l = (z_end - z_0) |p|/p_z (0 if p_z <= 0; ``truncated_flight``), and the
+   event carries the exact probability 1 - exp(-l/L) of the truncation (no rejection). Along a chain the
+   flights are drawn in order, each from the end point of its parent, so the product of the probabilities
+   is the probability, given the momenta, that every visible vertex precedes z_end (an unbiased per-event
+   estimator of it). Particles whose products are all invisible (N4 from N5 -> N4 l l, ...) fly their
+   untruncated exponential.
 
 Weight: ``weight = N_fid/n * P_FV/<P_FV> * BR(P+ -> l_a+ N) * BR(N -> final state) * P_dec`` with
-``P_dec`` the product of step 3. The sum of the weights is the expected number of N decays into the
-final state with every visible vertex before z_end, for N_fid parent decays in the fiducial volume.
-
-Which path (``choose_na62_path``). ``gen.sources.meson_decay_run`` uses the dedicated kernel
-(``gen.sources.meson_decay_dedicated.generate_na62_cascade``: N -> nu Z', Z' -> l_b l_b only) when that route carries
-all of the final state's branching ratio but a share below ``GENERAL_PATH_SHARE`` = 1e-6, and this
-module otherwise (``gen.sources.meson_decay_run.generate_na62(card, path="general")`` forces this module, e.g. to keep
-routes below that share). Both give the same events in distribution on the light-Z' card
-(tests/gen/test_na62_general.py; the comparison found the dedicated kernel's Z' decay without the
-helicity interference, since corrected, ``gen.sources.meson_decay_dedicated`` step 5); the dedicated path stays the
-default there because it is faster. ``hnlgen reweight`` supports the files of both paths
-(``gen.reweight.meson_decay``: on this path the BR and normalised three-body |M|^2 ratios along the cascade, the
-flights redrawn from their recovered uniforms; a route to the final state that opens at the new
-couplings is refused).
+``P_dec`` the product of step 3. The factor P_FV(p)/<P_FV> turns the beam momentum spectrum into that of
+the parents that decay in the volume; the sum of the weights is the expected number of N decays into the
+final state with every visible vertex before z_end, for N_fid parent decays in the fiducial volume (seed
+004 Table I: 2.14e11 di-electron, 7.94e11 di-muon trigger stream).
 
 Randomness: per block the production uniforms come from ``gen.core.rng.block_rng(seed, b,
 PURPOSE_PRODUCTION)`` (``generate_na62_production``), the cascade seeds (one uint64 per event) and then
 the flight uniforms (events x slots) from ``block_rng(seed, b, PURPOSE_DECAY)``: the events do not
-depend on the chunk size.
+depend on the chunk size. ``hnlgen reweight`` maps these files to new couplings
+(``gen.reweight.meson_decay``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
+from typing import NamedTuple
 
+import awkward as ak
 import numpy as np
+from awkward.contents import Content, ListOffsetArray, NumpyArray, RecordArray
+from awkward.index import Index64
 
 from gen.core import kernels as K
-from gen.sources.meson_decay_dedicated import NA62Beam, _flight, generate_na62_production
+from gen.core.decay_adapter import decay_spec_from_physics
+from gen.core.decays import build_decay_graph
+from physics import units as u
 from physics._jit import jit, jitable
+from physics.kinematics import two_body_momentum
+from physics.meson_decays import MESONS, br_P_to_l_N, lepton_mass, polarisation_N_from_P_to_lN
 
 __all__ = [
-    "GENERAL_PATH_SHARE",
-    "PATH_DEDICATED",
-    "PATH_GENERAL",
+    "NA62Beam",
+    "fv_decay_probability",
+    "mean_fv_decay_probability",
+    "truncated_flight",
+    "truncated_flight_uniform",
+    "na62_production_kernel",
+    "generate_na62_production",
+    "NA62Uniforms",
+    "draw_na62_uniforms",
     "NA62GeneralDecays",
     "build_general_decays",
-    "dedicated_route_br",
-    "choose_na62_path",
+    "nu_zprime_route_brs",
     "na62_general_flights",
     "generate_na62_general",
     "general_events_to_awkward",
+    "EventColumns",
 ]
-
-PATH_DEDICATED = "dedicated"  # gen.sources.meson_decay_dedicated.generate_na62_cascade: N -> nu Z', Z' -> l_b l_b
-PATH_GENERAL = "general"  # this module: every route of the decay table
-
-#: Largest share of the final state's branching ratio that routes other than N -> nu Z' (on shell),
-#: Z' -> l_b l_b may carry for the dedicated kernel to be used (relative; it neglects them).
-GENERAL_PATH_SHARE = 1e-6
 
 _PARENT_PDG = {"K+": 321, "pi+": 211}
 _LEPTON_PLUS_PDG = {"e": -11, "mu": -13}  # l_a+
@@ -106,6 +112,255 @@ _FINAL_PAIR = {"e": ("e+", "e-"), "mu": ("mu+", "mu-")}
 
 # fixed slots of the particle list
 SLOT_PARENT, SLOT_A, SLOT_N = 0, 1, 2
+
+
+@dataclasses.dataclass(frozen=True)
+class NA62Beam:
+    """NA62 beam and decay-volume parameters (PROVENANCE.md "Facts: NA62 kaon beam").
+
+    Attributes
+    ----------
+    p0 : float
+        Central beam momentum, GeV (75 GeV/c; arXiv:2312.17188 sec. 1).
+    sigma_rel : float
+        Relative rms momentum spread (1 %; same source).
+    z_fv_begin, z_fv_end : float
+        Fiducial decay volume along the beam from the target, cm (105 m, 180 m; same source).
+    z_decay_end : float
+        Plane (cm) before which the N and Z' must decay for their vertex to be reconstructible;
+        defaults to the end of the fiducial volume (the first STRAW chamber is at 183.5 m).
+    """
+
+    p0: float = 75.0 * u.GeV
+    sigma_rel: float = 0.01
+    z_fv_begin: float = 105.0 * u.m
+    z_fv_end: float = 180.0 * u.m
+    z_decay_end: float = 180.0 * u.m
+
+    def __post_init__(self):
+        if not (self.p0 > 0 and 0 <= self.sigma_rel < 0.2):
+            raise ValueError(f"need p0 > 0 and 0 <= sigma_rel < 0.2, got {self.p0}, {self.sigma_rel}")
+        if not (0 <= self.z_fv_begin < self.z_fv_end <= self.z_decay_end):
+            raise ValueError("need 0 <= z_fv_begin < z_fv_end <= z_decay_end, got "
+                             f"{self.z_fv_begin}, {self.z_fv_end}, {self.z_decay_end}")
+
+
+# ----------------------------------------------------------------------------- closed forms
+def fv_decay_probability(p, m, ctau0, z1, z2):
+    """Probability that a particle of momentum p (GeV), mass m, c tau0 (cm) produced at z = 0 and
+    moving along +z decays in [z1, z2] (cm): exp(-z1/lambda) - exp(-z2/lambda), lambda = ctau0 p/m.
+
+    For the K+ at 75 GeV/c in 105-180 m this is 0.103 (PROVENANCE.md, NA62 facts)."""
+    lam = ctau0 * np.asarray(p, dtype=float) / m
+    return np.exp(-z1 / lam) * -np.expm1(-(z2 - z1) / lam)
+
+
+def mean_fv_decay_probability(beam: NA62Beam, m: float, ctau0: float, n_nodes: int = 64) -> float:
+    """<P_FV> over the Gaussian beam momentum spectrum, by Gauss-Hermite quadrature (exact to
+    double precision for the smooth integrand). Cached: every block of a run asks for the same number."""
+    return _mean_fv_decay_probability(beam, float(m), float(ctau0), int(n_nodes))
+
+
+@functools.lru_cache(maxsize=64)
+def _mean_fv_decay_probability(beam: NA62Beam, m: float, ctau0: float, n_nodes: int) -> float:
+    x, w = np.polynomial.hermite_e.hermegauss(n_nodes)
+    p = beam.p0 * (1.0 + beam.sigma_rel * x)
+    return float(np.sum(w * fv_decay_probability(p, m, ctau0, beam.z_fv_begin, beam.z_fv_end)) / np.sum(w))
+
+
+# ----------------------------------------------------------------------------- kernels
+@jitable
+def _rest_two_body(M, m1, m2, cos_t, phi, ax, out1, out2):
+    """Rest-frame decay M -> m1 m2 with daughter 1 at (cos_t, phi) about the axis of 4-vector ``ax``.
+
+    Returns the unit direction of daughter 1 (dx, dy, dz)."""
+    e1x, e1y, e1z, e2x, e2y, e2z, nx, ny, nz = K.helicity_basis(ax)
+    q = two_body_momentum(M, m1, m2)
+    st = math.sqrt(max(0.0, 1.0 - cos_t * cos_t))
+    a = st * math.cos(phi)
+    b = st * math.sin(phi)
+    dx = a * e1x + b * e2x + cos_t * nx
+    dy = a * e1y + b * e2y + cos_t * ny
+    dz = a * e1z + b * e2z + cos_t * nz
+    E1 = (M * M + m1 * m1 - m2 * m2) / (2.0 * M)
+    out1[0] = q * dx
+    out1[1] = q * dy
+    out1[2] = q * dz
+    out1[3] = E1
+    out2[0] = -q * dx
+    out2[1] = -q * dy
+    out2[2] = -q * dz
+    out2[3] = M - E1
+    return dx, dy, dz
+
+
+@jitable
+def truncated_flight(lam, lmax, uu):
+    """(distance, P(decay within lmax)) for decay length lam (cm) truncated at lmax (cm)."""
+    if lmax <= 0.0:
+        return 0.0, 0.0
+    if lam <= 0.0:
+        return 0.0, 1.0
+    if math.isinf(lam):
+        return lmax, 0.0
+    em = math.expm1(-lmax / lam)
+    return -lam * math.log1p(uu * em), -em
+
+
+@jitable
+def truncated_flight_uniform(lam, lmax, d):
+    """Inverse of ``truncated_flight``: the uniform that gives the distance d (cm) for decay length lam and
+    truncation lmax (cm), u = (1 - e^{-d/lam}) / (1 - e^{-lmax/lam}) (the truncated-exponential CDF).
+
+    Defined for 0 < lam < inf and lmax > 0 (elsewhere ``truncated_flight`` ignores u; returns 0). The result
+    is kept below 1: a stored vertex can put d above lmax only by rounding (relative 1e-15), and
+    u = 1 would map to the end plane for every new decay length.
+    """
+    if lmax <= 0.0 or lam <= 0.0 or math.isinf(lam):
+        return 0.0
+    uu = math.expm1(-d / lam) / math.expm1(-lmax / lam)
+    return min(max(uu, 0.0), 1.0 - 2.0**-53)
+
+
+@jitable
+def _produce(u0, u1, u2, u3, u4, mP, ctauP, p0, sig, z1, z2, m_a, m_N, axis_z, PK, pNK, paK):
+    """Step 1 of the module docstring: parent momentum PK (lab, along +z), decay point, and the
+    parent-frame momenta pNK, paK of P+ -> a+ N. Returns (z_decay, P_FV)."""
+    g = math.sqrt(-2.0 * math.log1p(-u0)) * math.cos(2.0 * math.pi * u1)  # Box-Muller
+    pk = p0 * (1.0 + sig * g)
+    PK[0] = 0.0
+    PK[1] = 0.0
+    PK[2] = pk
+    PK[3] = math.sqrt(pk * pk + mP * mP)
+    lamK = ctauP * pk / mP
+    em = math.expm1(-(z2 - z1) / lamK)
+    zK = z1 - lamK * math.log1p(u2 * em)
+    _rest_two_body(mP, m_N, m_a, 2.0 * u3 - 1.0, 2.0 * math.pi * u4, axis_z, pNK, paK)
+    return zK, math.exp(-z1 / lamK) * (-em)
+
+
+@jitable
+def _pol_lab(pNK, PK, pN_lab, m_N, pol_N, S, tmp):
+    """Longitudinal polarisation of N along its lab momentum: P_N (-S.L), with S the parent-frame
+    helicity spin four-vector boosted to the lab and L the lab helicity spin four-vector."""
+    qn = math.sqrt(pNK[0] ** 2 + pNK[1] ** 2 + pNK[2] ** 2)
+    S[3] = qn / m_N
+    for k in range(3):
+        S[k] = pNK[3] / m_N * pNK[k] / qn
+    K.boost_from_rest(S, PK, tmp)
+    pl = math.sqrt(pN_lab[0] ** 2 + pN_lab[1] ** 2 + pN_lab[2] ** 2)
+    dot = tmp[3] * pl / m_N
+    for k in range(3):
+        dot -= tmp[k] * pN_lab[3] / m_N * pN_lab[k] / pl
+    return pol_N * (-dot)
+
+
+_TASK = 512  # events per task of the kernels below (scratch arrays allocated per task)
+
+
+@jitable
+def _production_task(lo, hi, uni, mP, ctauP, p0, sig, z1, z2, m_a, m_N, pol_N, p4, z, info):
+    PK = np.empty(4)
+    pNK = np.empty(4)
+    paK = np.empty(4)
+    tmp = np.empty(4)
+    S = np.empty(4)
+    axis_z = np.zeros(4)
+    axis_z[2] = 1.0
+    for i in range(lo, hi):
+        z[i], info[i, 0] = _produce(uni[i, 0], uni[i, 1], uni[i, 2], uni[i, 3], uni[i, 4], mP, ctauP, p0, sig,
+                                    z1, z2, m_a, m_N, axis_z, PK, pNK, paK)
+        p4[i, 0, :] = PK
+        K.boost_from_rest(paK, PK, p4[i, 1])
+        K.boost_from_rest(pNK, PK, p4[i, 2])
+        p4[i, 3, :] = paK
+        p4[i, 4, :] = pNK
+        info[i, 1] = _pol_lab(pNK, PK, p4[i, 2], m_N, pol_N, S, tmp)
+
+
+@jit
+def na62_production_kernel(uni, mP, ctauP, p0, sig, z1, z2, m_a, m_N, pol_N):
+    """Map uniforms ``uni`` (n, 5) to P+ -> a+ N in the beam (step 1 of the module docstring).
+
+    Returns (p4 (n, 5, 4): rows P, a+, N in the lab, then a+, N in the parent rest frame (axes parallel
+    to the lab's; the lab is reached by the pure boost of P along +z); z (n,) decay points in cm;
+    info (n, 2): P_FV(p) and the lab longitudinal polarisation of N). Events in tasks of ``_TASK`` (each event
+    depends on its own uniforms only).
+    """
+    n = uni.shape[0]
+    p4 = np.zeros((n, 5, 4))
+    z = np.zeros(n)
+    info = np.zeros((n, 2))
+    for t in range((n + _TASK - 1) // _TASK):
+        _production_task(t * _TASK, min(n, (t + 1) * _TASK), uni, mP, ctauP, p0, sig, z1, z2, m_a, m_N, pol_N, p4, z, info)
+    return p4, z, info
+
+
+def generate_na62_production(n: int, rng: np.random.Generator | int | None, *, m_N: float, U2_aN: float,
+                             flavour_a: str = "mu", parent: str = "K+", beam: NA62Beam = NA62Beam(),
+                             n_parent_decays_fid: float | None = None, exposure_per_event: float | None = None,
+                             uniforms: np.ndarray | None = None) -> dict:
+    """P+ -> l_a+ N in the NA62 beam, without the N decay (step 1 of the module docstring).
+
+    ``n_parent_decays_fid``: the exposure N_fid (parent decays in the fiducial volume) of these ``n``
+    events, or ``exposure_per_event`` = N_fid/n (one of the two); each row of ``rng.random((n, 5))`` (or of
+    ``uniforms``, (n, 5), drawn by the caller; ``rng`` is then not used) maps to one event. Returns ``p4_K``, ``p4_a``, ``p4_N`` (n, 4; lab), ``p4_a_rest``, ``p4_N_rest``
+    (n, 4; the same in the parent rest frame, axes parallel to the lab's: the lab is reached by the pure
+    boost of ``p4_K`` along +z), ``vtx_K`` (n, 3), ``P_fv``, ``pol_N`` (helicity polarisation of N in
+    the parent rest frame, one number: its spin points along ``p4_N_rest``), ``p4_rows`` ((n, 5, 4): the
+    kernel's array of which the five four-momenta are views), ``pol_N_lab`` (its
+    projection on the lab momentum direction; the transverse part, of size
+    |pol_N| sqrt(1 - (pol_N_lab/pol_N)^2), is not in it), and ``weight`` =
+    N_fid/n * P_FV/<P_FV> * BR(P -> l_a N). The caller multiplies by the N decay chain's BR and by the
+    probability that the N (and its daughters) decay before ``beam.z_decay_end``; ``generate_na62_general``
+    does, decaying N in the parent rest frame so that its spin axis is exact.
+    """
+    if n <= 0:
+        raise ValueError(f"n = {n}: need n >= 1")
+    if (n_parent_decays_fid is None) == (exposure_per_event is None):
+        raise ValueError("give one of n_parent_decays_fid, exposure_per_event")
+    if uniforms is None:
+        if not isinstance(rng, np.random.Generator):
+            rng = np.random.default_rng(rng)
+        uniforms = rng.random((n, 5))
+    elif uniforms.shape != (n, 5):
+        raise ValueError(f"uniforms: shape {uniforms.shape}, need ({n}, 5)")
+    scale = exposure_per_event if exposure_per_event is not None else n_parent_decays_fid / n
+    P = MESONS.get(parent)
+    if P is None:
+        raise ValueError(f"parent {parent!r}: allowed {sorted(MESONS)}")
+    mP, ma = P["mass"], lepton_mass(flavour_a)
+    if not 0 < m_N < mP - ma:
+        raise ValueError(f"m_N = {m_N} GeV: need 0 < m_N < {mP - ma:.6f} GeV")
+    ctauP = P["tau"] * u.c_light
+    pol = polarisation_N_from_P_to_lN(mP, ma, m_N)
+    p4, z, info = na62_production_kernel(uniforms, mP, ctauP, beam.p0, beam.sigma_rel,
+                                         beam.z_fv_begin, beam.z_fv_end, ma, m_N, pol)
+    vtx = np.zeros((n, 3))
+    vtx[:, 2] = z
+    w = scale * info[:, 0] / mean_fv_decay_probability(beam, mP, ctauP) \
+        * br_P_to_l_N(parent, flavour_a, m_N, U2_aN)
+    # the rows are views into the kernel's (n, 5, 4) output (no copies; p4_rows is that array)
+    return {"p4_K": p4[:, 0], "p4_a": p4[:, 1], "p4_N": p4[:, 2], "p4_a_rest": p4[:, 3], "p4_N_rest": p4[:, 4],
+            "p4_rows": p4, "vtx_K": vtx, "P_fv": info[:, 0], "pol_N": pol, "pol_N_lab": info[:, 1], "weight": w}
+class NA62Uniforms(NamedTuple):
+    """The random numbers of ``n`` events of ``generate_na62_general``: ``production`` (n, 5) uniforms of the
+    production kernel, ``seeds`` (n,) uint64 seeds of the cascade kernel's accept-reject, ``flights``
+    (n, slots) one uniform per particle slot for its flight."""
+
+    production: np.ndarray
+    seeds: np.ndarray
+    flights: np.ndarray
+
+
+def draw_na62_uniforms(n: int, rng_production: np.random.Generator, rng_decay: np.random.Generator,
+                       slots: int) -> NA62Uniforms:
+    """``NA62Uniforms`` of ``n`` events: production from ``rng_production``, then the cascade seeds and the
+    flight uniforms from ``rng_decay`` (in that order). Blocks of a run draw theirs from their own streams
+    (``gen.core.rng.block_rng``) and a chunk concatenates them, so the events do not depend on the chunking."""
+    production = rng_production.random((n, 5))
+    seeds = rng_decay.integers(0, 2**63, n, dtype=np.uint64)
+    return NA62Uniforms(production, seeds, rng_decay.random((n, slots)))
 
 
 @dataclasses.dataclass
@@ -138,9 +393,6 @@ class NA62GeneralDecays:
 def build_general_decays(card, model, hnl: str, final_state: str) -> NA62GeneralDecays:
     """The ``NA62GeneralDecays`` of ``hnl`` restricted to ``final_state`` (``gen.core.decay_adapter`` +
     ``gen.core.decays.build_decay_graph``). Raises ValueError when no decay chain of ``hnl`` ends in it."""
-    from gen.core.decay_adapter import decay_spec_from_physics
-    from gen.core.decays import build_decay_graph
-
     species, channels, info = decay_spec_from_physics(card, model)
     graph = build_decay_graph(species, channels, [hnl], final_state)
     pdg = {s.name: s.pdg for s in species}
@@ -148,32 +400,20 @@ def build_general_decays(card, model, hnl: str, final_state: str) -> NA62General
                              slots=3 + graph.max_particles(), pdg_N=int(pdg[hnl]), decay_info=info)
 
 
-def dedicated_route_br(table, hnl: str, flavour_b: str) -> float:
-    """BR(N -> nu Z') * BR(Z' -> l_b+ l_b-) from ``physics.decay_table`` output: the share of the final
-    state that the dedicated kernel generates (light neutrinos of every flavour and nu-bar; N -> N' Z' is
-    not this route)."""
+def nu_zprime_route_brs(table, hnl: str, flavour_b: str) -> tuple[float, float]:
+    """(BR(N -> nu Z'), BR(Z' -> l_b+ l_b-)) from ``physics.decay_table`` output; their product is the share
+    of the final state through an on-shell Z' and a light neutrino (of every flavour, and nu-bar; N -> N' Z'
+    is not this route). Information for the file metadata and the histogram range
+    (``gen.sources.meson_decay_run``); (BR, 0) without a Z' in the table."""
     light = set(_LIGHT_NU) | {f + "bar" for f in _LIGHT_NU}
     br_nu_zp = sum(ch.br for ch in table[hnl].channels
                    if len(ch.daughters) == 2 and "Zprime" in ch.daughters
                    and next(d for d in ch.daughters if d != "Zprime") in light)
     if "Zprime" not in table:
-        return 0.0
+        return float(br_nu_zp), 0.0
     pair = sorted(_FINAL_PAIR[flavour_b])
     br_bb = sum(ch.br for ch in table["Zprime"].channels if sorted(ch.daughters) == pair)
-    return float(br_nu_zp * br_bb)
-
-
-def choose_na62_path(br_final_state: float, br_route: float, *, m_N: float, m_Zp: float, m_b: float,
-                     share: float = GENERAL_PATH_SHARE) -> tuple[str, float]:
-    """(path, share of the final state outside the dedicated route).
-
-    The dedicated kernel needs 2 m_b < m_Z' < m_N (GeV) and a route N -> nu Z' -> nu l_b l_b that
-    carries all of BR(N -> final state) but a relative ``share``; otherwise the general path.
-    """
-    other = max(br_final_state - br_route, 0.0) / br_final_state if br_final_state > 0 else 1.0
-    if br_route > 0 and 2.0 * m_b < m_Zp < m_N and other <= share:
-        return PATH_DEDICATED, other
-    return PATH_GENERAL, other
+    return float(br_nu_zp), float(br_bb)
 
 
 # ----------------------------------------------------------------------------- kernels
@@ -183,54 +423,14 @@ def _invisible(code):
     return a == 12 or a == 14 or a == 16 or a == 18 or a == 9900012 or a == 9900014 or a == 9900016
 
 
-@jit
-def na62_general_flights(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass, st_ctau0, u_fl, z_end, pdg_bm):
-    """Lab momenta, displaced vertices and in-volume probabilities of the general NA62 cascade (module
-    docstring, steps 2-3), in place on the cascade kernel's arrays.
-
-    Parameters
-    ----------
-    lab3 : (n, 3, 4) array
-        Lab four-momenta (px, py, pz, E; GeV) of P, l_a+, N (slots 0-2).
-    zK : (n,) array
-        Parent decay points z (cm; x = y = 0).
-    p4 : (n, slots, 4) array
-        Cascade four-momenta in the parent rest frame (slots >= 3, from ``gen.core.kernels.cascade_kernel``);
-        overwritten with lab four-momenta for every slot.
-    pdg, status, parent, st_of, npart : arrays of ``cascade_kernel``.
-    st_mass, st_ctau0 : arrays
-        Graph state masses (GeV) and c tau0 (cm).
-    u_fl : (n, slots) array
-        One uniform per slot for the flight of that particle.
-    z_end : float
-        The plane (cm) every visible vertex must precede.
-    pdg_bm : int
-        PDG code of l_b- (11 or 13).
-
-    Returns
-    -------
-    vtx : (n, slots, 4)
-        Production vertex of every particle (x, y, z in cm; t in ns; the parent P from the target at
-        the origin, t = 0).
-    idx : (n, 4) int64
-        Slots of the first Z' (PDG 32), the first final l_b-, l_b+ and light neutrino of the cascade
-        (-1 if none).
-    dec : (n, 2, 4)
-        Decay vertex of N and of the first Z' (zeros if none).
-    prob : (n, 3)
-        P_dec (product over the truncated flights), the N's own factor, the first Z''s factor (1 if the
-        Z' is not truncated or absent).
-    """
-    n = p4.shape[0]
+@jitable
+def _flights_task(lo, hi, lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass, st_ctau0, u_fl, z_end, pdg_bm,
+                  vtx, idx, dec, prob):
     S = p4.shape[1]
-    vtx = np.zeros((n, S, 4))
-    idx = np.full((n, 4), -1, dtype=np.int64)
-    dec = np.zeros((n, 2, 4))
-    prob = np.ones((n, 3))
     need = np.zeros(S, dtype=np.bool_)
     end = np.zeros((S, 4))
     tmp = np.empty(4)
-    for ev in range(n):
+    for ev in range(lo, hi):
         m = npart[ev]
         PK = lab3[ev, 0]
         # lab momenta: P, l_a, N from production; the cascade boosted from the parent rest frame
@@ -268,7 +468,7 @@ def na62_general_flights(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mas
             lam = st_ctau0[s] * pl / st_mass[s]
             if need[j]:
                 lmax = (z_end - vtx[ev, j, 2]) * pl / P[2] if P[2] > 0.0 else 0.0
-                d, pd = _flight(lam, lmax, u_fl[ev, j])
+                d, pd = truncated_flight(lam, lmax, u_fl[ev, j])
                 p_vis *= pd
             else:
                 d = -lam * math.log1p(-u_fl[ev, j]) if lam > 0.0 else 0.0
@@ -300,13 +500,96 @@ def na62_general_flights(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mas
                 a = abs(code)
                 if a == 12 or a == 14 or a == 16 or a == 18:
                     idx[ev, 3] = j
+
+
+@jit
+def na62_general_flights(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass, st_ctau0, u_fl, z_end, pdg_bm):
+    """Lab momenta, displaced vertices and in-volume probabilities of the general NA62 cascade (module
+    docstring, steps 2-3), in place on the cascade kernel's arrays.
+
+    Parameters
+    ----------
+    lab3 : (n, >= 3, 4) array
+        Lab four-momenta (px, py, pz, E; GeV) of P, l_a+, N in rows 0-2 (later rows are not read).
+    zK : (n,) array
+        Parent decay points z (cm; x = y = 0).
+    p4 : (n, slots, 4) array
+        Cascade four-momenta in the parent rest frame (slots >= 3, from ``gen.core.kernels.cascade_kernel``);
+        overwritten with lab four-momenta for every slot.
+    pdg, status, parent, st_of, npart : arrays of ``cascade_kernel``.
+    st_mass, st_ctau0 : arrays
+        Graph state masses (GeV) and c tau0 (cm).
+    u_fl : (n, slots) array
+        One uniform per slot for the flight of that particle.
+    z_end : float
+        The plane (cm) every visible vertex must precede.
+    pdg_bm : int
+        PDG code of l_b- (11 or 13).
+
+    Returns
+    -------
+    vtx : (n, slots, 4)
+        Production vertex of every particle (x, y, z in cm; t in ns; the parent P from the target at
+        the origin, t = 0).
+    idx : (n, 4) int64
+        Slots of the first Z' (PDG 32), the first final l_b-, l_b+ and light neutrino of the cascade
+        (-1 if none).
+    dec : (n, 2, 4)
+        Decay vertex of N and of the first Z' (zeros if none).
+    prob : (n, 3)
+        P_dec (product over the truncated flights), the N's own factor, the first Z''s factor (1 if the
+        Z' is not truncated or absent).
+    """
+    n = p4.shape[0]
+    S = p4.shape[1]
+    vtx = np.zeros((n, S, 4))
+    idx = np.full((n, 4), -1, dtype=np.int64)
+    dec = np.zeros((n, 2, 4))
+    prob = np.ones((n, 3))
+    for t in range((n + _TASK - 1) // _TASK):
+        _flights_task(t * _TASK, min(n, (t + 1) * _TASK), lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass,
+                      st_ctau0, u_fl, z_end, pdg_bm, vtx, idx, dec, prob)
     return vtx, idx, dec, prob
+
+
+@jit
+def _init_slots(rows, m_P, pdg_P, pdg_a, pdg_N, pol_N, root_state, S):
+    """The cascade kernel's particle arrays (n, S) with slots 0-2 filled in one pass: the parent at rest in its
+    own frame (the cascade runs there), l_a+ and N from ``rows[:, 3]``, ``rows[:, 4]`` (parent-frame
+    four-momenta of ``na62_production_kernel``), N with polarisation ``pol_N`` and graph state ``root_state``."""
+    n = rows.shape[0]
+    p4 = np.zeros((n, S, 4))
+    vtx = np.zeros((n, S, 4))
+    pdg = np.zeros((n, S), np.int64)
+    status = np.zeros((n, S), np.int64)
+    par = np.full((n, S), -1, np.int64)
+    pol = np.zeros((n, S))
+    st_of = np.full((n, S), -1, np.int64)
+    chosen = np.full((n, S), -1, np.int64)
+    npart = np.zeros(n, np.int64)
+    for ev in range(n):
+        p4[ev, SLOT_PARENT, 3] = m_P
+        for c in range(4):
+            p4[ev, SLOT_A, c] = rows[ev, 3, c]
+            p4[ev, SLOT_N, c] = rows[ev, 4, c]
+        pdg[ev, SLOT_PARENT] = pdg_P
+        pdg[ev, SLOT_A] = pdg_a
+        pdg[ev, SLOT_N] = pdg_N
+        status[ev, SLOT_PARENT] = K.STATUS_DECAYED
+        status[ev, SLOT_A] = K.STATUS_FINAL
+        status[ev, SLOT_N] = K.STATUS_FINAL
+        par[ev, SLOT_A] = SLOT_PARENT
+        par[ev, SLOT_N] = SLOT_PARENT
+        pol[ev, SLOT_N] = pol_N
+        st_of[ev, SLOT_N] = root_state
+    return p4, vtx, pdg, status, par, pol, st_of, chosen, npart
 
 
 # ----------------------------------------------------------------------------- public API
 def generate_na62_general(n: int, rng_production: np.random.Generator, rng_decay: np.random.Generator,
                           decays: NA62GeneralDecays, *, m_N: float, U2_aN: float, flavour_a: str, flavour_b: str,
-                          parent: str = "K+", beam: NA62Beam = NA62Beam(), n_parent_decays_fid: float) -> dict:
+                          parent: str = "K+", beam: NA62Beam = NA62Beam(), n_parent_decays_fid: float | None = None,
+                          exposure_per_event: float | None = None, uniforms: NA62Uniforms | None = None) -> dict:
     """Generate ``n`` weighted NA62 events P+ -> l_a+ N, N -> (final state) through the general cascade.
 
     Parameters
@@ -315,7 +598,7 @@ def generate_na62_general(n: int, rng_production: np.random.Generator, rng_decay
         Number of events.
     rng_production, rng_decay : numpy.random.Generator
         Streams of the production uniforms (``generate_na62_production``) and of the cascade seeds
-        followed by the flight uniforms.
+        followed by the flight uniforms (``draw_na62_uniforms``); not used when ``uniforms`` is given.
     decays : NA62GeneralDecays
         The restricted decay graph of N.
     m_N : float
@@ -324,7 +607,11 @@ def generate_na62_general(n: int, rng_production: np.random.Generator, rng_decay
     beam : NA62Beam
         Beam momentum and decay volume (``z_decay_end``: the plane the visible vertices must precede).
     n_parent_decays_fid : float
-        Exposure N_fid (parent decays in the fiducial volume) for these ``n`` events.
+        Exposure N_fid (parent decays in the fiducial volume) for these ``n`` events; or
+        ``exposure_per_event`` = N_fid/n (one of the two: a run passes N_fid/n_run, the same number for
+        every chunk, so that the weights do not depend on the chunking even in the last bit).
+    uniforms : NA62Uniforms, optional
+        The events' random numbers, drawn by the caller (a chunk of blocks: ``gen.sources.meson_decay_run``).
 
     Returns
     -------
@@ -339,57 +626,32 @@ def generate_na62_general(n: int, rng_production: np.random.Generator, rng_decay
     if n <= 0:
         raise ValueError(f"n = {n}: need n >= 1")
     g = decays.graph
-    prod = generate_na62_production(n, rng_production, m_N=m_N, U2_aN=U2_aN, flavour_a=flavour_a, parent=parent,
-                                    beam=beam, n_parent_decays_fid=n_parent_decays_fid)
-    seeds = rng_decay.integers(0, 2**63, n, dtype=np.uint64)
     S = decays.slots
-    u_fl = rng_decay.random((n, S))
-    p4 = np.zeros((n, S, 4))
-    vtx = np.zeros((n, S, 4))
-    pdg = np.zeros((n, S), np.int64)
-    status = np.zeros((n, S), np.int64)
-    par = np.full((n, S), -1, np.int64)
-    pol = np.zeros((n, S))
-    st_of = np.full((n, S), -1, np.int64)
-    chosen = np.full((n, S), -1, np.int64)
-    npart = np.zeros(n, np.int64)
-    from physics.meson_decays import MESONS
-
-    p4[:, SLOT_PARENT, 3] = MESONS[parent]["mass"]  # at rest: the cascade runs in the parent rest frame
-    p4[:, SLOT_A] = prod["p4_a_rest"]
-    p4[:, SLOT_N] = prod["p4_N_rest"]
-    pdg[:, SLOT_PARENT] = _PARENT_PDG[parent]
-    pdg[:, SLOT_A] = _LEPTON_PLUS_PDG[flavour_a]
-    pdg[:, SLOT_N] = decays.pdg_N
-    status[:, SLOT_PARENT] = K.STATUS_DECAYED
-    status[:, SLOT_A] = K.STATUS_FINAL
-    status[:, SLOT_N] = K.STATUS_FINAL
-    par[:, SLOT_A] = SLOT_PARENT
-    par[:, SLOT_N] = SLOT_PARENT
-    pol[:, SLOT_N] = prod["pol_N"]
-    st_of[:, SLOT_N] = g.root_state[decays.root]
+    if uniforms is None:
+        uniforms = draw_na62_uniforms(n, rng_production, rng_decay, S)
+    elif uniforms.production.shape != (n, 5) or uniforms.seeds.shape != (n,) or uniforms.flights.shape != (n, S):
+        raise ValueError(f"uniforms: need shapes ({n}, 5), ({n},), ({n}, {S})")
+    prod = generate_na62_production(n, None, m_N=m_N, U2_aN=U2_aN, flavour_a=flavour_a, parent=parent, beam=beam,
+                                    n_parent_decays_fid=n_parent_decays_fid, exposure_per_event=exposure_per_event,
+                                    uniforms=uniforms.production)
+    seeds, u_fl = uniforms.seeds, uniforms.flights
+    p4, vtx, pdg, status, par, pol, st_of, chosen, npart = _init_slots(
+        prod["p4_rows"], MESONS[parent]["mass"], _PARENT_PDG[parent], _LEPTON_PLUS_PDG[flavour_a], decays.pdg_N,
+        prod["pol_N"], g.root_state[decays.root], S)
     K.cascade_kernel(seeds, 3, pdg, status, par, p4, vtx, pol, st_of, npart, chosen, *g.kernel_args())
     if np.any(npart < 0):
         raise RuntimeError(f"decay cascade longer than {S} particle slots")
-    lab3 = np.stack([prod["p4_K"], prod["p4_a"], prod["p4_N"]], axis=1)
-    vtx, idx, dec, prob = na62_general_flights(lab3, prod["vtx_K"][:, 2].copy(), p4, pdg, status, par, st_of, npart,
+    vtx, idx, dec, prob = na62_general_flights(prod["p4_rows"], prod["vtx_K"][:, 2].copy(), p4, pdg, status, par, st_of, npart,
                                                g.st_mass, g.st_ctau0, u_fl, float(beam.z_decay_end),
                                                _LEPTON_MINUS_PDG[flavour_b])
     if np.any(idx[:, 1] < 0) or np.any(idx[:, 2] < 0):
         raise RuntimeError("an event of the restricted cascade has no l_b+ l_b- pair (decay graph inconsistent)")
-    rows = np.arange(n)
-
-    def pick(k):
-        out = np.zeros((n, 4))
-        ok = idx[:, k] >= 0
-        out[ok] = p4[rows[ok], idx[ok, k]]
-        return out
-
+    named = _pick_rows(p4, vtx, idx)  # (5, n, 4): nu, Z', l_b-, l_b+ four-momenta; l_b- production vertex
     ch_n = chosen[:, SLOT_N]
-    out = {"p4_K": prod["p4_K"], "p4_a": prod["p4_a"], "p4_N": prod["p4_N"], "p4_nu": pick(3), "p4_Zp": pick(0),
-           "p4_bm": pick(1), "p4_bp": pick(2),
+    out = {"p4_K": prod["p4_K"], "p4_a": prod["p4_a"], "p4_N": prod["p4_N"], "p4_nu": named[0], "p4_Zp": named[1],
+           "p4_bm": named[2], "p4_bp": named[3],
            "vtx_K": prod["vtx_K"], "vtx_N": dec[:, 0, :3].copy(), "vtx_Zp": dec[:, 1, :3].copy(),
-           "vtx_bb": vtx[rows, idx[:, 1], :3].copy(),
+           "vtx_bb": named[4, :, :3].copy(),
            "P_fv": prod["P_fv"], "P_dec": prob[:, 0].copy(), "P_dec_N": prob[:, 1].copy(), "P_dec_Zp": prob[:, 2].copy(),
            "pol_N_lab": prod["pol_N_lab"],
            "channel": np.where(ch_n >= 0, g.ch_origin[np.maximum(ch_n, 0)], -1).astype(np.int32),
@@ -401,32 +663,125 @@ def generate_na62_general(n: int, rng_production: np.random.Generator, rng_decay
 _ROWS = ("K", "a", "N", "nu", "Zp", "bm", "bp")
 
 
-def general_events_to_awkward(ev: dict):
-    """Awkward record array of ``generate_na62_general`` output: the layout of
-    ``gen.sources.meson_decay_dedicated.events_to_awkward`` where the fields make sense (module docstring of
-    ``gen.sources.meson_decay_run``), plus ``vtx_pair`` (the ``vtx_bb`` of ``generate_na62_general``: a record named
-    ``vtx_bb`` would be written as the ROOT branches ``vtx_bb_x``, ``vtx_bb_y``, ``vtx_bb_z`` and collide with
-    the reconstructed ``vtx_bb_z``), ``P_dec``, ``channel`` and the HepMC-like ``particles`` list
-    (``pdg``, ``status``, ``parent``, ``px, py, pz, E`` in GeV, production vertex ``x, y, z`` in cm and
-    ``t`` in ns)."""
-    import awkward as ak
+@jit
+def _pick_rows(p4, vtx, idx):
+    """Four-momenta of the slots ``idx[:, k]`` (k = light nu, Z', l_b-, l_b+; zeros where -1) and the production
+    vertex of the l_b- (x, y, z, t), as (5, n, 4)."""
+    n = p4.shape[0]
+    out = np.zeros((5, n, 4))
+    for ev in range(n):
+        for r, k in ((0, 3), (1, 0), (2, 1), (3, 2)):
+            j = idx[ev, k]
+            if j >= 0:
+                for c in range(4):
+                    out[r, ev, c] = p4[ev, j, c]
+        j = idx[ev, 1]
+        if j >= 0:
+            for c in range(4):
+                out[4, ev, c] = vtx[ev, j, c]
+    return out
 
-    rec = {}
-    for name in _ROWS:
-        p = ev[f"p4_{name}"]
-        rec[name] = ak.zip({"px": p[:, 0], "py": p[:, 1], "pz": p[:, 2], "E": p[:, 3]}, with_name="Momentum4D")
-    for name, field in (("K", "vtx_K"), ("N", "vtx_N"), ("Zp", "vtx_Zp"), ("bb", "vtx_pair")):
-        v = ev[f"vtx_{name}"]
-        rec[field] = ak.zip({"x": v[:, 0], "y": v[:, 1], "z": v[:, 2]})
-    for key in ("P_fv", "P_dec", "P_dec_N", "P_dec_Zp", "pol_N_lab", "channel", "weight"):
-        rec[key] = ev[key]
-    npart = ev["npart"]
-    mask = np.arange(ev["pdg"].shape[1])[None, :] < npart[:, None]
-    flat = {"pdg": ev["pdg"][mask].astype(np.int32), "status": ev["status"][mask].astype(np.int32),
-            "parent": ev["parent"][mask].astype(np.int32)}
-    for c, name in enumerate(("px", "py", "pz", "E")):
-        flat[name] = ev["p4"][..., c][mask]
-    for c, name in enumerate(("x", "y", "z", "t")):
-        flat[name] = ev["vtx"][..., c][mask]
-    rec["particles"] = ak.unflatten(ak.zip(flat), npart)
-    return ak.zip(rec, depth_limit=1)
+
+_VTX_FIELDS = (("K", "vtx_K"), ("N", "vtx_N"), ("Zp", "vtx_Zp"), ("bb", "vtx_pair"))
+_SCALARS = ("P_fv", "P_dec", "P_dec_N", "P_dec_Zp", "pol_N_lab", "channel", "weight")
+_PARTICLE_FIELDS = ("pdg", "status", "parent", "px", "py", "pz", "E", "x", "y", "z", "t")
+
+
+class EventColumns:
+    """The truth records of ``n`` events as contiguous columns, filled by one or more ``add`` calls (events in
+    order) and wrapped as an awkward array (``to_awkward``; the layout of ``general_events_to_awkward``).
+
+    The columns are preallocated, so parts are copied once and never concatenated. Particle columns are
+    allocated for ``n * slots`` particles and cut to the number filled (the untouched tail costs no memory).
+    """
+
+    def __init__(self, n: int, slots: int):
+        self.n, self.filled, self.k = int(n), 0, 0
+        self.rows = {name: np.empty((4, n)) for name in _ROWS}
+        self.vtx = {field: np.empty((3, n)) for _, field in _VTX_FIELDS}
+        self.scalars: dict = {}
+        self.counts = np.empty(n, np.int64)
+        self.ints = np.empty((3, n * slots), np.int32)
+        self.floats = np.empty((8, n * slots))
+
+    def add(self, ev: dict) -> None:
+        """Append the events of one ``generate_na62_general`` output."""
+        m = int(ev["weight"].shape[0])
+        a, b = self.filled, self.filled + m
+        if b > self.n or ev["pdg"].shape[1] * m > self.ints.shape[1] - self.k:
+            raise ValueError(f"EventColumns: {b} events or their particles exceed the {self.n} allocated")
+        for name in _ROWS:
+            self.rows[name][:, a:b] = ev[f"p4_{name}"].T
+        for name, field in _VTX_FIELDS:
+            self.vtx[field][:, a:b] = ev[f"vtx_{name}"].T
+        for key in _SCALARS:
+            if key not in self.scalars:
+                self.scalars[key] = np.empty(self.n, ev[key].dtype)
+            self.scalars[key][a:b] = ev[key]
+        self.counts[a:b] = ev["npart"]
+        self.k = _flatten_particles_into(ev["npart"], ev["pdg"], ev["status"], ev["parent"], ev["p4"], ev["vtx"],
+                                         self.ints, self.floats, self.k)
+        self.filled = b
+
+    def to_awkward(self, before: dict | None = None, after: dict | None = None):
+        """The awkward record array (``before`` / ``after``: flat per-event arrays placed before / after)."""
+        n = self.filled
+        if n != self.n:
+            raise ValueError(f"EventColumns: {n} of {self.n} events filled")
+
+        def rec(cols, names, length: int, name: str | None = None):
+            return RecordArray([NumpyArray(c) for c in cols], list(names), length=length,
+                               parameters={"__record__": name} if name else None)
+
+        out: dict = {}
+        out.update(before or {})
+        for name in _ROWS:
+            out[name] = rec(self.rows[name], ("px", "py", "pz", "E"), n, "Momentum4D")
+        for _, field in _VTX_FIELDS:
+            out[field] = rec(self.vtx[field], ("x", "y", "z"), n)
+        out.update(self.scalars)
+        offsets = np.zeros(n + 1, np.int64)
+        np.cumsum(self.counts, out=offsets[1:])
+        cols = [c[:self.k] for c in self.ints] + [c[:self.k] for c in self.floats]  # contiguous row slices
+        out["particles"] = ListOffsetArray(Index64(offsets), rec(cols, _PARTICLE_FIELDS, self.k))
+        out.update(after or {})
+        contents = [v if isinstance(v, Content) else NumpyArray(np.ascontiguousarray(v)) for v in out.values()]
+        return ak.Array(RecordArray(contents, list(out), length=n))
+
+
+def general_events_to_awkward(ev: dict, before: dict | None = None, after: dict | None = None):
+    """Awkward record array of ``generate_na62_general`` output: the truth records (module docstring of
+    ``gen.sources.meson_decay_run``), plus ``vtx_pair`` (the ``vtx_bb`` of ``generate_na62_general``: a record
+    named ``vtx_bb`` would be written as the ROOT branches ``vtx_bb_x``, ``vtx_bb_y``, ``vtx_bb_z`` and collide
+    with the reconstructed ``vtx_bb_z``), ``P_dec``, ``channel`` and the HepMC-like ``particles`` list
+    (``pdg``, ``status``, ``parent``, ``px, py, pz, E`` in GeV, production vertex ``x, y, z`` in cm and
+    ``t`` in ns). ``before`` / ``after``: further flat per-event arrays (name -> (n,) array) placed before /
+    after those fields (``gen.sources.meson_decay_run``: the event number; the reconstructed fields).
+
+    Assembled from its layout (``awkward.contents``, ``EventColumns``): no broadcasting of ``ak.zip``, which
+    took a third of the generation time (``validation/na62/bench_paths.py``)."""
+    cols = EventColumns(ev["weight"].shape[0], ev["pdg"].shape[1])
+    cols.add(ev)
+    return cols.to_awkward(before, after)
+
+
+@jit
+def _flatten_particles_into(npart, pdg, status, parent, p4, vtx, ints, floats, k):
+    """Append the filled slots of the (n, slots) particle arrays, events in order, to the columns ``ints``
+    (3, .) int32 (pdg, status, parent) and ``floats`` (8, .) (px, py, pz, E in GeV; x, y, z in cm, t in ns)
+    from column ``k``; returns the next free column."""
+    n = npart.shape[0]
+    start = np.empty(n + 1, np.int64)
+    start[0] = k
+    for ev in range(n):
+        start[ev + 1] = start[ev] + npart[ev]
+    for ev in range(n):
+        for j in range(npart[ev]):
+            c0 = start[ev] + j
+            ints[0, c0] = pdg[ev, j]
+            ints[1, c0] = status[ev, j]
+            ints[2, c0] = parent[ev, j]
+            for c in range(4):
+                floats[c, c0] = p4[ev, j, c]
+                floats[4 + c, c0] = vtx[ev, j, c]
+    return start[n]

@@ -6,38 +6,27 @@ Table I: 2.14e11 for ``final_state = "e+e-"``, 7.94e11 for ``"mu+mu-"``), ``pare
 (relative rms, 0.01), ``fiducial_z`` ([10500, 18000] cm); ``[process] final_state`` picks l_b and
 ``hnl`` the heavy neutrino (default the lightest, N4).
 
-Two paths generate the N decay (``NA62Setup.path``, recorded in the file metadata ``na62_path`` and in
-the ``model`` JSON; ``gen.sources.meson_decay.choose_na62_path``):
+The N decay: every route of the decay table that ends in the final state (N -> nu Z' -> nu l_b l_b on
+shell, three-body N -> nu l_b l_b through off-shell Z'/Z/W, N5 -> N4 l_b l_b, N -> nu h', ...), through the
+generator's decay graph and cascade kernel (``gen.sources.meson_decay``, whose docstring has the
+sampling, the exact N spin, the vertices and the weight). This is the one NA62 path: files record
+``na62_path = "general"`` in their metadata (files of the dedicated N -> nu Z' kernel of hnlgen before
+issue 12 say ``"dedicated"``; ``hnlgen reweight`` refuses them, ``gen.reweight.meson_decay``).
 
-* ``"dedicated"``: N -> nu Z', Z' -> l_b+ l_b- only, ``gen.sources.meson_decay_dedicated.generate_na62_cascade`` (its
-  docstring has the sampling and the weight), with c tau0 of N and Z', BR(N -> nu Z'), BR(Z' -> l_b l_b)
-  from ``physics.decay_table.decay_table(model)`` through ``gen.sources.meson_decay_dedicated.cascade_from_decay_table``.
-  Used when that route is open and carries all of BR(N -> final state) but a relative share
-  ``gen.sources.meson_decay.GENERAL_PATH_SHARE`` = 1e-6.
-* ``"general"``: every N decay route of the decay table that ends in the final state (three-body
-  N -> nu l_b l_b through off-shell Z'/Z/W, N5 -> N4 l_b l_b, N -> nu h', ...), through the generator's
-  decay graph and cascade kernel (``gen.sources.meson_decay``, whose docstring has the sampling, the exact N
-  spin and the vertices). Used otherwise (e.g. a heavy Z', m_Z' > m_N).
-
-``hnlgen reweight`` supports the files of both paths (``gen.reweight.meson_decay``).
-
-The NA62 observables come from ``detectors.na62.response.reconstruct`` on both paths.
+The NA62 observables come from ``detectors.na62.response.reconstruct``.
 
 Reproducibility as in the upscattering generator (``gen.core.rng``): events in fixed blocks of
-``BLOCK_SIZE``; block b draws its cascade uniforms from ``block_rng(seed, b, PURPOSE_PRODUCTION)`` (the
-general path: its production uniforms there, its cascade seeds and flight uniforms from
-``PURPOSE_DECAY``) and its detector smearing from ``block_rng(seed, b, PURPOSE_DETECTOR)``, so the output
-does not depend on the chunk size. The per-block call of ``generate_na62_cascade`` (or
-``generate_na62_general``) gets the exposure N_K^Fid m/n for its m of the n events, so every weight is N_K^Fid/n * (...) and the weights of the whole run sum to the
+``BLOCK_SIZE``; block b draws its production uniforms from ``block_rng(seed, b, PURPOSE_PRODUCTION)``, its
+cascade seeds and flight uniforms from ``PURPOSE_DECAY`` and its detector smearing from ``block_rng(seed, b, PURPOSE_DETECTOR)``, so the output
+does not depend on the chunk size. The per-block call of ``generate_na62_general`` gets the exposure N_K^Fid m/n for its m of the n events, so every weight is N_K^Fid/n * (...) and the weights of the whole run sum to the
 expected number of decays with the visible vertex before the end of the fiducial volume.
 
 Event records (truth): ``event``, ``weight``, the Momentum4D records ``K``, ``a`` (l_a+), ``N``,
 ``nu``, ``Zp``, ``bm`` (l_b-), ``bp`` (l_b+) (GeV, beam frame: kaon along +z from the target),
 decay points ``vtx_K``, ``vtx_N``, ``vtx_Zp`` (x, y, z in cm), and ``P_fv``, ``P_dec_N``,
-``P_dec_Zp``, ``pol_N_lab``; the dedicated path adds ``nubar``; the general path adds
-``vtx_pair`` (production vertex of the l_b pair, what the reconstruction uses), ``P_dec`` (probability
+``P_dec_Zp``, ``pol_N_lab``, ``vtx_pair`` (production vertex of the l_b pair, what the reconstruction uses), ``P_dec`` (probability
 that every visible vertex precedes z_end), ``channel`` (N decay channel, index into ``decays.channels``
-of the ``model`` JSON) and the HepMC-like ``particles`` list (``gen.sources.meson_decay``); there ``nu`` and
+of the ``model`` JSON) and the HepMC-like ``particles`` list (``gen.sources.meson_decay``); ``nu`` and
 ``Zp`` are the first light neutrino and Z' of the cascade (zeros if none) and ``vtx_Zp`` the first Z'
 decay point (zeros if none). Reconstructed (``reconstruct=True``): the flat fields of
 ``NA62_RECO_DOCS``.
@@ -58,26 +47,35 @@ from detectors.na62 import response as na62
 from detectors.output.root import EventWriter
 from detectors.output.writer_thread import BackgroundWriter
 from gen import __version__
-from gen.card import NA62_FINAL_STATES, CardError, build_model, card_to_toml, na62_settings, resolve_run, resolved_card_dict
+from gen.card import (
+    NA62_FINAL_STATES,
+    CardError,
+    build_model,
+    card_to_toml,
+    na62_settings,
+    parse_card,
+    resolve_run,
+    resolved_card_dict,
+)
 from gen.core import rng as R
 from gen.core.exact_sum import ExactSum
+from gen.experiments import experiment_info, experiment_names
 from gen.output import jsonout
 from gen.output.docs import NA62_RECO_DOCS, NA62_TRUTH_DOCS, event_branch_titles, summary_json
 from gen.sources.meson_decay import (
-    PATH_DEDICATED,
-    PATH_GENERAL,
+    EventColumns,
+    NA62Beam,
+    NA62Uniforms,
     build_general_decays,
-    choose_na62_path,
-    dedicated_route_br,
-    general_events_to_awkward,
+    draw_na62_uniforms,
     generate_na62_general,
+    nu_zprime_route_brs,
 )
-from gen.sources.meson_decay_dedicated import NA62Beam, cascade_from_decay_table, events_to_awkward, generate_na62_cascade
 from gen.stages.base import HistogramSum
 from physics.decay_table import decay_table
 from physics.meson_decays import MESONS, br_P_to_l_N, lepton_mass, polarisation_N_from_P_to_lN
 
-__all__ = ["NA62Setup", "prepare_na62", "iter_generate_na62", "generate_na62", "na62_histograms", "run_na62",
+__all__ = ["NA62_PATH", "ZPRIME_ONLY_SHARE", "NA62Setup", "na62_card", "detector_input", "prepare_na62", "iter_generate_na62", "generate_na62", "na62_histograms", "run_na62",
            "NA62_RECO_DOCS", "NA62_TRUTH_DOCS", "NA62_HISTOGRAMS"]
 
 # Histograms (TH1D) of accepted events (reconstructed, weight_accepted) and of all events (truth,
@@ -87,17 +85,23 @@ __all__ = ["NA62Setup", "prepare_na62", "iter_generate_na62", "generate_na62", "
 NA62_HISTOGRAMS = ("m_ll", "m2_N", "m2_miss", "m2_lnu", "m2_lll")
 N_BINS = 100
 
+#: ``na62_path`` metadata of the files written here (the general cascade); hnlgen before issue 12 also wrote
+#: ``"dedicated"`` (its N -> nu Z' -> nu l l kernel, now tests/oracles/na62_dedicated.py).
+NA62_PATH = "general"
+#: Largest share of BR(N -> final state) outside N -> nu Z' (on shell) -> nu l_b l_b for which the m_ll
+#: histogram spans [0, 2 m_Z'] (the on-shell peak) rather than [0, m_N] (``NA62Setup.histogram_edges``).
+ZPRIME_ONLY_SHARE = 1e-6
+
 
 class NA62Setup:
-    """Everything built once per NA62 card: model, decays, path, beam, exposure.
+    """Everything built once per NA62 card: model, decay graph, beam, exposure.
 
-    ``path`` (None: ``gen.sources.meson_decay.choose_na62_path``) forces ``"dedicated"`` or ``"general"``;
-    ``cascade`` is the ``gen.sources.meson_decay_dedicated.KaonCascade`` of the dedicated path (None on the general
-    path), ``general`` the ``gen.sources.meson_decay.NA62GeneralDecays`` (built on both: it gives
-    BR(N -> final state) summed over all routes).
+    ``general`` is the ``gen.sources.meson_decay.NA62GeneralDecays`` of the card's N restricted to the final
+    state (BR(N -> final state) summed over all routes); ``br_route`` the part of it through N -> nu Z'
+    (on shell) -> nu l_b l_b and ``other_routes_share`` the relative rest (information, and the m_ll range).
     """
 
-    def __init__(self, card, path: str | None = None):
+    def __init__(self, card):
         self.card = card
         self.model = build_model(card)
         self.settings = na62_settings(card)
@@ -126,26 +130,37 @@ class NA62Setup:
         except ValueError as err:
             raise CardError(f"process.final_state = {fs!r}: {self.hnl} (m = {self.m_N:.6g} GeV) "
                             f"cannot decay to it in the decay table ({err})") from None
-        self.br_route = dedicated_route_br(self.table, self.hnl, self.flavour_b)
-        auto, self.other_routes_share = choose_na62_path(self.general.br_final_state, self.br_route, m_N=self.m_N,
-                                                         m_Zp=self.m_Zp, m_b=self.m_b)
-        if path is None:
-            path = auto
-        elif path not in (PATH_DEDICATED, PATH_GENERAL):
-            raise ValueError(f"path = {path!r}: allowed None, {PATH_DEDICATED!r}, {PATH_GENERAL!r}")
-        self.path = path
+        self.br_N_to_nu_Zp, self.br_Zp_to_bb = nu_zprime_route_brs(self.table, self.hnl, self.flavour_b)
+        self.br_route = self.br_N_to_nu_Zp * self.br_Zp_to_bb
+        brf = self.general.br_final_state
+        self.other_routes_share = max(brf - self.br_route, 0.0) / brf if brf > 0 else 1.0
+        self.path = NA62_PATH
         z1, z2 = st["fiducial_z"]
-        self.cascade = None
         try:
             self.beam = NA62Beam(p0=float(st["beam_momentum"]), sigma_rel=float(st["beam_momentum_spread"]),
                                  z_fv_begin=float(z1), z_fv_end=float(z2), z_decay_end=float(z2))
-            if path == PATH_DEDICATED:
-                self.cascade = cascade_from_decay_table(self.table, model=self.model, N_name=self.hnl,
-                                                        flavour_a=self.flavour_a, flavour_b=self.flavour_b,
-                                                        parent=self.parent)
         except ValueError as err:
-            raise CardError(f"na62 cascade {self.parent} -> {self.flavour_a}+ {self.hnl}, "
-                            f"{self.hnl} -> nu Z', Z' -> {fs}: {err}") from None
+            raise CardError(f"na62 beam (experiment.beam_momentum, beam_momentum_spread, fiducial_z): {err}") from None
+
+    @property
+    def zprime_only(self) -> bool:
+        """True when N -> nu Z' (on shell) -> nu l_b l_b carries all of BR(N -> final state) but a relative
+        ``ZPRIME_ONLY_SHARE`` (the m_ll histogram then resolves the on-shell peak)."""
+        return self.br_route > 0 and 2.0 * self.m_b < self.m_Zp < self.m_N and self.other_routes_share <= ZPRIME_ONLY_SHARE
+
+    def generate(self, n: int, rng_production, rng_decay, *, n_parent_decays_fid: float | None = None,
+                 exposure_per_event: float | None = None, beam: NA62Beam | None = None,
+                 uniforms: NA62Uniforms | None = None) -> dict:
+        """``gen.sources.meson_decay.generate_na62_general`` of ``n`` events with this card's N, mixing, parent,
+        decay graph and beam (``beam`` replaces the card's, e.g. a fixed momentum). The exposure these ``n``
+        events stand for: ``n_parent_decays_fid`` or ``exposure_per_event`` (default: the card's N_K^Fid for
+        the ``n`` events); ``uniforms``: random numbers drawn by the caller (the rngs are then not used)."""
+        if n_parent_decays_fid is None and exposure_per_event is None:
+            n_parent_decays_fid = self.n_parent_decays
+        return generate_na62_general(n, rng_production, rng_decay, self.general, m_N=self.m_N, U2_aN=self.U2_aN,
+                                     flavour_a=self.flavour_a, flavour_b=self.flavour_b, parent=self.parent,
+                                     beam=self.beam if beam is None else beam, n_parent_decays_fid=n_parent_decays_fid,
+                                     exposure_per_event=exposure_per_event, uniforms=uniforms)
 
     def info(self) -> dict:
         """JSON-ready description (the ``na62_cascade`` entry of the file's ``model`` metadata)."""
@@ -160,23 +175,18 @@ class NA62Setup:
         N, Z = self.table[self.hnl], self.table.get("Zprime")
         common["ctau0_N_cm"] = float(N.ctau0_cm)
         common["ctau0_Zp_cm"] = float(Z.ctau0_cm) if Z is not None else None
-        c = self.cascade
-        if c is not None:
-            common.update({"ctau0_N_cm": c.ctau0_N, "ctau0_Zp_cm": c.ctau0_Zp, "br_N_to_nu_Zp": c.br_N_to_nu_Zp,
-                           "br_Zp_to_bb": c.br_Zp_to_bb})
+        common["br_N_to_nu_Zp"], common["br_Zp_to_bb"] = self.br_N_to_nu_Zp, self.br_Zp_to_bb
         return common
 
     def model_json(self) -> str:
-        """The ``model`` metadata: model summary, ``na62_cascade`` (``info``) and, on the general path, the
-        decay table and ``decays.channels`` that the event field ``channel`` indexes."""
-        d = {"model": self.model.summary(), "na62_cascade": self.info()}
-        if self.cascade is None:
-            d["decays"] = self.general.decay_info
+        """The ``model`` metadata: model summary, ``na62_cascade`` (``info``), the decay table and
+        ``decays.channels`` that the event field ``channel`` indexes."""
+        d = {"model": self.model.summary(), "na62_cascade": self.info(), "decays": self.general.decay_info}
         return jsonout.dumps(d, default=float)
 
     def histogram_edges(self) -> dict:
         # m_ll <= 2 m_Z' ... on shell: [0, 2 m_Z'] resolves the peak; otherwise m_ll < m_N
-        m_ll_max = 2.0 * self.cascade.m_Zp if self.cascade is not None else self.m_N
+        m_ll_max = 2.0 * self.m_Zp if self.zprime_only else self.m_N
         return {
             "m_ll": np.linspace(0.0, m_ll_max, N_BINS + 1),
             "m2_N": np.linspace(0.0, (self.m_P - self.m_a) ** 2, N_BINS + 1),
@@ -186,37 +196,55 @@ class NA62Setup:
         }
 
 
-def prepare_na62(card, path: str | None = None) -> NA62Setup:
-    """The ``NA62Setup`` of an NA62 run card (``path``: see ``NA62Setup``)."""
-    return NA62Setup(card, path=path)
+def prepare_na62(card) -> NA62Setup:
+    """The ``NA62Setup`` of an NA62 run card."""
+    return NA62Setup(card)
 
 
-def _block_events(setup: NA62Setup, seed: int, block: int, start: int, stop: int, n_total: int,
-                  reconstruct: bool) -> ak.Array:
-    m = stop - start
-    n_fid = setup.n_parent_decays * m / n_total
-    if setup.cascade is not None:
-
-        ev = generate_na62_cascade(m, R.block_rng(seed, block, R.PURPOSE_PRODUCTION), setup.cascade, setup.beam,
-                                   n_parent_decays_fid=n_fid)
-        arr = events_to_awkward(ev)
-        reco_in = ev
-    else:
-
-        ev = generate_na62_general(m, R.block_rng(seed, block, R.PURPOSE_PRODUCTION),
-                                   R.block_rng(seed, block, R.PURPOSE_DECAY), setup.general, m_N=setup.m_N,
-                                   U2_aN=setup.U2_aN, flavour_a=setup.flavour_a, flavour_b=setup.flavour_b,
-                                   parent=setup.parent, beam=setup.beam, n_parent_decays_fid=n_fid)
-        arr = general_events_to_awkward(ev)
-        # the detector takes the origin of the l_b pair as ``vtx_Zp`` (detectors.na62.response.reconstruct)
-        reco_in = {k: ev[k] for k in ("p4_K", "p4_a", "p4_bm", "p4_bp", "vtx_K")}
-        reco_in["vtx_Zp"] = ev["vtx_bb"]
-    fields = {"event": np.arange(start, stop, dtype=np.int64)}
-    fields.update({k: arr[k] for k in arr.fields})
+def _chunk_events(setup: NA62Setup, seed: int, blocks, n_total: int, reconstruct: bool) -> ak.Array:
+    """The events of whole blocks ``(block, start, stop)``: each block's random numbers from its own streams
+    (``draw_na62_uniforms``), the kernels once over the whole chunk (one parallel region of the cascade kernel
+    per chunk, not per block: 15% faster with 2 threads on a shared machine, ``validation/na62/bench_paths.py``),
+    the truth records as the chunk's columns (``gen.sources.meson_decay.EventColumns``), the detector block by
+    block with the block's stream; one awkward array."""
+    parts = [draw_na62_uniforms(stop - start, R.block_rng(seed, b, R.PURPOSE_PRODUCTION), R.block_rng(seed, b, R.PURPOSE_DECAY),
+                                setup.general.slots) for b, start, stop in blocks]
+    uni = parts[0] if len(parts) == 1 else NA62Uniforms(*(np.concatenate(x) for x in zip(*parts)))
+    first, last = blocks[0][1], blocks[-1][2]
+    ev = setup.generate(last - first, None, None, exposure_per_event=setup.n_parent_decays / n_total, uniforms=uni)
+    cols = EventColumns(last - first, setup.general.slots)
+    cols.add(ev)
+    after = None
     if reconstruct:
-        fields.update(_reconstruct_block(setup, reco_in, seed, block))
-        fields["weight_accepted"] = ev["weight"] * np.asarray(fields["accepted"], dtype=np.float64)
-    return ak.zip(fields, depth_limit=1)
+        din = detector_input(ev)
+        recos = [_reconstruct_block(setup, {k: v[start - first:stop - first] for k, v in din.items()}, seed, b)
+                 for b, start, stop in blocks]
+        after = recos[0] if len(recos) == 1 else {k: np.concatenate([r[k] for r in recos]) for k in recos[0]}
+        after["weight_accepted"] = ev["weight"] * np.asarray(after["accepted"], dtype=np.float64)
+    return cols.to_awkward({"event": np.arange(first, last, dtype=np.int64)}, after)
+
+
+def detector_input(ev: dict) -> dict:
+    """What ``detectors.na62.response.reconstruct`` takes from ``generate_na62_general`` output: ``p4_K``,
+    ``p4_a``, ``p4_bm``, ``p4_bp`` (GeV), ``vtx_K`` and, as ``vtx_Zp``, the production vertex of the l_b pair
+    (``vtx_bb``; cm), where the tracks start whatever the route."""
+    out = {k: ev[k] for k in ("p4_K", "p4_a", "p4_bm", "p4_bp", "vtx_K")}
+    out["vtx_Zp"] = ev["vtx_bb"]
+    return out
+
+
+def na62_card(model: dict, final_state: str, experiment: str | None = None, **settings):
+    """A validated meson-decay run card (``gen.card.parse_card``) from ``[model]`` keys, ``process.final_state``
+    and optional ``[experiment]`` settings (defaults of ``gen.card.NA62_DEFAULTS``): for scripts that scan a
+    model (validation/na62/plot_fig3.py, plot_fig4.py) without writing TOML. ``experiment``: a registry name
+    with the ``meson_decay`` source (default: the registry's only one)."""
+    if experiment is None:
+        names = [n for n in experiment_names() if experiment_info(n).meson_decay]
+        if len(names) != 1:
+            raise ValueError(f"experiment: give one of the meson-decay experiments {names}")
+        experiment = names[0]
+    return parse_card({"schema_version": 1, "model": dict(model), "experiment": {"name": experiment, **settings},
+                       "process": {"final_state": final_state}})
 
 
 def _reconstruct_block(setup: NA62Setup, ev: dict, seed: int, block: int) -> dict:
@@ -233,24 +261,19 @@ def _reconstruct_block(setup: NA62Setup, ev: dict, seed: int, block: int) -> dic
 
 
 def iter_generate_na62(card, n_events: int | None = None, seed: int | None = None, chunk_size: int | None = None, *,
-                       setup: NA62Setup | None = None, reconstruct: bool = False,
-                       path: str | None = None) -> Iterator[ak.Array]:
-    """Yield the events of an NA62 run in chunks of whole blocks (independent of ``chunk_size``).
-
-    ``path`` forces the dedicated or the general decay path (``NA62Setup``; ignored with ``setup``)."""
+                       setup: NA62Setup | None = None, reconstruct: bool = False) -> Iterator[ak.Array]:
+    """Yield the events of an NA62 run in chunks of whole blocks (independent of ``chunk_size``)."""
     n, s, bpc = resolve_run(card, n_events, seed, chunk_size)
     if setup is None:
-        setup = NA62Setup(card, path=path)
+        setup = NA62Setup(card)
     for blocks in R.block_chunks(n, bpc):  # lazy: memory bounded whatever n
-        parts = [_block_events(setup, s, b, start, stop, n, reconstruct) for b, start, stop in blocks]
-        yield parts[0] if len(parts) == 1 else ak.concatenate(parts)
+        yield _chunk_events(setup, s, list(blocks), n, reconstruct)
 
 
 def generate_na62(card, n_events: int | None = None, seed: int | None = None, chunk_size: int | None = None, *,
-                  reconstruct: bool = False, path: str | None = None) -> ak.Array:
-    """All events of an NA62 run as one array (``reconstruct=True``: what ``hnlgen run`` writes;
-    ``path``: see ``NA62Setup``)."""
-    chunks = list(iter_generate_na62(card, n_events, seed, chunk_size, reconstruct=reconstruct, path=path))
+                  reconstruct: bool = False) -> ak.Array:
+    """All events of an NA62 run as one array (``reconstruct=True``: what ``hnlgen run`` writes)."""
+    chunks = list(iter_generate_na62(card, n_events, seed, chunk_size, reconstruct=reconstruct))
     return chunks[0] if len(chunks) == 1 else ak.concatenate(chunks)
 
 
@@ -351,11 +374,7 @@ def run_na62(card, n: int, seed: int, out: str, *, chunk_size=None, compression=
     else:
         fs = card.process.final_state
         print(f"hnlgen run: {done} events -> {out}")
-        if setup.cascade is not None:
-            chain = f"{setup.hnl} -> nu Z', Z' -> {fs} (dedicated path)"
-        else:
-            chain = (f"{setup.hnl} -> {fs} + invisible through every decay-table route, BR {setup.general.br_final_state:.4g} "
-                     f"(general path)")
+        chain = f"{setup.hnl} -> {fs} + invisible through every decay-table route, BR {setup.general.br_final_state:.4g}"
         print(f"  NA62: {setup.parent} -> {setup.flavour_a}+ {setup.hnl}, {chain}; "
               f"m_N = {setup.m_N:.4g} GeV, m_Z' = {setup.m_Zp:.4g} GeV; N_fid = {setup.n_parent_decays:.4g} {setup.parent} decays")
         print(f"  expected events: produced (N_fid BR({setup.parent} -> {setup.flavour_a} N)) {produced:12.5g}")

@@ -20,15 +20,17 @@ from gen.validation.references import references
 R = references("na62")
 
 
-@comparison("na62_fig4_kinematics", quick=False, requires=("gen.sources.meson_decay_dedicated", "detectors.na62.response", "physics.meson_decays"))
+@comparison("na62_fig4_kinematics", quick=False, requires=("gen.sources.meson_decay_run", "detectors.na62.response", "physics.meson_decays"))
 def _na62_fig4(ctx: ValidationContext) -> list[Comparison]:
     """Seed 004 Fig. 4: truth kinematics of K+ -> mu+ N, N -> nu Z', Z' -> b+b- (1e4 events at 75 GeV/c), eq. (21), eq. (A3)-(A4)."""
     from detectors.na62 import response as na62
-    from gen.sources.meson_decay_dedicated import KaonCascade, NA62Beam, generate_na62_cascade
+    from gen.sources.meson_decay import NA62Beam
+    from gen.sources.meson_decay_run import detector_input
     from physics import constants as const
     from physics.meson_decays import cascade_mass_ranges
 
     MK, MMU, ME = const.m_K_charged, const.m_mu, const.m_e
+    f4 = load_script("validation", "na62", "plot_fig4.py")
     n = 10_000
     # the cases of validation/na62/plot_fig4.py (Fig. 4 states no masses; documented choice in its docstring)
     cases = (("e", 0.300, 0.050), ("mu", 0.300, 0.250))
@@ -37,9 +39,11 @@ def _na62_fig4(ctx: ValidationContext) -> list[Comparison]:
     out: list[Comparison] = []
     for col, (fb, mN, mZ) in enumerate(cases):
         mb = ME if fb == "e" else MMU
-        cas = KaonCascade(m_N=mN, m_Zp=mZ, flavour_a="mu", flavour_b=fb, U2_aN=1e-8)
-        ev = generate_na62_cascade(n, np.random.default_rng(2019 + col), cas, NA62Beam(sigma_rel=0.0))  # seeds of plot_fig4.py
-        reco = na62.reconstruct(ev, np.random.default_rng(7 + col), m_a=MMU, m_b=mb, flavour_a="mu", flavour_b=fb)
+        setup = f4.fig4_setup(fb, mN, mZ)
+        ev = setup.generate(n, np.random.default_rng(2019 + col), np.random.default_rng(3019 + col),
+                            beam=NA62Beam(sigma_rel=0.0))  # model and seeds of plot_fig4.py
+        reco = na62.reconstruct(detector_input(ev), np.random.default_rng(7 + col), m_a=MMU, m_b=mb, flavour_a="mu",
+                                flavour_b=fb)
         truth = {k[6:]: v for k, v in reco.items() if k.startswith("truth_")}
         E = reco["truth_E_Zp"]
         (a_lo, a_hi), (b_lo, b_hi) = cascade_mass_ranges(MK, MMU, mN, mZ)
@@ -87,7 +91,7 @@ NA62_SES_POINTS = ((0.300, 0.150, "e"), (0.300, 0.250, "mu"))
 NA62_SES_EVENTS = 1500
 
 
-@comparison("na62_fig3_ses", quick=False, requires=("gen.sources.meson_decay_dedicated", "detectors.na62.response", "physics.meson_decays"))
+@comparison("na62_fig3_ses", quick=False, requires=("gen.sources.meson_decay_run", "detectors.na62.response", "physics.meson_decays"))
 def _na62_fig3(ctx: ValidationContext) -> list[Comparison]:
     """Seed 004 Fig. 3: NA62 single-event sensitivity, eq. (25) as printed / with rho vs hnlgen MC (validation/na62/plot_fig3.py)."""
     import shutil

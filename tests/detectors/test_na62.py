@@ -1,14 +1,16 @@
-"""NA62: kaon source and cascade (gen/sources/meson_decay_dedicated.py), detector and observables (detectors/na62/response.py)."""
+"""NA62: kaon beam and production (gen/sources/meson_decay.py), the dedicated cascade of the test oracle
+(tests/oracles/na62_dedicated.py), detector and observables (detectors/na62/response.py)."""
 
 import math
 import types
 
+import na62_dedicated as src  # the test oracle (tests/oracles, pytest pythonpath)
 import numpy as np
 import pytest
 from scipy import stats
 
 from detectors.na62 import response as na62
-from gen.sources import meson_decay_dedicated as src
+from gen.sources import meson_decay as gsrc
 from physics import constants as const
 from physics import units as u
 from physics.meson_decays import cascade_mass_ranges, polarisation_N_from_P_to_lN
@@ -40,10 +42,8 @@ def _m2(p):
 
 # ----------------------------------------------------------------------------------- API
 def test_public_apis_are_pinned():
-    assert src.__all__ == ["NA62Beam", "KaonCascade", "N_UNIFORMS", "fv_decay_probability",
-                           "mean_fv_decay_probability", "generate_na62_cascade", "generate_na62_production",
-                           "cascade_from_decay_table",
-                           "events_to_awkward", "SEED004_N_K_FID"]
+    assert src.__all__ == ["KaonCascade", "N_UNIFORMS", "generate_na62_cascade", "cascade_from_decay_table",
+                           "events_to_awkward", "SEED004_N_K_FID", "iter_generate_dedicated"]
     assert "reconstruct" in na62.__all__ and "solve_ses_U2" in na62.__all__
     for name in na62.__all__:
         assert hasattr(na62, name)
@@ -57,7 +57,7 @@ def test_bad_cascades_raise():
     with pytest.raises(ValueError, match="br_Zp_to_bb"):
         src.KaonCascade(m_N=0.3, m_Zp=0.05, br_Zp_to_bb=1.5)
     with pytest.raises(ValueError, match="z_fv_begin"):
-        src.NA62Beam(z_fv_begin=200 * u.m)
+        gsrc.NA62Beam(z_fv_begin=200 * u.m)
 
 
 # ----------------------------------------------------------------------------------- kinematics
@@ -115,16 +115,16 @@ def test_appendix_a_ranges(sample):
 
 # ----------------------------------------------------------------------------------- beam, volume
 def test_fv_probability_closed_form_and_provenance_value():
-    beam = src.NA62Beam()
+    beam = gsrc.NA62Beam()
     assert CTAU_K == pytest.approx(const.ctau_K_charged, rel=1e-3)
     # PROVENANCE.md "Facts: NA62 kaon beam": 10.3 % of 75 GeV/c K+ decay in 105-180 m
-    assert src.fv_decay_probability(75.0, MK, CTAU_K, 105 * u.m, 180 * u.m) == pytest.approx(0.103, abs=5e-4)
-    assert src.mean_fv_decay_probability(src.NA62Beam(sigma_rel=0.0), MK, CTAU_K) == pytest.approx(
-        src.fv_decay_probability(75.0, MK, CTAU_K, beam.z_fv_begin, beam.z_fv_end), rel=1e-12)
+    assert gsrc.fv_decay_probability(75.0, MK, CTAU_K, 105 * u.m, 180 * u.m) == pytest.approx(0.103, abs=5e-4)
+    assert gsrc.mean_fv_decay_probability(gsrc.NA62Beam(sigma_rel=0.0), MK, CTAU_K) == pytest.approx(
+        gsrc.fv_decay_probability(75.0, MK, CTAU_K, beam.z_fv_begin, beam.z_fv_end), rel=1e-12)
 
 
 def test_kaon_decay_positions_follow_truncated_exponential():
-    beam = src.NA62Beam(sigma_rel=0.0)
+    beam = gsrc.NA62Beam(sigma_rel=0.0)
     cas = CASES["ee"]
     ev = src.generate_na62_cascade(N_EV, np.random.default_rng(3), cas, beam)
     z = ev["vtx_K"][:, 2]
@@ -133,21 +133,21 @@ def test_kaon_decay_positions_follow_truncated_exponential():
     cdf = lambda x: -np.expm1(-(x - beam.z_fv_begin) / lam) / -np.expm1(-(beam.z_fv_end - beam.z_fv_begin) / lam)  # noqa: E731
     assert stats.kstest(z, cdf).pvalue > 0.01
     # every event carries the exact decay-in-volume probability of its momentum
-    np.testing.assert_allclose(ev["P_fv"], src.fv_decay_probability(75.0, MK, CTAU_K, beam.z_fv_begin, beam.z_fv_end))
+    np.testing.assert_allclose(ev["P_fv"], gsrc.fv_decay_probability(75.0, MK, CTAU_K, beam.z_fv_begin, beam.z_fv_end))
 
 
 def test_weights_normalise_to_exposure_times_br():
     """Prompt cascade, BRs 1: sum of weights = N_fid * BR(K -> mu N) within its MC error, and the
     weighted momentum spectrum is that of kaons decaying in the volume (closed form by quadrature)."""
     cas = CASES["ee"]
-    beam = src.NA62Beam()
+    beam = gsrc.NA62Beam()
     ev = src.generate_na62_cascade(N_EV, np.random.default_rng(5), cas, beam, n_parent_decays_fid=1e11)
     w = ev["weight"]
     target = 1e11 * cas.br_production
     assert w.sum() == pytest.approx(target, abs=4 * w.std() * math.sqrt(N_EV))
     x, gw = np.polynomial.hermite_e.hermegauss(64)
     p = beam.p0 * (1 + beam.sigma_rel * x)
-    pf = src.fv_decay_probability(p, MK, CTAU_K, beam.z_fv_begin, beam.z_fv_end)
+    pf = gsrc.fv_decay_probability(p, MK, CTAU_K, beam.z_fv_begin, beam.z_fv_end)
     mean_p = np.sum(gw * pf * p) / np.sum(gw * pf)
     pK = ev["p4_K"][:, 2]
     est = np.sum(w * pK) / w.sum()
@@ -157,7 +157,7 @@ def test_weights_normalise_to_exposure_times_br():
 
 def test_displaced_vertices_truncated_exponential_and_probability():
     cas = src.KaonCascade(m_N=0.3, m_Zp=0.05, ctau0_N=5.0, ctau0_Zp=1.0, U2_aN=1e-8)
-    beam = src.NA62Beam()
+    beam = gsrc.NA62Beam()
     ev = src.generate_na62_cascade(N_EV, np.random.default_rng(7), cas, beam)
     pN = ev["p4_N"]
     p = np.linalg.norm(pN[:, :3], axis=1)
@@ -389,7 +389,7 @@ def test_production_only_kernel_matches_the_cascade_rows():
     args = (MK, CTAU_K, 75.0, 0.01, 105 * u.m, 180 * u.m)
     p4c, vtxc, infoc = src.na62_cascade_kernel(uni, *args, 180 * u.m, MMU, cas.m_N, cas.m_Zp, ME, 0.0, 0.0,
                                                cas.polarisation_N, False)
-    p4p, z, infop = src.na62_production_kernel(uni[:, :5].copy(), *args, MMU, cas.m_N, cas.polarisation_N)
+    p4p, z, infop = gsrc.na62_production_kernel(uni[:, :5].copy(), *args, MMU, cas.m_N, cas.polarisation_N)
     np.testing.assert_allclose(p4p[:, :3], p4c[:, :3], rtol=1e-14, atol=1e-14)
     # rows 3, 4: a+ and N in the kaon rest frame, back-to-back with the two-body momentum
     np.testing.assert_allclose(p4p[:, 3, :3] + p4p[:, 4, :3], 0.0, atol=1e-15)
@@ -397,8 +397,8 @@ def test_production_only_kernel_matches_the_cascade_rows():
     np.testing.assert_allclose(z, vtxc[:, 0, 2], rtol=1e-14)
     np.testing.assert_allclose(infop[:, 0], infoc[:, 0], rtol=1e-14)
     np.testing.assert_allclose(infop[:, 1], infoc[:, 3], rtol=1e-14, atol=1e-14)
-    ev = src.generate_na62_production(N_EV, 3, m_N=0.3, U2_aN=1e-8, n_parent_decays_fid=1e11)
+    ev = gsrc.generate_na62_production(N_EV, 3, m_N=0.3, U2_aN=1e-8, n_parent_decays_fid=1e11)
     assert ev["weight"].sum() == pytest.approx(1e11 * cas.br_production, abs=4 * ev["weight"].std() * math.sqrt(N_EV))
     np.testing.assert_allclose(ev["p4_K"], ev["p4_a"] + ev["p4_N"], atol=1e-9)
     with pytest.raises(ValueError, match="m_N = 0.45"):
-        src.generate_na62_production(10, 1, m_N=0.45, U2_aN=1e-8)
+        gsrc.generate_na62_production(10, 1, m_N=0.45, U2_aN=1e-8, n_parent_decays_fid=1e11)

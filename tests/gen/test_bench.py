@@ -40,3 +40,19 @@ def test_baseline_table_ratios_and_refusal(tmp_path):
     assert text.endswith("slower than the baseline by more than 5%: x")
     with pytest.raises(BaselineError, match="not a checkout of hnlgen"):
         compare_baseline(tmp_path, ["cards/x.toml"], 10)
+
+
+def test_table_shows_the_dedicated_na62_oracle_beside_the_generator():
+    """NA62 cards (issue 12 item 3): the dedicated kernel (tests/oracles/na62_dedicated.py) timed in the same run,
+    with the generator's ratios to it; found from the checkout by gen.bench._na62_oracle."""
+    from gen import bench
+
+    res = _result()
+    res["cards"][0]["na62_dedicated_oracle"] = {
+        "generation_ev_per_s": 800_000.0, "generation_detector_ev_per_s": 500_000.0, "ess_per_s": 2.0,
+        "general_over_dedicated": {"generation": 1.25, "generation_detector": 0.8, "ess_per_s": 0.5}}
+    text = format_table(res)
+    line = next(ln for ln in text.splitlines() if "dedicated NA62 kernel" in ln)
+    assert "800,000 ev/s" in line and "generation x1.25, + detector x0.80, ESS/s x0.50" in line
+    oracle = bench._na62_oracle()
+    assert oracle is not None and hasattr(oracle, "iter_generate_dedicated")

@@ -28,7 +28,7 @@ API = {
                  "INVISIBLE_PDG"},
     gen.sources.upscattering: {"generate", "iter_generate", "GeneratorSetup", "prepare", "RunSummary", "summarize", "run_metadata"},
     gen.stages.base: {"MiniBooNEStage", "NueElasticStage", "HistogramSum", "RECO_FIELD_DOCS", "make_stage"},
-    gen.sources.meson_decay_run: {"NA62Setup", "prepare_na62", "iter_generate_na62", "generate_na62", "na62_histograms", "run_na62",
+    gen.sources.meson_decay_run: {"NA62_PATH", "ZPRIME_ONLY_SHARE", "NA62Setup", "na62_card", "detector_input", "prepare_na62", "iter_generate_na62", "generate_na62", "na62_histograms", "run_na62",
                    "NA62_RECO_DOCS", "NA62_TRUTH_DOCS", "NA62_HISTOGRAMS"},
     detectors.output.root: {"AtomicOutput", "EventWriter", "OutputError", "write_events", "read_events", "read_metadata",
                        "check_complete", "DEFAULT_BASKET_EVENTS", "PARTIAL_SUFFIX", "COMPLETE_KEY", "COMPRESSIONS", "ROOT_FORMATS"},

@@ -1,6 +1,7 @@
 """gen.sources.meson_decay: NA62 events through the general decay cascade (every N decay route of the decay table).
 
-(a) light-Z' card: the general path against the dedicated kernel (gen.sources.meson_decay_dedicated), two independent samples:
+(a) light-Z' card: the general path against the dedicated kernel (the test oracle tests/oracles/na62_dedicated.py,
+    hnlgen's NA62 generator before issue 12), two independent samples:
     totals within 4 sigma of their MC errors, chi2 of reconstructed m_ll and m2_N (accepted events), true N
     decay z and the l- energy share E_l-/E_Z'; the Z' direction about the exact N spin axis and the moment of
     the Z' helicity interference (the observables that tell an exact spin treatment from an approximate one);
@@ -9,14 +10,14 @@
     direction, and the m_ee distribution against dGamma/dm_ee^2 of the decay table's |M|^2 integrated over
     the other Dalitz variable;
 (c) four-momentum conservation at every vertex and flights along the parent momentum;
-(d) the same events for two chunk sizes; path choice, metadata, reweighter choice.
+(d) the same events for two chunk sizes; route shares, metadata, reweighter refusal of dedicated-path files.
 
 Tolerances: totals 4 sigma of the combined MC error (sqrt(sum w^2 - S^2/n)); distributions: chi2 with the
 per-bin variances sum w^2 of both samples (or of the sample against a computed expectation), pass at
 p > 1e-3 (fixed seeds, so a pass is reproducible). A wrong spin treatment fails the spin test of (a): the
 lab-longitudinal projection of the N polarisation cuts the Z' slope to about a quarter, a Z' decay without
 the helicity interference (the dedicated kernel before it used the exact chain |M|^2) has a zero moment,
-33 standard errors from the exact one (gen.sources.meson_decay and gen.sources.meson_decay_dedicated docstrings).
+33 standard errors from the exact one (gen.sources.meson_decay and tests/oracles/na62_dedicated.py docstrings).
 """
 
 from __future__ import annotations
@@ -26,14 +27,14 @@ import math
 from pathlib import Path
 
 import awkward as ak
+import na62_dedicated as oracle  # tests/oracles (pytest pythonpath)
 import numpy as np
 import pytest
 from scipy import stats
 
 from gen.card import load_card
 from gen.core import rng as R
-from gen.sources.meson_decay import PATH_DEDICATED, PATH_GENERAL, choose_na62_path
-from gen.sources.meson_decay_run import NA62Setup, generate_na62
+from gen.sources.meson_decay_run import NA62_PATH, ZPRIME_ONLY_SHARE, NA62Setup, generate_na62
 from physics import constants as const
 from physics import units as u
 from physics.meson_decays import MESONS
@@ -46,6 +47,7 @@ N_LIGHT = 120_000
 N_HEAVY = 30_000
 
 _CACHE: dict = {}
+PATH_DEDICATED, PATH_GENERAL = "dedicated", NA62_PATH  # the oracle, hnlgen's generator
 
 
 def _np(x) -> np.ndarray:
@@ -56,8 +58,10 @@ def _light(path):
     key = ("light", path)
     if key not in _CACHE:
         card = load_card(LIGHT)
-        _CACHE[key] = generate_na62(card, N_LIGHT, seed=101 if path == PATH_DEDICATED else 202, reconstruct=True,
-                                    path=path)
+        if path == PATH_DEDICATED:
+            _CACHE[key] = ak.concatenate(list(oracle.iter_generate_dedicated(card, N_LIGHT, 101, reconstruct=True)))
+        else:
+            _CACHE[key] = generate_na62(card, N_LIGHT, seed=202, reconstruct=True)
     return _CACHE[key]
 
 
@@ -90,26 +94,27 @@ def _chi2_two(x1, w1, x2, w2, edges, min_entries=20):
 def test_public_api_is_pinned():
     import gen.sources.meson_decay as g
 
-    names = {"GENERAL_PATH_SHARE", "PATH_DEDICATED", "PATH_GENERAL", "NA62GeneralDecays", "build_general_decays",
-             "dedicated_route_br", "choose_na62_path", "na62_general_flights", "generate_na62_general",
-             "general_events_to_awkward"}
+    names = {"NA62Beam", "fv_decay_probability", "mean_fv_decay_probability", "truncated_flight",
+             "truncated_flight_uniform", "na62_production_kernel", "generate_na62_production", "NA62GeneralDecays",
+             "build_general_decays", "nu_zprime_route_brs", "na62_general_flights", "generate_na62_general",
+             "general_events_to_awkward", "EventColumns", "NA62Uniforms", "draw_na62_uniforms"}
     assert set(g.__all__) == names
     assert all(hasattr(g, n) for n in names)
 
 
-def test_path_choice_and_route_shares():
+def test_route_shares():
     light, heavy = NA62Setup(load_card(LIGHT)), _heavy()[1]
-    assert light.path == PATH_DEDICATED and heavy.path == PATH_GENERAL
+    assert light.path == heavy.path == PATH_GENERAL
+    # the m_ll histogram resolves the on-shell peak only where N -> nu Z' -> nu l l is the whole final state
+    assert light.zprime_only and not heavy.zprime_only
+    assert light.histogram_edges()["m_ll"][-1] == pytest.approx(2 * light.m_Zp)
+    assert heavy.histogram_edges()["m_ll"][-1] == pytest.approx(heavy.m_N)
     # light Z': the three-body N -> nu e e with the Z' diagram left out is ~1e-15 of the final state
     assert light.other_routes_share < 1e-12
     assert light.br_route == pytest.approx(light.general.br_final_state, rel=1e-12)
     # heavy Z': no on-shell Z', every e+e- event from the three-body decay
     assert heavy.br_route == 0.0 and heavy.other_routes_share == 1.0
-    # the rule: dedicated only with an open route carrying all but 1e-6 of the final state
-    kw = dict(m_N=0.3, m_Zp=0.1, m_b=0.000511)
-    assert choose_na62_path(1.0, 1.0 - 5e-7, **kw)[0] == PATH_DEDICATED
-    assert choose_na62_path(1.0, 1.0 - 2e-6, **kw)[0] == PATH_GENERAL
-    assert choose_na62_path(1.0, 1.0, m_N=0.3, m_Zp=0.4, m_b=0.000511)[0] == PATH_GENERAL
+    assert light.other_routes_share < ZPRIME_ONLY_SHARE
 
 
 # ------------------------------------------------------------------------ (a) general vs dedicated kernel
@@ -354,6 +359,34 @@ def test_four_momentum_conservation_at_every_vertex(which):
 
 
 # --------------------------------------------------------------------------- (d) chunking, file, reweight
+def test_uniforms_and_event_columns_reproduce_the_direct_path():
+    """generate_na62_general from its two streams equals the same call on NA62Uniforms drawn from equal streams
+    (bit for bit), and EventColumns filled in two parts gives the array of general_events_to_awkward."""
+    from gen.sources.meson_decay import EventColumns, draw_na62_uniforms, general_events_to_awkward
+
+    setup = _heavy()[1]
+    S = setup.general.slots
+    a = setup.generate(3000, np.random.default_rng(1), np.random.default_rng(2), exposure_per_event=1.0)
+    uni = draw_na62_uniforms(3000, np.random.default_rng(1), np.random.default_rng(2), S)
+    b = setup.generate(3000, None, None, exposure_per_event=1.0, uniforms=uni)
+    for k in a:
+        np.testing.assert_array_equal(np.asarray(a[k]), np.asarray(b[k]), err_msg=k)
+    first = setup.generate(1000, None, None, exposure_per_event=1.0, uniforms=type(uni)(*(x[:1000] for x in uni)))
+    rest = setup.generate(2000, None, None, exposure_per_event=1.0, uniforms=type(uni)(*(x[1000:] for x in uni)))
+    cols = EventColumns(3000, S)
+    cols.add(first)
+    with pytest.raises(ValueError, match="1000 of 3000 events filled"):
+        cols.to_awkward()
+    cols.add(rest)
+    want = general_events_to_awkward(a, {"event": np.arange(3000)})
+    got = cols.to_awkward({"event": np.arange(3000)})
+    assert got.type == want.type and ak.array_equal(got, want, equal_nan=True)
+    with pytest.raises(ValueError, match="give one of"):
+        setup.generate(3000, None, None, exposure_per_event=1.0, n_parent_decays_fid=1.0, uniforms=uni)
+    with pytest.raises(ValueError, match="uniforms: need shapes"):
+        setup.generate(10, None, None, exposure_per_event=1.0, uniforms=uni)
+
+
 def test_same_events_for_two_chunk_sizes():
     card = load_card(HEAVY)
     n = 2 * R.BLOCK_SIZE + 100
@@ -377,7 +410,7 @@ def test_run_writes_the_path_and_reweight_follows_it(tmp_path, capsys):
 
     out = tmp_path / "heavy.root"
     assert main(["run", str(HEAVY), "-n", "3000", "-o", str(out)]) == 0
-    assert "general path" in capsys.readouterr().out
+    assert "through every decay-table route" in capsys.readouterr().out
     meta = read_metadata(out)
     assert meta["na62_path"] == PATH_GENERAL
     model = json.loads(meta["model"])
@@ -391,9 +424,8 @@ def test_run_writes_the_path_and_reweight_follows_it(tmp_path, capsys):
     # the file's na62_path picks the general-path reweighter (gen.reweight.meson_decay; tests/gen/test_na62_reweight_general.py)
     rw = reweight(out, chi=1e-3)
     assert "particles" in rw.events.fields and rw.totals["final_state"] > 0
-    # a dedicated-path card that gains other routes at the new couplings is refused
-    # (UD4 = 1e-6 suppresses N -> nu Z' by 1e-12: the SM three-body N -> nu e e is then 2e-5 of the final state)
-    with pytest.raises(ReweightError, match="routes other than"):
+    # events of the dedicated kernel (hnlgen before issue 12: no particle list) are refused in one line
+    with pytest.raises(ReweightError, match="na62_path = 'dedicated'.*regenerate"):
         reweight(_light(PATH_DEDICATED)[:R.BLOCK_SIZE], load_card(LIGHT), UD4=1e-6)
 
 

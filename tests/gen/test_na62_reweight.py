@@ -33,7 +33,8 @@ from scipy import stats
 from gen.card import load_card, parse_card, resolved_card_dict
 from gen.core import rng as R
 from gen.reweight.upscattering import ReweightError, card_with_couplings, reweight
-from gen.sources.meson_decay_dedicated import _flight, _flight_uniform
+from gen.sources.meson_decay import truncated_flight as _flight
+from gen.sources.meson_decay import truncated_flight_uniform as _flight_uniform
 from gen.sources.meson_decay_run import NA62Setup, generate_na62
 from physics import constants as const
 from physics.meson_decays import shrock_rho
@@ -86,6 +87,25 @@ def _close(a, ea, b, eb):
     return abs(a - b) < 4.0 * math.hypot(ea, eb)
 
 
+def _route_br_ratio(ev, s0, s1) -> np.ndarray:
+    """Per event (BR_c'/D') / (BR_c/D): c the N channel (and Z' -> l l when the N decays to a Z'), from the decay
+    tables in the setups' ``decay_info``; D = BR(N -> final state) (as tests/gen/test_na62_reweight_general.py)."""
+    ch = ak.to_numpy(ev.channel).astype(np.int64)
+    out = np.ones(len(ev))
+    pair = sorted(f"{s0.flavour_b}{q}" for q in "+-")
+    for code in np.unique(ch):
+        c0 = s0.general.decay_info["channels"][code]
+        c1 = next(c for c in s1.general.decay_info["channels"]
+                  if c["parent"] == c0["parent"] and c["daughters"] == c0["daughters"])
+        r = c1["br"] / c0["br"]
+        if "Zprime" in c0["daughters"]:
+            bz = [next(c["br"] for c in s.general.decay_info["channels"]
+                       if c["parent"] == "Zprime" and sorted(c["daughters"]) == pair) for s in (s0, s1)]
+            r *= bz[1] / bz[0]
+        out[ch == code] = r / (s1.general.br_final_state / s0.general.br_final_state)
+    return out
+
+
 # (bundled card, couplings of the generated sample (on top of the card), new couplings)
 CHANGES = {
     "Umu4_div10": ("na62_appendixA_mumu", {}, {"Umu4": 1e-6}),  # c tau0_N 1.46 cm -> 146 cm, production / 100
@@ -96,7 +116,7 @@ CHANGES = {
 
 
 def test_flight_uniform_inverts_flight():
-    """gen.sources.meson_decay_dedicated._flight_uniform is the inverse of the generator's truncated-exponential draw."""
+    """gen.sources.meson_decay.truncated_flight_uniform is the inverse of the generator's truncated-exponential draw."""
     for ratio in (1e-3, 0.1, 1.0, 10.0, 1e3, 1e6):  # decay length / room to the end plane
         for u in (1e-12, 0.01, 0.3, 0.7, 0.999, 1.0 - 2.0**-40):
             d, P = _flight(ratio * 500.0, 500.0, u)
@@ -105,22 +125,22 @@ def test_flight_uniform_inverts_flight():
 
 
 def test_kinematics_and_polarisation_do_not_depend_on_couplings():
-    """The premise: at fixed masses the same seed gives the same momenta, N polarisation, nu-bar flags,
-    Z' helicities and kaon decay points at any couplings; only N and Z' vertices and weights change.
+    """The premise: at fixed masses the same seed gives the same momenta, N polarisation, decay route,
+    Z' helicities and kaon decay points at any couplings (one route to the final state here); only N and Z' vertices and weights change.
     BR(K -> mu N) scales with |U_mu4|^2 alone (Shrock's rho depends on masses only)."""
     card, a = _sample("na62_appendixA_mumu")
     b = generate_na62(card_with_couplings(card, Umu4=1e-6, chi=1e-6), N_EVENTS, seed=SEED_A, reconstruct=True)
     for f in ("K", "a", "N", "nu", "Zp", "bm", "bp"):
         for c in ("px", "py", "pz", "E"):
             assert np.array_equal(_np(a[f], c), _np(b[f], c)), f
-    for f in ("pol_N_lab", "nubar", "P_fv"):
+    for f in ("pol_N_lab", "P_fv"):
         assert np.array_equal(_np(a, f), _np(b, f)), f
     assert np.array_equal(_xyz(a, "vtx_K"), _xyz(b, "vtx_K"))
     assert not np.array_equal(_xyz(a, "vtx_N"), _xyz(b, "vtx_N"))
     s0, s1 = NA62Setup(card), NA62Setup(card_with_couplings(card, Umu4=1e-6, chi=1e-6))
-    assert s0.cascade.polarisation_N == s1.cascade.polarisation_N
+    assert s0.polarisation_N == s1.polarisation_N
     rho = shrock_rho(const.m_K_charged, const.m_mu, 0.3)
-    assert s1.cascade.br_production == pytest.approx(1e-12 * rho * const.BR_K_to_mu_nu, rel=1e-12)
+    assert s1.br_production == pytest.approx(1e-12 * rho * const.BR_K_to_mu_nu, rel=1e-12)
 
 
 @pytest.mark.parametrize("change", list(CHANGES), ids=list(CHANGES))
@@ -131,9 +151,14 @@ def test_reweight_equals_regeneration_with_the_same_seed(change):
     fresh = generate_na62(card_with_couplings(card, **new), N_EVENTS, seed=SEED_A, reconstruct=True)
     out = res.events
     wmean = float(np.mean(_np(fresh, "weight")))
+    # per event the file's route BR ratio replaces the fresh run's BR(N -> final state)' (the same in
+    # expectation): N -> nu_alpha Z' of different flavours alpha are different channels whose shares move
+    s0, s1 = NA62Setup(card), NA62Setup(card_with_couplings(card, **new))
+    ratio = _route_br_ratio(ev, s0, s1)
+    assert np.sum(_np(fresh, "weight") * ratio) == pytest.approx(np.sum(_np(fresh, "weight")), rel=1e-3)
     for f in ("weight", "weight_accepted"):
-        np.testing.assert_allclose(_np(out, f), _np(fresh, f), rtol=1e-9, atol=1e-9 * wmean, err_msg=f)
-    for f in ("P_dec_N", "P_dec_Zp"):
+        np.testing.assert_allclose(_np(out, f), _np(fresh, f) * ratio, rtol=1e-9, atol=1e-9 * wmean, err_msg=f)
+    for f in ("P_dec", "P_dec_N", "P_dec_Zp"):
         np.testing.assert_allclose(_np(out, f), _np(fresh, f), rtol=1e-9, atol=1e-12, err_msg=f)
     for f in ("vtx_N", "vtx_Zp"):
         np.testing.assert_allclose(_xyz(out, f), _xyz(fresh, f), rtol=0, atol=1e-6, err_msg=f)
@@ -141,14 +166,13 @@ def test_reweight_equals_regeneration_with_the_same_seed(change):
     for f in ("m_ll", "m2_N", "vtx_bb_z", "truth_vtx_bb_z"):
         np.testing.assert_allclose(_np(out, f), _np(fresh, f), rtol=1e-9, atol=1e-9, equal_nan=True, err_msg=f)
     np.testing.assert_array_equal(_np(out, "weight_original"), _np(ev, "weight"))
-    # the generator's weight identity holds on the reweighted events: w / (P_dec_N P_dec_Zp) is w_old's
-    # times the BR ratios
-    s0, s1 = NA62Setup(card), NA62Setup(card_with_couplings(card, **new))
-    brs = [s.cascade.br_production * s.cascade.br_N_to_nu_Zp * s.cascade.br_Zp_to_bb for s in (s0, s1)]
-    pd_old = _np(ev, "P_dec_N") * _np(ev, "P_dec_Zp")
-    pd_new = _np(out, "P_dec_N") * _np(out, "P_dec_Zp")
+    # the generator's weight identity holds on the reweighted events: w / P_dec is w_old's times the BR ratios
+    brs = [s.br_production * s.general.br_final_state for s in (s0, s1)]
+    pd_old = _np(ev, "P_dec")
+    pd_new = _np(out, "P_dec")
     ok = (pd_old > 1e-6) & (pd_new > 1e-6)
-    np.testing.assert_allclose(res.weights[ok] / pd_new[ok], _np(ev, "weight")[ok] / pd_old[ok] * brs[1] / brs[0], rtol=1e-9)
+    np.testing.assert_allclose(res.weights[ok] / pd_new[ok], _np(ev, "weight")[ok] / pd_old[ok] * brs[1] / brs[0] * ratio[ok],
+                               rtol=1e-9)
 
 
 @pytest.mark.parametrize("change", list(CHANGES), ids=list(CHANGES))
@@ -165,7 +189,7 @@ def test_reweight_agrees_with_independent_generation(change):
     # produced = N_K^Fid |U_mu4|^2 rho BR(K -> mu nu) at the new couplings (arXiv:1903.07589 below eq. 17)
     m = NA62Setup(new_card)
     U2 = m.model.Usq("mu", 0)
-    assert t["produced"] == pytest.approx(m.n_parent_decays * U2 * shrock_rho(const.m_K_charged, const.m_mu, m.cascade.m_N)
+    assert t["produced"] == pytest.approx(m.n_parent_decays * U2 * shrock_rho(const.m_K_charged, const.m_mu, m.m_N)
                                           * const.BR_K_to_mu_nu, rel=1e-12)
     assert t["n_kaon_decays"] == m.n_parent_decays
     # distributions: reconstructed masses of accepted events, true Z' decay z of all events

@@ -48,9 +48,10 @@ from scipy import stats
 
 from gen.card import load_card
 from gen.core import rng as R
-from gen.reweight.meson_decay import na62_general_flight_remap
+from gen.reweight.meson_decay import na62_flight_remap
 from gen.reweight.upscattering import ReweightError, card_with_couplings, reweight
-from gen.sources.meson_decay import PATH_GENERAL, na62_general_flights
+from gen.sources.meson_decay import na62_general_flights
+from gen.sources.meson_decay_run import NA62_PATH as PATH_GENERAL
 from gen.sources.meson_decay_run import NA62Setup, generate_na62
 
 CARDS = Path(__file__).resolve().parents[2] / "cards"
@@ -69,7 +70,7 @@ def _sample(card_path, seed=SEED_A, path=None, **model):
         card = load_card(card_path)
         if model:
             card = card_with_couplings(card, **model)
-        _SAMPLES[key] = (card, generate_na62(card, N_EVENTS, seed=seed, reconstruct=True, path=path))
+        _SAMPLES[key] = (card, generate_na62(card, N_EVENTS, seed=seed, reconstruct=True))
     return _SAMPLES[key]
 
 
@@ -114,7 +115,7 @@ def _distribution_p(a, b, name):
 def test_public_api_is_pinned():
     import gen.reweight.meson_decay as m
 
-    assert set(m.__all__) == {"na62_flight_remap", "na62_general_flight_remap", "na62_reweighter"}
+    assert set(m.__all__) == {"na62_flight_remap", "na62_reweighter"}
     assert all(hasattr(m, n) for n in m.__all__)
 
 
@@ -144,7 +145,7 @@ def test_flight_remap_equals_the_generator_at_the_new_decay_lengths(na62_handmad
     ctau_b = np.where(a["ctau"] > 0, np.where(a["ctau"] == ctau_old[0], ctau_new[0], ctau_new[1]), 0.0)
     args = (a["npart"], a["pdg"], a["status"], a["parent"], a["p4"], a["vtx"], a["mass"], a["ctau"], ctau_b, 18000.0, 11, 2,
             True)
-    vtx1, prob, named = na62_general_flight_remap(*args)
+    vtx1, prob, named = na62_flight_remap(*args)
     np.testing.assert_allclose(vtx1, b["vtx"], rtol=0, atol=1e-7)
     np.testing.assert_allclose(prob[:, :3], prob_b, rtol=1e-9, atol=1e-15)
     np.testing.assert_allclose(prob[:, 3], prob_b[:, 0] / prob_a[:, 0], rtol=1e-9)
@@ -154,7 +155,7 @@ def test_flight_remap_equals_the_generator_at_the_new_decay_lengths(na62_handmad
     for ev in (0, 1):  # production vertex of the e-
         np.testing.assert_allclose(named[ev, 2], b["vtx"][off[ev] + idx_b[ev, 1], :3], rtol=0, atol=1e-7)
     with np.errstate(all="raise"):
-        ref = na62_general_flight_remap.py_func(*args)
+        ref = na62_flight_remap.py_func(*args)
     for x, y in zip((vtx1, prob, named), ref):
         np.testing.assert_allclose(x, y, rtol=1e-13, atol=1e-12)
 
@@ -164,7 +165,7 @@ def test_flight_remap_weight_mode_is_the_density_ratio(na62_handmade):
     ctau_old, ctau_new = (3000.0, 50.0), (300.0, 80.0)
     a, _, _, _ = _handmade(na62_handmade, ctau_old, u_fl)
     ctau_b = np.where(a["ctau"] > 0, np.where(a["ctau"] == ctau_old[0], ctau_new[0], ctau_new[1]), 0.0)
-    vtx1, prob, _ = na62_general_flight_remap(a["npart"], a["pdg"], a["status"], a["parent"], a["p4"], a["vtx"],
+    vtx1, prob, _ = na62_flight_remap(a["npart"], a["pdg"], a["status"], a["parent"], a["p4"], a["vtx"],
                                               a["mass"], a["ctau"], ctau_b, 18000.0, 11, 2, False)
     np.testing.assert_array_equal(vtx1, a["vtx"])
     off = np.concatenate([[0], np.cumsum(a["npart"])])
@@ -216,9 +217,9 @@ def test_reweight_equals_regeneration_with_the_same_seed(change):
     card_path, path, new = SAME_SEED[change]
     card, ev = _sample(card_path, path=path)
     new_card = card_with_couplings(card, **new)
-    s0, s1 = NA62Setup(card, path=PATH_GENERAL), NA62Setup(new_card, path=PATH_GENERAL)
+    s0, s1 = NA62Setup(card), NA62Setup(new_card)
     assert s1.general.graph.st_ctau0.max() > 0
-    fresh = generate_na62(new_card, N_EVENTS, seed=SEED_A, reconstruct=True, path=PATH_GENERAL)
+    fresh = generate_na62(new_card, N_EVENTS, seed=SEED_A, reconstruct=True)
     # the premise: the same routes and momenta at both couplings
     np.testing.assert_array_equal(ak.to_numpy(ev.channel), ak.to_numpy(fresh.channel))
     for f in ("pdg", "px", "py", "pz", "E"):

@@ -214,8 +214,9 @@ def test_na62_reweighted_points_agree_with_regenerated_points(na62_card, na62_sc
 
 
 def test_na62_point_the_base_cannot_reach_is_regenerated(scheduler, tmp_path):
-    """A dedicated-path base sample (light-Z' card) cannot be reweighted to UD4 = 1e-6, where the three-body
-    N -> nu e e carries 2e-5 of the final state (gen.reweight.meson_decay refuses): that point is regenerated
+    """A base sample of the light-Z' card cannot be reweighted to UD4 = 1e-6, where the three-body N -> nu e e
+    (1e-15 of the final state at the base point, no event in the sample) carries 2e-5 of it
+    (gen.reweight.meson_decay refuses, gen.reweight.upscattering.RouteCheck): that point is regenerated
     with its own seed, the other reweighted."""
     from pathlib import Path
 

@@ -1,4 +1,13 @@
-"""NA62 source: K+ (or pi+) decays in flight to l_a+ N, and the dark cascade N -> nu Z' -> nu l_b+ l_b-.
+"""Test oracle: the dedicated NA62 kernel K+ (or pi+) -> l_a+ N, N -> nu Z', Z' -> l_b+ l_b- (that route only).
+
+Until issue 12 this was hnlgen's default NA62 generator (``gen.sources.meson_decay_dedicated``) on cards where
+that route carries the whole final state. hnlgen now generates every NA62 card with the general cascade
+(``gen.sources.meson_decay``); this special-purpose kernel stays as its oracle: the tests compare the
+general path's totals and distributions with it within MC error (tests/gen/test_na62_general.py), and
+``hnlgen bench`` (from the checkout) and ``validation/na62/bench_paths.py`` time both. Production (steps 1-3)
+and the flights reuse the general module's ``_produce`` and ``truncated_flight``; the N -> nu Z' -> nu l l
+decay (steps 4-5) is written here. Imported as ``na62_dedicated`` (pytest ``pythonpath``; keep that name:
+numba's kernel cache records it).
 
 Process (arXiv:1903.07589 = seed 004, eq. (17))::
 
@@ -58,60 +67,23 @@ import math
 
 import numpy as np
 
+from gen.card import NA62_N_KAON_DECAYS
 from gen.core import kernels as K
+from gen.core import rng as R
+from gen.sources.meson_decay import NA62Beam, _pol_lab, _produce, _rest_two_body, mean_fv_decay_probability
+from gen.sources.meson_decay import truncated_flight as _flight
+from gen.sources.meson_decay_run import NA62Setup, _reconstruct_block
 from physics import units as u
-from physics._jit import jit, jitable
-from physics.kinematics import two_body_momentum
+from physics._jit import jit
 from physics.meson_decays import MESONS, br_P_to_l_N, lepton_mass, polarisation_N_from_P_to_lN
 
-__all__ = [
-    "NA62Beam",
-    "KaonCascade",
-    "N_UNIFORMS",
-    "fv_decay_probability",
-    "mean_fv_decay_probability",
-    "generate_na62_cascade",
-    "generate_na62_production",
-    "cascade_from_decay_table",
-    "events_to_awkward",
-    "SEED004_N_K_FID",
-]
+__all__ = ["KaonCascade", "N_UNIFORMS", "generate_na62_cascade", "cascade_from_decay_table", "events_to_awkward",
+           "SEED004_N_K_FID", "iter_generate_dedicated"]
 
-# seed 004 (arXiv:1903.07589) Table I: kaon decays in the fiducial volume per trigger stream.
-SEED004_N_K_FID = {"e": 2.14e11, "mu": 7.94e11}
+# seed 004 (arXiv:1903.07589) Table I: kaon decays in the fiducial volume per trigger stream (gen.card's numbers).
+SEED004_N_K_FID = dict(NA62_N_KAON_DECAYS)
 
 N_UNIFORMS = 12  # uniforms per event consumed by the cascade kernel (the first 5 by the production)
-
-
-@dataclasses.dataclass(frozen=True)
-class NA62Beam:
-    """NA62 beam and decay-volume parameters (PROVENANCE.md "Facts: NA62 kaon beam").
-
-    Attributes
-    ----------
-    p0 : float
-        Central beam momentum, GeV (75 GeV/c; arXiv:2312.17188 sec. 1).
-    sigma_rel : float
-        Relative rms momentum spread (1 %; same source).
-    z_fv_begin, z_fv_end : float
-        Fiducial decay volume along the beam from the target, cm (105 m, 180 m; same source).
-    z_decay_end : float
-        Plane (cm) before which the N and Z' must decay for their vertex to be reconstructible;
-        defaults to the end of the fiducial volume (the first STRAW chamber is at 183.5 m).
-    """
-
-    p0: float = 75.0 * u.GeV
-    sigma_rel: float = 0.01
-    z_fv_begin: float = 105.0 * u.m
-    z_fv_end: float = 180.0 * u.m
-    z_decay_end: float = 180.0 * u.m
-
-    def __post_init__(self):
-        if not (self.p0 > 0 and 0 <= self.sigma_rel < 0.2):
-            raise ValueError(f"need p0 > 0 and 0 <= sigma_rel < 0.2, got {self.p0}, {self.sigma_rel}")
-        if not (0 <= self.z_fv_begin < self.z_fv_end <= self.z_decay_end):
-            raise ValueError("need 0 <= z_fv_begin < z_fv_end <= z_decay_end, got "
-                             f"{self.z_fv_begin}, {self.z_fv_end}, {self.z_decay_end}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -161,142 +133,6 @@ class KaonCascade:
         """Longitudinal polarisation of N in the parent rest frame."""
         P = MESONS[self.parent]
         return polarisation_N_from_P_to_lN(P["mass"], lepton_mass(self.flavour_a), self.m_N)
-
-
-# ----------------------------------------------------------------------------- closed forms
-def fv_decay_probability(p, m, ctau0, z1, z2):
-    """Probability that a particle of momentum p (GeV), mass m, c tau0 (cm) produced at z = 0 and
-    moving along +z decays in [z1, z2] (cm): exp(-z1/lambda) - exp(-z2/lambda), lambda = ctau0 p/m.
-
-    For the K+ at 75 GeV/c in 105-180 m this is 0.103 (PROVENANCE.md, NA62 facts)."""
-    lam = ctau0 * np.asarray(p, dtype=float) / m
-    return np.exp(-z1 / lam) * -np.expm1(-(z2 - z1) / lam)
-
-
-def mean_fv_decay_probability(beam: NA62Beam, m: float, ctau0: float, n_nodes: int = 64) -> float:
-    """<P_FV> over the Gaussian beam momentum spectrum, by Gauss-Hermite quadrature (exact to
-    double precision for the smooth integrand)."""
-    x, w = np.polynomial.hermite_e.hermegauss(n_nodes)
-    p = beam.p0 * (1.0 + beam.sigma_rel * x)
-    return float(np.sum(w * fv_decay_probability(p, m, ctau0, beam.z_fv_begin, beam.z_fv_end)) / np.sum(w))
-
-
-# ----------------------------------------------------------------------------- kernels
-@jitable
-def _rest_two_body(M, m1, m2, cos_t, phi, ax, out1, out2):
-    """Rest-frame decay M -> m1 m2 with daughter 1 at (cos_t, phi) about the axis of 4-vector ``ax``.
-
-    Returns the unit direction of daughter 1 (dx, dy, dz)."""
-    e1x, e1y, e1z, e2x, e2y, e2z, nx, ny, nz = K.helicity_basis(ax)
-    q = two_body_momentum(M, m1, m2)
-    st = math.sqrt(max(0.0, 1.0 - cos_t * cos_t))
-    a = st * math.cos(phi)
-    b = st * math.sin(phi)
-    dx = a * e1x + b * e2x + cos_t * nx
-    dy = a * e1y + b * e2y + cos_t * ny
-    dz = a * e1z + b * e2z + cos_t * nz
-    E1 = (M * M + m1 * m1 - m2 * m2) / (2.0 * M)
-    out1[0] = q * dx
-    out1[1] = q * dy
-    out1[2] = q * dz
-    out1[3] = E1
-    out2[0] = -q * dx
-    out2[1] = -q * dy
-    out2[2] = -q * dz
-    out2[3] = M - E1
-    return dx, dy, dz
-
-
-@jitable
-def _flight(lam, lmax, uu):
-    """(distance, P(decay within lmax)) for decay length lam (cm) truncated at lmax (cm)."""
-    if lmax <= 0.0:
-        return 0.0, 0.0
-    if lam <= 0.0:
-        return 0.0, 1.0
-    if math.isinf(lam):
-        return lmax, 0.0
-    em = math.expm1(-lmax / lam)
-    return -lam * math.log1p(uu * em), -em
-
-
-@jitable
-def _flight_uniform(lam, lmax, d):
-    """Inverse of ``_flight``: the uniform that gives the distance d (cm) for decay length lam and
-    truncation lmax (cm), u = (1 - e^{-d/lam}) / (1 - e^{-lmax/lam}) (the truncated-exponential CDF).
-
-    Defined for 0 < lam < inf and lmax > 0 (elsewhere ``_flight`` ignores u; returns 0). The result
-    is kept below 1: a stored vertex can put d above lmax only by rounding (relative 1e-15), and
-    u = 1 would map to the end plane for every new decay length.
-    """
-    if lmax <= 0.0 or lam <= 0.0 or math.isinf(lam):
-        return 0.0
-    uu = math.expm1(-d / lam) / math.expm1(-lmax / lam)
-    return min(max(uu, 0.0), 1.0 - 2.0**-53)
-
-
-@jitable
-def _produce(u0, u1, u2, u3, u4, mP, ctauP, p0, sig, z1, z2, m_a, m_N, axis_z, PK, pNK, paK):
-    """Steps 1-3 of the module docstring: parent momentum PK (lab, along +z), decay point, and the
-    parent-frame momenta pNK, paK of P+ -> a+ N. Returns (z_decay, P_FV)."""
-    g = math.sqrt(-2.0 * math.log1p(-u0)) * math.cos(2.0 * math.pi * u1)  # Box-Muller
-    pk = p0 * (1.0 + sig * g)
-    PK[0] = 0.0
-    PK[1] = 0.0
-    PK[2] = pk
-    PK[3] = math.sqrt(pk * pk + mP * mP)
-    lamK = ctauP * pk / mP
-    em = math.expm1(-(z2 - z1) / lamK)
-    zK = z1 - lamK * math.log1p(u2 * em)
-    _rest_two_body(mP, m_N, m_a, 2.0 * u3 - 1.0, 2.0 * math.pi * u4, axis_z, pNK, paK)
-    return zK, math.exp(-z1 / lamK) * (-em)
-
-
-@jitable
-def _pol_lab(pNK, PK, pN_lab, m_N, pol_N, S, tmp):
-    """Longitudinal polarisation of N along its lab momentum: P_N (-S.L), with S the parent-frame
-    helicity spin four-vector boosted to the lab and L the lab helicity spin four-vector."""
-    qn = math.sqrt(pNK[0] ** 2 + pNK[1] ** 2 + pNK[2] ** 2)
-    S[3] = qn / m_N
-    for k in range(3):
-        S[k] = pNK[3] / m_N * pNK[k] / qn
-    K.boost_from_rest(S, PK, tmp)
-    pl = math.sqrt(pN_lab[0] ** 2 + pN_lab[1] ** 2 + pN_lab[2] ** 2)
-    dot = tmp[3] * pl / m_N
-    for k in range(3):
-        dot -= tmp[k] * pN_lab[3] / m_N * pN_lab[k] / pl
-    return pol_N * (-dot)
-
-
-@jit
-def na62_production_kernel(uni, mP, ctauP, p0, sig, z1, z2, m_a, m_N, pol_N):
-    """Map uniforms ``uni`` (n, 5) to P+ -> a+ N in the beam (steps 1-3 of the module docstring).
-
-    Returns (p4 (n, 5, 4): rows P, a+, N in the lab, then a+, N in the parent rest frame (axes parallel
-    to the lab's; the lab is reached by the pure boost of P along +z); z (n,) decay points in cm;
-    info (n, 2): P_FV(p) and the lab longitudinal polarisation of N).
-    """
-    n = uni.shape[0]
-    p4 = np.zeros((n, 5, 4))
-    z = np.zeros(n)
-    info = np.zeros((n, 2))
-    PK = np.empty(4)
-    pNK = np.empty(4)
-    paK = np.empty(4)
-    tmp = np.empty(4)
-    S = np.empty(4)
-    axis_z = np.zeros(4)
-    axis_z[2] = 1.0
-    for i in range(n):
-        z[i], info[i, 0] = _produce(uni[i, 0], uni[i, 1], uni[i, 2], uni[i, 3], uni[i, 4], mP, ctauP, p0, sig,
-                                    z1, z2, m_a, m_N, axis_z, PK, pNK, paK)
-        p4[i, 0, :] = PK
-        K.boost_from_rest(paK, PK, p4[i, 1])
-        K.boost_from_rest(pNK, PK, p4[i, 2])
-        p4[i, 3, :] = paK
-        p4[i, 4, :] = pNK
-        info[i, 1] = _pol_lab(pNK, PK, p4[i, 2], m_N, pol_N, S, tmp)
-    return p4, z, info
 
 
 @jit
@@ -381,7 +217,7 @@ def na62_cascade_kernel(uni, mP, ctauP, p0, sig, z1, z2, z_end,
     return p4, vtx, info
 
 
-# ----------------------------------------------------------------------------- public API
+# ----------------------------------------------------------------------------- generation
 _ROWS = ("K", "a", "N", "nu", "Zp", "bm", "bp")
 
 
@@ -433,45 +269,6 @@ def generate_na62_cascade(n: int, rng: np.random.Generator | int | None, cascade
     br = cascade.br_production * cascade.br_N_to_nu_Zp * cascade.br_Zp_to_bb
     out["weight"] = (n_parent_decays_fid / n) * (info[:, 0] / mean_pfv) * br * info[:, 1] * info[:, 2]
     return out
-
-
-def generate_na62_production(n: int, rng: np.random.Generator | int | None, *, m_N: float, U2_aN: float,
-                             flavour_a: str = "mu", parent: str = "K+", beam: NA62Beam = NA62Beam(),
-                             n_parent_decays_fid: float = SEED004_N_K_FID["e"]) -> dict:
-    """P+ -> l_a+ N in the NA62 beam, without the N decay (for the generator's general cascade).
-
-    Same sampling as steps 1-3 of ``generate_na62_cascade`` (the same first five uniforms give the
-    same P, l_a and N). Returns ``p4_K``, ``p4_a``, ``p4_N`` (n, 4; lab), ``p4_a_rest``, ``p4_N_rest``
-    (n, 4; the same in the parent rest frame, axes parallel to the lab's: the lab is reached by the pure
-    boost of ``p4_K`` along +z), ``vtx_K`` (n, 3), ``P_fv``, ``pol_N`` (helicity polarisation of N in
-    the parent rest frame, one number: its spin points along ``p4_N_rest``), ``pol_N_lab`` (its
-    projection on the lab momentum direction; the transverse part, of size
-    |pol_N| sqrt(1 - (pol_N_lab/pol_N)^2), is not in it), and ``weight`` =
-    N_fid/n * P_FV/<P_FV> * BR(P -> l_a N). The caller multiplies by the N decay chain's BR and by the
-    probability that the N (and its daughters) decay before ``beam.z_decay_end``; ``gen.sources.meson_decay``
-    does, decaying N in the parent rest frame so that its spin axis is exact.
-    """
-    if n <= 0:
-        raise ValueError(f"n = {n}: need n >= 1")
-    if not isinstance(rng, np.random.Generator):
-        rng = np.random.default_rng(rng)
-    P = MESONS.get(parent)
-    if P is None:
-        raise ValueError(f"parent {parent!r}: allowed {sorted(MESONS)}")
-    mP, ma = P["mass"], lepton_mass(flavour_a)
-    if not 0 < m_N < mP - ma:
-        raise ValueError(f"m_N = {m_N} GeV: need 0 < m_N < {mP - ma:.6f} GeV")
-    ctauP = P["tau"] * u.c_light
-    pol = polarisation_N_from_P_to_lN(mP, ma, m_N)
-    p4, z, info = na62_production_kernel(rng.random((n, 5)), mP, ctauP, beam.p0, beam.sigma_rel,
-                                         beam.z_fv_begin, beam.z_fv_end, ma, m_N, pol)
-    vtx = np.zeros((n, 3))
-    vtx[:, 2] = z
-    w = (n_parent_decays_fid / n) * info[:, 0] / mean_fv_decay_probability(beam, mP, ctauP) \
-        * br_P_to_l_N(parent, flavour_a, m_N, U2_aN)
-    return {"p4_K": p4[:, 0].copy(), "p4_a": p4[:, 1].copy(), "p4_N": p4[:, 2].copy(), "p4_a_rest": p4[:, 3].copy(),
-            "p4_N_rest": p4[:, 4].copy(), "vtx_K": vtx, "P_fv": info[:, 0], "pol_N": pol, "pol_N_lab": info[:, 1],
-            "weight": w}
 
 
 def cascade_from_decay_table(table, *, m_N: float | None = None, m_Zp: float | None = None, N_name: str = "N4",
@@ -529,3 +326,31 @@ def events_to_awkward(ev: dict):
         rec[key] = ev[key]
     return ak.zip(rec, depth_limit=1)
 
+
+
+def iter_generate_dedicated(card, n: int, seed: int, reconstruct: bool = False, chunk_blocks: int = 8):
+    """The dedicated path of hnlgen before issue 12 on an NA62 run card: blocks of ``gen.core.rng.BLOCK_SIZE``
+    events, block b from ``block_rng(seed, b, PURPOSE_PRODUCTION)``, the exposure split in proportion, and
+    (``reconstruct``) the NA62 detector of ``gen.sources.meson_decay_run`` with the block's detector stream.
+    Yields awkward arrays of ``chunk_blocks`` blocks (the truth records of ``events_to_awkward``, plus the
+    reconstructed fields and ``weight_accepted``)."""
+    import awkward as ak
+
+    setup = NA62Setup(card)
+    cas = cascade_from_decay_table(setup.table, model=setup.model, N_name=setup.hnl, flavour_a=setup.flavour_a,
+                                   flavour_b=setup.flavour_b, parent=setup.parent)
+    blocks = list(R.block_ranges(0, n))
+    for i in range(0, len(blocks), chunk_blocks):
+        parts = []
+        for b, start, stop in blocks[i:i + chunk_blocks]:
+            m = stop - start
+            ev = generate_na62_cascade(m, R.block_rng(seed, b, R.PURPOSE_PRODUCTION), cas, setup.beam,
+                                       n_parent_decays_fid=setup.n_parent_decays * m / n)
+            fields = {"event": np.arange(start, stop, dtype=np.int64)}
+            arr = events_to_awkward(ev)
+            fields.update({k: arr[k] for k in arr.fields})
+            if reconstruct:
+                fields.update(_reconstruct_block(setup, ev, seed, b))
+                fields["weight_accepted"] = ev["weight"] * np.asarray(fields["accepted"], dtype=np.float64)
+            parts.append(ak.zip(fields, depth_limit=1))
+        yield parts[0] if len(parts) == 1 else ak.concatenate(parts)
