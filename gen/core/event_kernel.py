@@ -21,6 +21,7 @@ from gen.core.kernels import (
     _cascade_task,
     _production_task,
 )
+from physics import pdg as pdg_codes
 from physics._jit import jit, jitable
 
 EVENT_TASK = 256  # events per task of event_kernel: its slot arrays (~0.5 MB with 16 slots) stay in the L2 cache
@@ -40,15 +41,15 @@ def _named_slots(pdg, status, parent, npart, ev, slot_n):
     for i in range(max(npart[ev], 0)):
         p = pdg[ev, i]
         fin = status[ev, i] == 1
-        if p == 32 and iz < 0:
+        if p == pdg_codes.ZPRIME and iz < 0:
             iz = i
-        elif fin and (p == 11 or p == 13 or p == 15) and im < 0:
+        elif fin and (p == pdg_codes.ELECTRON or p == pdg_codes.MUON or p == pdg_codes.TAU) and im < 0:
             im = i
-        elif fin and (p == -11 or p == -13 or p == -15) and ip < 0:
+        elif fin and (p == -pdg_codes.ELECTRON or p == -pdg_codes.MUON or p == -pdg_codes.TAU) and ip < 0:
             ip = i
         elif fin and i > slot_n and inu < 0:
             ap = abs(p)
-            if ap == 12 or ap == 14 or ap == 16 or ap == 18:
+            if ap == pdg_codes.NU_E or ap == pdg_codes.NU_MU or ap == pdg_codes.NU_TAU or ap == pdg_codes.NU_S:
                 inu = i
         if i > slot_n and parent[ev, i] == slot_n and idau < 0:
             idau = i

@@ -22,6 +22,8 @@ import vector
 from awkward.contents import ListOffsetArray, NumpyArray, RecordArray
 from awkward.index import Index64
 
+from physics import pdg as pdg_codes
+
 __all__ = [
     "SCALAR_FIELDS",
     "PARTICLE_FIELDS",
@@ -137,9 +139,9 @@ def _named_pdg(pdg: np.ndarray, status: np.ndarray, offsets: np.ndarray) -> dict
     final = status == 1
     ap = np.abs(pdg)
     masks = {
-        "ell_minus_pdg": final & np.isin(pdg, (11, 13, 15)),
-        "ell_plus_pdg": final & np.isin(pdg, (-11, -13, -15)),
-        "nu_out_pdg": final & np.isin(ap, (12, 14, 16, 18)) & (local > SLOT_N),
+        "ell_minus_pdg": final & np.isin(pdg, pdg_codes.CHARGED_LEPTONS),
+        "ell_plus_pdg": final & np.isin(pdg, tuple(-c for c in pdg_codes.CHARGED_LEPTONS)),
+        "nu_out_pdg": final & np.isin(ap, pdg_codes.LIGHT_NEUTRINOS) & (local > SLOT_N),
     }
     out = {}
     for name, m in masks.items():

@@ -151,6 +151,7 @@ from gen.sources.meson_decay_dedicated import _flight, _flight_uniform
 from gen.sources.meson_decay_run import NA62Setup, _reconstruct_block, na62_histograms
 from gen.stages.base import HistogramSum
 from physics._jit import jit, jitable
+from physics.pdg import ZPRIME, is_invisible
 
 __all__ = ["na62_flight_remap", "na62_general_flight_remap", "na62_reweighter"]
 
@@ -233,13 +234,6 @@ def na62_flight_remap(vK, pN, vN, pZ, vZ, m_N, m_Z, z_end, ctau_N_old, ctau_N_ne
     return vN1, vZ1, out
 
 
-@jitable
-def _invisible_pdg(code):
-    """Neutrinos (light and heavy) and the sterile code: ``gen.sources.meson_decay``'s invisible particles."""
-    a = abs(code)
-    return a == 12 or a == 14 or a == 16 or a == 18 or a == 9900012 or a == 9900014 or a == 9900016
-
-
 @jit
 def na62_general_flight_remap(counts, pdg, status, parent, p4, vtx, mass, ctau_old, ctau_new, z_end, pdg_bm, slot_N,
                               rescale):
@@ -295,7 +289,7 @@ def na62_general_flight_remap(counts, pdg, status, parent, p4, vtx, mass, ctau_o
                 first[p] = j
         # particles with a visible final descendant, as gen.sources.meson_decay.na62_general_flights marks them
         for j in range(m - 1, slot_N, -1):
-            if (status[k0 + j] == K.STATUS_FINAL and not _invisible_pdg(pdg[k0 + j])) or need[j]:
+            if (status[k0 + j] == K.STATUS_FINAL and not is_invisible(pdg[k0 + j])) or need[j]:
                 need[parent[k0 + j]] = True
         # the parent meson's decay point (not reweighted): where its daughters start
         for c in range(4):
@@ -344,7 +338,7 @@ def na62_general_flight_remap(counts, pdg, status, parent, p4, vtx, mass, ctau_o
                 prob[ev, 1] = pd1
                 for c in range(3):
                     named[ev, 0, c] = end[j, c]
-            elif pdg[k] == 32 and not zp_seen:
+            elif pdg[k] == ZPRIME and not zp_seen:
                 zp_seen = True
                 prob[ev, 2] = pd1
                 for c in range(3):

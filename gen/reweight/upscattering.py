@@ -116,6 +116,7 @@ from gen.output import jsonout
 from gen.sources.upscattering import _NUCLEUS_PDG, prepare
 from gen.stages.base import make_stage
 from physics import cross_sections as xs
+from physics import pdg as pdg_codes
 from physics.cross_sections import dsigma_dQ2_upscattering
 
 __all__ = ["ReweightError", "ReweightResult", "MASS_KEYS", "card_with_couplings", "reweight", "reweight_file"]
@@ -123,8 +124,8 @@ __all__ = ["ReweightError", "ReweightResult", "MASS_KEYS", "card_with_couplings"
 MASS_KEYS = ("m4", "m5", "m6", "mzprime", "mhprime", "mD", "mu_prime", "Lambda")
 _EITHER_OR = (("gD", "alphaD"), ("epsilon", "chi", "alpha_epsilon2"))
 _NOT_COUPLINGS = ("hnl_type", "lagrangian", "flavour", "convention")
-_PROJ_PDG = {"nue": 12, "numu": 14, "nutau": 16, "nuebar": -12, "numubar": -14, "nutaubar": -16}
-_HNL_PDG = {"N4": 9900012, "N5": 9900014, "N6": 9900016}
+_PROJ_PDG = pdg_codes.PROJECTILE
+_HNL_PDG = pdg_codes.HNL
 _REGIME = {"coherent": 0, "p-el": 1, "n-el": 2}
 _FLIP = {"conserving": 0, "flipping": 1}
 _SLOT_N = 3
@@ -543,7 +544,7 @@ def _named_vertex_offsets(counts, pdg, parent, status, shift, out_ndecay, out_el
                 for c in range(4):
                     out_ndecay[ev, c] = shift[k, c]
             p = pdg[k]
-            if not fl and status[k] == 1 and (p == 11 or p == 13 or p == 15):
+            if not fl and status[k] == 1 and (p == pdg_codes.ELECTRON or p == pdg_codes.MUON or p == pdg_codes.TAU):
                 fl = True
                 for c in range(4):
                     out_ell[ev, c] = shift[k, c]

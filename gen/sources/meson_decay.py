@@ -76,7 +76,8 @@ import numpy as np
 
 from gen.core import kernels as K
 from gen.sources.meson_decay_dedicated import NA62Beam, _flight, generate_na62_production
-from physics._jit import jit, jitable
+from physics._jit import jit
+from physics.pdg import NU_E, NU_MU, NU_S, NU_TAU, PDG, ZPRIME, is_invisible
 
 __all__ = [
     "GENERAL_PATH_SHARE",
@@ -98,9 +99,9 @@ PATH_GENERAL = "general"  # this module: every route of the decay table
 #: Z' -> l_b l_b may carry for the dedicated kernel to be used (relative; it neglects them).
 GENERAL_PATH_SHARE = 1e-6
 
-_PARENT_PDG = {"K+": 321, "pi+": 211}
-_LEPTON_PLUS_PDG = {"e": -11, "mu": -13}  # l_a+
-_LEPTON_MINUS_PDG = {"e": 11, "mu": 13}  # l_b-
+_PARENT_PDG = {"K+": PDG["K+"], "pi+": PDG["pi+"]}
+_LEPTON_PLUS_PDG = {"e": PDG["e+"], "mu": PDG["mu+"]}  # l_a+
+_LEPTON_MINUS_PDG = {"e": PDG["e-"], "mu": PDG["mu-"]}  # l_b-
 _LIGHT_NU = ("nue", "numu", "nutau", "nus")
 _FINAL_PAIR = {"e": ("e+", "e-"), "mu": ("mu+", "mu-")}
 
@@ -177,12 +178,6 @@ def choose_na62_path(br_final_state: float, br_route: float, *, m_N: float, m_Zp
 
 
 # ----------------------------------------------------------------------------- kernels
-@jitable
-def _invisible(code):
-    a = abs(code)
-    return a == 12 or a == 14 or a == 16 or a == 18 or a == 9900012 or a == 9900014 or a == 9900016
-
-
 @jit
 def na62_general_flights(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass, st_ctau0, u_fl, z_end, pdg_bm):
     """Lab momenta, displaced vertices and in-volume probabilities of the general NA62 cascade (module
@@ -245,7 +240,7 @@ def na62_general_flights(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mas
         for j in range(S):
             need[j] = False
         for j in range(m - 1, SLOT_N, -1):
-            if (status[ev, j] == K.STATUS_FINAL and not _invisible(pdg[ev, j])) or need[j]:
+            if (status[ev, j] == K.STATUS_FINAL and not is_invisible(pdg[ev, j])) or need[j]:
                 need[parent[ev, j]] = True
         # vertices: P from the origin, decays at z_K; then every decay in list order
         pK = math.sqrt(PK[0] ** 2 + PK[1] ** 2 + PK[2] ** 2)
@@ -280,7 +275,7 @@ def na62_general_flights(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mas
                 prob[ev, 1] = pd
                 for c in range(4):
                     dec[ev, 0, c] = end[j, c]
-            elif pdg[ev, j] == 32 and not zp_seen:
+            elif pdg[ev, j] == ZPRIME and not zp_seen:
                 zp_seen = True
                 prob[ev, 2] = pd
                 for c in range(4):
@@ -290,7 +285,7 @@ def na62_general_flights(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mas
         for j in range(SLOT_N + 1, m):
             code = pdg[ev, j]
             fin = status[ev, j] == K.STATUS_FINAL
-            if code == 32 and idx[ev, 0] < 0:
+            if code == ZPRIME and idx[ev, 0] < 0:
                 idx[ev, 0] = j
             elif fin and code == pdg_bm and idx[ev, 1] < 0:
                 idx[ev, 1] = j
@@ -298,7 +293,7 @@ def na62_general_flights(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mas
                 idx[ev, 2] = j
             elif fin and idx[ev, 3] < 0:
                 a = abs(code)
-                if a == 12 or a == 14 or a == 16 or a == 18:
+                if a == NU_E or a == NU_MU or a == NU_TAU or a == NU_S:
                     idx[ev, 3] = j
     return vtx, idx, dec, prob
 

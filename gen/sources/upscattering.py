@@ -60,6 +60,7 @@ from gen.output import jsonout
 from gen.stages.base import make_stage
 from physics import cross_sections as xs
 from physics import form_factors as _ff
+from physics import pdg
 from physics import units as u
 
 __all__ = ["generate", "iter_generate", "GeneratorSetup", "prepare", "RunSummary", "summarize", "run_metadata"]
@@ -72,11 +73,10 @@ PILOT_ITERATIONS = 4
 VEGAS_ALPHA = 0.7  # damping of the grid refinement (Lepage 1978 uses 0.2 ... 2)
 _BLOCKS_PER_CALL = 2  # blocks per event_kernel call (32768 events): its inputs stay in the L2 cache, its staging small
 
-_PROJ_PDG = {"nue": 12, "numu": 14, "nutau": 16, "nuebar": -12, "numubar": -14, "nutaubar": -16}
-# PDG nuclear codes 10LZZZAAAI (PDG review "Monte Carlo particle numbering scheme") of every target of the one
-# target table, physics.form_factors.TARGETS
-_NUCLEUS_PDG = {n: 1000000000 + 10000 * t.Z + 10 * t.A for n, t in _ff.TARGETS.items()}
-_HNL_PDG = {"N4": 9900012, "N5": 9900014, "N6": 9900016}
+_PROJ_PDG = pdg.PROJECTILE
+# PDG nuclear codes (physics.pdg.nucleus_code) of every target of the one target table, physics.form_factors.TARGETS
+_NUCLEUS_PDG = {n: pdg.nucleus_code(t.Z, t.A) for n, t in _ff.TARGETS.items()}
+_HNL_PDG = pdg.HNL
 
 
 @dataclasses.dataclass
@@ -236,7 +236,7 @@ def prepare(card, *, decays=None, seed: int | None = None, adapt: bool = True) -
         "regime": np.array([REGIME_CODES[ch["regime"]] for ch in chans], dtype=np.int32),
         "helicity_flip": np.array([HELICITY_CODES[ch["helicity"]] for ch in chans], dtype=np.int32),
         "hnl_pdg": np.array([_HNL_PDG[ch["hnl"]] for ch in chans], dtype=np.int32),
-        "scatter_pdg": np.array([_NUCLEUS_PDG[ch["target"]] if ch["regime"] == "coherent" else (2212 if ch["regime"] == "p-el" else 2112)
+        "scatter_pdg": np.array([_NUCLEUS_PDG[ch["target"]] if ch["regime"] == "coherent" else (pdg.PROTON if ch["regime"] == "p-el" else pdg.NEUTRON)
                                  for ch in chans], dtype=np.int64),
     }
     # N helicity = eta * sigma (physics.cross_sections docstring): -1 conserving for nu, +1 for nubar
