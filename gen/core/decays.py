@@ -45,6 +45,7 @@ from typing import NamedTuple
 import numpy as np
 
 from gen.core import kernels as K
+from gen.core.tables import DecayTables
 from physics import pdg
 from physics._jit import jit
 
@@ -164,10 +165,9 @@ class DecayGraph(NamedTuple):
 
         return max([size(s) for s in self.root_state.values() if s >= 0] or [0])
 
-    def kernel_args(self) -> tuple:
-        return (self.st_pdg, self.st_mass, self.st_ctau0, self.st_ch_start, self.st_ch_n, self.ch_cum,
-                self.ch_ndau, self.ch_dau, self.ch_asym, self.ch_me, self.me_A, self.me_Bx, self.me_Bz,
-                self.me_cellcum, self.me_cellenv, self.ch_vec, self.ch_fer, self.ch_cpl, self.ch_cp)
+    def tables(self) -> DecayTables:
+        """The arrays of the graph as the kernels' named input (``gen.core.tables.DecayTables``)."""
+        return DecayTables(*(getattr(self, f) for f in DecayTables._fields))
 
 
 def parse_final_state(final_state: str) -> tuple[str, ...] | None:

@@ -86,6 +86,7 @@ from pathlib import Path
 import awkward as ak
 import numba
 import numpy as np
+from numpy.lib.recfunctions import structured_to_unstructured
 
 from detectors.microboone import response as ub
 from detectors.miniboone import response as mb
@@ -252,7 +253,7 @@ def _physics(card) -> _Physics:
     chans = xs.upscattering_channels(model, flavours, [t.name for t in exp.targets], list(proc.regimes),
                                      list(proc.helicities), bound=BOUND_NUCLEONS[proc.bound_nucleons])
     chans = [c for c in chans if c["hnl"] in hnl]
-    params = np.array([c["params"] for c in chans])
+    params = xs.channel_array(c["params"] for c in chans)
 
     keys = {}
     for i, c in enumerate(chans):
@@ -260,7 +261,7 @@ def _physics(card) -> _Physics:
               _HNL_PDG[c["hnl"]])] = i
     e_probe = float(flux.edges[-1])
     probe = np.array([xs.sigma_upscattering_array(np.array([e_probe]), params[i:i + 1])[0]
-                      if e_probe > xs.upscattering_threshold(params[i, xs.P_MN], params[i, xs.P_M]) else 0.0
+                      if e_probe > xs.upscattering_threshold(params[i]["m_N"], params[i]["M"]) else 0.0
                       for i in range(len(chans))])
     species, channels, info = decay_spec_from_physics(card, model)
     sp = {s.name: s for s in species}
@@ -952,8 +953,11 @@ def _check_finite_physics(ph, new: dict, old=None) -> None:
     """The new couplings' cross-section parameters, BRs and lifetimes must be finite where the file's are (else the
     weights are inf/NaN; some parameters are infinite by design, e.g. an absent cut-off)."""
     bad = []
-    ok = np.isfinite(old.params) if old is not None and old.params.shape == ph.params.shape else np.ones(ph.params.shape, bool)
-    if np.any(np.isnan(ph.params)) or not np.all(np.isfinite(ph.params[ok])):
+    # every number of the channel records (physics.cross_sections.CHANNEL_DTYPE) as one complex array
+    new_p = structured_to_unstructured(ph.params, dtype=np.complex128)
+    old_p = structured_to_unstructured(old.params, dtype=np.complex128) if old is not None else None
+    ok = np.isfinite(old_p) if old_p is not None and old_p.shape == new_p.shape else np.ones(new_p.shape, bool)
+    if np.any(np.isnan(new_p)) or not np.all(np.isfinite(new_p[ok])):
         bad.append("cross-section parameters")
     if not all(math.isfinite(c.br) for c in ph.channels):
         bad.append("branching ratios")

@@ -363,7 +363,7 @@ def generate_na62_general(n: int, rng_production: np.random.Generator, rng_decay
     par[:, SLOT_N] = SLOT_PARENT
     pol[:, SLOT_N] = prod["pol_N"]
     st_of[:, SLOT_N] = g.root_state[decays.root]
-    K.cascade_kernel(seeds, 3, pdg, status, par, p4, vtx, pol, st_of, npart, chosen, *g.kernel_args())
+    K.cascade_kernel(seeds, 3, pdg, status, par, p4, vtx, pol, st_of, npart, chosen, g.tables())
     if np.any(npart < 0):
         raise RuntimeError(f"decay cascade longer than {S} particle slots")
     lab3 = np.stack([prod["p4_K"], prod["p4_a"], prod["p4_N"]], axis=1)

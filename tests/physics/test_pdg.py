@@ -4,7 +4,7 @@ transcription of the PDG Monte Carlo numbering scheme) as oracle."""
 import numba
 import numpy as np
 import pytest
-from particle import Particle, PDGID
+from particle import PDGID, Particle
 
 from physics import constants as const
 from physics import form_factors as ff
