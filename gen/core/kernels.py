@@ -424,9 +424,7 @@ def _chain_inputs(rx, ry, rz, rE, PV, MV, PN, sN, pf, cp):
         a1, a2, sg = p2, p1, -1.0
     else:
         a1, a2, sg = p1, p2, 1.0
-    # _eps4 takes (t, x, y, z) components
-    eps = _eps4((a2[3], a2[0], a2[1], a2[2]), (sN[3] * sg, sN[0] * sg, sN[1] * sg, sN[2] * sg),
-                (a1[3], a1[0], a1[1], a1[2]), (PN[3], PN[0], PN[1], PN[2]))
+    eps = _eps4(a2, (sN[0] * sg, sN[1] * sg, sN[2] * sg, sN[3] * sg), a1, PN)
     return (_mdot(PN, a1), _mdot(PN, a2), _mdot(pf, a1), _mdot(pf, a2), sg * _mdot(sN, a1), sg * _mdot(sN, a2), eps)
 
 
