@@ -8,7 +8,8 @@ The bottom layer: imports only numpy, scipy and numba (STYLE.md section 1), neve
   ``neutrino_masses``.
 * ``decay_widths``, ``three_body``, ``decay_table`` (every open channel), ``meson_decays`` (P+ -> l+ N).
 * ``cross_sections`` (upscattering), ``form_factors`` (nuclear and nucleon form factors and ``TARGETS``,
-  the one target table), ``kinematics``.
+  the one target table), ``kinematics`` (and the one four-vector order, (px, py, pz, E)).
+* ``pdg``: every PDG particle code, and the one invisible-particle test.
 * ``errors``: the base classes of expected failures (``HnlgenError``), here because every layer raises them.
 * ``_jit``: the numba options and the kernel cache.
 """

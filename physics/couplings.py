@@ -35,8 +35,6 @@ from physics import constants as const
 from physics.model import IDX, DarkSectorModel
 
 __all__ = [
-    "PDG",
-    "pdg_code",
     "g_weak",
     "gZ_over_cW",
     "z_charged_couplings",
@@ -47,30 +45,6 @@ __all__ = [
     "PackedModel",
     "pack",
 ]
-
-# PDG Monte Carlo codes. Z' = 32 (PDG "Z'0"); h' = 54 (PDG 2024 MC scheme, spin-0 mediator);
-# heavy neutrinos as in the MadGraph HeavyN model / Pythia 8 (9900012, 9900014, 9900016).
-PDG = {
-    "e-": 11, "e+": -11, "mu-": 13, "mu+": -13, "tau-": 15, "tau+": -15,
-    "nue": 12, "nuebar": -12, "numu": 14, "numubar": -14, "nutau": 16, "nutaubar": -16,
-    "nus": 18, "nusbar": -18,  # light state's dark/sterile component (PDG 4th-generation nu code)
-    "gamma": 22, "Z": 23, "W+": 24, "Zprime": 32, "hprime": 54,
-    "pi0": 111, "pi+": 211, "pi-": -211, "rho0": 113, "K+": 321,
-    "K-": -321, "K0": 311, "rho+": 213, "rho-": -213, "K*+": 323, "K*-": -323,
-    "eta": 221, "etaprime": 331, "omega": 223, "phi": 333,
-    "g": 21, "s": 3, "c": 4, "b": 5,  # partons of h' -> s sbar, c cbar, b bbar, g g (no hadronisation)
-    "p": 2212, "n": 2112, "C12": 1000060120, "H1": 1000010010, "O16": 1000080160, "Ar40": 1000180400,
-    "N4": 9900012, "N5": 9900014, "N6": 9900016,
-}
-
-def pdg_code(name: str) -> int:
-    """PDG code of a particle name of ``PDG``; ``<name>bar`` is the antiparticle (negative code)."""
-    if name in PDG:
-        return PDG[name]
-    if name.endswith("bar") and name[:-3] in PDG:
-        return -PDG[name[:-3]]
-    raise KeyError(f"no PDG code for {name!r}")
-
 
 # Weak couplings from G_F and the on-shell masses (tree level): g^2/(8 m_W^2) = G_F/sqrt2.
 g_weak = math.sqrt(8.0 * const.G_F * const.m_W**2 / math.sqrt(2.0))

@@ -83,7 +83,9 @@ __all__ = [
     "interpolate_sigma",
     "DIAGRAMS",
     "scalar_production_amplitude",
+    "CHANNEL_DTYPE",
     "channel_params",
+    "channel_array",
     "upscattering_channels",
     "sigma_upscattering_cm2",
     "xsec_arrays",
@@ -99,14 +101,36 @@ PROJECTILES = {"nue": ("e", -1.0), "numu": ("mu", -1.0), "nutau": ("tau", -1.0),
 
 f_N_higgs = 0.30  # Higgs-nucleon coupling fraction f_N = 0.30 +- 0.03, arXiv:1306.4710 (direct-detection section)
 
-# --- layout of the flat parameter vector of one channel (floats only; STYLE.md sec. 4) ---------
-P_MN, P_M, P_REGIME, P_ETA, P_SIGMA = 0, 1, 2, 3, 4
-P_AZP, P_AZ, P_AS = 5, 7, 9  # (re, im) pairs: projectile-side couplings A_V, A_S
-P_MZP, P_MS, P_EEPS, P_GS = 11, 12, 13, 14
-P_Z, P_N, P_FF_MODEL, P_FF = 15, 16, 17, 18
-P_BOUND = P_FF + ff.N_FF_PARAMS
-P_KF, P_MULT = P_BOUND + 1, P_BOUND + 2
-N_PAR = P_BOUND + 3
+# --- the named parameters of one channel (a numpy record; STYLE.md sec. 4) --------------------------------
+#: Record of one upscattering channel (``channel_params``); kernels read its fields by name
+#: (``par["m_N"]``), so no position can be confused. Units: GeV, signed couplings dimensionless.
+CHANNEL_DTYPE = np.dtype([
+    ("m_N", np.float64),  # heavy-neutrino mass (GeV)
+    ("M", np.float64),  # mass of the struck target: nucleus (coherent) or nucleon (GeV)
+    ("regime", np.int64),  # REGIMES: 0 coherent, 1 p-el, 2 n-el
+    ("eta", np.float64),  # projectile chirality: -1 nu, +1 nubar
+    ("sigma", np.float64),  # HELICITIES: +1 conserving, -1 flipping, 0 both (sum)
+    ("A_Zprime", np.complex128),  # projectile-side vertex +A_V Nbar g^mu P_L nu V_mu of the Z' (couplings.production_amplitude)
+    ("A_Z", np.complex128),  # the same for the Z
+    ("A_S", np.complex128),  # scalar vertex -A_S h' Nbar P_L nu (scalar_production_amplitude)
+    ("m_Zprime", np.float64),  # GeV
+    ("m_S", np.float64),  # h' mass (GeV); inf = decoupled
+    ("e_eps", np.float64),  # signed e epsilon of the Z' coupling to the target's EM current
+    ("g_S", np.float64),  # h'-nucleon coupling over the nucleon mass: sin(theta) f_N / v (GeV^-1)
+    ("Z", np.float64),  # protons of the nucleus
+    ("N", np.float64),  # neutrons of the nucleus
+    ("ff_model", np.int64),  # nuclear form-factor model (physics.form_factors)
+    ("ff", np.float64, (ff.N_FF_PARAMS,)),  # its parameters
+    ("bound", np.int64),  # bound-nucleon treatment (form_factors.BOUND_*)
+    ("k_F", np.float64),  # Fermi momentum (GeV) for Pauli blocking
+    ("multiplicity", np.float64),  # nucleons per nucleus in p-el / n-el (Z or A - Z), 1 for coherent
+])
+
+
+def channel_array(records) -> np.ndarray:
+    """1-d array of ``CHANNEL_DTYPE`` (one row per channel) from records of ``channel_params``."""
+    return np.array(list(records), dtype=CHANNEL_DTYPE).reshape(-1)
+
 
 _GL_ORDER = 8
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(_GL_ORDER)
@@ -148,23 +172,18 @@ def upscattering_Q2_limits(Enu, mN, M):
 
 
 @jitable
-def _cplx(par, i):
-    return complex(par[i], par[i + 1])
-
-
-@jitable
 def msq_upscattering(Enu, Q2, par):
     """Spin-summed (target-averaged) |M|^2 for one channel, dimensionless couplings, GeV^0.
 
-    ``par`` is the flat channel vector built by ``channel_params`` (layout ``P_*`` in this module).
+    ``par`` is the channel record built by ``channel_params`` (fields of ``CHANNEL_DTYPE``).
     Formula: module docstring (derived in validation/xsec_derivation.md). Units: the projectile-side
     couplings are dimensionless, so |M|^2 is dimensionless; dsigma/dQ2 = |M|^2/(64 pi M^2 E^2).
     """
-    m = par[P_MN]
-    M = par[P_M]
-    regime = int(par[P_REGIME])
-    eta = par[P_ETA]
-    sig = par[P_SIGMA]
+    m = par["m_N"]
+    M = par["M"]
+    regime = par["regime"]
+    eta = par["eta"]
+    sig = par["sigma"]
     E = Enu
     m2 = m * m
     # --- invariants (k^2 = 0, k'^2 = m^2, p^2 = p'^2 = M^2, q = k - k', P = 2p + q) ---
@@ -222,11 +241,11 @@ def msq_upscattering(Enu, Q2, par):
     Xe = -2.0 * eta * (KP * kq - Kq * kP)
     L_SV = asv * m * kP - b * sv_spin
     # --- propagators and projectile-side couplings ---
-    AZp = _cplx(par, P_AZP)
-    AZ = _cplx(par, P_AZ)
-    AS = _cplx(par, P_AS)
-    mZp = par[P_MZP]
-    mS = par[P_MS]
+    AZp = par["A_Zprime"]
+    AZ = par["A_Z"]
+    AS = par["A_S"]
+    mZp = par["m_Zprime"]
+    mS = par["m_S"]
     if eta < 0.0:
         cZp = -AZp / (Q2 + mZp * mZp)
         cZ = -AZ / (Q2 + const.m_Z * const.m_Z)
@@ -237,12 +256,12 @@ def msq_upscattering(Enu, Q2, par):
         cS = (AS if eta < 0.0 else AS.conjugate()) / (Q2 + mS * mS)
     else:
         cS = 0.0j
-    eeps = par[P_EEPS]
-    gS = par[P_GS]
+    eeps = par["e_eps"]
+    gS = par["g_S"]
     if regime == 0:
-        Zp = par[P_Z]
-        Nn = par[P_N]
-        F = ff.nuclear_form_factor(Q2, int(par[P_FF_MODEL]), par[P_FF:P_FF + ff.N_FF_PARAMS])
+        Zp = par["Z"]
+        Nn = par["N"]
+        F = ff.nuclear_form_factor(Q2, par["ff_model"], par["ff"])
         Qc = (cZp * eeps * Zp + cZ * gZ_over_cW * (Zp * (0.25 - const.sin2_thetaW) - 0.25 * Nn)) * F
         Ec = cS * gS * (Zp * const.m_proton + Nn * const.m_neutron) * 2.0 * M * F
         AP = abs(Qc) ** 2
@@ -286,8 +305,8 @@ def dsigma_dQ2_upscattering(Enu, Q2, par):
     (Z or A - Z) and the bound-nucleon factor (``form_factors.BOUND_*``) for p-el / n-el.
     Zero outside [Q2_min, Q2_max].
     """
-    M = par[P_M]
-    Q2min, Q2max = upscattering_Q2_limits(Enu, par[P_MN], M)
+    M = par["M"]
+    Q2min, Q2max = upscattering_Q2_limits(Enu, par["m_N"], M)
     if Q2 < Q2min or Q2 > Q2max or Q2max <= 0.0:
         return 0.0
     return _dsigma_dQ2_in_range(Enu, Q2, par)
@@ -295,16 +314,16 @@ def dsigma_dQ2_upscattering(Enu, Q2, par):
 
 @jitable
 def _dsigma_dQ2_in_range(Enu, Q2, par):
-    M = par[P_M]
+    M = par["M"]
     val = msq_upscattering(Enu, Q2, par) / (64.0 * math.pi * M * M * Enu * Enu)
-    if int(par[P_REGIME]) != 0:
-        bound = int(par[P_BOUND])
+    if par["regime"] != 0:
+        bound = par["bound"]
         if bound == ff.BOUND_PAULI:
-            val *= ff.pauli_blocking_factor(Q2, par[P_KF], M)
+            val *= ff.pauli_blocking_factor(Q2, par["k_F"], M)
         elif bound == ff.BOUND_BERTUZZO:
-            F = ff.nuclear_form_factor(Q2, int(par[P_FF_MODEL]), par[P_FF:P_FF + ff.N_FF_PARAMS])
+            F = ff.nuclear_form_factor(Q2, par["ff_model"], par["ff"])
             val *= 1.0 - F * F
-        val *= par[P_MULT]
+        val *= par["multiplicity"]
     return max(val, 0.0)
 
 
@@ -340,8 +359,8 @@ def sigma_upscattering(Enu, par):
     they are.
     Relative precision better than 1e-4 (tests/physics/test_cross_sections.py vs scipy quad).
     """
-    mN = par[P_MN]
-    M = par[P_M]
+    mN = par["m_N"]
+    M = par["M"]
     Q2min, Q2max = upscattering_Q2_limits(Enu, mN, M)
     if Q2max <= Q2min:
         return 0.0
@@ -351,16 +370,16 @@ def sigma_upscattering(Enu, par):
     n = 0
     bk[n] = lo
     n += 1
-    if par[P_AZP] != 0.0 or par[P_AZP + 1] != 0.0:
-        n = _insert_break(bk, n, 2.0 * math.log(par[P_MZP]), lo, hi)
-    if par[P_MS] < 1e300 and (par[P_AS] != 0.0 or par[P_AS + 1] != 0.0):
-        n = _insert_break(bk, n, 2.0 * math.log(par[P_MS]), lo, hi)
+    if par["A_Zprime"] != 0.0:
+        n = _insert_break(bk, n, 2.0 * math.log(par["m_Zprime"]), lo, hi)
+    if par["m_S"] < 1e300 and par["A_S"] != 0.0:
+        n = _insert_break(bk, n, 2.0 * math.log(par["m_S"]), lo, hi)
     if mN > 0.0:
         n = _insert_break(bk, n, 2.0 * math.log(mN), lo, hi)
         Q2rest = 2.0 * M * (Enu - mN)  # E_N = mN in the lab
         if Q2rest > 0.0:
             n = _insert_break(bk, n, math.log(Q2rest), lo, hi)
-    if int(par[P_REGIME]) == 0 or int(par[P_BOUND]) == ff.BOUND_BERTUZZO:
+    if par["regime"] == 0 or par["bound"] == ff.BOUND_BERTUZZO:
         n = _insert_break(bk, n, math.log(0.01), lo, hi)
         n = _insert_break(bk, n, math.log(0.1), lo, hi)
     else:
@@ -423,7 +442,7 @@ def sigma_upscattering(Enu, par):
 
 @jit
 def sigma_upscattering_array(Enu, params):
-    """sigma (GeV^-2) for every channel (rows of ``params``) and energy: shape (n_channels, n_E)."""
+    """sigma (GeV^-2) for every channel (records of ``params``, ``CHANNEL_DTYPE``) and energy: shape (n_channels, n_E)."""
     out = np.empty((params.shape[0], Enu.shape[0]))
     for c in range(params.shape[0]):
         for i in range(Enu.shape[0]):
@@ -511,8 +530,8 @@ DIAGRAMS = ("Zprime", "Z", "hprime")
 
 
 def channel_params(model, projectile: str, hnl: int, target, regime: str, helicity: str, *,
-                   bound: str = "pauli", diagrams=DIAGRAMS) -> np.ndarray:
-    """Flat parameter vector (``N_PAR`` floats) of one channel for the kernels.
+                   bound: str = "pauli", diagrams=DIAGRAMS) -> np.void:
+    """The record (``CHANNEL_DTYPE``) of one channel for the kernels; ``channel_array`` stacks records.
 
     Parameters
     ----------
@@ -544,30 +563,28 @@ def channel_params(model, projectile: str, hnl: int, target, regime: str, helici
     if not 0 <= hnl < model.n_heavy:
         raise ValueError(f"hnl index {hnl}: the model has {model.n_heavy} heavy states")
     alpha, eta = PROJECTILES[projectile]
-    p = np.zeros(N_PAR)
-    p[P_MN] = model.m_N[hnl]
-    p[P_REGIME] = REGIMES[regime]
-    p[P_M] = target.mass if regime == "coherent" else (const.m_proton if regime == "p-el" else const.m_neutron)
-    p[P_ETA] = eta
-    p[P_SIGMA] = HELICITIES[helicity]
-    for name, idx in (("Zprime", P_AZP), ("Z", P_AZ)):
+    p = np.zeros((), CHANNEL_DTYPE)[()]  # a record (np.void) with every field 0
+    p["m_N"] = model.m_N[hnl]
+    p["regime"] = REGIMES[regime]
+    p["M"] = target.mass if regime == "coherent" else (const.m_proton if regime == "p-el" else const.m_neutron)
+    p["eta"] = eta
+    p["sigma"] = HELICITIES[helicity]
+    for name, field in (("Zprime", "A_Zprime"), ("Z", "A_Z")):
         if name in diagrams:
-            A = production_amplitude(model, name, alpha, hnl)
-            p[idx], p[idx + 1] = A.real, A.imag
+            p[field] = production_amplitude(model, name, alpha, hnl)
     if "hprime" in diagrams:
-        A = scalar_production_amplitude(model, alpha, hnl)
-        p[P_AS], p[P_AS + 1] = A.real, A.imag
-    p[P_MZP] = model.m_zprime
-    p[P_MS] = model.m_hprime if model.m_hprime is not None else math.inf
-    p[P_EEPS] = model.e_epsilon_scattering  # signed e epsilon (DarkNews: its factor and sign, physics.model)
-    p[P_GS] = math.sin(model.theta) * f_N_higgs / const.v_higgs
-    p[P_Z] = target.Z
-    p[P_N] = target.A - target.Z
-    p[P_FF_MODEL] = target.ff_model
-    p[P_FF:P_FF + ff.N_FF_PARAMS] = target.ff_params
-    p[P_BOUND] = ff.BOUND_FREE if target.name == "H1" else ff.BOUND_NAMES[bound]
-    p[P_KF] = target.k_fermi
-    p[P_MULT] = 1.0 if regime == "coherent" else (target.Z if regime == "p-el" else target.A - target.Z)
+        p["A_S"] = scalar_production_amplitude(model, alpha, hnl)
+    p["m_Zprime"] = model.m_zprime
+    p["m_S"] = model.m_hprime if model.m_hprime is not None else math.inf
+    p["e_eps"] = model.e_epsilon_scattering  # signed e epsilon (DarkNews: its factor and sign, physics.model)
+    p["g_S"] = math.sin(model.theta) * f_N_higgs / const.v_higgs
+    p["Z"] = target.Z
+    p["N"] = target.A - target.Z
+    p["ff_model"] = target.ff_model
+    p["ff"] = target.ff_params
+    p["bound"] = ff.BOUND_FREE if target.name == "H1" else ff.BOUND_NAMES[bound]
+    p["k_F"] = target.k_fermi
+    p["multiplicity"] = 1.0 if regime == "coherent" else (target.Z if regime == "p-el" else target.A - target.Z)
     return p
 
 
@@ -593,7 +610,7 @@ def upscattering_channels(model, projectiles, targets, regimes=None, helicities=
                             "projectile": proj, "hnl": hname, "target": tname, "regime": reg, "helicity": hel,
                             "form_factor": tgt.ff_name if reg == "coherent" or bound == "bertuzzo" else "nucleon-dipole",
                             "bound": "n/a" if reg == "coherent" else ("free" if tname == "H1" else bound),
-                            "multiplicity": int(par[P_MULT]), "params": par,
+                            "multiplicity": int(par["multiplicity"]), "params": par,
                         })
     return out
 
@@ -606,7 +623,7 @@ def sigma_upscattering_cm2(model, Enu, projectile: str = "numu", hnl: str = "N4"
     par = channel_params(model, projectile, j, ff.get_target(target, form_factor), regime, helicity,
                          bound=bound, diagrams=diagrams)
     E = np.atleast_1d(np.asarray(Enu, dtype=float))
-    return sigma_upscattering_array(E, par[None, :])[0] * hbarc2
+    return sigma_upscattering_array(E, channel_array([par]))[0] * hbarc2
 
 
 def xsec_arrays(model, Enu, projectiles, targets, regimes=None, helicities=("conserving", "flipping"), *,
@@ -620,15 +637,14 @@ def xsec_arrays(model, Enu, projectiles, targets, regimes=None, helicities=("con
     """
     E = np.atleast_1d(np.asarray(Enu, dtype=float))
     chans = upscattering_channels(model, projectiles, targets, regimes, helicities, bound=bound, form_factor=form_factor)
-    n = len(chans)
     out = {"labels": [{k: v for k, v in c.items() if k != "params"} for c in chans], "enu_GeV": E}
-    out["sigma_cm2"] = sigma_upscattering_array(E, np.array([c["params"] for c in chans]).reshape(n, N_PAR)) * hbarc2
+    out["sigma_cm2"] = sigma_upscattering_array(E, channel_array(c["params"] for c in chans)) * hbarc2
     if split_diagrams:
         rest = out["sigma_cm2"].copy()
         for d in DIAGRAMS:
             ch = upscattering_channels(model, projectiles, targets, regimes, helicities, bound=bound,
                                        form_factor=form_factor, diagrams=(d,))
-            part = sigma_upscattering_array(E, np.array([c["params"] for c in ch]).reshape(n, N_PAR)) * hbarc2
+            part = sigma_upscattering_array(E, channel_array(c["params"] for c in ch)) * hbarc2
             out[f"sigma_{d}_cm2"] = part
             rest -= part
         out["sigma_interference_cm2"] = rest
@@ -664,13 +680,13 @@ def build_xsec_table(model, projectiles, targets, E_max: float, regimes=None, he
 
     Nodes E = E_th + d are uniform in u(d) = ln d for d < d_split (GeV) and ln d_s + (d - d_s)/d_s above,
     from ``d_min`` to E_max - E_th. Returns a dict: ``labels`` (channel dicts without params),
-    ``params`` (n_ch, N_PAR), ``E_th``, ``u0``, ``du``, ``d_split`` (n_ch,), ``sigma_cm2`` (n_ch, n_nodes);
+    ``params`` (n_ch,) of ``CHANNEL_DTYPE``, ``E_th``, ``u0``, ``du``, ``d_split`` (n_ch,), ``sigma_cm2`` (n_ch, n_nodes);
     call ``interpolate_sigma(E, c, t["E_th"], t["u0"], t["du"], t["d_split"], t["sigma_cm2"])``.
     """
     chans = upscattering_channels(model, projectiles, targets, regimes, helicities, bound=bound, form_factor=form_factor)
     n = len(chans)
-    params = np.array([c["params"] for c in chans]).reshape(n, N_PAR)
-    E_th = np.array([upscattering_threshold(p[P_MN], p[P_M]) for p in params])
+    params = channel_array(c["params"] for c in chans)
+    E_th = np.array([upscattering_threshold(p["m_N"], p["M"]) for p in params])
     d_top = np.maximum(E_max - E_th, 2.0 * d_min)
     ds = np.minimum(d_split, 0.5 * d_top)
     u0 = np.full(n, math.log(d_min))

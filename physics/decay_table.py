@@ -64,8 +64,9 @@ import numpy as np
 from physics import constants as const
 from physics import decay_widths as dw
 from physics import three_body as tb
-from physics.couplings import PDG, g_weak, gZ_over_cW, pdg_code, vertex_heavy
+from physics.couplings import g_weak, gZ_over_cW, vertex_heavy
 from physics.model import IDX, DarkSectorModel
+from physics.pdg import PDG, pdg_code
 from physics.units import hbarc
 
 __all__ = [
@@ -146,7 +147,7 @@ class Channel:
     final_state : str
         Daughters separated by spaces, e.g. ``"numu e+ e-"``.
     daughters : tuple of str
-        Daughter names (keys of ``physics.couplings.PDG``, plus ``"N4bar"``...).
+        Daughter names (keys of ``physics.pdg.PDG``, plus ``"N4bar"``...).
     pdg : tuple of int
         PDG codes of the daughters.
     width_GeV : float

@@ -1,4 +1,11 @@
-"""Relativistic kinematics helpers (scalar, numba-callable)."""
+"""Relativistic kinematics helpers (scalar, numba-callable) and the package's four-vector convention.
+
+Four-vectors are stored in the component order (px, py, pz, E) for momenta and (x, y, z, t) for
+positions, everywhere: the event generator (``gen.core.kernels``, the event columns and output
+files), the matrix elements (``physics.three_body``) and the detectors. The metric is (+, -, -, -):
+p.q = E_p E_q - p_vec.q_vec. Formulas written with a Lorentz index (gamma^mu, eps_{mu nu rho sigma},
+eps_{0123} = +1) keep mu = 0 for time and read the time component from index 3. Units: GeV, cm, ns.
+"""
 
 import math
 

@@ -32,6 +32,10 @@ integration nodes are graded towards the pole.
 Final states with several Majorana neutrinos (N -> N4 nu nu, N4 N4 nu, N4 N4 N4, ...) use
 ``msq_majorana_three``: numerical helicity amplitudes with the Denner fermion-flow rules (see there).
 
+Four-vectors are (px, py, pz, E) arrays or tuples, the one component order of the package
+(``physics.kinematics``); Lorentz indices of the Dirac algebra (gamma^mu, eps_{mu nu rho sigma}) keep
+mu = 0 for time, and the code maps them onto that order (``_eps4``, ``_GS``).
+
 Numerics: Gauss-Legendre in phi with s = s_lo + (s_hi - s_lo)(1 - cos phi)/2, which removes the
 square-root endpoints of the Dalitz region, on panels graded geometrically towards an end when a
 pole or the lepton threshold scale lies close to it; Gauss-Legendre in t (the integrand is a
@@ -70,16 +74,18 @@ _PS3 = 1.0 / ((2.0 * math.pi) ** 3 * 32.0)  # dGamma = _PS3 / m0^3 |M|^2 ds dt
 
 @jitable
 def _dot(a, b):
-    return a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3]
+    """Minkowski product of (px, py, pz, E) four-vectors (``physics.kinematics``), metric (+, -, -, -)."""
+    return a[3] * b[3] - a[0] * b[0] - a[1] * b[1] - a[2] * b[2]
 
 
 @jitable
 def _eps4(a, b, c, d):
-    """eps_{mu nu rho sigma} a^mu b^nu c^rho d^sigma with eps_{0123} = +1 (= det of the rows)."""
-    m00, m01, m02, m03 = a[0], a[1], a[2], a[3]
-    m10, m11, m12, m13 = b[0], b[1], b[2], b[3]
-    m20, m21, m22, m23 = c[0], c[1], c[2], c[3]
-    m30, m31, m32, m33 = d[0], d[1], d[2], d[3]
+    """eps_{mu nu rho sigma} a^mu b^nu c^rho d^sigma with eps_{0123} = +1 (Lorentz index 0 = time): the
+    determinant of the rows (a^0, a^1, a^2, a^3), ..., read from (px, py, pz, E) four-vectors."""
+    m00, m01, m02, m03 = a[3], a[0], a[1], a[2]
+    m10, m11, m12, m13 = b[3], b[0], b[1], b[2]
+    m20, m21, m22, m23 = c[3], c[0], c[1], c[2]
+    m30, m31, m32, m33 = d[3], d[0], d[1], d[2]
     return (m00 * (m11 * (m22 * m33 - m23 * m32) - m12 * (m21 * m33 - m23 * m31) + m13 * (m21 * m32 - m22 * m31))
             - m01 * (m10 * (m22 * m33 - m23 * m32) - m12 * (m20 * m33 - m23 * m30) + m13 * (m20 * m32 - m22 * m30))
             + m02 * (m10 * (m21 * m33 - m23 * m31) - m11 * (m20 * m33 - m23 * m30) + m13 * (m20 * m31 - m21 * m30))
@@ -88,14 +94,15 @@ def _eps4(a, b, c, d):
 
 @jitable
 def spin_vector(P, m, n):
-    """Spin four-vector of a particle of four-momentum P (E, px, py, pz), mass m, rest-frame spin axis n (3,)."""
+    """Spin four-vector (sx, sy, sz, s0) of a particle of four-momentum P (px, py, pz, E), mass m, rest-frame
+    spin axis n (3,)."""
     s = np.zeros(4)
-    pn = P[1] * n[0] + P[2] * n[1] + P[3] * n[2]
-    s[0] = pn / m
-    f = pn / (m * (P[0] + m))
-    s[1] = n[0] + f * P[1]
-    s[2] = n[1] + f * P[2]
-    s[3] = n[2] + f * P[3]
+    pn = P[0] * n[0] + P[1] * n[1] + P[2] * n[2]
+    s[3] = pn / m
+    f = pn / (m * (P[3] + m))
+    s[0] = n[0] + f * P[0]
+    s[1] = n[1] + f * P[1]
+    s[2] = n[2] + f * P[2]
     return s
 
 
@@ -153,9 +160,9 @@ def msq_N_to_f_ll(P, pf, p1, p2, spin, m0, mf, m1, m2, nL, nR, cL, cR, mmed, gme
     Parameters
     ----------
     P, pf, p1, p2 : ndarray (4,)
-        Four-momenta (E, px, py, pz) in GeV, any frame.
+        Four-momenta (px, py, pz, E) in GeV, any frame.
     spin : ndarray (4,)
-        Parent spin four-vector (``spin_vector``); zeros give the spin average.
+        Parent spin four-vector (``spin_vector``, (sx, sy, sz, s0)); zeros give the spin average.
     m0, mf, m1, m2 : float
         Masses of N, f, l^-, l^+ (GeV).
     nL, nR, cL, cR : complex ndarray (n_med,)
@@ -342,35 +349,20 @@ def width_N_to_nu_nu_nu(m0, alpha, beta, mmed, gmed, xg, wg, xgi, wgi):
 
 
 # ------------------------------------------------------------------------------ batch |M|^2
-@jitable
-def _energy_first(q, k, out):
-    """Row k of an (n, 4) array in the generator's (px, py, pz, E) order, as (E, px, py, pz) in ``out``."""
-    out[0] = q[k, 3]
-    out[1] = q[k, 0]
-    out[2] = q[k, 1]
-    out[3] = q[k, 2]
-
-
 @jit
 def msq_f_ll_batch(qf, qm, qp, sv, m0, mf, m1, m2, nL, nR, cL, cR, mmed, gmed, wt, mt, gt):
-    """``msq_N_to_f_ll`` on arrays: rest-frame momenta (n, 4) as (px, py, pz, E) (the event
-    generator's order) of f, l^-, l^+ and the parent polarisation vectors sv (n, 3)."""
+    """``msq_N_to_f_ll`` on arrays: rest-frame momenta (n, 4) as (px, py, pz, E) of f, l^-, l^+ and the
+    parent polarisation vectors sv (n, 3)."""
     n = qf.shape[0]
     out = np.empty(n)
     P = np.zeros(4)
-    P[0] = m0
-    pf = np.empty(4)
-    p1 = np.empty(4)
-    p2 = np.empty(4)
+    P[3] = m0
     spin = np.zeros(4)
     for k in range(n):
-        _energy_first(qf, k, pf)
-        _energy_first(qm, k, p1)
-        _energy_first(qp, k, p2)
-        spin[1] = sv[k, 0]
-        spin[2] = sv[k, 1]
-        spin[3] = sv[k, 2]
-        out[k] = msq_N_to_f_ll(P, pf, p1, p2, spin, m0, mf, m1, m2, nL, nR, cL, cR, mmed, gmed, wt, mt, gt)
+        spin[0] = sv[k, 0]
+        spin[1] = sv[k, 1]
+        spin[2] = sv[k, 2]
+        out[k] = msq_N_to_f_ll(P, qf[k], qm[k], qp[k], spin, m0, mf, m1, m2, nL, nR, cL, cR, mmed, gmed, wt, mt, gt)
     return out
 
 
@@ -380,19 +372,13 @@ def msq_nu_nu_nu_batch(q1, q2, q3, sv, m0, alpha, beta, mmed, gmed):
     n = q1.shape[0]
     out = np.empty(n)
     P = np.zeros(4)
-    P[0] = m0
-    p1 = np.empty(4)
-    p2 = np.empty(4)
-    p3 = np.empty(4)
+    P[3] = m0
     spin = np.zeros(4)
     for k in range(n):
-        _energy_first(q1, k, p1)
-        _energy_first(q2, k, p2)
-        _energy_first(q3, k, p3)
-        spin[1] = sv[k, 0]
-        spin[2] = sv[k, 1]
-        spin[3] = sv[k, 2]
-        out[k] = msq_N_to_nu_nu_nu(P, p1, p2, p3, spin, m0, alpha, beta, mmed, gmed)
+        spin[0] = sv[k, 0]
+        spin[1] = sv[k, 1]
+        spin[2] = sv[k, 2]
+        out[k] = msq_N_to_nu_nu_nu(P, q1[k], q2[k], q3[k], spin, m0, alpha, beta, mmed, gmed)
     return out
 
 
@@ -412,17 +398,22 @@ for _k in range(3):
 _G5 = 1j * _G[0] @ _G[1] @ _G[2] @ _G[3]
 _PL = 0.5 * (np.eye(4) - _G5)
 _PR = 0.5 * (np.eye(4) + _G5)
-_METRIC = np.array([1.0, -1.0, -1.0, -1.0])
+_METRIC = np.array([1.0, -1.0, -1.0, -1.0])  # g_mu mu, Lorentz index mu (0 = time) of _G
+# _G[mu] is indexed by the Lorentz index (gamma^0 = _G[0]); currents J and four-vectors are stored in the component
+# order (x, y, z, t) of physics.kinematics: _GS[i] is gamma^mu for the stored component i, _METRIC_S its g_mu mu
+_GS = np.ascontiguousarray(_G[np.array([1, 2, 3, 0])])
+_METRIC_S = np.array([-1.0, -1.0, -1.0, 1.0])
+_T_FIRST = np.array([3, 0, 1, 2])  # stored components in Lorentz order t, x, y, z (the summation order of _contract)
 
 
 @jitable
 def _u_spinor(p, m, lam):
-    """Helicity spinor u(p, lam), lam = +-1, Dirac representation; at rest, spin along +-z."""
-    E = p[0]
-    k = math.sqrt(p[1] * p[1] + p[2] * p[2] + p[3] * p[3])
+    """Helicity spinor u(p, lam), lam = +-1, Dirac representation, p = (px, py, pz, E); at rest, spin along +-z."""
+    E = p[3]
+    k = math.sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2])
     if k > 0.0:
-        ct = min(1.0, max(-1.0, p[3] / k))
-        phi = math.atan2(p[2], p[1])
+        ct = min(1.0, max(-1.0, p[2] / k))
+        phi = math.atan2(p[1], p[0])
     else:
         ct = 1.0
         phi = 0.0
@@ -451,31 +442,33 @@ def _v_spinor(p, m, lam):
 
 @jitable
 def _current(xbar, A, B, w):
-    """J^mu = xbar gamma^mu (A P_L + B P_R) w, with xbar = x^dagger gamma^0 passed as the row vector."""
+    """J^mu = xbar gamma^mu (A P_L + B P_R) w, with xbar = x^dagger gamma^0 passed as the row vector; J stored
+    (x, y, z, t) like a four-vector."""
     Mw = A * (_PL @ w) + B * (_PR @ w)
     J = np.empty(4, dtype=np.complex128)
-    for mu in range(4):
-        J[mu] = xbar @ (_G[mu] @ Mw)
+    for i in range(4):
+        J[i] = xbar @ (_GS[i] @ Mw)
     return J
 
 
 @jitable
 def _contract(J1, J2, q, M):
-    """J1.J2 - (q.J1)(q.J2)/M^2 (unitary-gauge numerator)."""
+    """J1.J2 - (q.J1)(q.J2)/M^2 (unitary-gauge numerator); all stored (x, y, z, t)."""
     d = 0j
     qa = 0j
     qb = 0j
-    for mu in range(4):
-        d += _METRIC[mu] * J1[mu] * J2[mu]
-        qa += _METRIC[mu] * q[mu] * J1[mu]
-        qb += _METRIC[mu] * q[mu] * J2[mu]
+    for j in range(4):
+        i = _T_FIRST[j]
+        d += _METRIC_S[i] * J1[i] * J2[i]
+        qa += _METRIC_S[i] * q[i] * J1[i]
+        qb += _METRIC_S[i] * q[i] * J2[i]
     return d - qa * qb / (M * M)
 
 
 @jitable
 def msq_majorana_three(P, p1, p2, p3, spin_sign, masses, V, mmed, gmed):
     """|M|^2 of a Majorana state 0 -> 1 2 3 (all Majorana), summed over final helicities, parent at
-    rest with spin +-z (``spin_sign``; 0 averages).
+    rest with spin +-z (``spin_sign``; 0 averages). Four-momenta (px, py, pz, E).
 
     ``V[x, i, j]`` is the vertex V^X_ij (outgoing i, incoming j) of mediator x among the four states
     (0 = parent, 1, 2, 3); ``masses`` (4,). Three diagrams: state 0 -> k emits the mediator, which
@@ -504,7 +497,7 @@ def msq_majorana_three(P, p1, p2, p3, spin_sign, masses, V, mmed, gmed):
                         ux = _u_spinor(ps[x], masses[x], lams[x]).conj() @ _G[0]
                         vy = _v_spinor(ps[y], masses[y], lams[y])
                         q = ps[x] + ps[y]
-                        q2 = q[0] * q[0] - q[1] * q[1] - q[2] * q[2] - q[3] * q[3]
+                        q2 = q[3] * q[3] - q[0] * q[0] - q[1] * q[1] - q[2] * q[2]
                         for xm in range(mmed.shape[0]):
                             J1 = _current(uk, V[xm, k, 0], -V[xm, 0, k], ua)
                             J2 = _current(ux, V[xm, x, y], -V[xm, y, x], vy)
@@ -531,7 +524,7 @@ def width_majorana_three(masses, V, mmed, gmed, symmetry, xg, wg, xgi, wgi):
         return 0.0
     xs, ws = _phi_nodes(s_lo, s_hi, math.inf, math.inf, xg, wg)
     P = np.zeros(4)
-    P[0] = m0
+    P[3] = m0
     amp = np.empty((2, 8), dtype=np.complex128)
     tot = 0.0
     for i in range(xs.shape[0]):
@@ -558,8 +551,8 @@ def width_majorana_three(masses, V, mmed, gmed, symmetry, xg, wg, xgi, wgi):
                 cth = (m1 * m1 + m3 * m3 + 2.0 * Ea * Ec - t) / (2.0 * ka * kc)
                 cth = min(1.0, max(-1.0, cth))
             sth = math.sqrt(1.0 - cth * cth)
-            p1 = np.array([Ea, 0.0, 0.0, ka])
-            p3 = np.array([Ec, kc * sth, 0.0, kc * cth])
+            p1 = np.array([0.0, 0.0, ka, Ea])
+            p3 = np.array([kc * sth, 0.0, kc * cth, Ec])
             p2 = P - p1 - p3
             inner += wgi[j] * _msq_majorana_three_avg(P, p1, p2, p3, masses, V, mmed, gmed, amp)
         tot += ws[i] * inner * h
@@ -574,7 +567,7 @@ def msq_majorana_three_batch(q1, q2, q3, sv, masses, V, mmed, gmed):
     n = q1.shape[0]
     out = np.empty(n)
     P = np.zeros(4)
-    P[0] = masses[0]
+    P[3] = masses[0]
     ps = np.empty((3, 4))
     for k in range(n):
         sx, sy, sz = sv[k, 0], sv[k, 1], sv[k, 2]
@@ -601,10 +594,10 @@ def msq_majorana_three_batch(q1, q2, q3, sv, masses, V, mmed, gmed):
                 rx = x * c + cx + ux * f
                 ry = y * c + cy + uy * f
                 rz = z * c + cz
-            ps[a, 0] = q[k, 3]
-            ps[a, 1] = rx
-            ps[a, 2] = ry
-            ps[a, 3] = rz
+            ps[a, 0] = rx
+            ps[a, 1] = ry
+            ps[a, 2] = rz
+            ps[a, 3] = q[k, 3]
         up = msq_majorana_three(P, ps[0], ps[1], ps[2], 1, masses, V, mmed, gmed)
         dn = msq_majorana_three(P, ps[0], ps[1], ps[2], -1, masses, V, mmed, gmed)
         out[k] = 0.5 * (up + dn) + pol * 0.5 * (up - dn)
@@ -643,12 +636,12 @@ def _current_into(xbar, A, B, w, J):
             m2 = v
         else:
             m3 = v
-    for mu in range(4):
+    for c in range(4):  # stored component c of J (x, y, z, t)
         acc = 0j
         for i in range(4):
-            g = _G[mu, i, 0] * m0 + _G[mu, i, 1] * m1 + _G[mu, i, 2] * m2 + _G[mu, i, 3] * m3
+            g = _GS[c, i, 0] * m0 + _GS[c, i, 1] * m1 + _GS[c, i, 2] * m2 + _GS[c, i, 3] * m3
             acc += xbar[i] * g
-        J[mu] = acc
+        J[c] = acc
 
 
 @jitable
@@ -681,7 +674,7 @@ def _majorana_three_spin_amps(P, p1, p2, p3, masses, V, mmed, gmed, amp):
         else:
             k, x, y, sg = 3, 1, 2, 1.0
         q = ps[x] + ps[y]
-        q2 = q[0] * q[0] - q[1] * q[1] - q[2] * q[2] - q[3] * q[3]
+        q2 = q[3] * q[3] - q[0] * q[0] - q[1] * q[1] - q[2] * q[2]
         for xm in range(mmed.shape[0]):
             for lk in range(2):
                 for s in range(2):
@@ -725,16 +718,10 @@ def msq_majorana_three_AB(q1, q2, q3, masses, V, mmed, gmed):
     A = np.empty(n)
     B = np.empty((n, 3))
     P = np.zeros(4)
-    P[0] = masses[0]
-    p1 = np.empty(4)
-    p2 = np.empty(4)
-    p3 = np.empty(4)
+    P[3] = masses[0]
     amp = np.empty((2, 8), dtype=np.complex128)
     for k in range(n):
-        _energy_first(q1, k, p1)
-        _energy_first(q2, k, p2)
-        _energy_first(q3, k, p3)
-        _majorana_three_spin_amps(P, p1, p2, p3, masses, V, mmed, gmed, amp)
+        _majorana_three_spin_amps(P, q1[k], q2[k], q3[k], masses, V, mmed, gmed, amp)
         up = 0.0
         dn = 0.0
         cross = 0j

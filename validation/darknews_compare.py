@@ -62,8 +62,8 @@ def channel_rates(card, emin_factor: float = 1.0) -> dict:
     n_t = {t.name: t.n_nuclei for t in exp.targets}
     out = {}
     for ch in xs.upscattering_channels(model, ["numu"], list(n_t), ["coherent", "p-el"], ["conserving", "flipping"], bound="free"):
-        par = np.array([ch["params"]])
-        thr = emin_factor * xs.upscattering_threshold(par[0, xs.P_MN], par[0, xs.P_M])
+        par = xs.channel_array([ch["params"]])
+        thr = emin_factor * xs.upscattering_threshold(par[0]["m_N"], par[0]["M"])
 
         def sig(E, par=par, thr=thr):
             E = np.asarray(E, dtype=float)

@@ -35,6 +35,7 @@ from detectors.miniboone.response import plot_miniboone, selection_summary
 from gen.card import load_card
 from gen.sources.upscattering import iter_generate, prepare, summarize
 from gen.stages.base import MiniBooNEStage
+from physics import pdg
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "validation"
@@ -42,7 +43,7 @@ PUBLISHED_POT = 18.75e20  # nu-mode exposure of the 2020 data release (arXiv:200
 # seed 004 (arXiv:1903.07589), text below eq. (30): upscattering events before efficiencies, 12.84e20 POT, 818 t CH2
 SEED004_EVENTS = {"N4": 6.3e3, "N5": 6.1e3}
 SEED004_EFFICIENCY = 0.05
-HNL_PDG = {"N4": 9900012, "N5": 9900014, "N6": 9900016}
+HNL_PDG = pdg.HNL
 
 CASES = [
     ("miniboone_light_zprime", ROOT / "cards" / "miniboone_light_zprime.toml", OUT / "miniboone_light_zprime_spectra.png"),

@@ -32,12 +32,12 @@ def main(seed: int) -> float:
         model = model_from_phenomenological(dict(hnl_type="dirac", m4=m, mzprime=mZp, mhprime=10 ** rng.uniform(-2, 0.5), theta=0.3,
                                                  yN=1.0, UN4=0.3, Umu4=1e-2, UD4=0.9, alphaD=0.25, alpha_epsilon2=1e-8))
         par = xs.channel_params(model, proj, 0, ff.get_target(tgt), reg, hel, bound=bound)
-        M = par[xs.P_M]
+        M = par["M"]
         E = xs.upscattering_threshold(m, M) * (1 + 10 ** rng.uniform(-4, 1.5))
         if E > 50:
             continue
         lo, hi = xs.upscattering_Q2_limits(E, m, M)
-        pts = sorted(math.log(x) for x in (mZp**2, par[xs.P_MS] ** 2, m * m, 0.01, 0.1, 0.5, 2 * M * (E - m)) if lo < x < hi)
+        pts = sorted(math.log(x) for x in (mZp**2, par["m_S"] ** 2, m * m, 0.01, 0.1, 0.5, 2 * M * (E - m)) if lo < x < hi)
         ref = quad(lambda x: math.exp(x) * xs.dsigma_dQ2_upscattering(E, math.exp(x), par), math.log(lo), math.log(hi),
                    points=pts, limit=1000, epsabs=0, epsrel=1e-12)[0]
         got = xs.sigma_upscattering(E, par)

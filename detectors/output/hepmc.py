@@ -77,6 +77,7 @@ import awkward as ak
 import numpy as np
 
 from detectors.output.root import AtomicOutput, OutputError
+from physics import pdg as pdg_codes
 from physics import units as u
 
 __all__ = ["HepMC3Writer", "NuHepMCRunInfo", "NuHepMCProcess", "NUHEPMC_VERSION", "CONVENTIONS", "BEAM_ENERGY_UNIT", "BEAM_FLUX_UNIT",
@@ -104,8 +105,8 @@ REMNANT_PDG = 2009900000  # NuHepMC 1.0.0 P.C.2
 HEPMC_SUFFIXES = (".hepmc3", ".hepmc")
 
 _STATUS_TARGET_IN = 11  # target status of the generator's particle list (NuHepMC 0.9 numbering)
-_FREE_PROTON_TARGET = 1000010010  # H1: elastic scattering on its proton has no nuclear remnant
-_NUCLEONS = (2212, 2112)
+_FREE_PROTON_TARGET = pdg_codes.nucleus_code(1, 1)  # H1: elastic scattering on its proton has no nuclear remnant
+_NUCLEONS = (pdg_codes.PROTON, pdg_codes.NEUTRON)
 _CM_TO_MM = u.cm / u.mm
 _NS_TO_MM = u.c_light * u.ns / u.mm  # c*t in mm for t in ns
 _BEAM_POT_SCALE = 1e20  # flux histogram contents per 1e20 POT

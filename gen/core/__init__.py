@@ -3,7 +3,8 @@
 Source-independent machinery that every heavy-neutrino source builds on:
 
 * ``kernels`` (numba): flux sampling, upscattering kinematics and cross-section weights; ``event_kernel``:
-  one fully decayed upscattering event per call, in bulk.
+  one fully decayed upscattering event per call, in bulk; ``tables``: their named inputs (NamedTuples of
+  arrays: flux, channels, decay graph, output columns).
 * ``decays`` (the decay cascade built from ``physics.decay_table``) and ``decay_adapter`` (its kernel tables).
 * ``events``: the event record layout (scalar fields, particle list, awkward form).
 * ``rng``: counter-based block streams, so events do not depend on chunking or threads.

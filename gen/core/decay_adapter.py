@@ -27,7 +27,7 @@ import numpy as np
 
 from gen.core.decays import Channel, Species
 from physics import constants as const
-from physics.couplings import pdg_code
+from physics.pdg import pdg_code
 
 __all__ = ["decay_spec_from_physics", "SM_MASSES", "conjugate_name"]
 

@@ -45,6 +45,8 @@ from typing import NamedTuple
 import numpy as np
 
 from gen.core import kernels as K
+from gen.core.tables import DecayTables
+from physics import pdg
 from physics._jit import jit
 
 __all__ = [
@@ -57,8 +59,8 @@ __all__ = [
     "INVISIBLE_PDG",
 ]
 
-# Neutrinos (light and heavy) and the sterile code are invisible in the detector.
-INVISIBLE_PDG = frozenset({12, 14, 16, 18, 9900012, 9900014, 9900016})
+# Neutrinos (light and heavy) and the sterile code are invisible in the detector (|code|; physics.pdg).
+INVISIBLE_PDG = pdg.INVISIBLE
 
 _NG_FLAT = 8
 
@@ -88,7 +90,7 @@ class Species:
 
     @property
     def visible(self) -> bool:
-        return abs(self.pdg) not in INVISIBLE_PDG
+        return not pdg.is_invisible(self.pdg)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -163,10 +165,9 @@ class DecayGraph(NamedTuple):
 
         return max([size(s) for s in self.root_state.values() if s >= 0] or [0])
 
-    def kernel_args(self) -> tuple:
-        return (self.st_pdg, self.st_mass, self.st_ctau0, self.st_ch_start, self.st_ch_n, self.ch_cum,
-                self.ch_ndau, self.ch_dau, self.ch_asym, self.ch_me, self.me_A, self.me_Bx, self.me_Bz,
-                self.me_cellcum, self.me_cellenv, self.ch_vec, self.ch_fer, self.ch_cpl, self.ch_cp)
+    def tables(self) -> DecayTables:
+        """The arrays of the graph as the kernels' named input (``gen.core.tables.DecayTables``)."""
+        return DecayTables(*(getattr(self, f) for f in DecayTables._fields))
 
 
 def parse_final_state(final_state: str) -> tuple[str, ...] | None:
@@ -287,7 +288,7 @@ def _visible_content(sp: Species, names: Mapping[int, str]) -> tuple[str, ...]:
     return (names.get(sp.pdg, sp.name),)
 
 
-_VIS_NAME = {11: "e-", -11: "e+", 13: "mu-", -13: "mu+", 15: "tau-", -15: "tau+", 211: "pi+", -211: "pi-", 111: "pi0", 22: "gamma"}
+_VIS_NAME = {pdg.PDG[n]: n for n in ("e-", "e+", "mu-", "mu+", "tau-", "tau+", "pi+", "pi-", "pi0", "gamma")}
 
 
 def build_decay_graph(species: Sequence[Species], channels: Sequence[Channel], roots: Sequence[str],

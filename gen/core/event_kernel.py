@@ -21,6 +21,7 @@ from gen.core.kernels import (
     _cascade_task,
     _production_task,
 )
+from physics import pdg as pdg_codes
 from physics._jit import jit, jitable
 
 EVENT_TASK = 256  # events per task of event_kernel: its slot arrays (~0.5 MB with 16 slots) stay in the L2 cache
@@ -40,15 +41,15 @@ def _named_slots(pdg, status, parent, npart, ev, slot_n):
     for i in range(max(npart[ev], 0)):
         p = pdg[ev, i]
         fin = status[ev, i] == 1
-        if p == 32 and iz < 0:
+        if p == pdg_codes.ZPRIME and iz < 0:
             iz = i
-        elif fin and (p == 11 or p == 13 or p == 15) and im < 0:
+        elif fin and (p == pdg_codes.ELECTRON or p == pdg_codes.MUON or p == pdg_codes.TAU) and im < 0:
             im = i
-        elif fin and (p == -11 or p == -13 or p == -15) and ip < 0:
+        elif fin and (p == -pdg_codes.ELECTRON or p == -pdg_codes.MUON or p == -pdg_codes.TAU) and ip < 0:
             ip = i
         elif fin and i > slot_n and inu < 0:
             ap = abs(p)
-            if ap == 12 or ap == 14 or ap == 16 or ap == 18:
+            if ap == pdg_codes.NU_E or ap == pdg_codes.NU_MU or ap == pdg_codes.NU_TAU or ap == pdg_codes.NU_S:
                 inu = i
         if i > slot_n and parent[ev, i] == slot_n and idau < 0:
             idau = i
@@ -143,30 +144,30 @@ def compact_kernel(pdg, status, parent, p4, vtx, npart, slot_n, hard, named, nam
 
 # ------------------------------------------------------------------------------- whole events
 @jit(parallel=True)
-def event_kernel(u, seeds, first_event, n_parts, col0, k0,
-                 ch_cum, E_edges, E_cdf, flux_edges, flux_dens, ch_flav, params, ch_norm, ch_mN, ch_M, ch_m2map, grid,
-                 ch_icode, ch_pol, ch_root, ch_br, ch_origin,
-                 st_pdg, st_mass, st_ctau0, st_ch_start, st_ch_n, dch_cum, ch_ndau, ch_dau,
-                 ch_asym, ch_me, me_A, me_Bx, me_Bz, me_cellcum, me_cellenv, ch_vec, ch_fer, ch_cpl, ch_cp,
-                 event, f_sc, i_sc, counts, hard, named, named_vtx, f_int, f_kin, s_int, s_kin, slots, task):
+def event_kernel(u, seeds, first_event, n_parts, col0, k0, flux, chans, decay, out, s_int, s_kin, slots, task):
     """Uniforms and cascade seeds of n events -> finished event columns (``gen.core.events.ColumnBuffer``).
 
+    Named inputs (``gen.core.tables``): ``flux`` (``FluxTables``), ``chans`` (``ChannelTables``), ``decay``
+    (``DecayTables``), ``out`` (``EventColumns``, the outputs).
     ``production_kernel``, the hard-process slots, ``cascade_kernel`` and ``compact_kernel`` fused per
     task of ``task`` events (``EVENT_TASK``), whose slot arrays stay in the core's cache: memory is
     written once, in the output layout. The N is in slot 3 (``gen.core.events.SLOT_N``). Event ``i``
     (``u[i]``, ``seeds[i]``, event number ``first_event + i``) goes to column ``col0 + i`` of
-    ``event``, ``f_sc`` (weight, w_fiducial = 1, E_nu, Q2), ``i_sc`` (``ch_icode`` columns 0-5:
+    ``out.event``, ``out.f_sc`` (weight, w_fiducial = 1, E_nu, Q2), ``out.i_sc`` (``chans.codes`` columns 0-5:
     projectile, target, regime, helicity, helicity_flip, hnl codes; then the decay channel of the N,
-    ``ch_origin`` of its graph channel or -1), ``counts`` (particles; -1 if the cascade overflowed
-    ``slots``), ``hard``, ``named``, ``named_vtx``; particle rows go to ``f_int``, ``f_kin`` from row
-    ``k0`` on, events in order. ``ch_icode`` columns 6 and 7 are the PDG codes of the struck particle
-    and of the N in the particle list.
+    ``decay.ch_origin`` of its graph channel or -1), ``out.counts`` (particles; -1 if the cascade overflowed
+    ``slots``), ``out.hard``, ``out.named``, ``out.named_vtx``; particle rows go to ``out.f_int``, ``out.f_kin``
+    from row ``k0`` on, events in order. ``chans.codes`` columns 6 and 7 are the PDG codes of the struck
+    particle and of the N in the particle list.
 
     The events are split into ``n_parts`` contiguous parts, one per thread. The first part writes its
     particle rows in place; the others, whose first row is known only when the parts before them are
     done, write to ``s_int``, ``s_kin`` (>= (n - ceil(n / n_parts)) * slots rows) and are copied after.
     Returns the number of particle rows written.
     """
+    ch_icode, ch_pol, ch_root, ch_br, ch_origin = chans.codes, chans.pol, chans.root, chans.br, decay.ch_origin
+    event, f_sc, i_sc, counts, hard, named, named_vtx = out.event, out.f_sc, out.i_sc, out.counts, out.hard, out.named, out.named_vtx
+    f_int, f_kin = out.f_int, out.f_kin
     n = u.shape[0]
     part_len = (n + n_parts - 1) // n_parts
     part_rows = np.zeros(n_parts, np.int64)
@@ -196,8 +197,7 @@ def event_kernel(u, seeds, first_event, n_parts, col0, k0,
         for e0 in range(ps, pe, T):
             e1 = min(pe, e0 + T)
             m = e1 - e0
-            _production_task(e0, e1, e0, u, ch_cum, E_edges, E_cdf, flux_edges, flux_dens, ch_flav, params, ch_norm,
-                             ch_mN, ch_M, ch_m2map, grid, chan, E, Q2, w, ybin, p4)
+            _production_task(e0, e1, e0, u, flux, chans, chan, E, Q2, w, ybin, p4)
             for j in range(m):
                 c = chan[j]
                 pdg[j, 0] = ch_icode[c, 0]
@@ -217,9 +217,7 @@ def event_kernel(u, seeds, first_event, n_parts, col0, k0,
                         vtx[j, i, q] = 0.0
                 pol[j, 3] = ch_pol[c]
                 state_of[j, 3] = ch_root[c]
-            _cascade_task(0, m, seeds[e0:e1], 4, pdg, status, parent, p4, vtx, pol, state_of, npart, chosen,
-                          st_pdg, st_mass, st_ctau0, st_ch_start, st_ch_n, dch_cum, ch_ndau, ch_dau,
-                          ch_asym, ch_me, me_A, me_Bx, me_Bz, me_cellcum, me_cellenv, ch_vec, ch_fer, ch_cpl, ch_cp)
+            _cascade_task(0, m, seeds[e0:e1], 4, pdg, status, parent, p4, vtx, pol, state_of, npart, chosen, decay)
             for j in range(m):
                 col = col0 + e0 + j
                 c = chan[j]

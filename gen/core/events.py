@@ -22,6 +22,7 @@ import vector
 from awkward.contents import ListOffsetArray, NumpyArray, RecordArray
 from awkward.index import Index64
 
+from physics import pdg as pdg_codes
 from physics._jit import jit
 
 __all__ = [
@@ -139,21 +140,26 @@ def _named_pdg(pdg: np.ndarray, status: np.ndarray, offsets: np.ndarray) -> dict
     return {name: out[r] for r, name in enumerate(NAMED_PDG)}
 
 
+_E, _MU, _TAU = pdg_codes.CHARGED_LEPTONS
+_NU_E, _NU_MU, _NU_TAU, _NU_S = pdg_codes.LIGHT_NEUTRINOS
+
+
 @jit
 def _named_pdg_kernel(pdg, status, offsets, out):  # pragma: no cover - jitted
-    """Rows of ``out`` (zeros on entry): first final-state (status 1) l- (11, 13, 15), l+ (-11, -13, -15)
-    and, after the hard-process slots (index > SLOT_N), neutrino (|pdg| 12, 14, 16, 18) of each event."""
+    """Rows of ``out`` (zeros on entry): first final-state (status 1) l- (``physics.pdg.CHARGED_LEPTONS``), l+
+    and, after the hard-process slots (index > SLOT_N), neutrino (``physics.pdg.LIGHT_NEUTRINOS``) of each event."""
     for i in range(offsets.shape[0] - 1):
         for j in range(offsets[i], offsets[i + 1]):
             if status[j] != 1:
                 continue
             p = pdg[j]
-            if out[0, i] == 0 and (p == 11 or p == 13 or p == 15):
-                out[0, i] = p
-            if out[1, i] == 0 and (p == -11 or p == -13 or p == -15):
-                out[1, i] = p
             ap = abs(p)
-            if out[2, i] == 0 and j - offsets[i] > SLOT_N and (ap == 12 or ap == 14 or ap == 16 or ap == 18):
+            lepton = ap == _E or ap == _MU or ap == _TAU
+            if out[0, i] == 0 and lepton and p > 0:
+                out[0, i] = p
+            if out[1, i] == 0 and lepton and p < 0:
+                out[1, i] = p
+            if out[2, i] == 0 and j - offsets[i] > SLOT_N and (ap == _NU_E or ap == _NU_MU or ap == _NU_TAU or ap == _NU_S):
                 out[2, i] = p
 
 

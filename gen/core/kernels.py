@@ -424,9 +424,7 @@ def _chain_inputs(rx, ry, rz, rE, PV, MV, PN, sN, pf, cp):
         a1, a2, sg = p2, p1, -1.0
     else:
         a1, a2, sg = p1, p2, 1.0
-    # _eps4 takes (t, x, y, z) components
-    eps = _eps4((a2[3], a2[0], a2[1], a2[2]), (sN[3] * sg, sN[0] * sg, sN[1] * sg, sN[2] * sg),
-                (a1[3], a1[0], a1[1], a1[2]), (PN[3], PN[0], PN[1], PN[2]))
+    eps = _eps4(a2, (sN[0] * sg, sN[1] * sg, sN[2] * sg, sN[3] * sg), a1, PN)
     return (_mdot(PN, a1), _mdot(PN, a2), _mdot(pf, a1), _mdot(pf, a2), sg * _mdot(sN, a1), sg * _mdot(sN, a2), eps)
 
 
@@ -546,15 +544,18 @@ def vector_decay_correlated(PV, MV, m1, m2, PN, m0, hel, pf, mf, nL, nR, cL, cR,
 
 
 @jitable
-def _cascade_task(e0, e1, seeds, n0, pdg, status, parent, p4, vtx, pol, state_of, npart, chosen,
-                  st_pdg, st_mass, st_ctau0, st_ch_start, st_ch_n, ch_cum, ch_ndau, ch_dau,
-                  ch_asym, ch_me, me_A, me_Bx, me_Bz, me_cellcum, me_cellenv, ch_vec, ch_fer, ch_cpl, ch_cp):
-    """The cascade of events ``[e0, e1)`` (``cascade_kernel``).
+def _cascade_task(e0, e1, seeds, n0, pdg, status, parent, p4, vtx, pol, state_of, npart, chosen, decay):
+    """The cascade of events ``[e0, e1)`` (``cascade_kernel``); ``decay`` is a ``gen.core.tables.DecayTables``.
 
     One call per task, the event loop inside: a numba call costs two reference-count updates per
     array argument, ~0.4 us for these 30 arrays, more than the decays of an event. For the same reason
     the decays exchange four-vectors as tuples.
     """
+    st_pdg, st_mass, st_ctau0 = decay.st_pdg, decay.st_mass, decay.st_ctau0
+    st_ch_start, st_ch_n, ch_cum, ch_ndau, ch_dau = decay.st_ch_start, decay.st_ch_n, decay.ch_cum, decay.ch_ndau, decay.ch_dau
+    ch_asym, ch_me, me_A, me_Bx, me_Bz = decay.ch_asym, decay.ch_me, decay.me_A, decay.me_Bx, decay.me_Bz
+    me_cellcum, me_cellenv = decay.me_cellcum, decay.me_cellenv
+    ch_vec, ch_fer, ch_cpl, ch_cp = decay.ch_vec, decay.ch_fer, decay.ch_cpl, decay.ch_cp
     for ev in range(e0, e1):
         state = np.uint64(seeds[ev])
         n = n0
@@ -642,9 +643,7 @@ def _cascade_task(e0, e1, seeds, n0, pdg, status, parent, p4, vtx, pol, state_of
 
 
 @jit(parallel=True)
-def cascade_kernel(seeds, n0, pdg, status, parent, p4, vtx, pol, state_of, npart, chosen,
-                   st_pdg, st_mass, st_ctau0, st_ch_start, st_ch_n, ch_cum, ch_ndau, ch_dau,
-                   ch_asym, ch_me, me_A, me_Bx, me_Bz, me_cellcum, me_cellenv, ch_vec, ch_fer, ch_cpl, ch_cp):
+def cascade_kernel(seeds, n0, pdg, status, parent, p4, vtx, pol, state_of, npart, chosen, decay):
     """Decay every unstable particle of every event, in place.
 
     Arrays are per event ``ev`` and particle slot ``i`` (``MAX_PARTICLES`` slots): ``pdg``,
@@ -653,16 +652,16 @@ def cascade_kernel(seeds, n0, pdg, status, parent, p4, vtx, pol, state_of, npart
     ``st_*``; -1 = not decayed by the cascade). Slots ``[0, n0)`` hold the hard process. Decay
     products get the parent's decay vertex. ``npart[ev]`` is set to the number of particles
     (-1 if the cascade overflowed); ``chosen[ev, i]`` to the graph channel particle i decayed through
-    (-1 if it did not decay). One uint64 seed per event drives SplitMix64. ``ch_vec``, ``ch_fer``,
-    ``ch_cpl``, ``ch_cp`` (``gen.core.decays.DecayGraph``) switch on the spin correlations of
+    (-1 if it did not decay). One uint64 seed per event drives SplitMix64. ``decay``
+    (``gen.core.tables.DecayTables``, from ``gen.core.decays.DecayGraph.tables``) is the decay graph:
+    its ``ch_vec``, ``ch_fer``, ``ch_cpl``, ``ch_cp`` switch on the spin correlations of
     F -> f (V -> f1 f2) (``vector_decay_correlated``).
     """
     n = seeds.shape[0]
     n_tasks = (n + _TASK - 1) // _TASK
     for t in numba.prange(n_tasks):
         _cascade_task(t * _TASK, min(n, (t + 1) * _TASK), seeds, n0, pdg, status, parent, p4, vtx, pol, state_of, npart,
-                      chosen, st_pdg, st_mass, st_ctau0, st_ch_start, st_ch_n, ch_cum, ch_ndau, ch_dau,
-                      ch_asym, ch_me, me_A, me_Bx, me_Bz, me_cellcum, me_cellenv, ch_vec, ch_fer, ch_cpl, ch_cp)
+                      chosen, decay)
 
 
 # ------------------------------------------------------------------------------- production
@@ -685,9 +684,11 @@ def _propagator_map(v, Q2min, Q2max, m2):
 
 
 @jitable
-def _production_task(e0, e1, o, u, ch_cum, E_edges, E_cdf, flux_edges, flux_dens, ch_flav, params, ch_norm, ch_mN, ch_M,
-                     ch_m2map, grid, chan, E_out, Q2_out, w_out, ybin_out, p4):
+def _production_task(e0, e1, o, u, flux, chans, chan, E_out, Q2_out, w_out, ybin_out, p4):
     """``production_kernel`` for the uniforms ``u[e0:e1]``, written to the outputs at index ``i - o``."""
+    flux_edges, flux_dens = flux.edges, flux.density
+    ch_cum, E_edges, E_cdf, ch_flav, params = chans.cum, chans.E_edges, chans.E_cdf, chans.flavour, chans.params
+    ch_norm, ch_mN, ch_M, ch_m2map, grid = chans.norm, chans.m_N, chans.M, chans.m2map, chans.grid
     ng = grid.shape[1] - 1
     for i in range(e0, e1):
         j = i - o
@@ -739,19 +740,18 @@ def _production_task(e0, e1, o, u, ch_cum, E_edges, E_cdf, flux_edges, flux_dens
 
 
 @jit(parallel=True)
-def production_kernel(u, ch_cum, E_edges, E_cdf, flux_edges, flux_dens, ch_flav, params, ch_norm, ch_mN, ch_M,
-                      ch_m2map, grid, chan, E_out, Q2_out, w_out, ybin_out, p4):
+def production_kernel(u, flux, chans, chan, E_out, Q2_out, w_out, ybin_out, p4):
     """Uniforms u (n, 4) -> channel, E_nu, Q2, azimuth, weight and the four hard-process momenta.
 
-    Weight: ch_norm[c] phi(E) dsigma/dQ2 / (P_c q_c(E) g(Q2)) with ch_norm = POT N_T hbarc^2 / N_events
+    ``flux``, ``chans``: ``gen.core.tables.FluxTables`` and ``ChannelTables``.
+    Weight: norm[c] phi(E) dsigma/dQ2 / (P_c q_c(E) g(Q2)) with norm = POT N_T hbarc^2 / N_events
     (``gen.sources.upscattering`` docstring). Slots of p4: 0 projectile (along +z), 1 scattering target at rest,
     2 recoil, 3 N. ``ybin_out`` is the VEGAS interval of the Q2 map (grid training).
     """
     n = u.shape[0]
     n_tasks = (n + _TASK - 1) // _TASK
     for t in numba.prange(n_tasks):
-        _production_task(t * _TASK, min(n, (t + 1) * _TASK), 0, u, ch_cum, E_edges, E_cdf, flux_edges, flux_dens,
-                         ch_flav, params, ch_norm, ch_mN, ch_M, ch_m2map, grid, chan, E_out, Q2_out, w_out, ybin_out, p4)
+        _production_task(t * _TASK, min(n, (t + 1) * _TASK), 0, u, flux, chans, chan, E_out, Q2_out, w_out, ybin_out, p4)
 
 
 @jitable

@@ -23,23 +23,38 @@ import sys
 
 __all__ = ["EVENT_KERNEL_SIGNATURE", "event_kernel_cached", "event_kernel_types", "start", "wait"]
 
-# dtype code and dimension (0: scalar) of the 55 arguments, in order
-_SPEC = ("f8:2 u8:1 i8 i8 i8 i8 f8:1 f8:2 f8:2 f8:1 f8:2 i8:1 f8:2 f8:1 f8:1 f8:1 f8:1 f8:2 i8:2 f8:1 i8:1 f8:1 i8:1 "
-         "i8:1 f8:1 f8:1 i8:1 i8:1 f8:1 i8:1 i8:2 f8:1 i8:1 f8:3 f8:3 f8:3 f8:2 f8:2 i8:1 i8:1 f8:2 i8:1 i8:1 f8:2 "
-         "i4:2 i8:1 f8:3 f8:3 f8:3 i4:2 f8:2 i4:2 f8:2 i8 i8")
-EVENT_KERNEL_SIGNATURE = tuple(_SPEC.split(" "))
+# the 14 arguments of event_kernel, in order: dtype code and dimension (0: scalar), or the name of a NamedTuple of
+# gen.core.tables (its fields' types are gen.core.tables.FIELD_SPECS; "rec" = physics.cross_sections.CHANNEL_DTYPE)
+EVENT_KERNEL_SIGNATURE = ("f8:2", "u8:1", "i8", "i8", "i8", "i8", "FluxTables", "ChannelTables", "DecayTables",
+                          "EventColumns", "i4:2", "f8:2", "i8", "i8")
 
 
-def event_kernel_types() -> tuple:
-    """The numba types of ``EVENT_KERNEL_SIGNATURE`` (C-contiguous arrays)."""
+def _array_type(spec: str):
     import numba
     import numpy as np
 
+    from physics.cross_sections import CHANNEL_DTYPE
+
+    code, _, ndim = spec.partition(":")
+    dt = numba.from_dtype(CHANNEL_DTYPE if code == "rec" else np.dtype(code))
+    return numba.types.Array(dt, int(ndim), "C") if ndim else dt
+
+
+def event_kernel_types() -> tuple:
+    """The numba types of ``EVENT_KERNEL_SIGNATURE`` (C-contiguous arrays; NamedTuples of them)."""
+    import numba
+
+    from gen.core import tables
+
     out = []
     for spec in EVENT_KERNEL_SIGNATURE:
-        code, _, ndim = spec.partition(":")
-        dt = numba.from_dtype(np.dtype(code))
-        out.append(numba.types.Array(dt, int(ndim), "C") if ndim else dt)
+        cls = getattr(tables, spec, None)
+        if cls is not None:
+            fields = [_array_type(f) for f in tables.FIELD_SPECS[cls]]
+            uniform = all(f == fields[0] for f in fields)  # numba types such a tuple as a NamedUniTuple
+            out.append(numba.types.NamedUniTuple(fields[0], len(fields), cls) if uniform else numba.types.NamedTuple(fields, cls))
+        else:
+            out.append(_array_type(spec))
     return tuple(out)
 
 

@@ -35,7 +35,8 @@ def _key(inputs) -> str:
     h = hashlib.sha256()
     for a in inputs:
         a = np.ascontiguousarray(a)
-        h.update(f"{a.dtype.str}{a.shape};".encode())
+        dt = a.dtype.descr if a.dtype.names else a.dtype.str  # a record's field names, types and offsets
+        h.update(f"{dt}{a.shape};".encode())
         h.update(a.tobytes())
     return h.hexdigest()[:32]
 

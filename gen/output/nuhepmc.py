@@ -22,8 +22,8 @@ import numpy as np
 
 from detectors.output.hepmc import NuHepMCProcess, NuHepMCRunInfo
 from gen.core.events import REGIME_CODES
-from physics import couplings
 from physics import form_factors as ff
+from physics import pdg
 from physics import units as u
 
 __all__ = ["nuhepmc_run_info", "flux_averaged_xsec_pb", "PROCESSES", "ADDITIONAL_PARTICLES"]
@@ -44,22 +44,17 @@ PROCESSES = {
 # NuHepMC G.R.11 / G.C.5: codes outside the Standard Model part of the PDG scheme, declared with their
 # meaning here (32 and 54 are PDG codes for a Z'0 and a spin-0 mediator; declaring them is permitted).
 ADDITIONAL_PARTICLES = {
-    9900012: ("N4", "lightest heavy neutral lepton N4 (mass, mixings: run card and the model JSON)"),
-    9900014: ("N5", "heavy neutral lepton N5"),
-    9900016: ("N6", "heavy neutral lepton N6"),
-    -9900012: ("N4bar", "antiparticle of a Dirac N4"),
-    -9900014: ("N5bar", "antiparticle of a Dirac N5"),
-    -9900016: ("N6bar", "antiparticle of a Dirac N6"),
-    32: ("Zprime", "dark gauge boson Z' (kinetic mixing with the photon)"),
-    54: ("hprime", "dark scalar h' (mixing with the Higgs boson)"),
-    18: ("nus", "dark/sterile component of the light neutrino states (hnlgen's use of the 4th-generation code)"),
-    -18: ("nusbar", "antiparticle of code 18"),
+    pdg.N4: ("N4", "lightest heavy neutral lepton N4 (mass, mixings: run card and the model JSON)"),
+    pdg.N5: ("N5", "heavy neutral lepton N5"),
+    pdg.N6: ("N6", "heavy neutral lepton N6"),
+    -pdg.N4: ("N4bar", "antiparticle of a Dirac N4"),
+    -pdg.N5: ("N5bar", "antiparticle of a Dirac N5"),
+    -pdg.N6: ("N6bar", "antiparticle of a Dirac N6"),
+    pdg.ZPRIME: ("Zprime", "dark gauge boson Z' (kinetic mixing with the photon)"),
+    pdg.HPRIME: ("hprime", "dark scalar h' (mixing with the Higgs boson)"),
+    pdg.NU_S: ("nus", "dark/sterile component of the light neutrino states (hnlgen's use of the 4th-generation code)"),
+    -pdg.NU_S: ("nusbar", "antiparticle of code 18"),
 }
-
-
-def _nucleus_pdg(Z: int, A: int) -> int:
-    """PDG nuclear code 10LZZZAAAI (L = I = 0)."""
-    return 1_000_000_000 + 10_000 * Z + 10 * A
 
 
 def _normalisation(setup) -> tuple[float, float, float]:
@@ -91,11 +86,11 @@ def nuhepmc_run_info(setup, seed: int, extra_provenance: dict[str, str] | None =
     masses, atoms = {}, {}
     for t in exp.targets:
         info = ff.get_target(t.name)
-        pdg = _nucleus_pdg(info.Z, info.A)
-        masses[pdg] = float(info.mass)
-        atoms[pdg] = atoms.get(pdg, 0.0) + float(t.n_nuclei)
+        code = pdg.nucleus_code(info.Z, info.A)
+        masses[code] = float(info.mass)
+        atoms[code] = atoms.get(code, 0.0) + float(t.n_nuclei)
     expected, phi, _n_atoms = _normalisation(setup)
-    beams = {couplings.PDG[f]: (np.asarray(flux.edges, float), np.asarray(flux.bin_flux[flux.index(f)], float))
+    beams = {pdg.PROJECTILE[f]: (np.asarray(flux.edges, float), np.asarray(flux.bin_flux[flux.index(f)], float))
              for f in exp.flavours if f in flux.flavours}
     provenance = {
         "run_card": card_to_toml(resolved_card_dict(card)),

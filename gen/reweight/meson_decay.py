@@ -114,6 +114,7 @@ from gen.sources.meson_decay import (
 from gen.sources.meson_decay_run import NA62_PATH, NA62Setup, _reconstruct_block, na62_histograms
 from gen.stages.base import HistogramSum
 from physics._jit import jit, jitable
+from physics.pdg import ZPRIME, is_invisible
 
 __all__ = ["na62_flight_remap", "na62_reweighter"]
 
@@ -129,13 +130,6 @@ def _density_ratio(d, L0, L1, lmax):
     if lmax <= 0.0 or math.isinf(L1) or math.isinf(L0):
         return 0.0
     return (L0 / L1) * math.exp(-d / L1 + d / L0)
-
-
-@jitable
-def _invisible_pdg(code):
-    """Neutrinos (light and heavy) and the sterile code: ``gen.sources.meson_decay``'s invisible particles."""
-    a = abs(code)
-    return a == 12 or a == 14 or a == 16 or a == 18 or a == 9900012 or a == 9900014 or a == 9900016
 
 
 @jit
@@ -193,7 +187,7 @@ def na62_flight_remap(counts, pdg, status, parent, p4, vtx, mass, ctau_old, ctau
                 first[p] = j
         # particles with a visible final descendant, as gen.sources.meson_decay.na62_general_flights marks them
         for j in range(m - 1, slot_N, -1):
-            if (status[k0 + j] == K.STATUS_FINAL and not _invisible_pdg(pdg[k0 + j])) or need[j]:
+            if (status[k0 + j] == K.STATUS_FINAL and not is_invisible(pdg[k0 + j])) or need[j]:
                 need[parent[k0 + j]] = True
         # the parent meson's decay point (not reweighted): where its daughters start
         for c in range(4):
@@ -242,7 +236,7 @@ def na62_flight_remap(counts, pdg, status, parent, p4, vtx, mass, ctau_old, ctau
                 prob[ev, 1] = pd1
                 for c in range(3):
                     named[ev, 0, c] = end[j, c]
-            elif pdg[k] == 32 and not zp_seen:
+            elif pdg[k] == ZPRIME and not zp_seen:
                 zp_seen = True
                 prob[ev, 2] = pd1
                 for c in range(3):

@@ -86,6 +86,7 @@ from pathlib import Path
 import awkward as ak
 import numba
 import numpy as np
+from numpy.lib.recfunctions import structured_to_unstructured
 
 from detectors.microboone import response as ub
 from detectors.miniboone import response as mb
@@ -116,6 +117,7 @@ from gen.output import jsonout
 from gen.sources.upscattering import _NUCLEUS_PDG, prepare
 from gen.stages.base import make_stage
 from physics import cross_sections as xs
+from physics import pdg as pdg_codes
 from physics.cross_sections import dsigma_dQ2_upscattering
 
 __all__ = ["ReweightError", "ReweightResult", "MASS_KEYS", "card_with_couplings", "reweight", "reweight_file",
@@ -126,8 +128,8 @@ __all__ = ["ReweightError", "ReweightResult", "MASS_KEYS", "card_with_couplings"
 MASS_KEYS = ("m4", "m5", "m6", "mzprime", "mhprime", "mD", "mu_prime", "Lambda")
 _EITHER_OR = (("gD", "alphaD"), ("epsilon", "chi", "alpha_epsilon2"))
 _NOT_COUPLINGS = ("hnl_type", "lagrangian", "flavour", "convention")
-_PROJ_PDG = {"nue": 12, "numu": 14, "nutau": 16, "nuebar": -12, "numubar": -14, "nutaubar": -16}
-_HNL_PDG = {"N4": 9900012, "N5": 9900014, "N6": 9900016}
+_PROJ_PDG = pdg_codes.PROJECTILE
+_HNL_PDG = pdg_codes.HNL
 _REGIME = {"coherent": 0, "p-el": 1, "n-el": 2}
 _FLIP = {"conserving": 0, "flipping": 1}
 _SLOT_N = 3
@@ -254,7 +256,7 @@ def _physics(card) -> _Physics:
     chans = xs.upscattering_channels(model, flavours, [t.name for t in exp.targets], list(proc.regimes),
                                      list(proc.helicities), bound=BOUND_NUCLEONS[proc.bound_nucleons])
     chans = [c for c in chans if c["hnl"] in hnl]
-    params = np.array([c["params"] for c in chans])
+    params = xs.channel_array(c["params"] for c in chans)
 
     keys = {}
     for i, c in enumerate(chans):
@@ -262,7 +264,7 @@ def _physics(card) -> _Physics:
               _HNL_PDG[c["hnl"]])] = i
     e_probe = float(flux.edges[-1])
     probe = np.array([xs.sigma_upscattering_array(np.array([e_probe]), params[i:i + 1])[0]
-                      if e_probe > xs.upscattering_threshold(params[i, xs.P_MN], params[i, xs.P_M]) else 0.0
+                      if e_probe > xs.upscattering_threshold(params[i]["m_N"], params[i]["M"]) else 0.0
                       for i in range(len(chans))])
     species, channels, info = decay_spec_from_physics(card, model)
     sp = {s.name: s for s in species}
@@ -547,7 +549,7 @@ def _named_vertex_offsets(counts, pdg, parent, status, shift, out_ndecay, out_el
                 for c in range(4):
                     out_ndecay[ev, c] = shift[k, c]
             p = pdg[k]
-            if not fl and status[k] == 1 and (p == 11 or p == 13 or p == 15):
+            if not fl and status[k] == 1 and (p == pdg_codes.ELECTRON or p == pdg_codes.MUON or p == pdg_codes.TAU):
                 fl = True
                 for c in range(4):
                     out_ell[ev, c] = shift[k, c]
@@ -956,8 +958,11 @@ def _check_finite_physics(ph, new: dict, old=None) -> None:
     """The new couplings' cross-section parameters, BRs and lifetimes must be finite where the file's are (else the
     weights are inf/NaN; some parameters are infinite by design, e.g. an absent cut-off)."""
     bad = []
-    ok = np.isfinite(old.params) if old is not None and old.params.shape == ph.params.shape else np.ones(ph.params.shape, bool)
-    if np.any(np.isnan(ph.params)) or not np.all(np.isfinite(ph.params[ok])):
+    # every number of the channel records (physics.cross_sections.CHANNEL_DTYPE) as one complex array
+    new_p = structured_to_unstructured(ph.params, dtype=np.complex128)
+    old_p = structured_to_unstructured(old.params, dtype=np.complex128) if old is not None else None
+    ok = np.isfinite(old_p) if old_p is not None and old_p.shape == new_p.shape else np.ones(new_p.shape, bool)
+    if np.any(np.isnan(new_p)) or not np.all(np.isfinite(new_p[ok])):
         bad.append("cross-section parameters")
     if not all(math.isfinite(c.br) for c in ph.channels):
         bad.append("branching ratios")

@@ -84,6 +84,7 @@ from physics import units as u
 from physics._jit import jit, jitable
 from physics.kinematics import two_body_momentum
 from physics.meson_decays import MESONS, br_P_to_l_N, lepton_mass, polarisation_N_from_P_to_lN
+from physics.pdg import NU_E, NU_MU, NU_S, NU_TAU, PDG, ZPRIME, is_invisible
 
 __all__ = [
     "NA62Beam",
@@ -104,9 +105,9 @@ __all__ = [
     "EventColumns",
 ]
 
-_PARENT_PDG = {"K+": 321, "pi+": 211}
-_LEPTON_PLUS_PDG = {"e": -11, "mu": -13}  # l_a+
-_LEPTON_MINUS_PDG = {"e": 11, "mu": 13}  # l_b-
+_PARENT_PDG = {"K+": PDG["K+"], "pi+": PDG["pi+"]}
+_LEPTON_PLUS_PDG = {"e": PDG["e+"], "mu": PDG["mu+"]}  # l_a+
+_LEPTON_MINUS_PDG = {"e": PDG["e-"], "mu": PDG["mu-"]}  # l_b-
 _LIGHT_NU = ("nue", "numu", "nutau", "nus")
 _FINAL_PAIR = {"e": ("e+", "e-"), "mu": ("mu+", "mu-")}
 
@@ -418,12 +419,6 @@ def nu_zprime_route_brs(table, hnl: str, flavour_b: str) -> tuple[float, float]:
 
 # ----------------------------------------------------------------------------- kernels
 @jitable
-def _invisible(code):
-    a = abs(code)
-    return a == 12 or a == 14 or a == 16 or a == 18 or a == 9900012 or a == 9900014 or a == 9900016
-
-
-@jitable
 def _flights_task(lo, hi, lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass, st_ctau0, u_fl, z_end, pdg_bm,
                   vtx, idx, dec, prob):
     S = p4.shape[1]
@@ -445,7 +440,7 @@ def _flights_task(lo, hi, lab3, zK, p4, pdg, status, parent, st_of, npart, st_ma
         for j in range(S):
             need[j] = False
         for j in range(m - 1, SLOT_N, -1):
-            if (status[ev, j] == K.STATUS_FINAL and not _invisible(pdg[ev, j])) or need[j]:
+            if (status[ev, j] == K.STATUS_FINAL and not is_invisible(pdg[ev, j])) or need[j]:
                 need[parent[ev, j]] = True
         # vertices: P from the origin, decays at z_K; then every decay in list order
         pK = math.sqrt(PK[0] ** 2 + PK[1] ** 2 + PK[2] ** 2)
@@ -480,7 +475,7 @@ def _flights_task(lo, hi, lab3, zK, p4, pdg, status, parent, st_of, npart, st_ma
                 prob[ev, 1] = pd
                 for c in range(4):
                     dec[ev, 0, c] = end[j, c]
-            elif pdg[ev, j] == 32 and not zp_seen:
+            elif pdg[ev, j] == ZPRIME and not zp_seen:
                 zp_seen = True
                 prob[ev, 2] = pd
                 for c in range(4):
@@ -490,7 +485,7 @@ def _flights_task(lo, hi, lab3, zK, p4, pdg, status, parent, st_of, npart, st_ma
         for j in range(SLOT_N + 1, m):
             code = pdg[ev, j]
             fin = status[ev, j] == K.STATUS_FINAL
-            if code == 32 and idx[ev, 0] < 0:
+            if code == ZPRIME and idx[ev, 0] < 0:
                 idx[ev, 0] = j
             elif fin and code == pdg_bm and idx[ev, 1] < 0:
                 idx[ev, 1] = j
@@ -498,7 +493,7 @@ def _flights_task(lo, hi, lab3, zK, p4, pdg, status, parent, st_of, npart, st_ma
                 idx[ev, 2] = j
             elif fin and idx[ev, 3] < 0:
                 a = abs(code)
-                if a == 12 or a == 14 or a == 16 or a == 18:
+                if a == NU_E or a == NU_MU or a == NU_TAU or a == NU_S:
                     idx[ev, 3] = j
 
 
@@ -638,7 +633,7 @@ def generate_na62_general(n: int, rng_production: np.random.Generator, rng_decay
     p4, vtx, pdg, status, par, pol, st_of, chosen, npart = _init_slots(
         prod["p4_rows"], MESONS[parent]["mass"], _PARENT_PDG[parent], _LEPTON_PLUS_PDG[flavour_a], decays.pdg_N,
         prod["pol_N"], g.root_state[decays.root], S)
-    K.cascade_kernel(seeds, 3, pdg, status, par, p4, vtx, pol, st_of, npart, chosen, *g.kernel_args())
+    K.cascade_kernel(seeds, 3, pdg, status, par, p4, vtx, pol, st_of, npart, chosen, g.tables())
     if np.any(npart < 0):
         raise RuntimeError(f"decay cascade longer than {S} particle slots")
     vtx, idx, dec, prob = na62_general_flights(prod["p4_rows"], prod["vtx_K"][:, 2].copy(), p4, pdg, status, par, st_of, npart,

@@ -56,11 +56,13 @@ from gen.core.events import HELICITY_CODES, REGIME_CODES, ColumnBuffer, build_ev
 from gen.core.exact_sum import ExactSum, group_index
 from gen.core.flux import Flux, energy_sampling_table, flux_for_experiment
 from gen.core.table_cache import cached_array
+from gen.core.tables import ChannelTables, DecayTables, EventColumns, FluxTables
 from gen.experiments import experiment_info, get_experiment, source_entry
 from gen.output import jsonout
 from gen.stages.base import make_stage
 from physics import cross_sections as xs
 from physics import form_factors as _ff
+from physics import pdg
 from physics import units as u
 
 __all__ = ["generate", "iter_generate", "GeneratorSetup", "prepare", "RunSummary", "summarize", "run_metadata"]
@@ -73,11 +75,10 @@ PILOT_ITERATIONS = 4
 VEGAS_ALPHA = 0.7  # damping of the grid refinement (Lepage 1978 uses 0.2 ... 2)
 _BLOCKS_PER_CALL = 2  # blocks per event_kernel call (32768 events): its inputs stay in the L2 cache, its staging small
 
-_PROJ_PDG = {"nue": 12, "numu": 14, "nutau": 16, "nuebar": -12, "numubar": -14, "nutaubar": -16}
-# PDG nuclear codes 10LZZZAAAI (PDG review "Monte Carlo particle numbering scheme") of every target of the one
-# target table, physics.form_factors.TARGETS
-_NUCLEUS_PDG = {n: 1000000000 + 10000 * t.Z + 10 * t.A for n, t in _ff.TARGETS.items()}
-_HNL_PDG = {"N4": 9900012, "N5": 9900014, "N6": 9900016}
+_PROJ_PDG = pdg.PROJECTILE
+# PDG nuclear codes (physics.pdg.nucleus_code) of every target of the one target table, physics.form_factors.TARGETS
+_NUCLEUS_PDG = {n: pdg.nucleus_code(t.Z, t.A) for n, t in _ff.TARGETS.items()}
+_HNL_PDG = pdg.HNL
 
 
 @dataclasses.dataclass
@@ -89,7 +90,7 @@ class GeneratorSetup:
     experiment: object
     flux: Flux
     labels: list
-    params: np.ndarray  # (n_ch, N_PAR) for physics.cross_sections
+    params: np.ndarray  # (n_ch,) records of physics.cross_sections.CHANNEL_DTYPE
     ch_prob: np.ndarray
     ch_cum: np.ndarray
     ch_flav: np.ndarray
@@ -165,7 +166,7 @@ def prepare(card, *, decays=None, seed: int | None = None, adapt: bool = True) -
     chans = [c for c in chans if c["hnl"] in hnl_names]
     if not chans:
         raise CardError("process: no upscattering channel is selected (check regimes, hnl, flavours)")
-    params = np.array([c["params"] for c in chans])
+    params = xs.channel_array(c["params"] for c in chans)
     n_ch = len(chans)
 
     # decays
@@ -189,7 +190,7 @@ def prepare(card, *, decays=None, seed: int | None = None, adapt: bool = True) -
     hbarc2 = u.hbarc2
     for c, ch in enumerate(chans):
         par = params[c:c + 1]
-        thr = xs.upscattering_threshold(par[0, xs.P_MN], par[0, xs.P_M])
+        thr = xs.upscattering_threshold(par[0]["m_N"], par[0]["M"])
 
         def sig(E, par=par, thr=thr):
             E = np.asarray(E, dtype=float)
@@ -238,11 +239,11 @@ def prepare(card, *, decays=None, seed: int | None = None, adapt: bool = True) -
         "regime": np.array([REGIME_CODES[ch["regime"]] for ch in chans], dtype=np.int32),
         "helicity_flip": np.array([HELICITY_CODES[ch["helicity"]] for ch in chans], dtype=np.int32),
         "hnl_pdg": np.array([_HNL_PDG[ch["hnl"]] for ch in chans], dtype=np.int32),
-        "scatter_pdg": np.array([_NUCLEUS_PDG[ch["target"]] if ch["regime"] == "coherent" else (2212 if ch["regime"] == "p-el" else 2112)
+        "scatter_pdg": np.array([_NUCLEUS_PDG[ch["target"]] if ch["regime"] == "coherent" else (pdg.PROTON if ch["regime"] == "p-el" else pdg.NEUTRON)
                                  for ch in chans], dtype=np.int64),
     }
     # N helicity = eta * sigma (physics.cross_sections docstring): -1 conserving for nu, +1 for nubar
-    pol = np.array([params[c, xs.P_ETA] * params[c, xs.P_SIGMA] for c in range(n_ch)])
+    pol = params["eta"] * params["sigma"]
     # PDG code of the N in the particle list: negative for a Dirac antiparticle (root N4bar)
     codes["n_pdg"] = np.array([-_HNL_PDG[ch["hnl"]] if r.endswith("bar") else _HNL_PDG[ch["hnl"]]
                                for ch, r in zip(chans, root_of)], dtype=np.int64)
@@ -252,7 +253,7 @@ def prepare(card, *, decays=None, seed: int | None = None, adapt: bool = True) -
         card=card, model=model, experiment=exp, flux=flux, labels=[{k: v for k, v in ch.items() if k != "params"} for ch in chans],
         params=params, ch_prob=prob, ch_cum=cum, ch_flav=np.array([flav_index[ch["projectile"]] for ch in chans], dtype=np.int64),
         ch_norm=np.array([exp.pot * n_targets[ch["target"]] * hbarc2 for ch in chans]),
-        ch_mN=params[:, xs.P_MN].copy(), ch_M=params[:, xs.P_M].copy(), ch_m2map=m2map, ch_pol=pol,
+        ch_mN=params["m_N"].copy(), ch_M=params["M"].copy(), ch_m2map=m2map, ch_pol=pol,
         ch_rate_table=rate, E_edges=E_edges, E_cdf=E_cdf, flux_edges=flux.edges.copy(),
         flux_dens=np.array([flux.density(f) for f in flux.flavours]),
         grid=np.tile(np.linspace(0.0, 1.0, N_GRID + 1), (n_ch, 1)),
@@ -291,9 +292,8 @@ def _production(setup: GeneratorSetup, u4: np.ndarray, n_total: int):
     chan, ybin = np.empty(n, np.int64), np.empty(n, np.int64)
     E, Q2, w = np.empty(n), np.empty(n), np.empty(n)
     p4 = np.empty((n, 4, 4))
-    K.production_kernel(u4, setup.ch_cum, setup.E_edges, setup.E_cdf, setup.flux_edges, setup.flux_dens, setup.ch_flav,
-                        setup.params, setup.ch_norm / n_total, setup.ch_mN, setup.ch_M, setup.ch_m2map, setup.grid,
-                        chan, E, Q2, w, ybin, p4)
+    flux, chans, _decay = _event_tables(setup, n_total)
+    K.production_kernel(u4, flux, chans, chan, E, Q2, w, ybin, p4)
     return chan, E, Q2, w, ybin, p4
 
 
@@ -344,14 +344,17 @@ class _EventWork:
         return self.s_int, self.s_kin
 
 
-def _event_tables(setup: GeneratorSetup, n_total: int) -> tuple:
-    """The per-run arguments of ``gen.core.event_kernel.event_kernel`` between the run controls and the outputs."""
+def _event_tables(setup: GeneratorSetup, n_total: int) -> tuple[FluxTables, ChannelTables, DecayTables]:
+    """The named per-run inputs of ``gen.core.event_kernel.event_kernel`` (``gen.core.tables``) for a run of
+    ``n_total`` events."""
     codes = setup.ch_codes
     icode = np.stack([codes[k].astype(np.int64) for k in ("projectile_pdg", "target_pdg", "regime", "helicity",
                                                            "helicity_flip", "hnl_pdg", "scatter_pdg", "n_pdg")], axis=1)
-    return (setup.ch_cum, setup.E_edges, setup.E_cdf, setup.flux_edges, setup.flux_dens, setup.ch_flav, setup.params,
-            setup.ch_norm / n_total, setup.ch_mN, setup.ch_M, setup.ch_m2map, setup.grid,
-            icode, setup.ch_pol, setup.ch_root, setup.ch_br, setup.graph.ch_origin, *setup.graph.kernel_args())
+    flux = FluxTables(edges=setup.flux_edges, density=setup.flux_dens)
+    chans = ChannelTables(cum=setup.ch_cum, flavour=setup.ch_flav, params=setup.params, norm=setup.ch_norm / n_total,
+                          m_N=setup.ch_mN, M=setup.ch_M, m2map=setup.ch_m2map, E_edges=setup.E_edges, E_cdf=setup.E_cdf,
+                          grid=setup.grid, codes=icode, pol=setup.ch_pol, root=setup.ch_root, br=setup.ch_br)
+    return flux, chans, setup.graph.tables()
 
 
 def _generate_blocks(setup: GeneratorSetup, seed: int, blocks: list, tables: tuple, work: _EventWork,
@@ -374,9 +377,9 @@ def _generate_blocks(setup: GeneratorSetup, seed: int, blocks: list, tables: tup
     e0 = buf.n_events
     if e0 + m > buf.n or buf.n_particles + m * setup.slots > buf.f_int.shape[1]:
         raise ValueError("ColumnBuffer too small for the blocks")
-    rows = EK.event_kernel(work.u[:m], work.seeds[:m], first, n_parts, e0, buf.n_particles, *tables,
-                          buf.event, buf.f_sc, buf.i_sc, buf.counts, buf.hard, buf.named, buf.named_vtx,
-                          buf.f_int, buf.f_kin, s_int, s_kin, setup.slots, EK.EVENT_TASK)
+    out = EventColumns(buf.event, buf.f_sc, buf.i_sc, buf.counts, buf.hard, buf.named, buf.named_vtx, buf.f_int, buf.f_kin)
+    rows = EK.event_kernel(work.u[:m], work.seeds[:m], first, n_parts, e0, buf.n_particles, *tables, out,
+                           s_int, s_kin, setup.slots, EK.EVENT_TASK)
     if buf.counts[e0:e0 + m].min() < 0:
         raise RuntimeError(f"decay cascade longer than {setup.slots} particle slots")
     buf.n_events += m

@@ -40,6 +40,7 @@ import numpy as np
 from detectors.common import geometry
 from detectors.miniboone import response as mb
 from gen.core import rng as R
+from physics import pdg
 from physics.decay_table import decay_table
 
 __all__ = ["RECO_FIELD_DOCS", "HistogramSum", "MiniBooNEStage", "NueElasticStage", "make_stage"]
@@ -50,7 +51,7 @@ RECO_FIELD_DOCS = {
     **mb.RECO_BRANCHES,
 }
 
-_HNL_PDG = {"N4": 9900012, "N5": 9900014, "N6": 9900016}
+_HNL_PDG = pdg.HNL
 PROMPT_ZPRIME_CM = 0.1  # Z' mean lab flight below which its decay counts as prompt (see _zprime_flight_matters)
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from detectors.microboone import response as ub
 from gen.card import CardError
 from gen.core import rng as R
+from physics import pdg
 
 __all__ = ["RECO_FIELD_DOCS", "VISIBLE_FINAL_STATES", "MicroBooNEEpemStage"]
 
@@ -69,8 +70,8 @@ class MicroBooNEEpemStage:
         em = np.column_stack([ak.to_numpy(events.ell_minus[c]) for c in ("px", "py", "pz", "E")])
         ep = np.column_stack([ak.to_numpy(events.ell_plus[c]) for c in ("px", "py", "pz", "E")])
         # only electrons are showers: a muon pair (or none) gives zeros here
-        em[ak.to_numpy(events.ell_minus_pdg) != 11] = 0.0
-        ep[ak.to_numpy(events.ell_plus_pdg) != -11] = 0.0
+        em[ak.to_numpy(events.ell_minus_pdg) != pdg.ELECTRON] = 0.0
+        ep[ak.to_numpy(events.ell_plus_pdg) != -pdg.ELECTRON] = 0.0
         reco = ub.reconstruct(em, ep, vertex + off, ak.to_numpy(events.regime), ak.to_numpy(events.weight), normals,
                               self.config, 1.0)
         reco["w_fiducial"] = self.mass_factor * reco["in_fiducial"]

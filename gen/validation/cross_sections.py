@@ -40,10 +40,10 @@ def _channel_par(target: str, regime: str, *, AZ=0.0, AZp=0.0, mZp=0.03, eta=-1.
 
     model = model_from_phenomenological(bertuzzo_params())
     par = xs.channel_params(model, "numu", 0, ff.get_target(target), regime, "both")
-    par[xs.P_MN] = m
-    par[xs.P_AZP:xs.P_AS + 2] = 0.0
-    par[xs.P_AZP], par[xs.P_AZ], par[xs.P_MZP], par[xs.P_ETA] = AZp, AZ, mZp, eta
-    par[xs.P_BOUND] = ff.BOUND_FREE
+    par["m_N"] = m
+    par["A_Zprime"], par["A_Z"], par["A_S"] = AZp, AZ, 0.0
+    par["m_Zprime"], par["eta"] = mZp, eta
+    par["bound"] = ff.BOUND_FREE
     return par
 
 
@@ -119,9 +119,7 @@ def _closed_form_cevns(ctx: ValidationContext) -> list[Comparison]:
     dp = []
     for mZp in (0.005, 0.03, 1.25):
         par = _channel_par("C12", "coherent", AZp=A, mZp=mZp)
-        from physics import cross_sections as xs
-
-        ee = par[xs.P_EEPS]
+        ee = par["e_eps"]
 
         def ref(e, mZp=mZp, ee=ee):
             f = lambda T: (A**2 * ee**2 * Z**2 * ff.nuclear_form_factor(2 * M * T, t.ff_model, t.ff_params) ** 2 * M  # noqa: E731
@@ -250,14 +248,14 @@ def _seed003_cos_theta_ee(ctx: ValidationContext) -> list[Comparison]:
     for t, r in chans:
         par = xs.channel_params(model, "numu", 0, ff.get_target(t), r, "both")
         pars.append(par)
-        W.append(flux * xs.sigma_upscattering_array(Ec, par[None, :])[0] * n_nuc[t])
+        W.append(flux * xs.sigma_upscattering_array(Ec, xs.channel_array([par]))[0] * n_nuc[t])
         row_c, row_q = [], []
         for e in Ec:
-            if e <= xs.upscattering_threshold(mN, par[xs.P_M]) * (1 + 1e-9):
+            if e <= xs.upscattering_threshold(mN, par["M"]) * (1 + 1e-9):
                 row_c.append(None)
                 row_q.append(None)
                 continue
-            qlo, qhi = xs.upscattering_Q2_limits(e, mN, par[xs.P_M])
+            qlo, qhi = xs.upscattering_Q2_limits(e, mN, par["M"])
             q = np.geomspace(qlo, qhi, 257)
             d = np.array([xs.dsigma_dQ2_upscattering(e, x, par) for x in q]) * q  # per d ln Q^2
             c = np.concatenate([[0.0], np.cumsum(0.5 * (d[1:] + d[:-1]) * np.diff(np.log(q)))])
@@ -277,7 +275,7 @@ def _seed003_cos_theta_ee(ctx: ValidationContext) -> list[Comparison]:
         for e in np.unique(ie[ic == c]):
             sel = np.flatnonzero((ic == c) & (ie == e))
             Q2 = np.exp(np.interp(rng.random(sel.size), cdfs[c][e], np.log(q2s[c][e])))
-            EN[sel] = Ec[e] - Q2 / (2 * pars[c][xs.P_M])  # recoil kinetic energy T = Q^2/(2M), E_nu at the bin centre
+            EN[sel] = Ec[e] - Q2 / (2 * pars[c]["M"])  # recoil kinetic energy T = Q^2/(2M), E_nu at the bin centre
     EN = np.maximum(EN, mN * (1 + 1e-9))
 
     def iso(k):

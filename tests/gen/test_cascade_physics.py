@@ -243,7 +243,7 @@ def _run(graph, root, pdg_root, P, hel, n, seed):
     status[:, 0] = 1
     seeds = np.random.default_rng(seed).integers(0, 2**63, n, dtype=np.uint64)
     K.cascade_kernel(seeds, 1, pdg, status, parent, p4, vtx, pol, st_of, npart, np.full((n, MP), -1, np.int64),
-                     *graph.kernel_args())
+                     graph.tables())
     return pdg, parent, p4, npart
 
 

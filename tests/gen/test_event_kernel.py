@@ -30,6 +30,7 @@ from gen.core.events import (
     ColumnBuffer,
     assemble_events,
 )
+from gen.core.tables import EventColumns
 from gen.sources.upscattering import _event_tables, generate, iter_generate, prepare
 from physics import constants as const
 
@@ -52,9 +53,8 @@ def _component_events(setup, seed, n):
     chan, ybin = np.empty(n, np.int64), np.empty(n, np.int64)
     E, Q2, w = np.empty(n), np.empty(n), np.empty(n)
     p4 = np.zeros((n, S, 4))
-    K.production_kernel(u4, setup.ch_cum, setup.E_edges, setup.E_cdf, setup.flux_edges, setup.flux_dens, setup.ch_flav,
-                        setup.params, setup.ch_norm / n, setup.ch_mN, setup.ch_M, setup.ch_m2map, setup.grid,
-                        chan, E, Q2, w, ybin, p4)
+    flux, chans, _decay = _event_tables(setup, n)
+    K.production_kernel(u4, flux, chans, chan, E, Q2, w, ybin, p4)
     codes = setup.ch_codes
     pdg = np.zeros((n, S), np.int64)
     pdg[:, 0] = codes["projectile_pdg"][chan]
@@ -71,7 +71,7 @@ def _component_events(setup, seed, n):
     chosen = np.full((n, S), -1, np.int64)
     vtx = np.zeros((n, S, 4))
     npart = np.zeros(n, np.int64)
-    K.cascade_kernel(seeds, 4, pdg, status, parent, p4, vtx, pol, st_of, npart, chosen, *setup.graph.kernel_args())
+    K.cascade_kernel(seeds, 4, pdg, status, parent, p4, vtx, pol, st_of, npart, chosen, setup.graph.tables())
     ch_n = chosen[:, SLOT_N]
     scalars = {
         "event": np.arange(n), "weight": w * setup.ch_br[chan], "w_fiducial": np.ones(n), "E_nu": E, "Q2": Q2,
@@ -95,9 +95,9 @@ def _run_event_kernel(setup, u, seeds, n_parts, n_total):
     buf = ColumnBuffer(m, m * setup.slots)
     rows = (m - -(-m // n_parts)) * setup.slots
     s_int, s_kin = np.full((3, rows), -7, np.int32), np.full((8, rows), np.nan)
-    k = EK.event_kernel(u, seeds, 100, n_parts, 0, 0, *_event_tables(setup, n_total), buf.event, buf.f_sc, buf.i_sc,
-                       buf.counts, buf.hard, buf.named, buf.named_vtx, buf.f_int, buf.f_kin, s_int, s_kin, setup.slots,
-                       EK.EVENT_TASK)
+    out = EventColumns(buf.event, buf.f_sc, buf.i_sc, buf.counts, buf.hard, buf.named, buf.named_vtx, buf.f_int, buf.f_kin)
+    k = EK.event_kernel(u, seeds, 100, n_parts, 0, 0, *_event_tables(setup, n_total), out, s_int, s_kin, setup.slots,
+                        EK.EVENT_TASK)
     buf.n_events, buf.n_particles = m, k
     return buf.columns()
 

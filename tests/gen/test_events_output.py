@@ -55,7 +55,7 @@ def _toy_events(n, seed=0):
     parent[:, 2:4] = 0
     pol[:, 3] = -1.0
     st_of[:, 3] = g.root_state["N4"]
-    K.cascade_kernel(rng.integers(0, 2**63, n, dtype=np.uint64), 4, pdg, status, parent, p4, vtx, pol, st_of, npart, np.full((n, MP), -1, np.int64), *g.kernel_args())
+    K.cascade_kernel(rng.integers(0, 2**63, n, dtype=np.uint64), 4, pdg, status, parent, p4, vtx, pol, st_of, npart, np.full((n, MP), -1, np.int64), g.tables())
     scalars = {
         "event": np.arange(n), "weight": rng.random(n), "w_fiducial": np.ones(n), "E_nu": E, "Q2": Q2,
         "projectile_pdg": np.full(n, 14), "target_pdg": np.full(n, 1000060120), "regime": np.zeros(n),

@@ -137,7 +137,7 @@ def _run_cascade(graph, root, P, pol, n, seed=1):
     pdg[:, 0] = 9900012
     status[:, 0] = 1
     seeds = np.random.default_rng(seed).integers(0, 2**63, n, dtype=np.uint64)
-    K.cascade_kernel(seeds, 1, pdg, status, parent, p4, vtx, pols, st_of, npart, np.full((n, MP), -1, np.int64), *graph.kernel_args())
+    K.cascade_kernel(seeds, 1, pdg, status, parent, p4, vtx, pols, st_of, npart, np.full((n, MP), -1, np.int64), graph.tables())
     return pdg, status, parent, p4, vtx, npart
 
 

@@ -14,7 +14,7 @@ from scipy import stats
 
 from gen.card import parse_card
 from gen.core import rng as R
-from gen.sources.upscattering import generate, iter_generate, prepare, summarize
+from gen.sources.upscattering import _event_tables, generate, iter_generate, prepare, summarize
 from physics import cross_sections as xs
 from physics import units as u
 
@@ -106,7 +106,7 @@ def test_enu_and_q2_distributions_follow_flux_times_dsigma(one_channel):
     x, wx = np.polynomial.legendre.leggauss(8)
     lo, hi = f.edges[:-1], f.edges[1:]
     Eg = (0.5 * (hi - lo)[:, None] * x[None, :] + 0.5 * (hi + lo)[:, None]).ravel()
-    sig = xs.sigma_upscattering_array(Eg, par[None, :])[0]
+    sig = xs.sigma_upscattering_array(Eg, xs.channel_array([par]))[0]
     expE = norm * f.bin_flux[f.index("numu")] * (sig.reshape(-1, 8) * wx[None, :]).sum(1) / 2.0
     edgesE = f.edges[:41]  # 0 ... 2 GeV, where the statistics are
     assert _weighted_chi2(E, w, edgesE, expE[:40]) > 1e-3
@@ -219,8 +219,7 @@ def test_kernels_match_their_python_functions(one_channel):
     outs = []
     for fn in (K.production_kernel, K.production_kernel.py_func):
         ws = _Workspace(n, setup.slots)
-        fn(u4, setup.ch_cum, setup.E_edges, setup.E_cdf, setup.flux_edges, setup.flux_dens, setup.ch_flav, setup.params,
-           setup.ch_norm / n, setup.ch_mN, setup.ch_M, setup.ch_m2map, setup.grid, ws.chan, ws.E, ws.Q2, ws.w, ws.ybin, ws.p4)
+        fn(u4, *_event_tables(setup, n)[:2], ws.chan, ws.E, ws.Q2, ws.w, ws.ybin, ws.p4)
         outs.append(ws)
     a, b = outs
     np.testing.assert_array_equal(a.chan, b.chan)
@@ -235,7 +234,7 @@ def test_kernels_match_their_python_functions(one_channel):
         ws.st_of[:, 3] = setup.ch_root[0]
         with np.errstate(over="ignore"):  # SplitMix64 relies on uint64 wrap-around
             fn(seeds, 4, ws.pdg, ws.status, ws.parent, ws.p4, ws.vtx, ws.pol, ws.st_of, ws.npart, ws.chosen,
-               *setup.graph.kernel_args())
+               setup.graph.tables())
         res.append(ws)
     np.testing.assert_array_equal(res[0].npart, res[1].npart)
     np.testing.assert_array_equal(res[0].pdg, res[1].pdg)

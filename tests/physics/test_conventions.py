@@ -257,7 +257,7 @@ def _ours(model, label: str, E, diagrams=xs.DIAGRAMS):
     h, regime, hel = label.split()
     target = ff.get_target("C12" if regime == "coherent" else "H1")  # p-el: per free proton, as DarkNews' nucleon
     par = xs.channel_params(model, "numu", model.heavy_names.index(h), target, regime, hel, diagrams=diagrams)
-    return xs.sigma_upscattering_array(np.asarray(E, dtype=float), par[None, :])[0] * xs.hbarc2
+    return xs.sigma_upscattering_array(np.asarray(E, dtype=float), xs.channel_array([par]))[0] * xs.hbarc2
 
 
 def test_darknews_charge_factor():

@@ -72,11 +72,11 @@ def lab_kinematics(E, Q2, m, M, phi):
 
 def explicit_msq(E, Q2, par, lam_N, phi=0.7):
     """|M|^2 from spinors; lam_N is the physical N helicity (+-1/2). Couplings from ``par``."""
-    m, M, reg, eta = par[xs.P_MN], par[xs.P_M], int(par[xs.P_REGIME]), par[xs.P_ETA]
+    m, M, reg, eta = par["m_N"], par["M"], int(par["regime"]), par["eta"]
     k, kp, p, pp = lab_kinematics(E, Q2, m, M, phi)
     q = k - kp
-    AZp, AZ, AS = (complex(par[i], par[i + 1]) for i in (xs.P_AZP, xs.P_AZ, xs.P_AS))
-    mZp, mS, eeps, gS = par[xs.P_MZP], par[xs.P_MS], par[xs.P_EEPS], par[xs.P_GS]
+    AZp, AZ, AS = (complex(par[f]) for f in ("A_Zprime", "A_Z", "A_S"))
+    mZp, mS, eeps, gS = par["m_Zprime"], par["m_S"], par["e_eps"], par["g_S"]
     if eta < 0:  # nu: ubar_N Gamma u_nu with the Lagrangian vertices +A Nbar g P_L nu V, -A_S h' Nbar P_L nu
         u_nu = u_spinor(k, 0.0, -0.5)
         uN = u_spinor(kp, m, lam_N)
@@ -100,8 +100,8 @@ def explicit_msq(E, Q2, par, lam_N, phi=0.7):
         return sum(METRIC[mu, mu] * lep_V[mu] * J[mu] for mu in range(4))
 
     if reg == 0:
-        F = ff.nuclear_form_factor(Q2, int(par[xs.P_FF_MODEL]), par[xs.P_FF:xs.P_FF + ff.N_FF_PARAMS])
-        Z, N = par[xs.P_Z], par[xs.P_N]
+        F = ff.nuclear_form_factor(Q2, int(par["ff_model"]), par["ff"])
+        Z, N = par["Z"], par["N"]
         P = p + pp
         amp = (cV["Zp"] * prop["Zp"] * eeps * Z * F * contract(P)
                + cV["Z"] * prop["Z"] * gZ_over_cW * (Z * (0.25 - const.sin2_thetaW) - N / 4) * F * contract(P)
@@ -140,21 +140,21 @@ def explicit_msq(E, Q2, par, lam_N, phi=0.7):
 
 
 def _random_par(rng, regime, eta):
-    p = np.zeros(xs.N_PAR)
-    p[xs.P_MN] = rng.uniform(0.001, 1.5)
-    p[xs.P_REGIME] = regime
-    p[xs.P_ETA] = eta
-    p[xs.P_M] = {0: ff.TARGETS["C12"].mass, 1: const.m_proton, 2: const.m_neutron}[regime]
-    for i in (xs.P_AZP, xs.P_AZ, xs.P_AS):
-        p[i], p[i + 1] = rng.normal(size=2)
-    p[xs.P_AZ] *= 1e2  # make the Z comparable to the light mediators
-    p[xs.P_MZP] = rng.uniform(0.01, 2.0)
-    p[xs.P_MS] = rng.uniform(0.01, 2.0)
-    p[xs.P_EEPS] = 0.3
-    p[xs.P_GS] = 0.4
+    p = np.zeros((), xs.CHANNEL_DTYPE)[()]
+    p["m_N"] = rng.uniform(0.001, 1.5)
+    p["regime"] = regime
+    p["eta"] = eta
+    p["M"] = {0: ff.TARGETS["C12"].mass, 1: const.m_proton, 2: const.m_neutron}[regime]
+    for f in ("A_Zprime", "A_Z", "A_S"):
+        p[f] = complex(*rng.normal(size=2))
+    p["A_Z"] = complex(p["A_Z"].real * 1e2, p["A_Z"].imag)  # make the Z comparable to the light mediators
+    p["m_Zprime"] = rng.uniform(0.01, 2.0)
+    p["m_S"] = rng.uniform(0.01, 2.0)
+    p["e_eps"] = 0.3
+    p["g_S"] = 0.4
     t = ff.TARGETS["C12"]
-    p[xs.P_Z], p[xs.P_N], p[xs.P_FF_MODEL] = 6, 6, t.ff_model
-    p[xs.P_FF:xs.P_FF + ff.N_FF_PARAMS] = t.ff_params
+    p["Z"], p["N"], p["ff_model"] = 6, 6, t.ff_model
+    p["ff"] = t.ff_params
     return p
 
 
@@ -164,17 +164,17 @@ def test_msq_matches_explicit_spinor_computation(regime, eta):
     rng = np.random.default_rng(1000 + 10 * regime + int(eta))
     for _ in range(6):
         par = _random_par(rng, regime, eta)
-        m, M = par[xs.P_MN], par[xs.P_M]
+        m, M = par["m_N"], par["M"]
         E = xs.upscattering_threshold(m, M) * rng.uniform(1.01, 5.0)
         lo, hi = xs.upscattering_Q2_limits(E, m, M)
         Q2 = math.exp(rng.uniform(math.log(lo), math.log(hi)))
         for hel, sgn in (("conserving", 1.0), ("flipping", -1.0)):
             lam_N = 0.5 * sgn * (-1.0 if eta < 0 else 1.0)  # conserving: N helicity = projectile helicity
-            par[xs.P_SIGMA] = sgn
+            par["sigma"] = sgn
             ana = xs.msq_upscattering(E, Q2, par)
             num = explicit_msq(E, Q2, par, lam_N, phi=rng.uniform(0, 2 * math.pi))
             assert ana == pytest.approx(num, rel=1e-9, abs=1e-12 * abs(num) + 1e-300), (hel, E, Q2, m)
-        par[xs.P_SIGMA] = 0.0
+        par["sigma"] = 0.0
         both = xs.msq_upscattering(E, Q2, par)
         assert both == pytest.approx(explicit_msq(E, Q2, par, 0.5) + explicit_msq(E, Q2, par, -0.5), rel=1e-9)
 
@@ -222,13 +222,11 @@ def _model(**kw):
 def _par_only(target, regime, m, *, AZp=0.0, AZ=0.0, mZp=0.03, eta=-1.0, helicity="both"):
     t = ff.get_target(target)
     par = xs.channel_params(_model(), "numu", 0, t, regime, helicity)
-    par[xs.P_MN] = m
-    par[xs.P_AZP:xs.P_AS + 2] = 0.0
-    par[xs.P_AZP] = AZp
-    par[xs.P_AZ] = AZ
-    par[xs.P_MZP] = mZp
-    par[xs.P_ETA] = eta
-    par[xs.P_BOUND] = ff.BOUND_FREE
+    par["m_N"] = m
+    par["A_Zprime"], par["A_Z"], par["A_S"] = AZp, AZ, 0.0
+    par["m_Zprime"] = mZp
+    par["eta"] = eta
+    par["bound"] = ff.BOUND_FREE
     return par
 
 
@@ -266,7 +264,7 @@ def test_coherent_Zprime_only_massless_limit_is_dark_photon_CEvNS(mZp):
     M, Z = t.mass, t.Z
     A, E = 0.7, 1.0
     par = _par_only("C12", "coherent", 1e-5, AZp=A, mZp=mZp)
-    eeps = par[xs.P_EEPS]
+    eeps = par["e_eps"]
 
     def ref(T):
         return A**2 * eeps**2 * Z**2 * _ff("C12", 2 * M * T) ** 2 * M * (1 - T / E - M * T / (2 * E * E)) / (2 * math.pi * (2 * M * T + mZp**2) ** 2)
@@ -313,11 +311,11 @@ def test_helicity_flip_vanishes_as_mN_to_zero(target, regime):
 
 def test_scalar_is_helicity_flipping_in_massless_limit():
     par = _par_only("C12", "coherent", 1e-3, helicity="conserving")
-    par[xs.P_AS] = 1.0
-    par[xs.P_MS] = 0.3
-    par[xs.P_GS] = 1e-3
+    par["A_S"] = 1.0
+    par["m_S"] = 0.3
+    par["g_S"] = 1e-3
     cons = xs.sigma_upscattering(1.0, par)
-    par[xs.P_SIGMA] = -1.0
+    par["sigma"] = -1.0
     flip = xs.sigma_upscattering(1.0, par)
     assert cons < 1e-4 * flip
 
@@ -346,12 +344,12 @@ def test_nu_nubar_equal_for_pure_vector_coherent_and_differ_with_axial_or_scalar
     out = {}
     for eta in (-1.0, 1.0):
         par = _par_only("C12", "coherent", 0.3, AZp=1.0, mZp=0.5, eta=eta, helicity="flipping")
-        par[xs.P_AS], par[xs.P_MS], par[xs.P_GS] = 1.0, 0.5, 0.05
+        par["A_S"], par["m_S"], par["g_S"] = 1.0, 0.5, 0.05
         full = xs.sigma_upscattering(1.5, par)
         par_v = par.copy()
-        par_v[xs.P_AS] = 0.0
+        par_v["A_S"] = 0.0
         par_s = par.copy()
-        par_s[xs.P_AZP] = 0.0
+        par_s["A_Zprime"] = 0.0
         out[eta] = full - xs.sigma_upscattering(1.5, par_v) - xs.sigma_upscattering(1.5, par_s)
     assert out[-1.0] == pytest.approx(-out[1.0], rel=1e-9) and abs(out[-1.0]) > 0
 
@@ -366,8 +364,8 @@ def test_nu_nubar_equal_for_pure_vector_coherent_and_differ_with_axial_or_scalar
 def test_quadrature_matches_scipy_quad_to_1e_4(case):
     tgt, reg, m, mZp, E, hel = case
     par = xs.channel_params(_model(m4=m, mzprime=mZp), "numu", 0, ff.get_target(tgt), reg, hel)
-    lo, hi = xs.upscattering_Q2_limits(E, m, par[xs.P_M])
-    pts = [x for x in (mZp**2, m * m, 0.01, 0.1, 0.5, 2 * par[xs.P_M] * (E - m)) if lo < x < hi]
+    lo, hi = xs.upscattering_Q2_limits(E, m, par["M"])
+    pts = [x for x in (mZp**2, m * m, 0.01, 0.1, 0.5, 2 * par["M"] * (E - m)) if lo < x < hi]
     f = lambda x: math.exp(x) * xs.dsigma_dQ2_upscattering(E, math.exp(x), par)  # noqa: E731
     ref = quad(f, math.log(lo), math.log(hi), points=[math.log(p) for p in pts], limit=500, epsabs=0, epsrel=1e-11)[0]
     assert xs.sigma_upscattering(E, par) == pytest.approx(ref, rel=1e-4)
@@ -386,8 +384,8 @@ def test_table_interpolation_and_jit_parity():
         assert xs.interpolate_sigma(tab["E_th"][c] * (1 - 1e-12), c, tab["E_th"], tab["u0"], tab["du"], tab["d_split"], tab["sigma_cm2"]) == 0.0
     par = tab["params"][0]
     py_func = getattr(xs.sigma_upscattering_array, "py_func", xs.sigma_upscattering_array)  # NUMBA_DISABLE_JIT=1
-    assert xs.sigma_upscattering_array(np.array([1.0]), par[None, :])[0, 0] == pytest.approx(
-        py_func(np.array([1.0]), par[None, :])[0, 0], rel=1e-12)
+    assert xs.sigma_upscattering_array(np.array([1.0]), xs.channel_array([par]))[0, 0] == pytest.approx(
+        py_func(np.array([1.0]), xs.channel_array([par]))[0, 0], rel=1e-12)
 
 
 # ---------------------------------------------------------------------- bound nucleons
@@ -438,12 +436,14 @@ def test_msq_per_helicity_is_non_negative_random_channels():
     rng = np.random.default_rng(7)
     for _ in range(3000):
         par = _random_par(rng, int(rng.integers(3)), float(rng.choice([-1.0, 1.0])))
-        par[xs.P_SIGMA] = rng.choice([-1.0, 1.0])
-        m, M = par[xs.P_MN], par[xs.P_M]
+        par["sigma"] = rng.choice([-1.0, 1.0])
+        m, M = par["m_N"], par["M"]
         E = xs.upscattering_threshold(m, M) * (1 + 10 ** rng.uniform(-6, 2))
         lo, hi = xs.upscattering_Q2_limits(E, m, M)
         Q2 = math.exp(rng.uniform(math.log(lo), math.log(hi)))
-        scale = xs.msq_upscattering(E, Q2, np.where(np.arange(xs.N_PAR) == xs.P_SIGMA, 0.0, par))
+        par_both = par.copy()
+        par_both["sigma"] = 0.0
+        scale = xs.msq_upscattering(E, Q2, par_both)
         assert xs.msq_upscattering(E, Q2, par) >= -1e-9 * abs(scale)
 
 
@@ -461,7 +461,7 @@ def test_coherent_massive_N_matches_bertuzzo_formula_up_to_target_spin(m, mZp, E
     M = ff.get_target("C12").mass
     A = 0.37
     par = _par_only("C12", "coherent", m, AZp=A, mZp=mZp)
-    eeps = par[xs.P_EEPS]
+    eeps = par["e_eps"]
     lo, hi = xs.upscattering_Q2_limits(E, m, M)
     for Q2 in np.geomspace(lo, hi, 7)[1:-1]:
         T = Q2 / (2 * M)
@@ -480,7 +480,26 @@ def test_model_couplings_enter_as_gD_UD4_squared_Umu4():
     m = _model()
     UD4, Umu4 = m.U[3, 0].real, m.U[1, 0].real
     par = xs.channel_params(m, "numu", 0, ff.get_target("C12"), "coherent", "both", diagrams=("Zprime",))
-    assert complex(par[xs.P_AZP], par[xs.P_AZP + 1]) == pytest.approx(-m.g_D * UD4**2 * Umu4, rel=1e-12)
-    assert par[xs.P_EEPS] == pytest.approx(math.sqrt(4 * math.pi * 2e-10), rel=1e-12)
+    assert complex(par["A_Zprime"]) == pytest.approx(-m.g_D * UD4**2 * Umu4, rel=1e-12)
+    assert par["e_eps"] == pytest.approx(math.sqrt(4 * math.pi * 2e-10), rel=1e-12)
     ref = _par_only("C12", "coherent", 0.42, AZp=-m.g_D * UD4**2 * Umu4, mZp=0.03)
     assert xs.sigma_upscattering(1.0, par) == pytest.approx(xs.sigma_upscattering(1.0, ref), rel=1e-12)
+
+
+def test_channel_parameters_are_read_by_name():
+    """The kernels read the channel record by field name (CHANNEL_DTYPE): the same values in a record whose
+    fields are stored in another order give the same |M|^2 and dsigma/dQ2, bit for bit."""
+    par = xs.channel_params(_model(), "numu", 0, ff.get_target("C12"), "coherent", "flipping")
+    names = list(xs.CHANNEL_DTYPE.names)
+    shuffled = np.dtype([(n, xs.CHANNEL_DTYPE.fields[n][0]) for n in names[::-1]])
+    other = np.zeros((), shuffled)[()]
+    for n in names:
+        other[n] = par[n]
+    assert [shuffled.fields[n][1] for n in names] != [xs.CHANNEL_DTYPE.fields[n][1] for n in names]  # other offsets
+    E = 1.3
+    lo, hi = xs.upscattering_Q2_limits(E, par["m_N"], par["M"])
+    for Q2 in np.geomspace(lo, hi, 7)[1:-1]:
+        assert xs.msq_upscattering(E, Q2, other) == xs.msq_upscattering(E, Q2, par) > 0
+        assert xs.dsigma_dQ2_upscattering(E, Q2, other) == xs.dsigma_dQ2_upscattering(E, Q2, par)
+    with pytest.raises((KeyError, ValueError, IndexError)):
+        par["m4"]  # a misspelt name fails instead of reading another parameter

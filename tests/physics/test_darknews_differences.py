@@ -134,7 +134,7 @@ def test_helicity_pieces_are_the_cm_frame_projection(bench, hnl):
     m = _model(bench)
     mN = float(m.m_N[m.heavy_names.index(hnl)])
     par = _par(m, hnl, "coherent", ("Zprime",))
-    M = par[xs.P_M]
+    M = par["M"]
     worst_lab = 0.0
     for i, E in enumerate(rec["E_GeV"]):
         Q2s, w = _nodes(E, mN, M, "coherent")
@@ -201,7 +201,7 @@ def _pel_z_prediction(bench, hnl, drop_vxa, piece="Z"):
     rec = DN["benchmarks"][bench]
     m = _model(bench)
     mN = float(m.m_N[m.heavy_names.index(hnl)])
-    M = _par(m, hnl, "p-el", ("Z",))[xs.P_M]
+    M = _par(m, hnl, "p-el", ("Z",))["M"]
     if piece == "Z":
         pars = [(_par(m, hnl, "p-el", ("Z",)), 1.0)]
     else:
@@ -302,7 +302,7 @@ def test_majorana_coherent_z_pieces_are_unpolarised(hnl):
     c12 = ff.get_target("C12")
 
     def ours(dg):
-        return sum(xs.sigma_upscattering_array(E, xs.channel_params(m, "numu", j, c12, "coherent", h, diagrams=dg)[None, :])[0]
+        return sum(xs.sigma_upscattering_array(E, xs.channel_array([xs.channel_params(m, "numu", j, c12, "coherent", h, diagrams=dg)]))[0]
                    for h in ("conserving", "flipping")) * xs.hbarc2
 
     z = ours(("Z",))
@@ -328,7 +328,7 @@ def test_contraction_is_the_compiled_msq(regime):
     for hel, sg in (("conserving", 1.0), ("flipping", -1.0), ("both", None)):
         target = ff.get_target("C12" if regime == "coherent" else "H1")
         par = xs.channel_params(m, "numu", 0, target, regime, hel, diagrams=("Z",))
-        M, mN = par[xs.P_M], par[xs.P_MN]
+        M, mN = par["M"], par["m_N"]
         Q2s, _ = _nodes(E, mN, M, regime, n_panels=2)
         r = []
         for q2 in Q2s:
@@ -336,7 +336,7 @@ def test_contraction_is_the_compiled_msq(regime):
             K = _K(k, kp, p, mN, "lab", sg)
             if regime == "coherent":
                 c = (2 * _dot(K, P) * _dot(k, P) - _dot(P, P) * _dot(K, k)) * ff.nuclear_form_factor(
-                    q2, int(par[xs.P_FF_MODEL]), par[xs.P_FF:xs.P_FF + ff.N_FF_PARAMS]) ** 2
+                    q2, int(par["ff_model"]), par["ff"]) ** 2
             else:
                 c = _contract(k, K, q, P, -1.0, *_ours_nucleon_z(q2, M), M)
             r.append(xs.msq_upscattering(E, q2, par) * (q2 + const.m_Z**2) ** 2 / c)

@@ -8,9 +8,10 @@ import pytest
 
 from physics import constants as const
 from physics import decay_widths as dw
-from physics.couplings import PDG, light_sum
+from physics.couplings import light_sum
 from physics.decay_table import CHANNEL_CODES, decay_table, to_json_dict, to_slha, zprime_width
 from physics.model import model_from_phenomenological
+from physics.pdg import PDG
 from physics.units import cm, hbar, km, ps
 
 

@@ -45,6 +45,16 @@ def _slash(p):
     return sum(_ETA[m, m] * p[m] * _G[m] for m in range(4))
 
 
+def _pE(v):
+    """(E, px, py, pz) of the trace references here -> (px, py, pz, E), the order of physics.kinematics."""
+    return np.r_[v[1:], v[0]]
+
+
+def _Ep(v):
+    """(px, py, pz, E) -> (E, px, py, pz)."""
+    return np.r_[v[3], v[:3]]
+
+
 def _msq_trace(P, pf, p1, p2, spin, m0, mf, m1, m2, C):
     """sum_{a b a' b'} C_ab C*_a'b' Tr[(pf+mf) g^mu P_a rho g^nu P_a'] Tr[(p1+m1) g_mu P_b (p2-m2) g_nu P_b'],
     rho = (P + m0)(1 + g5 sslash)/2: the polarised |M|^2 with no algebra done by hand."""
@@ -94,11 +104,12 @@ def test_msq_matches_numerical_dirac_trace():
         pf, p1, p2 = _random_three_body(rng, m0, mf, m1, m2)
         P = np.r_[m0, 0.0, 0.0, 0.0]
         n = rng.normal(size=3)
-        spin = tb.spin_vector(P, m0, n / np.linalg.norm(n))
+        spin = _Ep(tb.spin_vector(_pE(P), m0, n / np.linalg.norm(n)))
         nL, nR, cL, cR = (rng.normal(size=2) + 1j * rng.normal(size=2) for _ in range(4))
         w = complex(rng.normal(), rng.normal())
-        mine = tb.msq_N_to_f_ll(P, pf, p1, p2, spin, m0, mf, m1, m2, nL, nR, cL, cR, mmed, gmed, np.array([w]), np.array([mW]), np.array([gW]))
-        s, t = tb._dot(p1 + p2, p1 + p2), tb._dot(pf + p2, pf + p2)
+        mine = tb.msq_N_to_f_ll(_pE(P), _pE(pf), _pE(p1), _pE(p2), _pE(spin), m0, mf, m1, m2, nL, nR, cL, cR, mmed, gmed,
+                                np.array([w]), np.array([mW]), np.array([gW]))
+        s, t = tb._dot(_pE(p1 + p2), _pE(p1 + p2)), tb._dot(_pE(pf + p2), _pE(pf + p2))
         D = 1 / (s - mmed**2 + 1j * mmed * gmed)
         DW = 1 / (t - mW**2 + 1j * mW * gW)
         C = [[np.sum(nL * cL * D) + w * DW, np.sum(nL * cR * D)], [np.sum(nR * cL * D), np.sum(nR * cR * D)]]
@@ -115,6 +126,7 @@ def test_spin_average_is_half_sum_of_opposite_spins():
     s = np.r_[0.0, 0.0, 0.0, 1.0]
     cL, cR = _z_lepton()
     args = (0.5, 0.0, const.m_e, const.m_e, np.array([1 + 0j]), np.array([0j]), cL, cR, np.array([const.m_Z]), np.array([0.0]), *NO_T)
+    P, pf, p1, p2, s = (_pE(v) for v in (P, pf, p1, p2, s))
     up = tb.msq_N_to_f_ll(P, pf, p1, p2, s, *args)
     dn = tb.msq_N_to_f_ll(P, pf, p1, p2, -s, *args)
     avg = tb.msq_N_to_f_ll(P, pf, p1, p2, 0 * s, *args)
@@ -358,8 +370,9 @@ def test_majorana_spinor_spin_sums():
     p = np.array([1.3, 0.3, -0.4, 0.5])
     m = math.sqrt(p[0] ** 2 - p[1:] @ p[1:])
     sl = sum(tb._METRIC[k] * p[k] * tb._G[k] for k in range(4))
-    Su = sum(np.outer(tb._u_spinor(p, m, lam), tb._u_spinor(p, m, lam).conj() @ tb._G[0]) for lam in (1, -1))
-    Sv = sum(np.outer(tb._v_spinor(p, m, lam), tb._v_spinor(p, m, lam).conj() @ tb._G[0]) for lam in (1, -1))
+    q = _pE(p)  # the spinors take (px, py, pz, E)
+    Su = sum(np.outer(tb._u_spinor(q, m, lam), tb._u_spinor(q, m, lam).conj() @ tb._G[0]) for lam in (1, -1))
+    Sv = sum(np.outer(tb._v_spinor(q, m, lam), tb._v_spinor(q, m, lam).conj() @ tb._G[0]) for lam in (1, -1))
     assert np.abs(Su - (sl + m * np.eye(4))).max() < 1e-14
     assert np.abs(Sv - (sl - m * np.eye(4))).max() < 1e-14
 

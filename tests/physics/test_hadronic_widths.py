@@ -204,7 +204,7 @@ def test_branching_ratios_sum_to_one_heavy_states():
     """BR sums to 1 and every daughter has a PDG code and an SM mass (generator adapter) for a heavy
     Majorana N with a Z' and h' where all new channels are open."""
     from gen.core.decay_adapter import SM_MASSES
-    from physics.couplings import pdg_code
+    from physics.pdg import pdg_code
 
     p = dict(hnl_type="majorana", m4=0.4, m5=1.9, mzprime=1.25, mhprime=4.0, Umu4=1e-3, Umu5=1e-3, Ue5=1e-3, UD4=0.5, UD5=0.6,
              gD=0.5, chi=1e-3, yN=0.1, theta=0.05)  # m_h' = 4 GeV > 2 m_D0

@@ -42,6 +42,7 @@ from gen.core import event_kernel as EK
 from gen.core import kernels as K
 from gen.core import rng as R
 from gen.core.events import ColumnBuffer, build_events
+from gen.core.tables import EventColumns
 from gen.sources.upscattering import _event_tables, _EventWork, _Workspace, generate, iter_generate, prepare
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,8 +75,9 @@ def _manual_pass(card, setup, n, seed, reuse: bool) -> dict:
         t1 = time.perf_counter()
         n_parts = max(1, min(numba.get_num_threads(), m // EK.EVENT_TASK))
         s_int, s_kin = work.staging((m - -(-m // n_parts)) * setup.slots)
-        rows = EK.event_kernel(work.u[:m], work.seeds[:m], first, n_parts, 0, 0, *tables, buf.event, buf.f_sc, buf.i_sc,
-                               buf.counts, buf.hard, buf.named, buf.named_vtx, buf.f_int, buf.f_kin, s_int, s_kin,
+        out = EventColumns(buf.event, buf.f_sc, buf.i_sc, buf.counts, buf.hard, buf.named, buf.named_vtx, buf.f_int,
+                           buf.f_kin)
+        rows = EK.event_kernel(work.u[:m], work.seeds[:m], first, n_parts, 0, 0, *tables, out, s_int, s_kin,
                                setup.slots, EK.EVENT_TASK)
         buf.n_events, buf.n_particles = m, rows
         t2 = time.perf_counter()
@@ -98,9 +100,7 @@ def _components(setup, seed) -> dict:
     u4 = R.block_rng(seed, 0).random((n, 4))
     seeds = R.block_rng(seed, 0, R.PURPOSE_DECAY).integers(0, 2**63, n, dtype=np.uint64)
     t0 = time.perf_counter()
-    K.production_kernel(u4, setup.ch_cum, setup.E_edges, setup.E_cdf, setup.flux_edges, setup.flux_dens, setup.ch_flav,
-                        setup.params, setup.ch_norm / n, setup.ch_mN, setup.ch_M, setup.ch_m2map, setup.grid,
-                        ws.chan, ws.E, ws.Q2, ws.w, ws.ybin, ws.p4)
+    K.production_kernel(u4, *_event_tables(setup, n)[:2], ws.chan, ws.E, ws.Q2, ws.w, ws.ybin, ws.p4)
     t1 = time.perf_counter()
     c = ws.chan
     ws.pdg[:, 3] = setup.ch_codes["n_pdg"][c]
@@ -110,7 +110,7 @@ def _components(setup, seed) -> dict:
     ws.st_of[:, 3] = setup.ch_root[c]
     t2 = time.perf_counter()
     K.cascade_kernel(seeds, 4, ws.pdg, ws.status, ws.parent, ws.p4, ws.vtx, ws.pol, ws.st_of, ws.npart, ws.chosen,
-                     *setup.graph.kernel_args())
+                     setup.graph.tables())
     t3 = time.perf_counter()
     buf = _components.buf if hasattr(_components, "buf") else ColumnBuffer(n, n * setup.slots)
     _components.buf = buf
