@@ -66,8 +66,8 @@ from gen.sources.meson_decay import (
     EventColumns,
     NA62Beam,
     NA62Uniforms,
+    NA62Workspace,
     build_general_decays,
-    draw_na62_uniforms,
     generate_na62_general,
     nu_zprime_route_brs,
 )
@@ -150,17 +150,18 @@ class NA62Setup:
 
     def generate(self, n: int, rng_production, rng_decay, *, n_parent_decays_fid: float | None = None,
                  exposure_per_event: float | None = None, beam: NA62Beam | None = None,
-                 uniforms: NA62Uniforms | None = None) -> dict:
+                 uniforms: NA62Uniforms | None = None, workspace: NA62Workspace | None = None) -> dict:
         """``gen.sources.meson_decay.generate_na62_general`` of ``n`` events with this card's N, mixing, parent,
         decay graph and beam (``beam`` replaces the card's, e.g. a fixed momentum). The exposure these ``n``
         events stand for: ``n_parent_decays_fid`` or ``exposure_per_event`` (default: the card's N_K^Fid for
-        the ``n`` events); ``uniforms``: random numbers drawn by the caller (the rngs are then not used)."""
+        the ``n`` events); ``uniforms``: random numbers drawn by the caller (the rngs are then not used);
+        ``workspace``: reused scratch arrays (``gen.sources.meson_decay.NA62Workspace``)."""
         if n_parent_decays_fid is None and exposure_per_event is None:
             n_parent_decays_fid = self.n_parent_decays
         return generate_na62_general(n, rng_production, rng_decay, self.general, m_N=self.m_N, U2_aN=self.U2_aN,
                                      flavour_a=self.flavour_a, flavour_b=self.flavour_b, parent=self.parent,
                                      beam=self.beam if beam is None else beam, n_parent_decays_fid=n_parent_decays_fid,
-                                     exposure_per_event=exposure_per_event, uniforms=uniforms)
+                                     exposure_per_event=exposure_per_event, uniforms=uniforms, workspace=workspace)
 
     def info(self) -> dict:
         """JSON-ready description (the ``na62_cascade`` entry of the file's ``model`` metadata)."""
@@ -201,17 +202,23 @@ def prepare_na62(card) -> NA62Setup:
     return NA62Setup(card)
 
 
-def _chunk_events(setup: NA62Setup, seed: int, blocks, n_total: int, reconstruct: bool) -> ak.Array:
+def _chunk_events(setup: NA62Setup, seed: int, blocks, n_total: int, reconstruct: bool,
+                  workspace: NA62Workspace | None = None) -> ak.Array:
     """The events of whole blocks ``(block, start, stop)``: each block's random numbers from its own streams
     (``draw_na62_uniforms``), the kernels once over the whole chunk (one parallel region of the cascade kernel
     per chunk, not per block: 15% faster with 2 threads on a shared machine, ``validation/na62/bench_paths.py``),
     the truth records as the chunk's columns (``gen.sources.meson_decay.EventColumns``), the detector block by
-    block with the block's stream; one awkward array."""
-    parts = [draw_na62_uniforms(stop - start, R.block_rng(seed, b, R.PURPOSE_PRODUCTION), R.block_rng(seed, b, R.PURPOSE_DECAY),
-                                setup.general.slots) for b, start, stop in blocks]
-    uni = parts[0] if len(parts) == 1 else NA62Uniforms(*(np.concatenate(x) for x in zip(*parts)))
+    block with the block's stream; one awkward array. ``workspace``: the run's scratch arrays
+    (``gen.sources.meson_decay.NA62Workspace``, at least the chunk's events; default: allocated here)."""
     first, last = blocks[0][1], blocks[-1][2]
-    ev = setup.generate(last - first, None, None, exposure_per_event=setup.n_parent_decays / n_total, uniforms=uni)
+    if workspace is None:
+        workspace = NA62Workspace(last - first, setup.general.slots)
+    for b, start, stop in blocks:  # the numbers of draw_na62_uniforms, drawn in place
+        workspace.draw(start - first, stop - first, R.block_rng(seed, b, R.PURPOSE_PRODUCTION),
+                       R.block_rng(seed, b, R.PURPOSE_DECAY))
+    uni = workspace.uniforms(last - first)
+    ev = setup.generate(last - first, None, None, exposure_per_event=setup.n_parent_decays / n_total, uniforms=uni,
+                        workspace=workspace)
     cols = EventColumns(last - first, setup.general.slots)
     cols.add(ev)
     after = None
@@ -266,8 +273,10 @@ def iter_generate_na62(card, n_events: int | None = None, seed: int | None = Non
     n, s, bpc = resolve_run(card, n_events, seed, chunk_size)
     if setup is None:
         setup = NA62Setup(card)
+    # scratch arrays allocated once for the run's largest chunk and reused by every chunk
+    workspace = NA62Workspace(min(n, bpc * R.BLOCK_SIZE), setup.general.slots)
     for blocks in R.block_chunks(n, bpc):  # lazy: memory bounded whatever n
-        yield _chunk_events(setup, s, list(blocks), n, reconstruct)
+        yield _chunk_events(setup, s, list(blocks), n, reconstruct, workspace)
 
 
 def generate_na62(card, n_events: int | None = None, seed: int | None = None, chunk_size: int | None = None, *,

@@ -97,7 +97,7 @@ def test_public_api_is_pinned():
     names = {"NA62Beam", "fv_decay_probability", "mean_fv_decay_probability", "truncated_flight",
              "truncated_flight_uniform", "na62_production_kernel", "generate_na62_production", "NA62GeneralDecays",
              "build_general_decays", "nu_zprime_route_brs", "na62_general_flights", "generate_na62_general",
-             "general_events_to_awkward", "EventColumns", "NA62Uniforms", "draw_na62_uniforms"}
+             "general_events_to_awkward", "EventColumns", "NA62Uniforms", "draw_na62_uniforms", "NA62Workspace"}
     assert set(g.__all__) == names
     assert all(hasattr(g, n) for n in names)
 
@@ -385,6 +385,32 @@ def test_uniforms_and_event_columns_reproduce_the_direct_path():
         setup.generate(3000, None, None, exposure_per_event=1.0, n_parent_decays_fid=1.0, uniforms=uni)
     with pytest.raises(ValueError, match="uniforms: need shapes"):
         setup.generate(10, None, None, exposure_per_event=1.0, uniforms=uni)
+
+
+def test_reused_workspace_gives_the_same_events():
+    """A run reuses one NA62Workspace for all chunks (no per-chunk allocation): filled with garbage from other
+    events (and NaN, -7), it gives bit for bit the events of fresh arrays, also for a smaller second chunk; its
+    in-place draw gives the numbers of draw_na62_uniforms."""
+    from gen.sources.meson_decay import NA62Workspace, draw_na62_uniforms, general_events_to_awkward
+
+    setup = _heavy()[1]
+    S = setup.general.slots
+    ws = NA62Workspace(3000, S)
+    for k in ws._FIELDS:
+        a = getattr(ws, k)
+        a[...] = {"f": np.nan, "i": -7}.get(a.dtype.kind, 7)
+    setup.generate(3000, np.random.default_rng(5), np.random.default_rng(6), exposure_per_event=1.0, workspace=ws)
+    for n in (3000, 1234):
+        want = setup.generate(n, np.random.default_rng(1), np.random.default_rng(2), exposure_per_event=1.0)
+        ws.draw(0, n, np.random.default_rng(1), np.random.default_rng(2))
+        uni = draw_na62_uniforms(n, np.random.default_rng(1), np.random.default_rng(2), S)
+        for x, y in zip(ws.uniforms(n), uni):
+            np.testing.assert_array_equal(x, y)
+        got = setup.generate(n, None, None, exposure_per_event=1.0, uniforms=ws.uniforms(n), workspace=ws)
+        a, b = general_events_to_awkward(want), general_events_to_awkward(got)
+        assert a.type == b.type and ak.array_equal(a, b, equal_nan=False, dtype_exact=True)
+    with pytest.raises(ValueError, match="allocated for 3000"):
+        ws.take(3001)
 
 
 def test_same_events_for_two_chunk_sizes():
