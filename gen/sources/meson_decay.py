@@ -101,6 +101,7 @@ __all__ = [
     "nu_zprime_route_brs",
     "na62_general_flights",
     "generate_na62_general",
+    "generate_na62_into",
     "general_events_to_awkward",
     "EventColumns",
 ]
@@ -744,11 +745,53 @@ def generate_na62_general(n: int, rng_production: np.random.Generator, rng_decay
         if workspace.slots != S:
             raise ValueError(f"workspace: {workspace.slots} particle slots, the decay graph needs {S}")
         ws = workspace.take(n)
+    prod, p4, vtx, pdg, status, par, pol, st_of, chosen, npart = _production_and_cascade(
+        n, decays, m_N=m_N, U2_aN=U2_aN, flavour_a=flavour_a, parent=parent, beam=beam,
+        n_parent_decays_fid=n_parent_decays_fid, exposure_per_event=exposure_per_event, uniforms=uniforms, ws=ws)
+    flight_args = (prod["p4_rows"], prod["z_K"], p4, pdg, status, par, st_of, npart, g.st_mass, g.st_ctau0,
+                   uniforms.flights, float(beam.z_decay_end), _LEPTON_MINUS_PDG[flavour_b])
+    if ws is None:
+        vtx, idx, dec, prob = na62_general_flights(*flight_args)
+        named = _pick_rows(p4, vtx, idx)  # (5, n, 4): nu, Z', l_b-, l_b+ four-momenta; l_b- production vertex
+    else:  # the flights' vertices overwrite the cascade kernel's (not used: the flights replace them)
+        idx, dec, prob, named = ws["idx"], ws["dec"], ws["prob"], ws["named"]
+        _flights_into(*flight_args, vtx, idx, dec, prob)
+        _pick_rows_into(p4, vtx, idx, named)
+    _check_pairs(idx)
+    ch_n = chosen[:, SLOT_N]
+    out = {"p4_K": prod["p4_K"], "p4_a": prod["p4_a"], "p4_N": prod["p4_N"], "p4_nu": named[0], "p4_Zp": named[1],
+           "p4_bm": named[2], "p4_bp": named[3],
+           "vtx_K": prod["vtx_K"], "vtx_N": dec[:, 0, :3].copy(), "vtx_Zp": dec[:, 1, :3].copy(),
+           "vtx_bb": named[4, :, :3].copy(),
+           "P_fv": prod["P_fv"], "P_dec": prob[:, 0].copy(), "P_dec_N": prob[:, 1].copy(), "P_dec_Zp": prob[:, 2].copy(),
+           "pol_N_lab": prod["pol_N_lab"],
+           "channel": _channels(g, ch_n),
+           "npart": npart, "pdg": pdg, "status": status, "parent": par, "p4": p4, "vtx": vtx}
+    out["weight"] = prod["weight"] * decays.br_final_state * prob[:, 0]
+    return out
+
+
+def _check_pairs(idx):
+    if np.any(idx[:, 1] < 0) or np.any(idx[:, 2] < 0):
+        raise RuntimeError("an event of the restricted cascade has no l_b+ l_b- pair (decay graph inconsistent)")
+
+
+def _channels(g, ch_n):
+    """``channel``: the decay-table channel of N's decay (``g.ch_origin`` of the graph channel ``ch_n``; -1 if none)."""
+    return np.where(ch_n >= 0, g.ch_origin[np.maximum(ch_n, 0)], -1).astype(np.int32)
+
+
+def _production_and_cascade(n, decays, *, m_N, U2_aN, flavour_a, parent, beam, n_parent_decays_fid, exposure_per_event,
+                            uniforms, ws):
+    """Steps 1-2 of the module docstring (``generate_na62_general``): the production and the cascade kernel in the
+    parent rest frame, in ``ws`` (``NA62Workspace.take``) or fresh arrays."""
+    g = decays.graph
+    S = decays.slots
     prod = generate_na62_production(n, None, m_N=m_N, U2_aN=U2_aN, flavour_a=flavour_a, parent=parent, beam=beam,
                                     n_parent_decays_fid=n_parent_decays_fid, exposure_per_event=exposure_per_event,
                                     uniforms=uniforms.production,
                                     out=None if ws is None else (ws["rows"], ws["z"], ws["info"]))
-    seeds, u_fl = uniforms.seeds, uniforms.flights
+    seeds = uniforms.seeds
     slot_args = (prod["p4_rows"], MESONS[parent]["mass"], _PARENT_PDG[parent], _LEPTON_PLUS_PDG[flavour_a], decays.pdg_N,
                  prod["pol_N"], g.root_state[decays.root])
     if ws is None:
@@ -760,28 +803,98 @@ def generate_na62_general(n: int, rng_production: np.random.Generator, rng_decay
     K.cascade_kernel(seeds, 3, pdg, status, par, p4, vtx, pol, st_of, npart, chosen, *g.kernel_args())
     if np.any(npart < 0):
         raise RuntimeError(f"decay cascade longer than {S} particle slots")
-    flight_args = (prod["p4_rows"], prod["z_K"], p4, pdg, status, par, st_of, npart, g.st_mass, g.st_ctau0, u_fl,
-                   float(beam.z_decay_end), _LEPTON_MINUS_PDG[flavour_b])
-    if ws is None:
-        vtx, idx, dec, prob = na62_general_flights(*flight_args)
-        named = _pick_rows(p4, vtx, idx)  # (5, n, 4): nu, Z', l_b-, l_b+ four-momenta; l_b- production vertex
-    else:  # the flights' vertices overwrite the cascade kernel's (not used: the flights replace them)
-        idx, dec, prob, named = ws["idx"], ws["dec"], ws["prob"], ws["named"]
-        _flights_into(*flight_args, vtx, idx, dec, prob)
-        _pick_rows_into(p4, vtx, idx, named)
-    if np.any(idx[:, 1] < 0) or np.any(idx[:, 2] < 0):
-        raise RuntimeError("an event of the restricted cascade has no l_b+ l_b- pair (decay graph inconsistent)")
-    ch_n = chosen[:, SLOT_N]
-    out = {"p4_K": prod["p4_K"], "p4_a": prod["p4_a"], "p4_N": prod["p4_N"], "p4_nu": named[0], "p4_Zp": named[1],
-           "p4_bm": named[2], "p4_bp": named[3],
-           "vtx_K": prod["vtx_K"], "vtx_N": dec[:, 0, :3].copy(), "vtx_Zp": dec[:, 1, :3].copy(),
-           "vtx_bb": named[4, :, :3].copy(),
-           "P_fv": prod["P_fv"], "P_dec": prob[:, 0].copy(), "P_dec_N": prob[:, 1].copy(), "P_dec_Zp": prob[:, 2].copy(),
-           "pol_N_lab": prod["pol_N_lab"],
-           "channel": np.where(ch_n >= 0, g.ch_origin[np.maximum(ch_n, 0)], -1).astype(np.int32),
-           "npart": npart, "pdg": pdg, "status": status, "parent": par, "p4": p4, "vtx": vtx}
-    out["weight"] = prod["weight"] * decays.br_final_state * prob[:, 0]
-    return out
+    return prod, p4, vtx, pdg, status, par, pol, st_of, chosen, npart
+
+
+def generate_na62_into(cols: EventColumns, n: int, decays: NA62GeneralDecays, *, m_N: float, U2_aN: float,
+                       flavour_a: str, flavour_b: str, parent: str, beam: NA62Beam, exposure_per_event: float,
+                       uniforms: NA62Uniforms, workspace: NA62Workspace) -> dict:
+    """``generate_na62_general`` of ``n`` events appended straight to ``cols`` (the same records, bit for bit, as
+    ``cols.add(generate_na62_general(...))``): the flights, the named rows and the particle list in one compiled
+    pass per task of events (``_finish_into``), with no intermediate (n, slots) vertex array or copies.
+
+    Returns the detector input of ``gen.sources.meson_decay_run.detector_input`` for these events (views, valid
+    until the next call with ``workspace`` or ``cols`` is wrapped) and ``weight``."""
+    g = decays.graph
+    if workspace.slots != decays.slots:
+        raise ValueError(f"workspace: {workspace.slots} particle slots, the decay graph needs {decays.slots}")
+    ws = workspace.take(n)
+    prod, p4, vtx, pdg, status, par, pol, st_of, chosen, npart = _production_and_cascade(
+        n, decays, m_N=m_N, U2_aN=U2_aN, flavour_a=flavour_a, parent=parent, beam=beam, n_parent_decays_fid=None,
+        exposure_per_event=exposure_per_event, uniforms=uniforms, ws=ws)
+    a, b = cols.filled, cols.filled + n
+    if b > cols.n or p4.shape[1] * n > cols.ints.shape[1] - cols.k:
+        raise ValueError(f"EventColumns: {b} events or their particles exceed the {cols.n} allocated")
+    idx, dec, prob = ws["idx"], ws["dec"], ws["prob"]
+    cols.k = _finish_into(prod["p4_rows"], prod["z_K"], p4, pdg, status, par, st_of, npart, g.st_mass, g.st_ctau0,
+                          uniforms.flights, float(beam.z_decay_end), _LEPTON_MINUS_PDG[flavour_b], vtx, idx, dec, prob,
+                          cols.rows_array, cols.vtx_array, cols.ints, cols.floats, a, cols.k)
+    _check_pairs(idx)
+    weight = prod["weight"] * decays.br_final_state * prob[:, 0]
+    scalars = {"P_fv": prod["P_fv"], "P_dec": prob[:, 0], "P_dec_N": prob[:, 1], "P_dec_Zp": prob[:, 2],
+               "pol_N_lab": prod["pol_N_lab"], "channel": _channels(g, chosen[:, SLOT_N]), "weight": weight}
+    for key in _SCALARS:
+        if key not in cols.scalars:
+            cols.scalars[key] = np.empty(cols.n, scalars[key].dtype)
+        cols.scalars[key][a:b] = scalars[key]
+    cols.counts[a:b] = npart
+    cols.filled = b
+    det = {"p4_K": prod["p4_K"], "p4_a": prod["p4_a"], "p4_bm": cols.rows["bm"][:, a:b].T,
+           "p4_bp": cols.rows["bp"][:, a:b].T, "vtx_K": prod["vtx_K"], "vtx_Zp": cols.vtx["vtx_pair"][:, a:b].T}
+    return {"detector_input": det, "weight": weight}
+
+
+@jit
+def _finish_into(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass, st_ctau0, u_fl, z_end, pdg_bm, vtx, idx, dec,
+                 prob, rows, vtxc, ints, floats, a, k):
+    """Step 3 and the records of ``generate_na62_general`` written to the columns of ``EventColumns``
+    (``generate_na62_into``): per task of ``_TASK`` events, the flights (``_flights_task``, on the first rows of
+    ``vtx`` as scratch), then per event the rows (``rows`` (7, 4, .): K, a, N, nu, Z', l_b-, l_b+ as in
+    ``_pick_rows``), the vertices (``vtxc`` (4, 3, .): K, N, first Z', l_b pair), from column ``a``, and the
+    particle list from column ``k`` (``_flatten_particles_into``). Returns the next free particle column."""
+    n = p4.shape[0]
+    for t in range((n + _TASK - 1) // _TASK):
+        lo, hi = t * _TASK, min(n, (t + 1) * _TASK)
+        m = hi - lo
+        vs = vtx[:m]  # scratch: task-local vertices, warm in cache from the flights to the particle list
+        for e in range(m):
+            for c in range(4):
+                vs[e, 0, c] = 0.0
+                dec[lo + e, 0, c] = 0.0
+                dec[lo + e, 1, c] = 0.0
+                idx[lo + e, c] = -1
+            for c in range(3):
+                prob[lo + e, c] = 1.0
+        _flights_task(0, m, lab3[lo:hi], zK[lo:hi], p4[lo:hi], pdg[lo:hi], status[lo:hi], parent[lo:hi], st_of[lo:hi],
+                      npart[lo:hi], st_mass, st_ctau0, u_fl[lo:hi], z_end, pdg_bm, vs, idx[lo:hi], dec[lo:hi],
+                      prob[lo:hi])
+        for e in range(m):
+            ev = lo + e
+            col = a + ev
+            for r in range(3):
+                for c in range(4):
+                    rows[r, c, col] = lab3[ev, r, c]
+            for r, q in ((3, 3), (4, 0), (5, 1), (6, 2)):
+                j = idx[ev, q]
+                for c in range(4):
+                    rows[r, c, col] = p4[ev, j, c] if j >= 0 else 0.0
+            vtxc[0, 0, col] = 0.0
+            vtxc[0, 1, col] = 0.0
+            vtxc[0, 2, col] = zK[ev]
+            j = idx[ev, 1]
+            for c in range(3):
+                vtxc[1, c, col] = dec[ev, 0, c]
+                vtxc[2, c, col] = dec[ev, 1, c]
+                vtxc[3, c, col] = vs[e, j, c] if j >= 0 else 0.0
+            for jj in range(npart[ev]):
+                ints[0, k] = pdg[ev, jj]
+                ints[1, k] = status[ev, jj]
+                ints[2, k] = parent[ev, jj]
+                for c in range(4):
+                    floats[c, k] = p4[ev, jj, c]
+                    floats[4 + c, k] = vs[e, jj, c]
+                k += 1
+    return k
 
 
 _ROWS = ("K", "a", "N", "nu", "Zp", "bm", "bp")
@@ -825,8 +938,10 @@ class EventColumns:
 
     def __init__(self, n: int, slots: int):
         self.n, self.filled, self.k = int(n), 0, 0
-        self.rows = {name: np.empty((4, n)) for name in _ROWS}
-        self.vtx = {field: np.empty((3, n)) for _, field in _VTX_FIELDS}
+        self.rows_array = np.empty((len(_ROWS), 4, n))  # one allocation; rows[name] are (4, n) views
+        self.vtx_array = np.empty((len(_VTX_FIELDS), 3, n))
+        self.rows = {name: self.rows_array[i] for i, name in enumerate(_ROWS)}
+        self.vtx = {field: self.vtx_array[i] for i, (_, field) in enumerate(_VTX_FIELDS)}
         self.scalars: dict = {}
         self.counts = np.empty(n, np.int64)
         self.ints = np.empty((3, n * slots), np.int32)

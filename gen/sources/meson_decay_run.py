@@ -69,6 +69,7 @@ from gen.sources.meson_decay import (
     NA62Workspace,
     build_general_decays,
     generate_na62_general,
+    generate_na62_into,
     nu_zprime_route_brs,
 )
 from gen.stages.base import HistogramSum
@@ -202,32 +203,47 @@ def prepare_na62(card) -> NA62Setup:
     return NA62Setup(card)
 
 
+#: Blocks per call of the generation kernels inside a chunk (``_chunk_events``): one batch is the default chunk
+#: (8 blocks, 2^17 events). Fewer blocks per call cost CPU (one parallel region of the cascade kernel and one
+#: call of each kernel per batch; per 2^17-event chunk of cards/na62_light_zprime.toml on the shared 2-core
+#: machine: 1 block 234 ms, 2 blocks 206 ms, 4 blocks 195 ms, 8 blocks 187 ms of CPU); the cap bounds the
+#: scratch arrays (``gen.sources.meson_decay.NA62Workspace``, ~1.3 kB per event: 170 MB) whatever the chunk size.
+BLOCKS_PER_BATCH = 8
+
+
 def _chunk_events(setup: NA62Setup, seed: int, blocks, n_total: int, reconstruct: bool,
                   workspace: NA62Workspace | None = None) -> ak.Array:
-    """The events of whole blocks ``(block, start, stop)``: each block's random numbers from its own streams
-    (``draw_na62_uniforms``), the kernels once over the whole chunk (one parallel region of the cascade kernel
-    per chunk, not per block: 15% faster with 2 threads on a shared machine, ``validation/na62/bench_paths.py``),
-    the truth records as the chunk's columns (``gen.sources.meson_decay.EventColumns``), the detector block by
-    block with the block's stream; one awkward array. ``workspace``: the run's scratch arrays
-    (``gen.sources.meson_decay.NA62Workspace``, at least the chunk's events; default: allocated here)."""
+    """The events of whole blocks ``(block, start, stop)``, ``BLOCKS_PER_BATCH`` blocks at a time: each block's
+    random numbers from its own streams (``draw_na62_uniforms``, drawn into ``workspace``), the kernels on the
+    batch, its truth records appended to the chunk's columns (``gen.sources.meson_decay.EventColumns``), the
+    detector block by block with the block's stream; one awkward array. Every event depends only on its own
+    random numbers, so the batching leaves the events unchanged (bit for bit). ``workspace``: the run's scratch
+    arrays (at least one batch of events; default: allocated here)."""
     first, last = blocks[0][1], blocks[-1][2]
+    S = setup.general.slots
     if workspace is None:
-        workspace = NA62Workspace(last - first, setup.general.slots)
-    for b, start, stop in blocks:  # the numbers of draw_na62_uniforms, drawn in place
-        workspace.draw(start - first, stop - first, R.block_rng(seed, b, R.PURPOSE_PRODUCTION),
-                       R.block_rng(seed, b, R.PURPOSE_DECAY))
-    uni = workspace.uniforms(last - first)
-    ev = setup.generate(last - first, None, None, exposure_per_event=setup.n_parent_decays / n_total, uniforms=uni,
-                        workspace=workspace)
-    cols = EventColumns(last - first, setup.general.slots)
-    cols.add(ev)
+        workspace = NA62Workspace(min(last - first, BLOCKS_PER_BATCH * R.BLOCK_SIZE), S)
+    cols = EventColumns(last - first, S)
+    recos = []
+    for i in range(0, len(blocks), BLOCKS_PER_BATCH):
+        batch = blocks[i:i + BLOCKS_PER_BATCH]
+        b0 = batch[0][1]
+        for b, start, stop in batch:  # the numbers of draw_na62_uniforms, drawn in place
+            workspace.draw(start - b0, stop - b0, R.block_rng(seed, b, R.PURPOSE_PRODUCTION),
+                           R.block_rng(seed, b, R.PURPOSE_DECAY))
+        m = batch[-1][2] - b0
+        ev = generate_na62_into(cols, m, setup.general, m_N=setup.m_N, U2_aN=setup.U2_aN, flavour_a=setup.flavour_a,
+                                flavour_b=setup.flavour_b, parent=setup.parent, beam=setup.beam,
+                                exposure_per_event=setup.n_parent_decays / n_total, uniforms=workspace.uniforms(m),
+                                workspace=workspace)
+        if reconstruct:
+            din = ev["detector_input"]
+            recos += [_reconstruct_block(setup, {k: v[start - b0:stop - b0] for k, v in din.items()}, seed, b)
+                      for b, start, stop in batch]
     after = None
     if reconstruct:
-        din = detector_input(ev)
-        recos = [_reconstruct_block(setup, {k: v[start - first:stop - first] for k, v in din.items()}, seed, b)
-                 for b, start, stop in blocks]
         after = recos[0] if len(recos) == 1 else {k: np.concatenate([r[k] for r in recos]) for k in recos[0]}
-        after["weight_accepted"] = ev["weight"] * np.asarray(after["accepted"], dtype=np.float64)
+        after["weight_accepted"] = cols.scalars["weight"] * np.asarray(after["accepted"], dtype=np.float64)
     return cols.to_awkward({"event": np.arange(first, last, dtype=np.int64)}, after)
 
 
@@ -273,8 +289,8 @@ def iter_generate_na62(card, n_events: int | None = None, seed: int | None = Non
     n, s, bpc = resolve_run(card, n_events, seed, chunk_size)
     if setup is None:
         setup = NA62Setup(card)
-    # scratch arrays allocated once for the run's largest chunk and reused by every chunk
-    workspace = NA62Workspace(min(n, bpc * R.BLOCK_SIZE), setup.general.slots)
+    # scratch arrays of one batch (_chunk_events), allocated once and reused by every batch of every chunk
+    workspace = NA62Workspace(min(n, BLOCKS_PER_BATCH * R.BLOCK_SIZE), setup.general.slots)
     for blocks in R.block_chunks(n, bpc):  # lazy: memory bounded whatever n
         yield _chunk_events(setup, s, list(blocks), n, reconstruct, workspace)
 
