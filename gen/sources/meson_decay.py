@@ -826,17 +826,21 @@ def generate_na62_into(cols: EventColumns, n: int, decays: NA62GeneralDecays, *,
     if b > cols.n or p4.shape[1] * n > cols.ints.shape[1] - cols.k:
         raise ValueError(f"EventColumns: {b} events or their particles exceed the {cols.n} allocated")
     idx, dec, prob = ws["idx"], ws["dec"], ws["prob"]
-    cols.k = _finish_into(prod["p4_rows"], prod["z_K"], p4, pdg, status, par, st_of, npart, g.st_mass, g.st_ctau0,
-                          uniforms.flights, float(beam.z_decay_end), _LEPTON_MINUS_PDG[flavour_b], vtx, idx, dec, prob,
-                          cols.rows_array, cols.vtx_array, cols.ints, cols.floats, a, cols.k)
-    _check_pairs(idx)
-    weight = prod["weight"] * decays.br_final_state * prob[:, 0]
-    scalars = {"P_fv": prod["P_fv"], "P_dec": prob[:, 0], "P_dec_N": prob[:, 1], "P_dec_Zp": prob[:, 2],
-               "pol_N_lab": prod["pol_N_lab"], "channel": _channels(g, chosen[:, SLOT_N]), "weight": weight}
     for key in _SCALARS:
         if key not in cols.scalars:
-            cols.scalars[key] = np.empty(cols.n, scalars[key].dtype)
-        cols.scalars[key][a:b] = scalars[key]
+            cols.scalars[key] = np.empty(cols.n, np.int32 if key == "channel" else np.float64)
+    k = _finish_into(prod["p4_rows"], prod["z_K"], p4, pdg, status, par, st_of, npart, g.st_mass, g.st_ctau0,
+                     uniforms.flights, float(beam.z_decay_end), _LEPTON_MINUS_PDG[flavour_b], vtx, idx, dec, prob,
+                     chosen, g.ch_origin, cols.rows_array, cols.vtx_array, cols.ints, cols.floats,
+                     cols.scalars["channel"], a, cols.k)
+    if k < 0:
+        raise RuntimeError("an event of the restricted cascade has no l_b+ l_b- pair (decay graph inconsistent)")
+    cols.k = k
+    weight = prod["weight"] * decays.br_final_state * prob[:, 0]
+    scalars = {"P_fv": prod["P_fv"], "P_dec": prob[:, 0], "P_dec_N": prob[:, 1], "P_dec_Zp": prob[:, 2],
+               "pol_N_lab": prod["pol_N_lab"], "weight": weight}
+    for key, v in scalars.items():
+        cols.scalars[key][a:b] = v
     cols.counts[a:b] = npart
     cols.filled = b
     det = {"p4_K": prod["p4_K"], "p4_a": prod["p4_a"], "p4_bm": cols.rows["bm"][:, a:b].T,
@@ -846,13 +850,17 @@ def generate_na62_into(cols: EventColumns, n: int, decays: NA62GeneralDecays, *,
 
 @jit
 def _finish_into(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass, st_ctau0, u_fl, z_end, pdg_bm, vtx, idx, dec,
-                 prob, rows, vtxc, ints, floats, a, k):
+                 prob, chosen, ch_origin, rows, vtxc, ints, floats, channel, a, k):
     """Step 3 and the records of ``generate_na62_general`` written to the columns of ``EventColumns``
     (``generate_na62_into``): per task of ``_TASK`` events, the flights (``_flights_task``, on the first rows of
     ``vtx`` as scratch), then per event the rows (``rows`` (7, 4, .): K, a, N, nu, Z', l_b-, l_b+ as in
-    ``_pick_rows``), the vertices (``vtxc`` (4, 3, .): K, N, first Z', l_b pair), from column ``a``, and the
-    particle list from column ``k`` (``_flatten_particles_into``). Returns the next free particle column."""
+    ``_pick_rows``), the vertices (``vtxc`` (4, 3, .): K, N, first Z', l_b pair) and ``channel`` (``_channels``)
+    from column ``a``, and the particle list from column ``k`` (``_flatten_particles_into``). Returns the next
+    free particle column, or -1 if an event has no l_b pair."""
     n = p4.shape[0]
+    for ev in range(n):
+        ch = chosen[ev, SLOT_N]
+        channel[a + ev] = ch_origin[ch] if ch >= 0 else -1
     for t in range((n + _TASK - 1) // _TASK):
         lo, hi = t * _TASK, min(n, (t + 1) * _TASK)
         m = hi - lo
@@ -878,6 +886,8 @@ def _finish_into(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass, st_ct
                 j = idx[ev, q]
                 for c in range(4):
                     rows[r, c, col] = p4[ev, j, c] if j >= 0 else 0.0
+            if idx[ev, 1] < 0 or idx[ev, 2] < 0:
+                return -1
             vtxc[0, 0, col] = 0.0
             vtxc[0, 1, col] = 0.0
             vtxc[0, 2, col] = zK[ev]

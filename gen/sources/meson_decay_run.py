@@ -18,8 +18,11 @@ The NA62 observables come from ``detectors.na62.response.reconstruct``.
 Reproducibility as in the upscattering generator (``gen.core.rng``): events in fixed blocks of
 ``BLOCK_SIZE``; block b draws its production uniforms from ``block_rng(seed, b, PURPOSE_PRODUCTION)``, its
 cascade seeds and flight uniforms from ``PURPOSE_DECAY`` and its detector smearing from ``block_rng(seed, b, PURPOSE_DETECTOR)``, so the output
-does not depend on the chunk size. The per-block call of ``generate_na62_general`` gets the exposure N_K^Fid m/n for its m of the n events, so every weight is N_K^Fid/n * (...) and the weights of the whole run sum to the
-expected number of decays with the visible vertex before the end of the fiducial volume.
+does not depend on the chunk size. A chunk runs the kernels on ``BLOCKS_PER_BATCH`` blocks at a time
+(``gen.sources.meson_decay.generate_na62_into``: the records of ``generate_na62_general`` written straight into
+the chunk's columns, scratch arrays in one reused ``NA62Workspace``) with the exposure N_K^Fid/n per event, so
+every weight is N_K^Fid/n * (...) and the weights of the whole run sum to the expected number of decays with
+the visible vertex before the end of the fiducial volume.
 
 Event records (truth): ``event``, ``weight``, the Momentum4D records ``K``, ``a`` (l_a+), ``N``,
 ``nu``, ``Zp``, ``bm`` (l_b-), ``bp`` (l_b+) (GeV, beam frame: kaon along +z from the target),

@@ -30,6 +30,7 @@ import awkward as ak
 import na62_dedicated as oracle  # tests/oracles (pytest pythonpath)
 import numpy as np
 import pytest
+import vector
 from scipy import stats
 
 from gen.card import load_card
@@ -38,6 +39,8 @@ from gen.sources.meson_decay_run import NA62_PATH, ZPRIME_ONLY_SHARE, NA62Setup,
 from physics import constants as const
 from physics import units as u
 from physics.meson_decays import MESONS
+
+vector.register_awkward()  # (ev.bm + ev.bp).mass; not left to whichever module imported it first
 
 ROOT = Path(__file__).resolve().parents[2]
 LIGHT = ROOT / "cards" / "na62_light_zprime.toml"
