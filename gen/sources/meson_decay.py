@@ -96,11 +96,13 @@ __all__ = [
     "generate_na62_production",
     "NA62Uniforms",
     "draw_na62_uniforms",
+    "NA62Workspace",
     "NA62GeneralDecays",
     "build_general_decays",
     "nu_zprime_route_brs",
     "na62_general_flights",
     "generate_na62_general",
+    "generate_na62_into",
     "general_events_to_awkward",
     "EventColumns",
 ]
@@ -292,15 +294,23 @@ def na62_production_kernel(uni, mP, ctauP, p0, sig, z1, z2, m_a, m_N, pol_N):
     p4 = np.zeros((n, 5, 4))
     z = np.zeros(n)
     info = np.zeros((n, 2))
+    _production_into(uni, mP, ctauP, p0, sig, z1, z2, m_a, m_N, pol_N, p4, z, info)
+    return p4, z, info
+
+
+@jit
+def _production_into(uni, mP, ctauP, p0, sig, z1, z2, m_a, m_N, pol_N, p4, z, info):
+    """``na62_production_kernel`` into the caller's arrays (every element of rows [0, n) is written): a run
+    reuses one ``NA62Workspace`` for all its chunks instead of allocating (and page-faulting) ~20 MB per chunk."""
+    n = uni.shape[0]
     for t in range((n + _TASK - 1) // _TASK):
         _production_task(t * _TASK, min(n, (t + 1) * _TASK), uni, mP, ctauP, p0, sig, z1, z2, m_a, m_N, pol_N, p4, z, info)
-    return p4, z, info
 
 
 def generate_na62_production(n: int, rng: np.random.Generator | int | None, *, m_N: float, U2_aN: float,
                              flavour_a: str = "mu", parent: str = "K+", beam: NA62Beam = NA62Beam(),
                              n_parent_decays_fid: float | None = None, exposure_per_event: float | None = None,
-                             uniforms: np.ndarray | None = None) -> dict:
+                             uniforms: np.ndarray | None = None, out: tuple | None = None) -> dict:
     """P+ -> l_a+ N in the NA62 beam, without the N decay (step 1 of the module docstring).
 
     ``n_parent_decays_fid``: the exposure N_fid (parent decays in the fiducial volume) of these ``n``
@@ -312,7 +322,8 @@ def generate_na62_production(n: int, rng: np.random.Generator | int | None, *, m
     kernel's array of which the five four-momenta are views), ``pol_N_lab`` (its
     projection on the lab momentum direction; the transverse part, of size
     |pol_N| sqrt(1 - (pol_N_lab/pol_N)^2), is not in it), and ``weight`` =
-    N_fid/n * P_FV/<P_FV> * BR(P -> l_a N). The caller multiplies by the N decay chain's BR and by the
+    N_fid/n * P_FV/<P_FV> * BR(P -> l_a N). ``out``: the kernel's arrays (``p4_rows`` (n, 5, 4), z (n,), info
+    (n, 2)) supplied by the caller (``NA62Workspace``), overwritten. The caller multiplies by the N decay chain's BR and by the
     probability that the N (and its daughters) decay before ``beam.z_decay_end``; ``generate_na62_general``
     does, decaying N in the parent rest frame so that its spin axis is exact.
     """
@@ -335,15 +346,22 @@ def generate_na62_production(n: int, rng: np.random.Generator | int | None, *, m
         raise ValueError(f"m_N = {m_N} GeV: need 0 < m_N < {mP - ma:.6f} GeV")
     ctauP = P["tau"] * u.c_light
     pol = polarisation_N_from_P_to_lN(mP, ma, m_N)
-    p4, z, info = na62_production_kernel(uniforms, mP, ctauP, beam.p0, beam.sigma_rel,
-                                         beam.z_fv_begin, beam.z_fv_end, ma, m_N, pol)
+    if out is None:
+        p4, z, info = na62_production_kernel(uniforms, mP, ctauP, beam.p0, beam.sigma_rel,
+                                             beam.z_fv_begin, beam.z_fv_end, ma, m_N, pol)
+    else:
+        p4, z, info = out
+        if p4.shape != (n, 5, 4) or z.shape != (n,) or info.shape != (n, 2):
+            raise ValueError(f"out: need shapes ({n}, 5, 4), ({n},), ({n}, 2)")
+        _production_into(uniforms, mP, ctauP, beam.p0, beam.sigma_rel, beam.z_fv_begin, beam.z_fv_end, ma, m_N, pol,
+                         p4, z, info)
     vtx = np.zeros((n, 3))
     vtx[:, 2] = z
     w = scale * info[:, 0] / mean_fv_decay_probability(beam, mP, ctauP) \
         * br_P_to_l_N(parent, flavour_a, m_N, U2_aN)
     # the rows are views into the kernel's (n, 5, 4) output (no copies; p4_rows is that array)
     return {"p4_K": p4[:, 0], "p4_a": p4[:, 1], "p4_N": p4[:, 2], "p4_a_rest": p4[:, 3], "p4_N_rest": p4[:, 4],
-            "p4_rows": p4, "vtx_K": vtx, "P_fv": info[:, 0], "pol_N": pol, "pol_N_lab": info[:, 1], "weight": w}
+            "p4_rows": p4, "vtx_K": vtx, "z_K": z, "P_fv": info[:, 0], "pol_N": pol, "pol_N_lab": info[:, 1], "weight": w}
 class NA62Uniforms(NamedTuple):
     """The random numbers of ``n`` events of ``generate_na62_general``: ``production`` (n, 5) uniforms of the
     production kernel, ``seeds`` (n,) uint64 seeds of the cascade kernel's accept-reject, ``flights``
@@ -548,6 +566,26 @@ def na62_general_flights(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mas
 
 
 @jit
+def _flights_into(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass, st_ctau0, u_fl, z_end, pdg_bm, vtx, idx,
+                  dec, prob):
+    """``na62_general_flights`` into the caller's arrays (``NA62Workspace``): ``idx``, ``dec``, ``prob`` and slot 0
+    of ``vtx`` are reset as that function allocates them; ``vtx`` may be the cascade kernel's array (each slot's
+    vertex is written before it is read)."""
+    n = p4.shape[0]
+    for ev in range(n):
+        for c in range(4):
+            vtx[ev, 0, c] = 0.0
+            dec[ev, 0, c] = 0.0
+            dec[ev, 1, c] = 0.0
+            idx[ev, c] = -1
+        for c in range(3):
+            prob[ev, c] = 1.0
+    for t in range((n + _TASK - 1) // _TASK):
+        _flights_task(t * _TASK, min(n, (t + 1) * _TASK), lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass,
+                      st_ctau0, u_fl, z_end, pdg_bm, vtx, idx, dec, prob)
+
+
+@jit
 def _init_slots(rows, m_P, pdg_P, pdg_a, pdg_N, pol_N, root_state, S):
     """The cascade kernel's particle arrays (n, S) with slots 0-2 filled in one pass: the parent at rest in its
     own frame (the cascade runs there), l_a+ and N from ``rows[:, 3]``, ``rows[:, 4]`` (parent-frame
@@ -562,7 +600,31 @@ def _init_slots(rows, m_P, pdg_P, pdg_a, pdg_N, pol_N, root_state, S):
     st_of = np.full((n, S), -1, np.int64)
     chosen = np.full((n, S), -1, np.int64)
     npart = np.zeros(n, np.int64)
+    _init_slots_into(rows, m_P, pdg_P, pdg_a, pdg_N, pol_N, root_state, p4, vtx, pdg, status, par, pol, st_of, chosen,
+                     npart)
+    return p4, vtx, pdg, status, par, pol, st_of, chosen, npart
+
+
+@jit
+def _init_slots_into(rows, m_P, pdg_P, pdg_a, pdg_N, pol_N, root_state, p4, vtx, pdg, status, par, pol, st_of, chosen,
+                     npart):
+    """Slots 0-2 of the cascade kernel's particle arrays, every field (``_init_slots``), and ``npart`` = 0; slots
+    from 3 on are left as they are: the cascade kernel writes every field of each slot it fills (``chosen`` only
+    for the particles it decays, and reads it only for those), and nothing reads a slot beyond ``npart``. So a
+    run reuses these arrays from chunk to chunk (``NA62Workspace``) without clearing them."""
+    n = rows.shape[0]
     for ev in range(n):
+        for j in range(SLOT_N + 1):
+            for c in range(4):
+                p4[ev, j, c] = 0.0
+                vtx[ev, j, c] = 0.0
+            pdg[ev, j] = 0
+            status[ev, j] = 0
+            par[ev, j] = -1
+            pol[ev, j] = 0.0
+            st_of[ev, j] = -1
+            chosen[ev, j] = -1
+        npart[ev] = 0
         p4[ev, SLOT_PARENT, 3] = m_P
         for c in range(4):
             p4[ev, SLOT_A, c] = rows[ev, 3, c]
@@ -577,14 +639,58 @@ def _init_slots(rows, m_P, pdg_P, pdg_a, pdg_N, pol_N, root_state, S):
         par[ev, SLOT_N] = SLOT_PARENT
         pol[ev, SLOT_N] = pol_N
         st_of[ev, SLOT_N] = root_state
-    return p4, vtx, pdg, status, par, pol, st_of, chosen, npart
+
+
+class NA62Workspace:
+    """Scratch arrays of ``generate_na62_general`` for up to ``n`` events of ``slots`` particle slots, allocated
+    once and reused (``gen.sources.meson_decay_run`` keeps one per run): the uniforms, the production kernel's
+    rows, the cascade kernel's particle arrays and the flights' outputs, ~0.6 kB per event and slot. Fresh
+    arrays of that size cost page faults on every chunk, about as much as the kernels that fill them
+    (validation/na62/bench_paths.py). ``take(m)`` gives the leading ``m`` rows of each (C-contiguous views).
+    Nothing returned by ``generate_na62_general(..., workspace=ws)`` may be kept past the next call with ``ws``
+    (``EventColumns.add`` copies it)."""
+
+    _FIELDS = ("production", "seeds", "flights", "rows", "z", "info", "p4", "vtx", "pdg", "status", "par", "pol",
+               "st_of", "chosen", "npart", "idx", "dec", "prob", "named")
+
+    def __init__(self, n: int, slots: int):
+        n, S = int(n), int(slots)
+        self.n, self.slots = n, S
+        self.production, self.seeds, self.flights = np.zeros((n, 5)), np.zeros(n, np.uint64), np.zeros((n, S))
+        self.rows, self.z, self.info = np.zeros((n, 5, 4)), np.zeros(n), np.zeros((n, 2))
+        self.p4, self.vtx, self.pol = np.zeros((n, S, 4)), np.zeros((n, S, 4)), np.zeros((n, S))
+        self.pdg, self.status = np.zeros((n, S), np.int64), np.zeros((n, S), np.int64)
+        self.par, self.st_of, self.chosen = (np.full((n, S), -1, np.int64) for _ in range(3))
+        self.npart = np.zeros(n, np.int64)
+        self.idx, self.dec, self.prob = np.full((n, 4), -1, np.int64), np.zeros((n, 2, 4)), np.ones((n, 3))
+        self.named = np.zeros((5, n, 4))
+
+    def take(self, m: int) -> dict:
+        """Views of the first ``m`` events of every array (``named``: of its second axis)."""
+        if not 0 < m <= self.n:
+            raise ValueError(f"NA62Workspace: {m} events, allocated for {self.n}")
+        out = {k: getattr(self, k)[:m] for k in self._FIELDS}
+        out["named"] = self.named[:, :m]
+        return out
+
+    def draw(self, a: int, b: int, rng_production: np.random.Generator, rng_decay: np.random.Generator) -> None:
+        """``draw_na62_uniforms`` of events [a, b) into the workspace (the same numbers: ``Generator.random`` with
+        ``out`` fills as it returns)."""
+        rng_production.random(out=self.production[a:b])
+        self.seeds[a:b] = rng_decay.integers(0, 2**63, b - a, dtype=np.uint64)
+        rng_decay.random(out=self.flights[a:b])
+
+    def uniforms(self, m: int) -> NA62Uniforms:
+        """The ``NA62Uniforms`` drawn into events [0, m) (views)."""
+        return NA62Uniforms(self.production[:m], self.seeds[:m], self.flights[:m])
 
 
 # ----------------------------------------------------------------------------- public API
 def generate_na62_general(n: int, rng_production: np.random.Generator, rng_decay: np.random.Generator,
                           decays: NA62GeneralDecays, *, m_N: float, U2_aN: float, flavour_a: str, flavour_b: str,
                           parent: str = "K+", beam: NA62Beam = NA62Beam(), n_parent_decays_fid: float | None = None,
-                          exposure_per_event: float | None = None, uniforms: NA62Uniforms | None = None) -> dict:
+                          exposure_per_event: float | None = None, uniforms: NA62Uniforms | None = None,
+                          workspace: NA62Workspace | None = None) -> dict:
     """Generate ``n`` weighted NA62 events P+ -> l_a+ N, N -> (final state) through the general cascade.
 
     Parameters
@@ -607,6 +713,9 @@ def generate_na62_general(n: int, rng_production: np.random.Generator, rng_decay
         every chunk, so that the weights do not depend on the chunking even in the last bit).
     uniforms : NA62Uniforms, optional
         The events' random numbers, drawn by the caller (a chunk of blocks: ``gen.sources.meson_decay_run``).
+    workspace : NA62Workspace, optional
+        Scratch arrays reused from call to call (same events; the arrays of the returned dict are then views
+        into it, valid until the next call with it).
 
     Returns
     -------
@@ -626,22 +735,24 @@ def generate_na62_general(n: int, rng_production: np.random.Generator, rng_decay
         uniforms = draw_na62_uniforms(n, rng_production, rng_decay, S)
     elif uniforms.production.shape != (n, 5) or uniforms.seeds.shape != (n,) or uniforms.flights.shape != (n, S):
         raise ValueError(f"uniforms: need shapes ({n}, 5), ({n},), ({n}, {S})")
-    prod = generate_na62_production(n, None, m_N=m_N, U2_aN=U2_aN, flavour_a=flavour_a, parent=parent, beam=beam,
-                                    n_parent_decays_fid=n_parent_decays_fid, exposure_per_event=exposure_per_event,
-                                    uniforms=uniforms.production)
-    seeds, u_fl = uniforms.seeds, uniforms.flights
-    p4, vtx, pdg, status, par, pol, st_of, chosen, npart = _init_slots(
-        prod["p4_rows"], MESONS[parent]["mass"], _PARENT_PDG[parent], _LEPTON_PLUS_PDG[flavour_a], decays.pdg_N,
-        prod["pol_N"], g.root_state[decays.root], S)
-    K.cascade_kernel(seeds, 3, pdg, status, par, p4, vtx, pol, st_of, npart, chosen, g.tables())
-    if np.any(npart < 0):
-        raise RuntimeError(f"decay cascade longer than {S} particle slots")
-    vtx, idx, dec, prob = na62_general_flights(prod["p4_rows"], prod["vtx_K"][:, 2].copy(), p4, pdg, status, par, st_of, npart,
-                                               g.st_mass, g.st_ctau0, u_fl, float(beam.z_decay_end),
-                                               _LEPTON_MINUS_PDG[flavour_b])
-    if np.any(idx[:, 1] < 0) or np.any(idx[:, 2] < 0):
-        raise RuntimeError("an event of the restricted cascade has no l_b+ l_b- pair (decay graph inconsistent)")
-    named = _pick_rows(p4, vtx, idx)  # (5, n, 4): nu, Z', l_b-, l_b+ four-momenta; l_b- production vertex
+    ws = None
+    if workspace is not None:
+        if workspace.slots != S:
+            raise ValueError(f"workspace: {workspace.slots} particle slots, the decay graph needs {S}")
+        ws = workspace.take(n)
+    prod, p4, vtx, pdg, status, par, pol, st_of, chosen, npart = _production_and_cascade(
+        n, decays, m_N=m_N, U2_aN=U2_aN, flavour_a=flavour_a, parent=parent, beam=beam,
+        n_parent_decays_fid=n_parent_decays_fid, exposure_per_event=exposure_per_event, uniforms=uniforms, ws=ws)
+    flight_args = (prod["p4_rows"], prod["z_K"], p4, pdg, status, par, st_of, npart, g.st_mass, g.st_ctau0,
+                   uniforms.flights, float(beam.z_decay_end), _LEPTON_MINUS_PDG[flavour_b])
+    if ws is None:
+        vtx, idx, dec, prob = na62_general_flights(*flight_args)
+        named = _pick_rows(p4, vtx, idx)  # (5, n, 4): nu, Z', l_b-, l_b+ four-momenta; l_b- production vertex
+    else:  # the flights' vertices overwrite the cascade kernel's (not used: the flights replace them)
+        idx, dec, prob, named = ws["idx"], ws["dec"], ws["prob"], ws["named"]
+        _flights_into(*flight_args, vtx, idx, dec, prob)
+        _pick_rows_into(p4, vtx, idx, named)
+    _check_pairs(idx)
     ch_n = chosen[:, SLOT_N]
     out = {"p4_K": prod["p4_K"], "p4_a": prod["p4_a"], "p4_N": prod["p4_N"], "p4_nu": named[0], "p4_Zp": named[1],
            "p4_bm": named[2], "p4_bp": named[3],
@@ -649,10 +760,146 @@ def generate_na62_general(n: int, rng_production: np.random.Generator, rng_decay
            "vtx_bb": named[4, :, :3].copy(),
            "P_fv": prod["P_fv"], "P_dec": prob[:, 0].copy(), "P_dec_N": prob[:, 1].copy(), "P_dec_Zp": prob[:, 2].copy(),
            "pol_N_lab": prod["pol_N_lab"],
-           "channel": np.where(ch_n >= 0, g.ch_origin[np.maximum(ch_n, 0)], -1).astype(np.int32),
+           "channel": _channels(g, ch_n),
            "npart": npart, "pdg": pdg, "status": status, "parent": par, "p4": p4, "vtx": vtx}
     out["weight"] = prod["weight"] * decays.br_final_state * prob[:, 0]
     return out
+
+
+def _check_pairs(idx):
+    if np.any(idx[:, 1] < 0) or np.any(idx[:, 2] < 0):
+        raise RuntimeError("an event of the restricted cascade has no l_b+ l_b- pair (decay graph inconsistent)")
+
+
+def _channels(g, ch_n):
+    """``channel``: the decay-table channel of N's decay (``g.ch_origin`` of the graph channel ``ch_n``; -1 if none)."""
+    return np.where(ch_n >= 0, g.ch_origin[np.maximum(ch_n, 0)], -1).astype(np.int32)
+
+
+def _production_and_cascade(n, decays, *, m_N, U2_aN, flavour_a, parent, beam, n_parent_decays_fid, exposure_per_event,
+                            uniforms, ws):
+    """Steps 1-2 of the module docstring (``generate_na62_general``): the production and the cascade kernel in the
+    parent rest frame, in ``ws`` (``NA62Workspace.take``) or fresh arrays."""
+    g = decays.graph
+    S = decays.slots
+    prod = generate_na62_production(n, None, m_N=m_N, U2_aN=U2_aN, flavour_a=flavour_a, parent=parent, beam=beam,
+                                    n_parent_decays_fid=n_parent_decays_fid, exposure_per_event=exposure_per_event,
+                                    uniforms=uniforms.production,
+                                    out=None if ws is None else (ws["rows"], ws["z"], ws["info"]))
+    seeds = uniforms.seeds
+    slot_args = (prod["p4_rows"], MESONS[parent]["mass"], _PARENT_PDG[parent], _LEPTON_PLUS_PDG[flavour_a], decays.pdg_N,
+                 prod["pol_N"], g.root_state[decays.root])
+    if ws is None:
+        p4, vtx, pdg, status, par, pol, st_of, chosen, npart = _init_slots(*slot_args, S)
+    else:
+        p4, vtx, pdg, status, par, pol, st_of, chosen, npart = (ws[k] for k in ("p4", "vtx", "pdg", "status", "par", "pol",
+                                                                                 "st_of", "chosen", "npart"))
+        _init_slots_into(*slot_args, p4, vtx, pdg, status, par, pol, st_of, chosen, npart)
+    K.cascade_kernel(seeds, 3, pdg, status, par, p4, vtx, pol, st_of, npart, chosen, g.tables())
+    if np.any(npart < 0):
+        raise RuntimeError(f"decay cascade longer than {S} particle slots")
+    return prod, p4, vtx, pdg, status, par, pol, st_of, chosen, npart
+
+
+def generate_na62_into(cols: EventColumns, n: int, decays: NA62GeneralDecays, *, m_N: float, U2_aN: float,
+                       flavour_a: str, flavour_b: str, parent: str, beam: NA62Beam, exposure_per_event: float,
+                       uniforms: NA62Uniforms, workspace: NA62Workspace) -> dict:
+    """``generate_na62_general`` of ``n`` events appended straight to ``cols`` (the same records, bit for bit, as
+    ``cols.add(generate_na62_general(...))``): the flights, the named rows and the particle list in one compiled
+    pass per task of events (``_finish_into``), with no intermediate (n, slots) vertex array or copies.
+
+    Returns the detector input of ``gen.sources.meson_decay_run.detector_input`` for these events (views, valid
+    until the next call with ``workspace`` or ``cols`` is wrapped) and ``weight``."""
+    g = decays.graph
+    if workspace.slots != decays.slots:
+        raise ValueError(f"workspace: {workspace.slots} particle slots, the decay graph needs {decays.slots}")
+    ws = workspace.take(n)
+    prod, p4, vtx, pdg, status, par, pol, st_of, chosen, npart = _production_and_cascade(
+        n, decays, m_N=m_N, U2_aN=U2_aN, flavour_a=flavour_a, parent=parent, beam=beam, n_parent_decays_fid=None,
+        exposure_per_event=exposure_per_event, uniforms=uniforms, ws=ws)
+    a, b = cols.filled, cols.filled + n
+    if b > cols.n or p4.shape[1] * n > cols.ints.shape[1] - cols.k:
+        raise ValueError(f"EventColumns: {b} events or their particles exceed the {cols.n} allocated")
+    idx, dec, prob = ws["idx"], ws["dec"], ws["prob"]
+    for key in _SCALARS:
+        if key not in cols.scalars:
+            cols.scalars[key] = np.empty(cols.n, np.int32 if key == "channel" else np.float64)
+    k = _finish_into(prod["p4_rows"], prod["z_K"], p4, pdg, status, par, st_of, npart, g.st_mass, g.st_ctau0,
+                     uniforms.flights, float(beam.z_decay_end), _LEPTON_MINUS_PDG[flavour_b], vtx, idx, dec, prob,
+                     chosen, g.ch_origin, cols.rows_array, cols.vtx_array, cols.ints, cols.floats,
+                     cols.scalars["channel"], a, cols.k)
+    if k < 0:
+        raise RuntimeError("an event of the restricted cascade has no l_b+ l_b- pair (decay graph inconsistent)")
+    cols.k = k
+    weight = prod["weight"] * decays.br_final_state * prob[:, 0]
+    scalars = {"P_fv": prod["P_fv"], "P_dec": prob[:, 0], "P_dec_N": prob[:, 1], "P_dec_Zp": prob[:, 2],
+               "pol_N_lab": prod["pol_N_lab"], "weight": weight}
+    for key, v in scalars.items():
+        cols.scalars[key][a:b] = v
+    cols.counts[a:b] = npart
+    cols.filled = b
+    det = {"p4_K": prod["p4_K"], "p4_a": prod["p4_a"], "p4_bm": cols.rows["bm"][:, a:b].T,
+           "p4_bp": cols.rows["bp"][:, a:b].T, "vtx_K": prod["vtx_K"], "vtx_Zp": cols.vtx["vtx_pair"][:, a:b].T}
+    return {"detector_input": det, "weight": weight}
+
+
+@jit
+def _finish_into(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass, st_ctau0, u_fl, z_end, pdg_bm, vtx, idx, dec,
+                 prob, chosen, ch_origin, rows, vtxc, ints, floats, channel, a, k):
+    """Step 3 and the records of ``generate_na62_general`` written to the columns of ``EventColumns``
+    (``generate_na62_into``): per task of ``_TASK`` events, the flights (``_flights_task``, on the first rows of
+    ``vtx`` as scratch), then per event the rows (``rows`` (7, 4, .): K, a, N, nu, Z', l_b-, l_b+ as in
+    ``_pick_rows``), the vertices (``vtxc`` (4, 3, .): K, N, first Z', l_b pair) and ``channel`` (``_channels``)
+    from column ``a``, and the particle list from column ``k`` (``_flatten_particles_into``). Returns the next
+    free particle column, or -1 if an event has no l_b pair."""
+    n = p4.shape[0]
+    for ev in range(n):
+        ch = chosen[ev, SLOT_N]
+        channel[a + ev] = ch_origin[ch] if ch >= 0 else -1
+    for t in range((n + _TASK - 1) // _TASK):
+        lo, hi = t * _TASK, min(n, (t + 1) * _TASK)
+        m = hi - lo
+        vs = vtx[:m]  # scratch: task-local vertices, warm in cache from the flights to the particle list
+        for e in range(m):
+            for c in range(4):
+                vs[e, 0, c] = 0.0
+                dec[lo + e, 0, c] = 0.0
+                dec[lo + e, 1, c] = 0.0
+                idx[lo + e, c] = -1
+            for c in range(3):
+                prob[lo + e, c] = 1.0
+        _flights_task(0, m, lab3[lo:hi], zK[lo:hi], p4[lo:hi], pdg[lo:hi], status[lo:hi], parent[lo:hi], st_of[lo:hi],
+                      npart[lo:hi], st_mass, st_ctau0, u_fl[lo:hi], z_end, pdg_bm, vs, idx[lo:hi], dec[lo:hi],
+                      prob[lo:hi])
+        for e in range(m):
+            ev = lo + e
+            col = a + ev
+            for r in range(3):
+                for c in range(4):
+                    rows[r, c, col] = lab3[ev, r, c]
+            for r, q in ((3, 3), (4, 0), (5, 1), (6, 2)):
+                j = idx[ev, q]
+                for c in range(4):
+                    rows[r, c, col] = p4[ev, j, c] if j >= 0 else 0.0
+            if idx[ev, 1] < 0 or idx[ev, 2] < 0:
+                return -1
+            vtxc[0, 0, col] = 0.0
+            vtxc[0, 1, col] = 0.0
+            vtxc[0, 2, col] = zK[ev]
+            j = idx[ev, 1]
+            for c in range(3):
+                vtxc[1, c, col] = dec[ev, 0, c]
+                vtxc[2, c, col] = dec[ev, 1, c]
+                vtxc[3, c, col] = vs[e, j, c] if j >= 0 else 0.0
+            for jj in range(npart[ev]):
+                ints[0, k] = pdg[ev, jj]
+                ints[1, k] = status[ev, jj]
+                ints[2, k] = parent[ev, jj]
+                for c in range(4):
+                    floats[c, k] = p4[ev, jj, c]
+                    floats[4 + c, k] = vs[e, jj, c]
+                k += 1
+    return k
 
 
 _ROWS = ("K", "a", "N", "nu", "Zp", "bm", "bp")
@@ -662,19 +909,23 @@ _ROWS = ("K", "a", "N", "nu", "Zp", "bm", "bp")
 def _pick_rows(p4, vtx, idx):
     """Four-momenta of the slots ``idx[:, k]`` (k = light nu, Z', l_b-, l_b+; zeros where -1) and the production
     vertex of the l_b- (x, y, z, t), as (5, n, 4)."""
+    out = np.zeros((5, p4.shape[0], 4))
+    _pick_rows_into(p4, vtx, idx, out)
+    return out
+
+
+@jit
+def _pick_rows_into(p4, vtx, idx, out):
+    """``_pick_rows`` into ``out`` (5, n, 4); rows of absent particles are set to zero."""
     n = p4.shape[0]
-    out = np.zeros((5, n, 4))
     for ev in range(n):
         for r, k in ((0, 3), (1, 0), (2, 1), (3, 2)):
             j = idx[ev, k]
-            if j >= 0:
-                for c in range(4):
-                    out[r, ev, c] = p4[ev, j, c]
-        j = idx[ev, 1]
-        if j >= 0:
             for c in range(4):
-                out[4, ev, c] = vtx[ev, j, c]
-    return out
+                out[r, ev, c] = p4[ev, j, c] if j >= 0 else 0.0
+        j = idx[ev, 1]
+        for c in range(4):
+            out[4, ev, c] = vtx[ev, j, c] if j >= 0 else 0.0
 
 
 _VTX_FIELDS = (("K", "vtx_K"), ("N", "vtx_N"), ("Zp", "vtx_Zp"), ("bb", "vtx_pair"))
@@ -692,8 +943,10 @@ class EventColumns:
 
     def __init__(self, n: int, slots: int):
         self.n, self.filled, self.k = int(n), 0, 0
-        self.rows = {name: np.empty((4, n)) for name in _ROWS}
-        self.vtx = {field: np.empty((3, n)) for _, field in _VTX_FIELDS}
+        self.rows_array = np.empty((len(_ROWS), 4, n))  # one allocation; rows[name] are (4, n) views
+        self.vtx_array = np.empty((len(_VTX_FIELDS), 3, n))
+        self.rows = {name: self.rows_array[i] for i, name in enumerate(_ROWS)}
+        self.vtx = {field: self.vtx_array[i] for i, (_, field) in enumerate(_VTX_FIELDS)}
         self.scalars: dict = {}
         self.counts = np.empty(n, np.int64)
         self.ints = np.empty((3, n * slots), np.int32)

@@ -18,8 +18,11 @@ The NA62 observables come from ``detectors.na62.response.reconstruct``.
 Reproducibility as in the upscattering generator (``gen.core.rng``): events in fixed blocks of
 ``BLOCK_SIZE``; block b draws its production uniforms from ``block_rng(seed, b, PURPOSE_PRODUCTION)``, its
 cascade seeds and flight uniforms from ``PURPOSE_DECAY`` and its detector smearing from ``block_rng(seed, b, PURPOSE_DETECTOR)``, so the output
-does not depend on the chunk size. The per-block call of ``generate_na62_general`` gets the exposure N_K^Fid m/n for its m of the n events, so every weight is N_K^Fid/n * (...) and the weights of the whole run sum to the
-expected number of decays with the visible vertex before the end of the fiducial volume.
+does not depend on the chunk size. A chunk runs the kernels on ``BLOCKS_PER_BATCH`` blocks at a time
+(``gen.sources.meson_decay.generate_na62_into``: the records of ``generate_na62_general`` written straight into
+the chunk's columns, scratch arrays in one reused ``NA62Workspace``) with the exposure N_K^Fid/n per event, so
+every weight is N_K^Fid/n * (...) and the weights of the whole run sum to the expected number of decays with
+the visible vertex before the end of the fiducial volume.
 
 Event records (truth): ``event``, ``weight``, the Momentum4D records ``K``, ``a`` (l_a+), ``N``,
 ``nu``, ``Zp``, ``bm`` (l_b-), ``bp`` (l_b+) (GeV, beam frame: kaon along +z from the target),
@@ -34,8 +37,10 @@ decay point (zeros if none). Reconstructed (``reconstruct=True``): the flat fiel
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
+import threading
 import time
 from collections.abc import Iterator
 
@@ -66,9 +71,10 @@ from gen.sources.meson_decay import (
     EventColumns,
     NA62Beam,
     NA62Uniforms,
+    NA62Workspace,
     build_general_decays,
-    draw_na62_uniforms,
     generate_na62_general,
+    generate_na62_into,
     nu_zprime_route_brs,
 )
 from gen.stages.base import HistogramSum
@@ -150,17 +156,18 @@ class NA62Setup:
 
     def generate(self, n: int, rng_production, rng_decay, *, n_parent_decays_fid: float | None = None,
                  exposure_per_event: float | None = None, beam: NA62Beam | None = None,
-                 uniforms: NA62Uniforms | None = None) -> dict:
+                 uniforms: NA62Uniforms | None = None, workspace: NA62Workspace | None = None) -> dict:
         """``gen.sources.meson_decay.generate_na62_general`` of ``n`` events with this card's N, mixing, parent,
         decay graph and beam (``beam`` replaces the card's, e.g. a fixed momentum). The exposure these ``n``
         events stand for: ``n_parent_decays_fid`` or ``exposure_per_event`` (default: the card's N_K^Fid for
-        the ``n`` events); ``uniforms``: random numbers drawn by the caller (the rngs are then not used)."""
+        the ``n`` events); ``uniforms``: random numbers drawn by the caller (the rngs are then not used);
+        ``workspace``: reused scratch arrays (``gen.sources.meson_decay.NA62Workspace``)."""
         if n_parent_decays_fid is None and exposure_per_event is None:
             n_parent_decays_fid = self.n_parent_decays
         return generate_na62_general(n, rng_production, rng_decay, self.general, m_N=self.m_N, U2_aN=self.U2_aN,
                                      flavour_a=self.flavour_a, flavour_b=self.flavour_b, parent=self.parent,
                                      beam=self.beam if beam is None else beam, n_parent_decays_fid=n_parent_decays_fid,
-                                     exposure_per_event=exposure_per_event, uniforms=uniforms)
+                                     exposure_per_event=exposure_per_event, uniforms=uniforms, workspace=workspace)
 
     def info(self) -> dict:
         """JSON-ready description (the ``na62_cascade`` entry of the file's ``model`` metadata)."""
@@ -201,26 +208,47 @@ def prepare_na62(card) -> NA62Setup:
     return NA62Setup(card)
 
 
-def _chunk_events(setup: NA62Setup, seed: int, blocks, n_total: int, reconstruct: bool) -> ak.Array:
-    """The events of whole blocks ``(block, start, stop)``: each block's random numbers from its own streams
-    (``draw_na62_uniforms``), the kernels once over the whole chunk (one parallel region of the cascade kernel
-    per chunk, not per block: 15% faster with 2 threads on a shared machine, ``validation/na62/bench_paths.py``),
-    the truth records as the chunk's columns (``gen.sources.meson_decay.EventColumns``), the detector block by
-    block with the block's stream; one awkward array."""
-    parts = [draw_na62_uniforms(stop - start, R.block_rng(seed, b, R.PURPOSE_PRODUCTION), R.block_rng(seed, b, R.PURPOSE_DECAY),
-                                setup.general.slots) for b, start, stop in blocks]
-    uni = parts[0] if len(parts) == 1 else NA62Uniforms(*(np.concatenate(x) for x in zip(*parts)))
+#: Blocks per call of the generation kernels inside a chunk (``_chunk_events``): one batch is the default chunk
+#: (8 blocks, 2^17 events). Fewer blocks per call cost CPU (one parallel region of the cascade kernel and one
+#: call of each kernel per batch; per 2^17-event chunk of cards/na62_light_zprime.toml on the shared 2-core
+#: machine: 1 block 234 ms, 2 blocks 206 ms, 4 blocks 195 ms, 8 blocks 187 ms of CPU); the cap bounds the
+#: scratch arrays (``gen.sources.meson_decay.NA62Workspace``, ~1.3 kB per event: 170 MB) whatever the chunk size.
+BLOCKS_PER_BATCH = 8
+
+
+def _chunk_events(setup: NA62Setup, seed: int, blocks, n_total: int, reconstruct: bool,
+                  workspace: NA62Workspace | None = None) -> ak.Array:
+    """The events of whole blocks ``(block, start, stop)``, ``BLOCKS_PER_BATCH`` blocks at a time: each block's
+    random numbers from its own streams (``draw_na62_uniforms``, drawn into ``workspace``), the kernels on the
+    batch, its truth records appended to the chunk's columns (``gen.sources.meson_decay.EventColumns``), the
+    detector block by block with the block's stream; one awkward array. Every event depends only on its own
+    random numbers, so the batching leaves the events unchanged (bit for bit). ``workspace``: the run's scratch
+    arrays (at least one batch of events; default: allocated here)."""
     first, last = blocks[0][1], blocks[-1][2]
-    ev = setup.generate(last - first, None, None, exposure_per_event=setup.n_parent_decays / n_total, uniforms=uni)
-    cols = EventColumns(last - first, setup.general.slots)
-    cols.add(ev)
+    S = setup.general.slots
+    if workspace is None:
+        workspace = NA62Workspace(min(last - first, BLOCKS_PER_BATCH * R.BLOCK_SIZE), S)
+    cols = EventColumns(last - first, S)
+    recos = []
+    for i in range(0, len(blocks), BLOCKS_PER_BATCH):
+        batch = blocks[i:i + BLOCKS_PER_BATCH]
+        b0 = batch[0][1]
+        for b, start, stop in batch:  # the numbers of draw_na62_uniforms, drawn in place
+            workspace.draw(start - b0, stop - b0, R.block_rng(seed, b, R.PURPOSE_PRODUCTION),
+                           R.block_rng(seed, b, R.PURPOSE_DECAY))
+        m = batch[-1][2] - b0
+        ev = generate_na62_into(cols, m, setup.general, m_N=setup.m_N, U2_aN=setup.U2_aN, flavour_a=setup.flavour_a,
+                                flavour_b=setup.flavour_b, parent=setup.parent, beam=setup.beam,
+                                exposure_per_event=setup.n_parent_decays / n_total, uniforms=workspace.uniforms(m),
+                                workspace=workspace)
+        if reconstruct:
+            din = ev["detector_input"]
+            recos += [_reconstruct_block(setup, {k: v[start - b0:stop - b0] for k, v in din.items()}, seed, b)
+                      for b, start, stop in batch]
     after = None
     if reconstruct:
-        din = detector_input(ev)
-        recos = [_reconstruct_block(setup, {k: v[start - first:stop - first] for k, v in din.items()}, seed, b)
-                 for b, start, stop in blocks]
         after = recos[0] if len(recos) == 1 else {k: np.concatenate([r[k] for r in recos]) for k in recos[0]}
-        after["weight_accepted"] = ev["weight"] * np.asarray(after["accepted"], dtype=np.float64)
+        after["weight_accepted"] = cols.scalars["weight"] * np.asarray(after["accepted"], dtype=np.float64)
     return cols.to_awkward({"event": np.arange(first, last, dtype=np.int64)}, after)
 
 
@@ -266,8 +294,36 @@ def iter_generate_na62(card, n_events: int | None = None, seed: int | None = Non
     n, s, bpc = resolve_run(card, n_events, seed, chunk_size)
     if setup is None:
         setup = NA62Setup(card)
+    size = min(n, BLOCKS_PER_BATCH * R.BLOCK_SIZE)
     for blocks in R.block_chunks(n, bpc):  # lazy: memory bounded whatever n
-        yield _chunk_events(setup, s, list(blocks), n, reconstruct)
+        with _borrow_workspace(size, setup.general.slots) as workspace:
+            chunk = _chunk_events(setup, s, list(blocks), n, reconstruct, workspace)
+        yield chunk
+
+
+_WORKSPACE_LOCK = threading.Lock()
+_WORKSPACE: list = []  # at most one NA62Workspace, reused by every chunk of every run of the process
+
+
+@contextlib.contextmanager
+def _borrow_workspace(n: int, slots: int):
+    """The process's ``NA62Workspace`` (scratch arrays of at least ``n`` events of ``slots`` slots) for one chunk.
+
+    Allocated once and kept: fresh arrays of one batch (~170 MB) cost page faults, ~10 % of the generation of a
+    200k-event run, on every run (``hnlgen bench`` and validation scripts generate many). While a chunk of another
+    thread holds it, a private one is allocated. Nothing of a chunk refers to it once ``_chunk_events`` returns."""
+    if not _WORKSPACE_LOCK.acquire(blocking=False):
+        yield NA62Workspace(n, slots)
+        return
+    try:
+        ws = _WORKSPACE[0] if _WORKSPACE else None
+        if ws is None or ws.slots != slots or ws.n < n:
+            _WORKSPACE.clear()  # free the old one before allocating
+            ws = NA62Workspace(n, slots)
+            _WORKSPACE.append(ws)
+        yield ws
+    finally:
+        _WORKSPACE_LOCK.release()
 
 
 def generate_na62(card, n_events: int | None = None, seed: int | None = None, chunk_size: int | None = None, *,

@@ -30,6 +30,7 @@ import awkward as ak
 import na62_dedicated as oracle  # tests/oracles (pytest pythonpath)
 import numpy as np
 import pytest
+import vector
 from scipy import stats
 
 from gen.card import load_card
@@ -38,6 +39,8 @@ from gen.sources.meson_decay_run import NA62_PATH, ZPRIME_ONLY_SHARE, NA62Setup,
 from physics import constants as const
 from physics import units as u
 from physics.meson_decays import MESONS
+
+vector.register_awkward()  # (ev.bm + ev.bp).mass; not left to whichever module imported it first
 
 ROOT = Path(__file__).resolve().parents[2]
 LIGHT = ROOT / "cards" / "na62_light_zprime.toml"
@@ -97,7 +100,8 @@ def test_public_api_is_pinned():
     names = {"NA62Beam", "fv_decay_probability", "mean_fv_decay_probability", "truncated_flight",
              "truncated_flight_uniform", "na62_production_kernel", "generate_na62_production", "NA62GeneralDecays",
              "build_general_decays", "nu_zprime_route_brs", "na62_general_flights", "generate_na62_general",
-             "general_events_to_awkward", "EventColumns", "NA62Uniforms", "draw_na62_uniforms"}
+             "general_events_to_awkward", "EventColumns", "NA62Uniforms", "draw_na62_uniforms", "NA62Workspace",
+             "generate_na62_into"}
     assert set(g.__all__) == names
     assert all(hasattr(g, n) for n in names)
 
@@ -385,6 +389,72 @@ def test_uniforms_and_event_columns_reproduce_the_direct_path():
         setup.generate(3000, None, None, exposure_per_event=1.0, n_parent_decays_fid=1.0, uniforms=uni)
     with pytest.raises(ValueError, match="uniforms: need shapes"):
         setup.generate(10, None, None, exposure_per_event=1.0, uniforms=uni)
+
+
+def test_reused_workspace_gives_the_same_events():
+    """A run reuses one NA62Workspace for all chunks (no per-chunk allocation): filled with garbage from other
+    events (and NaN, -7), it gives bit for bit the events of fresh arrays, also for a smaller second chunk; its
+    in-place draw gives the numbers of draw_na62_uniforms."""
+    from gen.sources.meson_decay import (
+        EventColumns,
+        NA62Workspace,
+        draw_na62_uniforms,
+        general_events_to_awkward,
+        generate_na62_into,
+    )
+
+    setup = _heavy()[1]
+    S = setup.general.slots
+    ws = NA62Workspace(3000, S)
+    for k in ws._FIELDS:
+        a = getattr(ws, k)
+        a[...] = {"f": np.nan, "i": -7}.get(a.dtype.kind, 7)
+    setup.generate(3000, np.random.default_rng(5), np.random.default_rng(6), exposure_per_event=1.0, workspace=ws)
+    for n in (3000, 1234):
+        want = setup.generate(n, np.random.default_rng(1), np.random.default_rng(2), exposure_per_event=1.0)
+        ws.draw(0, n, np.random.default_rng(1), np.random.default_rng(2))
+        uni = draw_na62_uniforms(n, np.random.default_rng(1), np.random.default_rng(2), S)
+        for x, y in zip(ws.uniforms(n), uni):
+            np.testing.assert_array_equal(x, y)
+        got = setup.generate(n, None, None, exposure_per_event=1.0, uniforms=ws.uniforms(n), workspace=ws)
+        a, b = general_events_to_awkward(want), general_events_to_awkward(got)
+        assert a.type == b.type and ak.array_equal(a, b, equal_nan=False, dtype_exact=True)
+        # the run's path: the same events written straight into the columns, in two parts
+        cols = EventColumns(n, S)
+        for lo, hi in ((0, n // 3), (n // 3, n)):
+            ws.draw(0, hi - lo, *(np.random.default_rng(1000 * k + lo) for k in (1, 2)))
+            part = setup.generate(hi - lo, None, None, exposure_per_event=1.0, uniforms=ws.uniforms(hi - lo))
+            for k in ("p4_bm", "p4_bp", "vtx_K"):
+                part[k] = part[k].copy()
+            ws.draw(0, hi - lo, *(np.random.default_rng(1000 * k + lo) for k in (1, 2)))
+            ev = generate_na62_into(cols, hi - lo, setup.general, m_N=setup.m_N, U2_aN=setup.U2_aN,
+                                    flavour_a=setup.flavour_a, flavour_b=setup.flavour_b, parent=setup.parent,
+                                    beam=setup.beam, exposure_per_event=1.0, uniforms=ws.uniforms(hi - lo), workspace=ws)
+            np.testing.assert_array_equal(ev["weight"], part["weight"])
+            din = ev["detector_input"]
+            for k, v in (("p4_bm", "p4_bm"), ("p4_bp", "p4_bp"), ("vtx_K", "vtx_K"), ("vtx_Zp", "vtx_bb")):
+                np.testing.assert_array_equal(din[k], part[v])
+            if lo == 0:
+                want_cols = EventColumns(n, S)
+            want_cols.add(part)
+        a, b = want_cols.to_awkward(), cols.to_awkward()
+        assert a.type == b.type and ak.array_equal(a, b, equal_nan=False, dtype_exact=True)
+    with pytest.raises(ValueError, match="allocated for 3000"):
+        ws.take(3001)
+
+
+def test_batches_inside_a_chunk_leave_the_events_unchanged(monkeypatch):
+    """``_chunk_events`` runs the kernels on ``BLOCKS_PER_BATCH`` blocks at a time: one block per batch gives the
+    events of one batch per chunk, bit for bit (detector included)."""
+    import gen.sources.meson_decay_run as run
+
+    card = load_card(HEAVY)
+    setup = _heavy()[1]
+    n = 2 * R.BLOCK_SIZE + 100
+    want = ak.concatenate(list(run.iter_generate_na62(card, n, 9, 3 * R.BLOCK_SIZE, setup=setup, reconstruct=True)))
+    monkeypatch.setattr(run, "BLOCKS_PER_BATCH", 1)
+    got = ak.concatenate(list(run.iter_generate_na62(card, n, 9, 3 * R.BLOCK_SIZE, setup=setup, reconstruct=True)))
+    assert got.fields == want.fields and ak.array_equal(got, want, equal_nan=True, dtype_exact=True)
 
 
 def test_same_events_for_two_chunk_sizes():
