@@ -145,11 +145,11 @@ class MiniBooNEStage:
         g = R.block_rng(self.seed, block, R.PURPOSE_DETECTOR)
         n = len(events)
         vertex = geometry.sample_uniform_ball(g.random((n, 3)), self.config.tank_radius_cm)
-        ev = ak.with_field(events, ak.zip({"x": vertex[:, 0], "y": vertex[:, 1], "z": vertex[:, 2]}), "vertex")
         ctau = self._ctau_N(ak.to_numpy(events.hnl_pdg))
         ctau_z = self.ctau0_Zprime if self._zprime_flight_matters(events, zprime_p_m2) else 0.0
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            reco = mb.reconstruct_events(ev, ctau0_N=ctau, ctau0_Zprime=ctau_z, config=self.config, rng=g)
+            reco = mb.reconstruct_events(events, ctau0_N=ctau, ctau0_Zprime=ctau_z, config=self.config, rng=g,
+                                         vertex=vertex)
         reco = dict(reco)
         for k in ("w_decay_fiducial", "w_efficiency", "weight_selected"):
             reco[k] = np.nan_to_num(np.asarray(reco[k], dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
