@@ -870,12 +870,22 @@ def reconstruct_events(
     -------
     dict of arrays, as :func:`reconstruct`.
     """
+    arrays = _event_arrays(events, fields)
+    return _reconstruct_arrays(arrays, ctau0_N=ctau0_N, ctau0_Zprime=ctau0_Zprime, config=config, rng=rng, vertex=vertex)
+
+
+def _event_arrays(events, fields: Mapping[str, str] | None = None) -> dict:
+    """The numpy arrays :func:`reconstruct_events` reads from an awkward event array (one copy per field).
+
+    Keys: ``n``, ``em`` (list of (n, 4): e-, e+ with muons moved to ``tracks``, or the photons), ``tracks``
+    (list of (n, 4)), ``weight`` (n,), and (n, 3) / (n, 4) arrays or None: ``vertex``, ``offset``
+    (visible-vertex offset), ``N``, ``Zprime``. Split from the reconstruction so that the detector stage
+    reads a chunk's fields once and reconstructs it block by block on numpy slices (:func:`_slice_arrays`).
+    """
     import awkward as ak
 
-    cfg = config or MiniBooNEConfig()
     names = dict(DEFAULT_FIELDS, **(fields or {}))
     have = set(events.fields)
-    geo_rng, smear_rng = _get_rng(rng).spawn(2)
 
     def f(key):
         return names[key] if names[key] in have else None
@@ -885,7 +895,8 @@ def reconstruct_events(
     if f("ell_minus") and f("ell_plus"):
         em = [_ak_p4(events[f("ell_minus")]), _ak_p4(events[f("ell_plus")])]
         for i, p in enumerate(em):
-            is_muon = _mass(p) > _MUON_MASS_THRESHOLD
+            # mass > threshold, without the sqrt and clip of _mass (electron m^2 = 2.6e-7, muon 1.1e-2 GeV^2)
+            is_muon = p[:, 3] * p[:, 3] - np.einsum("ij,ij->i", p[:, :3], p[:, :3]) > _MUON_MASS_THRESHOLD**2
             if np.any(is_muon):
                 tracks.append(np.where(is_muon[:, None], p, 0.0))
                 em[i] = np.where(is_muon[:, None], 0.0, p)
@@ -895,29 +906,57 @@ def reconstruct_events(
         em = [_ak_p4(events[f("photon")])]
     else:
         raise KeyError(f"no EM final state among the event fields {sorted(have)}; expected {names}")
-    weights = ak.to_numpy(events[f("weight")]).astype(np.float64) if f("weight") else np.ones(n)
+    return {
+        "n": n,
+        "em": em,
+        "tracks": tracks,
+        "weight": ak.to_numpy(events[f("weight")]).astype(np.float64) if f("weight") else np.ones(n),
+        "vertex": _ak_xyz(events[f("vertex")]) if f("vertex") else None,
+        "offset": _ak_xyz(events[f("visible_vertex_offset")]) if f("visible_vertex_offset") else None,
+        "N": _ak_p4(events[f("N")]) if f("N") else None,
+        "Zprime": _ak_p4(events[f("Zprime")]) if f("Zprime") else None,
+    }
 
+
+def _slice_arrays(arrays: dict, start: int, stop: int) -> dict:
+    """Events ``start:stop`` of :func:`_event_arrays`' result (views, no copies)."""
+    out = {}
+    for k, v in arrays.items():
+        if k == "n":
+            out[k] = stop - start
+        elif isinstance(v, list):
+            out[k] = [a[start:stop] for a in v]
+        else:
+            out[k] = None if v is None else v[start:stop]
+    return out
+
+
+def _reconstruct_arrays(arrays: dict, *, ctau0_N=None, ctau0_Zprime=0.0, config=None, rng=None, vertex=None) -> dict:
+    """:func:`reconstruct_events` on the arrays of :func:`_event_arrays` (same arguments, same streams)."""
+    cfg = config or MiniBooNEConfig()
+    geo_rng, smear_rng = _get_rng(rng).spawn(2)
+    n = arrays["n"]
     u_geo = geo_rng.random((n, 5))
     if vertex is not None:
         vertex = np.asarray(vertex, dtype=np.float64)
         if vertex.shape != (n, 3):
             raise ValueError(f"vertex must have shape ({n}, 3) in cm, got {vertex.shape}")
-    elif f("vertex"):
-        vertex = _ak_xyz(events[f("vertex")])
+    elif arrays["vertex"] is not None:
+        vertex = arrays["vertex"]
     else:
         vertex = geometry.sample_uniform_ball(u_geo[:, :3], cfg.tank_radius_cm)
     w_fid = None
-    if ctau0_N is not None and f("N"):
-        p_Z = _ak_p4(events[f("Zprime")]) if f("Zprime") else None
+    if ctau0_N is not None and arrays["N"] is not None:
         decay_vertex, w_fid = decay_in_fiducial(
-            vertex, _ak_p4(events[f("N")]), ctau0_N, u_geo[:, 3:], p_Zprime=p_Z, ctau0_Zprime=ctau0_Zprime, config=cfg
+            vertex, arrays["N"], ctau0_N, u_geo[:, 3:], p_Zprime=arrays["Zprime"], ctau0_Zprime=ctau0_Zprime, config=cfg
         )
-    elif f("visible_vertex_offset"):
-        decay_vertex = vertex + _ak_xyz(events[f("visible_vertex_offset")])
+    elif arrays["offset"] is not None:
+        decay_vertex = vertex + arrays["offset"]
     else:
         decay_vertex = vertex
     return reconstruct(
-        em, weights, decay_vertex=decay_vertex, w_decay_fiducial=w_fid, tracks=tracks, config=cfg, rng=smear_rng
+        arrays["em"], arrays["weight"], decay_vertex=decay_vertex, w_decay_fiducial=w_fid, tracks=arrays["tracks"],
+        config=cfg, rng=smear_rng
     )
 
 
