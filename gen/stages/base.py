@@ -11,9 +11,15 @@ Per block and event, from that stream:
    3 uniforms; the flux is uniform over the tank at 541 m and the oil density is uniform, so the
    vertex density is uniform, issue 5), written as the truth record ``vertex`` (x, y, z in cm,
    detector frame, origin at the tank centre);
-2. the stream itself is handed to ``reconstruct_events``, which spawns a geometry stream (the point
-   of the visible decay given that it is inside the fiducial sphere, and the exact fiducial decay
-   probability from c tau0 and the momenta) and a smearing stream.
+2. the stream itself is handed to the reconstruction (``reconstruct_events``' numpy part,
+   ``_reconstruct_arrays``), which spawns a geometry stream (the point of the visible decay given that
+   it is inside the fiducial sphere, and the exact fiducial decay probability from c tau0 and the
+   momenta) and a smearing stream.
+
+The chunk's fields are read into numpy arrays once (``response._event_arrays``) and each block
+reconstructs a slice of them; the per-event arithmetic is in numba kernels (``response._reco_kernel``,
+``_flight_kernel``; issue 16), tested against the NumPy version they replaced
+(tests/detectors/test_miniboone_kernel.py).
 
 c tau0 of the produced N (per event, from its PDG code) and of the Z' come from
 ``physics.decay_table.decay_table(model)``; the Z' decay length enters when the event has a Z'

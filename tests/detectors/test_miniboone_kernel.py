@@ -7,11 +7,15 @@ event by event up to the last bits that libm (acos, atan2, sin, cos, hypot) and 
 change: every float branch within 1e-12 relative, NaN in the same rows, and the integer and boolean
 branches (shower count, selection flag) identical.
 
-Tolerance: the kernel evaluates the same closed forms in double precision, so differences are a few ulp
-(~1e-16) amplified by at most the conditioning of a step; E_QE divides by ``M' - E + p cos`` (>= ~0.1 GeV
-inside the selection), so 1e-12 relative leaves a margin of ~1e3 over the worst amplification seen. For
-``cos_theta`` (a unit-vector component) the comparison is relative to 1, its natural scale (a value near 0
-is the difference of O(1) terms).
+Where they differ (measured on 200,000 synthetic events of ``_events``): NumPy 2.4's vectorised arccos,
+arctan2 and hypot differ from the libm calls numba makes in the last bit for ~1.4%, 7% and 0.6% of
+arguments; so ``theta_ee`` (acos) differs by <= 2.5e-16 relative in 8% of rows and ``cos_theta`` by one
+ulp of 1 (2.2e-16) in 1.3%; E_QE inherits that through its denominator ``M' - E + p cos`` (CCQE) or
+``m_p - E (1 - cos)`` (seed 003): max 3.7e-13 and 4.1e-13 relative, the largest near the pole (E_QE far
+above the 3 GeV selection range). E_vis, E_soft, m_ll, the radius and every weight are bit-identical, and
+so are the selection flags and shower counts. Tolerance 1e-12 relative: 2.5x over the worst case seen;
+``cos_theta`` (a unit-vector component; a value near 0 is the difference of O(1) terms) is compared
+relative to 1, its natural scale.
 """
 
 import awkward as ak
