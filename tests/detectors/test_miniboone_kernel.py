@@ -18,6 +18,8 @@ so are the selection flags and shower counts. Tolerance 1e-12 relative: 2.5x ove
 relative to 1, its natural scale.
 """
 
+from pathlib import Path
+
 import awkward as ak
 import numpy as np
 import pytest
@@ -139,7 +141,7 @@ def test_stage_kernel_matches_numpy_stage(monkeypatch):
     from gen.sources.upscattering import iter_generate, prepare
     from gen.stages.base import MiniBooNEStage
 
-    card = load_card("cards/miniboone_light_zprime.toml")
+    card = load_card(Path(__file__).resolve().parents[2] / "cards" / "miniboone_light_zprime.toml")
     setup = prepare(card)
     truth = ak.concatenate(list(iter_generate(card, 2 * BLOCK_SIZE, 9, setup=setup, reconstruct=False)))
     kern = MiniBooNEStage(setup, 9)
