@@ -58,6 +58,7 @@ import pydantic
 from detectors.common import geometry
 from physics import constants as const
 from physics import units as u
+from physics._jit import jit
 
 __all__ = [
     "TANK_RADIUS",
@@ -459,17 +460,35 @@ def decay_in_fiducial(vertex, p_N, ctau0_N, u, *, p_Zprime=None, ctau0_Zprime=0.
 
 
 def _directions_and_lengths(p4, ctau0, fallback_dir):
-    """Flight directions and lab decay lengths; rows that are absent (zeros) or not massive get L = 0."""
+    """Flight directions and lab decay lengths; rows that are absent (zeros) or not massive get L = 0.
+
+    Unit flight directions where |p| > 0, else ``fallback_dir`` (or +z); ``L = |p|/m c tau0`` where E > 0,
+    m^2 > 0, |p| > 0 and c tau0 > 0, else 0 (one numba pass, ``_flight_kernel``)."""
     n = p4.shape[0]
-    ctau = np.broadcast_to(np.asarray(ctau0, dtype=np.float64), (n,))
-    pabs = np.linalg.norm(p4[:, :3], axis=1)
-    m2 = p4[:, 3] ** 2 - pabs**2
-    ok = (p4[:, 3] > 0) & (m2 > 0) & (pabs > 0) & (ctau > 0)
+    ctau = _cw(np.broadcast_to(np.asarray(ctau0, dtype=np.float64), (n,)))
+    fb = np.zeros((0, 3)) if fallback_dir is None else _cw(np.asarray(fallback_dir, dtype=np.float64))
+    return _flight_kernel(_cw(p4), ctau, fb)
+
+
+@jit
+def _flight_kernel(p4, ctau, fallback):  # pragma: no cover - numba
+    """Per-event body of :func:`_directions_and_lengths` (``fallback`` of 0 rows: +z)."""
+    n = p4.shape[0]
+    dirs = np.empty((n, 3))
     L = np.zeros(n)
-    L[ok] = pabs[ok] / np.sqrt(m2[ok]) * ctau[ok]
-    dirs = np.tile([0.0, 0.0, 1.0], (n, 1)) if fallback_dir is None else np.array(fallback_dir, dtype=np.float64)
-    has_p = pabs > 0
-    dirs[has_p] = p4[has_p, :3] / pabs[has_p, None]
+    has_fb = fallback.shape[0] == n
+    for i in range(n):
+        px, py, pz, e = p4[i, 0], p4[i, 1], p4[i, 2], p4[i, 3]
+        pabs = math.sqrt(px * px + py * py + pz * pz)
+        m2 = e * e - pabs * pabs
+        if e > 0.0 and m2 > 0.0 and pabs > 0.0 and ctau[i] > 0.0:
+            L[i] = pabs / math.sqrt(m2) * ctau[i]
+        if pabs > 0.0:
+            dirs[i, 0], dirs[i, 1], dirs[i, 2] = px / pabs, py / pabs, pz / pabs
+        elif has_fb:
+            dirs[i, 0], dirs[i, 1], dirs[i, 2] = fallback[i, 0], fallback[i, 1], fallback[i, 2]
+        else:
+            dirs[i, 0], dirs[i, 1], dirs[i, 2] = 0.0, 0.0, 1.0
     return dirs, L
 
 
@@ -493,6 +512,14 @@ RECO_BRANCHES = {
 }
 # The fiducial decay probability is the truth branch ``w_fiducial`` (gen.stages.base writes it there);
 # reconstruct() returns it as ``w_decay_fiducial`` for selection_summary, it is not a branch of its own.
+
+
+def _cw(a):
+    """``a`` as a C-contiguous, writable float64 array (one numba type per kernel argument: a read-only or strided
+    array would compile another specialisation); copies only when needed."""
+    if a.dtype == np.float64 and a.flags.c_contiguous and a.flags.writeable:
+        return a
+    return np.array(a, dtype=np.float64, order="C")
 
 
 def reconstruct(
@@ -524,7 +551,7 @@ def reconstruct(
         the one-subevent requirement of the nu_e selection, arXiv:0812.2243).
     config : MiniBooNEConfig, optional
     rng : int, numpy.random.Generator or None
-        Stream for the smearing.
+        Stream for the smearing: ``n`` standard normals for the energy, then ``(n, 2)`` for the direction.
 
     Returns
     -------
@@ -538,82 +565,209 @@ def reconstruct(
     three-momentum smeared once: this is the energy-weighted direction of the two tracks for
     ultra-relativistic leptons, i.e. where the combined ring points, and for an asymmetric pair it
     is close to the harder lepton.
+
+    The per-event arithmetic is one numba kernel (``_reco_kernel``, issue 16: the NumPy version it
+    replaced made ~40 temporaries per block); it is the formulas of :func:`classify_pair`,
+    :func:`smear_energy`, :func:`smear_direction`, :func:`e_qe_ccqe`, :func:`e_qe_seed003`,
+    :func:`pi0_mass_cut_value` and :func:`eg_efficiency`, event by event. The NumPy composition of
+    those functions is the test oracle (tests/oracles/miniboone_numpy.py): same normals, every branch
+    within 1e-12 relative, identical flags (tests/detectors/test_miniboone_kernel.py).
     """
     cfg = config or MiniBooNEConfig()
     gen = _get_rng(rng)
     if len(em_particles) not in (1, 2):
         raise ValueError(f"reconstruct takes one or two EM particles, got {len(em_particles)}")
-    ps = [_p4(p, f"em_particles[{i}]") for i, p in enumerate(em_particles)]
+    ps = [_cw(_p4(p, f"em_particles[{i}]")) for i, p in enumerate(em_particles)]
     n = ps[0].shape[0]
     if any(p.shape[0] != n for p in ps):
         raise ValueError("all em_particles must have the same number of events")
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
-    p_sum = ps[0] if len(ps) == 1 else ps[0] + ps[1]
-
-    if len(ps) == 2:
-        n_showers, theta_ee, e_soft = classify_pair(ps[0], ps[1], cfg)
-    else:
-        n_showers = np.ones(n, dtype=np.int32)
-        theta_ee = np.full(n, np.nan)
-        e_soft = np.full(n, np.nan)
-    m_ee = _mass(p_sum)
-    e_true = p_sum[:, 3]
-    # no visible EM particle at all (e.g. Z' -> nu nu): no ring, and no pair angle or soft energy
-    no_em = np.all(np.stack([np.nan_to_num(p[:, 3]) <= 0 for p in ps]), axis=0)
-    if no_em.any():
-        n_showers = np.where(no_em, 0, n_showers).astype(np.int32)
-        theta_ee = np.where(no_em, np.nan, theta_ee)
-        e_soft = np.where(no_em, np.nan, e_soft)
-
-    e_vis = smear_energy(e_true, gen, cfg)
-    direction = smear_direction(p_sum[:, :3], math.radians(cfg.angular_resolution_deg), gen)
-    cos_theta = direction[:, 2]
-    eqe_ccqe = e_qe_ccqe(e_vis, cos_theta, cfg.binding_energy)
-    eqe_s3 = e_qe_seed003(e_vis, cos_theta)
-    e_qe = eqe_ccqe if cfg.e_qe_formula == "ccqe" else eqe_s3
-    if no_em.any():  # no shower: no direction and no E_QE (placeholders would look like measurements)
-        cos_theta = np.where(no_em, np.nan, cos_theta)
-        eqe_ccqe, eqe_s3, e_qe = (np.where(no_em, np.nan, x) for x in (eqe_ccqe, eqe_s3, e_qe))
-
-    lo, hi = cfg.e_qe_range
-    passes = (n_showers == 1) & (e_vis > cfg.e_vis_min) & (e_qe >= lo) & (e_qe < hi)
-    if cfg.pi0_mass_cut:
-        passes &= m_ee < pi0_mass_cut_value(e_vis, cfg)
+    w = np.ones(n) if weights is None else _cw(np.broadcast_to(np.asarray(weights, dtype=np.float64), (n,)))
+    vetoed = np.zeros(n, dtype=np.bool_)
     if cfg.veto_muons_pions:
         for t in tracks:
             t = _p4(t, "tracks[i]")
-            present = np.nan_to_num(t[:, 3]) > 0
-            passes &= ~present
-
+            vetoed |= np.nan_to_num(t[:, 3]) > 0
+    # fiducial mode: 0 given weight, 1 radius < fiducial radius (from decay_vertex), 2 none (weight 1)
     if decay_vertex is not None:
-        dv = np.asarray(decay_vertex, dtype=np.float64)
-        radius = np.linalg.norm(dv, axis=1)
+        dv = _cw(np.asarray(decay_vertex, dtype=np.float64))
+        if dv.shape != (n, 3):
+            raise ValueError(f"decay_vertex must have shape ({n}, 3) in cm, got {dv.shape}")
     else:
-        radius = np.full(n, np.nan)
+        dv = np.zeros((0, 3))
     if w_decay_fiducial is not None:
-        w_fid = np.broadcast_to(np.asarray(w_decay_fiducial, dtype=np.float64), (n,)).copy()
-    elif decay_vertex is not None:
-        w_fid = (radius < cfg.fiducial_radius_cm).astype(np.float64)
+        w_fid_in, fid_mode = _cw(np.broadcast_to(np.asarray(w_decay_fiducial, dtype=np.float64), (n,))), 0
     else:
-        w_fid = np.ones(n)
-    w_eff = eg_efficiency(e_true) if cfg.apply_efficiency else np.ones(n)
+        w_fid_in, fid_mode = np.zeros(0), (1 if decay_vertex is not None else 2)
+    z_energy = gen.standard_normal(n)  # smear_energy's draw
+    z_direction = gen.standard_normal((n, 2))  # smear_direction's draw
+    edges, eff, _ = eg_efficiency_table()
+    lo, hi = cfg.e_qe_range
+    c0, c1, c2 = cfg.pi0_mass_cut_coefficients
+    out = _reco_kernel(
+        ps[0], ps[1] if len(ps) == 2 else ps[0], len(ps) == 2, z_energy, z_direction, w, vetoed, dv, w_fid_in, fid_mode,
+        np.array([cfg.energy_resolution_stochastic, cfg.energy_resolution_constant,
+                  math.radians(cfg.angular_resolution_deg), cfg.resolving_angle_deg, cfg.soft_shower_threshold,
+                  cfg.binding_energy, cfg.e_vis_min, lo, hi, c0, c1, c2, cfg.fiducial_radius_cm]),
+        cfg.e_qe_formula == "ccqe", cfg.pi0_mass_cut, cfg.apply_efficiency, edges, eff,
+    )
+    keys = ("E_vis", "cos_theta", "E_QE", "E_QE_seed003", "n_showers", "passes_selection", "w_decay_fiducial",
+            "w_efficiency", "weight_selected", "vertex_radius", "theta_ee", "E_soft", "m_ll")
+    reco = dict(zip(keys, out))
+    reco["weight"] = w
+    return reco
 
-    return {
-        "E_vis": e_vis,
-        "cos_theta": cos_theta,
-        "E_QE": e_qe,
-        "E_QE_seed003": eqe_s3,
-        "n_showers": n_showers,
-        "passes_selection": passes,
-        "w_decay_fiducial": w_fid,
-        "w_efficiency": w_eff,
-        "weight_selected": w * w_fid * w_eff * passes,
-        "vertex_radius": radius,
-        "theta_ee": theta_ee,
-        "E_soft": e_soft,
-        "m_ll": m_ee,
-        "weight": w,
-    }
+
+_RAD_TO_DEG = 180.0 / math.pi  # np.degrees' factor
+_M_E, _M_P, _M_N = const.m_e, const.m_proton, const.m_neutron
+_M_E2, _M_P2 = const.m_e**2, const.m_proton**2  # as e_qe_ccqe computes them
+_GEV = u.GeV
+
+
+@jit
+def _reco_kernel(p0, p1, two, z_energy, z_direction, w, vetoed, decay_vertex, w_fid_in, fid_mode, par, ccqe, pi0_cut,
+                 apply_eff, eff_edges, eff_values):  # pragma: no cover - numba
+    """Per-event body of :func:`reconstruct` (its docstring; the formulas are those of the NumPy helpers it names).
+
+    ``par`` = (a, b, sigma_angle_rad, resolving_angle_deg, soft_threshold, E_B, E_vis_min, E_QE_lo, E_QE_hi,
+    c0, c1, c2, fiducial_radius_cm). ``p1`` is ignored unless ``two``. NaN propagates as in NumPy.
+    """
+    n = p0.shape[0]
+    a_res, b_res, sig, res_deg, soft_thr, e_b, evis_min, lo, hi, c0, c1, c2, r_fid = (
+        par[0], par[1], par[2], par[3], par[4], par[5], par[6], par[7], par[8], par[9], par[10], par[11], par[12])
+    e_vis = np.empty(n)
+    cos_out = np.empty(n)
+    e_qe = np.empty(n)
+    e_s3 = np.empty(n)
+    n_sh = np.empty(n, np.int32)
+    passes = np.empty(n, np.bool_)
+    w_fid = np.empty(n)
+    w_eff = np.empty(n)
+    w_sel = np.empty(n)
+    radius = np.empty(n)
+    theta_ee = np.empty(n)
+    e_soft = np.empty(n)
+    m_ll = np.empty(n)
+    mp = _M_N - e_b
+    has_vertex = decay_vertex.shape[0] == n
+    nb = eff_edges.shape[0]
+    for i in range(n):
+        ax, ay, az, ae = p0[i, 0], p0[i, 1], p0[i, 2], p0[i, 3]
+        no_em = not ae > 0.0
+        if two:
+            bx, by, bz, be = p1[i, 0], p1[i, 1], p1[i, 2], p1[i, 3]
+            no_em = no_em and not be > 0.0
+            # classify_pair
+            na = math.sqrt(ax * ax + ay * ay + az * az)
+            nbb = math.sqrt(bx * bx + by * by + bz * bz)
+            nn = na * nbb
+            c = (ax * bx + ay * by + az * bz) / (nn if nn > 0 else 1.0)
+            if c < -1.0:
+                c = -1.0
+            elif c > 1.0:
+                c = 1.0
+            th = math.acos(c) * _RAD_TO_DEG
+            m2a = ae * ae - (ax * ax + ay * ay + az * az)
+            m2b = be * be - (bx * bx + by * by + bz * bz)
+            ka = ae - math.sqrt(m2a if m2a > 0.0 or m2a != m2a else 0.0)
+            kb = be - math.sqrt(m2b if m2b > 0.0 or m2b != m2b else 0.0)
+            es = ka + kb if ka != ka or kb != kb else (ka if ka <= kb else kb)  # np.minimum: NaN propagates
+            single = th < res_deg or es < soft_thr
+            nsh = 1 if single else 2
+            sx, sy, sz, se = ax + bx, ay + by, az + bz, ae + be
+        else:
+            th = np.nan
+            es = np.nan
+            nsh = 1
+            sx, sy, sz, se = ax, ay, az, ae
+        if no_em:
+            nsh = 0
+            th = np.nan
+            es = np.nan
+        m2 = se * se - (sx * sx + sy * sy + sz * sz)
+        m_ll[i] = math.sqrt(m2 if m2 > 0.0 or m2 != m2 else 0.0)
+        # smear_energy: sigma_E = hypot(a sqrt(E/GeV) GeV, b E), E clipped at 0; result clipped at 0
+        ec = se if se > 0.0 or se != se else 0.0
+        ev = se + math.hypot(a_res * math.sqrt(ec / _GEV) * _GEV, b_res * ec) * z_energy[i]
+        if ev < 0.0:
+            ev = 0.0
+        # smear_direction: tilt the summed momentum by a 2D Gaussian angle (basis as _perpendicular_basis)
+        dn = math.sqrt(sx * sx + sy * sy + sz * sz)
+        if dn <= 0.0:
+            nx, ny, nz = 0.0, 0.0, 1.0
+        else:
+            nx, ny, nz = sx / dn, sy / dn, sz / dn
+        d0 = z_direction[i, 0] * sig
+        d1 = z_direction[i, 1] * sig
+        theta = math.hypot(d0, d1)
+        phi = math.atan2(d1, d0)
+        if abs(nz) > 0.9:
+            qx, qy, qz = 1.0, 0.0, 0.0
+        else:
+            qx, qy, qz = 0.0, 0.0, 1.0
+        e1x, e1y, e1z = qy * nz - qz * ny, qz * nx - qx * nz, qx * ny - qy * nx
+        e1n = math.sqrt(e1x * e1x + e1y * e1y + e1z * e1z)
+        e1x, e1y, e1z = e1x / e1n, e1y / e1n, e1z / e1n
+        e2x, e2y, e2z = ny * e1z - nz * e1y, nz * e1x - nx * e1z, nx * e1y - ny * e1x
+        ct = math.cos(theta)
+        st = math.sin(theta)
+        sc = st * math.cos(phi)
+        ss = st * math.sin(phi)
+        ox = ct * nx + sc * e1x + ss * e2x
+        oy = ct * ny + sc * e1y + ss * e2y
+        oz = ct * nz + sc * e1z + ss * e2z
+        cth = oz / math.sqrt(ox * ox + oy * oy + oz * oz)
+        # e_qe_ccqe and e_qe_seed003
+        pe2 = ev * ev - _M_E2
+        pe = math.sqrt(pe2 if pe2 > 0.0 else 0.0)
+        num = 2.0 * mp * ev - (mp * mp + _M_E2 - _M_P2)
+        den = 2.0 * (mp - ev + pe * cth)
+        q_cc = num / den if den > 0.0 else np.nan
+        den3 = _M_P - ev * (1.0 - cth)
+        q_s3 = _M_P * ev / den3 if den3 > 0.0 else np.nan
+        if no_em:
+            cth = np.nan
+            q_cc = np.nan
+            q_s3 = np.nan
+        q = q_cc if ccqe else q_s3
+        ok = nsh == 1 and ev > evis_min and q >= lo and q < hi
+        if pi0_cut:
+            ok = ok and m_ll[i] < c0 + c1 * ev + c2 * ev * ev
+        ok = ok and not vetoed[i]
+        if has_vertex:
+            vx, vy, vz = decay_vertex[i, 0], decay_vertex[i, 1], decay_vertex[i, 2]
+            radius[i] = math.sqrt(vx * vx + vy * vy + vz * vz)
+        else:
+            radius[i] = np.nan
+        if fid_mode == 0:
+            wf = w_fid_in[i]
+        elif fid_mode == 1:
+            wf = 1.0 if radius[i] < r_fid else 0.0
+        else:
+            wf = 1.0
+        if apply_eff:  # eg_efficiency: piecewise constant, 0 below the first edge, last value above
+            if se < eff_edges[0]:
+                we = 0.0
+            elif se != se:
+                we = eff_values[nb - 2]
+            else:
+                k = 0
+                while k + 1 < nb and eff_edges[k + 1] <= se:
+                    k += 1
+                we = eff_values[min(k, nb - 2)]
+        else:
+            we = 1.0
+        e_vis[i] = ev
+        cos_out[i] = cth
+        e_qe[i] = q
+        e_s3[i] = q_s3
+        n_sh[i] = nsh
+        passes[i] = ok
+        w_fid[i] = wf
+        w_eff[i] = we
+        w_sel[i] = w[i] * wf * we * (1.0 if ok else 0.0)
+        theta_ee[i] = th
+        e_soft[i] = es
+    return e_vis, cos_out, e_qe, e_s3, n_sh, passes, w_fid, w_eff, w_sel, radius, theta_ee, e_soft, m_ll
 
 
 def reco_branches(reco: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -665,16 +819,22 @@ DEFAULT_FIELDS = {
 _MUON_MASS_THRESHOLD = 0.05  # GeV: separates e (0.511 MeV) from mu (105.7 MeV) in the ell_* fields
 
 
-def _ak_p4(rec):
+def _ak_columns(rec, names):
+    """(n, len(names)) float64 array of the record's fields (one copy, no temporaries)."""
     import awkward as ak
 
-    return np.column_stack([ak.to_numpy(rec[c]).astype(np.float64) for c in ("px", "py", "pz", "E")])
+    out = np.empty((len(rec), len(names)))
+    for j, c in enumerate(names):
+        out[:, j] = ak.to_numpy(rec[c])
+    return out
+
+
+def _ak_p4(rec):
+    return _ak_columns(rec, ("px", "py", "pz", "E"))
 
 
 def _ak_xyz(rec):
-    import awkward as ak
-
-    return np.column_stack([ak.to_numpy(rec[c]).astype(np.float64) for c in ("x", "y", "z")])
+    return _ak_columns(rec, ("x", "y", "z"))
 
 
 def reconstruct_events(
@@ -685,6 +845,7 @@ def reconstruct_events(
     config: MiniBooNEConfig | None = None,
     rng=None,
     fields: Mapping[str, str] | None = None,
+    vertex: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Adapter: place, weight and reconstruct an awkward event array (``gen.core.events`` layout).
 
@@ -701,17 +862,30 @@ def reconstruct_events(
         As in :func:`reconstruct`; ``rng`` is split into a geometry and a smearing stream.
     fields : mapping, optional
         Overrides of :data:`DEFAULT_FIELDS`.
+    vertex : array (n, 3), optional
+        Absolute upscattering vertices, cm; given, they replace the ``vertex`` field (the detector stage
+        passes its sampled vertices this way instead of adding a record field first).
 
     Returns
     -------
     dict of arrays, as :func:`reconstruct`.
     """
+    arrays = _event_arrays(events, fields)
+    return _reconstruct_arrays(arrays, ctau0_N=ctau0_N, ctau0_Zprime=ctau0_Zprime, config=config, rng=rng, vertex=vertex)
+
+
+def _event_arrays(events, fields: Mapping[str, str] | None = None) -> dict:
+    """The numpy arrays :func:`reconstruct_events` reads from an awkward event array (one copy per field).
+
+    Keys: ``n``, ``em`` (list of (n, 4): e-, e+ with muons moved to ``tracks``, or the photons), ``tracks``
+    (list of (n, 4)), ``weight`` (n,), and (n, 3) / (n, 4) arrays or None: ``vertex``, ``offset``
+    (visible-vertex offset), ``N``, ``Zprime``. Split from the reconstruction so that the detector stage
+    reads a chunk's fields once and reconstructs it block by block on numpy slices (:func:`_slice_arrays`).
+    """
     import awkward as ak
 
-    cfg = config or MiniBooNEConfig()
     names = dict(DEFAULT_FIELDS, **(fields or {}))
     have = set(events.fields)
-    geo_rng, smear_rng = _get_rng(rng).spawn(2)
 
     def f(key):
         return names[key] if names[key] in have else None
@@ -721,7 +895,8 @@ def reconstruct_events(
     if f("ell_minus") and f("ell_plus"):
         em = [_ak_p4(events[f("ell_minus")]), _ak_p4(events[f("ell_plus")])]
         for i, p in enumerate(em):
-            is_muon = _mass(p) > _MUON_MASS_THRESHOLD
+            # mass > threshold, without the sqrt and clip of _mass (electron m^2 = 2.6e-7, muon 1.1e-2 GeV^2)
+            is_muon = p[:, 3] * p[:, 3] - np.einsum("ij,ij->i", p[:, :3], p[:, :3]) > _MUON_MASS_THRESHOLD**2
             if np.any(is_muon):
                 tracks.append(np.where(is_muon[:, None], p, 0.0))
                 em[i] = np.where(is_muon[:, None], 0.0, p)
@@ -731,25 +906,57 @@ def reconstruct_events(
         em = [_ak_p4(events[f("photon")])]
     else:
         raise KeyError(f"no EM final state among the event fields {sorted(have)}; expected {names}")
-    weights = ak.to_numpy(events[f("weight")]).astype(np.float64) if f("weight") else np.ones(n)
+    return {
+        "n": n,
+        "em": em,
+        "tracks": tracks,
+        "weight": ak.to_numpy(events[f("weight")]).astype(np.float64) if f("weight") else np.ones(n),
+        "vertex": _ak_xyz(events[f("vertex")]) if f("vertex") else None,
+        "offset": _ak_xyz(events[f("visible_vertex_offset")]) if f("visible_vertex_offset") else None,
+        "N": _ak_p4(events[f("N")]) if f("N") else None,
+        "Zprime": _ak_p4(events[f("Zprime")]) if f("Zprime") else None,
+    }
 
+
+def _slice_arrays(arrays: dict, start: int, stop: int) -> dict:
+    """Events ``start:stop`` of :func:`_event_arrays`' result (views, no copies)."""
+    out = {}
+    for k, v in arrays.items():
+        if k == "n":
+            out[k] = stop - start
+        elif isinstance(v, list):
+            out[k] = [a[start:stop] for a in v]
+        else:
+            out[k] = None if v is None else v[start:stop]
+    return out
+
+
+def _reconstruct_arrays(arrays: dict, *, ctau0_N=None, ctau0_Zprime=0.0, config=None, rng=None, vertex=None) -> dict:
+    """:func:`reconstruct_events` on the arrays of :func:`_event_arrays` (same arguments, same streams)."""
+    cfg = config or MiniBooNEConfig()
+    geo_rng, smear_rng = _get_rng(rng).spawn(2)
+    n = arrays["n"]
     u_geo = geo_rng.random((n, 5))
-    if f("vertex"):
-        vertex = _ak_xyz(events[f("vertex")])
+    if vertex is not None:
+        vertex = np.asarray(vertex, dtype=np.float64)
+        if vertex.shape != (n, 3):
+            raise ValueError(f"vertex must have shape ({n}, 3) in cm, got {vertex.shape}")
+    elif arrays["vertex"] is not None:
+        vertex = arrays["vertex"]
     else:
         vertex = geometry.sample_uniform_ball(u_geo[:, :3], cfg.tank_radius_cm)
     w_fid = None
-    if ctau0_N is not None and f("N"):
-        p_Z = _ak_p4(events[f("Zprime")]) if f("Zprime") else None
+    if ctau0_N is not None and arrays["N"] is not None:
         decay_vertex, w_fid = decay_in_fiducial(
-            vertex, _ak_p4(events[f("N")]), ctau0_N, u_geo[:, 3:], p_Zprime=p_Z, ctau0_Zprime=ctau0_Zprime, config=cfg
+            vertex, arrays["N"], ctau0_N, u_geo[:, 3:], p_Zprime=arrays["Zprime"], ctau0_Zprime=ctau0_Zprime, config=cfg
         )
-    elif f("visible_vertex_offset"):
-        decay_vertex = vertex + _ak_xyz(events[f("visible_vertex_offset")])
+    elif arrays["offset"] is not None:
+        decay_vertex = vertex + arrays["offset"]
     else:
         decay_vertex = vertex
     return reconstruct(
-        em, weights, decay_vertex=decay_vertex, w_decay_fiducial=w_fid, tracks=tracks, config=cfg, rng=smear_rng
+        arrays["em"], arrays["weight"], decay_vertex=decay_vertex, w_decay_fiducial=w_fid, tracks=arrays["tracks"],
+        config=cfg, rng=smear_rng
     )
 
 

@@ -11,9 +11,15 @@ Per block and event, from that stream:
    3 uniforms; the flux is uniform over the tank at 541 m and the oil density is uniform, so the
    vertex density is uniform, issue 5), written as the truth record ``vertex`` (x, y, z in cm,
    detector frame, origin at the tank centre);
-2. the stream itself is handed to ``reconstruct_events``, which spawns a geometry stream (the point
-   of the visible decay given that it is inside the fiducial sphere, and the exact fiducial decay
-   probability from c tau0 and the momenta) and a smearing stream.
+2. the stream itself is handed to the reconstruction (``reconstruct_events``' numpy part,
+   ``_reconstruct_arrays``), which spawns a geometry stream (the point of the visible decay given that
+   it is inside the fiducial sphere, and the exact fiducial decay probability from c tau0 and the
+   momenta) and a smearing stream.
+
+The chunk's fields are read into numpy arrays once (``response._event_arrays``) and each block
+reconstructs a slice of them; the per-event arithmetic is in numba kernels (``response._reco_kernel``,
+``_flight_kernel``; issue 16), tested against the NumPy version they replaced
+(tests/detectors/test_miniboone_kernel.py).
 
 c tau0 of the produced N (per event, from its PDG code) and of the Z' come from
 ``physics.decay_table.decay_table(model)``; the Z' decay length enters when the event has a Z'
@@ -114,42 +120,49 @@ class MiniBooNEStage:
             out[hnl_pdg == code] = c
         return out
 
-    def _zprime_p_m2(self, events: ak.Array):
-        """|p| and m^2 of every Z' (numpy, GeV and GeV^2), or None when the Z' flight never matters."""
+    def _zprime_p_m2(self, arrays: dict):
+        """|p| and m^2 of every Z' (numpy, GeV and GeV^2) from ``_event_arrays``' ``Zprime`` (px, py, pz, E), or None
+        when the Z' flight never matters."""
         if self.ctau0_Zprime <= 0:
             return None
-        z = events.Zprime
-        p = np.sqrt(ak.to_numpy(z.px) ** 2 + ak.to_numpy(z.py) ** 2 + ak.to_numpy(z.pz) ** 2)
-        return p, ak.to_numpy(z.E) ** 2 - p**2
+        z = arrays["Zprime"]
+        if z is None:
+            raise KeyError("the events have no Zprime field, but the model's Z' decays with c tau0 = "
+                           f"{self.ctau0_Zprime:g} cm (needed for the fiducial weight)")
+        p = np.sqrt(z[:, 0] ** 2 + z[:, 1] ** 2 + z[:, 2] ** 2)
+        return p, z[:, 3] ** 2 - p**2
 
-    def _zprime_flight_matters(self, events: ak.Array, p_m2=None) -> bool:
+    def _zprime_flight_matters(self, p_m2) -> bool:
         """False when every Z' of the block flies less than ``PROMPT_ZPRIME_CM`` on average (beta gamma c tau0).
 
         Then the one-step fiducial weight (exact chord probability of the N alone) is used: it has no
         sampling noise, and neglecting a flight below 0.1 cm changes the fiducial probability by less
         than 0.1 cm / 500 cm = 2e-4 relative. Otherwise the two-step weight of ``decay_in_fiducial``.
-        ``p_m2``: the block's ``_zprime_p_m2`` (computed once per chunk by ``apply``: the awkward field
-        access per block cost ~0.5 s per 1e6 events).
+        ``p_m2``: the block's slice of ``_zprime_p_m2`` (computed once per chunk by ``apply``), or None (no Z'
+        flight: prompt).
         """
-        if self.ctau0_Zprime <= 0:
+        if self.ctau0_Zprime <= 0 or p_m2 is None:
             return False
-        p, m2 = self._zprime_p_m2(events) if p_m2 is None else p_m2
+        p, m2 = p_m2
         ok = m2 > 0
         if not ok.any():
             return False
         return bool(np.max(p[ok] / np.sqrt(m2[ok])) * self.ctau0_Zprime >= PROMPT_ZPRIME_CM)
 
-    def reconstruct_block(self, events: ak.Array, block: int, zprime_p_m2=None) -> dict:
-        """Reconstructed arrays (``RECO_BRANCHES`` plus ``vertex``) of the events of one block (``zprime_p_m2``:
-        the block's slice of ``_zprime_p_m2``, optional)."""
+    def reconstruct_block(self, arrays: dict, block: int, ctau_N: np.ndarray, zprime_p_m2=None) -> dict:
+        """Reconstructed arrays (``RECO_BRANCHES`` plus ``vertex``) of the events of one block.
+
+        ``arrays``: the block's slice of ``detectors.miniboone.response._event_arrays`` (numpy, read once per
+        chunk by ``apply``: per-block awkward field access cost ~0.3 s per 1e6 events); ``ctau_N``: c tau0 (cm)
+        of each event's N; ``zprime_p_m2``: the block's slice of ``_zprime_p_m2``, or None.
+        """
         g = R.block_rng(self.seed, block, R.PURPOSE_DETECTOR)
-        n = len(events)
+        n = arrays["n"]
         vertex = geometry.sample_uniform_ball(g.random((n, 3)), self.config.tank_radius_cm)
-        ev = ak.with_field(events, ak.zip({"x": vertex[:, 0], "y": vertex[:, 1], "z": vertex[:, 2]}), "vertex")
-        ctau = self._ctau_N(ak.to_numpy(events.hnl_pdg))
-        ctau_z = self.ctau0_Zprime if self._zprime_flight_matters(events, zprime_p_m2) else 0.0
+        ctau_z = self.ctau0_Zprime if self._zprime_flight_matters(zprime_p_m2) else 0.0
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            reco = mb.reconstruct_events(ev, ctau0_N=ctau, ctau0_Zprime=ctau_z, config=self.config, rng=g)
+            reco = mb._reconstruct_arrays(arrays, ctau0_N=ctau_N, ctau0_Zprime=ctau_z, config=self.config, rng=g,
+                                          vertex=vertex)
         reco = dict(reco)
         for k in ("w_decay_fiducial", "w_efficiency", "weight_selected"):
             reco[k] = np.nan_to_num(np.asarray(reco[k], dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
@@ -165,10 +178,13 @@ class MiniBooNEStage:
             return chunk
         first = int(chunk.event[0])
         parts = []
-        zp = self._zprime_p_m2(chunk)
+        arrays = mb._event_arrays(chunk)
+        zp = self._zprime_p_m2(arrays)
+        ctau = self._ctau_N(ak.to_numpy(chunk.hnl_pdg))
         for b, s, e in R.block_ranges(first, len(chunk)):
-            sl = slice(s - first, e - first)
-            parts.append(self.reconstruct_block(chunk[sl], b, None if zp is None else (zp[0][sl], zp[1][sl])))
+            i, j = s - first, e - first
+            parts.append(self.reconstruct_block(mb._slice_arrays(arrays, i, j), b, ctau[i:j],
+                                                None if zp is None else (zp[0][i:j], zp[1][i:j])))
         reco = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
         self.hists.add(mb.miniboone_histograms(reco, self.config))
         sel = reco["weight_selected"]
