@@ -80,6 +80,9 @@ __all__ = [
     "DEFAULT_FIELDS",
     "reconstruct",
     "reconstruct_events",
+    "event_arrays",
+    "slice_arrays",
+    "reconstruct_arrays",
     "reco_branches",
     "selection_summary",
     "miniboone_histograms",
@@ -870,17 +873,17 @@ def reconstruct_events(
     -------
     dict of arrays, as :func:`reconstruct`.
     """
-    arrays = _event_arrays(events, fields)
-    return _reconstruct_arrays(arrays, ctau0_N=ctau0_N, ctau0_Zprime=ctau0_Zprime, config=config, rng=rng, vertex=vertex)
+    arrays = event_arrays(events, fields)
+    return reconstruct_arrays(arrays, ctau0_N=ctau0_N, ctau0_Zprime=ctau0_Zprime, config=config, rng=rng, vertex=vertex)
 
 
-def _event_arrays(events, fields: Mapping[str, str] | None = None) -> dict:
+def event_arrays(events, fields: Mapping[str, str] | None = None) -> dict:
     """The numpy arrays :func:`reconstruct_events` reads from an awkward event array (one copy per field).
 
     Keys: ``n``, ``em`` (list of (n, 4): e-, e+ with muons moved to ``tracks``, or the photons), ``tracks``
     (list of (n, 4)), ``weight`` (n,), and (n, 3) / (n, 4) arrays or None: ``vertex``, ``offset``
     (visible-vertex offset), ``N``, ``Zprime``. Split from the reconstruction so that the detector stage
-    reads a chunk's fields once and reconstructs it block by block on numpy slices (:func:`_slice_arrays`).
+    reads a chunk's fields once and reconstructs it block by block on numpy slices (:func:`slice_arrays`).
     """
     import awkward as ak
 
@@ -918,8 +921,8 @@ def _event_arrays(events, fields: Mapping[str, str] | None = None) -> dict:
     }
 
 
-def _slice_arrays(arrays: dict, start: int, stop: int) -> dict:
-    """Events ``start:stop`` of :func:`_event_arrays`' result (views, no copies)."""
+def slice_arrays(arrays: dict, start: int, stop: int) -> dict:
+    """Events ``start:stop`` of :func:`event_arrays`' result (views, no copies)."""
     out = {}
     for k, v in arrays.items():
         if k == "n":
@@ -931,8 +934,8 @@ def _slice_arrays(arrays: dict, start: int, stop: int) -> dict:
     return out
 
 
-def _reconstruct_arrays(arrays: dict, *, ctau0_N=None, ctau0_Zprime=0.0, config=None, rng=None, vertex=None) -> dict:
-    """:func:`reconstruct_events` on the arrays of :func:`_event_arrays` (same arguments, same streams)."""
+def reconstruct_arrays(arrays: dict, *, ctau0_N=None, ctau0_Zprime=0.0, config=None, rng=None, vertex=None) -> dict:
+    """:func:`reconstruct_events` on the arrays of :func:`event_arrays` (same arguments, same streams)."""
     cfg = config or MiniBooNEConfig()
     geo_rng, smear_rng = _get_rng(rng).spawn(2)
     n = arrays["n"]

@@ -12,11 +12,11 @@ Per block and event, from that stream:
    vertex density is uniform, issue 5), written as the truth record ``vertex`` (x, y, z in cm,
    detector frame, origin at the tank centre);
 2. the stream itself is handed to the reconstruction (``reconstruct_events``' numpy part,
-   ``_reconstruct_arrays``), which spawns a geometry stream (the point of the visible decay given that
+   ``reconstruct_arrays``), which spawns a geometry stream (the point of the visible decay given that
    it is inside the fiducial sphere, and the exact fiducial decay probability from c tau0 and the
    momenta) and a smearing stream.
 
-The chunk's fields are read into numpy arrays once (``response._event_arrays``) and each block
+The chunk's fields are read into numpy arrays once (``response.event_arrays``) and each block
 reconstructs a slice of them; the per-event arithmetic is in numba kernels (``response._reco_kernel``,
 ``_flight_kernel``; issue 16), tested against the NumPy version they replaced
 (tests/detectors/test_miniboone_kernel.py).
@@ -121,7 +121,7 @@ class MiniBooNEStage:
         return out
 
     def _zprime_p_m2(self, arrays: dict):
-        """|p| and m^2 of every Z' (numpy, GeV and GeV^2) from ``_event_arrays``' ``Zprime`` (px, py, pz, E), or None
+        """|p| and m^2 of every Z' (numpy, GeV and GeV^2) from ``event_arrays``' ``Zprime`` (px, py, pz, E), or None
         when the Z' flight never matters."""
         if self.ctau0_Zprime <= 0:
             return None
@@ -152,7 +152,7 @@ class MiniBooNEStage:
     def reconstruct_block(self, arrays: dict, block: int, ctau_N: np.ndarray, zprime_p_m2=None) -> dict:
         """Reconstructed arrays (``RECO_BRANCHES`` plus ``vertex``) of the events of one block.
 
-        ``arrays``: the block's slice of ``detectors.miniboone.response._event_arrays`` (numpy, read once per
+        ``arrays``: the block's slice of ``detectors.miniboone.response.event_arrays`` (numpy, read once per
         chunk by ``apply``: per-block awkward field access cost ~0.3 s per 1e6 events); ``ctau_N``: c tau0 (cm)
         of each event's N; ``zprime_p_m2``: the block's slice of ``_zprime_p_m2``, or None.
         """
@@ -161,7 +161,7 @@ class MiniBooNEStage:
         vertex = geometry.sample_uniform_ball(g.random((n, 3)), self.config.tank_radius_cm)
         ctau_z = self.ctau0_Zprime if self._zprime_flight_matters(zprime_p_m2) else 0.0
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            reco = mb._reconstruct_arrays(arrays, ctau0_N=ctau_N, ctau0_Zprime=ctau_z, config=self.config, rng=g,
+            reco = mb.reconstruct_arrays(arrays, ctau0_N=ctau_N, ctau0_Zprime=ctau_z, config=self.config, rng=g,
                                           vertex=vertex)
         reco = dict(reco)
         for k in ("w_decay_fiducial", "w_efficiency", "weight_selected"):
@@ -178,12 +178,12 @@ class MiniBooNEStage:
             return chunk
         first = int(chunk.event[0])
         parts = []
-        arrays = mb._event_arrays(chunk)
+        arrays = mb.event_arrays(chunk)
         zp = self._zprime_p_m2(arrays)
         ctau = self._ctau_N(ak.to_numpy(chunk.hnl_pdg))
         for b, s, e in R.block_ranges(first, len(chunk)):
             i, j = s - first, e - first
-            parts.append(self.reconstruct_block(mb._slice_arrays(arrays, i, j), b, ctau[i:j],
+            parts.append(self.reconstruct_block(mb.slice_arrays(arrays, i, j), b, ctau[i:j],
                                                 None if zp is None else (zp[0][i:j], zp[1][i:j])))
         reco = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
         self.hists.add(mb.miniboone_histograms(reco, self.config))

@@ -40,7 +40,7 @@ def test_public_api_is_pinned():
         "TANK_RADIUS", "FIDUCIAL_RADIUS", "BASELINE", "MiniBooNEConfig", "Histogram", "RECO_BRANCHES",
         "eg_efficiency", "eg_efficiency_table", "energy_resolution", "smear_energy", "smear_direction",
         "classify_pair", "pi0_mass_cut_value", "e_qe_ccqe", "e_qe_seed003", "decay_in_fiducial", "DEFAULT_FIELDS",
-        "reconstruct", "reconstruct_events", "reco_branches", "selection_summary", "miniboone_histograms", "fill_histogram",
+        "reconstruct", "reconstruct_events", "event_arrays", "slice_arrays", "reconstruct_arrays", "reco_branches", "selection_summary", "miniboone_histograms", "fill_histogram",
         "write_histograms", "read_histograms", "published_spectra", "plot_miniboone",
     }  # fmt: skip
 
