@@ -1,18 +1,18 @@
-"""Cold start: compile the fused event kernel in a second process while the first prepares the card.
+"""Cold start: compile the event kernel in a second process while the first prepares the card.
 
 On an empty kernel cache (``physics._jit``) the first ``hnlgen run`` of an upscattering card compiles
-for ~34 s on one core, half of it ``gen.core.event_kernel.event_kernel`` (with everything it inlines) and
-half the set-up kernels (decay widths, three-body tables, cross-section tabulation) and the detector
-stage. numba compiles under one lock per process, so ``start()`` launches
-``python -m gen.core.precompile``, which compiles ``event_kernel`` for ``EVENT_KERNEL_SIGNATURE`` into the
+the serial kernel of ``gen.core.event_kernel.event_kernel``, ``_event_part`` (with everything it inlines:
+~11 s of CPU), the set-up kernels (decay widths, three-body tables, cross-section tabulation) and the
+detector stage. numba compiles under one lock per process, so ``start()`` launches
+``python -m gen.core.precompile``, which compiles ``_event_part`` for ``EVENT_KERNEL_SIGNATURE`` into the
 same on-disk cache, while the parent runs ``prepare``; ``wait()`` (before the first event) waits for
 it, and the parent then loads the kernel from the cache instead of compiling it.
 
-``EVENT_KERNEL_SIGNATURE`` is the argument types of ``gen.sources.upscattering._generate_blocks``'s call, the same
-for every upscattering card (checked by ``tests/gen/test_precompile.py``). If a call ever has other
-types numba compiles that specialisation in the parent as usual: the helper only saves time, the
+``EVENT_KERNEL_SIGNATURE`` is the argument types of ``_event_part`` as ``gen.sources.upscattering._generate_blocks``
+calls it, the same for every upscattering card (checked by ``tests/gen/test_precompile.py``). If a call ever has
+other types numba compiles that specialisation in the parent as usual: the helper only saves time, the
 kernel's result never depends on it. The helper is started only when the cache has no entry for
-``event_kernel`` yet, and a failed helper is ignored (the parent compiles).
+``_event_part`` yet, and a failed helper is ignored (the parent compiles).
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ import sys
 
 __all__ = ["EVENT_KERNEL_SIGNATURE", "event_kernel_cached", "event_kernel_types", "start", "wait"]
 
-# the 14 arguments of event_kernel, in order: dtype code and dimension (0: scalar), or the name of a NamedTuple of
-# gen.core.tables (its fields' types are gen.core.tables.FIELD_SPECS; "rec" = physics.cross_sections.CHANNEL_DTYPE)
-EVENT_KERNEL_SIGNATURE = ("f8:2", "u8:1", "i8", "i8", "i8", "i8", "FluxTables", "ChannelTables", "DecayTables",
+# the 15 arguments of gen.core.event_kernel._event_part (the compiled kernel of event_kernel), in order: dtype code
+# and dimension (0: scalar), or the name of a NamedTuple of gen.core.tables (its fields' types are
+# gen.core.tables.FIELD_SPECS; "rec" = physics.cross_sections.CHANNEL_DTYPE)
+EVENT_KERNEL_SIGNATURE = ("i8", "i8", "f8:2", "u8:1", "i8", "i8", "i8", "FluxTables", "ChannelTables", "DecayTables",
                           "EventColumns", "i4:2", "f8:2", "i8", "i8")
 
 
@@ -59,10 +60,10 @@ def event_kernel_types() -> tuple:
 
 
 def event_kernel_cached() -> bool:
-    """True if the kernel cache directory already holds an index of ``event_kernel``."""
+    """True if the kernel cache directory already holds an index of ``event_kernel``'s compiled ``_event_part``."""
     from physics._jit import KERNEL_CACHE_DIR
 
-    return any(KERNEL_CACHE_DIR.glob("core_*/event_kernel.event_kernel-*.nbi"))
+    return any(KERNEL_CACHE_DIR.glob("core_*/event_kernel._event_part-*.nbi"))
 
 
 def start():
@@ -85,7 +86,7 @@ def wait(proc) -> None:
 def _main() -> int:
     from gen.core import event_kernel as EK
 
-    EK.event_kernel.compile(event_kernel_types())
+    EK._event_part.compile(event_kernel_types())
     return 0
 
 

@@ -15,8 +15,8 @@ def test_helper_signature_is_the_one_generation_uses(card):
     from gen.core import event_kernel as EK
 
     gen.generate(CARDS / card, n_events=2000)
-    assert len(P.EVENT_KERNEL_SIGNATURE) == 14  # run controls, four named tables (gen.core.tables), staging, sizes
-    assert P.event_kernel_types() in [tuple(s) for s in EK.event_kernel.signatures]
+    assert len(P.EVENT_KERNEL_SIGNATURE) == 15  # part bounds, run controls, four named tables (gen.core.tables), rows, sizes
+    assert [tuple(s) for s in EK._event_part.signatures] == [P.event_kernel_types()]  # one specialisation, the helper's
 
 
 def test_no_helper_once_the_kernel_is_cached(monkeypatch):
