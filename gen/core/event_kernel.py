@@ -58,11 +58,15 @@ def _named_slots(pdg, status, parent, npart, ev, slot_n):
     return iz, im, ip, inu, idau
 
 
-@jitable
+@jit
 def _compact_task(e0, e1, pdg, status, parent, p4, vtx, npart, slot_n, hard, named, named_vtx, f_int, f_kin, col0, k):
     """Events ``[e0, e1)`` of the slot arrays -> columns ``col0 + (ev - e0)`` of hard, named, named_vtx
     and the particle rows from ``k`` on (``compact_kernel``); returns the next particle row. An event
     with a negative count (cascade overflow) gets no particle rows.
+
+    A cached kernel of its own (``@jit``, not ``@jitable``; its callers link and inline it all the same): on
+    a cold start the main process compiles it into the cache while the ``gen.core.precompile`` helper
+    compiles the rest of ``_event_part``, which then loads it (issue 16).
 
     Written one output row at a time (the outer loops run over the rows): each row is then one
     sequential stream, which the hardware prefetches and fills in whole cache lines, instead of ~60
