@@ -8,6 +8,11 @@ detector stage. numba compiles under one lock per process, so ``start()`` launch
 same on-disk cache, while the parent runs ``prepare``; ``wait()`` (before the first event) waits for
 it, and the parent then loads the kernel from the cache instead of compiling it.
 
+The work is shared further: right after launching the helper the parent compiles ``_compact_task`` (a
+cached kernel of its own, ``COMPACT_TASK_SIGNATURE``), which the helper reaches only after typing production
+and cascade and then loads from the cache; and ``wait()`` compiles the small kernels the run needs after the
+first block while the helper still runs (``_compile_while_waiting``).
+
 ``EVENT_KERNEL_SIGNATURE`` is the argument types of ``_event_part`` as ``gen.sources.upscattering._generate_blocks``
 calls it, the same for every upscattering card (checked by ``tests/gen/test_precompile.py``). If a call ever has
 other types numba compiles that specialisation in the parent as usual: the helper only saves time, the
