@@ -11,6 +11,7 @@ paths give the same events (tests/gen/test_event_kernel.py).
 """
 
 import concurrent.futures
+import threading
 
 import numba
 import numpy as np
@@ -217,15 +218,17 @@ def _event_part(ps, pe, u, seeds, first_event, col0, k, flux, chans, decay, out,
 
 
 _POOL = None  # worker threads of event_kernel's parts after the first (created on first use, grown when needed)
+_POOL_LOCK = threading.Lock()
 
 
 def _pool(workers: int) -> concurrent.futures.ThreadPoolExecutor:
+    """A thread pool with at least ``workers`` threads. A smaller one is replaced, not shut down (a caller in
+    another thread may still submit to it; its idle threads end when it is garbage-collected)."""
     global _POOL
-    if _POOL is None or _POOL._max_workers < workers:
-        if _POOL is not None:
-            _POOL.shutdown(wait=False)
-        _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hnlgen-event-part")
-    return _POOL
+    with _POOL_LOCK:
+        if _POOL is None or _POOL._max_workers < workers:
+            _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hnlgen-event-part")
+        return _POOL
 
 
 def event_kernel(u, seeds, first_event, n_parts, col0, k0, flux, chans, decay, out, s_int, s_kin, slots, task):
@@ -259,11 +262,15 @@ def event_kernel(u, seeds, first_event, n_parts, col0, k0, flux, chans, decay, o
     n = u.shape[0]
     part_len = (n + n_parts - 1) // n_parts
     bounds = [(p * part_len, min(n, p * part_len + part_len)) for p in range(n_parts)]
-    futures = [_pool(n_parts - 1).submit(_event_part, ps, pe, u, seeds, first_event, col0, (ps - part_len) * slots,
-                                         flux, chans, decay, out, s_int, s_kin, slots, task)
+    pool = _pool(n_parts - 1) if n_parts > 1 else None
+    futures = [pool.submit(_event_part, ps, pe, u, seeds, first_event, col0, (ps - part_len) * slots, flux, chans,
+                           decay, out, s_int, s_kin, slots, task)
                for ps, pe in bounds[1:]]
-    rows = [_event_part(0, bounds[0][1], u, seeds, first_event, col0, k0, flux, chans, decay, out, out.f_int,
-                        out.f_kin, slots, task)]
+    try:
+        rows = [_event_part(0, bounds[0][1], u, seeds, first_event, col0, k0, flux, chans, decay, out, out.f_int,
+                            out.f_kin, slots, task)]
+    finally:  # no part keeps writing into the outputs after this returns or raises
+        concurrent.futures.wait(futures)
     rows += [f.result() for f in futures]
     # parts 1, 2, ...: staging -> their place after the parts before them
     dst = k0 + rows[0]
