@@ -10,6 +10,9 @@ Private module (STYLE.md section 4); the per-task functions are those of ``gen.c
 paths give the same events (tests/gen/test_event_kernel.py).
 """
 
+import concurrent.futures
+import threading
+
 import numba
 import numpy as np
 
@@ -56,11 +59,15 @@ def _named_slots(pdg, status, parent, npart, ev, slot_n):
     return iz, im, ip, inu, idau
 
 
-@jitable
+@jit
 def _compact_task(e0, e1, pdg, status, parent, p4, vtx, npart, slot_n, hard, named, named_vtx, f_int, f_kin, col0, k):
     """Events ``[e0, e1)`` of the slot arrays -> columns ``col0 + (ev - e0)`` of hard, named, named_vtx
     and the particle rows from ``k`` on (``compact_kernel``); returns the next particle row. An event
     with a negative count (cascade overflow) gets no particle rows.
+
+    A cached kernel of its own (``@jit``, not ``@jitable``; its callers link and inline it all the same): on
+    a cold start the main process compiles it into the cache while the ``gen.core.precompile`` helper
+    compiles the rest of ``_event_part``, which then loads it (issue 16).
 
     Written one output row at a time (the outer loops run over the rows): each row is then one
     sequential stream, which the hardware prefetches and fills in whole cache lines, instead of ~60
@@ -143,7 +150,87 @@ def compact_kernel(pdg, status, parent, p4, vtx, npart, slot_n, hard, named, nam
 
 
 # ------------------------------------------------------------------------------- whole events
-@jit(parallel=True)
+@jit(nogil=True)
+def _event_part(ps, pe, u, seeds, first_event, col0, k, flux, chans, decay, out, d_int, d_kin, slots, task):
+    """Events ``[ps, pe)`` of ``event_kernel``'s block -> their event columns; particle rows go to ``d_int``,
+    ``d_kin`` from row ``k`` on. Returns the number of particle rows written.
+
+    Serial and without the GIL (``nogil``): ``event_kernel`` runs one call per part in its own thread.
+    """
+    ch_icode, ch_pol, ch_root, ch_br, ch_origin = chans.codes, chans.pol, chans.root, chans.br, decay.ch_origin
+    event, f_sc, i_sc, counts, hard, named, named_vtx = out.event, out.f_sc, out.i_sc, out.counts, out.hard, out.named, out.named_vtx
+    T = task
+    chan = np.empty(T, np.int64)
+    E = np.empty(T)
+    Q2 = np.empty(T)
+    w = np.empty(T)
+    ybin = np.empty(T, np.int64)
+    p4 = np.zeros((T, slots, 4))
+    vtx = np.zeros((T, slots, 4))
+    pdg = np.zeros((T, slots), np.int64)
+    status = np.zeros((T, slots), np.int64)
+    parent = np.zeros((T, slots), np.int64)
+    pol = np.zeros((T, slots))
+    state_of = np.zeros((T, slots), np.int64)
+    chosen = np.zeros((T, slots), np.int64)
+    npart = np.zeros(T, np.int64)
+    k_start = k
+    for e0 in range(ps, pe, T):
+        e1 = min(pe, e0 + T)
+        m = e1 - e0
+        _production_task(e0, e1, e0, u, flux, chans, chan, E, Q2, w, ybin, p4)
+        for j in range(m):
+            c = chan[j]
+            pdg[j, 0] = ch_icode[c, 0]
+            pdg[j, 1] = ch_icode[c, 6]
+            pdg[j, 2] = ch_icode[c, 6]
+            pdg[j, 3] = ch_icode[c, 7]
+            status[j, 0] = STATUS_BEAM
+            status[j, 1] = STATUS_TARGET
+            status[j, 2] = STATUS_FINAL
+            status[j, 3] = STATUS_FINAL
+            for i in range(4):
+                parent[j, i] = -1 if i < 2 else 0
+                pol[j, i] = 0.0
+                state_of[j, i] = -1
+                chosen[j, i] = -1
+                for q in range(4):
+                    vtx[j, i, q] = 0.0
+            pol[j, 3] = ch_pol[c]
+            state_of[j, 3] = ch_root[c]
+        _cascade_task(0, m, seeds[e0:e1], 4, pdg, status, parent, p4, vtx, pol, state_of, npart, chosen, decay)
+        for j in range(m):
+            col = col0 + e0 + j
+            c = chan[j]
+            event[col] = first_event + e0 + j
+            f_sc[0, col] = w[j] * ch_br[c]
+            f_sc[1, col] = 1.0
+            f_sc[2, col] = E[j]
+            f_sc[3, col] = Q2[j]
+            for r in range(6):
+                i_sc[r, col] = ch_icode[c, r]
+            chn = chosen[j, 3]
+            i_sc[6, col] = ch_origin[chn] if chn >= 0 else -1
+            counts[col] = npart[j]
+        k = _compact_task(0, m, pdg, status, parent, p4, vtx, npart, 3, hard, named, named_vtx, d_int, d_kin,
+                          col0 + e0, k)
+    return k - k_start
+
+
+_POOL = None  # worker threads of event_kernel's parts after the first (created on first use, grown when needed)
+_POOL_LOCK = threading.Lock()
+
+
+def _pool(workers: int) -> concurrent.futures.ThreadPoolExecutor:
+    """A thread pool with at least ``workers`` threads. A smaller one is replaced, not shut down (a caller in
+    another thread may still submit to it; its idle threads end when it is garbage-collected)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None or _POOL._max_workers < workers:
+            _POOL = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hnlgen-event-part")
+        return _POOL
+
+
 def event_kernel(u, seeds, first_event, n_parts, col0, k0, flux, chans, decay, out, s_int, s_kin, slots, task):
     """Uniforms and cascade seeds of n events -> finished event columns (``gen.core.events.ColumnBuffer``).
 
@@ -160,93 +247,36 @@ def event_kernel(u, seeds, first_event, n_parts, col0, k0, flux, chans, decay, o
     from row ``k0`` on, events in order. ``chans.codes`` columns 6 and 7 are the PDG codes of the struck
     particle and of the N in the particle list.
 
-    The events are split into ``n_parts`` contiguous parts, one per thread. The first part writes its
-    particle rows in place; the others, whose first row is known only when the parts before them are
-    done, write to ``s_int``, ``s_kin`` (>= (n - ceil(n / n_parts)) * slots rows) and are copied after.
-    Returns the number of particle rows written.
+    The events are split into ``n_parts`` contiguous parts, each one call of the serial kernel
+    ``_event_part`` in its own thread (the first in the calling thread; the kernel releases the GIL). The
+    first part writes its particle rows in place; the others, whose first row is known only when the parts
+    before them are done, write to ``s_int``, ``s_kin`` (>= (n - ceil(n / n_parts)) * slots rows) and are
+    copied after. Returns the number of particle rows written.
+
+    Why threads rather than ``numba.prange`` (issue 16, cold start): a ``parallel=True`` kernel is lowered
+    into a gufunc, its wrapper, the thread-pool wrapper and the kernel, and numba links and optimises the
+    whole inlined production/cascade/compaction tree again at each of these levels: ~19 s of CPU to compile
+    against ~11 s for the serial ``_event_part``. Each part is the same serial code either way, so the
+    events are bit-identical.
     """
-    ch_icode, ch_pol, ch_root, ch_br, ch_origin = chans.codes, chans.pol, chans.root, chans.br, decay.ch_origin
-    event, f_sc, i_sc, counts, hard, named, named_vtx = out.event, out.f_sc, out.i_sc, out.counts, out.hard, out.named, out.named_vtx
-    f_int, f_kin = out.f_int, out.f_kin
     n = u.shape[0]
     part_len = (n + n_parts - 1) // n_parts
-    part_rows = np.zeros(n_parts, np.int64)
-    for p in numba.prange(n_parts):
-        ps = p * part_len
-        pe = min(n, ps + part_len)
-        T = task
-        chan = np.empty(T, np.int64)
-        E = np.empty(T)
-        Q2 = np.empty(T)
-        w = np.empty(T)
-        ybin = np.empty(T, np.int64)
-        p4 = np.zeros((T, slots, 4))
-        vtx = np.zeros((T, slots, 4))
-        pdg = np.zeros((T, slots), np.int64)
-        status = np.zeros((T, slots), np.int64)
-        parent = np.zeros((T, slots), np.int64)
-        pol = np.zeros((T, slots))
-        state_of = np.zeros((T, slots), np.int64)
-        chosen = np.zeros((T, slots), np.int64)
-        npart = np.zeros(T, np.int64)
-        if p == 0:
-            d_int, d_kin, k = f_int, f_kin, k0
-        else:
-            d_int, d_kin, k = s_int, s_kin, (ps - part_len) * slots
-        k_start = k
-        for e0 in range(ps, pe, T):
-            e1 = min(pe, e0 + T)
-            m = e1 - e0
-            _production_task(e0, e1, e0, u, flux, chans, chan, E, Q2, w, ybin, p4)
-            for j in range(m):
-                c = chan[j]
-                pdg[j, 0] = ch_icode[c, 0]
-                pdg[j, 1] = ch_icode[c, 6]
-                pdg[j, 2] = ch_icode[c, 6]
-                pdg[j, 3] = ch_icode[c, 7]
-                status[j, 0] = STATUS_BEAM
-                status[j, 1] = STATUS_TARGET
-                status[j, 2] = STATUS_FINAL
-                status[j, 3] = STATUS_FINAL
-                for i in range(4):
-                    parent[j, i] = -1 if i < 2 else 0
-                    pol[j, i] = 0.0
-                    state_of[j, i] = -1
-                    chosen[j, i] = -1
-                    for q in range(4):
-                        vtx[j, i, q] = 0.0
-                pol[j, 3] = ch_pol[c]
-                state_of[j, 3] = ch_root[c]
-            _cascade_task(0, m, seeds[e0:e1], 4, pdg, status, parent, p4, vtx, pol, state_of, npart, chosen, decay)
-            for j in range(m):
-                col = col0 + e0 + j
-                c = chan[j]
-                event[col] = first_event + e0 + j
-                f_sc[0, col] = w[j] * ch_br[c]
-                f_sc[1, col] = 1.0
-                f_sc[2, col] = E[j]
-                f_sc[3, col] = Q2[j]
-                for r in range(6):
-                    i_sc[r, col] = ch_icode[c, r]
-                chn = chosen[j, 3]
-                i_sc[6, col] = ch_origin[chn] if chn >= 0 else -1
-                counts[col] = npart[j]
-            k = _compact_task(0, m, pdg, status, parent, p4, vtx, npart, 3, hard, named, named_vtx, d_int, d_kin,
-                              col0 + e0, k)
-        part_rows[p] = k - k_start
+    bounds = [(p * part_len, min(n, p * part_len + part_len)) for p in range(n_parts)]
+    pool = _pool(n_parts - 1) if n_parts > 1 else None
+    futures = [pool.submit(_event_part, ps, pe, u, seeds, first_event, col0, (ps - part_len) * slots, flux, chans,
+                           decay, out, s_int, s_kin, slots, task)
+               for ps, pe in bounds[1:]]
+    try:
+        rows = [_event_part(0, bounds[0][1], u, seeds, first_event, col0, k0, flux, chans, decay, out, out.f_int,
+                            out.f_kin, slots, task)]
+    finally:  # no part keeps writing into the outputs after this returns or raises
+        concurrent.futures.wait(futures)
+    rows += [f.result() for f in futures]
     # parts 1, 2, ...: staging -> their place after the parts before them
-    first = np.empty(n_parts, np.int64)
-    first[0] = k0
+    dst = k0 + rows[0]
     for p in range(1, n_parts):
-        first[p] = first[p - 1] + part_rows[p - 1]
-    for q in numba.prange(n_parts - 1):
-        p = q + 1
         src = (p * part_len - part_len) * slots
-        dst = first[p]
-        for r in range(3):
-            for k in range(part_rows[p]):
-                f_int[r, dst + k] = s_int[r, src + k]
-        for r in range(8):
-            for k in range(part_rows[p]):
-                f_kin[r, dst + k] = s_kin[r, src + k]
-    return first[n_parts - 1] + part_rows[n_parts - 1] - k0
+        out.f_int[:, dst:dst + rows[p]] = s_int[:, src:src + rows[p]]
+        out.f_kin[:, dst:dst + rows[p]] = s_kin[:, src:src + rows[p]]
+        dst += rows[p]
+    return dst - k0

@@ -1,18 +1,23 @@
-"""Cold start: compile the fused event kernel in a second process while the first prepares the card.
+"""Cold start: compile the event kernel in a second process while the first prepares the card.
 
 On an empty kernel cache (``physics._jit``) the first ``hnlgen run`` of an upscattering card compiles
-for ~34 s on one core, half of it ``gen.core.event_kernel.event_kernel`` (with everything it inlines) and
-half the set-up kernels (decay widths, three-body tables, cross-section tabulation) and the detector
-stage. numba compiles under one lock per process, so ``start()`` launches
-``python -m gen.core.precompile``, which compiles ``event_kernel`` for ``EVENT_KERNEL_SIGNATURE`` into the
+the serial kernel of ``gen.core.event_kernel.event_kernel``, ``_event_part`` (with everything it inlines:
+~11 s of CPU), the set-up kernels (decay widths, three-body tables, cross-section tabulation) and the
+detector stage. numba compiles under one lock per process, so ``start()`` launches
+``python -m gen.core.precompile``, which compiles ``_event_part`` for ``EVENT_KERNEL_SIGNATURE`` into the
 same on-disk cache, while the parent runs ``prepare``; ``wait()`` (before the first event) waits for
 it, and the parent then loads the kernel from the cache instead of compiling it.
 
-``EVENT_KERNEL_SIGNATURE`` is the argument types of ``gen.sources.upscattering._generate_blocks``'s call, the same
-for every upscattering card (checked by ``tests/gen/test_precompile.py``). If a call ever has other
-types numba compiles that specialisation in the parent as usual: the helper only saves time, the
+The work is shared further: right after launching the helper the parent compiles ``_compact_task`` (a
+cached kernel of its own, ``COMPACT_TASK_SIGNATURE``), which the helper reaches only after typing production
+and cascade and then loads from the cache; and ``wait()`` compiles the small kernels the run needs after the
+first block while the helper still runs (``_compile_while_waiting``).
+
+``EVENT_KERNEL_SIGNATURE`` is the argument types of ``_event_part`` as ``gen.sources.upscattering._generate_blocks``
+calls it, the same for every upscattering card (checked by ``tests/gen/test_precompile.py``). If a call ever has
+other types numba compiles that specialisation in the parent as usual: the helper only saves time, the
 kernel's result never depends on it. The helper is started only when the cache has no entry for
-``event_kernel`` yet, and a failed helper is ignored (the parent compiles).
+``_event_part`` yet, and a failed helper is ignored (the parent compiles).
 """
 
 from __future__ import annotations
@@ -21,12 +26,19 @@ import os
 import subprocess
 import sys
 
-__all__ = ["EVENT_KERNEL_SIGNATURE", "event_kernel_cached", "event_kernel_types", "start", "wait"]
+__all__ = ["COMPACT_TASK_SIGNATURE", "EVENT_KERNEL_SIGNATURE", "event_kernel_cached", "event_kernel_types", "start", "wait"]
 
-# the 14 arguments of event_kernel, in order: dtype code and dimension (0: scalar), or the name of a NamedTuple of
-# gen.core.tables (its fields' types are gen.core.tables.FIELD_SPECS; "rec" = physics.cross_sections.CHANNEL_DTYPE)
-EVENT_KERNEL_SIGNATURE = ("f8:2", "u8:1", "i8", "i8", "i8", "i8", "FluxTables", "ChannelTables", "DecayTables",
+# the 15 arguments of gen.core.event_kernel._event_part (the compiled kernel of event_kernel), in order: dtype code
+# and dimension (0: scalar), or the name of a NamedTuple of gen.core.tables (its fields' types are
+# gen.core.tables.FIELD_SPECS; "rec" = physics.cross_sections.CHANNEL_DTYPE)
+EVENT_KERNEL_SIGNATURE = ("i8", "i8", "f8:2", "u8:1", "i8", "i8", "i8", "FluxTables", "ChannelTables", "DecayTables",
                           "EventColumns", "i4:2", "f8:2", "i8", "i8")
+
+
+# the 16 arguments of gen.core.event_kernel._compact_task as _event_part calls it (same codes; "lit:N" = the
+# integer constant N of the call, which numba types as Literal[int](N))
+COMPACT_TASK_SIGNATURE = ("lit:0", "i8", "i8:2", "i8:2", "i8:2", "f8:3", "f8:3", "i8:1", "lit:3", "f8:3", "f8:3", "f8:3",
+                          "i4:2", "f8:2", "i8", "i8")
 
 
 def _array_type(spec: str):
@@ -36,18 +48,20 @@ def _array_type(spec: str):
     from physics.cross_sections import CHANNEL_DTYPE
 
     code, _, ndim = spec.partition(":")
+    if code == "lit":
+        return numba.types.literal(int(ndim))
     dt = numba.from_dtype(CHANNEL_DTYPE if code == "rec" else np.dtype(code))
     return numba.types.Array(dt, int(ndim), "C") if ndim else dt
 
 
-def event_kernel_types() -> tuple:
-    """The numba types of ``EVENT_KERNEL_SIGNATURE`` (C-contiguous arrays; NamedTuples of them)."""
+def event_kernel_types(signature: tuple = EVENT_KERNEL_SIGNATURE) -> tuple:
+    """The numba types of ``signature`` (default ``EVENT_KERNEL_SIGNATURE``; C-contiguous arrays; NamedTuples of them)."""
     import numba
 
     from gen.core import tables
 
     out = []
-    for spec in EVENT_KERNEL_SIGNATURE:
+    for spec in signature:
         cls = getattr(tables, spec, None)
         if cls is not None:
             fields = [_array_type(f) for f in tables.FIELD_SPECS[cls]]
@@ -59,10 +73,10 @@ def event_kernel_types() -> tuple:
 
 
 def event_kernel_cached() -> bool:
-    """True if the kernel cache directory already holds an index of ``event_kernel``."""
+    """True if the kernel cache directory already holds an index of ``event_kernel``'s compiled ``_event_part``."""
     from physics._jit import KERNEL_CACHE_DIR
 
-    return any(KERNEL_CACHE_DIR.glob("core_*/event_kernel.event_kernel-*.nbi"))
+    return any(KERNEL_CACHE_DIR.glob("core_*/event_kernel._event_part-*.nbi"))
 
 
 def start():
@@ -70,22 +84,53 @@ def start():
     if os.environ.get("HNLGEN_NO_PRECOMPILE") or event_kernel_cached():
         return None
     try:
-        return subprocess.Popen([sys.executable, "-m", "gen.core.precompile"], stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen([sys.executable, "-m", "gen.core.precompile"], stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:
         return None
+    # share the helper's work: the compaction task (~1.6 s of CPU) compiles here into the cache before the helper
+    # reaches it (it types production and cascade first, ~7 s), and the helper loads it from there
+    from gen.core import event_kernel as EK
+
+    try:
+        EK._compact_task.compile(event_kernel_types(COMPACT_TASK_SIGNATURE))
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    return proc
+
+
+def _compile_while_waiting() -> None:
+    """Compile the small kernels a run needs only after the first event block (exact sums of the totals,
+    grouping of the channels, the ``*_pdg`` columns), by calling them on one-element inputs of the types
+    the run passes (their Python wrappers fix the dtypes): ~0.9 s of CPU that would otherwise follow the
+    helper instead of overlapping it. Nothing is kept."""
+    import numpy as np
+
+    from gen.core.events import _named_pdg
+    from gen.core.exact_sum import ExactSum, group_index
+
+    ExactSum().add(np.zeros(1))
+    group_index(np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros(1, np.int64))
+    _named_pdg(np.zeros(1, np.int32), np.zeros(1, np.int32), np.zeros(2, np.int64))
 
 
 def wait(proc) -> None:
-    """Wait for the helper (if any); its failure only means the parent compiles the kernel itself."""
+    """Wait for the helper (if any); its failure only means the parent compiles the kernel itself.
+
+    While the helper still runs, the parent compiles the kernels of ``_compile_while_waiting`` (on a cold
+    start the parent is otherwise idle here)."""
     if proc is not None:
+        if proc.poll() is None:
+            _compile_while_waiting()
         proc.wait()
 
 
 def _main() -> int:
     from gen.core import event_kernel as EK
 
-    EK.event_kernel.compile(event_kernel_types())
+    EK._event_part.compile(event_kernel_types())
     return 0
 
 

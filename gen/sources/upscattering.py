@@ -293,7 +293,17 @@ def _production(setup: GeneratorSetup, u4: np.ndarray, n_total: int):
     E, Q2, w = np.empty(n), np.empty(n), np.empty(n)
     p4 = np.empty((n, 4, 4))
     flux, chans, _decay = _event_tables(setup, n_total)
-    K.production_kernel(u4, flux, chans, chan, E, Q2, w, ybin, p4)
+    # contiguous parts in threads (production_kernel is serial and releases the GIL; per-event results, so the
+    # outputs do not depend on the parts)
+    n_parts = max(1, min(numba.get_num_threads(), n // EK.EVENT_TASK))
+    step = max(1, -(-n // n_parts))
+
+    def part(a):
+        b = min(n, a + step)
+        K.production_kernel(u4[a:b], flux, chans, chan[a:b], E[a:b], Q2[a:b], w[a:b], ybin[a:b], p4[a:b])
+
+    for f in [EK._pool(n_parts).submit(part, a) for a in range(0, n, step)]:
+        f.result()
     return chan, E, Q2, w, ybin, p4
 
 
