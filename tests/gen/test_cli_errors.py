@@ -198,6 +198,29 @@ def test_ctrl_c_exits_130_with_one_line(capsys, monkeypatch):
     assert _one_line(err).startswith("hnlgen check: interrupted (Ctrl-C)")
 
 
+def test_ctrl_c_swallowed_by_a_library_still_exits_130(capsys, monkeypatch):
+    """numba/llvmlite ignore a KeyboardInterrupt raised in their ctypes callbacks while compiling and then fail
+    with a RuntimeError of their own ("no compiled object yet"): the run was interrupted, not a bug (exit 130)."""
+    import signal
+
+    from gen.cli import check
+
+    def swallowing(args):
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+        except KeyboardInterrupt:
+            pass  # what the library's callback does with it
+        raise RuntimeError("no compiled object yet for <Library '_named_pdg_kernel'>")
+
+    monkeypatch.setattr(check, "run", swallowing)
+    rc, _, err = _cli(["check", LZ], capsys)
+    assert rc == 130
+    assert _one_line(err).startswith("hnlgen check: interrupted (Ctrl-C)")
+    monkeypatch.undo()
+    rc, _, err = _cli(["check", LZ], capsys)  # the next command starts without the flag
+    assert rc == 0, err
+
+
 def test_model_error_is_mapped(capsys, monkeypatch):
     """A physics.model.ModelError escaping a command is an input error (exit 2), named as a model key."""
     from gen.cli import check
