@@ -56,6 +56,7 @@ import numpy as np
 import pydantic
 
 from detectors.common import geometry
+from detectors.common.smearing import smear_direction as _rotate_direction
 from physics import constants as const
 from physics import units as u
 from physics._jit import jit
@@ -693,31 +694,12 @@ def _reco_kernel(p0, p1, two, z_energy, z_direction, w, vetoed, decay_vertex, w_
         ev = se + math.hypot(a_res * math.sqrt(ec / _GEV) * _GEV, b_res * ec) * z_energy[i]
         if ev < 0.0:
             ev = 0.0
-        # smear_direction: tilt the summed momentum by a 2D Gaussian angle (basis as _perpendicular_basis)
-        dn = math.sqrt(sx * sx + sy * sy + sz * sz)
-        if dn <= 0.0:
-            nx, ny, nz = 0.0, 0.0, 1.0
+        # smear_direction: the summed momentum tilted by a 2D Gaussian angle, the one rotation of
+        # detectors.common.smearing (its transverse basis is minus _perpendicular_basis's, hence the signs)
+        if sx * sx + sy * sy + sz * sz <= 0.0:
+            ox, oy, oz = _rotate_direction(0.0, 0.0, 1.0, -z_direction[i, 0], -z_direction[i, 1], sig)
         else:
-            nx, ny, nz = sx / dn, sy / dn, sz / dn
-        d0 = z_direction[i, 0] * sig
-        d1 = z_direction[i, 1] * sig
-        theta = math.hypot(d0, d1)
-        phi = math.atan2(d1, d0)
-        if abs(nz) > 0.9:
-            qx, qy, qz = 1.0, 0.0, 0.0
-        else:
-            qx, qy, qz = 0.0, 0.0, 1.0
-        e1x, e1y, e1z = qy * nz - qz * ny, qz * nx - qx * nz, qx * ny - qy * nx
-        e1n = math.sqrt(e1x * e1x + e1y * e1y + e1z * e1z)
-        e1x, e1y, e1z = e1x / e1n, e1y / e1n, e1z / e1n
-        e2x, e2y, e2z = ny * e1z - nz * e1y, nz * e1x - nx * e1z, nx * e1y - ny * e1x
-        ct = math.cos(theta)
-        st = math.sin(theta)
-        sc = st * math.cos(phi)
-        ss = st * math.sin(phi)
-        ox = ct * nx + sc * e1x + ss * e2x
-        oy = ct * ny + sc * e1y + ss * e2y
-        oz = ct * nz + sc * e1z + ss * e2z
+            ox, oy, oz = _rotate_direction(sx, sy, sz, -z_direction[i, 0], -z_direction[i, 1], sig)
         cth = oz / math.sqrt(ox * ox + oy * oy + oz * oz)
         # e_qe_ccqe and e_qe_seed003
         pe2 = ev * ev - _M_E2
