@@ -488,14 +488,6 @@ class RouteCheck:
                 "regenerate at the new couplings")
 
 
-def _flip_key(key, known) -> tuple:
-    """The decay-table key of an observed decay: a Dirac N made by an antineutrino keeps the N code in slot 3
-    but decays as N-bar (``br_me_factors``)."""
-    if key not in known and (-key[0], key[1]) in known:
-        return (-key[0], key[1])
-    return key
-
-
 _PHYSICS_CACHE: dict = {}
 
 
