@@ -11,13 +11,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import signal
 import sys
-import threading
 import traceback
 
 from gen import __version__
 from gen.bundled import find_card
+from gen.cli import interrupt
 
 # Subcommands in the order ``hnlgen --help`` lists them; a module that is absent is skipped.
 _COMMANDS = ("check", "model", "xsec", "run", "experiments", "fit", "validate", "plot", "reweight", "scan", "limits", "bench", "cards")
@@ -80,7 +79,7 @@ def report_error(command: str, err: BaseException, args=None, verbose: bool = Fa
     from physics.model import ModelError
 
     prog = f"hnlgen {command}" if command else "hnlgen"
-    if isinstance(err, KeyboardInterrupt) or _SIGINT_RECEIVED.is_set():
+    if isinstance(err, KeyboardInterrupt) or interrupt.RECEIVED.is_set():
         # a Ctrl-C that a library swallowed on its way (numba/llvmlite ignore exceptions raised in their
         # ctypes callbacks while compiling, then fail with an error of their own) is still an interruption
         print(f"{prog}: interrupted (Ctrl-C); no complete output was written by the interrupted step", file=sys.stderr)
@@ -117,23 +116,12 @@ def _origin(err: BaseException) -> str:
     return f" at {frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
 
 
-_SIGINT_RECEIVED = threading.Event()
-
-
-def _on_sigint(signum, frame):
-    _SIGINT_RECEIVED.set()
-    signal.default_int_handler(signum, frame)  # raises KeyboardInterrupt, as without this handler
-
-
 def main(argv: list[str] | None = None) -> int:
-    _SIGINT_RECEIVED.clear()
-    installed = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, _on_sigint) if installed else None
+    previous = interrupt.install()
     try:
         return _main(argv)
     finally:
-        if installed:
-            signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+        interrupt.restore(previous)
 
 
 def _main(argv: list[str] | None) -> int:

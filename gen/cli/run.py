@@ -33,6 +33,7 @@ import time
 
 import numpy as np
 
+from gen.cli import interrupt
 from gen.output import jsonout
 
 _SUMMARY_FIELDS = ("upscattered", "final_state", "in_fiducial_volume")
@@ -83,10 +84,12 @@ class _Progress:
                         disable=not sys.stderr.isatty(), dynamic_ncols=True)
 
     def update(self, done: int) -> None:
+        interrupt.check()  # a Ctrl-C swallowed during a compile stops the run here, before the file is complete
         self.bar.update(done - self.done)
         self.done = done
 
     def close(self) -> None:
+        interrupt.check()
         self.bar.close()
 
 

@@ -391,6 +391,31 @@ def test_sigint_during_run_exits_130_with_one_line(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.communicate()  # reap it and close its pipes (no stray process or ResourceWarning for later tests)
     assert proc.returncode == 130, err
     assert _one_line(err).startswith("hnlgen run: interrupted (Ctrl-C)")
     assert not out.exists()
+
+
+def test_swallowed_sigint_stops_the_run_at_the_next_chunk(tmp_path, monkeypatch, capsys):
+    """numba swallows a KeyboardInterrupt raised while it compiles (CI, stop 18: the run went on for 2e7 events).
+    The SIGINT handler records it; the progress update between chunks raises it again, the partial file goes."""
+    from gen.cli import interrupt
+    from gen.cli import run as run_cmd
+
+    calls = []
+    real = run_cmd._Progress.update
+
+    def update(self, done):
+        if not calls:
+            interrupt.RECEIVED.set()  # as if a Ctrl-C had landed inside a compile and been swallowed there
+        calls.append(done)
+        real(self, done)
+
+    monkeypatch.setattr(run_cmd._Progress, "update", update)
+    out = tmp_path / "x.root"
+    code, _, err = _cli(["run", LZ, "-n", "40000", "--chunk-size", "10000", "-o", str(out)], capsys)
+    assert code == 130, err
+    assert len(calls) == 1  # stopped at the first chunk boundary, not after all four
+    assert err.strip().startswith("hnlgen run: interrupted (Ctrl-C)")
+    assert list(tmp_path.iterdir()) == []
