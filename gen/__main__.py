@@ -1,5 +1,3 @@
-import sys
+from gen.cli.app import entry
 
-from gen.cli.app import main
-
-sys.exit(main())
+entry()

@@ -74,6 +74,8 @@ __all__ = [
     "smear_energy",
     "smear_direction",
     "classify_pair",
+    "warm_flight_kernels",
+    "warm_reco_kernel",
     "pi0_mass_cut_value",
     "e_qe_ccqe",
     "e_qe_seed003",
@@ -516,6 +518,31 @@ RECO_BRANCHES = {
 }
 # The fiducial decay probability is the truth branch ``w_fiducial`` (gen.stages.base writes it there);
 # reconstruct() returns it as ``w_decay_fiducial`` for selection_summary, it is not a branch of its own.
+
+
+def warm_flight_kernels() -> None:
+    """Compile (or load from the kernel cache) ``_flight_kernel`` and the one- and two-step
+    ``sample_decay_in_sphere`` of :func:`decay_in_fiducial` for the argument types the MiniBooNE stage passes,
+    on two made-up events. With :func:`warm_reco_kernel`, what ``gen.core.precompile`` runs on a cold start
+    (``gen.stages.base.stage_warmup``) so that the stage loads its kernels from the cache. Nothing is kept."""
+    _warm_decay()
+
+
+def warm_reco_kernel() -> None:
+    """Compile (or load from the kernel cache) ``_reco_kernel`` of :func:`reconstruct` for the types the stage
+    passes, on two made-up events (see :func:`warm_flight_kernels`)."""
+    reconstruct([_WARM_P_Z, _WARM_P_N], np.ones(2), decay_vertex=np.zeros((2, 3)), w_decay_fiducial=np.full(2, 0.5), rng=0)
+
+
+# two events: a one-event column is "contiguous" without a copy and stays read-only, another specialisation
+_WARM_P_N = np.array([[0.0, 0.1, 1.0, 1.1]] * 2)
+_WARM_P_Z = np.array([[0.0, 0.05, 0.9, 0.91]] * 2)
+
+
+def _warm_decay():
+    vertex, u = np.zeros((2, 3)), np.full((2, 2), 0.5)
+    decay_in_fiducial(vertex, _WARM_P_N, np.ones(2), u)
+    return decay_in_fiducial(vertex, _WARM_P_N, np.ones(2), u, p_Zprime=_WARM_P_Z, ctau0_Zprime=np.ones(2))
 
 
 def _cw(a):

@@ -217,9 +217,22 @@ def _run_checked(args) -> int:
 
 
 def _run(args) -> int:
+    from gen.core import precompile as _precompile
+
+    # empty kernel cache: the event kernel compiles in a helper process while this one reads and prepares the
+    # card; started before anything else so that its imports overlap ours (stopped if the run does not need it)
+    helper = _precompile.start()
+    try:
+        return _run_with(args, helper)
+    finally:
+        _precompile.stop(helper)
+
+
+def _run_with(args, helper) -> int:
     import awkward as ak
 
     from gen.card import load_card
+    from gen.core import precompile as _precompile
     from gen.preflight import validate_for_run
     from gen.sources.upscattering import _Accumulator, iter_generate, run_metadata
 
@@ -268,29 +281,24 @@ def _run(args) -> int:
     info = experiment_info(card.experiment.name)
     source_run = source_entry(info.source, "run")
     if source_run is not None:  # a source with a run loop of its own (meson decays: gen.sources.meson_decay_run.run_na62)
+        _precompile.stop(helper)  # it compiles the upscattering kernel
         if args.unweighted is not None:
             print(f"hnlgen run: --unweighted is not available for {card.experiment.name} cards", file=sys.stderr)
             return 2
         return source_run(card, n, seed, out, chunk_size=args.chunk_size, compression=compression, format=fmt,
                         reconstruct=detector, as_json=args.json, progress=_Progress, precision=precision,
                         record=record)
-    from gen.core import precompile as _precompile
-    from gen.stages.base import make_stage
+    from gen.stages.base import make_stage, stage_warmup
 
     t0 = time.perf_counter()
-    # empty kernel cache: the event kernel compiles in a helper process while this one prepares the card
-    helper = _precompile.start()
-    try:
-        setup = validate_for_run(card, seed=seed, adapt=True)
-        acc = _Accumulator(setup)
-        stage = None
-        if detector:
-            stage = make_stage(setup, seed)
-        _precompile.wait(helper)
-    finally:
-        if helper is not None and helper.poll() is None:  # prepare failed: stop the helper
-            helper.kill()
-            helper.wait()
+    in_helper, in_parent = stage_warmup(info.detector_response) if detector else ((), ())
+    _precompile.share(helper, tuple(f"{f.__module__}:{f.__name__}" for f in in_helper))
+    setup = validate_for_run(card, seed=seed, adapt=True)
+    acc = _Accumulator(setup)
+    stage = None
+    if detector:
+        stage = make_stage(setup, seed)
+    _precompile.wait(helper, also=in_parent)
     w_max = 0.0
     with _open_writer(fmt, out, compression, setup, seed, args.unweighted, n, precision, record) as writer:
         prog = _Progress(n, "generating")

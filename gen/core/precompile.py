@@ -26,7 +26,8 @@ import os
 import subprocess
 import sys
 
-__all__ = ["COMPACT_TASK_SIGNATURE", "EVENT_KERNEL_SIGNATURE", "event_kernel_cached", "event_kernel_types", "start", "wait"]
+__all__ = ["COMPACT_TASK_SIGNATURE", "EVENT_KERNEL_SIGNATURE", "event_kernel_cached", "event_kernel_types", "share", "start", "stop",
+           "wait"]
 
 # the 15 arguments of gen.core.event_kernel._event_part (the compiled kernel of event_kernel), in order: dtype code
 # and dimension (0: scalar), or the name of a NamedTuple of gen.core.tables (its fields' types are
@@ -80,25 +81,50 @@ def event_kernel_cached() -> bool:
 
 
 def start():
-    """Launch the helper process if the cache has no ``event_kernel`` yet; returns it (or None)."""
+    """Launch the helper process if the cache has no ``event_kernel`` yet; returns it (or None).
+
+    Called first thing in ``hnlgen run`` (before the card is read: the helper's imports then overlap the
+    parent's); ``share`` then tells it which detector kernels to compile after the event kernel, and
+    ``stop`` ends it if the run does not need it (a meson-decay card, a bad input)."""
     if os.environ.get("HNLGEN_NO_PRECOMPILE") or event_kernel_cached():
         return None
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "gen.core.precompile"], stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return subprocess.Popen([sys.executable, "-m", "gen.core.precompile"], stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
     except OSError:
         return None
-    # share the helper's work: the compaction task (~1.6 s of CPU) compiles here into the cache before the helper
-    # reaches it (it types production and cascade first, ~7 s), and the helper loads it from there
+
+
+def share(proc, warmups: tuple[str, ...] = ()) -> None:
+    """Give the helper its second task and do part of its first one here.
+
+    ``warmups``: ``"module:function"`` names of functions that compile the detector stage's kernels on a
+    made-up event (``gen.stages.base.stage_warmup``); the helper runs them after the event kernel, so the
+    parent loads them from the cache. Then the parent compiles the compaction task (~1.6 s of CPU) into the
+    cache before the helper reaches it (it types production and cascade first, ~7 s), and the helper loads
+    it from there."""
+    if proc is None:
+        return
+    try:
+        proc.stdin.write(" ".join(warmups) + "\n")
+        proc.stdin.close()
+    except OSError:  # the helper has already died: the parent compiles what it needs
+        pass
     from gen.core import event_kernel as EK
 
-    try:
-        EK._compact_task.compile(event_kernel_types(COMPACT_TASK_SIGNATURE))
-    except BaseException:
+    EK._compact_task.compile(event_kernel_types(COMPACT_TASK_SIGNATURE))
+
+
+def stop(proc) -> None:
+    """End the helper if it still runs (the run does not need it, or failed before waiting for it)."""
+    if proc is not None and proc.poll() is None:
         proc.kill()
         proc.wait()
-        raise
-    return proc
+    if proc is not None and proc.stdin is not None and not proc.stdin.closed:
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
 
 
 def _compile_while_waiting() -> None:
@@ -116,23 +142,34 @@ def _compile_while_waiting() -> None:
     _named_pdg(np.zeros(1, np.int32), np.zeros(1, np.int32), np.zeros(2, np.int64))
 
 
-def wait(proc) -> None:
+def wait(proc, also: tuple = ()) -> None:
     """Wait for the helper (if any); its failure only means the parent compiles the kernel itself.
 
-    While the helper still runs, the parent compiles the kernels of ``_compile_while_waiting`` (on a cold
-    start the parent is otherwise idle here)."""
+    While the helper still runs, the parent compiles the kernels of ``_compile_while_waiting`` and calls the
+    functions ``also`` (the parent's share of the detector stage's kernels, ``gen.stages.base.stage_warmup``):
+    on a cold start the parent is otherwise idle here."""
     if proc is not None:
         if proc.poll() is None:
             _compile_while_waiting()
+            for f in also:
+                f()
         proc.wait()
+        stop(proc)
 
 
 def _main() -> int:
+    import importlib
+
     from gen.core import event_kernel as EK
 
     EK._event_part.compile(event_kernel_types())
+    for name in sys.stdin.readline().split():  # from share(); empty at EOF (the parent stopped us)
+        module, _, func = name.partition(":")
+        getattr(importlib.import_module(module), func)()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(_main())
+    # os._exit: the kernels are in the cache (numba writes each file when it compiles, by rename), and the
+    # interpreter's teardown of the compiled LLVM modules took ~1.3 s that the parent spent waiting
+    os._exit(_main())

@@ -18,6 +18,12 @@ def test_helper_signature_is_the_one_generation_uses(card):
     assert len(P.EVENT_KERNEL_SIGNATURE) == 15  # part bounds, run controls, four named tables (gen.core.tables), rows, sizes
     assert [tuple(s) for s in EK._event_part.signatures] == [P.event_kernel_types()]  # one specialisation, the helper's
     # the one the parent compiles for the helper (ColumnBuffer.add_block's compact_kernel may add an 'A'-layout one)
+    if not EK._compact_task.signatures:
+        # _event_part came from the on-disk cache, so nothing typed _compact_task in this process: type the kernel
+        # afresh (an uncached copy, ~10 s) so that its call of _compact_task records the types it passes
+        import numba
+
+        numba.njit(EK._event_part.py_func, nogil=True, cache=False).compile(P.event_kernel_types())
     assert P.event_kernel_types(P.COMPACT_TASK_SIGNATURE) in [tuple(s) for s in EK._compact_task.signatures]
 
 
@@ -44,3 +50,45 @@ def test_kernels_compiled_while_waiting_are_the_ones_a_run_uses(tmp_path):
     assert all(before)
     assert main(["run", str(CARDS / "miniboone_light_zprime.toml"), "-n", "2000", "-o", str(tmp_path / "x.root")]) == 0
     assert [set(k.signatures) for k in kernels] == before
+
+
+def test_stage_warmups_compile_the_specialisations_the_miniboone_stage_uses(tmp_path):
+    """What the helper and the parent compile for the MiniBooNE stage on a cold start (``stage_warmup``) are
+    exactly the specialisations ``hnlgen run`` then calls: the run adds none (else it would compile them on
+    the critical path after the helper)."""
+    from detectors.common import kernels as DK
+    from detectors.miniboone import response as R
+    from gen.cli.app import main
+    from gen.stages.base import stage_warmup
+
+    in_helper, in_parent = stage_warmup("miniboone")
+    assert in_helper and in_parent
+    for f in (*in_helper, *in_parent):
+        f()
+    kernels = (R._flight_kernel, R._reco_kernel, DK.sample_decay_in_sphere)
+    before = [set(k.signatures) for k in kernels]
+    assert all(before)
+    assert main(["run", str(CARDS / "miniboone_light_zprime.toml"), "-n", "2000", "-o", str(tmp_path / "x.root")]) == 0
+    assert [set(k.signatures) for k in kernels] == before
+    assert stage_warmup("na62_spectrometer") == ((), ())
+
+
+def test_helper_runs_the_warmups_it_is_sent_and_stop_ends_it(monkeypatch):
+    """The helper protocol: ``share`` sends the warm-up names on stdin, the helper runs them after the event
+    kernel and exits 0; ``stop`` ends a helper the run does not need (and is harmless on a finished one)."""
+    import subprocess
+    import sys
+
+    monkeypatch.setattr(P, "event_kernel_cached", lambda: False)
+    monkeypatch.delenv("HNLGEN_NO_PRECOMPILE", raising=False)
+    proc = P.start()
+    assert proc is not None
+    P.stop(proc)
+    assert proc.returncode is not None and proc.returncode != 0  # killed
+    # the helper's own loop (event kernel from the cache here), then the names it is sent
+    done = subprocess.run([sys.executable, "-m", "gen.core.precompile"], input="detectors.miniboone.response:warm_flight_kernels\n",
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    bad = subprocess.run([sys.executable, "-m", "gen.core.precompile"], input="detectors.miniboone.response:no_such_function\n",
+                         capture_output=True, text=True, timeout=600)
+    assert bad.returncode != 0  # a wrong name fails the helper (the parent then compiles what it needs)
