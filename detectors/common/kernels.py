@@ -83,7 +83,7 @@ def prob_from_chords(d1, d2, decay_length):
     return out
 
 
-@jit
+@jit(nogil=True)  # called from parallel threads by the MiniBooNE stage
 def sample_decay_in_sphere(x, n, decay_length, radius, u):
     nev = x.shape[0]
     points = np.empty((nev, 3))

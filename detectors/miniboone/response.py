@@ -476,7 +476,7 @@ def _directions_and_lengths(p4, ctau0, fallback_dir):
     return _flight_kernel(_cw(p4), ctau, fb)
 
 
-@jit
+@jit(nogil=True)  # the stage reconstructs blocks in parallel threads (gen.stages.base)
 def _flight_kernel(p4, ctau, fallback):  # pragma: no cover - numba
     """Per-event body of :func:`_directions_and_lengths` (``fallback`` of 0 rows: +z)."""
     n = p4.shape[0]
@@ -654,7 +654,7 @@ _M_E2, _M_P2 = const.m_e**2, const.m_proton**2  # as e_qe_ccqe computes them
 _GEV = u.GeV
 
 
-@jit
+@jit(nogil=True)  # the stage reconstructs blocks in parallel threads (gen.stages.base)
 def _reco_kernel(p0, p1, two, z_energy, z_direction, w, vetoed, decay_vertex, w_fid_in, fid_mode, par, ccqe, pi0_cut,
                  apply_eff, eff_edges, eff_values):  # pragma: no cover - numba
     """Per-event body of :func:`reconstruct` (its docstring; the formulas are those of the NumPy helpers it names).

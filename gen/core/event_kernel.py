@@ -221,7 +221,7 @@ _POOL = None  # worker threads of event_kernel's parts after the first (created 
 _POOL_LOCK = threading.Lock()
 
 
-def _pool(workers: int) -> concurrent.futures.ThreadPoolExecutor:
+def thread_pool(workers: int) -> concurrent.futures.ThreadPoolExecutor:
     """A thread pool with at least ``workers`` threads. A smaller one is replaced, not shut down (a caller in
     another thread may still submit to it; its idle threads end when it is garbage-collected)."""
     global _POOL
@@ -262,7 +262,7 @@ def event_kernel(u, seeds, first_event, n_parts, col0, k0, flux, chans, decay, o
     n = u.shape[0]
     part_len = (n + n_parts - 1) // n_parts
     bounds = [(p * part_len, min(n, p * part_len + part_len)) for p in range(n_parts)]
-    pool = _pool(n_parts - 1) if n_parts > 1 else None
+    pool = thread_pool(n_parts - 1) if n_parts > 1 else None
     futures = [pool.submit(_event_part, ps, pe, u, seeds, first_event, col0, (ps - part_len) * slots, flux, chans,
                            decay, out, s_int, s_kin, slots, task)
                for ps, pe in bounds[1:]]

@@ -302,7 +302,7 @@ def _production(setup: GeneratorSetup, u4: np.ndarray, n_total: int):
         b = min(n, a + step)
         K.production_kernel(u4[a:b], flux, chans, chan[a:b], E[a:b], Q2[a:b], w[a:b], ybin[a:b], p4[a:b])
 
-    for f in [EK._pool(n_parts).submit(part, a) for a in range(0, n, step)]:
+    for f in [EK.thread_pool(n_parts).submit(part, a) for a in range(0, n, step)]:
         f.result()
     return chan, E, Q2, w, ybin, p4
 

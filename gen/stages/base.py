@@ -41,11 +41,13 @@ from __future__ import annotations
 import math
 
 import awkward as ak
+import numba
 import numpy as np
 
 from detectors.common import geometry
 from detectors.miniboone import response as mb
 from gen.core import rng as R
+from gen.core.event_kernel import thread_pool
 from physics import pdg
 from physics.decay_table import decay_table
 
@@ -177,14 +179,24 @@ class MiniBooNEStage:
         if len(chunk) == 0:
             return chunk
         first = int(chunk.event[0])
-        parts = []
         arrays = mb.event_arrays(chunk)
         zp = self._zprime_p_m2(arrays)
         ctau = self._ctau_N(ak.to_numpy(chunk.hnl_pdg))
-        for b, s, e in R.block_ranges(first, len(chunk)):
+        def block(task):
+            b, s, e = task
             i, j = s - first, e - first
-            parts.append(self.reconstruct_block(mb.slice_arrays(arrays, i, j), b, ctau[i:j],
-                                                None if zp is None else (zp[0][i:j], zp[1][i:j])))
+            return self.reconstruct_block(mb.slice_arrays(arrays, i, j), b, ctau[i:j],
+                                          None if zp is None else (zp[0][i:j], zp[1][i:j]))
+
+        # blocks are independent (each its own stream, gen.core.rng.block_rng) and the kernels release the GIL:
+        # reconstruct them on numba's number of threads; the parts are joined in block order, so the events are
+        # the same whatever the threads
+        tasks = list(R.block_ranges(first, len(chunk)))
+        workers = min(numba.get_num_threads(), len(tasks))
+        if workers > 1:
+            parts = list(thread_pool(workers).map(block, tasks))
+        else:
+            parts = [block(t) for t in tasks]
         reco = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
         self.hists.add(mb.miniboone_histograms(reco, self.config))
         sel = reco["weight_selected"]

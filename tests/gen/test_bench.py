@@ -1,5 +1,6 @@
 """``hnlgen bench`` table: end-to-end rate beside generation alone and the writer levers' ratios (issue 16)."""
 
+import math
 from pathlib import Path
 
 from gen.bench import DEFAULT_WRITER, LEVERS, OPTIONS, format_table
@@ -60,3 +61,16 @@ def test_table_shows_the_dedicated_na62_oracle_beside_the_generator(monkeypatch)
     monkeypatch.setattr(bench, "_NA62_ORACLE", Path(__file__).resolve().parents[1] / "oracles" / "na62_dedicated.py")
     oracle = bench._na62_oracle()
     assert oracle is not None and hasattr(oracle, "iter_generate_dedicated")
+
+
+def test_marginal_rate_cancels_the_fixed_cost_of_a_pass():
+    from gen.bench import marginal_rate
+
+    # passes of n and 2n events with a fixed cost of 0.4 s and 2 us per event: 500,000 events/s whatever the cost
+    n, fixed, per = 200_000, 0.4, 2e-6
+    t_n = [fixed + per * n, fixed + 0.1 + per * n, fixed + per * n]
+    t_2n = [fixed + 2 * per * n, fixed + 0.1 + 2 * per * n, fixed + 2 * per * n]
+    assert math.isclose(marginal_rate(n, t_n, t_2n), 1 / per, rel_tol=1e-12)
+    # the issue's own figures: 1e5 events in 6.0 s, 1e6 in 14.6 s
+    assert math.isclose(marginal_rate(900_000, [6.0], [14.6]), 104_651.16, rel_tol=1e-6)
+    assert math.isnan(marginal_rate(n, [1.0], [0.9]))

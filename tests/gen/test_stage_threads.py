@@ -1,0 +1,39 @@
+"""The MiniBooNE stage reconstructs the blocks of a chunk on numba's threads (issue 16): the events, the
+histograms and the selected sums must not depend on the number of threads."""
+
+from pathlib import Path
+
+import awkward as ak
+import numba
+import numpy as np
+
+from gen.card import load_card
+from gen.core import rng as R
+from gen.sources.upscattering import iter_generate, prepare
+from gen.stages.base import make_stage
+
+LZ = Path(__file__).resolve().parents[2] / "cards" / "miniboone_light_zprime.toml"
+
+
+def test_stage_identical_for_one_and_two_threads():
+    card = load_card(LZ)
+    setup = prepare(card, seed=11)
+    n = 3 * R.BLOCK_SIZE + 77  # four blocks in one chunk, the last partial
+    truth = next(iter_generate(card, n, 11, 4 * R.BLOCK_SIZE, setup=setup, reconstruct=False))
+    out = []
+    threads0 = numba.get_num_threads()
+    try:
+        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+            numba.set_num_threads(threads)
+            stage = make_stage(setup, 11)
+            ev = stage.apply(truth)
+            out.append((ev, stage.sel_sum, stage.sel_sum2, {k: (h.values.copy(), h.errors.copy(), h.sumwx) for k, h in stage.hists.hists.items()}))
+    finally:
+        numba.set_num_threads(threads0)
+    (a, s1, q1, h1), (b, s2, q2, h2) = out
+    assert a.fields == b.fields and len(a) == n
+    for f in a.fields:
+        x, y = ak.flatten(a[f], axis=None), ak.flatten(b[f], axis=None)
+        assert np.array_equal(ak.to_numpy(x), ak.to_numpy(y), equal_nan=True), f
+    assert (s1, q1) == (s2, q2) and s1 > 0
+    assert h1.keys() == h2.keys() and all(np.array_equal(h1[k][0], h2[k][0]) and np.array_equal(h1[k][1], h2[k][1]) and h1[k][2] == h2[k][2] for k in h1)
