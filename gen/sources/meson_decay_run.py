@@ -45,6 +45,7 @@ import time
 from collections.abc import Iterator
 
 import awkward as ak
+import numba
 import numpy as np
 
 from detectors.miniboone.response import fill_histogram, write_histograms
@@ -63,6 +64,7 @@ from gen.card import (
     resolved_card_dict,
 )
 from gen.core import rng as R
+from gen.core.event_kernel import thread_pool
 from gen.core.exact_sum import ExactSum
 from gen.experiments import experiment_info, experiment_names
 from gen.output import jsonout
@@ -243,8 +245,15 @@ def _chunk_events(setup: NA62Setup, seed: int, blocks, n_total: int, reconstruct
                                 workspace=workspace)
         if reconstruct:
             din = ev["detector_input"]
-            recos += [_reconstruct_block(setup, {k: v[start - b0:stop - b0] for k, v in din.items()}, seed, b)
-                      for b, start, stop in batch]
+
+            def block(task, din=din, b0=b0):
+                b, start, stop = task
+                return _reconstruct_block(setup, {k: v[start - b0:stop - b0] for k, v in din.items()}, seed, b)
+
+            # blocks are independent (each its own detector stream) and NumPy releases the GIL in its loops:
+            # reconstructed on numba's number of threads, joined in block order (the same events whatever the threads)
+            workers = min(numba.get_num_threads(), len(batch))
+            recos += list(thread_pool(workers).map(block, batch)) if workers > 1 else [block(t) for t in batch]
     after = None
     if reconstruct:
         after = recos[0] if len(recos) == 1 else {k: np.concatenate([r[k] for r in recos]) for k in recos[0]}

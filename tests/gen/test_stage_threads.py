@@ -37,3 +37,23 @@ def test_stage_identical_for_one_and_two_threads():
         assert np.array_equal(ak.to_numpy(x), ak.to_numpy(y), equal_nan=True), f
     assert (s1, q1) == (s2, q2) and s1 > 0
     assert h1.keys() == h2.keys() and all(np.array_equal(h1[k][0], h2[k][0]) and np.array_equal(h1[k][1], h2[k][1]) and h1[k][2] == h2[k][2] for k in h1)
+
+
+def test_na62_detector_identical_for_one_and_two_threads():
+    """NA62 cards reconstruct the blocks of a batch on numba's threads too (gen.sources.meson_decay_run)."""
+    na62 = load_card(Path(__file__).resolve().parents[2] / "cards" / "na62_light_zprime.toml")
+    n = 2 * R.BLOCK_SIZE + 501
+    out = []
+    threads0 = numba.get_num_threads()
+    try:
+        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+            numba.set_num_threads(threads)
+            out.append(ak.concatenate(list(iter_generate(na62, n, 3, reconstruct=True))))
+    finally:
+        numba.set_num_threads(threads0)
+    a, b = out
+    assert a.fields == b.fields and len(a) == n and "weight_accepted" in a.fields
+    for f in a.fields:
+        x, y = ak.flatten(a[f], axis=None), ak.flatten(b[f], axis=None)
+        assert np.array_equal(ak.to_numpy(x), ak.to_numpy(y), equal_nan=True), f
+    assert float(ak.sum(a.weight_accepted)) > 0
