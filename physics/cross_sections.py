@@ -312,7 +312,10 @@ def dsigma_dQ2_upscattering(Enu, Q2, par):
     return _dsigma_dQ2_in_range(Enu, Q2, par)
 
 
-@jitable
+@jit  # a cached kernel of its own, not inlined: every caller (the cross-section tabulation, the pilot's production
+# kernel, the event kernel) used to compile this tree again (~1.7 s each on a cold start); now a process compiles it
+# once, and the helper process and the parent share it through the cache (issue 16). Its arguments are two
+# floats and a record (no arrays: no reference counts on the call).
 def _dsigma_dQ2_in_range(Enu, Q2, par):
     M = par["M"]
     val = msq_upscattering(Enu, Q2, par) / (64.0 * math.pi * M * M * Enu * Enu)
