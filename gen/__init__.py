@@ -30,7 +30,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a checkout witho
 def __getattr__(name):
     # ``gen.generate`` / ``gen.iter_generate`` without importing numba kernels at ``import gen``
     if name in ("generate", "iter_generate"):
-        from gen.sources import upscattering as sampler
+        from gen.sources import upscattering
 
-        return getattr(sampler, name)
+        return getattr(upscattering, name)
     raise AttributeError(f"module 'gen' has no attribute {name!r}")

@@ -189,7 +189,7 @@ def evaluate_point(card_toml: str, point: dict, index: int, n_events: int, seed:
     import tomllib
 
     from gen.card import parse_card
-    from gen.sources.upscattering import _Accumulator, iter_generate, prepare, run_metadata
+    from gen.sources.upscattering import Accumulator, iter_generate, prepare, run_metadata
 
     _set_threads(threads)
     t0 = time.perf_counter()
@@ -198,7 +198,7 @@ def evaluate_point(card_toml: str, point: dict, index: int, n_events: int, seed:
     if experiment_info(card.experiment.name).meson_decay:
         return _evaluate_na62(card, row, n_events, seed, root_dir, point, t0)
     setup = prepare(card, seed=seed)
-    acc = _Accumulator(setup)
+    acc = Accumulator(setup)
     writer = None
     if root_dir is not None:
         from detectors.output.root import EventWriter
@@ -330,14 +330,14 @@ def reweight_point(base_file: str, point: dict, index: int, n_events: int, seed:
 def _make_base(card, n_events: int, seed: int, path: Path) -> None:
     """The sample the coupling-only points are reweighted from (ROOT, with metadata, atomic)."""
     from detectors.output.root import EventWriter
-    from gen.sources.upscattering import _Accumulator, iter_generate, prepare, run_metadata
+    from gen.sources.upscattering import Accumulator, iter_generate, prepare, run_metadata
 
     if experiment_info(card.experiment.name).meson_decay:
         _run_na62_quiet(card, n_events, seed, path)
         return
 
     setup = prepare(card, seed=seed)
-    acc = _Accumulator(setup)
+    acc = Accumulator(setup)
     with EventWriter(path) as w:
         for chunk in iter_generate(card, n_events, seed, setup=setup, reconstruct=True):
             acc.add(chunk)

@@ -234,7 +234,7 @@ def _run_with(args, helper) -> int:
     from gen.card import load_card
     from gen.core import precompile as _precompile
     from gen.preflight import validate_for_run
-    from gen.sources.upscattering import _Accumulator, iter_generate, run_metadata
+    from gen.sources.upscattering import Accumulator, iter_generate, run_metadata
 
     card = load_card(args.card)
     n = card.run.events if args.events is None else args.events
@@ -294,7 +294,7 @@ def _run_with(args, helper) -> int:
     in_helper, in_parent = stage_warmup(info.detector_response) if detector else ((), ())
     _precompile.share(helper, tuple(f"{f.__module__}:{f.__name__}" for f in in_helper))
     setup = validate_for_run(card, seed=seed, adapt=True)
-    acc = _Accumulator(setup)
+    acc = Accumulator(setup)
     stage = None
     if detector:
         stage = make_stage(setup, seed)

@@ -65,7 +65,7 @@ from physics import form_factors as _ff
 from physics import pdg
 from physics import units as u
 
-__all__ = ["generate", "iter_generate", "GeneratorSetup", "prepare", "RunSummary", "summarize", "run_metadata"]
+__all__ = ["generate", "iter_generate", "GeneratorSetup", "prepare", "RunSummary", "Accumulator", "summarize", "run_metadata"]
 
 log = logging.getLogger(__name__)
 
@@ -522,7 +522,7 @@ class RunSummary:
         }
 
 
-class _Accumulator:
+class Accumulator:
     """Running sums for the summary (weights per event, per channel label).
 
     Sums are exact (``gen.core.exact_sum.ExactSum``), so the totals are bit-identical for any chunk size and
@@ -599,7 +599,7 @@ def _group(keys, w):
 
 def summarize(events: ak.Array, setup: GeneratorSetup, wall_time_s: float = 0.0) -> RunSummary:
     """Summary (expected events with MC errors, effective sample size) of generated events."""
-    acc = _Accumulator(setup)
+    acc = Accumulator(setup)
     acc.add(events)
     return acc.summary(wall_time_s)
 

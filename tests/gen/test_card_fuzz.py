@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from detectors.output.root import read_events
 from gen.card import card_to_toml
 from gen.cli import app as cli
-from gen.sources import upscattering as sampler
+from gen.sources import upscattering
 
 ROOT = Path(__file__).resolve().parents[2]
 _BASE = tomllib.loads((ROOT / "cards" / "miniboone_light_zprime.toml").read_text())
@@ -75,10 +75,10 @@ def _no_constant(name):
 
 @pytest.fixture(scope="module")
 def short_pilot():
-    saved = sampler.PILOT_EVENTS
-    sampler.PILOT_EVENTS = 2000
+    saved = upscattering.PILOT_EVENTS
+    upscattering.PILOT_EVENTS = 2000
     yield
-    sampler.PILOT_EVENTS = saved
+    upscattering.PILOT_EVENTS = saved
 
 
 def _check_then_run(base: dict, changes: dict, capsys) -> None:

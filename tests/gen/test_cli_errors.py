@@ -346,7 +346,7 @@ def test_totals_bit_identical_across_chunk_sizes_and_threads():
     import numba
 
     from gen.core import rng as R
-    from gen.sources.upscattering import _Accumulator, iter_generate, prepare
+    from gen.sources.upscattering import Accumulator, iter_generate, prepare
 
     card = load_card(LZ)
     n = 3 * R.BLOCK_SIZE + 123
@@ -357,7 +357,7 @@ def test_totals_bit_identical_across_chunk_sizes_and_threads():
         for threads, chunk in ((1, R.BLOCK_SIZE), (min(2, numba.config.NUMBA_NUM_THREADS), 2 * R.BLOCK_SIZE),
                                (1, 4 * R.BLOCK_SIZE)):
             numba.set_num_threads(threads)
-            acc = _Accumulator(setup)
+            acc = Accumulator(setup)
             for ev in iter_generate(card, n, 5, chunk, setup=setup):
                 acc.add(ev)
             s = acc.summary(0.0)

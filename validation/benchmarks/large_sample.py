@@ -61,14 +61,14 @@ def main(argv=None) -> int:
     from detectors.output.root import EventWriter
     from detectors.output.writer_thread import BackgroundWriter
     from gen.card import load_card
-    from gen.sources.upscattering import _Accumulator, iter_generate, prepare, run_metadata
+    from gen.sources.upscattering import Accumulator, iter_generate, prepare, run_metadata
 
     n = int(args.events)
     card = load_card(args.card)
     seed = card.run.seed
     t0 = time.perf_counter()
     setup = prepare(card, seed=seed)
-    acc = _Accumulator(setup)
+    acc = Accumulator(setup)
     rss_after_first = None
     trace = []
     next_report = args.report

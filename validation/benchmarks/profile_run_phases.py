@@ -23,7 +23,7 @@ def main(record: str = "full") -> None:
     card = load_card("cards/miniboone_light_zprime.toml")
     setup = validate_for_run(card, seed=1, adapt=True)
     stage = make_stage(setup, 1)
-    acc = U._Accumulator(setup)
+    acc = U.Accumulator(setup)
     n = 15 * 131072
     wall = dict(gen=0.0, stage=0.0, sums=0.0, write=0.0)
     cpu = dict(wall)
