@@ -683,7 +683,9 @@ def _propagator_map(v, Q2min, Q2max, m2):
     return Q2, (z_hi - z_lo) / (z * z)
 
 
-@jitable
+@jit(nogil=True)  # a cached kernel of its own (issue 16, cold start): the pilot's production_kernel and the event
+# kernel call it with the same argument types, so a process compiles it once and the parent loads what the helper
+# compiled; it is called once per task of events, so the call's reference counts cost nothing measurable
 def _production_task(e0, e1, o, u, flux, chans, chan, E_out, Q2_out, w_out, ybin_out, p4):
     """``production_kernel`` for the uniforms ``u[e0:e1]``, written to the outputs at index ``i - o``."""
     flux_edges, flux_dens = flux.edges, flux.density
@@ -751,7 +753,9 @@ def production_kernel(u, flux, chans, chan, E_out, Q2_out, w_out, ybin_out, p4):
     (``gen.sources.upscattering`` docstring). Slots of p4: 0 projectile (along +z), 1 scattering target at rest,
     2 recoil, 3 N. ``ybin_out`` is the VEGAS interval of the Q2 map (grid training).
     """
-    _production_task(0, u.shape[0], 0, u, flux, chans, chan, E_out, Q2_out, w_out, ybin_out, p4)
+    n = u.shape[0]
+    zero = n - n  # an int64 variable, not the literal 0: the specialisation the event kernel uses (e0, e1, o: int64)
+    _production_task(zero, n, zero, u, flux, chans, chan, E_out, Q2_out, w_out, ybin_out, p4)
 
 
 @jitable

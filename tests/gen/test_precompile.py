@@ -92,3 +92,18 @@ def test_helper_runs_the_warmups_it_is_sent_and_stop_ends_it(monkeypatch):
     bad = subprocess.run([sys.executable, "-m", "gen.core.precompile"], input="detectors.miniboone.response:no_such_function\n",
                          capture_output=True, text=True, timeout=600)
     assert bad.returncode != 0  # a wrong name fails the helper (the parent then compiles what it needs)
+
+
+def test_production_task_is_one_specialisation_shared_by_pilot_and_event_kernel():
+    """The pilot's ``production_kernel`` and the event kernel call the cached ``_production_task`` with the same
+    argument types (int64 bounds, not the literal 0), so on a cold start the parent loads what the helper compiled."""
+    from gen.core import kernels as K
+    from gen.sources.upscattering import iter_generate, prepare
+
+    from gen.card import load_card
+
+    card = load_card(CARDS / "miniboone_light_zprime.toml")
+    setup = prepare(card, seed=3)  # pilot runs: production_kernel
+    for _ in iter_generate(card, 2000, 3, setup=setup, reconstruct=False):  # the event kernel
+        pass
+    assert len(K._production_task.signatures) == 1
