@@ -291,14 +291,13 @@ def _run_with(args, helper) -> int:
     from gen.stages.base import make_stage, stage_warmup
 
     t0 = time.perf_counter()
-    in_helper, in_parent = stage_warmup(info.detector_response) if detector else ((), ())
-    _precompile.share(helper, tuple(f"{f.__module__}:{f.__name__}" for f in in_helper))
+    _precompile.share(helper)
     setup = validate_for_run(card, seed=seed, adapt=True)
     acc = Accumulator(setup)
     stage = None
     if detector:
         stage = make_stage(setup, seed)
-    _precompile.wait(helper, also=in_parent)
+    _precompile.wait(helper, also=stage_warmup(info.detector_response) if detector else ())
     w_max = 0.0
     with _open_writer(fmt, out, compression, setup, seed, args.unweighted, n, precision, record) as writer:
         prog = _Progress(n, "generating")

@@ -8,10 +8,14 @@ detector stage. numba compiles under one lock per process, so ``start()`` launch
 same on-disk cache, while the parent runs ``prepare``; ``wait()`` (before the first event) waits for
 it, and the parent then loads the kernel from the cache instead of compiling it.
 
-The work is shared further: right after launching the helper the parent compiles ``_compact_task`` (a
-cached kernel of its own, ``COMPACT_TASK_SIGNATURE``), which the helper reaches only after typing production
-and cascade and then loads from the cache; and ``wait()`` compiles the small kernels the run needs after the
-first block while the helper still runs (``_compile_while_waiting``).
+The work is shared further. ``start()`` is the first thing ``hnlgen run`` does, so the helper's imports
+overlap the parent's. Once the card is known to need it, ``share()`` compiles ``_compact_task`` (a cached
+kernel of its own, ``COMPACT_TASK_SIGNATURE``), which the helper reaches only after typing production and
+cascade and then loads from the cache; ``_production_task`` and the cross-section tree are cached kernels
+too, which the helper compiles first and the parent's pilot and tabulation then load. ``wait()`` compiles the
+small kernels the run needs after the first block and the detector stage's kernels while the helper still
+runs (``_compile_while_waiting``, ``gen.stages.base.stage_warmup``). The helper ends with ``os._exit``: its
+interpreter's teardown of the compiled LLVM modules took ~1.3 s that the parent would wait for.
 
 ``EVENT_KERNEL_SIGNATURE`` is the argument types of ``_event_part`` as ``gen.sources.upscattering._generate_blocks``
 calls it, the same for every upscattering card (checked by ``tests/gen/test_precompile.py``). If a call ever has
@@ -84,32 +88,22 @@ def start():
     """Launch the helper process if the cache has no ``event_kernel`` yet; returns it (or None).
 
     Called first thing in ``hnlgen run`` (before the card is read: the helper's imports then overlap the
-    parent's); ``share`` then tells it which detector kernels to compile after the event kernel, and
-    ``stop`` ends it if the run does not need it (a meson-decay card, a bad input)."""
+    parent's); ``stop`` ends it if the run does not need it (a meson-decay card, a bad input)."""
     if os.environ.get("HNLGEN_NO_PRECOMPILE") or event_kernel_cached():
         return None
     try:
-        return subprocess.Popen([sys.executable, "-m", "gen.core.precompile"], stdin=subprocess.PIPE,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+        return subprocess.Popen([sys.executable, "-m", "gen.core.precompile"], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:
         return None
 
 
-def share(proc, warmups: tuple[str, ...] = ()) -> None:
-    """Give the helper its second task and do part of its first one here.
-
-    ``warmups``: ``"module:function"`` names of functions that compile the detector stage's kernels on a
-    made-up event (``gen.stages.base.stage_warmup``); the helper runs them after the event kernel, so the
-    parent loads them from the cache. Then the parent compiles the compaction task (~1.6 s of CPU) into the
-    cache before the helper reaches it (it types production and cascade first, ~7 s), and the helper loads
-    it from there."""
+def share(proc) -> None:
+    """Do part of the helper's work here, once the card is known to need it: compile the compaction task
+    (~1.6 s of CPU) into the cache before the helper reaches it (it types production and cascade first,
+    ~7 s), so that the helper loads it from there."""
     if proc is None:
         return
-    try:
-        proc.stdin.write(" ".join(warmups) + "\n")
-        proc.stdin.close()
-    except OSError:  # the helper has already died: the parent compiles what it needs
-        pass
     from gen.core import event_kernel as EK
 
     EK._compact_task.compile(event_kernel_types(COMPACT_TASK_SIGNATURE))
@@ -120,11 +114,6 @@ def stop(proc) -> None:
     if proc is not None and proc.poll() is None:
         proc.kill()
         proc.wait()
-    if proc is not None and proc.stdin is not None and not proc.stdin.closed:
-        try:
-            proc.stdin.close()
-        except OSError:
-            pass
 
 
 def _compile_while_waiting() -> None:
@@ -146,8 +135,9 @@ def wait(proc, also: tuple = ()) -> None:
     """Wait for the helper (if any); its failure only means the parent compiles the kernel itself.
 
     While the helper still runs, the parent compiles the kernels of ``_compile_while_waiting`` and calls the
-    functions ``also`` (the parent's share of the detector stage's kernels, ``gen.stages.base.stage_warmup``):
-    on a cold start the parent is otherwise idle here."""
+    functions ``also`` (they compile the detector stage's kernels, ``gen.stages.base.stage_warmup``): on a cold
+    start the parent is otherwise idle here, and the run then loads them instead of compiling them after
+    the first chunk."""
     if proc is not None:
         if proc.poll() is None:
             _compile_while_waiting()
@@ -158,14 +148,9 @@ def wait(proc, also: tuple = ()) -> None:
 
 
 def _main() -> int:
-    import importlib
-
     from gen.core import event_kernel as EK
 
     EK._event_part.compile(event_kernel_types())
-    for name in sys.stdin.readline().split():  # from share(); empty at EOF (the parent stopped us)
-        module, _, func = name.partition(":")
-        getattr(importlib.import_module(module), func)()
     return 0
 
 

@@ -305,17 +305,15 @@ class NueElasticStage:
 
 
 def stage_warmup(response: str | None) -> tuple:
-    """For a cold start (``gen.core.precompile``): the functions that compile the numba kernels of the
-    detector stage ``response`` (registry field ``detector_response``) on made-up events, as a pair
-    (for the helper process, for the parent while it waits for the helper), each a tuple. Split so that
-    both processes finish together (timelines of a cold start, issue 16): the flight kernels (~0.6 s) go to
-    the helper, the reconstruction kernel (~1.3-1.8 s) to the parent, which loads the production kernel from
-    the helper's cache and so finishes its own compilation ~2 s before the helper. Empty for a response without such kernels."""
+    """For a cold start (``gen.core.precompile.wait``): the functions that compile the numba kernels of the
+    detector stage ``response`` (registry field ``detector_response``) on made-up events, which the parent
+    calls while the helper compiles the event kernel (timelines of a cold start, issue 16: the two processes
+    then end their compilation within ~0.3 s of each other). Empty for a response without such kernels."""
     if response == "miniboone":
         from detectors.miniboone.response import warm_flight_kernels, warm_reco_kernel
 
-        return (warm_flight_kernels,), (warm_reco_kernel,)
-    return (), ()
+        return (warm_reco_kernel, warm_flight_kernels)
+    return ()
 
 
 def make_stage(setup, seed: int):

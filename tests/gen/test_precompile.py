@@ -53,54 +53,43 @@ def test_kernels_compiled_while_waiting_are_the_ones_a_run_uses(tmp_path):
 
 
 def test_stage_warmups_compile_the_specialisations_the_miniboone_stage_uses(tmp_path):
-    """What the helper and the parent compile for the MiniBooNE stage on a cold start (``stage_warmup``) are
+    """What the parent compiles for the MiniBooNE stage while it waits for the helper (``stage_warmup``) are
     exactly the specialisations ``hnlgen run`` then calls: the run adds none (else it would compile them on
-    the critical path after the helper)."""
+    the critical path after the wait)."""
     from detectors.common import kernels as DK
     from detectors.miniboone import response as R
     from gen.cli.app import main
     from gen.stages.base import stage_warmup
 
-    in_helper, in_parent = stage_warmup("miniboone")
-    assert in_helper and in_parent
-    for f in (*in_helper, *in_parent):
+    warmups = stage_warmup("miniboone")
+    assert len(warmups) == 2
+    for f in warmups:
         f()
     kernels = (R._flight_kernel, R._reco_kernel, DK.sample_decay_in_sphere)
     before = [set(k.signatures) for k in kernels]
     assert all(before)
     assert main(["run", str(CARDS / "miniboone_light_zprime.toml"), "-n", "2000", "-o", str(tmp_path / "x.root")]) == 0
     assert [set(k.signatures) for k in kernels] == before
-    assert stage_warmup("na62_spectrometer") == ((), ())
+    assert stage_warmup("na62_spectrometer") == ()
 
 
-def test_helper_runs_the_warmups_it_is_sent_and_stop_ends_it(monkeypatch):
-    """The helper protocol: ``share`` sends the warm-up names on stdin, the helper runs them after the event
-    kernel and exits 0; ``stop`` ends a helper the run does not need (and is harmless on a finished one)."""
-    import subprocess
-    import sys
-
+def test_helper_is_stopped_when_the_run_does_not_need_it(monkeypatch):
+    """``stop`` ends a helper the run does not need (meson-decay card, bad input); harmless on None."""
     monkeypatch.setattr(P, "event_kernel_cached", lambda: False)
     monkeypatch.delenv("HNLGEN_NO_PRECOMPILE", raising=False)
     proc = P.start()
     assert proc is not None
     P.stop(proc)
     assert proc.returncode is not None and proc.returncode != 0  # killed
-    # the helper's own loop (event kernel from the cache here), then the names it is sent
-    done = subprocess.run([sys.executable, "-m", "gen.core.precompile"], input="detectors.miniboone.response:warm_flight_kernels\n",
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr
-    bad = subprocess.run([sys.executable, "-m", "gen.core.precompile"], input="detectors.miniboone.response:no_such_function\n",
-                         capture_output=True, text=True, timeout=600)
-    assert bad.returncode != 0  # a wrong name fails the helper (the parent then compiles what it needs)
+    P.stop(None)
 
 
 def test_production_task_is_one_specialisation_shared_by_pilot_and_event_kernel():
     """The pilot's ``production_kernel`` and the event kernel call the cached ``_production_task`` with the same
     argument types (int64 bounds, not the literal 0), so on a cold start the parent loads what the helper compiled."""
+    from gen.card import load_card
     from gen.core import kernels as K
     from gen.sources.upscattering import iter_generate, prepare
-
-    from gen.card import load_card
 
     card = load_card(CARDS / "miniboone_light_zprime.toml")
     setup = prepare(card, seed=3)  # pilot runs: production_kernel
