@@ -7,6 +7,7 @@ The reproducers of the issue are the parametrised cases below; the bad-card corp
 
 import math
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -419,3 +420,37 @@ def test_swallowed_sigint_stops_the_run_at_the_next_chunk(tmp_path, monkeypatch,
     assert len(calls) == 1  # stopped at the first chunk boundary, not after all four
     assert err.strip().startswith("hnlgen run: interrupted (Ctrl-C)")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_keyboard_interrupt_swallowed_in_a_ctypes_callback_is_quiet_and_remembered(capfd):
+    """llvmlite calls back into Python through ctypes while numba compiles; a Ctrl-C there is "ignored" by
+    ctypes, which printed a 7-line traceback through sys.unraisablehook (CI). While hnlgen's handlers are
+    installed it prints nothing, is remembered (the run stops at the next chunk), and other unraisable
+    exceptions still reach the previous hook."""
+    import ctypes
+
+    from gen.cli import interrupt
+
+    def raises_interrupt():
+        raise KeyboardInterrupt
+
+    def raises_value_error():
+        raise ValueError("not an interrupt")
+
+    proto = ctypes.CFUNCTYPE(None)
+    cb_interrupt, cb_value = proto(raises_interrupt), proto(raises_value_error)
+    seen = []
+    previous = interrupt.install()
+    try:
+        inner = sys.unraisablehook
+        cb_interrupt()  # ctypes swallows it and reports it to sys.unraisablehook
+        assert interrupt.RECEIVED.is_set()
+        sys.unraisablehook = lambda u: seen.append(type(u.exc_value))
+        sys.unraisablehook = interrupt._quiet_keyboard_interrupt(sys.unraisablehook)
+        cb_value()
+        sys.unraisablehook = inner
+    finally:
+        interrupt.restore(previous)
+        interrupt.RECEIVED.clear()
+    assert seen == [ValueError]
+    assert "KeyboardInterrupt" not in capfd.readouterr().err

@@ -26,7 +26,7 @@ API = {
                  "ColumnBuffer", "build_events", "field_table_markdown"},
     gen.core.decays: {"Species", "Channel", "DecayGraph", "build_decay_graph", "parse_final_state", "tabulate_three_body",
                  "INVISIBLE_PDG"},
-    gen.sources.upscattering: {"generate", "iter_generate", "GeneratorSetup", "prepare", "RunSummary", "summarize", "run_metadata"},
+    gen.sources.upscattering: {"generate", "iter_generate", "GeneratorSetup", "prepare", "RunSummary", "Accumulator", "summarize", "run_metadata"},
     gen.stages.base: {"MiniBooNEStage", "NueElasticStage", "HistogramSum", "RECO_FIELD_DOCS", "make_stage"},
     gen.sources.meson_decay_run: {"NA62_PATH", "ZPRIME_ONLY_SHARE", "NA62Setup", "na62_card", "detector_input", "prepare_na62", "iter_generate_na62", "generate_na62", "na62_histograms", "run_na62",
                    "NA62_RECO_DOCS", "NA62_TRUTH_DOCS", "NA62_HISTOGRAMS"},
