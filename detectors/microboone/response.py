@@ -65,6 +65,7 @@ __all__ = [
     "fiducial_volume_cm3",
     "merged",
     "reconstruct",
+    "warm_kernels",
 ]
 
 #: TPC active volume (cm): x, y, z ranges, beam along +z. LArLite ``ShowerRecoEff``; UNCONFIRMED (notes sec. 3).
@@ -185,6 +186,14 @@ def _kernel(em, ep, vtx, regime, normals, box, params, out_f, out_i):
         out_i[i, 0] = nsh
         out_i[i, 1] = fid
         out_i[i, 2] = 1 if ok else 0
+
+
+def warm_kernels() -> None:
+    """Compile (or load from the kernel cache) the response's kernel for the argument types :func:`reconstruct`
+    passes, on two made-up events. ``hnlgen run`` calls it on a cold start while the precompile helper
+    compiles the event kernel (``gen.stages.base.stage_warmup``)."""
+    p = np.array([[0.0, 0.01, 1.0, 1.0001]] * 2)
+    reconstruct(p, p, np.full((2, 3), 100.0), np.zeros(2, dtype=np.int32), np.ones(2), np.zeros((2, 3)))
 
 
 def reconstruct(ell_minus, ell_plus, vertex, regime, weight, normals, config: MicroBooNEConfig | None = None,

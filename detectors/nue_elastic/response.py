@@ -60,6 +60,7 @@ __all__ = [
     "nue_histograms",
     "reconstruct_nue",
     "selected_total",
+    "warm_kernels",
 ]
 
 
@@ -217,6 +218,14 @@ def _cfg_numbers(cfg: NueElasticConfig) -> np.ndarray:
     return np.array([cfg.E_lepton_min_GeV, cfg.merge_angle_deg, cfg.sigma_E_stochastic, cfg.sigma_E_constant,
                      cfg.sigma_theta_rad, cfg.E_min_GeV, cfg.E_max_GeV, cfg.Etheta2_signal_max, cfg.Etheta2_sideband_min,
                      cfg.Etheta2_sideband_max, cfg.dEdx_cut, cfg.dEdx_mip, cfg.dEdx_sigma], dtype=np.float64)
+
+
+def warm_kernels() -> None:
+    """Compile (or load from the kernel cache) ``_nue_kernel`` for the argument types :func:`reconstruct_nue`
+    passes, on two made-up events (the same types for every configuration). ``hnlgen run`` calls it on a cold
+    start while the precompile helper compiles the event kernel (``gen.stages.base.stage_warmup``)."""
+    p = np.array([[0.0, 0.01, 1.0, 1.0001]] * 2)
+    reconstruct_nue(p, p, np.ones(2), np.zeros(2, dtype=np.int32), MINERVA, np.zeros((2, 4)))
 
 
 def reconstruct_nue(p_minus, p_plus, weight, regime, cfg: NueElasticConfig, normals) -> dict[str, np.ndarray]:

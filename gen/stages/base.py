@@ -309,10 +309,20 @@ def stage_warmup(response: str | None) -> tuple:
     detector stage ``response`` (registry field ``detector_response``) on made-up events, which the parent
     calls while the helper compiles the event kernel (timelines of a cold start, issue 16: the two processes
     then end their compilation within ~0.3 s of each other). Empty for a response without such kernels."""
+    from detectors.nue_elastic.response import NUE_RESPONSES
+
     if response == "miniboone":
         from detectors.miniboone.response import warm_flight_kernels, warm_reco_kernel
 
         return (warm_reco_kernel, warm_flight_kernels)
+    if response in NUE_RESPONSES:
+        from detectors.nue_elastic.response import warm_kernels
+
+        return (warm_kernels,)
+    if response == "microboone_epem":
+        from detectors.microboone.response import warm_kernels as warm_microboone
+
+        return (warm_microboone,)
     return ()
 
 

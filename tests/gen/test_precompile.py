@@ -96,3 +96,26 @@ def test_production_task_is_one_specialisation_shared_by_pilot_and_event_kernel(
     for _ in iter_generate(card, 2000, 3, setup=setup, reconstruct=False):  # the event kernel
         pass
     assert len(K._production_task.signatures) == 1
+
+
+@pytest.mark.parametrize("card, module, kernel", [
+    ("minerva_light_zprime.toml", "detectors.nue_elastic.response", "_nue_kernel"),
+    ("microboone_light_zprime.toml", "detectors.microboone.response", "_kernel"),
+])
+def test_stage_warmups_of_the_other_responses_are_the_run_s_specialisations(card, module, kernel, tmp_path):
+    """As for MiniBooNE: the MINERvA/CHARM-II and MicroBooNE warm-ups compile exactly what the run then calls."""
+    import importlib
+
+    from gen.card import load_card
+    from gen.cli.app import main
+    from gen.experiments import experiment_info
+    from gen.stages.base import stage_warmup
+
+    warmups = stage_warmup(experiment_info(load_card(CARDS / card).experiment.name).detector_response)
+    assert len(warmups) == 1
+    warmups[0]()
+    k = getattr(importlib.import_module(module), kernel)
+    before = set(k.signatures)
+    assert before
+    assert main(["run", str(CARDS / card), "-n", "2000", "-o", str(tmp_path / "x.root")]) == 0
+    assert set(k.signatures) == before
