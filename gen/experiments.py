@@ -286,13 +286,22 @@ class SourceInfo:
     reweighter: str | None = None
     prepare: str | None = None
     run: str | None = None
+    #: cold start (``gen.core.precompile``): what the helper process compiles for this source (None: the
+    #: upscattering event kernel), the kernel (``"module.function"``) whose cache entry says it is done, and
+    #: what the parent compiles while it waits for the helper (``gen.sources.meson_decay.precompile_in_*``)
+    precompile_helper: str | None = None
+    precompile_marker: str | None = None
+    precompile_parent: str | None = None
 
 
 SOURCES = {
     "upscattering": SourceInfo(),
     "meson_decay": SourceInfo(iter_generate="gen.sources.meson_decay_run:iter_generate_na62",
                               reweighter="gen.reweight.meson_decay:na62_reweighter", prepare="gen.sources.meson_decay_run:NA62Setup",
-                              run="gen.sources.meson_decay_run:run_na62"),
+                              run="gen.sources.meson_decay_run:run_na62",
+                              precompile_helper="gen.sources.meson_decay:precompile_in_helper",
+                              precompile_marker="kernels.cascade_kernel",
+                              precompile_parent="gen.sources.meson_decay:precompile_in_parent"),
 }
 
 

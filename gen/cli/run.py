@@ -276,7 +276,7 @@ def _run_with(args, helper) -> int:
         print(f"hnlgen run: --unweighted = {args.unweighted}: must be >= 1", file=sys.stderr)
         return 2
     detector = not args.no_detector
-    from gen.experiments import experiment_info, source_entry
+    from gen.experiments import SOURCES, experiment_info, source_entry
 
     info = experiment_info(card.experiment.name)
     source_run = source_entry(info.source, "run")
@@ -285,9 +285,17 @@ def _run_with(args, helper) -> int:
         if args.unweighted is not None:
             print(f"hnlgen run: --unweighted is not available for {card.experiment.name} cards", file=sys.stderr)
             return 2
-        return source_run(card, n, seed, out, chunk_size=args.chunk_size, compression=compression, format=fmt,
-                        reconstruct=detector, as_json=args.json, progress=_Progress, precision=precision,
-                        record=record)
+        src = SOURCES[info.source]
+        # this source's kernels, compiled by a helper of their own while the parent builds the decay table
+        own = _precompile.start(src.precompile_helper, src.precompile_marker) if src.precompile_helper else None
+        parent_share = source_entry(info.source, "precompile_parent")
+        try:
+            return source_run(card, n, seed, out, chunk_size=args.chunk_size, compression=compression, format=fmt,
+                              reconstruct=detector, as_json=args.json, progress=_Progress, precision=precision,
+                              record=record,
+                              before_events=lambda: _precompile.wait(own, (parent_share,) if parent_share else (), upscattering=False))
+        finally:
+            _precompile.stop(own)
     from gen.stages.base import make_stage, stage_warmup
 
     t0 = time.perf_counter()

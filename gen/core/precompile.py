@@ -30,8 +30,8 @@ import os
 import subprocess
 import sys
 
-__all__ = ["COMPACT_TASK_SIGNATURE", "EVENT_KERNEL_SIGNATURE", "event_kernel_cached", "event_kernel_types", "share", "start", "stop",
-           "wait"]
+__all__ = ["COMPACT_TASK_SIGNATURE", "EVENT_KERNEL_SIGNATURE", "event_kernel_cached", "event_kernel_types", "kernel_cached",
+           "share", "start", "stop", "wait"]
 
 # the 15 arguments of gen.core.event_kernel._event_part (the compiled kernel of event_kernel), in order: dtype code
 # and dimension (0: scalar), or the name of a NamedTuple of gen.core.tables (its fields' types are
@@ -77,23 +77,34 @@ def event_kernel_types(signature: tuple = EVENT_KERNEL_SIGNATURE) -> tuple:
     return tuple(out)
 
 
-def event_kernel_cached() -> bool:
-    """True if the kernel cache directory already holds an index of ``event_kernel``'s compiled ``_event_part``."""
+def kernel_cached(qualified: str) -> bool:
+    """True if the kernel cache directory holds an index of the kernel ``module.function`` (e.g.
+    ``"kernels.cascade_kernel"``; the module's file name without ``.py``)."""
     from physics._jit import KERNEL_CACHE_DIR
 
-    return any(KERNEL_CACHE_DIR.glob("core_*/event_kernel._event_part-*.nbi"))
+    return any(KERNEL_CACHE_DIR.glob(f"*/{qualified}-*.nbi"))
 
 
-def start():
-    """Launch the helper process if the cache has no ``event_kernel`` yet; returns it (or None).
+def event_kernel_cached() -> bool:
+    """True if the kernel cache directory already holds an index of ``event_kernel``'s compiled ``_event_part``."""
+    return kernel_cached("event_kernel._event_part")
 
-    Called first thing in ``hnlgen run`` (before the card is read: the helper's imports then overlap the
-    parent's); ``stop`` ends it if the run does not need it (a meson-decay card, a bad input)."""
-    if os.environ.get("HNLGEN_NO_PRECOMPILE") or event_kernel_cached():
+
+def start(job: str | None = None, marker: str | None = None):
+    """Launch the helper process if the cache does not hold its kernels yet; returns it (or None).
+
+    ``job``: None for the upscattering event kernel (``_event_part``), else the ``"module:function"`` the helper
+    runs for another source (``gen.experiments.SourceInfo.precompile_helper``); ``marker``: the kernel
+    (``"module.function"``) whose cache entry says that job is done. ``hnlgen run`` starts the upscattering
+    helper first thing (before the card is read: the helper's imports then overlap the parent's) and, for a
+    meson-decay card, stops it and starts that source's helper instead; ``stop`` ends a helper the run does
+    not need (a bad input)."""
+    cached = event_kernel_cached() if job is None else kernel_cached(marker)
+    if os.environ.get("HNLGEN_NO_PRECOMPILE") or cached:
         return None
     try:
-        return subprocess.Popen([sys.executable, "-m", "gen.core.precompile"], stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return subprocess.Popen([sys.executable, "-m", "gen.core.precompile", *([job] if job else [])],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:
         return None
 
@@ -131,30 +142,37 @@ def _compile_while_waiting() -> None:
     _named_pdg(np.zeros(1, np.int32), np.zeros(1, np.int32), np.zeros(2, np.int64))
 
 
-def wait(proc, also: tuple = ()) -> None:
+def wait(proc, also: tuple = (), upscattering: bool = True) -> None:
     """Wait for the helper (if any); its failure only means the parent compiles the kernel itself.
 
-    While the helper still runs, the parent compiles the kernels of ``_compile_while_waiting`` and calls the
-    functions ``also`` (they compile the detector stage's kernels, ``gen.stages.base.stage_warmup``): on a cold
-    start the parent is otherwise idle here, and the run then loads them instead of compiling them after
-    the first chunk."""
+    While the helper still runs, the parent compiles the kernels of ``_compile_while_waiting`` (upscattering
+    runs only) and calls the functions ``also`` (the detector stage's kernels, ``gen.stages.base.stage_warmup``;
+    another source's share, ``gen.experiments.SourceInfo.precompile_parent``): on a cold start the parent is
+    otherwise idle here, and the run then loads them instead of compiling them after the first chunk."""
     if proc is not None:
         if proc.poll() is None:
-            _compile_while_waiting()
+            if upscattering:
+                _compile_while_waiting()
             for f in also:
                 f()
         proc.wait()
         stop(proc)
 
 
-def _main() -> int:
-    from gen.core import event_kernel as EK
+def _main(job: str | None = None) -> int:
+    import importlib
 
-    EK._event_part.compile(event_kernel_types())
+    if job is None:
+        from gen.core import event_kernel as EK
+
+        EK._event_part.compile(event_kernel_types())
+    else:  # another source's kernels (gen.experiments.SourceInfo.precompile_helper), named as a plug-in
+        module, _, func = job.partition(":")
+        getattr(importlib.import_module(module), func)()
     return 0
 
 
 if __name__ == "__main__":
     # os._exit: the kernels are in the cache (numba writes each file when it compiles, by rename), and the
     # interpreter's teardown of the compiled LLVM modules took ~1.3 s that the parent spent waiting
-    os._exit(_main())
+    os._exit(_main(*sys.argv[1:2]))

@@ -1033,3 +1033,38 @@ def _flatten_particles_into(npart, pdg, status, parent, p4, vtx, ints, floats, k
                 floats[c, c0] = p4[ev, j, c]
                 floats[4 + c, c0] = vtx[ev, j, c]
     return start[n]
+
+
+# --- cold start (issue 16): the kernels of an NA62 run, compiled by two processes ---------------------------
+# Argument types as generate_na62_into calls them, in the codes of gen.core.precompile.event_kernel_types
+# (dtype code and dimension, 0-d for a scalar; "DecayTables" the NamedTuple of gen.core.tables); the same for
+# every meson-decay card (tests/gen/test_precompile.py compares them with the specialisations a run makes).
+NA62_CASCADE_SIGNATURE = ("u8:1", "i8", "i8:2", "i8:2", "i8:2", "f8:3", "f8:3", "f8:2", "i8:2", "i8:1", "i8:2",
+                          "DecayTables")
+NA62_FINISH_SIGNATURE = ("f8:3", "f8:1", "f8:3", "i8:2", "i8:2", "i8:2", "i8:2", "i8:1", "f8:1", "f8:1", "f8:2", "f8", "i8",
+                         "f8:3", "i8:2", "f8:3", "f8:2", "i8:2", "i8:1", "f8:3", "f8:3", "i4:2", "f8:2", "i4:1", "i8", "i8")
+NA62_PRODUCTION_SIGNATURE = ("f8:2", "f8", "f8", "f8", "f8", "f8", "f8", "f8", "f8", "f8", "f8:3", "f8:1", "f8:2")
+NA62_INIT_SIGNATURE = ("f8:3", "f8", "i8", "i8", "i8", "f8", "i8", "f8:3", "f8:3", "i8:2", "i8:2", "i8:2", "f8:2", "i8:2",
+                       "i8:2", "i8:1")
+
+
+def precompile_in_helper() -> None:
+    """The precompile helper's job for a meson-decay card (``gen.core.precompile.JOBS``): the general cascade
+    (~5.8 s of compilation) and the record writer (~2 s), into the kernel cache, while the parent builds the
+    decay table (the three-body widths, ~3.9 s) and compiles the production kernels (``precompile_in_parent``).
+    A cold NA62 run compiled all of it in one process, one after the other (~17.5 s)."""
+    from gen.core.precompile import event_kernel_types
+
+    K.cascade_kernel.compile(event_kernel_types(NA62_CASCADE_SIGNATURE))
+    _finish_into.compile(event_kernel_types(NA62_FINISH_SIGNATURE))
+
+
+def precompile_in_parent() -> None:
+    """The parent's share while it waits for the helper: the production and slot-initialisation kernels and
+    the exact sums of the totals (what the first chunk would otherwise compile)."""
+    from gen.core.exact_sum import ExactSum
+    from gen.core.precompile import event_kernel_types
+
+    _production_into.compile(event_kernel_types(NA62_PRODUCTION_SIGNATURE))
+    _init_slots_into.compile(event_kernel_types(NA62_INIT_SIGNATURE))
+    ExactSum().add(np.zeros(1))

@@ -362,10 +362,15 @@ def na62_histograms(events: ak.Array, setup: NA62Setup) -> dict:
 
 
 def run_na62(card, n: int, seed: int, out: str, *, chunk_size=None, compression="lz4", reconstruct=True,
-             as_json=False, progress=None, format="ttree", precision="double", record="full") -> int:
-    """``hnlgen run`` for an NA62 card: events TTree (or RNTuple, ``format``), TH1Ds, metadata and the summary."""
+             as_json=False, progress=None, format="ttree", precision="double", record="full", before_events=None) -> int:
+    """``hnlgen run`` for an NA62 card: events TTree (or RNTuple, ``format``), TH1Ds, metadata and the summary.
+
+    ``before_events``: called once the decay table is built and before the first event (``hnlgen run`` waits
+    there for its precompile helper on a cold start, ``gen.core.precompile``)."""
     t0 = time.perf_counter()
     setup = NA62Setup(card)
+    if before_events is not None:
+        before_events()
     hsum = HistogramSum()
     # exact sums (gen.core.exact_sum): totals bit-identical for any chunk size and thread count
     sums = {k: ExactSum() for k in ("sw", "sw2", "sa", "sa2")}

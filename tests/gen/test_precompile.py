@@ -119,3 +119,42 @@ def test_stage_warmups_of_the_other_responses_are_the_run_s_specialisations(card
     assert before
     assert main(["run", str(CARDS / card), "-n", "2000", "-o", str(tmp_path / "x.root")]) == 0
     assert set(k.signatures) == before
+
+
+def test_na62_signatures_are_the_ones_a_meson_decay_run_uses():
+    """The NA62 helper (``precompile_in_helper``) and the parent's share (``precompile_in_parent``) compile the
+    specialisations an NA62 run calls; the run adds none."""
+    from gen.card import load_card
+    from gen.core import kernels as K
+    from gen.sources import meson_decay as M
+    from gen.sources.upscattering import iter_generate
+
+    kernels = {M.NA62_CASCADE_SIGNATURE: K.cascade_kernel, M.NA62_FINISH_SIGNATURE: M._finish_into,
+               M.NA62_PRODUCTION_SIGNATURE: M._production_into, M.NA62_INIT_SIGNATURE: M._init_slots_into}
+    M.precompile_in_helper()
+    M.precompile_in_parent()
+    before = {sig: set(k.signatures) for sig, k in kernels.items()}
+    for sig, k in kernels.items():
+        assert P.event_kernel_types(sig) in [tuple(s) for s in k.signatures]
+    for card in ("na62_light_zprime.toml", "na62_appendixA_mumu.toml"):
+        for _ in iter_generate(load_card(CARDS / card), 2000, 1, reconstruct=True):
+            pass
+    assert {sig: set(k.signatures) for sig, k in kernels.items()} == before
+
+
+def test_na62_run_starts_its_own_helper(monkeypatch, tmp_path):
+    """A meson-decay card stops the upscattering helper and starts the one of its source (registry field
+    ``precompile_helper``), and waits for it before the first event."""
+    from gen.cli.app import main
+    from gen.experiments import SOURCES
+
+    src = SOURCES["meson_decay"]
+    assert src.precompile_helper == "gen.sources.meson_decay:precompile_in_helper"
+    started, waited = [], []
+    real_wait = P.wait
+    monkeypatch.setattr(P, "start", lambda job=None, marker=None: started.append((job, marker)))
+    monkeypatch.setattr(P, "wait", lambda proc, also=(), upscattering=True: (waited.append((len(also), upscattering)),
+                                                                             real_wait(proc, also, upscattering)))
+    assert main(["run", str(CARDS / "na62_light_zprime.toml"), "-n", "2000", "-o", str(tmp_path / "x.root")]) == 0
+    assert started == [(None, None), (src.precompile_helper, src.precompile_marker)]
+    assert waited == [(1, False)]

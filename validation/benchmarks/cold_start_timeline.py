@@ -40,11 +40,11 @@ def _listen(prefix, max_depth):
     ev.register("numba:compile", Listener())
 
 
-def _helper() -> int:
+def _helper(job=None) -> int:
     _listen("H ", 1)
     from gen.core import precompile
 
-    precompile._main()
+    precompile._main(job)
     print(f"  H end {_now():.2f}", file=sys.stderr)
     return 0
 
@@ -56,17 +56,17 @@ def _parent(argv) -> int:
     _listen("", 0)
     from gen.core import precompile
 
-    def start():
-        if precompile.event_kernel_cached():
+    def start(job=None, marker=None):
+        if precompile.event_kernel_cached() if job is None else precompile.kernel_cached(marker):
             return None
-        print(f"  helper start {_now():.2f}", file=sys.stderr)
-        return subprocess.Popen([sys.executable, __file__, "--helper"], stdin=subprocess.PIPE, text=True)
+        print(f"  helper start {_now():.2f} {job or 'upscattering event kernel'}", file=sys.stderr)
+        return subprocess.Popen([sys.executable, __file__, "--helper", *([job] if job else [])], stdin=subprocess.DEVNULL)
 
     wait = precompile.wait
 
-    def timed_wait(proc, also=()):
+    def timed_wait(proc, also=(), upscattering=True):
         print(f"  wait begin {_now():.2f}", file=sys.stderr)
-        wait(proc, also)
+        wait(proc, also, upscattering)
         print(f"  wait end {_now():.2f}", file=sys.stderr)
 
     precompile.start, precompile.wait = start, timed_wait
@@ -78,4 +78,4 @@ def _parent(argv) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_helper() if sys.argv[1:] == ["--helper"] else _parent(sys.argv[1:]))
+    sys.exit(_helper(*sys.argv[2:3]) if sys.argv[1:2] == ["--helper"] else _parent(sys.argv[1:]))
