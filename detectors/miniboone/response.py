@@ -525,7 +525,9 @@ def warm_flight_kernels() -> None:
     ``sample_decay_in_sphere`` of :func:`decay_in_fiducial` for the argument types the MiniBooNE stage passes,
     on two made-up events. With :func:`warm_reco_kernel`, what ``gen.core.precompile`` runs on a cold start
     (``gen.stages.base.stage_warmup``) so that the stage loads its kernels from the cache. Nothing is kept."""
-    _warm_decay()
+    vertex, u = np.zeros((2, 3)), np.full((2, 2), 0.5)
+    decay_in_fiducial(vertex, _WARM_P_N, np.ones(2), u)
+    decay_in_fiducial(vertex, _WARM_P_N, np.ones(2), u, p_Zprime=_WARM_P_Z, ctau0_Zprime=np.ones(2))
 
 
 def warm_reco_kernel() -> None:
@@ -537,12 +539,6 @@ def warm_reco_kernel() -> None:
 # two events: a one-event column is "contiguous" without a copy and stays read-only, another specialisation
 _WARM_P_N = np.array([[0.0, 0.1, 1.0, 1.1]] * 2)
 _WARM_P_Z = np.array([[0.0, 0.05, 0.9, 0.91]] * 2)
-
-
-def _warm_decay():
-    vertex, u = np.zeros((2, 3)), np.full((2, 2), 0.5)
-    decay_in_fiducial(vertex, _WARM_P_N, np.ones(2), u)
-    return decay_in_fiducial(vertex, _WARM_P_N, np.ones(2), u, p_Zprime=_WARM_P_Z, ctau0_Zprime=np.ones(2))
 
 
 def _cw(a):

@@ -156,7 +156,6 @@ def wait(proc, also: tuple = (), upscattering: bool = True) -> None:
             for f in also:
                 f()
         proc.wait()
-        stop(proc)
 
 
 def _main(job: str | None = None) -> int:
