@@ -10,7 +10,7 @@ in one process, per card, after a warm-up (numba compilation / cache load; the c
   float32 branches of ``detectors.output.storage``, LZ4, writer thread ``detectors.output.writer_thread``), each the
   median of ``reps`` interleaved repetitions (a shared machine slows single passes at random); beside
   it the same pass with each writer configuration of ``LEVERS`` (before/after the levers of issue 16,
-  added one at a time) and ``OPTIONS`` (slim record, other compressions, RNTuple), with their file
+  added one at a time, the last the compact record) and ``OPTIONS`` (slim record, other compressions, RNTuple), with their file
   size per event, all in the same interleaved repetitions, so their ratios are measured in one run;
 * effective sample size per second, ESS = (sum w)^2 / sum w^2 of the final-state weights, over the
   generation + detector wall time;
@@ -136,16 +136,18 @@ def _stage(card, setup, seed):
 LEVERS = (
     ("before: double, full, LZ4, no writer thread", {"precision": "double"}, False),
     ("+ float32 branches", {"precision": "mixed"}, False),
-    ("+ writer thread (hnlgen run default)", {"precision": "mixed"}, True),
+    ("+ writer thread", {"precision": "mixed"}, True),
+    ("+ compact record (hnlgen run default)", {"precision": "mixed", "record": "compact"}, True),
 )
 #: Options measured beside the default (not default: what they give up is in README).
 OPTIONS = (
+    ("full record (every event's particle list)", {"precision": "mixed"}, True),
     ("slim record (no particle list)", {"precision": "mixed", "record": "slim"}, True),
-    ("no compression", {"precision": "mixed", "compression": "none"}, True),
-    ("ZSTD(1)", {"precision": "mixed", "compression": "zstd"}, True),
-    ("RNTuple", {"precision": "mixed", "format": "rntuple"}, True),
-    ("baskets of 2^15 events (default 2^17)", {"precision": "mixed", "basket_events": 1 << 15}, True),
-    ("baskets of 2^19 events (default 2^17)", {"precision": "mixed", "basket_events": 1 << 19}, True),
+    ("no compression", {"precision": "mixed", "record": "compact", "compression": "none"}, True),
+    ("ZSTD(1)", {"precision": "mixed", "record": "compact", "compression": "zstd"}, True),
+    ("RNTuple", {"precision": "mixed", "record": "compact", "format": "rntuple"}, True),
+    ("baskets of 2^15 events (default 2^17)", {"precision": "mixed", "record": "compact", "basket_events": 1 << 15}, True),
+    ("baskets of 2^19 events (default 2^17)", {"precision": "mixed", "record": "compact", "basket_events": 1 << 19}, True),
 )
 DEFAULT_WRITER = LEVERS[-1]
 
@@ -160,6 +162,12 @@ def _pass(card, n, seed, setup, reconstruct, out_path=None, stage=None, writer_c
         from detectors.output.writer_thread import BackgroundWriter
 
         _label, kw, threaded = writer_cfg
+        if kw.get("record") == "compact":  # as hnlgen run's default: compact where the card's recipe covers enough events
+            from gen.core.events import particles_recipe
+
+            plan = particles_recipe(setup.graph, setup.ch_codes, setup.ch_root, setup.ch_prob) if setup is not None else None
+            record = "full" if plan is None else plan.record
+            kw = dict(kw, record=record, particles_recipe=plan.recipe if record == "compact" else None)
         writer = EventWriter(out_path, **kw)
         if threaded:
             writer = BackgroundWriter(writer)

@@ -66,6 +66,7 @@ PARTIAL_SUFFIX = ".partial"  # partial files are <name>.partial-<pid>-<random he
 # without it was not closed by hnlgen (check_complete). HepMC3 files end with HepMC3's footer line.
 COMPLETE_KEY = "hnlgen_complete"
 _FORM_KEY = "awkward_form"
+RECIPE_KEY = "particles_recipe"  # detectors.output.particle_list.RECIPE_KEY (kept in step by a test)
 # Compression of the baskets. LZ4 (ROOT >= 6.12, JSROOT) is the default: on 2.6e5 light-Z' events
 # it wrote 226 MB in 1.1 s where ZLIB(1) took 8.4 s for 150 MB (uproot 5.7, one core); ZSTD needs
 # ROOT >= 6.20; "zlib" reads everywhere. uproot compresses through cramjam, one of its dependencies.
@@ -243,7 +244,12 @@ class EventWriter(AtomicOutput):
     precision, record : str
         Storage policy applied to every chunk (``detectors.output.storage``): ``precision`` ``"double"``
         (default here: exact round trip) or ``"mixed"`` (float32 four-vectors, vertices and
-        reconstructed observables); ``record`` ``"full"`` (default) or ``"slim"`` (no particle list).
+        reconstructed observables); ``record`` ``"full"`` (default here), ``"compact"`` (the particle
+        list only of the events whose named records do not hold it; lossless, needs ``particles_recipe``)
+        or ``"slim"`` (no particle list).
+    particles_recipe : detectors.output.particle_list.ParticleRecipe, optional
+        The recipe of ``record="compact"`` (``gen.core.events.particles_recipe``); stored as the metadata
+        ``particles_recipe``, from which ``read_events`` rebuilds every emptied list.
 
     Use as a context manager; put the run description into ``writer.metadata`` (str -> str) before
     the block ends::
@@ -255,11 +261,16 @@ class EventWriter(AtomicOutput):
     """
 
     def __init__(self, path: str | os.PathLike, basket_events: int = DEFAULT_BASKET_EVENTS, compression: str = "lz4",
-                 format: str = "ttree", precision: str = "double", record: str = "full"):
+                 format: str = "ttree", precision: str = "double", record: str = "full", particles_recipe=None):
         from detectors.output.storage import _check
 
         _check(precision, record)
+        if (record == "compact") != (particles_recipe is not None):
+            raise ValueError("record = 'compact' and particles_recipe go together (detectors.output.particle_list)")
         self.precision, self.record = precision, record
+        self.particles_recipe = particles_recipe
+        #: events written with their list emptied (rebuilt from the named records on reading)
+        self.n_compacted = 0
         if basket_events < 1:
             raise ValueError(f"basket_events = {basket_events}: must be >= 1")
         if compression not in COMPRESSIONS:
@@ -303,10 +314,19 @@ class EventWriter(AtomicOutput):
         if "Indexed" in json.dumps(form) or '"ListArray"' in json.dumps(form):
             # selections (events[mask]) give indexed layouts; store the canonical packed form
             events = ak.to_packed(events)
-        if (self.precision, self.record) != ("double", "full"):
+        if self.record == "compact" and "particles" in events.fields:
+            from detectors.output.particle_list import COMPACT_FIELD, compact_particles, rebuildable
+
+            mask = rebuildable(events, self.particles_recipe)
+            self.n_compacted += int(mask.sum())
+            kept = compact_particles(events["particles"], mask)
+            events = ak.Array(ak.contents.RecordArray(
+                [kept.layout if k == "particles" else events.layout.content(k) for k in events.fields],
+                [COMPACT_FIELD if k == "particles" else k for k in events.fields], length=len(events)))
+        if (self.precision, self.record) not in (("double", "full"), ("double", "compact")):
             from detectors.output.storage import apply_storage_policy
 
-            events = apply_storage_policy(events, self.precision, self.record)
+            events = apply_storage_policy(events, self.precision, "full" if self.record == "compact" else self.record)
         form = events.layout.form.to_dict()
         if self._form is None:
             self._form = form
@@ -355,7 +375,11 @@ class EventWriter(AtomicOutput):
                 raise TypeError(f"metadata[{key!r}] must be str (JSON or TOML text), got {type(value).__name__}")
             if key == COMPLETE_KEY:
                 raise ValueError(f"metadata[{key!r}] is reserved for the completeness marker")
+            if key == RECIPE_KEY:
+                raise ValueError(f"metadata[{key!r}] is written by the writer of record = 'compact'")
             self._file[key] = value
+        if self.particles_recipe is not None:
+            self._file[RECIPE_KEY] = self.particles_recipe.to_json()
         if self.branch_titles:
             self._file["branch_titles"] = json.dumps(self.branch_titles, indent=0)
         if self.run_values:
@@ -432,16 +456,34 @@ def read_events(path: str | os.PathLike, entry_start: int | None = None, entry_s
     """Read the ``events`` TTree or RNTuple back into the awkward records that were written.
 
     Momentum4D records keep their name (``vector.register_awkward()`` gives ``.mass`` etc.). Both
-    layouts of ``EventWriter`` give the same array.
+    layouts of ``EventWriter`` give the same array, and a file of the compact record gives the array of
+    the full one: the lists it left empty are rebuilt from the named records with the file's
+    ``particles_recipe`` (``detectors.output.particle_list``).
     """
     uproot = _uproot()
     with uproot.open(path) as f:
         form = json.loads(str(f[_FORM_KEY]))
         cls = f.classname_of(_TREE)
         arrays = f[_TREE].arrays(library="ak", entry_start=entry_start, entry_stop=entry_stop)
+        recipe = str(f[RECIPE_KEY]) if RECIPE_KEY in f else None
     nested = cls in _RNTUPLE_CLASSES and all(name in arrays.fields for name in form["fields"])
     # RNTuples of hnlgen < 0.2 kept the records nested (N.px); they still read back
     out = _restore_names(form, arrays) if nested else _rebuild(form, arrays)
+    if recipe is not None:
+        # the compact record: every list comes back as ``particles``, the emptied ones from the named records
+        # (detectors.output.particle_list)
+        from detectors.output.particle_list import COMPACT_FIELD, ParticleRecipe, rebuild_particles
+
+        out = ak.to_packed(out)
+        if COMPACT_FIELD not in out.fields:
+            raise InputFileError(f"{path}: {RECIPE_KEY} without the field {COMPACT_FIELD!r} (not a compact hnlgen file)")
+        try:
+            full = rebuild_particles(out, ParticleRecipe.from_json(recipe), stored=out[COMPACT_FIELD])
+        except ValueError as err:
+            raise InputFileError(f"{path}: {err}") from None
+        out = ak.Array(ak.contents.RecordArray(
+            [full.layout if k == COMPACT_FIELD else out.layout.content(k) for k in out.fields],
+            ["particles" if k == COMPACT_FIELD else k for k in out.fields], length=len(out)))
     # re-pack so that the layout (offsets, dtypes) is the canonical one of a freshly built array
     return ak.to_packed(out)
 

@@ -39,7 +39,11 @@ What this precision means (per stored number relative error <= u; quantities der
 E_QE and cos theta from the stored float32 branches against the double truth). ``"double"`` keeps
 every float64 (exact round trip: what reweighting regression tests use).
 
-Record ``"full"`` (default) writes every field. ``"slim"`` leaves out the particle list
+Record ``"full"`` (default of the writer) writes every field. ``"compact"`` (default of ``hnlgen run`` for
+upscattering cards) empties the particle list of every event whose list its named records hold, checked
+event by event against the rebuild, and ``detectors.output.root.read_events`` rebuilds it: lossless, and
+the same awkward form as ``"full"`` (``detectors.output.particle_list``; ``EventWriter`` applies it before
+this policy). ``"slim"`` leaves out the particle list
 ``particles`` when the event has named records (MiniBooNE/custom: the hard process and the first Z',
 l-, l+, light nu with the N and l- vertices hold the same numbers for the N -> nu Z' -> nu l+l-
 cascade; longer cascades are in the particle list only, so use ``full`` for them, and for
@@ -55,7 +59,7 @@ __all__ = ["FLOAT32_SCALARS", "PRECISIONS", "RECORDS", "UNIT_ROUNDOFF_F32", "Sto
            "storage_dtype"]
 
 PRECISIONS = ("mixed", "double")
-RECORDS = ("full", "slim")
+RECORDS = ("full", "compact", "slim")
 UNIT_ROUNDOFF_F32 = 2.0 ** -24
 
 _P4 = {"px", "py", "pz", "E"}

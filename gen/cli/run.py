@@ -18,8 +18,9 @@ the particle records, the weights and the run description known before the first
 weights). NA62 cards write ``ttree`` or ``rntuple``.
 
 ``--precision`` (default ``mixed``: float32 four-vectors, vertices and reconstructed observables) and
-``--record`` (``full`` or ``slim``: no particle list) choose what the ROOT layouts store
-(``detectors.output.storage``); the file is written by a thread (``detectors.output.writer_thread``) while the next
+``--record`` (``compact``, the default of upscattering cards: the particle list only of the events whose named
+records do not hold it, rebuilt on reading, lossless; ``full``; ``slim``: no particle list) choose what the ROOT
+layouts store (``detectors.output.storage``, ``detectors.output.particle_list``); the file is written by a thread (``detectors.output.writer_thread``) while the next
 chunk is generated. On a terminal, numba compilation (first run after an install or an edit) is
 announced (``physics._jit.CompileMonitor``).
 """
@@ -65,8 +66,9 @@ def register(subparsers) -> None:
     p.add_argument("--precision", choices=("mixed", "double"), default=None,
                    help="stored precision (ttree/rntuple): mixed (default: float32 four-vectors, vertices, reconstructed "
                         "observables; weights, E_nu, Q2 in double; README 'Branch precision') or double (every float64)")
-    p.add_argument("--record", choices=("full", "slim"), default=None,
-                   help="full (default) or slim: no particle list when the named records hold the event (ttree/rntuple)")
+    p.add_argument("--record", choices=("compact", "full", "slim"), default=None,
+                   help="ttree/rntuple: compact (default; NA62 cards: full): the particle list only of the events whose named "
+                        "records do not hold it, rebuilt by read_events (lossless); full: every event's list; slim: no list")
     p.add_argument("--no-detector", action="store_true",
                    help="truth only: skip the detector stage (MiniBooNE reconstruction / NA62 reconstruction)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -157,7 +159,7 @@ def output_path_error(out: str) -> str | None:
 
 
 def _open_writer(fmt: str, out: str, compression: str, setup, seed: int, unweighted: int | None, n: int,
-                 precision: str = "mixed", record: str = "full"):
+                 precision: str = "mixed", record: str = "full", recipe=None):
     if fmt == "hepmc3":
         from detectors.output.hepmc import HepMC3Writer
         from gen.output.nuhepmc import nuhepmc_run_info
@@ -168,7 +170,7 @@ def _open_writer(fmt: str, out: str, compression: str, setup, seed: int, unweigh
     from detectors.output.writer_thread import BackgroundWriter
     from gen.output.docs import event_branch_titles
 
-    writer = EventWriter(out, compression=compression, format=fmt, precision=precision, record=record)
+    writer = EventWriter(out, compression=compression, format=fmt, precision=precision, record=record, particles_recipe=recipe)
     writer.branch_titles = event_branch_titles()
     # compression and writing overlap with the generation of the next chunk (same file as a plain writer)
     return BackgroundWriter(writer)
@@ -260,7 +262,7 @@ def _run_with(args, helper) -> int:
                   "with HepMC3's double precision", file=sys.stderr)
             return 2
     precision = args.precision or "mixed"
-    record = args.record or "full"
+    record = args.record
     if fmt == "hepmc3":
         from detectors.output.hepmc import _pyhepmc
 
@@ -285,6 +287,11 @@ def _run_with(args, helper) -> int:
         if args.unweighted is not None:
             print(f"hnlgen run: --unweighted is not available for {card.experiment.name} cards", file=sys.stderr)
             return 2
+        if record == "compact":
+            print(f"hnlgen run: --record compact applies to upscattering cards; {card.experiment.name} files take full "
+                  "(default) or slim", file=sys.stderr)
+            return 2
+        record = record or "full"
         src = SOURCES[info.source]
         # this source's kernels, compiled by a helper of their own while the parent builds the decay table
         own = _precompile.start(src.precompile_helper, src.precompile_marker) if src.precompile_helper else None
@@ -296,6 +303,8 @@ def _run_with(args, helper) -> int:
                               before_events=lambda: _precompile.wait(own, (parent_share,) if parent_share else (), upscattering=False))
         finally:
             _precompile.stop(own)
+    from detectors.output.particle_list import warm_kernels as warm_particle_list
+    from gen.core.events import particles_recipe
     from gen.stages.base import make_stage, stage_warmup
 
     t0 = time.perf_counter()
@@ -305,9 +314,17 @@ def _run_with(args, helper) -> int:
     stage = None
     if detector:
         stage = make_stage(setup, seed)
-    _precompile.wait(helper, also=stage_warmup(info.detector_response) if detector else ())
+    compact = fmt != "hepmc3" and (record or "compact") == "compact"
+    warm = (stage_warmup(info.detector_response) if detector else ()) + ((warm_particle_list,) if compact else ())
+    _precompile.wait(helper, also=warm)
+    recipe = None
+    if compact:
+        plan = particles_recipe(setup.graph, setup.ch_codes, setup.ch_root, setup.ch_prob)
+        # the default: compact where it saves (gen.core.events.COMPACT_MIN_COVERAGE); --record compact: whenever it can
+        record = ("compact" if plan.recipe is not None else "full") if record == "compact" else plan.record
+        recipe = plan.recipe if record == "compact" else None
     w_max = 0.0
-    with _open_writer(fmt, out, compression, setup, seed, args.unweighted, n, precision, record) as writer:
+    with _open_writer(fmt, out, compression, setup, seed, args.unweighted, n, precision, record or "full", recipe) as writer:
         prog = _Progress(n, "generating")
         done = 0
         for chunk in iter_generate(card, n, seed, args.chunk_size, setup=setup, stage=stage):

@@ -99,6 +99,11 @@ def event_branch_titles() -> dict[str, str]:
     out["nparticles"] = "nparticles: length of the particle list particles_*"
     for k, (_dt, unit, doc) in PARTICLE_FIELDS.items():
         out[f"particles_{k}"] = _title(f"particles_{k}", unit, doc)
+    # the compact record (detectors.output.particle_list): the list only where the named records do not hold it
+    out["nparticle_list"] = ("nparticle_list: length of particle_list_*, the particle list of the events whose named records do "
+                             "not hold it; 0 for the others (hnlgen's read_events rebuilds them; --record full writes particles_*)")
+    for k, (_dt, unit, doc) in PARTICLE_FIELDS.items():
+        out[f"particle_list_{k}"] = _title(f"particle_list_{k}", unit, f"{doc} (compact record: see nparticle_list)")
     for c in ("x", "y", "z"):
         out[f"vertex_{c}"] = _title(f"vertex_{c}", "cm", f"{c} of the upscattering vertex in the MiniBooNE tank (origin at its centre)")
     for k, (unit, doc) in RECO_BRANCHES.items():

@@ -92,6 +92,7 @@ from detectors.microboone import response as ub
 from detectors.miniboone import response as mb
 from detectors.miniboone.response import write_histograms
 from detectors.nue_elastic import response as ne
+from detectors.output.particle_list import RECIPE_KEY, ParticleRecipe
 from detectors.output.root import EventWriter, read_events, read_metadata
 from gen.card import (
     BOUND_NUCLEONS,
@@ -1108,7 +1109,10 @@ def reweight_file(path, out=None, *, lifetime: str = "rescale", chunk_size: int 
     rw = _reweighter(card, lifetime=lifetime, seed=int(meta["seed"]) if "seed" in meta else None, na62_path=na62_path,
                      n_events=n_total, **new_couplings)
     sums = _Sums()
-    with EventWriter(out) as writer:
+    # a compact input stays compact (its recipe describes the same cascades at any couplings); the writer checks
+    # every event against the rebuild again, so a list the new vertices no longer match is simply stored
+    recipe = ParticleRecipe.from_json(meta[RECIPE_KEY]) if RECIPE_KEY in meta else None
+    with EventWriter(out, record="compact" if recipe is not None else "full", particles_recipe=recipe) as writer:
         for start in range(0, n_total, chunk_size):
             ev = read_events(path, entry_start=start, entry_stop=min(n_total, start + chunk_size))
             with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below, not printed
@@ -1119,6 +1123,7 @@ def reweight_file(path, out=None, *, lifetime: str = "rescale", chunk_size: int 
         totals = _check_finite_totals(rw, rw.totals(sums))
         new_meta = dict(meta)
         new_meta.pop("awkward_form", None)
+        new_meta.pop(RECIPE_KEY, None)  # the writer stores its own
         new_meta["run_card"] = card_to_toml(resolved_card_dict(rw.new_card))
         new_meta["model"] = rw.model_metadata()
         old_exp = json.loads(meta.get("expected_events", "{}") or "{}")

@@ -3,6 +3,7 @@
 import json
 
 import awkward as ak
+import numpy as np
 import pytest
 import uproot
 import vector
@@ -135,25 +136,42 @@ _RDF = r"""
 import json, sys
 import ROOT
 out = []
-for path in sys.argv[1:]:
+for path in sys.argv[1:3]:
     df = ROOT.RDataFrame("events", path)
     d = df.Define("x", "N_E + 0.5 * particles_pdg.size() + nparticles + particles_px[3]").Filter("E_QE > 0.2")
     out.append([d.Sum("x").GetValue(), d.Count().GetValue(), df.Sum("weight").GetValue()])
+# a compact file: the named branches, and a clean refusal of the full record's particles_* (no read past an empty list)
+df = ROOT.RDataFrame("events", sys.argv[3])
+d = df.Define("x", "N_E + 0.5 * particle_list_pdg.size() + nparticle_list").Filter("E_QE > 0.2")
+out.append([d.Sum("x").GetValue(), d.Count().GetValue(), df.Sum("weight").GetValue()])
+try:
+    df.Define("y", "particles_px[3]").Sum("y").GetValue()
+    out.append("read")
+except Exception:  # ROOT's jit error (cppyy runtime_error); the cause is on stderr
+    out.append("refused")
 print(json.dumps(out))
 """
 
 
 def test_same_rdataframe_code_on_ttree_and_rntuple(card_path, tmp_path, root_python):
-    """ROOT itself (>= 6.34) runs one RDataFrame expression on both layouts with the same result; skipped
-    without ROOT (importable, or a separate environment's Python in HNLGEN_ROOT_PYTHON)."""
+    """ROOT itself (>= 6.34) runs one RDataFrame expression on both layouts with the same result; on a compact file
+    (the default record) the full record's ``particles_*`` are an unknown column, not a read past an empty list.
+    Skipped without ROOT (importable, or a separate environment's Python in HNLGEN_ROOT_PYTHON)."""
     import subprocess
 
-    t, r = tmp_path / "t.root", tmp_path / "r.root"
-    assert main(["run", str(card_path), "-o", str(t), "--json"]) == 0
-    assert main(["run", str(card_path), "-o", str(r), "--format", "rntuple", "--json"]) == 0
-    res = subprocess.run([root_python, "-c", _RDF, str(t), str(r)], capture_output=True, text=True, timeout=300, check=False)
+    t, r, c = tmp_path / "t.root", tmp_path / "r.root", tmp_path / "c.root"
+    assert main(["run", str(card_path), "-o", str(t), "--json", "--record", "full"]) == 0
+    assert main(["run", str(card_path), "-o", str(r), "--format", "rntuple", "--json", "--record", "full"]) == 0
+    assert main(["run", str(card_path), "-o", str(c), "--json"]) == 0
+    res = subprocess.run([root_python, "-c", _RDF, str(t), str(r), str(c)], capture_output=True, text=True, timeout=300, check=False)
     assert res.returncode == 0, res.stderr
-    a, b = json.loads(res.stdout.strip().splitlines()[-1])
+    a, b, cc, refused = json.loads(res.stdout.strip().splitlines()[-1])
     assert a == b and a[1] > 0
+    assert refused == "refused" and "undeclared identifier 'particles_px'" in res.stderr
+    evc = read_events(c)
+    sel = ak.to_numpy(evc.E_QE) > 0.2
+    n_list = ak.to_numpy(uproot.open(c)["events"]["nparticle_list"].array())
+    expect = ak.to_numpy(evc.N.E).astype(np.float64) + 1.5 * n_list
+    assert cc[1] == a[1] == int(sel.sum()) and cc[0] == pytest.approx(float(expect[sel].sum()), rel=1e-6)
     ev = read_events(t)
     assert a[2] == pytest.approx(float(ak.sum(ev.weight)), rel=1e-12)

@@ -63,11 +63,12 @@ def test_run_json_and_round_trip(tiny, capsys):
     with uproot.open(out) as f:
         t = f["events"]
         assert t.num_entries == 3000
-        assert {"weight", "E_nu", "Q2", "N_px", "ell_minus_E", "nparticles", "particles_pdg", "particles_t"} <= set(t.keys())
+        # the default compact record: the particle list as particle_list_* (detectors.output.particle_list)
+        assert {"weight", "E_nu", "Q2", "N_px", "ell_minus_E", "nparticle_list", "particle_list_pdg", "particle_list_t"} <= set(t.keys())
         w = t["weight"].array(library="np")
         # branch titles carry unit and meaning; every branch has one
         assert t["E_nu"].title == "E_nu [GeV]: projectile neutrino energy"
-        assert t["particles_pdg"].title.startswith("particles_pdg: PDG code")
+        assert t["particle_list_pdg"].title.startswith("particle_list_pdg: PDG code")
         assert all(not t[k].title.endswith(("/D", "/I", "/L", "/O")) for k in t.keys()), [t[k].title for k in t.keys()]
         # exposure, seed and totals as numbers (a one-entry TTree), equal to the JSON summary
         run = f["run"].arrays(library="np")
@@ -111,3 +112,23 @@ def test_run_text_summary_and_bad_card(tiny, capsys, tmp_path):
     bad.write_text(CARD.replace("[run]", "[run]\nevnts = 3"))
     assert main(["run", str(bad)]) == 2
     assert "run.evnts" in capsys.readouterr().err
+
+
+def test_run_record_default_is_compact(tiny, capsys):
+    """``hnlgen run`` writes the compact record by default (issue 16): the recipe in the metadata, empty stored
+    lists for the events whose named records hold them, and the same events as ``--record full``."""
+    from detectors.output.particle_list import RECIPE_KEY
+
+    d, card = tiny
+    compact, full = d / "compact.root", d / "full.root"
+    assert main(["run", str(card), "-o", str(compact)]) == 0
+    assert main(["run", str(card), "-o", str(full), "--record", "full"]) == 0
+    assert RECIPE_KEY in read_metadata(compact) and RECIPE_KEY not in read_metadata(full)
+    n_c = uproot.open(compact)["events"]["nparticle_list"].array(library="np")
+    n_f = uproot.open(full)["events"]["nparticles"].array(library="np")
+    assert (n_f >= 4).all() and (n_c == 0).mean() > 0.99 and np.array_equal(n_c[n_c > 0], n_f[n_c > 0])
+    assert ak.array_equal(read_events(compact), read_events(full), equal_nan=True)
+    capsys.readouterr()
+    assert main(["run", "na62_light_zprime", "-n", "10", "-o", str(d / "na62.root"), "--record", "compact"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["hnlgen run: --record compact applies to upscattering cards; na62 files take full (default) or slim"]

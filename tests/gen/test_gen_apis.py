@@ -1,6 +1,7 @@
 """The public surface of the generator modules (particle's test_module_apis.py idiom)."""
 
 import detectors.output.hepmc
+import detectors.output.particle_list
 import detectors.output.root
 import gen.core.decays
 import gen.core.events
@@ -23,7 +24,7 @@ API = {
                "energy_sampling_table", "FLUX_UNIT_BIN_GeV"},
     gen.core.events: {"SCALAR_FIELDS", "PARTICLE_FIELDS", "NAMED_PARTICLES", "NAMED_VERTICES", "NAMED_PDG", "FIELD_DOCS", "REGIME_CODES",
                  "HELICITY_CODES", "SLOT_PROJECTILE", "SLOT_TARGET", "SLOT_RECOIL", "SLOT_N", "assemble_events",
-                 "ColumnBuffer", "build_events", "field_table_markdown"},
+                 "ColumnBuffer", "build_events", "field_table_markdown", "COMPACT_MIN_COVERAGE", "CompactPlan", "particles_recipe"},
     gen.core.decays: {"Species", "Channel", "DecayGraph", "build_decay_graph", "parse_final_state", "tabulate_three_body",
                  "INVISIBLE_PDG"},
     gen.sources.upscattering: {"generate", "iter_generate", "GeneratorSetup", "prepare", "RunSummary", "Accumulator", "summarize", "run_metadata"},
@@ -32,6 +33,8 @@ API = {
                    "NA62_RECO_DOCS", "NA62_TRUTH_DOCS", "NA62_HISTOGRAMS"},
     detectors.output.root: {"AtomicOutput", "EventWriter", "OutputError", "write_events", "read_events", "read_metadata",
                        "check_complete", "DEFAULT_BASKET_EVENTS", "PARTIAL_SUFFIX", "COMPLETE_KEY", "COMPRESSIONS", "ROOT_FORMATS"},
+    detectors.output.particle_list: {"RECIPE_KEY", "COMPACT_FIELD", "KEY_CODES", "NAMED_P4", "NAMED_VERTEX", "PARTICLE_FIELDS",
+                                     "ParticleRecipe", "compact_particles", "rebuild_particles", "rebuildable", "warm_kernels"},
     detectors.output.hepmc: {"HepMC3Writer", "NuHepMCRunInfo", "NuHepMCProcess", "NUHEPMC_VERSION", "CONVENTIONS", "BEAM_ENERGY_UNIT",
                       "BEAM_FLUX_UNIT", "PARTICLE_STATUS",
                       "VERTEX_STATUS", "REMNANT_PDG", "HEPMC_SUFFIXES", "write_hepmc3"},

@@ -1,0 +1,359 @@
+"""The particle list rebuilt from the named records: the lossless slim record of the event files (issue 16).
+
+For many cascades every particle of the HepMC-like list ``particles`` is also a named record: in
+N -> nu Z' -> nu l+ l- (the light-Z' cards) or N -> nu l+ l- (heavy Z') the list is the projectile, the
+struck target, the recoil, N, then nu_out, Zprime, ell_minus, ell_plus in the cascade's order, and their
+production vertices are the origin (hard process), ``N_decay_vertex`` (N's daughters) or ``ell_vertex``
+(the daughters of ell_minus's mother). Writing the list would store every number twice (~55 % of a
+light-Z' event's bytes and ~75 % of the writer's CPU time), so ``hnlgen run``'s default record ``auto``
+leaves it out of the file when a ``ParticleRecipe`` proves it can be rebuilt exactly, and stores the
+recipe (JSON metadata ``particles_recipe``). ``detectors.output.root.read_events`` then gives back the
+same array as a full-record file, ``particles`` included, bit for bit.
+
+The recipe is built by the generator from its decay graph (``gen.core.events.particles_recipe``); this
+module only reads and applies it, so that a reader needs no model:
+
+* ``hard``: one row per production channel: the six codes the event stores (``KEY_CODES``), then the PDG
+  codes of the struck particle (nucleus, proton or neutron: ``particles[1]`` and ``particles[2]``) and of
+  the produced N (``particles[3]``; an antineutrino of a Dirac N makes -9900012);
+* ``cascades``: one template per (N PDG, ``channel``, ``ell_minus_pdg``, ``ell_plus_pdg``, ``nu_out_pdg``):
+  N's status, and the particles after N as (PDG, status, mother index, named four-vector, named vertex).
+
+``EventWriter`` checks every chunk it leaves the list out of against the rebuild (``first_mismatch``),
+so a file cannot silently lose a particle: a mismatch is an error, not a smaller file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import awkward as ak
+import numpy as np
+
+from physics._jit import jit, jitable
+
+__all__ = ["RECIPE_KEY", "COMPACT_FIELD", "KEY_CODES", "NAMED_P4", "NAMED_VERTEX", "PARTICLE_FIELDS", "ParticleRecipe",
+           "compact_particles", "rebuild_particles", "rebuildable", "warm_kernels"]
+
+#: metadata key of the recipe (JSON) in a file written with the compact record
+RECIPE_KEY = "particles_recipe"
+#: the field (branches ``nparticle_list``, ``particle_list_pdg``, ...) a compact file stores instead of ``particles``:
+#: the list of the events whose named records do not hold it, empty for the others. Another name than
+#: ``particles`` so that code written for full files (``particles_px[3]`` in RDataFrame) stops with "unknown
+#: column" on a compact file instead of reading past an empty list.
+COMPACT_FIELD = "particle_list"
+#: the production-channel codes an event stores (scalars), in the recipe's ``hard`` row order
+KEY_CODES = ("projectile_pdg", "target_pdg", "regime", "helicity", "helicity_flip", "hnl_pdg")
+#: named four-vector records, by their index in a template (``p4`` column)
+NAMED_P4 = ("projectile", "target", "recoil", "N", "Zprime", "ell_minus", "ell_plus", "nu_out")
+#: production vertices, by their index in a template (``vertex`` column); 0 is the upscattering point
+NAMED_VERTEX = ("origin", "N_decay_vertex", "ell_vertex")
+#: fields of ``particles``, in the generator's order (gen.core.events.PARTICLE_FIELDS)
+PARTICLE_FIELDS = ("pdg", "status", "parent", "px", "py", "pz", "E", "x", "y", "z", "t")
+_VERSION = 1
+_P4 = ("px", "py", "pz", "E")
+_X4 = ("x", "y", "z", "t")
+# the hard process (gen.core.event_kernel._event_part): beam, target, recoil, N
+_STATUS_BEAM, _STATUS_TARGET, _STATUS_FINAL = 4, 11, 1
+
+
+@dataclass(frozen=True)
+class ParticleRecipe:
+    """How ``particles`` follows from the named records (module docstring).
+
+    Attributes
+    ----------
+    hard : (H, 8) int64
+        ``KEY_CODES``, struck-particle PDG, N PDG of each production channel.
+    keys : (C, 5) int64
+        N PDG, ``channel``, ``ell_minus_pdg``, ``ell_plus_pdg``, ``nu_out_pdg`` of each cascade template.
+    n_status : (C,) int64
+        status of N (2 decayed, 1 not).
+    rows : (C, L, 5) int64
+        the particles after N: PDG, status, mother index, index into ``NAMED_P4``, index into
+        ``NAMED_VERTEX``; rows past ``length`` are padding.
+    length : (C,) int64
+        number of particles after N.
+    """
+
+    hard: np.ndarray
+    keys: np.ndarray
+    n_status: np.ndarray
+    rows: np.ndarray
+    length: np.ndarray
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "version": _VERSION,
+            "hard_columns": [*KEY_CODES, "struck_pdg", "N_pdg"],
+            "hard": self.hard.tolist(),
+            "cascades": [{"N_pdg": int(k[0]), "channel": int(k[1]), "ell_minus_pdg": int(k[2]), "ell_plus_pdg": int(k[3]),
+                          "nu_out_pdg": int(k[4]), "N_status": int(s),
+                          "particles": [[int(r[0]), int(r[1]), int(r[2]), NAMED_P4[r[3]], NAMED_VERTEX[r[4]]]
+                                        for r in rows[:ln]]}
+                         for k, s, rows, ln in zip(self.keys, self.n_status, self.rows, self.length)],
+        }, indent=0)
+
+    @classmethod
+    def from_templates(cls, hard, cascades) -> ParticleRecipe:
+        """From ``hard`` rows (8 ints each) and ``cascades``: (key of 5 ints, N status, [(pdg, status, mother,
+        named four-vector name, named vertex name), ...]). Raises ValueError on an inconsistent recipe."""
+        hard = np.array(hard, dtype=np.int64).reshape(-1, len(KEY_CODES) + 2)
+        if len({tuple(r[:len(KEY_CODES)]) for r in hard.tolist()}) != len(hard):
+            raise ValueError("two hard-process rows have the same codes")
+        keys, status, length = [], [], []
+        width = max([len(c[2]) for c in cascades] or [0])
+        rows = np.full((len(cascades), max(width, 1), 5), -1, np.int64)
+        for j, (key, n_status, parts) in enumerate(cascades):
+            if len(key) != 5:
+                raise ValueError(f"cascade key {key!r}: 5 codes expected")
+            keys.append([int(x) for x in key])
+            status.append(int(n_status))
+            length.append(len(parts))
+            for i, (pdg, st, mother, p4, vtx) in enumerate(parts):
+                if p4 not in NAMED_P4 or p4 in NAMED_P4[:4] or vtx not in NAMED_VERTEX:
+                    raise ValueError(f"cascade {key}: particle {i} from {p4!r} at {vtx!r}: allowed {', '.join(NAMED_P4[4:])} "
+                                     f"at {', '.join(NAMED_VERTEX)}")
+                if not 3 <= int(mother) < 4 + i:
+                    raise ValueError(f"cascade {key}: particle {4 + i} has mother {mother}: must be N (3) or an earlier particle")
+                rows[j, i] = (int(pdg), int(st), int(mother), NAMED_P4.index(p4), NAMED_VERTEX.index(vtx))
+        keys_a = np.array(keys, dtype=np.int64).reshape(-1, 5)
+        if len({tuple(k) for k in keys_a.tolist()}) != len(keys_a):
+            raise ValueError("two cascade templates have the same key")
+        return cls(hard, keys_a, np.array(status, np.int64), rows, np.array(length, np.int64))
+
+    @classmethod
+    def from_json(cls, text: str) -> ParticleRecipe:
+        """Parse ``to_json``'s text; ValueError names what is wrong."""
+        try:
+            d = json.loads(text)
+            if d.get("version") != _VERSION:
+                raise ValueError(f"version {d.get('version')!r}: this hnlgen reads version {_VERSION}")
+            cascades = [((c["N_pdg"], c["channel"], c["ell_minus_pdg"], c["ell_plus_pdg"], c["nu_out_pdg"]), c["N_status"],
+                         [tuple(p) for p in c["particles"]]) for c in d["cascades"]]
+            return cls.from_templates(d["hard"], cascades)
+        except (KeyError, TypeError, ValueError, json.JSONDecodeError) as err:
+            raise ValueError(f"{RECIPE_KEY}: {err}") from None
+
+
+def _match_rows(values: np.ndarray, table: np.ndarray, what: str) -> np.ndarray:
+    """Index into ``table`` (T, k) of each row of ``values`` (n, k); ValueError names the first row not found."""
+    out = np.full(len(values), -1, np.int64)
+    if len(values) == 0:
+        return out
+    uniq, inv = np.unique(values, axis=0, return_inverse=True)
+    where = {tuple(r): i for i, r in enumerate(table.tolist())}
+    look = np.array([where.get(tuple(r), -1) for r in uniq.tolist()], np.int64)
+    out = look[inv.ravel()]
+    if (out < 0).any():
+        bad = int(np.flatnonzero(out < 0)[0])
+        raise ValueError(f"event {bad}: {what} {tuple(int(x) for x in values[bad])} has no template in {RECIPE_KEY}")
+    return out
+
+
+@jit(nogil=True)
+def _plan(codes, casc, hard_tab, keys, tmpl, hard):  # pragma: no cover - jitted
+    """Template ``tmpl[e]`` and hard-process row ``hard[e]`` of each event (-1 if none): ``codes`` (6, n) are the
+    ``KEY_CODES``, ``casc`` (4, n) ``channel``, ``ell_minus_pdg``, ``ell_plus_pdg``, ``nu_out_pdg``. Linear scans
+    of the small tables (tens of rows), starting at the previous event's match."""
+    n = codes.shape[1]
+    nh, nk = hard_tab.shape[0], keys.shape[0]
+    h_last, t_last = 0, 0
+    for e in range(n):
+        h = -1
+        for q in range(nh):
+            r = (h_last + q) % nh
+            same = True
+            for c in range(6):
+                if hard_tab[r, c] != codes[c, e]:
+                    same = False
+                    break
+            if same:
+                h = r
+                break
+        hard[e] = h
+        tmpl[e] = -1
+        if h < 0:
+            continue
+        h_last = h
+        n_pdg = hard_tab[h, 7]
+        for q in range(nk):
+            r = (t_last + q) % nk
+            if keys[r, 0] == n_pdg and keys[r, 1] == casc[0, e] and keys[r, 2] == casc[1, e] and keys[r, 3] == casc[2, e] \
+                    and keys[r, 4] == casc[3, e]:
+                tmpl[e] = r
+                t_last = r
+                break
+
+
+@jitable
+def _expected(e, slot, t, h, proj_pdg, hard_tab, n_status, rows):  # pragma: no cover - jitted
+    """(pdg, status, mother, named four-vector index, named vertex index) of particle ``slot`` of event ``e``."""
+    if slot == 0:
+        return proj_pdg[e], 4, -1, 0, 0
+    if slot == 1:
+        return hard_tab[h, 6], 11, -1, 1, 0
+    if slot == 2:
+        return hard_tab[h, 6], 1, 0, 2, 0
+    if slot == 3:
+        return hard_tab[h, 7], n_status[t], 0, 3, 0
+    j = slot - 4
+    return rows[t, j, 0], rows[t, j, 1], rows[t, j, 2], rows[t, j, 3], rows[t, j, 4]
+
+
+@jit(nogil=True)
+def _check(tmpl, hard, proj_pdg, hard_tab, n_status, rows, length, p4, vtx, off, pdg, status, parent, kin, ok):  # pragma: no cover
+    """``ok[e]``: event e has a template and its stored list (``off``, ``pdg``, ``status``, ``parent``, ``kin``: the
+    8 float columns) equals the rebuild from ``p4`` (the 8 x 4 named four-vector columns) and ``vtx`` (2 x 4)."""
+    for e in range(tmpl.shape[0]):
+        t = tmpl[e]
+        good = t >= 0 and off[e + 1] - off[e] == 4 + length[t]
+        if good:
+            h = hard[e]
+            for slot in range(4 + length[t]):
+                r = off[e] + slot
+                pp, st, mo, ip, iv = _expected(e, slot, t, h, proj_pdg, hard_tab, n_status, rows)
+                if pdg[r] != pp or status[r] != st or parent[r] != mo:
+                    good = False
+                    break
+                for c in range(4):
+                    if kin[c][r] != p4[4 * ip + c][e]:
+                        good = False
+                    v = 0.0 if iv == 0 else vtx[4 * (iv - 1) + c][e]
+                    if kin[4 + c][r] != v:
+                        good = False
+                if not good:
+                    break
+        ok[e] = good
+
+
+@jit(nogil=True)
+def _fill(tmpl, hard, proj_pdg, hard_tab, n_status, rows, length, p4, vtx, s_off, s_pdg, s_status, s_parent, s_kin,
+          off, pdg, status, parent, kin):  # pragma: no cover - jitted
+    """The full list: stored rows where the stored list is not empty, the rebuild where it is (``off`` given)."""
+    for e in range(tmpl.shape[0]):
+        o = off[e]
+        if s_off[e + 1] > s_off[e]:
+            for slot in range(s_off[e + 1] - s_off[e]):
+                r = s_off[e] + slot
+                pdg[o + slot] = s_pdg[r]
+                status[o + slot] = s_status[r]
+                parent[o + slot] = s_parent[r]
+                for c in range(8):
+                    kin[c][o + slot] = s_kin[c][r]
+            continue
+        t, h = tmpl[e], hard[e]
+        for slot in range(4 + length[t]):
+            pp, st, mo, ip, iv = _expected(e, slot, t, h, proj_pdg, hard_tab, n_status, rows)
+            pdg[o + slot] = pp
+            status[o + slot] = st
+            parent[o + slot] = mo
+            for c in range(4):
+                kin[c][o + slot] = p4[4 * ip + c][e]
+                kin[4 + c][o + slot] = 0.0 if iv == 0 else vtx[4 * (iv - 1) + c][e]
+
+
+def _col(a, dtype=None) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(a) if dtype is None else np.asarray(a, dtype=dtype))
+
+
+def _inputs(events: ak.Array, recipe: ParticleRecipe):
+    """(tmpl, hard, the kernels' common inputs) of ``events``."""
+    n = len(events)
+    codes = np.empty((len(KEY_CODES), n), np.int64)
+    for i, k in enumerate(KEY_CODES):
+        codes[i] = np.asarray(events[k])
+    casc = np.empty((4, n), np.int64)
+    for i, k in enumerate(("channel", "ell_minus_pdg", "ell_plus_pdg", "nu_out_pdg")):
+        casc[i] = np.asarray(events[k])
+    tmpl = np.empty(n, np.int64)
+    hard = np.empty(n, np.int64)
+    hard_tab = np.ascontiguousarray(recipe.hard)
+    if len(hard_tab) == 0 or len(recipe.keys) == 0:
+        tmpl[:] = -1
+        hard[:] = -1
+    else:
+        _plan(codes, casc, hard_tab, np.ascontiguousarray(recipe.keys), tmpl, hard)
+    p4 = tuple(_col(events[name][c]) for name in NAMED_P4 for c in _P4)
+    dtype = p4[0].dtype
+    vtx = tuple(_col(events[name][c], dtype) for name in NAMED_VERTEX[1:] for c in _X4)
+    return tmpl, hard, (codes[0], hard_tab, recipe.n_status, recipe.rows, recipe.length, p4, vtx)
+
+
+def _flat(particles: ak.Array):
+    layout = ak.to_packed(particles).layout
+    offsets = np.asarray(layout.offsets, dtype=np.int64)
+    content = layout.content
+    return offsets - offsets[0], {k: _col(content[k].data) for k in PARTICLE_FIELDS}
+
+
+def rebuildable(events: ak.Array, recipe: ParticleRecipe) -> np.ndarray:
+    """Boolean mask of the events whose stored ``particles`` equal, exactly, the rebuild from their named records.
+
+    Exact comparison of every field (the rebuild copies the very numbers the generator copied into both
+    records); an event without a template is not rebuildable.
+    """
+    tmpl, hard, common = _inputs(events, recipe)
+    off, cols = _flat(events["particles"])
+    ok = np.empty(len(events), np.bool_)
+    kin = tuple(cols[k].astype(common[5][0].dtype, copy=False) for k in PARTICLE_FIELDS[3:])
+    _check(tmpl, hard, *common, off, cols["pdg"], cols["status"], cols["parent"], kin, ok)
+    return ok
+
+
+def compact_particles(particles: ak.Array, mask: np.ndarray) -> ak.Array:
+    """``particles`` with the lists of the events in ``mask`` emptied (what the compact record stores)."""
+    off, cols = _flat(particles)
+    cnt = np.diff(off)
+    new_off = np.zeros(len(cnt) + 1, np.int64)
+    np.cumsum(np.where(mask, 0, cnt), out=new_off[1:])
+    if not mask.any():
+        return particles
+    keep = np.repeat(~mask, cnt)
+    return _list(new_off, {k: v[keep] for k, v in cols.items()})
+
+
+def _list(offsets: np.ndarray, cols: dict[str, np.ndarray]) -> ak.Array:
+    flat = ak.contents.RecordArray([ak.contents.NumpyArray(cols[k]) for k in PARTICLE_FIELDS], list(PARTICLE_FIELDS),
+                                   length=int(offsets[-1]))
+    return ak.Array(ak.contents.ListOffsetArray(ak.index.Index64(offsets), flat))
+
+
+def rebuild_particles(events: ak.Array, recipe: ParticleRecipe, stored: ak.Array | None = None) -> ak.Array:
+    """The full ``particles`` of ``events`` read from a compact record: an empty stored list (``stored``, default
+    ``events.particles``; ``events[COMPACT_FIELD]`` of a compact file) is rebuilt from the event's named records,
+    a non-empty one is kept (every event has at least its four hard-process particles, so an empty list only
+    means "rebuild"). Raises ValueError naming an event whose list is empty and that has no template (a file
+    that does not belong with its recipe)."""
+    tmpl, hard, common = _inputs(events, recipe)
+    s_off, s_cols = _flat(events["particles"] if stored is None else stored)
+    s_cnt = np.diff(s_off)
+    empty = s_cnt == 0
+    bad = empty & (tmpl < 0)
+    if bad.any():
+        raise ValueError(f"event {int(np.flatnonzero(bad)[0])}: empty particle list and no template in {RECIPE_KEY}")
+    cnt = np.where(empty, 4 + recipe.length[np.maximum(tmpl, 0)], s_cnt)
+    off = np.zeros(len(cnt) + 1, np.int64)
+    np.cumsum(cnt, out=off[1:])
+    total = int(off[-1])
+    dtype = common[5][0].dtype
+    out = {k: np.empty(total, s_cols[k].dtype if k in ("pdg", "status", "parent") else dtype) for k in PARTICLE_FIELDS}
+    s_kin = tuple(s_cols[k].astype(dtype, copy=False) for k in PARTICLE_FIELDS[3:])
+    _fill(tmpl, hard, *common, s_off, s_cols["pdg"], s_cols["status"], s_cols["parent"], s_kin, off, out["pdg"],
+          out["status"], out["parent"], tuple(out[k] for k in PARTICLE_FIELDS[3:]))
+    return _list(off, out)
+
+
+def warm_kernels() -> None:
+    """Compile (or load) the kernels ``EventWriter`` runs on the compact record, with the generator's types (int32
+    particle codes, float64 columns). For a cold start: ``hnlgen run`` calls it while its helper compiles the event
+    kernel (``gen.core.precompile.wait``), instead of the writer thread compiling them on the first chunk."""
+    i64, f64 = np.zeros(1, np.int64), np.zeros(1)
+    codes, casc = np.zeros((len(KEY_CODES), 1), np.int64), np.zeros((4, 1), np.int64)
+    hard_tab, keys = np.zeros((1, len(KEY_CODES) + 2), np.int64), np.zeros((1, 5), np.int64)
+    tmpl, hard = np.full(1, -1, np.int64), np.full(1, -1, np.int64)
+    _plan(codes, casc, hard_tab, keys, tmpl, hard)
+    i32 = np.zeros(1, np.int32)
+    _check(tmpl, hard, codes[0], hard_tab, i64, np.zeros((1, 1, 5), np.int64), i64, (f64,) * 32, (f64,) * 8,
+           np.zeros(2, np.int64), i32, i32.copy(), i32.copy(), (f64,) * 8, np.zeros(1, np.bool_))
