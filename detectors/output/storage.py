@@ -92,7 +92,10 @@ _F32_MAX = float(np.finfo(np.float32).max)
 def _to_float32(data: np.ndarray, name: str) -> np.ndarray:
     with np.errstate(over="ignore"):  # overflow is checked just below
         out = data.astype(np.float32)
-    big = np.isinf(out) & np.isfinite(data)
+    inf = np.isinf(out)
+    if not inf.any():  # the common case: one pass over the output
+        return out
+    big = inf & np.isfinite(data)
     if big.any():
         raise StorageRangeError(f"branch {name}: value {data[big][0]:.3g} is beyond the float32 range (|x| <= {_F32_MAX:.3g}); "
                                 "write it with --precision double (storage precision, detectors.output.storage)")
