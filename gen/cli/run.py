@@ -18,10 +18,10 @@ the particle records, the weights and the run description known before the first
 weights). NA62 cards write ``ttree`` or ``rntuple``.
 
 ``--precision`` (default ``mixed``: float32 four-vectors, vertices and reconstructed observables) and
-``--record`` (``compact``, the default of upscattering cards: the particle list only of the events whose named
-records do not hold it, rebuilt on reading, lossless; ``full``; ``slim``: no particle list) choose what the ROOT
-layouts store (``detectors.output.storage``, ``detectors.output.particle_list``); the file is written by a thread (``detectors.output.writer_thread``) while the next
-chunk is generated. On a terminal, numba compilation (first run after an install or an edit) is
+``--record`` (``compact``, the default of upscattering cards whose named records hold >= 90% of the events' particle
+lists: the list only of the other events, rebuilt on reading, lossless; ``full``; ``slim``: no particle list) choose
+what the ROOT layouts store (``detectors.output.storage``, ``detectors.output.particle_list``); the file is written by
+a thread (``detectors.output.writer_thread``) while the next chunk is generated. On a terminal, numba compilation (first run after an install or an edit) is
 announced (``physics._jit.CompileMonitor``).
 """
 
@@ -321,6 +321,9 @@ def _run_with(args, helper) -> int:
     if compact:
         plan = particles_recipe(setup.graph, setup.ch_codes, setup.ch_root, setup.ch_prob)
         # the default: compact where it saves (gen.core.events.COMPACT_MIN_COVERAGE); --record compact: whenever it can
+        if record == "compact" and plan.recipe is None:
+            print("hnlgen run: --record compact: no cascade of this card is held by its named records; writing the full "
+                  "record", file=sys.stderr)
         record = ("compact" if plan.recipe is not None else "full") if record == "compact" else plan.record
         recipe = plan.recipe if record == "compact" else None
     w_max = 0.0

@@ -132,3 +132,20 @@ def test_run_record_default_is_compact(tiny, capsys):
     assert main(["run", "na62_light_zprime", "-n", "10", "-o", str(d / "na62.root"), "--record", "compact"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["hnlgen run: --record compact applies to upscattering cards; na62 files take full (default) or slim"]
+
+
+def test_run_record_compact_without_a_recipe_says_so(tiny, capsys, monkeypatch):
+    """``--record compact`` on a card none of whose cascades the named records hold: one line, and the full record
+    (not a silent change of what was asked)."""
+    import gen.core.events as E
+    from detectors.output.particle_list import RECIPE_KEY
+
+    d, card = tiny
+    monkeypatch.setattr(E, "particles_recipe", lambda *a, **k: E.CompactPlan(None, 0.0))
+    out = d / "norecipe.root"
+    capsys.readouterr()
+    assert main(["run", str(card), "-o", str(out), "--record", "compact"]) == 0
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "hnlgen run: --record compact: no cascade of this card is held by its named records; writing the full record"]
+    assert RECIPE_KEY not in read_metadata(out)
+    assert (uproot.open(out)["events"]["nparticles"].array(library="np") >= 4).all()
