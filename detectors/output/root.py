@@ -314,8 +314,11 @@ class EventWriter(AtomicOutput):
         if "Indexed" in json.dumps(form) or '"ListArray"' in json.dumps(form):
             # selections (events[mask]) give indexed layouts; store the canonical packed form
             events = ak.to_packed(events)
-        if self.record == "compact" and "particles" in events.fields:
+        if self.record == "compact":
             from detectors.output.particle_list import COMPACT_FIELD, compact_particles, rebuildable
+
+            if "particles" not in events.fields:
+                raise ValueError("EventWriter.write: record = 'compact' needs events with the particle list 'particles'")
 
             mask = rebuildable(events, self.particles_recipe)
             self.n_compacted += int(mask.sum())

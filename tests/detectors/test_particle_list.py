@@ -185,6 +185,10 @@ def test_writer_contract(light, tmp_path):
             w.write(ev[:10])
             w.metadata[PL.RECIPE_KEY] = "{}"
     assert not (tmp_path / "c.root").exists()
+    with pytest.raises(ValueError, match="needs events with the particle list"):
+        with EventWriter(tmp_path / "d.root", record="compact", particles_recipe=recipe) as w:
+            w.write(ak.without_field(ev[:10], "particles"))
+    assert not (tmp_path / "d.root").exists()
 
 
 def test_recipe_templates_hold_only_named_particles(light):

@@ -162,22 +162,39 @@ def test_writer_thread_error_reaches_the_caller_and_aborts():
 @pytest.mark.parametrize("fmt", ["ttree", "rntuple"])
 def test_writer_thread_file_independent_of_chunking_and_threads(truth, tmp_path, fmt):
     """Writer thread on: chunk sizes 16384 and 65536, 1 and all numba threads give the same events as
-    the in-memory truth written without the thread."""
+    the in-memory truth written without the thread; so does the compact record (``hnlgen run``'s default),
+    whose stored lists are the same whatever the chunking."""
+    import uproot
+
+    from gen.card import load_card
+    from gen.core.events import particles_recipe
+    from gen.sources.upscattering import prepare
+
     ref_path = tmp_path / "ref.root"
     with EventWriter(ref_path, precision="mixed", format=fmt) as w:
         w.write(truth)
     ref = read_events(ref_path)
+    setup = prepare(load_card(CARD), seed=3, adapt=False)
+    recipe = particles_recipe(setup.graph, setup.ch_codes, setup.ch_root, setup.ch_prob).recipe
     n_threads = numba.get_num_threads()
+    stored = {}
     try:
         for chunk, threads in ((16384, n_threads), (65536, 1)):
             numba.set_num_threads(threads)
-            path = tmp_path / f"t{chunk}.root"
-            with BackgroundWriter(EventWriter(path, precision="mixed", format=fmt, basket_events=8192)) as w:
-                for c in gen.iter_generate(CARD, N, 3, chunk, reconstruct=True):
-                    w.write(c)
-            assert ak.array_equal(read_events(path), ref, equal_nan=True), (chunk, threads)
+            for record in ("full", "compact"):
+                path = tmp_path / f"t{chunk}{record}.root"
+                writer = EventWriter(path, precision="mixed", format=fmt, basket_events=8192, record=record,
+                                     particles_recipe=recipe if record == "compact" else None)
+                with BackgroundWriter(writer) as w:
+                    for c in gen.iter_generate(CARD, N, 3, chunk, reconstruct=True):
+                        w.write(c)
+                assert ak.array_equal(read_events(path), ref, equal_nan=True), (chunk, threads, record)
+                if record == "compact":
+                    with uproot.open(path) as f:
+                        stored[chunk] = f["events"].arrays(["nparticle_list", "particle_list_px"])
     finally:
         numba.set_num_threads(n_threads)
+    assert ak.array_equal(stored[16384], stored[65536])
 
 
 def test_value_beyond_float32_range_is_refused_not_clipped(tmp_path):
