@@ -10,6 +10,8 @@ One record per event (STYLE.md section 6):
   recoil and the whole decay cascade), so that every cascade fits one schema.
 
 ``FIELD_DOCS`` documents every field with its unit; ``field_table_markdown()`` renders it for README.
+``particles_recipe`` says, from the decay graph, which named record each particle of the list is, for the
+compact record of the event files (``detectors.output.particle_list``).
 """
 
 from __future__ import annotations
