@@ -1,14 +1,15 @@
-"""The particle list rebuilt from the named records: the lossless slim record of the event files (issue 16).
+"""The particle list rebuilt from the named records: the compact record of the event files (issue 16).
 
 For many cascades every particle of the HepMC-like list ``particles`` is also a named record: in
 N -> nu Z' -> nu l+ l- (the light-Z' cards) or N -> nu l+ l- (heavy Z') the list is the projectile, the
 struck target, the recoil, N, then nu_out, Zprime, ell_minus, ell_plus in the cascade's order, and their
 production vertices are the origin (hard process), ``N_decay_vertex`` (N's daughters) or ``ell_vertex``
-(the daughters of ell_minus's mother). Writing the list would store every number twice (~55 % of a
-light-Z' event's bytes and ~75 % of the writer's CPU time), so ``hnlgen run``'s default record ``auto``
-leaves it out of the file when a ``ParticleRecipe`` proves it can be rebuilt exactly, and stores the
-recipe (JSON metadata ``particles_recipe``). ``detectors.output.root.read_events`` then gives back the
-same array as a full-record file, ``particles`` included, bit for bit.
+(the daughters of ell_minus's mother). Writing the list stores every number twice (~55% of a light-Z'
+event's bytes, ~75% of the writer's CPU time), so the compact record (``hnlgen run``'s default where it
+pays, ``gen.core.events.COMPACT_MIN_COVERAGE``) empties the list of every event whose list its named
+records hold, writes the others under ``COMPACT_FIELD`` and stores the ``ParticleRecipe`` as the JSON
+metadata ``particles_recipe``. ``detectors.output.root.read_events`` then gives back the array of a
+full-record file, ``particles`` of every event included, bit for bit.
 
 The recipe is built by the generator from its decay graph (``gen.core.events.particles_recipe``); this
 module only reads and applies it, so that a reader needs no model:
@@ -19,8 +20,9 @@ module only reads and applies it, so that a reader needs no model:
 * ``cascades``: one template per (N PDG, ``channel``, ``ell_minus_pdg``, ``ell_plus_pdg``, ``nu_out_pdg``):
   N's status, and the particles after N as (PDG, status, mother index, named four-vector, named vertex).
 
-``EventWriter`` checks every chunk it leaves the list out of against the rebuild (``first_mismatch``),
-so a file cannot silently lose a particle: a mismatch is an error, not a smaller file.
+``EventWriter`` empties a list only when ``rebuildable`` finds it equal, number for number, to the rebuild
+from that event's named records (the other events keep theirs), so a file cannot lose a particle: a wrong
+or missing template makes a file bigger, never different.
 """
 
 from __future__ import annotations
