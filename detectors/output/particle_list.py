@@ -33,18 +33,12 @@ from dataclasses import dataclass
 import awkward as ak
 import numpy as np
 
+from detectors.output.storage import COMPACT_FIELD, RECIPE_KEY
 from physics._jit import jit, jitable
 
 __all__ = ["RECIPE_KEY", "COMPACT_FIELD", "KEY_CODES", "NAMED_P4", "NAMED_VERTEX", "PARTICLE_FIELDS", "ParticleRecipe",
            "compact_particles", "rebuild_particles", "rebuildable", "warm_kernels"]
 
-#: metadata key of the recipe (JSON) in a file written with the compact record
-RECIPE_KEY = "particles_recipe"
-#: the field (branches ``nparticle_list``, ``particle_list_pdg``, ...) a compact file stores instead of ``particles``:
-#: the list of the events whose named records do not hold it, empty for the others. Another name than
-#: ``particles`` so that code written for full files (``particles_px[3]`` in RDataFrame) stops with "unknown
-#: column" on a compact file instead of reading past an empty list.
-COMPACT_FIELD = "particle_list"
 #: the production-channel codes an event stores (scalars), in the recipe's ``hard`` row order
 KEY_CODES = ("projectile_pdg", "target_pdg", "regime", "helicity", "helicity_flip", "hnl_pdg")
 #: named four-vector records, by their index in a template (``p4`` column)
@@ -137,21 +131,6 @@ class ParticleRecipe:
             return cls.from_templates(d["hard"], cascades)
         except (KeyError, TypeError, ValueError, json.JSONDecodeError) as err:
             raise ValueError(f"{RECIPE_KEY}: {err}") from None
-
-
-def _match_rows(values: np.ndarray, table: np.ndarray, what: str) -> np.ndarray:
-    """Index into ``table`` (T, k) of each row of ``values`` (n, k); ValueError names the first row not found."""
-    out = np.full(len(values), -1, np.int64)
-    if len(values) == 0:
-        return out
-    uniq, inv = np.unique(values, axis=0, return_inverse=True)
-    where = {tuple(r): i for i, r in enumerate(table.tolist())}
-    look = np.array([where.get(tuple(r), -1) for r in uniq.tolist()], np.int64)
-    out = look[inv.ravel()]
-    if (out < 0).any():
-        bad = int(np.flatnonzero(out < 0)[0])
-        raise ValueError(f"event {bad}: {what} {tuple(int(x) for x in values[bad])} has no template in {RECIPE_KEY}")
-    return out
 
 
 @jit(nogil=True)

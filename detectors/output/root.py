@@ -43,6 +43,7 @@ from pathlib import Path
 
 import awkward as ak
 
+from detectors.output.storage import COMPACT_FIELD, RECIPE_KEY
 from physics.errors import InputFileError, OutputFileError
 
 __all__ = [
@@ -66,7 +67,6 @@ PARTIAL_SUFFIX = ".partial"  # partial files are <name>.partial-<pid>-<random he
 # without it was not closed by hnlgen (check_complete). HepMC3 files end with HepMC3's footer line.
 COMPLETE_KEY = "hnlgen_complete"
 _FORM_KEY = "awkward_form"
-RECIPE_KEY = "particles_recipe"  # detectors.output.particle_list.RECIPE_KEY (kept in step by a test)
 # Compression of the baskets. LZ4 (ROOT >= 6.12, JSROOT) is the default: on 2.6e5 light-Z' events
 # it wrote 226 MB in 1.1 s where ZLIB(1) took 8.4 s for 150 MB (uproot 5.7, one core); ZSTD needs
 # ROOT >= 6.20; "zlib" reads everywhere. uproot compresses through cramjam, one of its dependencies.
@@ -315,7 +315,7 @@ class EventWriter(AtomicOutput):
             # selections (events[mask]) give indexed layouts; store the canonical packed form
             events = ak.to_packed(events)
         if self.record == "compact":
-            from detectors.output.particle_list import COMPACT_FIELD, compact_particles, rebuildable
+            from detectors.output.particle_list import compact_particles, rebuildable
 
             if "particles" not in events.fields:
                 raise ValueError("EventWriter.write: record = 'compact' needs events with the particle list 'particles'")
@@ -475,7 +475,7 @@ def read_events(path: str | os.PathLike, entry_start: int | None = None, entry_s
     if recipe is not None:
         # the compact record: every list comes back as ``particles``, the emptied ones from the named records
         # (detectors.output.particle_list)
-        from detectors.output.particle_list import COMPACT_FIELD, ParticleRecipe, rebuild_particles
+        from detectors.output.particle_list import ParticleRecipe, rebuild_particles
 
         out = ak.to_packed(out)
         if COMPACT_FIELD not in out.fields:

@@ -55,11 +55,18 @@ from __future__ import annotations
 import awkward as ak
 import numpy as np
 
-__all__ = ["FLOAT32_SCALARS", "PRECISIONS", "RECORDS", "UNIT_ROUNDOFF_F32", "StorageRangeError", "apply_storage_policy",
+__all__ = ["COMPACT_FIELD", "FLOAT32_SCALARS", "PRECISIONS", "RECIPE_KEY", "RECORDS", "UNIT_ROUNDOFF_F32", "StorageRangeError", "apply_storage_policy",
            "storage_dtype"]
 
 PRECISIONS = ("mixed", "double")
 RECORDS = ("full", "compact", "slim")
+#: metadata key of the recipe (JSON) in a file written with the compact record (detectors.output.particle_list)
+RECIPE_KEY = "particles_recipe"
+#: the field (branches ``nparticle_list``, ``particle_list_pdg``, ...) a compact file stores instead of ``particles``:
+#: the list of the events whose named records do not hold it, empty for the others. Another name than
+#: ``particles`` so that code written for full files (``particles_px[3]`` in RDataFrame) stops with "undeclared
+#: identifier" on a compact file instead of reading past an empty list.
+COMPACT_FIELD = "particle_list"
 UNIT_ROUNDOFF_F32 = 2.0 ** -24
 
 _P4 = {"px", "py", "pz", "E"}
