@@ -166,8 +166,8 @@ def _pass(card, n, seed, setup, reconstruct, out_path=None, stage=None, writer_c
             from gen.core.events import particles_recipe
 
             plan = particles_recipe(setup.graph, setup.ch_codes, setup.ch_root, setup.ch_prob) if setup is not None else None
-            record = "full" if plan is None else plan.record
-            kw = dict(kw, record=record, particles_recipe=plan.recipe if record == "compact" else None)
+            record, recipe = plan.choose() if plan is not None else ("full", None)
+            kw = dict(kw, record=record, particles_recipe=recipe)
         writer = EventWriter(out_path, **kw)
         if threaded:
             writer = BackgroundWriter(writer)

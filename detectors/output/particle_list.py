@@ -50,8 +50,8 @@ PARTICLE_FIELDS = ("pdg", "status", "parent", "px", "py", "pz", "E", "x", "y", "
 _VERSION = 1
 _P4 = ("px", "py", "pz", "E")
 _X4 = ("x", "y", "z", "t")
-# the hard process (gen.core.event_kernel._event_part): beam, target, recoil, N
-_STATUS_BEAM, _STATUS_TARGET, _STATUS_FINAL = 4, 11, 1
+# status codes of the hard process (gen.core.kernels.STATUS_*, which this layer cannot import; a test keeps them equal)
+_STATUS_FINAL, _STATUS_BEAM, _STATUS_TARGET = 1, 4, 11
 
 
 @dataclass(frozen=True)
@@ -171,12 +171,13 @@ def _plan(codes, casc, hard_tab, keys, tmpl, hard):  # pragma: no cover - jitted
 @jitable
 def _expected(e, slot, t, h, proj_pdg, hard_tab, n_status, rows):  # pragma: no cover - jitted
     """(pdg, status, mother, named four-vector index, named vertex index) of particle ``slot`` of event ``e``."""
+    # the hard process as gen.core.event_kernel._event_part writes it: beam, target, recoil (mother 0), N (mother 0)
     if slot == 0:
-        return proj_pdg[e], 4, -1, 0, 0
+        return proj_pdg[e], _STATUS_BEAM, -1, 0, 0
     if slot == 1:
-        return hard_tab[h, 6], 11, -1, 1, 0
+        return hard_tab[h, 6], _STATUS_TARGET, -1, 1, 0
     if slot == 2:
-        return hard_tab[h, 6], 1, 0, 2, 0
+        return hard_tab[h, 6], _STATUS_FINAL, 0, 2, 0
     if slot == 3:
         return hard_tab[h, 7], n_status[t], 0, 3, 0
     j = slot - 4
@@ -285,12 +286,12 @@ def rebuildable(events: ak.Array, recipe: ParticleRecipe) -> np.ndarray:
 
 def compact_particles(particles: ak.Array, mask: np.ndarray) -> ak.Array:
     """``particles`` with the lists of the events in ``mask`` emptied (what the compact record stores)."""
+    if not mask.any():
+        return particles
     off, cols = _flat(particles)
     cnt = np.diff(off)
     new_off = np.zeros(len(cnt) + 1, np.int64)
     np.cumsum(np.where(mask, 0, cnt), out=new_off[1:])
-    if not mask.any():
-        return particles
     keep = np.repeat(~mask, cnt)
     return _list(new_off, {k: v[keep] for k, v in cols.items()})
 

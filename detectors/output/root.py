@@ -85,6 +85,14 @@ def _uproot():
     return uproot
 
 
+def _replace_field(events: ak.Array, old: str, new: str, values: ak.Array) -> ak.Array:
+    """``events`` with the field ``old`` replaced, at its position, by ``values`` named ``new`` (the compact record's
+    ``particles`` <-> ``particle_list``; ``ak.with_field`` keeps the name)."""
+    layout = events.layout
+    return ak.Array(ak.contents.RecordArray([values.layout if k == old else layout.content(k) for k in layout.fields],
+                                            [new if k == old else k for k in layout.fields], length=len(events)))
+
+
 def _branch_dict(events: ak.Array) -> dict:
     """Top-level fields as uproot expects them (records split by uproot itself into name_field).
 
@@ -322,14 +330,12 @@ class EventWriter(AtomicOutput):
 
             mask = rebuildable(events, self.particles_recipe)
             self.n_compacted += int(mask.sum())
-            kept = compact_particles(events["particles"], mask)
-            events = ak.Array(ak.contents.RecordArray(
-                [kept.layout if k == "particles" else events.layout.content(k) for k in events.fields],
-                [COMPACT_FIELD if k == "particles" else k for k in events.fields], length=len(events)))
-        if (self.precision, self.record) not in (("double", "full"), ("double", "compact")):
+            events = _replace_field(events, "particles", COMPACT_FIELD, compact_particles(events["particles"], mask))
+        record = "full" if self.record == "compact" else self.record  # the list is compacted above
+        if (self.precision, record) != ("double", "full"):
             from detectors.output.storage import apply_storage_policy
 
-            events = apply_storage_policy(events, self.precision, "full" if self.record == "compact" else self.record)
+            events = apply_storage_policy(events, self.precision, record)
         form = events.layout.form.to_dict()
         if self._form is None:
             self._form = form
@@ -484,9 +490,7 @@ def read_events(path: str | os.PathLike, entry_start: int | None = None, entry_s
             full = rebuild_particles(out, ParticleRecipe.from_json(recipe), stored=out[COMPACT_FIELD])
         except ValueError as err:
             raise InputFileError(f"{path}: {err}") from None
-        out = ak.Array(ak.contents.RecordArray(
-            [full.layout if k == COMPACT_FIELD else out.layout.content(k) for k in out.fields],
-            ["particles" if k == COMPACT_FIELD else k for k in out.fields], length=len(out)))
+        out = _replace_field(out, COMPACT_FIELD, "particles", full)
     # re-pack so that the layout (offsets, dtypes) is the canonical one of a freshly built array
     return ak.to_packed(out)
 

@@ -324,8 +324,7 @@ def _run_with(args, helper) -> int:
         if record == "compact" and plan.recipe is None:
             print("hnlgen run: --record compact: no cascade of this card is held by its named records; writing the full "
                   "record", file=sys.stderr)
-        record = ("compact" if plan.recipe is not None else "full") if record == "compact" else plan.record
-        recipe = plan.recipe if record == "compact" else None
+        record, recipe = plan.choose(record)
     w_max = 0.0
     with _open_writer(fmt, out, compression, setup, seed, args.unweighted, n, precision, record or "full", recipe) as writer:
         prog = _Progress(n, "generating")

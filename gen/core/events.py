@@ -340,6 +340,15 @@ class CompactPlan(NamedTuple):
         """The record ``hnlgen run`` writes by default: ``"compact"`` at coverage >= ``COMPACT_MIN_COVERAGE``."""
         return "compact" if self.recipe is not None and self.coverage >= COMPACT_MIN_COVERAGE else "full"
 
+    def choose(self, requested: str | None = None) -> tuple[str, object]:
+        """(record, recipe) for ``EventWriter``: ``requested`` None gives the default (``record``), ``"compact"``
+        the compact record whenever a recipe exists (else full), ``"full"`` and ``"slim"`` themselves."""
+        if requested is None:
+            requested = self.record
+        if requested == "compact" and self.recipe is None:
+            requested = "full"
+        return requested, (self.recipe if requested == "compact" else None)
+
 
 def particles_recipe(graph, codes: dict, ch_root: np.ndarray, ch_prob: np.ndarray | None = None) -> CompactPlan:
     """The ``detectors.output.particle_list.ParticleRecipe`` of a run and its coverage (``CompactPlan``).

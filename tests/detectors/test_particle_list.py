@@ -173,7 +173,11 @@ def test_recipe_json_round_trip_and_refusals(light, tmp_path):
 
 
 def test_writer_contract(light, tmp_path):
+    from gen.core import kernels as K
+
     recipe, ev, _ = light
+    # the hard-process status codes the rebuild writes are the generator's (two layers, one convention)
+    assert (PL._STATUS_FINAL, PL._STATUS_BEAM, PL._STATUS_TARGET) == (K.STATUS_FINAL, K.STATUS_BEAM, K.STATUS_TARGET)
     with pytest.raises(ValueError, match="go together"):
         EventWriter(tmp_path / "a.root", record="compact")
     with pytest.raises(ValueError, match="go together"):
@@ -229,3 +233,8 @@ def test_default_record_follows_the_coverage(light, heavy):
     assert CompactPlan(light[0], light[2]).record == "compact" and light[2] > 0.999
     assert CompactPlan(heavy[0], heavy[2]).record == "full" and heavy[2] < COMPACT_MIN_COVERAGE
     assert CompactPlan(None, 1.0).record == "full"
+    # what hnlgen run and hnlgen bench hand the writer
+    assert CompactPlan(heavy[0], heavy[2]).choose() == ("full", None)
+    assert CompactPlan(heavy[0], heavy[2]).choose("compact") == ("compact", heavy[0])
+    assert CompactPlan(None, 0.0).choose("compact") == ("full", None)
+    assert CompactPlan(light[0], light[2]).choose("slim") == ("slim", None)
