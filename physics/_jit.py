@@ -54,6 +54,38 @@ jit_parallel = functools.partial(numba.njit, cache=True, error_model="numpy", pa
 jitable = numba.extending.register_jitable
 
 
+#: LLVM optimisation level of the command line's compilations (``use_command_line_opt_level``)
+COMMAND_LINE_OPT_LEVEL = 1
+
+
+def use_command_line_opt_level() -> None:
+    """Compile at LLVM -O1 (``COMMAND_LINE_OPT_LEVEL``) instead of numba's default -O3, in this process and the
+    processes it starts (the precompile helper, scan workers), unless ``NUMBA_OPT`` is set (the user's choice wins).
+
+    Called first by the ``hnlgen`` command line (``gen.cli.app.entry``) and by the test suite; library users
+    keep numba's default (this is not called on import). Why (issue 16, cold start; README "Benchmarks"):
+    a cold ``hnlgen run`` spends ~25-30 s of CPU in numba, most of it in LLVM's optimisation passes over the
+    inlined production, cascade and cross-section trees. At -O1 it took 21-27 s against 25-35 s (4 pairs,
+    alternating, fresh caches: wall 14.4 s against 17.3 s on average), and the kernels ran as fast (generation
+    1.06 against 1.07 us/event of CPU, the MiniBooNE stage 0.67 against 0.70; minimum of 4 passes, 6 processes
+    each, alternating): their loops are scalar and branchy, where -O3's unrolling and vectorisation find
+    nothing. The events are the same bits at any level (numba never sets fast-math or FP contraction here, so
+    LLVM may not reassociate or fuse floating-point operations; a 300,000-event file at -O1 and -O3 compared
+    equal, tested by ``tests/physics/test_jit.py``). Cached kernels do not record the level: a kernel compiled
+    by a library user at -O3 is loaded by the command line and the other way round, with the same results.
+
+    Sets ``NUMBA_OPT`` in ``os.environ`` (inherited by child processes) and makes numba re-read its
+    environment now (``numba.config.reload_config``), then restores this module's ``CACHE_DIR``: numba
+    re-reads the whole environment whenever a ``NUMBA_*`` variable changed, which would otherwise reset the
+    cache directory at the next compilation.
+    """
+    if "NUMBA_OPT" in os.environ:
+        return
+    os.environ["NUMBA_OPT"] = str(COMMAND_LINE_OPT_LEVEL)
+    numba.config.reload_config()
+    numba.config.CACHE_DIR = str(KERNEL_CACHE_DIR)
+
+
 def skip_numba_extensions() -> None:
     """Do not load numba's ``numba_extensions`` entry points in this process (for ``hnlgen run`` only).
 

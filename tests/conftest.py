@@ -12,6 +12,12 @@ import sys
 import pytest
 from hypothesis import settings
 
+from physics._jit import use_command_line_opt_level
+
+# the suite compiles its kernels as the hnlgen command line does (LLVM -O1; tests/physics/test_jit.py checks that
+# -O3, a library user's default, gives the same numbers)
+use_command_line_opt_level()
+
 settings.register_profile("hnlgen", derandomize=True, print_blob=True)
 settings.register_profile("explore", derandomize=False, print_blob=True, max_examples=1000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "hnlgen"))

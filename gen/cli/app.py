@@ -125,7 +125,12 @@ FAST_EXIT_COMMANDS = frozenset({"run"})
 
 
 def entry() -> None:
-    """The ``hnlgen`` console script and ``python -m gen``: ``main`` on ``sys.argv``, then exit with its status."""
+    """The ``hnlgen`` console script and ``python -m gen``: ``main`` on ``sys.argv``, then exit with its status.
+
+    Kernels compile at the command line's LLVM level (``physics._jit.use_command_line_opt_level``)."""
+    from physics._jit import use_command_line_opt_level
+
+    use_command_line_opt_level()
     argv = sys.argv[1:]
     rc = main(argv)
     command = next((a for a in argv if not a.startswith("-")), None)
