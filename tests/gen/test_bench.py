@@ -45,6 +45,28 @@ def test_baseline_table_ratios_and_refusal(tmp_path):
         compare_baseline(tmp_path, ["cards/x.toml"], 10)
 
 
+def test_baseline_runs_the_baseline_checkout_s_code(tmp_path, monkeypatch):
+    """``python -m`` puts the working directory first on ``sys.path``, before ``PYTHONPATH``: run from another
+    checkout, a baseline run would import that checkout's ``gen`` and compare the code with itself (how an
+    earlier hand-made cold-start comparison went void; README, Development). ``_timed_run`` runs inside the
+    baseline tree; a fake tree whose ``gen`` only prints a run summary proves its code is the one that ran, with
+    this process's working directory in this checkout."""
+    import json
+    import sys
+
+    from gen.bench import _timed_run
+
+    fake = tmp_path / "fake"
+    (fake / "gen").mkdir(parents=True)
+    (fake / "physics").mkdir()
+    (fake / "gen" / "__init__.py").write_text("")
+    summary = {"wall_time_s": 42.0, "expected_events": {"fake": 1.0}, "errors": {}}
+    (fake / "gen" / "__main__.py").write_text(f"print({json.dumps(json.dumps(summary))})\n")
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
+    r = _timed_run(fake, "card.toml", 10, tmp_path / "out.root", sys.executable)
+    assert r["run_s"] == 42.0 and r["totals"] == {"expected_events": {"fake": 1.0}, "errors": {}}
+
+
 def test_table_shows_the_dedicated_na62_oracle_beside_the_generator(monkeypatch):
     """NA62 cards (issue 12 item 3): the dedicated kernel (tests/oracles/na62_dedicated.py) timed in the same run,
     with the generator's ratios to it; found from the checkout by gen.bench._na62_oracle."""
