@@ -300,7 +300,7 @@ def _run_with(args, helper) -> int:
             return source_run(card, n, seed, out, chunk_size=args.chunk_size, compression=compression, format=fmt,
                               reconstruct=detector, as_json=args.json, progress=_Progress, precision=precision,
                               record=record,
-                              before_events=lambda: _precompile.wait(own, (parent_share,) if parent_share else (), upscattering=False))
+                              before_events=lambda: _precompile.wait(own, (parent_share,) if parent_share else ()))
         finally:
             _precompile.stop(own)
     from detectors.output.particle_list import warm_kernels as warm_particle_list
@@ -308,23 +308,23 @@ def _run_with(args, helper) -> int:
     from gen.stages.base import make_stage, stage_warmup
 
     t0 = time.perf_counter()
-    _precompile.share(helper)
+    _precompile.share(helper, _precompile.late_units(stage_warmup(info.detector_response) if detector else ()))
     setup = validate_for_run(card, seed=seed, adapt=True)
     acc = Accumulator(setup)
     stage = None
     if detector:
         stage = make_stage(setup, seed)
-    compact = fmt != "hepmc3" and (record or "compact") == "compact"
-    warm = (stage_warmup(info.detector_response) if detector else ()) + ((warm_particle_list,) if compact else ())
-    _precompile.wait(helper, also=warm)
     recipe = None
-    if compact:
+    if fmt != "hepmc3" and (record or "compact") == "compact":
         plan = particles_recipe(setup.graph, setup.ch_codes, setup.ch_root, setup.ch_prob)
         # the default: compact where it saves (gen.core.events.COMPACT_MIN_COVERAGE); --record compact: whenever it can
         if record == "compact" and plan.recipe is None:
             print("hnlgen run: --record compact: no cascade of this card is held by its named records; writing the full "
                   "record", file=sys.stderr)
         record, recipe = plan.choose(record)
+        if record == "compact":
+            _precompile.send_units(helper, _precompile.unit_names((warm_particle_list,)))  # the writer's kernels
+    _precompile.wait(helper)
     w_max = 0.0
     with _open_writer(fmt, out, compression, setup, seed, args.unweighted, n, precision, record or "full", recipe) as writer:
         prog = _Progress(n, "generating")

@@ -12,10 +12,19 @@ The work is shared further. ``start()`` is the first thing ``hnlgen run`` does, 
 overlap the parent's. Once the card is known to need it, ``share()`` compiles ``_compact_task`` (a cached
 kernel of its own, ``COMPACT_TASK_SIGNATURE``), which the helper reaches only after typing production and
 cascade and then loads from the cache; ``_production_task`` and the cross-section tree are cached kernels
-too, which the helper compiles first and the parent's pilot and tabulation then load. ``wait()`` compiles the
-small kernels the run needs after the first block and the detector stage's kernels while the helper still
-runs (``_compile_while_waiting``, ``gen.stages.base.stage_warmup``). The helper ends with ``os._exit``: its
-interpreter's teardown of the compiled LLVM modules took ~1.3 s that the parent would wait for.
+too, which the helper compiles first and the parent's pilot and tabulation then load.
+
+The late kernels are shared dynamically. ``share()`` also sends the helper, one per line on its stdin, the run's
+*late units* (``late_units``: functions that compile or load the cross-section tabulation, the pilot's
+production kernel, the small kernels after the first block, the detector stage's kernels; ``send_units`` adds
+the compact record's writer kernels once the run knows it writes that record). After ``_event_part`` the helper
+works through them, and so does the parent when it reaches ``wait()`` while the helper still runs: each unit
+is claimed by creating a file in the run's claims directory (``O_EXCL``, ``run_units``), so it is compiled
+once, by whichever process is free first, and the other loads it from the cache. Where the parent's set-up
+compiles longer than the helper's event kernel (three-body widths of several Majorana N: the three-portal card
+~4 s sooner; timelines in README, Development) the idle helper takes them all; on the default card the two
+split them. The helper ends with ``os._exit``: its interpreter's teardown of the compiled LLVM modules took
+~1.3 s that the parent would wait for.
 
 ``EVENT_KERNEL_SIGNATURE`` is the argument types of ``_event_part`` as ``gen.sources.upscattering._generate_blocks``
 calls it, the same for every upscattering card (checked by ``tests/gen/test_precompile.py``). If a call ever has
@@ -26,12 +35,20 @@ kernel's result never depends on it. The helper is started only when the cache h
 
 from __future__ import annotations
 
+import importlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
-__all__ = ["COMPACT_TASK_SIGNATURE", "EVENT_KERNEL_SIGNATURE", "event_kernel_cached", "event_kernel_types", "kernel_cached",
-           "share", "start", "stop", "wait"]
+__all__ = ["CLAIMS_ENV", "COMPACT_TASK_SIGNATURE", "EVENT_KERNEL_SIGNATURE", "PRODUCTION_KERNEL_SIGNATURE", "SETUP_UNITS",
+           "event_kernel_cached", "event_kernel_types", "kernel_cached", "late_units", "run_units", "send_units", "share",
+           "start", "stop", "unit_names", "wait", "warm_cross_sections", "warm_production"]
+
+#: environment variable that gives the upscattering helper its run's claims directory (``run_units``)
+CLAIMS_ENV = "HNLGEN_PRECOMPILE_CLAIMS"
+_HELPER_STDERR = subprocess.DEVNULL  # the timeline tool sets None (the helper prints its compile events)
 
 # the 15 arguments of gen.core.event_kernel._event_part (the compiled kernel of event_kernel), in order: dtype code
 # and dimension (0: scalar), or the name of a NamedTuple of gen.core.tables (its fields' types are
@@ -44,6 +61,10 @@ EVENT_KERNEL_SIGNATURE = ("i8", "i8", "f8:2", "u8:1", "i8", "i8", "i8", "FluxTab
 # integer constant N of the call, which numba types as Literal[int](N))
 COMPACT_TASK_SIGNATURE = ("lit:0", "i8", "i8:2", "i8:2", "i8:2", "f8:3", "f8:3", "i8:1", "lit:3", "f8:3", "f8:3", "f8:3",
                           "i4:2", "f8:2", "i8", "i8")
+
+
+# the 9 arguments of gen.core.kernels.production_kernel as the pilot runs call it (gen.sources.upscattering._production)
+PRODUCTION_KERNEL_SIGNATURE = ("f8:2", "FluxTables", "ChannelTables", "i8:1", "f8:1", "f8:1", "f8:1", "i8:1", "f8:3")
 
 
 def _array_type(spec: str):
@@ -90,6 +111,67 @@ def event_kernel_cached() -> bool:
     return kernel_cached("event_kernel._event_part")
 
 
+def warm_cross_sections() -> None:
+    """Compile (or load) ``physics.cross_sections.sigma_upscattering_array`` for the types the cross-section
+    tabulation passes (``build_xsec_table``: float64 energies, a slice of a ``CHANNEL_DTYPE`` array)."""
+    import numba
+    import numpy as np
+
+    from physics import cross_sections as xs
+
+    xs.sigma_upscattering_array.compile((numba.typeof(np.empty(2)), numba.typeof(np.empty(2, xs.CHANNEL_DTYPE)[:1])))
+
+
+def warm_production() -> None:
+    """Compile (or load) ``gen.core.kernels.production_kernel`` for the pilot runs' types
+    (``PRODUCTION_KERNEL_SIGNATURE``)."""
+    from gen.core import kernels as K
+
+    K.production_kernel.compile(event_kernel_types(PRODUCTION_KERNEL_SIGNATURE))
+
+
+#: the late units of the parent's set-up (``late_units``): useful to the helper only while the parent has not reached
+#: them; when the parent reaches ``wait`` its tabulation and pilot are done
+SETUP_UNITS = ("gen.core.precompile:warm_cross_sections", "gen.core.precompile:warm_production")
+
+
+def late_units(also: tuple = ()) -> tuple[str, ...]:
+    """The units (``"module:function"``) of an upscattering run's late kernels, in the order the run needs them:
+    the cross-section tabulation, the pilot's production kernel, the small kernels after the first block
+    (``_compile_while_waiting``), then ``also`` (functions: the detector stage's warm-ups,
+    ``gen.stages.base.stage_warmup``, and the compact record's, ``detectors.output.particle_list.warm_kernels``)."""
+    return (*SETUP_UNITS, "gen.core.precompile:_compile_while_waiting", *unit_names(also))
+
+
+def unit_names(functions) -> tuple[str, ...]:
+    """The units (``"module:function"``) of module-level warm-up functions."""
+    return tuple(f"{f.__module__}:{f.__qualname__}" for f in functions)
+
+
+def _claim(claims: str, unit: str) -> bool:
+    """True for the one process that creates the claim file of ``unit`` in ``claims`` (O_EXCL: atomic)."""
+    try:
+        fd = os.open(os.path.join(claims, unit.replace(":", "--")), os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        return False
+    os.close(fd)
+    return True
+
+
+def run_units(claims: str, units, skip: tuple[str, ...] = ()) -> list[str]:
+    """Run, in order, each unit (``"module:function"``, a function that compiles or loads kernels) that no other
+    process has claimed in the directory ``claims``; returns the units run here. The helper and the parent both
+    call it on the same list, so each unit is compiled once, by whichever process is free first. Units in
+    ``skip`` are claimed but not run (the parent's set-up units once its set-up is done: nobody needs them)."""
+    done = []
+    for unit in units:
+        if _claim(claims, unit) and unit not in skip:
+            module, _, func = unit.partition(":")
+            getattr(importlib.import_module(module), func)()
+            done.append(unit)
+    return done
+
+
 def start(job: str | None = None, marker: str | None = None):
     """Launch the helper process if the cache does not hold its kernels yet; returns it (or None).
 
@@ -102,29 +184,81 @@ def start(job: str | None = None, marker: str | None = None):
     cached = event_kernel_cached() if job is None else kernel_cached(marker)
     if os.environ.get("HNLGEN_NO_PRECOMPILE") or cached:
         return None
+    if job is not None:
+        try:
+            return subprocess.Popen(_helper_command(job), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=_HELPER_STDERR)
+        except OSError:
+            return None
+    # the upscattering helper: after the event kernel it reads the run's late units on stdin (share) and works
+    # through them with the parent (run_units, claims in a directory of this run)
+    claims = tempfile.mkdtemp(prefix="hnlgen-precompile-")
     try:
-        return subprocess.Popen([sys.executable, "-m", "gen.core.precompile", *([job] if job else [])],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(_helper_command(None), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=_HELPER_STDERR, env={**os.environ, CLAIMS_ENV: claims})
     except OSError:
+        shutil.rmtree(claims, ignore_errors=True)
         return None
+    proc.hnlgen_claims, proc.hnlgen_units = claims, ()
+    return proc
 
 
-def share(proc) -> None:
-    """Do part of the helper's work here, once the card is known to need it: compile the compaction task
-    (~1.6 s of CPU) into the cache before the helper reaches it (it types production and cascade first,
-    ~7 s), so that the helper loads it from there."""
+def _helper_command(job: str | None) -> list[str]:
+    """The helper's command line (``validation/benchmarks/cold_start_timeline.py`` replaces it with an instrumented one)."""
+    return [sys.executable, "-m", "gen.core.precompile", *([job] if job else [])]
+
+
+def _close_stdin(proc) -> None:
+    if proc.stdin is not None and not proc.stdin.closed:
+        try:
+            proc.stdin.close()
+        except OSError:  # the helper has died: nothing to tell it
+            pass
+
+
+def _end(proc) -> None:
+    """After the helper has exited: remove its claims directory."""
+    claims = getattr(proc, "hnlgen_claims", None)
+    if claims:
+        shutil.rmtree(claims, ignore_errors=True)
+
+
+def share(proc, units: tuple[str, ...] = ()) -> None:
+    """Once the card is known to need the helper: send it the run's late ``units`` (``late_units``; more may
+    follow, ``send_units``), which it works through with the parent after the event kernel (``run_units``),
+    and do part of its work here:
+    compile the compaction task (~1.3-1.6 s of CPU) into the cache before the helper reaches it (it types
+    production and cascade first, ~7 s), so that the helper loads it from there."""
     if proc is None:
         return
     from gen.core import event_kernel as EK
 
+    send_units(proc, units)
+
     EK._compact_task.compile(event_kernel_types(COMPACT_TASK_SIGNATURE))
+
+
+def send_units(proc, units) -> None:
+    """Append late units (``"module:function"``) to the upscattering helper's list (it reads them as they come, one
+    line each, until ``wait`` closes its stdin); nothing for another helper or None."""
+    if proc is None or not getattr(proc, "hnlgen_claims", None) or not units:
+        return
+    proc.hnlgen_units += tuple(units)
+    try:
+        proc.stdin.write("".join(f"{u}\n" for u in units).encode())
+        proc.stdin.flush()
+    except OSError:  # the helper has died: the parent compiles what it needs
+        pass
 
 
 def stop(proc) -> None:
     """End the helper if it still runs (the run does not need it, or failed before waiting for it)."""
-    if proc is not None and proc.poll() is None:
-        proc.kill()
-        proc.wait()
+    if proc is not None:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        _close_stdin(proc)
+        _end(proc)
 
 
 def _compile_while_waiting() -> None:
@@ -142,20 +276,26 @@ def _compile_while_waiting() -> None:
     _named_pdg(np.zeros(1, np.int32), np.zeros(1, np.int32), np.zeros(2, np.int64))
 
 
-def wait(proc, also: tuple = (), upscattering: bool = True) -> None:
+def wait(proc, also: tuple = ()) -> None:
     """Wait for the helper (if any); its failure only means the parent compiles the kernel itself.
 
-    While the helper still runs, the parent compiles the kernels of ``_compile_while_waiting`` (upscattering
-    runs only) and calls the functions ``also`` (the detector stage's kernels, ``gen.stages.base.stage_warmup``;
-    another source's share, ``gen.experiments.SourceInfo.precompile_parent``): on a cold start the parent is
-    otherwise idle here, and the run then loads them instead of compiling them after the first chunk."""
-    if proc is not None:
+    The upscattering helper (``start()``): while it still runs, the parent works through the late units sent by
+    ``share`` with it (``run_units``: each unit once, by whichever process claims it first; on a cold start the
+    parent is otherwise idle here, and the run then loads those kernels instead of compiling them after the first
+    chunk). Another source's helper: while it runs, the parent calls the functions ``also`` (its share,
+    ``gen.experiments.SourceInfo.precompile_parent``)."""
+    if proc is None:
+        return
+    claims = getattr(proc, "hnlgen_claims", None)
+    if claims:
+        _close_stdin(proc)
         if proc.poll() is None:
-            if upscattering:
-                _compile_while_waiting()
-            for f in also:
-                f()
-        proc.wait()
+            run_units(claims, proc.hnlgen_units, skip=SETUP_UNITS)
+    elif proc.poll() is None:
+        for f in also:
+            f()
+    proc.wait()
+    _end(proc)
 
 
 def _main(job: str | None = None) -> int:
@@ -165,6 +305,11 @@ def _main(job: str | None = None) -> int:
         from gen.core import event_kernel as EK
 
         EK._event_part.compile(event_kernel_types())
+        claims = os.environ.get(CLAIMS_ENV)
+        if claims:  # then the run's late units as the parent sends them (share, send_units), until it closes stdin
+            for line in sys.stdin:
+                if line.strip():
+                    run_units(claims, [line.strip()])
     else:  # another source's kernels (gen.experiments.SourceInfo.precompile_helper), named as a plug-in
         module, _, func = job.partition(":")
         getattr(importlib.import_module(module), func)()

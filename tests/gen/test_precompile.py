@@ -157,11 +157,10 @@ def test_na62_run_starts_its_own_helper(monkeypatch, tmp_path):
     started, waited = [], []
     real_wait = P.wait
     monkeypatch.setattr(P, "start", lambda job=None, marker=None: started.append((job, marker)))
-    monkeypatch.setattr(P, "wait", lambda proc, also=(), upscattering=True: (waited.append((len(also), upscattering)),
-                                                                             real_wait(proc, also, upscattering)))
+    monkeypatch.setattr(P, "wait", lambda proc, also=(): (waited.append(len(also)), real_wait(proc, also)))
     assert main(["run", str(CARDS / "na62_light_zprime.toml"), "-n", "2000", "-o", str(tmp_path / "x.root")]) == 0
     assert started == [(None, None), (src.precompile_helper, src.precompile_marker)]
-    assert waited == [(1, False)]
+    assert waited == [1]
 
 
 def test_particle_list_warmup_is_the_compact_writer_s_specialisations(tmp_path):
@@ -176,3 +175,90 @@ def test_particle_list_warmup_is_the_compact_writer_s_specialisations(tmp_path):
     assert all(before)
     assert main(["run", str(CARDS / "miniboone_light_zprime.toml"), "-n", "2000", "-o", str(tmp_path / "x.root")]) == 0
     assert [set(k.signatures) for k in kernels] == before
+
+
+def test_cross_section_and_production_warmups_are_the_run_s_specialisations(tmp_path, monkeypatch):
+    """The late units ``warm_cross_sections`` and ``warm_production`` (which the helper runs after the event kernel
+    when the parent has not reached them yet) compile exactly what a run's tabulation and pilot then call."""
+    from gen.cli.app import main
+    from gen.core import kernels as K
+    from physics import cross_sections as xs
+
+    monkeypatch.setenv("HNLGEN_NO_TABLE_CACHE", "1")  # the run tabulates sigma instead of loading the table
+    P.warm_cross_sections()
+    P.warm_production()
+    kernels = (xs.sigma_upscattering_array, K.production_kernel)
+    before = [set(k.signatures) for k in kernels]
+    assert all(before)  # (other tests of this process may have added their own specialisations)
+    assert main(["run", str(CARDS / "three_portal_heavy_zprime.toml"), "-n", "2000", "-o", str(tmp_path / "x.root")]) == 0
+    assert [set(k.signatures) for k in kernels] == before
+
+
+_UNITS_MODULE = '''
+import os, time
+
+def _log(name):
+    with open(os.environ["UNITS_LOG"], "a") as f:
+        f.write(f"{name} {os.getpid()}\\n")
+    time.sleep(0.05)
+
+''' + "".join(f"def u{i}():\n    _log('u{i}')\n\n" for i in range(8))
+
+
+def test_late_units_run_once_each_shared_by_two_processes(tmp_path, monkeypatch):
+    """``run_units``: two processes on the same list and claims directory run every unit exactly once between them."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "units_mod.py").write_text(_UNITS_MODULE)
+    log = tmp_path / "log"
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    units = [f"units_mod:u{i}" for i in range(8)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]), "UNITS_LOG": str(log)}
+    code = f"from gen.core.precompile import run_units; run_units({str(claims)!r}, {units!r})"
+    procs = [subprocess.Popen([sys.executable, "-c", code], env=env) for _ in range(2)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    names = sorted(line.split()[0] for line in log.read_text().splitlines())
+    assert names == sorted(u.partition(":")[2] for u in units)
+    assert P.run_units(str(claims), units) == []  # all claimed: nothing left for a third
+    # skip: claimed (so the other process leaves it) but not run (the parent's set-up units once it waits)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("UNITS_LOG", str(log))
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    assert P.run_units(str(fresh), units[:2], skip=(units[0],)) == [units[1]]
+    assert P.run_units(str(fresh), units[:2]) == []
+    assert sorted(line.split()[0] for line in log.read_text().splitlines()).count("u1") == 2  # once per directory
+    assert sorted(line.split()[0] for line in log.read_text().splitlines()).count("u0") == 1
+    sys.modules.pop("units_mod", None)
+
+
+def test_helper_works_through_the_units_the_parent_sends(tmp_path, monkeypatch):
+    """The real helper protocol: ``start`` -> ``share`` (units on stdin) -> ``send_units`` (one more) -> ``wait``: each
+    unit runs once, in the helper or in the parent, and the claims directory is removed."""
+    import os
+    import sys
+
+    (tmp_path / "units_mod.py").write_text(_UNITS_MODULE)
+    log = tmp_path / "log"
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.setenv("UNITS_LOG", str(log))
+    monkeypatch.delenv("HNLGEN_NO_PRECOMPILE", raising=False)
+    monkeypatch.setattr(P, "event_kernel_cached", lambda: False)
+    gen.generate(CARDS / "miniboone_light_zprime.toml", n_events=2000)  # the helper then loads the event kernel
+    proc = P.start()
+    assert proc is not None and os.path.isdir(proc.hnlgen_claims)
+    P.send_units(proc, ())  # nothing to send: no-op
+    P.share(proc, tuple(f"units_mod:u{i}" for i in range(7)))
+    P.send_units(proc, ("units_mod:u7",))
+    P.wait(proc)
+    assert proc.returncode == 0
+    names = sorted(line.split()[0] for line in log.read_text().splitlines())
+    assert names == [f"u{i}" for i in range(8)]
+    assert not os.path.exists(proc.hnlgen_claims)
+    pids = {line.split()[1] for line in log.read_text().splitlines()}
+    assert pids <= {str(os.getpid()), str(proc.pid)}
+    sys.modules.pop("units_mod", None)

@@ -44,32 +44,43 @@ def _helper(job=None) -> int:
     _listen("H ", 1)
     from gen.core import precompile
 
+    run_units = precompile.run_units
+
+    def timed_units(claims, units):
+        done = run_units(claims, units)
+        if done:
+            print(f"  H units run here {_now():.2f}: {', '.join(u.rpartition(':')[2] for u in done)}", file=sys.stderr)
+        return done
+
+    precompile.run_units = timed_units
     precompile._main(job)
     print(f"  H end {_now():.2f}", file=sys.stderr)
     return 0
 
 
 def _parent(argv) -> int:
-    import subprocess
-
     os.environ["HNLGEN_T0"] = repr(T0)
     _listen("", 0)
     from gen.core import precompile
 
-    def start(job=None, marker=None):
-        if precompile.event_kernel_cached() if job is None else precompile.kernel_cached(marker):
-            return None
-        print(f"  helper start {_now():.2f} {job or 'upscattering event kernel'}", file=sys.stderr)
-        return subprocess.Popen([sys.executable, __file__, "--helper", *([job] if job else [])], stdin=subprocess.DEVNULL)
+    def command(job=None):
+        print(f"  helper start {_now():.2f} {job or 'upscattering event kernel, then the late units'}", file=sys.stderr)
+        return [sys.executable, __file__, "--helper", *([job] if job else [])]
 
-    wait = precompile.wait
+    wait, run_units = precompile.wait, precompile.run_units
 
-    def timed_wait(proc, also=(), upscattering=True):
+    def timed_wait(proc, also=()):
         print(f"  wait begin {_now():.2f}", file=sys.stderr)
-        wait(proc, also, upscattering)
+        wait(proc, also)
         print(f"  wait end {_now():.2f}", file=sys.stderr)
 
-    precompile.start, precompile.wait = start, timed_wait
+    def timed_units(claims, units, skip=()):
+        done = run_units(claims, units, skip)
+        print(f"  units run here {_now():.2f}: {', '.join(u.rpartition(':')[2] for u in done) or '-'}", file=sys.stderr)
+        return done
+
+    precompile._helper_command, precompile.wait, precompile.run_units = command, timed_wait, timed_units
+    precompile._HELPER_STDERR = None  # the helper prints its events on this stderr
     from gen.cli.app import main
 
     rc = main(argv)
