@@ -192,7 +192,14 @@ def start(job: str | None = None, marker: str | None = None):
             return None
     # the upscattering helper: after the event kernel it reads the run's late units on stdin (share) and works
     # through them with the parent (run_units, claims in a directory of this run)
-    claims = tempfile.mkdtemp(prefix="hnlgen-precompile-")
+    try:
+        claims = tempfile.mkdtemp(prefix="hnlgen-precompile-")
+    except OSError:  # no writable temporary directory: a helper of the event kernel alone (no late units)
+        try:
+            return subprocess.Popen(_helper_command(None), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=_HELPER_STDERR)
+        except OSError:
+            return None
     try:
         proc = subprocess.Popen(_helper_command(None), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                 stderr=_HELPER_STDERR, env={**os.environ, CLAIMS_ENV: claims})
@@ -225,10 +232,9 @@ def _end(proc) -> None:
 
 def share(proc, units: tuple[str, ...] = ()) -> None:
     """Once the card is known to need the helper: send it the run's late ``units`` (``late_units``; more may
-    follow, ``send_units``), which it works through with the parent after the event kernel (``run_units``),
-    and do part of its work here:
-    compile the compaction task (~1.3-1.6 s of CPU) into the cache before the helper reaches it (it types
-    production and cascade first, ~7 s), so that the helper loads it from there."""
+    follow, ``send_units``), which it works through with the parent after the event kernel (``run_units``), and
+    do part of its work here: compile the compaction task (~1.3-1.6 s of CPU) into the cache before the helper
+    reaches it (it types production and cascade first, ~7 s), so that the helper loads it from there."""
     if proc is None:
         return
     from gen.core import event_kernel as EK

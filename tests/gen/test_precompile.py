@@ -262,3 +262,23 @@ def test_helper_works_through_the_units_the_parent_sends(tmp_path, monkeypatch):
     pids = {line.split()[1] for line in log.read_text().splitlines()}
     assert pids <= {str(os.getpid()), str(proc.pid)}
     sys.modules.pop("units_mod", None)
+
+
+def test_without_a_temporary_directory_the_helper_compiles_the_event_kernel_alone(monkeypatch):
+    """No writable temporary directory for the claims: the helper still starts (event kernel only, no late units) and
+    the parent's wait and stop work as for another source's helper."""
+    import tempfile
+
+    def no_tmp(*a, **k):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(P, "event_kernel_cached", lambda: False)
+    monkeypatch.delenv("HNLGEN_NO_PRECOMPILE", raising=False)
+    gen.generate(CARDS / "miniboone_light_zprime.toml", n_events=2000)  # the helper then loads the event kernel
+    monkeypatch.setattr(tempfile, "mkdtemp", no_tmp)
+    proc = P.start()
+    assert proc is not None and not hasattr(proc, "hnlgen_claims")
+    P.share(proc, P.late_units())  # nothing is sent; the compaction task compiles (or loads) here as before
+    P.wait(proc)
+    assert proc.returncode == 0
+    P.stop(proc)
