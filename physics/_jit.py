@@ -63,10 +63,11 @@ def use_command_line_opt_level() -> None:
     processes it starts (the precompile helper, scan workers), unless ``NUMBA_OPT`` is set (the user's choice wins).
 
     Called first by the ``hnlgen`` command line (``gen.cli.app.entry``) and by the test suite; library users
-    keep numba's default (this is not called on import). Why (issue 16, cold start; README "Benchmarks"):
-    a cold ``hnlgen run`` spends ~25-30 s of CPU in numba, most of it in LLVM's optimisation passes over the
-    inlined production, cascade and cross-section trees. At -O1 it took 21-27 s against 25-35 s (4 pairs,
-    alternating, fresh caches: wall 14.4 s against 17.3 s on average), and the kernels ran as fast (generation
+    keep numba's default (this is not called on import). Why (issue 16, cold start; README, Development):
+    a cold ``hnlgen run`` spends ~25 s of CPU in numba, most of it in LLVM's optimisation passes over the
+    inlined production, cascade and cross-section trees. At -O1 the default card's cold start took 21.1 s of
+    user CPU against 24.7 s (4 ABBA pairs, fresh caches: wall 12.8 s against 14.5 s), and the kernels ran as
+    fast (generation
     1.06 against 1.07 us/event of CPU, the MiniBooNE stage 0.67 against 0.70; minimum of 4 passes, 6 processes
     each, alternating): their loops are scalar and branchy, where -O3's unrolling and vectorisation find
     nothing. The events are the same bits at any level (numba never sets fast-math or FP contraction here, so
