@@ -35,16 +35,19 @@ kernel's result never depends on it. The helper is started only when the cache h
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 
 __all__ = ["CLAIMS_ENV", "COMPACT_TASK_SIGNATURE", "EVENT_KERNEL_SIGNATURE", "PRODUCTION_KERNEL_SIGNATURE", "SETUP_UNITS",
-           "event_kernel_cached", "event_kernel_types", "kernel_cached", "late_units", "run_units", "send_units", "share",
-           "start", "stop", "unit_names", "wait", "warm_cross_sections", "warm_production"]
+           "event_kernel_cached", "event_kernel_types", "kernel_cached", "late_units", "pending_helper", "run_units",
+           "send_units", "share", "start", "stop", "unit_names", "wait", "wait_pending", "warm_cross_sections",
+           "warm_production"]
 
 #: environment variable that gives the upscattering helper its run's claims directory (``run_units``)
 CLAIMS_ENV = "HNLGEN_PRECOMPILE_CLAIMS"
@@ -265,6 +268,40 @@ def stop(proc) -> None:
             proc.wait()
         _close_stdin(proc)
         _end(proc)
+
+
+_PENDING: list = []  # helpers of pending_helper, waited for before the first event block (wait_pending)
+_PENDING_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def pending_helper():
+    """For a command that generates upscattering events through the library (``gen.generate``; ``hnlgen plot
+    --constraints``): start the helper now (if the cache lacks the event kernel), let the first event block wait
+    for it (``wait_pending``, called by ``gen.sources.upscattering``), and stop it at the end. Without it such a
+    command compiles the event kernel itself, after its first card's set-up, one after the other."""
+    proc = start()
+    if proc is not None:
+        with _PENDING_LOCK:
+            _PENDING.append(proc)
+    try:
+        yield proc
+    finally:
+        with _PENDING_LOCK:
+            if proc in _PENDING:
+                _PENDING.remove(proc)
+        stop(proc)
+
+
+def wait_pending() -> None:
+    """Before an event block: wait for a helper of ``pending_helper`` that still compiles the event kernel (then the
+    block loads it from the cache instead of compiling it again). A no-op when none is pending (every block after
+    the first, ``hnlgen run``, library use). Other threads' blocks wait too (the lock is held while waiting)."""
+    if not _PENDING:
+        return
+    with _PENDING_LOCK:
+        while _PENDING:
+            wait(_PENDING.pop())
 
 
 def _compile_while_waiting() -> None:

@@ -49,6 +49,7 @@ from gen import __version__
 from gen.card import BOUND_NUCLEONS, CardError, RunCard, build_model, card_to_toml, load_card, resolve_run, resolved_card_dict
 from gen.core import event_kernel as EK
 from gen.core import kernels as K
+from gen.core import precompile
 from gen.core import rng as R
 from gen.core.decay_adapter import decay_spec_from_physics
 from gen.core.decays import build_decay_graph
@@ -388,6 +389,7 @@ def _generate_blocks(setup: GeneratorSetup, seed: int, blocks: list, tables: tup
     if e0 + m > buf.n or buf.n_particles + m * setup.slots > buf.f_int.shape[1]:
         raise ValueError("ColumnBuffer too small for the blocks")
     out = EventColumns(buf.event, buf.f_sc, buf.i_sc, buf.counts, buf.hard, buf.named, buf.named_vtx, buf.f_int, buf.f_kin)
+    precompile.wait_pending()  # a cold start of a library-driven command: the helper compiles the event kernel
     rows = EK.event_kernel(work.u[:m], work.seeds[:m], first, n_parts, e0, buf.n_particles, *tables, out,
                            s_int, s_kin, setup.slots, EK.EVENT_TASK)
     if buf.counts[e0:e0 + m].min() < 0:

@@ -282,3 +282,23 @@ def test_without_a_temporary_directory_the_helper_compiles_the_event_kernel_alon
     P.wait(proc)
     assert proc.returncode == 0
     P.stop(proc)
+
+
+def test_pending_helper_is_waited_for_by_the_first_event_block_and_stopped_at_the_end(monkeypatch):
+    """``pending_helper`` (library-driven commands such as ``hnlgen plot --constraints``): the first event block of
+    ``gen.generate`` waits for the helper (exit 0: it finished the event kernel), later blocks and other processes
+    find nothing pending, and a helper still running when the block ends (an error) is stopped."""
+    monkeypatch.delenv("HNLGEN_NO_PRECOMPILE", raising=False)
+    gen.generate(CARDS / "miniboone_light_zprime.toml", n_events=2000)  # the helper then loads the event kernel
+    monkeypatch.setattr(P, "event_kernel_cached", lambda: False)
+    with P.pending_helper() as proc:
+        assert proc is not None and P._PENDING == [proc]
+        ev = gen.generate(CARDS / "miniboone_light_zprime.toml", n_events=2000)
+        assert P._PENDING == [] and proc.returncode == 0  # waited for by the first block
+    assert len(ev) == 2000
+    P.wait_pending()  # nothing pending: no-op
+    import pytest
+
+    with pytest.raises(RuntimeError, match="boom"), P.pending_helper() as proc:
+        raise RuntimeError("boom")
+    assert P._PENDING == [] and proc.returncode is not None
