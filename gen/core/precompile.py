@@ -188,21 +188,13 @@ def start(job: str | None = None, marker: str | None = None):
     if os.environ.get("HNLGEN_NO_PRECOMPILE") or cached:
         return None
     if job is not None:
-        try:
-            return subprocess.Popen(_helper_command(job), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=_HELPER_STDERR)
-        except OSError:
-            return None
+        return _spawn_plain(job)
     # the upscattering helper: after the event kernel it reads the run's late units on stdin (share) and works
     # through them with the parent (run_units, claims in a directory of this run)
     try:
         claims = tempfile.mkdtemp(prefix="hnlgen-precompile-")
     except OSError:  # no writable temporary directory: a helper of the event kernel alone (no late units)
-        try:
-            return subprocess.Popen(_helper_command(None), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=_HELPER_STDERR)
-        except OSError:
-            return None
+        return _spawn_plain(None)
     try:
         proc = subprocess.Popen(_helper_command(None), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                 stderr=_HELPER_STDERR, env={**os.environ, CLAIMS_ENV: claims})
@@ -211,6 +203,15 @@ def start(job: str | None = None, marker: str | None = None):
         return None
     proc.hnlgen_claims, proc.hnlgen_units = claims, ()
     return proc
+
+
+def _spawn_plain(job: str | None):
+    """A helper without late units (another source's job, or no claims directory), or None if it cannot start."""
+    try:
+        return subprocess.Popen(_helper_command(job), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=_HELPER_STDERR)
+    except OSError:
+        return None
 
 
 def _helper_command(job: str | None) -> list[str]:
