@@ -47,7 +47,7 @@ import threading
 __all__ = ["CLAIMS_ENV", "COMPACT_TASK_SIGNATURE", "EVENT_KERNEL_SIGNATURE", "PRODUCTION_KERNEL_SIGNATURE", "SETUP_UNITS",
            "event_kernel_cached", "event_kernel_types", "kernel_cached", "late_units", "pending_helper", "run_units",
            "send_units", "share", "start", "stop", "unit_names", "wait", "wait_pending", "warm_cross_sections",
-           "warm_production"]
+           "warm_production", "warm_sums"]
 
 #: environment variable that gives the upscattering helper its run's claims directory (``run_units``)
 CLAIMS_ENV = "HNLGEN_PRECOMPILE_CLAIMS"
@@ -141,9 +141,9 @@ SETUP_UNITS = ("gen.core.precompile:warm_cross_sections", "gen.core.precompile:w
 def late_units(also: tuple = ()) -> tuple[str, ...]:
     """The units (``"module:function"``) of an upscattering run's late kernels, in the order the run needs them:
     the cross-section tabulation, the pilot's production kernel, the small kernels after the first block
-    (``_compile_while_waiting``), then ``also`` (functions: the detector stage's warm-ups,
-    ``gen.stages.base.stage_warmup``, and the compact record's, ``detectors.output.particle_list.warm_kernels``)."""
-    return (*SETUP_UNITS, "gen.core.precompile:_compile_while_waiting", *unit_names(also))
+    (``warm_sums``), then ``also`` (functions: the detector stage's warm-ups, ``gen.stages.base.stage_warmup``).
+    The compact record's writer kernels follow later, through ``send_units``, once the run knows its record."""
+    return (*SETUP_UNITS, "gen.core.precompile:warm_sums", *unit_names(also))
 
 
 def unit_names(functions) -> tuple[str, ...]:
@@ -305,11 +305,11 @@ def wait_pending() -> None:
             wait(_PENDING.pop())
 
 
-def _compile_while_waiting() -> None:
-    """Compile the small kernels a run needs only after the first event block (exact sums of the totals,
-    grouping of the channels, the ``*_pdg`` columns), by calling them on one-element inputs of the types
-    the run passes (their Python wrappers fix the dtypes): ~0.9 s of CPU that would otherwise follow the
-    helper instead of overlapping it. Nothing is kept."""
+def warm_sums() -> None:
+    """A late unit (``late_units``): compile (or load) the small kernels a run needs only after the first event
+    block (exact sums of the totals, grouping of the channels, the ``*_pdg`` columns), by calling them on
+    one-element inputs of the types the run passes (their Python wrappers fix the dtypes): ~0.9 s of CPU that
+    would otherwise follow the wait for the helper instead of overlapping it. Nothing is kept."""
     import numpy as np
 
     from gen.core.events import _named_pdg

@@ -39,14 +39,14 @@ def test_no_helper_once_the_kernel_is_cached(monkeypatch):
 
 
 def test_kernels_compiled_while_waiting_are_the_ones_a_run_uses(tmp_path):
-    """The parent's work while the helper runs (``_compile_while_waiting``) compiles exactly the specialisations
+    """The parent's work while the helper runs (the late unit ``warm_sums``) compiles exactly the specialisations
     of the exact-sum, grouping and ``*_pdg`` kernels that ``hnlgen run`` calls: the run adds none."""
     from gen.cli.app import main
     from gen.core import events as E
     from gen.core import exact_sum as X
 
     kernels = (X._accumulate, X._group_ids, E._named_pdg_kernel)
-    P._compile_while_waiting()
+    P.warm_sums()
     before = [set(k.signatures) for k in kernels]
     assert all(before)
     assert main(["run", str(CARDS / "miniboone_light_zprime.toml"), "-n", "2000", "-o", str(tmp_path / "x.root")]) == 0
