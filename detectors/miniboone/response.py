@@ -994,14 +994,20 @@ def miniboone_histograms(reco: Mapping[str, np.ndarray], config: MiniBooNEConfig
     cfg = config or MiniBooNEConfig()
     b = _binnings()
     w = np.asarray(reco["weight_selected"], dtype=np.float64)
-    eqe = np.asarray(reco["E_QE"])
+    # the selected events only (a few % of a light-Z' chunk): fill_histogram drops weight 0 anyway, and the kept
+    # events stay in order, so every sum is the same to the bit (issue 16: 0.065 -> 0.01 us per event)
+    sel = np.flatnonzero(w)
+    w = w[sel]
+    eqe = np.asarray(reco["E_QE"])[sel]
     lo, hi = cfg.e_qe_range_evis_costheta
     inner = np.nan_to_num(eqe, nan=-1.0)
     w_in = np.where((inner >= lo) & (inner < hi), w, 0.0)
     return {
         "h_E_QE": _hist("h_E_QE", "selected events;E_{#nu}^{QE} [GeV];events", eqe, w, b["E_QE"]),
-        "h_E_vis": _hist("h_E_vis", "selected events;E_{vis} [GeV];events", reco["E_vis"], w_in, b["E_vis"]),
-        "h_cos_theta": _hist("h_cos_theta", "selected events;cos#theta;events", reco["cos_theta"], w_in, b["cos_theta"]),
+        "h_E_vis": _hist("h_E_vis", "selected events;E_{vis} [GeV];events", np.asarray(reco["E_vis"])[sel], w_in,
+                         b["E_vis"]),
+        "h_cos_theta": _hist("h_cos_theta", "selected events;cos#theta;events", np.asarray(reco["cos_theta"])[sel], w_in,
+                             b["cos_theta"]),
     }
 
 

@@ -285,6 +285,26 @@ def test_histograms_sum_weights_and_errors():
     assert s["selected"] == pytest.approx(w.sum()) and 0 < s["efficiency"] < 0.2
 
 
+def test_histograms_of_the_selected_events_equal_the_fill_of_all():
+    """``miniboone_histograms`` fills only the events of nonzero weight (issue 16): every bin, error and ROOT
+    statistic equals, to the bit, the fill of the whole arrays, whose weight-0 events ``fill_histogram`` drops."""
+    reco = _sample_reco()
+    assert 0 < np.count_nonzero(reco["weight_selected"]) < len(reco["weight_selected"])
+    h = mb.miniboone_histograms(reco)
+    b = mb._binnings()
+    w = np.asarray(reco["weight_selected"], dtype=np.float64)
+    eqe = np.asarray(reco["E_QE"])
+    inner = np.nan_to_num(eqe, nan=-1.0)
+    w_in = np.where((inner >= 0.2) & (inner < 1.25), w, 0.0)
+    ref = {"h_E_QE": mb.fill_histogram("h_E_QE", "", b["E_QE"], eqe, w),
+           "h_E_vis": mb.fill_histogram("h_E_vis", "", b["E_vis"], reco["E_vis"], w_in),
+           "h_cos_theta": mb.fill_histogram("h_cos_theta", "", b["cos_theta"], reco["cos_theta"], w_in)}
+    for name, r in ref.items():
+        assert np.array_equal(h[name].values, r.values) and np.array_equal(h[name].errors, r.errors), name
+        for stat in ("entries", "sumw", "sumw2", "sumwx", "sumwx2", "underflow", "overflow", "flow_sumw2"):
+            assert getattr(h[name], stat) == getattr(r, stat), (name, stat)
+
+
 def test_histograms_round_trip_through_uproot(tmp_path):
     import uproot
 
