@@ -42,6 +42,7 @@ import secrets
 from pathlib import Path
 
 import awkward as ak
+import numpy as np
 
 from detectors.output.storage import COMPACT_FIELD, RECIPE_KEY
 from physics.errors import InputFileError, OutputFileError
@@ -94,21 +95,39 @@ def _replace_field(events: ak.Array, old: str, new: str, values: ak.Array) -> ak
 
 
 def _branch_dict(events: ak.Array) -> dict:
-    """Top-level fields as uproot expects them (records split by uproot itself into name_field).
+    """The TTree's branches as ``extend`` takes them: a NumPy array per scalar field and per component of a record
+    of scalars (``N_px``, ...: the names uproot gives a record's components), the awkward array of any other field
+    (the particle list, from which uproot makes the counter and the jagged branches).
+
+    Taking the columns from the layout, instead of handing uproot the records to split, saves the awkward calls
+    of ~80 branches per basket (issue 16: the writer's ``extend`` 0.33 -> 0.28 us per light-Z' event); the
+    branches, their types and the values are the same.
 
     Raises ValueError when two fields would give the same TTree branch name after that split (a
     record ``vtx`` with field ``z`` and a scalar ``vtx_z``, say): uproot would silently keep only one.
     (Only used for TTrees; an RNTuple keeps records as nested fields.)
     """
+    layout = events.layout
+    n = len(events)
     owner: dict[str, str] = {}
-    for k in events.fields:
-        sub = ak.fields(events[k])
+    out = {}
+    for k, c in zip(layout.fields, layout.contents):
+        flat = isinstance(c, ak.contents.RecordArray) and all(isinstance(x, ak.contents.NumpyArray) and x.data.ndim == 1
+                                                               for x in c.contents)
+        sub = c.fields if isinstance(c, ak.contents.RecordArray) else ak.fields(events[k])
         for b in ([f"{k}_{f}" for f in sub] if sub else [k]):
             if b in owner:
                 raise ValueError(f"branch name {b!r} would be written twice (from fields {owner[b]!r} and {k!r}); "
                                  "rename one of them")
             owner[b] = k
-    return {k: events[k] for k in events.fields}
+        if isinstance(c, ak.contents.NumpyArray) and c.data.ndim == 1:
+            out[k] = np.asarray(c.data)[:n]  # a record's contents may be longer than the record
+        elif flat:
+            for f, x in zip(c.fields, c.contents):
+                out[f"{k}_{f}"] = np.asarray(x.data)[:n]
+        else:
+            out[k] = events[k]
+    return out
 
 
 def _flat_fields(events: ak.Array) -> dict:
@@ -369,7 +388,8 @@ class EventWriter(AtomicOutput):
             else:
                 data = _branch_dict(part)
                 if self._tree is None:
-                    self._tree = self._file.mktree(_TREE, {k: v.type for k, v in data.items()}, title="hnlgen events")
+                    self._tree = self._file.mktree(_TREE, {k: v.dtype if isinstance(v, np.ndarray) else v.type
+                                                           for k, v in data.items()}, title="hnlgen events")
                     _set_branch_titles(self._tree, self.branch_titles)
                 self._tree.extend(data)
             self.n_written += len(part)
@@ -401,7 +421,6 @@ class EventWriter(AtomicOutput):
     def _write_run_tree(self) -> None:
         """The one-entry TTree ``run``: numbers a ROOT user reads without parsing strings
         (``run->Scan("pot:seed:expected_final_state")``, ``uproot.open(f)["run"].arrays()``)."""
-        import numpy as np
 
         data = {}
         for name, (value, _title) in self.run_values.items():

@@ -132,6 +132,28 @@ def test_colliding_branch_names_are_refused(tmp_path):
     assert not list(tmp_path.glob("c.root*"))
 
 
+def test_records_whose_contents_are_longer_than_the_record(tmp_path):
+    """The TTree's columns come from the layout (``_branch_dict``): a record whose contents are longer than the
+    record (awkward allows it) writes only the record's entries, and a list of records goes through uproot's
+    jagged branches, for both layouts."""
+    p4 = ak.contents.RecordArray([ak.contents.NumpyArray(np.arange(5.0) + 10 * i) for i in range(2)], ["px", "py"],
+                                 length=3)
+    lst = ak.Array([[{"e": 1.0}, {"e": 2.0}], [], [{"e": 3.0}]]).layout
+    arr = ak.Array(ak.contents.RecordArray([ak.contents.NumpyArray(np.arange(4, dtype=np.int32)), p4, lst],
+                                           ["n", "N", "xs"], length=3))
+    assert arr.tolist() == [{"n": 0, "N": {"px": 0.0, "py": 10.0}, "xs": [{"e": 1.0}, {"e": 2.0}]},
+                            {"n": 1, "N": {"px": 1.0, "py": 11.0}, "xs": []},
+                            {"n": 2, "N": {"px": 2.0, "py": 12.0}, "xs": [{"e": 3.0}]}]
+    for fmt in ROOT_FORMATS:
+        path = tmp_path / f"r_{fmt}.root"
+        write_events(path, arr, format=fmt)
+        assert read_events(path).tolist() == arr.tolist(), fmt
+    with uproot.open(tmp_path / "r_ttree.root") as f:
+        t = f["events"]
+        assert t.keys() == ["n", "N_px", "N_py", "nxs", "xs_e"]
+        assert t["N_py"].array(library="np").tolist() == [10.0, 11.0, 12.0]
+
+
 _RDF = r"""
 import json, sys
 import ROOT
