@@ -219,18 +219,22 @@ BLOCKS_PER_BATCH = 8
 
 
 def _chunk_events(setup: NA62Setup, seed: int, blocks, n_total: int, reconstruct: bool,
-                  workspace: NA62Workspace | None = None) -> ak.Array:
+                  workspace: NA62Workspace | None = None, cols: EventColumns | None = None) -> ak.Array:
     """The events of whole blocks ``(block, start, stop)``, ``BLOCKS_PER_BATCH`` blocks at a time: each block's
     random numbers from its own streams (``draw_na62_uniforms``, drawn into ``workspace``), the kernels on the
     batch, its truth records appended to the chunk's columns (``gen.sources.meson_decay.EventColumns``), the
     detector block by block with the block's stream; one awkward array. Every event depends only on its own
     random numbers, so the batching leaves the events unchanged (bit for bit). ``workspace``: the run's scratch
-    arrays (at least one batch of events; default: allocated here)."""
+    arrays (at least one batch of events; default: allocated here); ``cols``: empty columns of exactly the
+    chunk's events (default: allocated here)."""
     first, last = blocks[0][1], blocks[-1][2]
     S = setup.general.slots
     if workspace is None:
         workspace = NA62Workspace(min(last - first, BLOCKS_PER_BATCH * R.BLOCK_SIZE), S)
-    cols = EventColumns(last - first, S)
+    if cols is None:
+        cols = EventColumns(last - first, S)
+    elif cols.n != last - first or cols.slots != S or cols.filled:
+        raise ValueError(f"cols: need {last - first} empty events of {S} slots")
     recos = []
     for i in range(0, len(blocks), BLOCKS_PER_BATCH):
         batch = blocks[i:i + BLOCKS_PER_BATCH]
@@ -304,12 +308,27 @@ def iter_generate_na62(card, n_events: int | None = None, seed: int | None = Non
     if setup is None:
         setup = NA62Setup(card)
     size = min(n, BLOCKS_PER_BATCH * R.BLOCK_SIZE)
+    # Columns are reused once the caller has released their chunk (EventColumns.in_use): fresh ones cost page
+    # faults. A plain loop holds the previous chunk while the next is made, a writer thread one more: up to
+    # _COLUMN_POOL sets (as gen.sources.upscattering's chunk buffers).
+    pool: list[EventColumns] = []
     for blocks in R.block_chunks(n, bpc):  # lazy: memory bounded whatever n
+        blocks = list(blocks)
+        m = blocks[-1][2] - blocks[0][1]
+        cols = next((c for c in pool if c.n == m and not c.in_use()), None)
+        if cols is None:
+            cols = EventColumns(m, setup.general.slots)
+        else:
+            pool.remove(cols)
+            cols.reset()
         with _borrow_workspace(size, setup.general.slots) as workspace:
-            chunk = _chunk_events(setup, s, list(blocks), n, reconstruct, workspace)
+            chunk = _chunk_events(setup, s, blocks, n, reconstruct, workspace, cols)
+        pool = [*pool[-(_COLUMN_POOL - 1):], cols]
         yield chunk
+        del chunk
 
 
+_COLUMN_POOL = 4  # EventColumns kept for reuse by iter_generate_na62 (a chunk being made, one held, two in the writer)
 _WORKSPACE_LOCK = threading.Lock()
 _WORKSPACE: list = []  # at most one NA62Workspace, reused by every chunk of every run of the process
 

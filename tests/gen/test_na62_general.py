@@ -443,6 +443,44 @@ def test_reused_workspace_gives_the_same_events():
         ws.take(3001)
 
 
+def test_reused_columns_give_the_same_events_and_spare_held_chunks(monkeypatch):
+    """``iter_generate_na62`` reuses released ``EventColumns`` (issue 16: fresh ones cost page faults): streamed with
+    each chunk dropped, 6 chunks take 2 sets of columns (the last, smaller, chunk its own) and give the events of a
+    run that keeps every chunk; a chunk the caller keeps is never overwritten."""
+    import gen.sources.meson_decay as md
+    import gen.sources.meson_decay_run as run
+
+    card = load_card(HEAVY)
+    setup = _heavy()[1]
+    n, size = 5 * R.BLOCK_SIZE + 100, R.BLOCK_SIZE
+    made = []
+    init = md.EventColumns.__init__
+
+    def counting(self, *a):
+        made.append(a)
+        init(self, *a)
+
+    monkeypatch.setattr(md.EventColumns, "__init__", counting)
+    kept = list(run.iter_generate_na62(card, n, 9, size, setup=setup, reconstruct=True))
+    assert len(kept) == 6 and len(made) == 6
+    want = [ak.copy(c) for c in kept]
+    made.clear()
+    first = None
+    for i, chunk in enumerate(run.iter_generate_na62(card, n, 9, size, setup=setup, reconstruct=True)):
+        assert ak.array_equal(chunk, want[i], equal_nan=True, dtype_exact=True), i
+        if i == 0:
+            first = chunk  # held: its columns must stay out of the pool's reuse
+    assert len(made) == 4  # chunk 0 (held), chunks 1 and 2 in turn, the last one
+    assert ak.array_equal(first, want[0], equal_nan=True, dtype_exact=True)
+    cols = md.EventColumns(10, setup.general.slots)
+    view = cols.counts[2:]
+    assert cols.in_use()
+    with pytest.raises(RuntimeError, match="still in use"):
+        cols.reset()
+    del view
+    cols.reset()
+
+
 def test_batches_inside_a_chunk_leave_the_events_unchanged(monkeypatch):
     """``_chunk_events`` runs the kernels on ``BLOCKS_PER_BATCH`` blocks at a time: one block per batch gives the
     events of one batch per chunk, bit for bit (detector included)."""
