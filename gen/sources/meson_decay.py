@@ -1077,11 +1077,14 @@ def precompile_in_helper() -> None:
 
 
 def precompile_in_parent() -> None:
-    """The parent's share while it waits for the helper: the production and slot-initialisation kernels and
-    the exact sums of the totals (what the first chunk would otherwise compile)."""
+    """The parent's share while it waits for the helper: the production and slot-initialisation kernels, the
+    exact sums of the totals and the detector's reconstruction kernel (what the first chunk would otherwise
+    compile)."""
+    from detectors.na62.response import warm_kernel
     from gen.core.exact_sum import ExactSum
     from gen.core.precompile import event_kernel_types
 
     _production_into.compile(event_kernel_types(NA62_PRODUCTION_SIGNATURE))
     _init_slots_into.compile(event_kernel_types(NA62_INIT_SIGNATURE))
     ExactSum().add(np.zeros(1))
+    warm_kernel()  # the detector's reconstruction kernel

@@ -254,7 +254,7 @@ def _chunk_events(setup: NA62Setup, seed: int, blocks, n_total: int, reconstruct
                 b, start, stop = task
                 return _reconstruct_block(setup, {k: v[start - b0:stop - b0] for k, v in din.items()}, seed, b)
 
-            # blocks are independent (each its own detector stream) and NumPy releases the GIL in its loops:
+            # blocks are independent (each its own detector stream) and the reconstruction kernel releases the GIL:
             # reconstructed on numba's number of threads, joined in block order (the same events whatever the threads)
             workers = min(numba.get_num_threads(), len(batch))
             recos += list(thread_pool(workers).map(block, batch)) if workers > 1 else [block(t) for t in batch]
