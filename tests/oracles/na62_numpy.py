@@ -29,32 +29,7 @@ from detectors.na62.response import (
 
 def reconstruct_numpy(ev: dict, rng, *, m_a: float, m_b: float, flavour_a: str, flavour_b: str,
                       res: NA62Resolution = NA62Resolution(), beam_frame: bool = True) -> dict:  # noqa: B008 - as the package's
-    """Truth and reconstructed NA62 observables for K+ -> l_a+ nu l_b+ l_b- events.
-
-    Parameters
-    ----------
-    ev : dict
-        ``p4_K``, ``p4_a``, ``p4_bm``, ``p4_bp`` (n, 4) lab four-momenta (GeV); ``vtx_K`` (origin of
-        l_a) and ``vtx_Zp`` (origin of the b pair) (n, 3) in cm.
-    rng : numpy.random.Generator
-        Stream for the smearing.
-    m_a, m_b : float
-        Lepton masses (GeV) used as PID mass hypotheses.
-    flavour_a, flavour_b : {"e", "mu"}
-        Flavours, for particle identification (e: LKr, mu: MUV3 with p > p_min_muon).
-    beam_frame : bool
-        True (default) when ``ev`` is in the generator's beam frame; it is rotated to the NA62 frame
-        (``to_na62_frame``). Vertices in the output are in the NA62 frame.
-
-    Returns
-    -------
-    dict of arrays
-        Reconstructed observables (names of ``kaon_decay_observables``), the same with a ``truth_``
-        prefix, ``accepted`` (all three tracks in the STRAW and RICH acceptance with p > p_min, and
-        identified),
-        ``acc_straw``, and vertices: ``vtx_bb_z``/``vtx_bb_cda`` (b-pair closest approach),
-        ``vtx_Ka_z``/``vtx_Ka_cda`` (kaon and l_a), with ``truth_vtx_bb_z`` and ``truth_vtx_Ka_z``.
-    """
+    """``detectors.na62.response.reconstruct`` as it was in NumPy: the same parameters, the same returned dict."""
     pK, pa, pbm, pbp = (np.asarray(ev[k], dtype=float) for k in ("p4_K", "p4_a", "p4_bm", "p4_bp"))
     vK, vZ = np.asarray(ev["vtx_K"], dtype=float), np.asarray(ev["vtx_Zp"], dtype=float)
     if beam_frame:
