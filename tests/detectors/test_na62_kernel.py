@@ -1,11 +1,12 @@
 """The numba NA62 reconstruction (``response._reco_kernel``) against its NumPy oracle (tests/oracles/na62_numpy.py).
 
 Issue 16 (session 8) moved the per-event arithmetic of ``detectors.na62.response.reconstruct`` into one numba
-kernel (1.2-1.8 -> 0.4 us per event). Both draw the same normals from the same stream in the same order, so they
+kernel (``reconstruct`` 2.2-2.4 -> 0.71 us per event, normals included). Both draw the same normals from the same stream in the same order, so they
 agree event by event up to what the order of floating-point operations changes. Measured on 200,000 events of
 each card below (and of na62_heavy_zprime):
 
-* the acceptance flags ``acc_straw`` and ``accepted``: identical;
+* the acceptance flags ``acc_straw`` and ``accepted``: identical (the kernel compares squared radii where NumPy
+  calls hypot: only a track on a circle to the last bit could differ);
 * invariant masses, ``E_Zp`` and the truth vertices: identical to the bit (the same multiplications and
   additions in the same order);
 * angles: NumPy's ``einsum`` dot products use fused multiply-adds, the kernel does not, so the cosine differs in
