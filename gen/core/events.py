@@ -29,6 +29,7 @@ from physics import pdg as pdg_codes
 from physics._jit import jit
 
 __all__ = [
+    "ReusableColumns",
     "SCALAR_FIELDS",
     "PARTICLE_FIELDS",
     "NAMED_PARTICLES",
@@ -169,7 +170,42 @@ def _named_pdg_kernel(pdg, status, offsets, out):  # pragma: no cover - jitted
                 out[2, i] = p
 
 
-class ColumnBuffer:
+class ReusableColumns:
+    """Preallocated event columns that a generator hands out and later reuses (``in_use``, ``reset``).
+
+    Subclasses set ``_owned`` (the arrays that own the memory) and call ``_track()`` at the end of ``__init__``, and
+    define ``_empty()`` (back to no events). Memory touched once is fast to write again; fresh pages cost a page
+    fault each (issue 16), so a chunk's columns are refilled once the caller has dropped every view of them.
+    """
+
+    _owned: tuple = ()
+
+    def _track(self) -> None:
+        self._free_refs = self._refcounts()
+
+    def _refcounts(self) -> list[int]:
+        return [sys.getrefcount(a) for a in self._owned]
+
+    def in_use(self) -> bool:
+        """True while an array handed out from these columns (or any view of one) is still alive.
+
+        Every NumPy view keeps a reference to the array that owns the memory, so the reference counts
+        of the owned arrays return to their values at construction exactly when nothing outside the
+        columns uses their memory any more; only then may ``reset`` hand the memory out again.
+        """
+        return self._refcounts() != self._free_refs
+
+    def reset(self) -> None:
+        """Empty the columns for reuse."""
+        if self.in_use():
+            raise RuntimeError(f"{type(self).__name__}.reset: the previous columns are still in use")
+        self._empty()
+
+    def _empty(self) -> None:
+        raise NotImplementedError
+
+
+class ColumnBuffer(ReusableColumns):
     """Columns of ``n`` events in the layout of ``build_events``, filled block by block.
 
     ``gen.core.event_kernel.event_kernel`` writes finished events straight into these arrays (``add_block``
@@ -204,24 +240,9 @@ class ColumnBuffer:
         self.n_particles = 0
         self._owned = (self.event, self.f_sc, self.i_sc, self.hard, self.named, self.named_vtx, self.counts,
                        self.f_int, self.f_kin)
-        self._free_refs = self._refcounts()
+        self._track()
 
-    def _refcounts(self) -> list[int]:
-        return [sys.getrefcount(a) for a in self._owned]
-
-    def in_use(self) -> bool:
-        """True while an array handed out by ``columns()`` (or any view of one) is still alive.
-
-        Every NumPy view keeps a reference to the array that owns the memory, so the reference counts
-        of the owned arrays return to their values at construction exactly when nothing outside the
-        buffer uses its memory any more; only then may ``reset`` hand the memory out again.
-        """
-        return self._refcounts() != self._free_refs
-
-    def reset(self) -> None:
-        """Empty the buffer for reuse (memory that has been touched once is fast to write again)."""
-        if self.in_use():
-            raise RuntimeError("ColumnBuffer.reset: the previous columns are still in use")
+    def _empty(self) -> None:
         self.n_events = 0
         self.n_particles = 0
 

@@ -70,7 +70,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-import sys
 from typing import NamedTuple
 
 import awkward as ak
@@ -81,6 +80,7 @@ from awkward.index import Index64
 from gen.core import kernels as K
 from gen.core.decay_adapter import decay_spec_from_physics
 from gen.core.decays import build_decay_graph
+from gen.core.events import ReusableColumns
 from physics import units as u
 from physics._jit import jit, jitable
 from physics.kinematics import two_body_momentum
@@ -931,14 +931,14 @@ _SCALARS = ("P_fv", "P_dec", "P_dec_N", "P_dec_Zp", "pol_N_lab", "channel", "wei
 _PARTICLE_FIELDS = ("pdg", "status", "parent", "px", "py", "pz", "E", "x", "y", "z", "t")
 
 
-class EventColumns:
+class EventColumns(ReusableColumns):
     """The truth records of ``n`` events as contiguous columns, filled by one or more ``add`` calls (events in
     order) and wrapped as an awkward array (``to_awkward``; the layout of ``general_events_to_awkward``).
 
     The columns are preallocated, so parts are copied once and never concatenated. Particle columns are
     allocated for ``n * slots`` particles and cut to the number filled (the untouched tail costs no memory).
 
-    Reusable (``in_use``, ``reset``), as ``gen.core.events.ColumnBuffer``: ``gen.sources.meson_decay_run`` keeps a
+    Reusable (``in_use``, ``reset``: ``gen.core.events.ReusableColumns``): ``gen.sources.meson_decay_run`` keeps a
     few for its chunks, because fresh columns (~0.12 GB per 131072 events; the particle floats alone are above
     glibc's largest mmap threshold, so every fresh set is new pages) cost page faults on first touch: 1.0 of the
     1.7 us per event of ``generate_na62_into``'s last pass on the development machine (issue 16).
@@ -955,20 +955,9 @@ class EventColumns:
         self.ints = np.empty((3, n * slots), np.int32)
         self.floats = np.empty((8, n * slots))
         self._owned = (self.rows_array, self.vtx_array, self.counts, self.ints, self.floats, *self.scalars.values())
-        self._free_refs = self._refcounts()
+        self._track()
 
-    def _refcounts(self) -> list[int]:
-        return [sys.getrefcount(a) for a in self._owned]
-
-    def in_use(self) -> bool:
-        """True while an array of a ``to_awkward`` result (or any view of one) is alive: every NumPy view keeps a
-        reference to the array that owns the memory (``gen.core.events.ColumnBuffer.in_use``)."""
-        return self._refcounts() != self._free_refs
-
-    def reset(self) -> None:
-        """Empty the columns for the next events (memory touched once is fast to write again)."""
-        if self.in_use():
-            raise RuntimeError("EventColumns.reset: the previous events are still in use")
+    def _empty(self) -> None:
         self.filled, self.k = 0, 0
 
     def add(self, ev: dict) -> None:
