@@ -67,10 +67,9 @@ def use_command_line_opt_level() -> None:
     a cold ``hnlgen run`` spends ~25 s of CPU in numba, most of it in LLVM's optimisation passes over the
     inlined production, cascade and cross-section trees. At -O1 the default card's cold start took 21.1 s of
     user CPU against 24.7 s (4 ABBA pairs, fresh caches: wall 12.8 s against 14.5 s), and the kernels ran as
-    fast (generation
-    1.06 against 1.07 us/event of CPU, the MiniBooNE stage 0.67 against 0.70; minimum of 4 passes, 6 processes
-    each, alternating): their loops are scalar and branchy, where -O3's unrolling and vectorisation find
-    nothing. The events are the same bits at any level (numba never sets fast-math or FP contraction here, so
+    fast (generation 1.06 against 1.07 us/event of CPU, the MiniBooNE stage 0.67 against 0.70; minimum of 4
+    passes, 6 processes each, alternating): their loops are scalar and branchy, where -O3's unrolling and
+    vectorisation find nothing. The events are the same bits at any level (numba never sets fast-math or FP contraction here, so
     LLVM may not reassociate or fuse floating-point operations; a 300,000-event file at -O1 and -O3 compared
     equal, tested by ``tests/physics/test_jit.py``). Cached kernels do not record the level: a kernel compiled
     by a library user at -O3 is loaded by the command line and the other way round, with the same results.

@@ -561,19 +561,17 @@ def _track_accepted(p4, origin, q, muon, p_min, p_min_muon):
     chamber stops there (it is neither accepted nor identified)."""
     h = STRAW_VIEW_HOLE_HALF
     r2 = math.sqrt(2.0)
-    s = True
     for i in range(4):
         x, y = _track_xy(p4, origin, q, Z_STRAW[i])
         xs = x - X_STRAW_HOLE_CENTRE[i]
         us, vs = (xs - y) / r2, (xs + y) / r2
         two_views = (abs(xs) > h or abs(y) > h) and (abs(us) > h or abs(vs) > h)
-        s = s and two_views and xs * xs + y * y > h * h and x * x + y * y < R_STRAW_OUTER * R_STRAW_OUTER
-        if not s:
+        if not (two_views and xs * xs + y * y > h * h and x * x + y * y < R_STRAW_OUTER * R_STRAW_OUTER):
             return False, False
     x, y = _track_xy(p4, origin, q, Z_RICH_FRONT)
     p = _norm3(p4)
     xr = x - X_RICH_FRONT_CENTRE
-    s = s and xr * xr + y * y > R_RICH_INNER * R_RICH_INNER and p > p_min
+    s = xr * xr + y * y > R_RICH_INNER * R_RICH_INNER and p > p_min
     if muon:
         x, y = _track_xy(p4, origin, q, Z_MUV3)
         ident = (abs(x) < HALF_SIZE_MUV3 + 0.5 * _MUV3_GAP and abs(y) < HALF_SIZE_MUV3
@@ -600,7 +598,7 @@ def _smear_track_1(p4, origin, mass, g, par, r, pt, t):
     t[1] = ty + st * g[2]
     pt[0] = origin[0] + tx * dz + par[7] * g[3]
     pt[1] = origin[1] + ty * dz + par[7] * g[4]
-    pt[2] = Z_STRAW[0] + 0.0
+    pt[2] = Z_STRAW[0]
     _p4_from_1(p_r, t[0], t[1], mass, r)
 
 
