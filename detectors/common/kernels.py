@@ -64,6 +64,21 @@ def truncated_exponential_distance_scalar(d1, d2, decay_length, u):
     return d1 - decay_length * math.log1p(u * math.expm1(-(d2 - d1) / decay_length))
 
 
+@jitable
+def decay_on_chord_scalar(d1, d2, decay_length, u):
+    """``(truncated_exponential_distance_scalar(d1, d2, L, u), prob_decay_in_sphere_scalar(d1, d2, L))`` with their
+    common ``expm1(-(d2 - d1)/L)`` evaluated once (the same numbers; issue 16: libm's exp, expm1 and log1p are most
+    of the MiniBooNE placement's time)."""
+    if d2 <= d1:
+        return d1, 0.0
+    if decay_length <= 0.0:
+        return d1, (1.0 if d1 == 0.0 else 0.0)
+    if math.isinf(decay_length):
+        return d1 + u * (d2 - d1), 0.0
+    em = math.expm1(-(d2 - d1) / decay_length)
+    return d1 - decay_length * math.log1p(u * em), math.exp(-d1 / decay_length) * (-em)
+
+
 @jit
 def chord_distances(x, n, radius):
     nev = x.shape[0]
@@ -90,8 +105,7 @@ def sample_decay_in_sphere(x, n, decay_length, radius, u):
     prob = np.empty(nev)
     for i in range(nev):
         d1, d2 = chord_distances_scalar(x[i, 0], x[i, 1], x[i, 2], n[i, 0], n[i, 1], n[i, 2], radius)
-        prob[i] = prob_decay_in_sphere_scalar(d1, d2, decay_length[i])
-        s = truncated_exponential_distance_scalar(d1, d2, decay_length[i], u[i])
+        s, prob[i] = decay_on_chord_scalar(d1, d2, decay_length[i], u[i])
         for k in range(3):
             points[i, k] = x[i, k] + s * n[i, k]
     return points, prob

@@ -56,10 +56,11 @@ import numpy as np
 import pydantic
 
 from detectors.common import geometry
+from detectors.common import kernels as _geometry_kernels
 from detectors.common.smearing import smear_direction as _rotate_direction
 from physics import constants as const
 from physics import units as u
-from physics._jit import jit
+from physics._jit import jit, jitable
 
 __all__ = [
     "TANK_RADIUS",
@@ -74,8 +75,7 @@ __all__ = [
     "smear_energy",
     "smear_direction",
     "classify_pair",
-    "warm_flight_kernels",
-    "warm_reco_kernel",
+    "warm_stage_kernels",
     "pi0_mass_cut_value",
     "e_qe_ccqe",
     "e_qe_seed003",
@@ -86,6 +86,11 @@ __all__ = [
     "event_arrays",
     "slice_arrays",
     "reconstruct_arrays",
+    "BLOCK_ROWS",
+    "block_outputs",
+    "block_reco",
+    "reconstruct_block",
+    "vetoed_events",
     "reco_branches",
     "selection_summary",
     "miniboone_histograms",
@@ -476,6 +481,18 @@ def _directions_and_lengths(p4, ctau0, fallback_dir):
     return _flight_kernel(_cw(p4), ctau, fb)
 
 
+@jitable
+def _flight_event(px, py, pz, e, ctau, fx, fy, fz):  # pragma: no cover - numba
+    """Flight direction (unit where |p| > 0, else ``(fx, fy, fz)``) and lab decay length of one particle
+    (:func:`_directions_and_lengths`)."""
+    pabs = math.sqrt(px * px + py * py + pz * pz)
+    m2 = e * e - pabs * pabs
+    L = pabs / math.sqrt(m2) * ctau if e > 0.0 and m2 > 0.0 and pabs > 0.0 and ctau > 0.0 else 0.0
+    if pabs > 0.0:
+        return px / pabs, py / pabs, pz / pabs, L
+    return fx, fy, fz, L
+
+
 @jit(nogil=True)  # the stage reconstructs blocks in parallel threads (gen.stages.base)
 def _flight_kernel(p4, ctau, fallback):  # pragma: no cover - numba
     """Per-event body of :func:`_directions_and_lengths` (``fallback`` of 0 rows: +z)."""
@@ -484,18 +501,60 @@ def _flight_kernel(p4, ctau, fallback):  # pragma: no cover - numba
     L = np.zeros(n)
     has_fb = fallback.shape[0] == n
     for i in range(n):
-        px, py, pz, e = p4[i, 0], p4[i, 1], p4[i, 2], p4[i, 3]
-        pabs = math.sqrt(px * px + py * py + pz * pz)
-        m2 = e * e - pabs * pabs
-        if e > 0.0 and m2 > 0.0 and pabs > 0.0 and ctau[i] > 0.0:
-            L[i] = pabs / math.sqrt(m2) * ctau[i]
-        if pabs > 0.0:
-            dirs[i, 0], dirs[i, 1], dirs[i, 2] = px / pabs, py / pabs, pz / pabs
-        elif has_fb:
-            dirs[i, 0], dirs[i, 1], dirs[i, 2] = fallback[i, 0], fallback[i, 1], fallback[i, 2]
-        else:
-            dirs[i, 0], dirs[i, 1], dirs[i, 2] = 0.0, 0.0, 1.0
+        fx, fy, fz = (fallback[i, 0], fallback[i, 1], fallback[i, 2]) if has_fb else (0.0, 0.0, 1.0)
+        dirs[i, 0], dirs[i, 1], dirs[i, 2], L[i] = _flight_event(p4[i, 0], p4[i, 1], p4[i, 2], p4[i, 3], ctau[i], fx, fy, fz)
     return dirs, L
+
+
+@jitable
+def _decay_on_chord(x0, x1, x2, dx, dy, dz, L, radius, u):  # pragma: no cover - numba
+    """``geometry.sample_decay_in_sphere`` of one particle leaving ``x`` along ``d`` (normalised here, as
+    ``geometry._unit`` does): (decay point, probability to decay inside the sphere)."""
+    r = math.sqrt(dx * dx + dy * dy + dz * dz)
+    n0, n1, n2 = dx / r, dy / r, dz / r
+    d1, d2 = _geometry_kernels.chord_distances_scalar(x0, x1, x2, n0, n1, n2, radius)
+    s, prob = _geometry_kernels.decay_on_chord_scalar(d1, d2, L, u)
+    return x0 + s * n0, x1 + s * n1, x2 + s * n2, prob
+
+
+@jit(nogil=True)  # the stage reconstructs blocks in parallel threads (gen.stages.base)
+def _place_kernel(u_vertex, u_geo, p_N, ctau_N, p_Z, ctau_Z, prompt_cm, r_tank, r_fid, vertex, decay_vertex,
+                  w_fid):  # pragma: no cover - numba
+    """:func:`reconstruct_block`'s placement, event by event: the upscattering vertex uniform in the tank
+    (``geometry.sample_uniform_ball`` of ``u_vertex``) into ``vertex`` (3 arrays x, y, z), the flights
+    (``_flight_event``) and the visible decay (:func:`decay_in_fiducial` of ``u_geo[:, 3:]``: one step, or two when
+    ``ctau_Z`` > 0 and some Z' of the block flies ``prompt_cm`` or more on average) into ``decay_vertex`` (n, 3) and
+    ``w_fid`` (n)."""
+    n = p_N.shape[0]
+    vx, vy, vz = vertex
+    two_step = False
+    if ctau_Z > 0.0 and p_Z.shape[0] == n:
+        fastest = -1.0  # the largest beta gamma of the block's massive Z' (NaN rows skipped)
+        for i in range(n):
+            px, py, pz, e = p_Z[i, 0], p_Z[i, 1], p_Z[i, 2], p_Z[i, 3]
+            p = math.sqrt(px * px + py * py + pz * pz)
+            m2 = e * e - p * p
+            if m2 > 0.0 and p / math.sqrt(m2) > fastest:
+                fastest = p / math.sqrt(m2)
+        two_step = fastest >= 0.0 and fastest * ctau_Z >= prompt_cm
+    for i in range(n):
+        r = r_tank * np.cbrt(u_vertex[i, 0])
+        ct = 2.0 * u_vertex[i, 1] - 1.0
+        st2 = 1.0 - ct * ct
+        st = math.sqrt(st2 if st2 > 0.0 else 0.0)
+        phi = 2.0 * np.pi * u_vertex[i, 2]
+        x0, x1, x2 = r * st * math.cos(phi), r * st * math.sin(phi), r * ct
+        vx[i], vy[i], vz[i] = x0, x1, x2
+        nx, ny, nz, L_N = _flight_event(p_N[i, 0], p_N[i, 1], p_N[i, 2], p_N[i, 3], ctau_N[i], 0.0, 0.0, 1.0)
+        if two_step:
+            zx, zy, zz, L_Z = _flight_event(p_Z[i, 0], p_Z[i, 1], p_Z[i, 2], p_Z[i, 3], ctau_Z, nx, ny, nz)
+            y0, y1, y2, p_first = _decay_on_chord(x0, x1, x2, nx, ny, nz, L_N, r_tank, u_geo[i, 3])
+            v0, v1, v2, p_second = _decay_on_chord(y0, y1, y2, zx, zy, zz, L_Z, r_fid, u_geo[i, 4])
+            wf = p_first * p_second
+        else:
+            v0, v1, v2, wf = _decay_on_chord(x0, x1, x2, nx, ny, nz, L_N, r_fid, u_geo[i, 3])
+        decay_vertex[i, 0], decay_vertex[i, 1], decay_vertex[i, 2] = v0, v1, v2
+        w_fid[i] = wf
 
 
 # --- reconstruction ---------------------------------------------------------------------------
@@ -518,22 +577,19 @@ RECO_BRANCHES = {
 }
 # The fiducial decay probability is the truth branch ``w_fiducial`` (gen.stages.base writes it there);
 # reconstruct() returns it as ``w_decay_fiducial`` for selection_summary, it is not a branch of its own.
+#: the float outputs of ``_reco_kernel``, in the order of its ``out`` tuple
+_RECO_FLOAT = ("E_vis", "cos_theta", "E_QE", "E_QE_seed003", "w_decay_fiducial", "w_efficiency", "weight_selected",
+               "vertex_radius", "theta_ee", "E_soft", "m_ll")
 
 
-def warm_flight_kernels() -> None:
-    """Compile (or load from the kernel cache) ``_flight_kernel`` and the one- and two-step
-    ``sample_decay_in_sphere`` of :func:`decay_in_fiducial` for the argument types the MiniBooNE stage passes,
-    on two made-up events. With :func:`warm_reco_kernel`, what ``gen.core.precompile`` runs on a cold start
-    (``gen.stages.base.stage_warmup``) so that the stage loads its kernels from the cache. Nothing is kept."""
-    vertex, u = np.zeros((2, 3)), np.full((2, 2), 0.5)
-    decay_in_fiducial(vertex, _WARM_P_N, np.ones(2), u)
-    decay_in_fiducial(vertex, _WARM_P_N, np.ones(2), u, p_Zprime=_WARM_P_Z, ctau0_Zprime=np.ones(2))
-
-
-def warm_reco_kernel() -> None:
-    """Compile (or load from the kernel cache) ``_reco_kernel`` of :func:`reconstruct` for the types the stage
-    passes, on two made-up events (see :func:`warm_flight_kernels`)."""
-    reconstruct([_WARM_P_Z, _WARM_P_N], np.ones(2), decay_vertex=np.zeros((2, 3)), w_decay_fiducial=np.full(2, 0.5), rng=0)
+def warm_stage_kernels() -> None:
+    """Compile (or load from the kernel cache) ``_place_kernel`` and ``_reco_kernel`` for the argument types the
+    MiniBooNE stage passes (:func:`reconstruct_block`), on two made-up events with a Z' that flies (two-step
+    placement; the one-step placement is a branch of the same kernel). What ``gen.core.precompile`` runs on a cold
+    start (``gen.stages.base.stage_warmup``) so that the stage loads its kernels from the cache. Nothing is kept."""
+    arrays = {"n": 2, "em": [_WARM_P_Z, _WARM_P_N], "tracks": [], "weight": np.ones(2), "vertex": None, "offset": None,
+              "N": _WARM_P_N, "Zprime": _WARM_P_Z}
+    reconstruct_block(arrays, block_outputs(2), 0, rng=0, ctau0_N=np.ones(2), ctau0_Zprime=1.0, prompt_zprime_cm=0.1)
 
 
 # two events: a one-event column is "contiguous" without a copy and stays read-only, another specialisation
@@ -609,11 +665,7 @@ def reconstruct(
     if any(p.shape[0] != n for p in ps):
         raise ValueError("all em_particles must have the same number of events")
     w = np.ones(n) if weights is None else _cw(np.broadcast_to(np.asarray(weights, dtype=np.float64), (n,)))
-    vetoed = np.zeros(n, dtype=np.bool_)
-    if cfg.veto_muons_pions:
-        for t in tracks:
-            t = _p4(t, "tracks[i]")
-            vetoed |= np.nan_to_num(t[:, 3]) > 0
+    vetoed = vetoed_events(tracks, n, cfg)
     # fiducial mode: 0 given weight, 1 radius < fiducial radius (from decay_vertex), 2 none (weight 1)
     if decay_vertex is not None:
         dv = _cw(np.asarray(decay_vertex, dtype=np.float64))
@@ -627,21 +679,104 @@ def reconstruct(
         w_fid_in, fid_mode = np.zeros(0), (1 if decay_vertex is not None else 2)
     z_energy = gen.standard_normal(n)  # smear_energy's draw
     z_direction = gen.standard_normal((n, 2))  # smear_direction's draw
+    f, n_sh, passes = np.empty((len(_RECO_FLOAT), n)), np.empty(n, np.int32), np.empty(n, np.bool_)
+    _run_reco_kernel(ps, z_energy, z_direction, w, vetoed, dv, w_fid_in, fid_mode, cfg, (f, n_sh, passes), 0)
+    reco = dict(zip(_RECO_FLOAT, f))
+    reco["n_showers"], reco["passes_selection"], reco["weight"] = n_sh, passes, w
+    return reco
+
+
+def _run_reco_kernel(ps, z_energy, z_direction, w, vetoed, dv, w_fid_in, fid_mode, cfg, out, start) -> None:
+    """``_reco_kernel`` on the EM particles ``ps`` (one or two (n, 4) arrays), into columns ``start:start + n`` of
+    ``out`` = (floats (len(_RECO_FLOAT), m), shower counts, flags)."""
+    f, n_sh, passes = out
+    n = ps[0].shape[0]
+    sl = slice(start, start + n)
     edges, eff, _ = eg_efficiency_table()
     lo, hi = cfg.e_qe_range
     c0, c1, c2 = cfg.pi0_mass_cut_coefficients
-    out = _reco_kernel(
-        ps[0], ps[1] if len(ps) == 2 else ps[0], len(ps) == 2, z_energy, z_direction, w, vetoed, dv, w_fid_in, fid_mode,
+    _reco_kernel(
+        ps[0], ps[-1], len(ps) == 2, z_energy, z_direction, w, vetoed, dv, w_fid_in, fid_mode,
         np.array([cfg.energy_resolution_stochastic, cfg.energy_resolution_constant,
                   math.radians(cfg.angular_resolution_deg), cfg.resolving_angle_deg, cfg.soft_shower_threshold,
                   cfg.binding_energy, cfg.e_vis_min, lo, hi, c0, c1, c2, cfg.fiducial_radius_cm]),
-        cfg.e_qe_formula == "ccqe", cfg.pi0_mass_cut, cfg.apply_efficiency, edges, eff,
+        cfg.e_qe_formula == "ccqe", cfg.pi0_mass_cut, cfg.apply_efficiency, edges, eff, tuple(row[sl] for row in f[:len(_RECO_FLOAT)]),
+        n_sh[sl], passes[sl],
     )
-    keys = ("E_vis", "cos_theta", "E_QE", "E_QE_seed003", "n_showers", "passes_selection", "w_decay_fiducial",
-            "w_efficiency", "weight_selected", "vertex_radius", "theta_ee", "E_soft", "m_ll")
-    reco = dict(zip(keys, out))
-    reco["weight"] = w
+
+
+#: rows of the float array of :func:`block_outputs`: the reconstruction's, then the upscattering vertex (cm)
+BLOCK_ROWS = (*_RECO_FLOAT, "vertex_x", "vertex_y", "vertex_z")
+
+
+def block_outputs(n: int):
+    """Arrays :func:`reconstruct_block` fills for ``n`` events: floats ``(len(BLOCK_ROWS), n)``, shower counts
+    (int32) and selection flags (bool)."""
+    return np.empty((len(BLOCK_ROWS), n)), np.empty(n, np.int32), np.empty(n, np.bool_)
+
+
+def block_reco(out, weight) -> dict:
+    """:func:`reconstruct`'s dict (views of ``out``, the filled :func:`block_outputs`), with ``weight`` and
+    ``vertex`` (n, 3): the upscattering vertices, cm."""
+    f, n_sh, passes = out
+    reco = dict(zip(_RECO_FLOAT, f))
+    reco["n_showers"], reco["passes_selection"], reco["weight"] = n_sh, passes, weight
+    reco["vertex"] = f[len(_RECO_FLOAT):].T
     return reco
+
+
+def reconstruct_block(arrays: dict, out, start: int, *, rng, ctau0_N, ctau0_Zprime: float = 0.0, prompt_zprime_cm: float,
+                      config: MiniBooNEConfig | None = None, vetoed=None) -> None:
+    """Place and reconstruct the events of :func:`event_arrays`' ``arrays`` into columns ``start:`` of ``out``
+    (:func:`block_outputs`; read them with :func:`block_reco`) in two numba passes (``_place_kernel``,
+    ``_reco_kernel``). From the same stream it gives what
+
+        vertex = geometry.sample_uniform_ball(rng.random((n, 3)), config.tank_radius_cm)
+        reconstruct_arrays(arrays, ctau0_N=ctau0_N, ctau0_Zprime=ctau0_Zprime if flies else 0.0, config=config,
+                           rng=rng, vertex=vertex)
+
+    gives, with ``flies``: some Z' of the events flies ``prompt_zprime_cm`` or more on average (beta gamma c tau0),
+    and the non-finite weights set to 0 (tests/detectors/test_miniboone_kernel.py compares the two; issue 16: that
+    composition took 0.41 us of CPU per light-Z' event, half of it NumPy temporaries of the placement).
+    The events need ``N`` (its flight places the visible decay). ``ctau0_N``: (n,) c tau0 of each event's N, cm;
+    ``ctau0_Zprime``: the Z' c tau0, cm (0: prompt); ``vetoed``: :func:`vetoed_events` of the events (default:
+    from ``arrays["tracks"]``).
+    """
+    cfg = config or MiniBooNEConfig()
+    n = arrays["n"]
+    if arrays["N"] is None:
+        raise KeyError("reconstruct_block needs the N four-momenta (the N flight places the visible decay)")
+    em = [_cw(_p4(p, f"em_particles[{i}]")) for i, p in enumerate(arrays["em"])]
+    if len(em) not in (1, 2):
+        raise ValueError(f"reconstruct takes one or two EM particles, got {len(em)}")
+    g = _get_rng(rng)
+    u_vertex = g.random((n, 3))
+    geo_rng, smear_rng = g.spawn(2)
+    u_geo = geo_rng.random((n, 5))  # as reconstruct_arrays draws them: columns 3 and 4 place the decays
+    f = out[0]
+    sl = slice(start, start + n)
+    decay_vertex, w_fid = np.empty((n, 3)), np.empty(n)
+    p_z = arrays["Zprime"]
+    _place_kernel(u_vertex, u_geo, _cw(arrays["N"]), _cw(np.broadcast_to(np.asarray(ctau0_N, dtype=np.float64), (n,))),
+                  np.zeros((0, 4)) if p_z is None else _cw(p_z), float(ctau0_Zprime), float(prompt_zprime_cm),
+                  float(cfg.tank_radius_cm), float(cfg.fiducial_radius_cm), tuple(row[sl] for row in f[len(_RECO_FLOAT):]),
+                  decay_vertex, w_fid)
+    z_energy = smear_rng.standard_normal(n)  # reconstruct's draws
+    z_direction = smear_rng.standard_normal((n, 2))
+    vetoed = vetoed_events(arrays["tracks"], n, cfg) if vetoed is None else vetoed
+    _run_reco_kernel(em, z_energy, z_direction, _cw(arrays["weight"]), vetoed, decay_vertex, w_fid, 0, cfg, out, start)
+    for k in ("w_decay_fiducial", "w_efficiency", "weight_selected"):
+        np.nan_to_num(f[_RECO_FLOAT.index(k), sl], copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def vetoed_events(tracks: Sequence[np.ndarray], n: int, config: MiniBooNEConfig | None = None) -> np.ndarray:
+    """Events with a muon or charged pion among ``tracks`` (rows with E > 0), when the config vetoes them."""
+    vetoed = np.zeros(n, dtype=np.bool_)
+    if (config or MiniBooNEConfig()).veto_muons_pions:
+        for t in tracks:
+            t = _p4(t, "tracks[i]")
+            vetoed |= np.nan_to_num(t[:, 3]) > 0
+    return vetoed
 
 
 _RAD_TO_DEG = 180.0 / math.pi  # np.degrees' factor
@@ -652,28 +787,17 @@ _GEV = u.GeV
 
 @jit(nogil=True)  # the stage reconstructs blocks in parallel threads (gen.stages.base)
 def _reco_kernel(p0, p1, two, z_energy, z_direction, w, vetoed, decay_vertex, w_fid_in, fid_mode, par, ccqe, pi0_cut,
-                 apply_eff, eff_edges, eff_values):  # pragma: no cover - numba
+                 apply_eff, eff_edges, eff_values, out, n_sh, passes):  # pragma: no cover - numba
     """Per-event body of :func:`reconstruct` (its docstring; the formulas are those of the NumPy helpers it names).
 
     ``par`` = (a, b, sigma_angle_rad, resolving_angle_deg, soft_threshold, E_B, E_vis_min, E_QE_lo, E_QE_hi,
-    c0, c1, c2, fiducial_radius_cm). ``p1`` is ignored unless ``two``. NaN propagates as in NumPy.
+    c0, c1, c2, fiducial_radius_cm). ``p1`` is ignored unless ``two``. NaN propagates as in NumPy. The results go to
+    ``out`` (the 11 float arrays of ``_RECO_FLOAT``), ``n_sh`` (int32) and ``passes`` (bool), each of ``n`` events.
     """
     n = p0.shape[0]
     a_res, b_res, sig, res_deg, soft_thr, e_b, evis_min, lo, hi, c0, c1, c2, r_fid = (
         par[0], par[1], par[2], par[3], par[4], par[5], par[6], par[7], par[8], par[9], par[10], par[11], par[12])
-    e_vis = np.empty(n)
-    cos_out = np.empty(n)
-    e_qe = np.empty(n)
-    e_s3 = np.empty(n)
-    n_sh = np.empty(n, np.int32)
-    passes = np.empty(n, np.bool_)
-    w_fid = np.empty(n)
-    w_eff = np.empty(n)
-    w_sel = np.empty(n)
-    radius = np.empty(n)
-    theta_ee = np.empty(n)
-    e_soft = np.empty(n)
-    m_ll = np.empty(n)
+    e_vis, cos_out, e_qe, e_s3, w_fid, w_eff, w_sel, radius, theta_ee, e_soft, m_ll = out
     mp = _M_N - e_b
     has_vertex = decay_vertex.shape[0] == n
     nb = eff_edges.shape[0]
@@ -775,7 +899,7 @@ def _reco_kernel(p0, p1, two, z_energy, z_direction, w, vetoed, decay_vertex, w_
         w_sel[i] = w[i] * wf * we * (1.0 if ok else 0.0)
         theta_ee[i] = th
         e_soft[i] = es
-    return e_vis, cos_out, e_qe, e_s3, n_sh, passes, w_fid, w_eff, w_sel, radius, theta_ee, e_soft, m_ll
+
 
 
 def reco_branches(reco: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -11,15 +11,14 @@ Per block and event, from that stream:
    3 uniforms; the flux is uniform over the tank at 541 m and the oil density is uniform, so the
    vertex density is uniform, issue 5), written as the truth record ``vertex`` (x, y, z in cm,
    detector frame, origin at the tank centre);
-2. the stream itself is handed to the reconstruction (``reconstruct_events``' numpy part,
-   ``reconstruct_arrays``), which spawns a geometry stream (the point of the visible decay given that
-   it is inside the fiducial sphere, and the exact fiducial decay probability from c tau0 and the
-   momenta) and a smearing stream.
+2. the stream itself is handed to the reconstruction, which spawns a geometry stream (the point of the
+   visible decay given that it is inside the fiducial sphere, and the exact fiducial decay probability
+   from c tau0 and the momenta) and a smearing stream.
 
-The chunk's fields are read into numpy arrays once (``response.event_arrays``) and each block
-reconstructs a slice of them; the per-event arithmetic is in numba kernels (``response._reco_kernel``,
-``_flight_kernel``; issue 16), tested against the NumPy version they replaced
-(tests/detectors/test_miniboone_kernel.py).
+The chunk's fields are read into numpy arrays once (``response.event_arrays``) and each block is placed
+and reconstructed by ``response.reconstruct_block`` in one numba pass (issue 16; it gives what the
+composition of ``geometry.sample_uniform_ball`` and ``response.reconstruct_arrays`` gives from the same
+stream, tests/detectors/test_miniboone_kernel.py), into its own columns of the chunk's output arrays.
 
 c tau0 of the produced N (per event, from its PDG code) and of the Z' come from
 ``physics.decay_table.decay_table(model)``; the Z' decay length enters when the event has a Z'
@@ -44,7 +43,6 @@ import awkward as ak
 import numba
 import numpy as np
 
-from detectors.common import geometry
 from detectors.miniboone import response as mb
 from gen.core import rng as R
 from gen.core.event_kernel import thread_pool
@@ -60,7 +58,11 @@ RECO_FIELD_DOCS = {
 }
 
 _HNL_PDG = pdg.HNL
-PROMPT_ZPRIME_CM = 0.1  # Z' mean lab flight below which its decay counts as prompt (see _zprime_flight_matters)
+#: Z' mean lab flight (cm) below which its decay counts as prompt: when every Z' of a block flies less than this
+#: on average (beta gamma c tau0), the one-step fiducial weight (exact chord probability of the N alone) is used:
+#: it has no sampling noise, and neglecting a flight below 0.1 cm changes the fiducial probability by less than
+#: 0.1 cm / 500 cm = 2e-4 relative; otherwise the two-step weight of ``response.decay_in_fiducial``
+PROMPT_ZPRIME_CM = 0.1
 
 
 
@@ -122,55 +124,6 @@ class MiniBooNEStage:
             out[hnl_pdg == code] = c
         return out
 
-    def _zprime_p_m2(self, arrays: dict):
-        """|p| and m^2 of every Z' (numpy, GeV and GeV^2) from ``event_arrays``' ``Zprime`` (px, py, pz, E), or None
-        when the Z' flight never matters."""
-        if self.ctau0_Zprime <= 0:
-            return None
-        z = arrays["Zprime"]
-        if z is None:
-            raise KeyError("the events have no Zprime field, but the model's Z' decays with c tau0 = "
-                           f"{self.ctau0_Zprime:g} cm (needed for the fiducial weight)")
-        p = np.sqrt(z[:, 0] ** 2 + z[:, 1] ** 2 + z[:, 2] ** 2)
-        return p, z[:, 3] ** 2 - p**2
-
-    def _zprime_flight_matters(self, p_m2) -> bool:
-        """False when every Z' of the block flies less than ``PROMPT_ZPRIME_CM`` on average (beta gamma c tau0).
-
-        Then the one-step fiducial weight (exact chord probability of the N alone) is used: it has no
-        sampling noise, and neglecting a flight below 0.1 cm changes the fiducial probability by less
-        than 0.1 cm / 500 cm = 2e-4 relative. Otherwise the two-step weight of ``decay_in_fiducial``.
-        ``p_m2``: the block's slice of ``_zprime_p_m2`` (computed once per chunk by ``apply``), or None (no Z'
-        flight: prompt).
-        """
-        if self.ctau0_Zprime <= 0 or p_m2 is None:
-            return False
-        p, m2 = p_m2
-        ok = m2 > 0
-        if not ok.any():
-            return False
-        return bool(np.max(p[ok] / np.sqrt(m2[ok])) * self.ctau0_Zprime >= PROMPT_ZPRIME_CM)
-
-    def reconstruct_block(self, arrays: dict, block: int, ctau_N: np.ndarray, zprime_p_m2=None) -> dict:
-        """Reconstructed arrays (``RECO_BRANCHES`` plus ``vertex``) of the events of one block.
-
-        ``arrays``: the block's slice of ``detectors.miniboone.response.event_arrays`` (numpy, read once per
-        chunk by ``apply``: per-block awkward field access cost ~0.3 s per 1e6 events); ``ctau_N``: c tau0 (cm)
-        of each event's N; ``zprime_p_m2``: the block's slice of ``_zprime_p_m2``, or None.
-        """
-        g = R.block_rng(self.seed, block, R.PURPOSE_DETECTOR)
-        n = arrays["n"]
-        vertex = geometry.sample_uniform_ball(g.random((n, 3)), self.config.tank_radius_cm)
-        ctau_z = self.ctau0_Zprime if self._zprime_flight_matters(zprime_p_m2) else 0.0
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            reco = mb.reconstruct_arrays(arrays, ctau0_N=ctau_N, ctau0_Zprime=ctau_z, config=self.config, rng=g,
-                                          vertex=vertex)
-        reco = dict(reco)
-        for k in ("w_decay_fiducial", "w_efficiency", "weight_selected"):
-            reco[k] = np.nan_to_num(np.asarray(reco[k], dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-        reco["vertex"] = vertex
-        return reco
-
     def apply(self, chunk: ak.Array) -> ak.Array:
         """The chunk with ``vertex``, ``w_fiducial`` and the reconstructed fields; accumulates the histograms.
 
@@ -180,24 +133,31 @@ class MiniBooNEStage:
             return chunk
         first = int(chunk.event[0])
         arrays = mb.event_arrays(chunk)
-        zp = self._zprime_p_m2(arrays)
+        if self.ctau0_Zprime > 0 and arrays["Zprime"] is None:
+            raise KeyError("the events have no Zprime field, but the model's Z' decays with c tau0 = "
+                           f"{self.ctau0_Zprime:g} cm (needed for the fiducial weight)")
         ctau = self._ctau_N(ak.to_numpy(chunk.hnl_pdg))
+        vetoed = mb.vetoed_events(arrays["tracks"], len(chunk), self.config)
+        out = mb.block_outputs(len(chunk))
+
         def block(task):
             b, s, e = task
             i, j = s - first, e - first
-            return self.reconstruct_block(mb.slice_arrays(arrays, i, j), b, ctau[i:j],
-                                          None if zp is None else (zp[0][i:j], zp[1][i:j]))
+            mb.reconstruct_block(mb.slice_arrays(arrays, i, j), out, i, rng=R.block_rng(self.seed, b, R.PURPOSE_DETECTOR),
+                                 ctau0_N=ctau[i:j], ctau0_Zprime=self.ctau0_Zprime, prompt_zprime_cm=PROMPT_ZPRIME_CM,
+                                 config=self.config, vetoed=vetoed[i:j])
 
-        # blocks are independent (each its own stream, gen.core.rng.block_rng) and the kernels release the GIL:
-        # reconstruct them on numba's number of threads; the parts are joined in block order, so the events are
+        # blocks are independent (each its own stream, gen.core.rng.block_rng) and the kernel releases the GIL:
+        # reconstruct them on numba's number of threads, each into its own columns of ``out``, so the events are
         # the same whatever the threads
         tasks = list(R.block_ranges(first, len(chunk)))
         workers = min(numba.get_num_threads(), len(tasks))
         if workers > 1:
-            parts = list(thread_pool(workers).map(block, tasks))
+            list(thread_pool(workers).map(block, tasks))
         else:
-            parts = [block(t) for t in tasks]
-        reco = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+            for t in tasks:
+                block(t)
+        reco = mb.block_reco(out, arrays["weight"])
         self.hists.add(mb.miniboone_histograms(reco, self.config))
         sel = reco["weight_selected"]
         self.sel_sum += float(sel.sum())
@@ -312,9 +272,9 @@ def stage_warmup(response: str | None) -> tuple:
     from detectors.nue_elastic.response import NUE_RESPONSES
 
     if response == "miniboone":
-        from detectors.miniboone.response import warm_flight_kernels, warm_reco_kernel
+        from detectors.miniboone.response import warm_stage_kernels
 
-        return (warm_reco_kernel, warm_flight_kernels)
+        return (warm_stage_kernels,)
     if response in NUE_RESPONSES:
         from detectors.nue_elastic.response import warm_kernels
 

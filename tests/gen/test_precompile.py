@@ -57,16 +57,15 @@ def test_stage_warmups_compile_the_specialisations_the_miniboone_stage_uses(tmp_
     """What the parent compiles for the MiniBooNE stage while it waits for the helper (``stage_warmup``) are
     exactly the specialisations ``hnlgen run`` then calls: the run adds none (else it would compile them on
     the critical path after the wait)."""
-    from detectors.common import kernels as DK
     from detectors.miniboone import response as R
     from gen.cli.app import main
     from gen.stages.base import stage_warmup
 
     warmups = stage_warmup("miniboone")
-    assert len(warmups) == 2
+    assert len(warmups) == 1
     for f in warmups:
         f()
-    kernels = (R._flight_kernel, R._reco_kernel, DK.sample_decay_in_sphere)
+    kernels = (R._place_kernel, R._reco_kernel)
     before = [set(k.signatures) for k in kernels]
     assert all(before)
     assert main(["run", str(CARDS / "miniboone_light_zprime.toml"), "-n", "2000", "-o", str(tmp_path / "x.root")]) == 0

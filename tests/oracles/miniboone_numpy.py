@@ -8,7 +8,9 @@ with it: relative difference <= 1e-12 (libm and operation order may change the l
 selection flags and shower counts. It uses the package's public NumPy helpers (``classify_pair``,
 ``smear_energy``, ``smear_direction``, ``e_qe_ccqe``, ``e_qe_seed003``, ``eg_efficiency``,
 ``pi0_mass_cut_value``); ``directions_and_lengths_numpy`` is the NumPy body of ``response._directions_and_lengths``
-(now ``response._flight_kernel``). Imported as ``miniboone_numpy`` (pytest ``pythonpath``).
+(now ``response._flight_kernel``). ``reconstruct_block_numpy`` is the composition that ``response.reconstruct_block``
+(``_place_kernel`` and ``_reco_kernel``) replaced in the detector stage: ``geometry.sample_uniform_ball``, then
+``response.reconstruct_arrays``. Imported as ``miniboone_numpy`` (pytest ``pythonpath``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from detectors.common import geometry
+from detectors.miniboone import response as _response
 from detectors.miniboone.response import (
     MiniBooNEConfig,
     _get_rng,
@@ -32,7 +36,7 @@ from detectors.miniboone.response import (
     smear_energy,
 )
 
-__all__ = ["directions_and_lengths_numpy", "reconstruct_numpy"]
+__all__ = ["directions_and_lengths_numpy", "reconstruct_block_numpy", "reconstruct_numpy"]
 
 
 def reconstruct_numpy(
@@ -171,3 +175,41 @@ def directions_and_lengths_numpy(p4, ctau0, fallback_dir):
     dirs[has_p] = p4[has_p, :3] / pabs[has_p, None]
     return dirs, L
 
+
+
+def reconstruct_block_numpy(arrays, out, start, *, rng, ctau0_N, ctau0_Zprime=0.0, prompt_zprime_cm, config=None,
+                            vetoed=None, vertex=None):
+    """``response.reconstruct_block`` as the detector stage composed it before issue 16's ``_place_kernel``.
+
+    The vertex from ``geometry.sample_uniform_ball`` (NumPy's cbrt, sin and cos), or ``vertex`` (n, 3) when given
+    (the three uniforms are drawn all the same, so the stream is unchanged): with the kernel's vertices, every
+    later number can be compared at 1e-12 (a chord nearly tangent to a sphere turns the last bit of a vertex into
+    ~1e-9 of the fiducial weight). The Z' flight matters when some Z' flies ``prompt_zprime_cm`` or more
+    (beta gamma c tau0); then the two-step weight. ``vetoed`` is unused: ``reconstruct_arrays`` takes the tracks.
+    """
+    cfg = config or MiniBooNEConfig()
+    g = _get_rng(rng)
+    n = arrays["n"]
+    u = g.random((n, 3))
+    v = geometry.sample_uniform_ball(u, cfg.tank_radius_cm) if vertex is None else np.asarray(vertex, dtype=np.float64)
+    ctau_z = 0.0
+    z = arrays["Zprime"]
+    if ctau0_Zprime > 0 and z is not None:
+        p = np.sqrt(z[:, 0] ** 2 + z[:, 1] ** 2 + z[:, 2] ** 2)
+        m2 = z[:, 3] ** 2 - p**2
+        ok = m2 > 0
+        if ok.any() and np.max(p[ok] / np.sqrt(m2[ok])) * ctau0_Zprime >= prompt_zprime_cm:
+            ctau_z = ctau0_Zprime
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        reco = _response.reconstruct_arrays(arrays, ctau0_N=ctau0_N, ctau0_Zprime=ctau_z, config=cfg, rng=g, vertex=v)
+    f, n_sh, passes = out
+    rows = _response.BLOCK_ROWS
+    sl = slice(start, start + n)
+    for k in rows[:-3]:
+        x = np.asarray(reco[k], dtype=np.float64)
+        if k in ("w_decay_fiducial", "w_efficiency", "weight_selected"):
+            x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
+        f[rows.index(k), sl] = x
+    f[len(rows) - 3:, sl] = v.T
+    n_sh[sl] = reco["n_showers"]
+    passes[sl] = reco["passes_selection"]
