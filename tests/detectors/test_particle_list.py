@@ -156,6 +156,21 @@ def test_every_number_of_the_list_is_compared(light):
             assert np.array_equal(np.delete(mask, e), np.delete(base, e)), (field, slot)
 
 
+def test_rebuildable_reads_views_of_the_events(light):
+    """The check reads the named records from the layout (``particle_list._field``, issue 16): a range of the
+    events, a boolean selection (indexed contents, read through awkward) and a record whose contents are longer
+    than the record give the mask of the same events."""
+    recipe, ev, _ = light
+    base = PL.rebuildable(ev, recipe)
+    assert base.any() and not base.all()
+    sel = np.arange(len(ev)) % 3 != 0
+    assert np.array_equal(PL.rebuildable(ev[5:1000], recipe), base[5:1000])
+    assert np.array_equal(PL.rebuildable(ev[sel], recipe), base[sel])
+    layout = ev.layout
+    short = ak.Array(ak.contents.RecordArray(layout.contents, layout.fields, length=len(ev) - 7))
+    assert np.array_equal(PL.rebuildable(short, recipe), base[:-7])
+
+
 def _full_copy(tmp_path, events):
     path = tmp_path / "f.root"
     _write(path, events, "full")
