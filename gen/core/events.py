@@ -151,7 +151,7 @@ _E, _MU, _TAU = pdg_codes.CHARGED_LEPTONS
 _NU_E, _NU_MU, _NU_TAU, _NU_S = pdg_codes.LIGHT_NEUTRINOS
 
 
-@jit
+@jit(nogil=True)  # per chunk in the main thread: the writer thread's Python runs meanwhile
 def _named_pdg_kernel(pdg, status, offsets, out):  # pragma: no cover - jitted
     """Rows of ``out`` (zeros on entry): first final-state (status 1) l- (``physics.pdg.CHARGED_LEPTONS``), l+
     and, after the hard-process slots (index > SLOT_N), neutrino (``physics.pdg.LIGHT_NEUTRINOS``) of each event."""

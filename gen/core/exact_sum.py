@@ -28,7 +28,7 @@ _N_BINS = 2048 + 2 * 64  # biased exponents 0..2047, + the high halves (+26) and
 _MAX_ADD = 1 << 35  # numbers per add() call before an int64 bin could overflow (2^35 * 2^27 = 2^62)
 
 
-@jit
+@jit(nogil=True)  # per chunk in the main thread: the writer thread's Python runs meanwhile
 def _accumulate(acc, x):  # pragma: no cover - jitted
     """Add the doubles ``x`` exactly to the bins ``acc`` (module docstring); False if one is inf or NaN."""
     bits = x.view(np.int64)
@@ -58,7 +58,7 @@ def _accumulate(acc, x):  # pragma: no cover - jitted
     return True
 
 
-@jit
+@jit(nogil=True)  # per chunk in the main thread: the writer thread's Python runs meanwhile
 def _group_ids(a, b, c, table, ids):  # pragma: no cover - jitted
     """Index of each row's (a, b, c) in ``table`` (filled in order of first appearance); the number of
     distinct rows, or -1 if there are more than ``table`` holds."""

@@ -299,7 +299,7 @@ def na62_production_kernel(uni, mP, ctauP, p0, sig, z1, z2, m_a, m_N, pol_N):
     return p4, z, info
 
 
-@jit
+@jit(nogil=True)  # per chunk in the main thread: the writer thread's Python runs meanwhile
 def _production_into(uni, mP, ctauP, p0, sig, z1, z2, m_a, m_N, pol_N, p4, z, info):
     """``na62_production_kernel`` into the caller's arrays (every element of rows [0, n) is written): a run
     reuses one ``NA62Workspace`` for all its chunks instead of allocating (and page-faulting) ~20 MB per chunk."""
@@ -841,7 +841,7 @@ def generate_na62_into(cols: EventColumns, n: int, decays: NA62GeneralDecays, *,
     return {"detector_input": det, "weight": weight}
 
 
-@jit
+@jit(nogil=True)  # per chunk in the main thread: the writer thread's Python runs meanwhile
 def _finish_into(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass, st_ctau0, u_fl, z_end, pdg_bm, vtx, idx, dec,
                  prob, chosen, ch_origin, rows, vtxc, ints, floats, channel, a, k):
     """Step 3 and the records of ``generate_na62_general`` written to the columns of ``EventColumns``
@@ -1019,7 +1019,7 @@ def general_events_to_awkward(ev: dict, before: dict | None = None, after: dict 
     return cols.to_awkward(before, after)
 
 
-@jit
+@jit(nogil=True)  # per chunk in the main thread: the writer thread's Python runs meanwhile
 def _flatten_particles_into(npart, pdg, status, parent, p4, vtx, ints, floats, k):
     """Append the filled slots of the (n, slots) particle arrays, events in order, to the columns ``ints``
     (3, .) int32 (pdg, status, parent) and ``floats`` (8, .) (px, py, pz, E in GeV; x, y, z in cm, t in ns)
