@@ -57,6 +57,7 @@ import pydantic
 
 from detectors.common import geometry
 from detectors.common import kernels as _geometry_kernels
+from detectors.common.columns import column
 from detectors.common.smearing import smear_direction as _rotate_direction
 from physics import constants as const
 from physics import units as u
@@ -952,12 +953,11 @@ _MUON_MASS_THRESHOLD = 0.05  # GeV: separates e (0.511 MeV) from mu (105.7 MeV) 
 
 
 def _ak_columns(rec, names):
-    """(n, len(names)) float64 array of the record's fields (one copy, no temporaries)."""
-    import awkward as ak
-
+    """(n, len(names)) float64 array of the record's fields (one copy, the columns read from the layout:
+    ``detectors.common.columns``)."""
     out = np.empty((len(rec), len(names)))
     for j, c in enumerate(names):
-        out[:, j] = ak.to_numpy(rec[c])
+        out[:, j] = column(rec, c)
     return out
 
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import awkward as ak
 import numpy as np
 
+from detectors.common.columns import column
 from detectors.output.storage import COMPACT_FIELD, RECIPE_KEY
 from physics._jit import jit, jitable
 
@@ -255,31 +256,15 @@ def _col(a, dtype=None) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(a) if dtype is None else np.asarray(a, dtype=dtype))
 
 
-def _field(events: ak.Array, name: str, sub: str | None = None) -> np.ndarray:
-    """The NumPy column of ``events[name]`` (``events[name][sub]`` for a record), taken from the layout when it is
-    a plain array (a record's contents may be longer than the record), else through awkward. The ~50 awkward
-    field accesses per chunk took ~0.06 us per light-Z' event of the writer thread's time (issue 16)."""
-    n = len(events)
-    c = events.layout
-    if isinstance(c, ak.contents.RecordArray):
-        c = c.content(name)
-        if sub is not None and isinstance(c, ak.contents.RecordArray):
-            c = c.content(sub)
-            sub = None
-        if sub is None and isinstance(c, ak.contents.NumpyArray) and c.data.ndim == 1:
-            return np.asarray(c.data)[:n]
-    return np.asarray(events[name] if sub is None else events[name][sub])
-
-
 def _inputs(events: ak.Array, recipe: ParticleRecipe):
     """(tmpl, hard, the kernels' common inputs) of ``events``."""
     n = len(events)
     codes = np.empty((len(KEY_CODES), n), np.int64)
     for i, k in enumerate(KEY_CODES):
-        codes[i] = _field(events, k)
+        codes[i] = column(events, k)
     casc = np.empty((4, n), np.int64)
     for i, k in enumerate(("channel", "ell_minus_pdg", "ell_plus_pdg", "nu_out_pdg")):
-        casc[i] = _field(events, k)
+        casc[i] = column(events, k)
     tmpl = np.empty(n, np.int64)
     hard = np.empty(n, np.int64)
     hard_tab = np.ascontiguousarray(recipe.hard)
@@ -288,9 +273,9 @@ def _inputs(events: ak.Array, recipe: ParticleRecipe):
         hard[:] = -1
     else:
         _plan(codes, casc, hard_tab, np.ascontiguousarray(recipe.keys), tmpl, hard)
-    p4 = tuple(_col(_field(events, name, c)) for name in NAMED_P4 for c in _P4)
+    p4 = tuple(_col(column(events, name, c)) for name in NAMED_P4 for c in _P4)
     dtype = p4[0].dtype
-    vtx = tuple(_col(_field(events, name, c), dtype) for name in NAMED_VERTEX[1:] for c in _X4)
+    vtx = tuple(_col(column(events, name, c), dtype) for name in NAMED_VERTEX[1:] for c in _X4)
     return tmpl, hard, (codes[0], hard_tab, recipe.n_status, recipe.rows, recipe.length, p4, vtx)
 
 

@@ -157,7 +157,7 @@ def test_every_number_of_the_list_is_compared(light):
 
 
 def test_rebuildable_reads_views_of_the_events(light):
-    """The check reads the named records from the layout (``particle_list._field``, issue 16): a range of the
+    """The check reads the named records from the layout (``detectors.common.columns.column``, issue 16): a range of the
     events, a boolean selection (indexed contents, read through awkward) and a record whose contents are longer
     than the record give the mask of the same events."""
     recipe, ev, _ = light
