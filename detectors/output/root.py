@@ -50,6 +50,7 @@ from physics.errors import InputFileError, OutputFileError
 __all__ = [
     "COMPLETE_KEY",
     "COMPRESSIONS",
+    "COMPRESSION_PROBE_VALUES",
     "DEFAULT_BASKET_EVENTS",
     "PARTIAL_SUFFIX",
     "ROOT_FORMATS",
@@ -57,6 +58,7 @@ __all__ = [
     "EventWriter",
     "OutputError",
     "check_complete",
+    "incompressible_branches",
     "read_events",
     "read_metadata",
     "write_events",
@@ -127,6 +129,34 @@ def _branch_dict(events: ak.Array) -> dict:
                 out[f"{k}_{f}"] = np.asarray(x.data)[:n]
         else:
             out[k] = events[k]
+    return out
+
+
+#: values of a branch's first basket that ``incompressible_branches`` tries to compress
+COMPRESSION_PROBE_VALUES = 1 << 14
+
+
+def incompressible_branches(data: dict, codec) -> list[str]:
+    """The flat branches of ``data`` (``_branch_dict`` of the first basket) whose first ``COMPRESSION_PROBE_VALUES``
+    values, big-endian as uproot stores them, do not shrink under ``codec``: ``EventWriter`` writes them
+    uncompressed.
+
+    uproot (``uproot.compression.compress``, as ROOT) stores a basket uncompressed when compression does not make
+    it smaller; float32 momenta, vertices and weights have random mantissas, so for ~45 of the ~80 branches of a
+    light-Z' file every basket was compressed, checksummed and then stored as it was (issue 16: 51 of the 57 MB
+    of a 262,144-event file). Not trying saves that work; the baskets are byte for byte the same. A branch whose
+    later baskets would compress is then stored a little larger, never different. Any codec (ZSTD's entropy coding
+    does shrink some float branches: they keep it).
+    """
+    if codec is None:
+        return []
+    up = _uproot()
+    out = []
+    for name, a in data.items():
+        if isinstance(a, np.ndarray) and a.ndim == 1 and a.size:
+            probe = a[:COMPRESSION_PROBE_VALUES].astype(a.dtype.newbyteorder(">")).tobytes()
+            if up.compression.compress(probe, codec) is probe:
+                out.append(name)
     return out
 
 
@@ -320,6 +350,9 @@ class EventWriter(AtomicOutput):
         self._form = None
         up = _uproot()
         codec = {"lz4": up.LZ4(1), "zlib": up.ZLIB(1), "zstd": up.ZSTD(1), "none": None}[compression]
+        self._codec = codec
+        #: TTree branches written uncompressed because their first values do not shrink (``incompressible_branches``)
+        self.uncompressed_branches: list[str] = []
         try:
             self._file = up.recreate(self.tmp_path, compression=codec)
         except OSError as err:
@@ -391,6 +424,9 @@ class EventWriter(AtomicOutput):
                     self._tree = self._file.mktree(_TREE, {k: v.dtype if isinstance(v, np.ndarray) else v.type
                                                            for k, v in data.items()}, title="hnlgen events")
                     _set_branch_titles(self._tree, self.branch_titles)
+                    self.uncompressed_branches = incompressible_branches(data, self._codec)
+                    for name in self.uncompressed_branches:
+                        self._tree[name].compression = None
                 self._tree.extend(data)
             self.n_written += len(part)
 

@@ -154,6 +154,36 @@ def test_records_whose_contents_are_longer_than_the_record(tmp_path):
         assert t["N_py"].array(library="np").tolist() == [10.0, 11.0, 12.0]
 
 
+@pytest.mark.parametrize("compression", ["lz4", "zstd"])
+def test_incompressible_branches_are_written_uncompressed(events, tmp_path, monkeypatch, compression):
+    """Branches whose first values do not shrink are not compressed at all (``incompressible_branches``, issue 16):
+    with LZ4 float32 momenta are among them, the particle list and the codes are not; every branch's baskets have the
+    sizes of a file that tries to compress everything (uproot stores an incompressible basket as it is), and the
+    values read back are the same."""
+    import detectors.output.root as R
+
+    paths = {}
+    for probe in (True, False):
+        if not probe:
+            monkeypatch.setattr(R, "incompressible_branches", lambda data, codec: [])
+        paths[probe] = tmp_path / f"p{probe}.root"
+        with EventWriter(paths[probe], compression=compression, precision="mixed") as w:
+            w.write(events)
+        if probe:
+            skipped = set(w.uncompressed_branches)
+    if compression == "lz4":  # ZSTD's entropy coding shrinks float32 mantissas a little: those branches keep it
+        assert {"N_px", "weight"} <= skipped
+    assert not skipped & {"nparticles", "particles_pdg", "hnl_pdg", "regime"}
+    with uproot.open(paths[True]) as a, uproot.open(paths[False]) as b:
+        ta, tb = a["events"], b["events"]
+        assert ta.keys() == tb.keys()
+        for k in ta.keys():
+            assert ta[k].compressed_bytes == tb[k].compressed_bytes, k
+            if k in skipped:
+                assert ta[k].compressed_bytes == ta[k].uncompressed_bytes, k
+    assert ak.array_equal(read_events(paths[True]), read_events(paths[False]), equal_nan=True)
+
+
 _RDF = r"""
 import json, sys
 import ROOT
