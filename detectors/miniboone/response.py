@@ -902,7 +902,6 @@ def _reco_kernel(p0, p1, two, z_energy, z_direction, w, vetoed, decay_vertex, w_
         e_soft[i] = es
 
 
-
 def reco_branches(reco: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The reconstructed branches for the ROOT writer (keys of :data:`RECO_BRANCHES`), numpy arrays."""
     out = {}

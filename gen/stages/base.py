@@ -16,7 +16,7 @@ Per block and event, from that stream:
    from c tau0 and the momenta) and a smearing stream.
 
 The chunk's fields are read into numpy arrays once (``response.event_arrays``) and each block is placed
-and reconstructed by ``response.reconstruct_block`` in one numba pass (issue 16; it gives what the
+and reconstructed by ``response.reconstruct_block`` in two numba kernels (issue 16; it gives what the
 composition of ``geometry.sample_uniform_ball`` and ``response.reconstruct_arrays`` gives from the same
 stream, tests/detectors/test_miniboone_kernel.py), into its own columns of the chunk's output arrays.
 
