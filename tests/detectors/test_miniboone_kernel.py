@@ -1,4 +1,4 @@
-"""The numba MiniBooNE reconstruction (``response._reco_kernel``, ``_flight_kernel``) against its NumPy oracle.
+"""The numba MiniBooNE reconstruction (``response._reco_kernel``, ``_flight_kernel``, ``_place_kernel``) against its NumPy oracle.
 
 Issue 16 moved the per-event arithmetic of ``detectors.miniboone.response.reconstruct`` and of the flight
 directions/lengths into numba kernels. The NumPy code they replaced is kept as the oracle
