@@ -143,19 +143,24 @@ def _truth(card_name, n_blocks, seed):
     return setup, ak.concatenate(list(iter_generate(card, n_blocks * BLOCK_SIZE, seed, setup=setup, reconstruct=False)))
 
 
-# the light-Z' card places its decays in two steps (its Z' flies ~1 cm), the three-portal card in one (no Z')
+# the light-Z' card places its decays in two steps (its Z' flies ~1 cm), the three-portal card in one (no Z'; its
+# N flies metres, so the one-step weights are not just 0 or 1)
 STAGE_CARDS = ["miniboone_light_zprime.toml", "three_portal_heavy_zprime.toml"]
 
 
 @pytest.mark.parametrize("card_name", STAGE_CARDS)
 def test_stage_kernel_matches_numpy_stage(monkeypatch, card_name):
-    """MiniBooNEStage on two generated blocks: kernels vs the NumPy composition they replaced
-    (``reconstruct_block_numpy``, given the kernel's vertices, see test_block_vertices_match_numpy), every branch,
-    the chunk's histograms and the selected-weight sums (issue 16)."""
-    from gen.stages.base import MiniBooNEStage
+    """MiniBooNEStage on two generated blocks, two-step and one-step placement: kernels vs the NumPy composition
+    they replaced (``reconstruct_block_numpy``, given the kernel's vertices, see test_block_vertices_match_numpy),
+    every branch, the chunk's histograms and the selected-weight sums (issue 16)."""
+    from gen.stages.base import PROMPT_ZPRIME_CM, MiniBooNEStage
 
     setup, truth = _truth(card_name, 2, 9)
     kern = MiniBooNEStage(setup, 9)
+    if card_name == STAGE_CARDS[0]:  # both blocks are placed in two steps (response._place_kernel's rule)
+        z = truth.Zprime
+        bg = np.sqrt(ak.to_numpy(z.px) ** 2 + ak.to_numpy(z.py) ** 2 + ak.to_numpy(z.pz) ** 2) / ak.to_numpy(z.mass)
+        assert all(np.nanmax(b) * kern.ctau0_Zprime >= PROMPT_ZPRIME_CM for b in np.split(bg, 2))
     out_k = kern.apply(truth)
     vertex = np.column_stack([ak.to_numpy(out_k.vertex[c]) for c in "xyz"])
 
