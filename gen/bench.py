@@ -111,6 +111,19 @@ def marginal_rate(extra_events: int, t_short, t_long) -> float:
     return float(np.median(rates)) if rates else math.nan
 
 
+def marginal_cpu(extra_events: int, cpu_short, cpu_long, t_short, t_long) -> tuple[float, float]:
+    """CPU per event (us) and cores used of the marginal part of paired passes (``marginal_rate``'s pairs, with the
+    process CPU time of each pass, every thread included): the medians over the pairs of
+    (cpu_long - cpu_short) / extra_events and (cpu_long - cpu_short) / (t_long - t_short). The rate is their ratio:
+    events/s = cores / CPU per event, so an end-to-end rate below generation's splits into more CPU per event and
+    fewer cores used (issue 16). NaN for a pair whose longer pass was not slower."""
+    us, cores = [], []
+    for c0, c1, a, b in zip(cpu_short, cpu_long, t_short, t_long, strict=True):
+        us.append((c1 - c0) / extra_events * 1e6 if b > a else math.nan)
+        cores.append((c1 - c0) / (b - a) if b > a else math.nan)
+    return (float(np.median(us)), float(np.median(cores))) if us else (math.nan, math.nan)
+
+
 def _maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # kB on Linux
 
@@ -239,12 +252,15 @@ def _bench_card(path: str, n: int, threads_list, profile: bool, tmp: Path, log, 
     configs = (*LEVERS, *OPTIONS)
     times: dict[str, list] = {"g": [], "d": [], "og": [], "od": [], "w2": [], **{c[0]: [] for c in configs},
                               **{str(k): [] for k in threads_list}}
+    cpu: dict[str, list] = {"g": [], "w2": [], DEFAULT_WRITER[0]: []}  # process CPU seconds of those passes
     file_bytes: dict[str, float] = {}
     for r in range(reps):
         # interleaved repetitions, medians below: a shared machine slows single passes at random
         log(f"  {path}: generation, + detector, + ROOT, thread scaling (repetition {r + 1}/{reps})")
         numba.set_num_threads(max_threads)
+        c0 = time.process_time()
         dt, cnt, w, _ws, _ = _pass(card, n, seed, setup, False)
+        cpu["g"].append(time.process_time() - c0)
         times["g"].append(dt)
         dt, _, w_d, w_sel, sel_name = _pass(card, n, seed, setup, True, stage=stage)
         times["d"].append(dt)
@@ -253,13 +269,18 @@ def _bench_card(path: str, n: int, threads_list, profile: bool, tmp: Path, log, 
             dt, w_o = _oracle_pass(oracle, card, n, seed, True)
             times["od"].append(dt)
         for cfg in configs:
+            c0 = time.process_time()
             dt, _, _, _, _ = _pass(card, n, seed, setup, True, out, stage=stage, writer_cfg=cfg)
+            if cfg[0] in cpu:
+                cpu[cfg[0]].append(time.process_time() - c0)
             times[cfg[0]].append(dt)
             file_bytes[cfg[0]] = out.stat().st_size
             out.unlink()
         # the marginal end-to-end rate (issue 16's measure): the default writer on MARGINAL_FACTOR x n events, less
         # the n-event pass of this repetition, so that opening, closing and renaming the file (fixed costs) cancel
+        c0 = time.process_time()
         times["w2"].append(_pass(card, MARGINAL_FACTOR * n, seed, setup, True, out, stage=stage)[0])
+        cpu["w2"].append(time.process_time() - c0)
         out.unlink()
         for k in threads_list:
             numba.set_num_threads(k)
@@ -272,6 +293,10 @@ def _bench_card(path: str, n: int, threads_list, profile: bool, tmp: Path, log, 
     ess = float(w_d.sum() ** 2 / (w_d * w_d).sum()) if np.any(w_d) else 0.0
     res["e2e_marginal_ev_per_s"] = marginal_rate((MARGINAL_FACTOR - 1) * cnt, times[DEFAULT_WRITER[0]], times["w2"])
     res["marginal_events"] = [cnt, MARGINAL_FACTOR * cnt]
+    res["e2e_marginal_cpu_us_per_event"], res["e2e_marginal_cores"] = marginal_cpu(
+        (MARGINAL_FACTOR - 1) * cnt, cpu[DEFAULT_WRITER[0]], cpu["w2"], times[DEFAULT_WRITER[0]], times["w2"])
+    res["generation_cpu_us_per_event"] = float(np.median(cpu["g"])) / cnt * 1e6
+    res["generation_cores"] = float(np.median([c / t for c, t in zip(cpu["g"], times["g"], strict=True)]))
     res["e2e_marginal_effective_ev_per_s"] = res["e2e_marginal_ev_per_s"] * ess / cnt  # x ESS/N
     res.update({
         "generation_ev_per_s": cnt / dt_g,
@@ -393,6 +418,10 @@ def format_table(res: dict) -> str:
             short, long = c.get("marginal_events", (c["events"], 2 * c["events"]))
             lines.append(f"    marginal end to end ({long} minus {short} events, file open/close cancel): {mg:,.0f} ev/s "
                          f"= {mg / g:.2f} of generation alone; effective (x ESS/N) {c['e2e_marginal_effective_ev_per_s']:,.0f} ev/s")
+            if "e2e_marginal_cpu_us_per_event" in c:
+                lines.append(f"    marginal CPU {c['e2e_marginal_cpu_us_per_event']:.2f} us/event on {c['e2e_marginal_cores']:.2f} "
+                             f"cores; generation alone {c['generation_cpu_us_per_event']:.2f} us/event on "
+                             f"{c['generation_cores']:.2f} cores (rate = cores / CPU per event)")
         ws = c.get("writers", [])
         if ws:
             base = ws[0]["ev_per_s"]

@@ -29,6 +29,16 @@ def test_table_has_end_to_end_rate_and_lever_ratios():
     assert DEFAULT_WRITER[0] in lines[len(LEVERS) - 1]
 
 
+def test_table_splits_the_marginal_rate_into_cpu_per_event_and_cores():
+    res = _result()
+    res["cards"][0].update({"e2e_marginal_ev_per_s": 785_000.0, "marginal_events": [1000, 10000],
+                            "e2e_marginal_effective_ev_per_s": 700_000.0, "e2e_marginal_cpu_us_per_event": 2.1,
+                            "e2e_marginal_cores": 1.65, "generation_cpu_us_per_event": 1.0, "generation_cores": 1.7})
+    text = format_table(res)
+    assert "marginal end to end (10000 minus 1000 events, file open/close cancel): 785,000 ev/s = 0.79 of generation" in text
+    assert "marginal CPU 2.10 us/event on 1.65 cores; generation alone 1.00 us/event on 1.70 cores" in text
+
+
 def test_baseline_table_ratios_and_refusal(tmp_path):
     import pytest
 
@@ -96,3 +106,18 @@ def test_marginal_rate_cancels_the_fixed_cost_of_a_pass():
     # the issue's own figures: 1e5 events in 6.0 s, 1e6 in 14.6 s
     assert math.isclose(marginal_rate(900_000, [6.0], [14.6]), 104_651.16, rel_tol=1e-6)
     assert math.isnan(marginal_rate(n, [1.0], [0.9]))
+
+
+def test_marginal_cpu_splits_the_rate_into_cpu_per_event_and_cores():
+    from gen.bench import marginal_cpu, marginal_rate
+
+    # 2.1 us of CPU per event on 1.65 cores, fixed costs of 0.4 s wall and 1.0 s CPU per pass
+    n, per, cores = 200_000, 2.1e-6, 1.65
+    t_n = [0.4 + per * n / cores] * 3
+    t_10n = [0.4 + 10 * per * n / cores] * 3
+    c_n = [1.0 + per * n] * 3
+    c_10n = [1.0 + 10 * per * n] * 3
+    us, k = marginal_cpu(9 * n, c_n, c_10n, t_n, t_10n)
+    assert math.isclose(us, 2.1, rel_tol=1e-9) and math.isclose(k, cores, rel_tol=1e-9)
+    assert math.isclose(marginal_rate(9 * n, t_n, t_10n), k / (us * 1e-6), rel_tol=1e-9)  # rate = cores / CPU
+    assert all(math.isnan(x) for x in marginal_cpu(n, [1.0], [1.5], [1.0], [0.9]))
