@@ -535,8 +535,8 @@ def _place_kernel(u_vertex, u_geo, p_N, ctau_N, p_Z, ctau_Z, prompt_cm, r_tank, 
             px, py, pz, e = p_Z[i, 0], p_Z[i, 1], p_Z[i, 2], p_Z[i, 3]
             p = math.sqrt(px * px + py * py + pz * pz)
             m2 = e * e - p * p
-            if m2 > 0.0 and p / math.sqrt(m2) > fastest:
-                fastest = p / math.sqrt(m2)
+            if m2 > 0.0:
+                fastest = max(fastest, p / math.sqrt(m2))
         two_step = fastest >= 0.0 and fastest * ctau_Z >= prompt_cm
     for i in range(n):
         r = r_tank * np.cbrt(u_vertex[i, 0])
