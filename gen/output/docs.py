@@ -33,6 +33,9 @@ MC_ERROR_ESTIMATOR = ("error of a sum S = sum_i w_i of event weights over the N 
                       "mc_rel_error = error / S of the final-state sum")
 
 
+_NA62_VERTICES = (("K", "kaon decay vertex"), ("N", "N decay vertex"), ("Zp", "decay vertex of the first Z' (zeros if none)"),
+                  ("pair", "production vertex of the l_b pair"))
+
 #: Truth fields of NA62 events (beam frame, K+ from the target at the origin): name -> (unit, description).
 NA62_TRUTH_DOCS = {
     "event": ("-", "event number in the run (0-based)"),
@@ -42,9 +45,9 @@ NA62_TRUTH_DOCS = {
         ("nu", "first light neutrino of the N decay cascade (zeros if none)"),
         ("Zp", "first Z' of the N decay cascade (zeros if none)"), ("bm", "l_b- of the final-state pair"),
         ("bp", "l_b+ of the final-state pair")) for c in ("px", "py", "pz", "E")},
-    **{f"vtx_{p}_{c}": ("cm", f"{c} of the {d} (truth)") for p, d in (
-        ("K", "kaon decay vertex"), ("N", "N decay vertex"), ("Zp", "decay vertex of the first Z' (zeros if none)"),
-        ("pair", "production vertex of the l_b pair")) for c in ("x", "y", "z")},
+    **{f"vtx_{p}_{c}": ("cm", f"{c} of the {d} (truth)") for p, d in _NA62_VERTICES for c in ("x", "y", "z")},
+    **{f"vtx_{p}_t": ("ns", f"time of the {d} (truth; the parent meson leaves the target at t = 0)")
+       for p, d in _NA62_VERTICES},
     "P_fv": ("1", "probability that the kaon decays in the fiducial volume"),
     "P_dec_N": ("1", "probability that N decays before z = 180 m"),
     "P_dec_Zp": ("1", "probability that the Z' decays before z = 180 m (1 without an on-shell Z')"),

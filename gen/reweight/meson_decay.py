@@ -159,11 +159,12 @@ def na62_flight_remap(counts, pdg, status, parent, p4, vtx, mass, ctau_old, ctau
 
     Returns
     -------
-    (vtx_new (particles, 4), prob (n, 4), named (n, 3, 3))
+    (vtx_new (particles, 4), prob (n, 4), named (n, 3, 4))
         New production vertices; per event the new P_dec, P_dec_N, P_dec_Zp (first decaying Z'; 1 without
         one) and the weight factor of the flights (rescale: P'_dec / P_dec, 0 where P_dec is 0; weight: the
         product of the density ratios); the new ``vtx_N``, ``vtx_Zp`` (zeros without a Z') and ``vtx_pair``
-        (production vertex of the first final l_b-) in cm.
+        (production vertex of the first final l_b-) as x, y, z in cm and t in ns, the same doubles as the new
+        production vertices of N's daughters, the first Z''s daughters and that l_b- in ``vtx_new``.
     """
     n = counts.shape[0]
     S = 1
@@ -171,7 +172,7 @@ def na62_flight_remap(counts, pdg, status, parent, p4, vtx, mass, ctau_old, ctau
         S = max(S, counts[ev])
     vtx1 = vtx.copy()
     prob = np.ones((n, 4))
-    named = np.zeros((n, 3, 3))
+    named = np.zeros((n, 3, 4))
     need = np.zeros(S, dtype=np.bool_)
     first = np.full(S, -1, dtype=np.int64)
     end = np.zeros((S, 4))
@@ -234,12 +235,12 @@ def na62_flight_remap(counts, pdg, status, parent, p4, vtx, mass, ctau_old, ctau
                     end[j, c] = vtx[kd, c]
             if j == slot_N:
                 prob[ev, 1] = pd1
-                for c in range(3):
+                for c in range(4):
                     named[ev, 0, c] = end[j, c]
             elif pdg[k] == ZPRIME and not zp_seen:
                 zp_seen = True
                 prob[ev, 2] = pd1
-                for c in range(3):
+                for c in range(4):
                     named[ev, 1, c] = end[j, c]
         prob[ev, 0] = p_new
         if rescale:
@@ -248,7 +249,7 @@ def na62_flight_remap(counts, pdg, status, parent, p4, vtx, mass, ctau_old, ctau
             prob[ev, 3] = f
         for j in range(slot_N + 1, m):
             if status[k0 + j] == K.STATUS_FINAL and pdg[k0 + j] == pdg_bm:
-                for c in range(3):
+                for c in range(4):
                     named[ev, 2, c] = vtx1[k0 + j, c]
                 break
         k0 += m
@@ -475,8 +476,10 @@ class _NA62Reweighter(_NA62Common):
         v_pair = _xyz(ev.vtx_pair)
         if rescale:
             for j, key in enumerate(("vtx_N", "vtx_Zp", "vtx_pair")):
-                fields[key] = ak.zip({c: named[:, j, i] for i, c in enumerate(_XYZ)})
-            v_pair = named[:, 2].copy()
+                # x, y, z and, if the file's record has it (hnlgen since the vertex records got their time), t
+                comps = _XYZ + ("t",) if "t" in ev[key].fields else _XYZ
+                fields[key] = ak.zip({c: named[:, j, i] for i, c in enumerate(comps)})
+            v_pair = named[:, 2, :3].copy()
             flat = dict(cd.flat)
             for i, c in enumerate(("x", "y", "z", "t")):
                 flat[c] = vtx1[:, i].astype(cd.flat[c].dtype)

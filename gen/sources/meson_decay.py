@@ -50,7 +50,12 @@ Sampling, per event (``generate_na62_general``):
    flights are drawn in order, each from the end point of its parent, so the product of the probabilities
    is the probability, given the momenta, that every visible vertex precedes z_end (an unbiased per-event
    estimator of it). Particles whose products are all invisible (N4 from N5 -> N4 l l, ...) fly their
-   untruncated exponential.
+   untruncated exponential. Every vertex has a time t (ns): 0 where the parent leaves the target (the
+   origin), then each flight's distance over its speed (d E/|p| / c). The named vertex records ``vtx_K``
+   (the parent's decay: production vertex of l_a+ and N), ``vtx_N`` (N's decay: of N's daughters),
+   ``vtx_Zp`` (the first Z''s decay: of its daughters; zeros without a Z') and ``vtx_pair`` (of the l_b- of
+   the pair) hold x, y, z (cm) and t (ns), the same doubles as the particle list's vertex at that point, so
+   the list's vertices can be rebuilt from them exactly.
 
 Weight: ``weight = N_fid/n * P_FV/<P_FV> * BR(P+ -> l_a+ N) * BR(N -> final state) * P_dec`` with
 ``P_dec`` the product of step 3. The factor P_FV(p)/<P_FV> turns the beam momentum spectrum into that of
@@ -722,8 +727,10 @@ def generate_na62_general(n: int, rng_production: np.random.Generator, rng_decay
     -------
     dict of numpy arrays
         ``p4_<row>`` (n, 4; GeV, lab) for K, a, N, nu, Zp, bm, bp (zeros where the event has no such
-        particle); ``vtx_K``, ``vtx_N``, ``vtx_Zp``, ``vtx_bb`` (n, 3; cm): parent decay, N decay, first Z'
-        decay (zeros if none) and l_b pair production vertex; ``P_fv``, ``P_dec``, ``P_dec_N``,
+        particle); ``vtx_K``, ``vtx_N``, ``vtx_Zp``, ``vtx_bb`` (n, 3; x, y, z in cm): parent decay, N decay,
+        first Z' decay (zeros if none) and l_b pair production vertex, and their times ``t_K``, ``t_N``,
+        ``t_Zp``, ``t_bb`` (n; ns): each point is the production vertex (x, y, z, t) of particle-list entries
+        (l_a+ and N; N's daughters; the first Z''s daughters; the l_b-), bit for bit; ``P_fv``, ``P_dec``, ``P_dec_N``,
         ``P_dec_Zp``, ``pol_N_lab``, ``channel`` (index into ``decays.decay_info["channels"]``),
         ``weight``; and the particle list ``npart`` (n,), ``pdg``, ``status``, ``parent`` (n, slots),
         ``p4``, ``vtx`` (n, slots, 4; GeV and cm/ns).
@@ -759,6 +766,10 @@ def generate_na62_general(n: int, rng_production: np.random.Generator, rng_decay
            "p4_bm": named[2], "p4_bp": named[3],
            "vtx_K": prod["vtx_K"], "vtx_N": dec[:, 0, :3].copy(), "vtx_Zp": dec[:, 1, :3].copy(),
            "vtx_bb": named[4, :, :3].copy(),
+           # the times of those points: the t of the particle-list entries produced there (l_a+ for the parent's
+           # decay; the flights' dec and the l_b- row of named), the same doubles as the list's
+           "t_K": vtx[:, SLOT_A, 3].copy(), "t_N": dec[:, 0, 3].copy(), "t_Zp": dec[:, 1, 3].copy(),
+           "t_bb": named[4, :, 3].copy(),
            "P_fv": prod["P_fv"], "P_dec": prob[:, 0].copy(), "P_dec_N": prob[:, 1].copy(), "P_dec_Zp": prob[:, 2].copy(),
            "pol_N_lab": prod["pol_N_lab"],
            "channel": _channels(g, ch_n),
@@ -837,7 +848,7 @@ def generate_na62_into(cols: EventColumns, n: int, decays: NA62GeneralDecays, *,
     cols.counts[a:b] = npart
     cols.filled = b
     det = {"p4_K": prod["p4_K"], "p4_a": prod["p4_a"], "p4_bm": cols.rows["bm"][:, a:b].T,
-           "p4_bp": cols.rows["bp"][:, a:b].T, "vtx_K": prod["vtx_K"], "vtx_Zp": cols.vtx["vtx_pair"][:, a:b].T}
+           "p4_bp": cols.rows["bp"][:, a:b].T, "vtx_K": prod["vtx_K"], "vtx_Zp": cols.vtx["vtx_pair"][:3, a:b].T}
     return {"detector_input": det, "weight": weight}
 
 
@@ -847,7 +858,9 @@ def _finish_into(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass, st_ct
     """Step 3 and the records of ``generate_na62_general`` written to the columns of ``EventColumns``
     (``generate_na62_into``): per task of ``_TASK`` events, the flights (``_flights_task``, on the first rows of
     ``vtx`` as scratch), then per event the rows (``rows`` (7, 4, .): K, a, N, nu, Z', l_b-, l_b+ as in
-    ``_pick_rows``), the vertices (``vtxc`` (4, 3, .): K, N, first Z', l_b pair) and ``channel`` (``_channels``)
+    ``_pick_rows``), the vertices (``vtxc`` (4, 4, .): K, N, first Z', l_b pair as x, y, z in cm, t in ns, the
+    production vertex of l_a+, of N's daughters, of the first Z''s daughters and of the l_b- in the particle
+    list, bit for bit) and ``channel`` (``_channels``)
     from column ``a``, and the particle list from column ``k`` (``_flatten_particles_into``). Returns the next
     free particle column, or -1 if an event has no l_b pair."""
     n = p4.shape[0]
@@ -884,8 +897,9 @@ def _finish_into(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass, st_ct
             vtxc[0, 0, col] = 0.0
             vtxc[0, 1, col] = 0.0
             vtxc[0, 2, col] = zK[ev]
+            vtxc[0, 3, col] = vs[e, SLOT_A, 3]  # the parent's decay time: the production time of l_a+ (and N)
             j = idx[ev, 1]
-            for c in range(3):
+            for c in range(4):
                 vtxc[1, c, col] = dec[ev, 0, c]
                 vtxc[2, c, col] = dec[ev, 1, c]
                 vtxc[3, c, col] = vs[e, j, c] if j >= 0 else 0.0
@@ -927,6 +941,7 @@ def _pick_rows_into(p4, vtx, idx, out):
 
 
 _VTX_FIELDS = (("K", "vtx_K"), ("N", "vtx_N"), ("Zp", "vtx_Zp"), ("bb", "vtx_pair"))
+_XYZT = ("x", "y", "z", "t")
 _SCALARS = ("P_fv", "P_dec", "P_dec_N", "P_dec_Zp", "pol_N_lab", "channel", "weight")
 _PARTICLE_FIELDS = ("pdg", "status", "parent", "px", "py", "pz", "E", "x", "y", "z", "t")
 
@@ -934,6 +949,8 @@ _PARTICLE_FIELDS = ("pdg", "status", "parent", "px", "py", "pz", "E", "x", "y", 
 class EventColumns(ReusableColumns):
     """The truth records of ``n`` events as contiguous columns, filled by one or more ``add`` calls (events in
     order) and wrapped as an awkward array (``to_awkward``; the layout of ``general_events_to_awkward``).
+    ``vtx_array`` (4, 4, n): the vertex records ``vtx_K``, ``vtx_N``, ``vtx_Zp``, ``vtx_pair`` (``vtx[field]``,
+    (4, n) views), each as x, y, z (cm), t (ns).
 
     The columns are preallocated, so parts are copied once and never concatenated. Particle columns are
     allocated for ``n * slots`` particles and cut to the number filled (the untouched tail costs no memory).
@@ -947,7 +964,7 @@ class EventColumns(ReusableColumns):
     def __init__(self, n: int, slots: int):
         self.n, self.slots, self.filled, self.k = int(n), int(slots), 0, 0
         self.rows_array = np.empty((len(_ROWS), 4, n))  # one allocation; rows[name] are (4, n) views
-        self.vtx_array = np.empty((len(_VTX_FIELDS), 3, n))
+        self.vtx_array = np.empty((len(_VTX_FIELDS), 4, n))  # x, y, z (cm), t (ns) of each vertex record
         self.rows = {name: self.rows_array[i] for i, name in enumerate(_ROWS)}
         self.vtx = {field: self.vtx_array[i] for i, (_, field) in enumerate(_VTX_FIELDS)}
         self.scalars: dict = {key: np.empty(n, np.int32 if key == "channel" else np.float64) for key in _SCALARS}
@@ -969,7 +986,8 @@ class EventColumns(ReusableColumns):
         for name in _ROWS:
             self.rows[name][:, a:b] = ev[f"p4_{name}"].T
         for name, field in _VTX_FIELDS:
-            self.vtx[field][:, a:b] = ev[f"vtx_{name}"].T
+            self.vtx[field][:3, a:b] = ev[f"vtx_{name}"].T
+            self.vtx[field][3, a:b] = ev[f"t_{name}"]
         for key in _SCALARS:
             self.scalars[key][a:b] = ev[key]
         self.counts[a:b] = ev["npart"]
@@ -992,7 +1010,7 @@ class EventColumns(ReusableColumns):
         for name in _ROWS:
             out[name] = rec(self.rows[name], ("px", "py", "pz", "E"), n, "Momentum4D")
         for _, field in _VTX_FIELDS:
-            out[field] = rec(self.vtx[field], ("x", "y", "z"), n)
+            out[field] = rec(self.vtx[field], _XYZT, n)
         out.update(self.scalars)
         offsets = np.zeros(n + 1, np.int64)
         np.cumsum(self.counts, out=offsets[1:])
@@ -1009,8 +1027,11 @@ def general_events_to_awkward(ev: dict, before: dict | None = None, after: dict 
     named ``vtx_bb`` would be written as the ROOT branches ``vtx_bb_x``, ``vtx_bb_y``, ``vtx_bb_z`` and collide
     with the reconstructed ``vtx_bb_z``), ``P_dec``, ``channel`` and the HepMC-like ``particles`` list
     (``pdg``, ``status``, ``parent``, ``px, py, pz, E`` in GeV, production vertex ``x, y, z`` in cm and
-    ``t`` in ns). ``before`` / ``after``: further flat per-event arrays (name -> (n,) array) placed before /
-    after those fields (``gen.sources.meson_decay_run``: the event number; the reconstructed fields).
+    ``t`` in ns). The vertex records ``vtx_K``, ``vtx_N``, ``vtx_Zp``, ``vtx_pair`` have the fields ``x, y, z``
+    (cm) and ``t`` (ns): ``vtx_<name>`` and ``t_<name>`` of ``generate_na62_general``, the production vertex of
+    particle-list entries bit for bit (module docstring, step 3). ``before`` / ``after``: further flat per-event
+    arrays (name -> (n,) array) placed before / after those fields (``gen.sources.meson_decay_run``: the event
+    number; the reconstructed fields).
 
     Assembled from its layout (``awkward.contents``, ``EventColumns``): no broadcasting of ``ak.zip``, which
     took a third of the generation time (``validation/na62/bench_paths.py``)."""

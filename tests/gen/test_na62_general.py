@@ -9,7 +9,9 @@
     N_fid BR(K -> mu N) BR(N -> nu e e) <P_decay> by quadrature over the kaon momentum, decay point and the N
     direction, and the m_ee distribution against dGamma/dm_ee^2 of the decay table's |M|^2 integrated over
     the other Dalitz variable;
-(c) four-momentum conservation at every vertex and flights along the parent momentum;
+(c) four-momentum conservation at every vertex and flights along the parent momentum; the vertex records
+    vtx_K, vtx_N, vtx_Zp, vtx_pair (x, y, z, t) are the particle list's production vertices bit for bit, the same
+    in both generation paths and in a written (and a reweighted) file;
 (d) the same events for two chunk sizes; route shares, metadata, reweighter refusal of dedicated-path files.
 
 Tolerances: totals 4 sigma of the combined MC error (sqrt(sum w^2 - S^2/n)); distributions: chi2 with the
@@ -362,6 +364,121 @@ def test_four_momentum_conservation_at_every_vertex(which):
     assert np.all(_np(ev.vtx_pair.z)[:4000] <= 18000.0 + 1e-6)
 
 
+# ------------------------------------------------------- (c) the vertex records are the particle list's vertices
+_XYZT = ("x", "y", "z", "t")
+N_VERTEX = 8000
+
+
+def _bits(a) -> np.ndarray:
+    """float64 values as their bit patterns (exact comparison, -0.0 and 0.0 told apart)."""
+    return np.ascontiguousarray(a, dtype=np.float64).view(np.uint64)
+
+
+def _vertex_record(ev, name) -> np.ndarray:
+    rec = ev[name]
+    assert rec.fields == list(_XYZT), (name, rec.fields)
+    for c in _XYZT:
+        assert ak.to_numpy(rec[c]).dtype == np.float64, (name, c)
+    return np.column_stack([ak.to_numpy(rec[c]) for c in _XYZT])
+
+
+def _check_vertex_records(ev, pdg_N) -> dict:
+    """Per event, ``vtx_K``, ``vtx_N``, ``vtx_Zp``, ``vtx_pair`` (x, y, z, t) are bit for bit the production vertex of
+    the particle-list entries produced there, found by parent index in the list: the daughters of particle 0 (the
+    parent meson), of the N (the daughter of particle 0 with PDG ``pdg_N``) and of the first Z' (PDG 32) of the
+    list, and the final-state entry whose four-momentum is the ``bm`` record (the l_b-). An N without daughters or
+    an event without Z' has a zero record. Returns how many events have N daughters and a Z'."""
+    n = len(ev)
+    counts = ak.to_numpy(ak.num(ev.particles)).astype(np.int64)
+    off = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    flat = ak.flatten(ev.particles)
+    pdg, status = ak.to_numpy(flat.pdg).astype(np.int64), ak.to_numpy(flat.status)
+    parent = ak.to_numpy(flat.parent).astype(np.int64)
+    x4 = np.column_stack([ak.to_numpy(flat[c]).astype(np.float64) for c in _XYZT])
+    p4 = np.column_stack([ak.to_numpy(flat[c]).astype(np.float64) for c in ("px", "py", "pz", "E")])
+    ev_of = np.repeat(np.arange(n), counts)
+    local = np.arange(len(pdg)) - off[ev_of]
+    rec = {k: _vertex_record(ev, k) for k in ("vtx_K", "vtx_N", "vtx_Zp", "vtx_pair")}
+
+    def produced_by(slot, key):
+        """Daughters of the per-event list index ``slot`` (-1: none) start at ``rec[key]``; zero record without."""
+        sel = (slot[ev_of] >= 0) & (parent == slot[ev_of])
+        np.testing.assert_array_equal(_bits(x4[sel]), _bits(rec[key][ev_of[sel]]), err_msg=key)
+        has = np.bincount(ev_of[sel], minlength=n) > 0
+        assert np.all(rec[key][~has] == 0.0), key
+        return has
+
+    # vtx_K: the l_a+ and the N (particle 0's daughters, two per event)
+    assert np.all(np.bincount(ev_of[parent == 0], minlength=n) == 2)
+    produced_by(np.zeros(n, np.int64), "vtx_K")
+    # vtx_N: the daughters of the N
+    is_n = (parent == 0) & (np.abs(pdg) == pdg_N)
+    assert np.all(np.bincount(ev_of[is_n], minlength=n) == 1)
+    slot_n = np.full(n, -1, np.int64)
+    slot_n[ev_of[is_n]] = local[is_n]
+    has_n = produced_by(slot_n, "vtx_N")
+    # vtx_Zp: the daughters of the first Z' of the list
+    zp = np.nonzero(pdg == 32)[0]
+    evs, first = np.unique(ev_of[zp], return_index=True)
+    slot_z = np.full(n, -1, np.int64)
+    slot_z[evs] = local[zp[first]]
+    has_z = produced_by(slot_z, "vtx_Zp")
+    assert np.array_equal(has_z, slot_z >= 0)  # every first Z' decays
+    # vtx_pair: the final l_b-, the list entry with the four-momentum of the bm record (one per event)
+    bm = np.column_stack([ak.to_numpy(ev.bm[c]).astype(np.float64) for c in ("px", "py", "pz", "E")])
+    is_bm = (status == 1) & np.all(_bits(p4) == _bits(bm[ev_of]), axis=1)
+    assert np.all(np.bincount(ev_of[is_bm], minlength=n) == 1)
+    assert set(np.unique(pdg[is_bm])) <= {11, 13}
+    np.testing.assert_array_equal(_bits(x4[is_bm]), _bits(rec["vtx_pair"][ev_of[is_bm]]))
+    return {"N_decays": int(has_n.sum()), "Zp": int(has_z.sum())}
+
+
+@pytest.mark.parametrize("card_path", [LIGHT, HEAVY], ids=["light", "heavy"])
+def test_vertex_records_are_the_particle_list_vertices(card_path):
+    """hnlgen run's path (``generate_na62_into`` into ``EventColumns``): vtx_K, vtx_N, vtx_Zp, vtx_pair, with their
+    time t, equal the production vertices of the particle list bit for bit (what a reader needs to rebuild the
+    list's vertices from them); light Z': every event has a Z'; heavy Z' (three-body N decay): none."""
+    card = load_card(card_path)
+    ev = generate_na62(card, N_VERTEX, seed=41)
+    seen = _check_vertex_records(ev, NA62Setup(card).general.pdg_N)
+    assert seen["N_decays"] == N_VERTEX
+    assert seen["Zp"] == (N_VERTEX if card_path == LIGHT else 0)
+    # the times are those of flights, not zeros: after the kaon's, later vertices are later
+    t = {k: _np(ev[k].t) for k in ("vtx_K", "vtx_N", "vtx_pair")}
+    assert np.all(t["vtx_K"] > 0) and np.all(t["vtx_N"] >= t["vtx_K"]) and np.all(t["vtx_pair"] >= t["vtx_N"])
+
+
+def test_both_generation_paths_give_the_same_vertex_records():
+    """The dict path (``generate_na62_general`` + ``general_events_to_awkward``) and the run's path
+    (``generate_na62_into``) from the same uniforms: the same vertex records (x, y, z, t) bit for bit, each equal to
+    the particle list's vertices; the detector input keeps (n, 3) vertices (x, y, z) in both, equal."""
+    from gen.sources.meson_decay import EventColumns, NA62Workspace, general_events_to_awkward, generate_na62_into
+    from gen.sources.meson_decay_run import detector_input
+
+    setup = NA62Setup(load_card(LIGHT))
+    n, S = 5000, setup.general.slots
+    ws = NA62Workspace(n, S)
+    ws.draw(0, n, np.random.default_rng(31), np.random.default_rng(32))
+    d = setup.generate(n, None, None, exposure_per_event=1.0, uniforms=ws.uniforms(n))
+    want = general_events_to_awkward(d)
+    din_want = {k: np.array(v) for k, v in detector_input(d).items()}
+    cols = EventColumns(n, S)
+    ws.draw(0, n, np.random.default_rng(31), np.random.default_rng(32))
+    got_din = generate_na62_into(cols, n, setup.general, m_N=setup.m_N, U2_aN=setup.U2_aN, flavour_a=setup.flavour_a,
+                                 flavour_b=setup.flavour_b, parent=setup.parent, beam=setup.beam, exposure_per_event=1.0,
+                                 uniforms=ws.uniforms(n), workspace=ws)["detector_input"]
+    got = cols.to_awkward()
+    for k in ("vtx_K", "vtx_N", "vtx_Zp", "vtx_pair"):
+        np.testing.assert_array_equal(_bits(_vertex_record(got, k)), _bits(_vertex_record(want, k)), err_msg=k)
+    for k in ("vtx_K", "vtx_Zp"):
+        assert din_want[k].shape == got_din[k].shape == (n, 3)
+        np.testing.assert_array_equal(_bits(got_din[k]), _bits(din_want[k]), err_msg=k)
+    np.testing.assert_array_equal(din_want["vtx_Zp"], _vertex_record(want, "vtx_pair")[:, :3])
+    for ev in (want, got):
+        assert _check_vertex_records(ev, setup.general.pdg_N) == {"N_decays": n, "Zp": n}
+    assert got.type == want.type and ak.array_equal(got, want, equal_nan=False, dtype_exact=True)
+
+
 # --------------------------------------------------------------------------- (d) chunking, file, reweight
 def test_uniforms_and_event_columns_reproduce_the_direct_path():
     """generate_na62_general from its two streams equals the same call on NA62Uniforms drawn from equal streams
@@ -532,6 +649,22 @@ def test_run_writes_the_path_and_reweight_follows_it(tmp_path, capsys):
     # the file's na62_path picks the general-path reweighter (gen.reweight.meson_decay; tests/gen/test_na62_reweight_general.py)
     rw = reweight(out, chi=1e-3)
     assert "particles" in rw.events.fields and rw.totals["final_state"] > 0
+    # the vertex records' time t: in double under the default precision (NA62 vertices stay double,
+    # detectors.output.storage), titled in ns; the records read back and the reweighted ones (moved vertices) are
+    # still the particle list's vertices
+    import uproot
+
+    with uproot.open(out) as f:
+        tree = f["events"]
+        for k in ("vtx_K", "vtx_N", "vtx_Zp", "vtx_pair"):
+            for c in _XYZT:
+                assert tree[f"{k}_{c}"].typename == "double", (k, c, tree[f"{k}_{c}"].typename)
+            assert tree[f"{k}_t"].title.startswith(f"{k}_t [ns]: time of the ")
+        assert all(not tree[k].title.endswith(("/D", "/I", "/L", "/O")) for k in tree.keys())  # every branch titled
+    pdg_N = NA62Setup(load_card(HEAVY)).general.pdg_N
+    _check_vertex_records(ev, pdg_N)
+    _check_vertex_records(rw.events, pdg_N)
+    assert not np.array_equal(_np(rw.events.vtx_N.t), _np(ev.vtx_N.t))
     # events of the dedicated kernel (hnlgen before issue 12: no particle list) are refused in one line
     with pytest.raises(ReweightError, match="na62_path = 'dedicated'.*regenerate"):
         reweight(_light(PATH_DEDICATED)[:R.BLOCK_SIZE], load_card(LIGHT), UD4=1e-6)
