@@ -11,14 +11,26 @@ records hold, writes the others under ``COMPACT_FIELD`` and stores the ``Particl
 metadata ``particles_recipe``. ``detectors.output.root.read_events`` then gives back the array of a
 full-record file, ``particles`` of every event included, bit for bit.
 
-The recipe is built by the generator from its decay graph (``gen.core.events.particles_recipe``); this
-module only reads and applies it, so that a reader needs no model:
+The recipe is built by the generator from its decay graph; this module only reads and applies it, so that a
+reader needs no model. Two layouts:
 
-* ``hard``: one row per production channel: the six codes the event stores (``KEY_CODES``), then the PDG
-  codes of the struck particle (nucleus, proton or neutron: ``particles[1]`` and ``particles[2]``) and of
-  the produced N (``particles[3]``; an antineutrino of a Dirac N makes -9900012);
-* ``cascades``: one template per (N PDG, ``channel``, ``ell_minus_pdg``, ``ell_plus_pdg``, ``nu_out_pdg``):
-  N's status, and the particles after N as (PDG, status, mother index, named four-vector, named vertex).
+* ``ParticleRecipe``, upscattering events (``gen.core.events.particles_recipe``):
+
+  * ``hard``: one row per production channel: the six codes the event stores (``KEY_CODES``), then the PDG
+    codes of the struck particle (nucleus, proton or neutron: ``particles[1]`` and ``particles[2]``) and of
+    the produced N (``particles[3]``; an antineutrino of a Dirac N makes -9900012);
+  * ``cascades``: one template per (N PDG, ``channel``, ``ell_minus_pdg``, ``ell_plus_pdg``, ``nu_out_pdg``):
+    N's status, and the particles after N as (PDG, status, mother index, named four-vector, named vertex).
+
+* ``NamedListRecipe``, meson-decay (NA62) events (``gen.sources.meson_decay_run.na62_particles_recipe``): the
+  record names (four-vectors ``K``, ``a``, ``N``, ``nu``, ``Zp``, ``bm``, ``bp``; vertices ``vtx_K``, ``vtx_N``,
+  ``vtx_Zp``, ``vtx_pair`` with their times ``t``) and one template per value of ``channel``: the whole list,
+  the parent meson at the origin first, each particle as (PDG, status, mother index, named four-vector, named
+  vertex). Its JSON says ``"layout": "named_list"``; ``recipe_from_json`` reads either.
+
+Templates: the kernels see both layouts alike, each event's list being a head (``hard``'s beam, target and
+recoil; empty for a named list) followed by a tail (N and its cascade; the named list's template), rows of
+(PDG, status, mother, four-vector index, vertex index), vertex index 0 being the origin (x = y = z = t = 0).
 
 ``EventWriter`` empties a list only when ``rebuildable`` finds it equal, number for number, to the rebuild
 from that event's named records (the other events keep theirs), so a file cannot lose a particle: a wrong
@@ -27,6 +39,7 @@ or missing template makes a file bigger, never different.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 
@@ -38,7 +51,7 @@ from detectors.output.storage import COMPACT_FIELD, RECIPE_KEY
 from physics._jit import jit, jitable
 
 __all__ = ["RECIPE_KEY", "COMPACT_FIELD", "KEY_CODES", "NAMED_P4", "NAMED_VERTEX", "PARTICLE_FIELDS", "ParticleRecipe",
-           "compact_particles", "rebuild_particles", "rebuildable", "warm_kernels"]
+           "NamedListRecipe", "recipe_from_json", "compact_particles", "rebuild_particles", "rebuildable", "warm_kernels"]
 
 #: the production-channel codes an event stores (scalars), in the recipe's ``hard`` row order
 KEY_CODES = ("projectile_pdg", "target_pdg", "regime", "helicity", "helicity_flip", "hnl_pdg")
@@ -120,6 +133,46 @@ class ParticleRecipe:
             raise ValueError("two cascade templates have the same key")
         return cls(hard, keys_a, np.array(status, np.int64), rows, np.array(length, np.int64))
 
+    @property
+    def p4_names(self) -> tuple[str, ...]:
+        """The named four-vector records, by their index in a template row."""
+        return NAMED_P4
+
+    @property
+    def vertex_names(self) -> tuple[str, ...]:
+        """The named vertices, by their index in a template row (0: the origin)."""
+        return NAMED_VERTEX
+
+    @functools.cached_property
+    def tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The kernels' templates (module docstring, "Templates"): heads (H, 3, 5) from ``hard`` (beam, target, recoil)
+        and tails (C, 1 + L, 5) from the cascades (N first, whose PDG is the key's and status ``n_status``)."""
+        nh, nc = len(self.hard), len(self.keys)
+        head = np.zeros((max(nh, 1), 3, 5), np.int64)
+        for h in range(nh):
+            proj, struck = self.hard[h, 0], self.hard[h, len(KEY_CODES)]
+            head[h] = ((proj, _STATUS_BEAM, -1, 0, 0), (struck, _STATUS_TARGET, -1, 1, 0), (struck, _STATUS_FINAL, 0, 2, 0))
+        tail = np.zeros((max(nc, 1), 1 + self.rows.shape[1], 5), np.int64)
+        for t in range(nc):
+            tail[t, 0] = (self.keys[t, 0], self.n_status[t], 0, 3, 0)
+            tail[t, 1:] = self.rows[t]
+        return head, np.full(max(nh, 1), 3, np.int64), tail, np.asarray(1 + self.length, np.int64)
+
+    def select(self, events: ak.Array) -> tuple[np.ndarray, np.ndarray]:
+        """(head, tail) template of each event, -1 where none (``_plan``)."""
+        n = len(events)
+        codes = np.empty((len(KEY_CODES), n), np.int64)
+        for i, k in enumerate(KEY_CODES):
+            codes[i] = column(events, k)
+        casc = np.empty((4, n), np.int64)
+        for i, k in enumerate(("channel", "ell_minus_pdg", "ell_plus_pdg", "nu_out_pdg")):
+            casc[i] = column(events, k)
+        tmpl = np.full(n, -1, np.int64)
+        hard = np.full(n, -1, np.int64)
+        if len(self.hard) and len(self.keys):
+            _plan(codes, casc, np.ascontiguousarray(self.hard), np.ascontiguousarray(self.keys), tmpl, hard)
+        return hard, tmpl
+
     @classmethod
     def from_json(cls, text: str) -> ParticleRecipe:
         """Parse ``to_json``'s text; ValueError names what is wrong."""
@@ -132,6 +185,140 @@ class ParticleRecipe:
             return cls.from_templates(d["hard"], cascades)
         except (KeyError, TypeError, ValueError, json.JSONDecodeError) as err:
             raise ValueError(f"{RECIPE_KEY}: {err}") from None
+
+
+@dataclass(frozen=True)
+class NamedListRecipe:
+    """The particle list of a source whose events name every record of it (meson decays, NA62 files): one template
+    per value of the integer fields ``key_fields`` (NA62: ``channel``), each the whole list as rows of (PDG, status,
+    mother index, index into ``four_vectors``, index into ``vertices``); ``vertices[0]`` is the origin (zeros).
+
+    Attributes
+    ----------
+    four_vectors, vertices, key_fields : tuple of str
+        Record names (four-vectors ``px, py, pz, E``; vertices ``x, y, z, t``) and the key fields.
+    keys : (T, K) int64
+        The key of each template.
+    rows : (T, L, 5) int64
+        The rows; rows past ``length`` are padding.
+    length : (T,) int64
+    """
+
+    four_vectors: tuple
+    vertices: tuple
+    key_fields: tuple
+    keys: np.ndarray
+    rows: np.ndarray
+    length: np.ndarray
+
+    LAYOUT = "named_list"
+
+    @property
+    def p4_names(self) -> tuple[str, ...]:
+        return self.four_vectors
+
+    @property
+    def vertex_names(self) -> tuple[str, ...]:
+        return self.vertices
+
+    @functools.cached_property
+    def tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """One empty head; the templates are the tails."""
+        return np.zeros((1, 1, 5), np.int64), np.zeros(1, np.int64), self.rows, self.length
+
+    def select(self, events: ak.Array) -> tuple[np.ndarray, np.ndarray]:
+        n = len(events)
+        codes = np.empty((len(self.key_fields), n), np.int64)
+        for i, k in enumerate(self.key_fields):
+            codes[i] = column(events, k)
+        tmpl = np.full(n, -1, np.int64)
+        if len(self.keys):
+            _match(codes, np.ascontiguousarray(self.keys), tmpl)
+        return np.zeros(n, np.int64), tmpl
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "version": _VERSION, "layout": self.LAYOUT, "four_vectors": list(self.four_vectors),
+            "vertices": list(self.vertices), "key_fields": list(self.key_fields),
+            "templates": [{"key": [int(x) for x in k],
+                           "particles": [[int(r[0]), int(r[1]), int(r[2]), self.four_vectors[r[3]], self.vertices[r[4]]]
+                                         for r in rows[:ln]]}
+                          for k, rows, ln in zip(self.keys, self.rows, self.length)],
+        }, indent=0)
+
+    @classmethod
+    def from_templates(cls, four_vectors, vertices, key_fields, templates) -> NamedListRecipe:
+        """From the record names and ``templates``: (key, [(pdg, status, mother, four-vector name, vertex name), ...]).
+        Raises ValueError on an inconsistent recipe."""
+        four_vectors, vertices, key_fields = tuple(four_vectors), tuple(vertices), tuple(key_fields)
+        if not vertices or vertices[0] != "origin":
+            raise ValueError(f"vertices {list(vertices)}: the first must be 'origin'")
+        width = max([len(p) for _k, p in templates] or [1])
+        rows = np.full((len(templates), width, 5), -1, np.int64)
+        keys, length = [], []
+        for j, (key, parts) in enumerate(templates):
+            if len(key) != len(key_fields):
+                raise ValueError(f"template key {list(key)}: {len(key_fields)} values expected ({', '.join(key_fields)})")
+            keys.append([int(x) for x in key])
+            length.append(len(parts))
+            for i, (pdg, st, mother, p4, vtx) in enumerate(parts):
+                if p4 not in four_vectors or vtx not in vertices:
+                    raise ValueError(f"template {list(key)}: particle {i} from {p4!r} at {vtx!r}: allowed "
+                                     f"{', '.join(four_vectors)} at {', '.join(vertices)}")
+                if not -1 <= int(mother) < i:
+                    raise ValueError(f"template {list(key)}: particle {i} has mother {mother}: must be -1 or an earlier particle")
+                rows[j, i] = (int(pdg), int(st), int(mother), four_vectors.index(p4), vertices.index(vtx))
+        keys_a = np.array(keys, dtype=np.int64).reshape(-1, len(key_fields))
+        if len({tuple(k) for k in keys_a.tolist()}) != len(keys_a):
+            raise ValueError("two templates have the same key")
+        return cls(four_vectors, vertices, key_fields, keys_a, rows, np.array(length, np.int64))
+
+    @classmethod
+    def from_json(cls, text: str) -> NamedListRecipe:
+        """Parse ``to_json``'s text; ValueError names what is wrong."""
+        try:
+            d = json.loads(text)
+            if d.get("version") != _VERSION or d.get("layout") != cls.LAYOUT:
+                raise ValueError(f"version {d.get('version')!r}, layout {d.get('layout')!r}: this hnlgen reads version "
+                                 f"{_VERSION} of {cls.LAYOUT!r}")
+            return cls.from_templates(d["four_vectors"], d["vertices"], d["key_fields"],
+                                      [(t["key"], [tuple(p) for p in t["particles"]]) for t in d["templates"]])
+        except (KeyError, TypeError, ValueError, json.JSONDecodeError) as err:
+            raise ValueError(f"{RECIPE_KEY}: {err}") from None
+
+
+def recipe_from_json(text: str) -> ParticleRecipe | NamedListRecipe:
+    """The recipe a compact file stores (its metadata ``particles_recipe``), of either layout; ValueError names what
+    is wrong."""
+    try:
+        layout = json.loads(text).get("layout")
+    except (json.JSONDecodeError, AttributeError) as err:
+        raise ValueError(f"{RECIPE_KEY}: {err}") from None
+    if layout is None:  # the upscattering recipe (hnlgen's first layout, which names none)
+        return ParticleRecipe.from_json(text)
+    if layout != NamedListRecipe.LAYOUT:
+        raise ValueError(f"{RECIPE_KEY}: layout {layout!r}: this hnlgen reads {NamedListRecipe.LAYOUT!r} or none")
+    return NamedListRecipe.from_json(text)
+
+
+@jit(nogil=True)
+def _match(codes, keys, tmpl):  # pragma: no cover - jitted
+    """``tmpl[e]``: the row of ``keys`` (T, K) equal to ``codes[:, e]`` (K, n), -1 if none; linear scans of the small
+    table, starting at the previous event's match."""
+    nk, kw = keys.shape
+    last = 0
+    for e in range(codes.shape[1]):
+        for q in range(nk):
+            r = (last + q) % nk
+            same = True
+            for c in range(kw):
+                if keys[r, c] != codes[c, e]:
+                    same = False
+                    break
+            if same:
+                tmpl[e] = r
+                last = r
+                break
 
 
 @jit(nogil=True)
@@ -170,38 +357,35 @@ def _plan(codes, casc, hard_tab, keys, tmpl, hard):  # pragma: no cover - jitted
 
 
 @jitable
-def _expected(e, slot, t, h, proj_pdg, hard_tab, n_status, rows):  # pragma: no cover - jitted
-    """(pdg, status, mother, named four-vector index, named vertex index) of particle ``slot`` of event ``e``."""
-    # the hard process as gen.core.event_kernel._event_part writes it: beam, target, recoil (mother 0), N (mother 0)
-    if slot == 0:
-        return proj_pdg[e], _STATUS_BEAM, -1, 0, 0
-    if slot == 1:
-        return hard_tab[h, 6], _STATUS_TARGET, -1, 1, 0
-    if slot == 2:
-        return hard_tab[h, 6], _STATUS_FINAL, 0, 2, 0
-    if slot == 3:
-        return hard_tab[h, 7], n_status[t], 0, 3, 0
-    j = slot - 4
-    return rows[t, j, 0], rows[t, j, 1], rows[t, j, 2], rows[t, j, 3], rows[t, j, 4]
+def _expected(slot, h, t, head, head_len, tail, tail_len):  # pragma: no cover - jitted
+    """(pdg, status, mother, named four-vector index, named vertex index) of particle ``slot`` of an event with head
+    ``h`` and tail ``t`` (module docstring, "Templates")."""
+    nh = head_len[h]
+    if slot < nh:
+        return head[h, slot, 0], head[h, slot, 1], head[h, slot, 2], head[h, slot, 3], head[h, slot, 4]
+    j = slot - nh
+    return tail[t, j, 0], tail[t, j, 1], tail[t, j, 2], tail[t, j, 3], tail[t, j, 4]
 
 
 @jit(nogil=True)
-def _check(tmpl, hard, proj_pdg, hard_tab, n_status, rows, length, p4, vtx, off, pdg, status, parent, kin, ok):  # pragma: no cover
-    """``ok[e]``: event e has a template and its stored list (``off``, ``pdg``, ``status``, ``parent``, ``kin``: the
-    8 float columns) equals the rebuild from ``p4`` (the 8 x 4 named four-vector columns) and ``vtx`` (2 x 4).
+def _check(hsel, tsel, head, head_len, tail, tail_len, p4, vtx, off, pdg, status, parent, kin, ok):  # pragma: no cover
+    """``ok[e]``: event e has a template (``hsel[e]``, ``tsel[e]`` >= 0) and its stored list (``off``, ``pdg``,
+    ``status``, ``parent``, ``kin``: the 8 float columns) equals the rebuild from ``p4`` (4 columns per named
+    four-vector) and ``vtx`` (4 columns x, y, z, t per named vertex after the origin).
 
     One pass for the codes, then one pass per float column over the events still equal: each pass reads a few
     sequential streams (the column and the named columns it is compared with) instead of all ~50 at once, which
     took the check from 0.19 to 0.11 us per light-Z' event (issue 16, session 8)."""
-    n = tmpl.shape[0]
+    n = hsel.shape[0]
     for e in range(n):
-        t = tmpl[e]
-        good = t >= 0 and off[e + 1] - off[e] == 4 + length[t]
+        h, t = hsel[e], tsel[e]
+        good = h >= 0 and t >= 0
         if good:
-            h = hard[e]
-            for slot in range(4 + length[t]):
+            good = off[e + 1] - off[e] == head_len[h] + tail_len[t]
+        if good:
+            for slot in range(head_len[h] + tail_len[t]):
                 r = off[e] + slot
-                pp, st, mo, _ip, _iv = _expected(e, slot, t, h, proj_pdg, hard_tab, n_status, rows)
+                pp, st, mo, _ip, _iv = _expected(slot, h, t, head, head_len, tail, tail_len)
                 if pdg[r] != pp or status[r] != st or parent[r] != mo:
                     good = False
                     break
@@ -211,26 +395,23 @@ def _check(tmpl, hard, proj_pdg, hard_tab, n_status, rows, length, p4, vtx, off,
         for e in range(n):
             if not ok[e]:
                 continue
-            t = tmpl[e]
+            h, t = hsel[e], tsel[e]
             good = True
-            for slot in range(4 + length[t]):
-                # the named record of the slot, as _expected gives it: the hard process's four are records 0-3 at
-                # the upscattering point (vertex 0), the cascade's are in the template's rows
+            for slot in range(head_len[h] + tail_len[t]):
+                _pp, _st, _mo, ip, iv = _expected(slot, h, t, head, head_len, tail, tail_len)
                 if c < 4:
-                    ip = slot if slot < 4 else rows[t, slot - 4, 3]
                     v = p4[4 * ip + c][e]
                 else:
-                    iv = 0 if slot < 4 else rows[t, slot - 4, 4]
                     v = 0.0 if iv == 0 else vtx[4 * (iv - 1) + c - 4][e]
                 good &= col[off[e] + slot] == v
             ok[e] = good
 
 
 @jit(nogil=True)
-def _fill(tmpl, hard, proj_pdg, hard_tab, n_status, rows, length, p4, vtx, s_off, s_pdg, s_status, s_parent, s_kin,
+def _fill(hsel, tsel, head, head_len, tail, tail_len, p4, vtx, s_off, s_pdg, s_status, s_parent, s_kin,
           off, pdg, status, parent, kin):  # pragma: no cover - jitted
     """The full list: stored rows where the stored list is not empty, the rebuild where it is (``off`` given)."""
-    for e in range(tmpl.shape[0]):
+    for e in range(hsel.shape[0]):
         o = off[e]
         if s_off[e + 1] > s_off[e]:
             for slot in range(s_off[e + 1] - s_off[e]):
@@ -241,9 +422,9 @@ def _fill(tmpl, hard, proj_pdg, hard_tab, n_status, rows, length, p4, vtx, s_off
                 for c in range(8):
                     kin[c][o + slot] = s_kin[c][r]
             continue
-        t, h = tmpl[e], hard[e]
-        for slot in range(4 + length[t]):
-            pp, st, mo, ip, iv = _expected(e, slot, t, h, proj_pdg, hard_tab, n_status, rows)
+        h, t = hsel[e], tsel[e]
+        for slot in range(head_len[h] + tail_len[t]):
+            pp, st, mo, ip, iv = _expected(slot, h, t, head, head_len, tail, tail_len)
             pdg[o + slot] = pp
             status[o + slot] = st
             parent[o + slot] = mo
@@ -256,27 +437,13 @@ def _col(a, dtype=None) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(a) if dtype is None else np.asarray(a, dtype=dtype))
 
 
-def _inputs(events: ak.Array, recipe: ParticleRecipe):
-    """(tmpl, hard, the kernels' common inputs) of ``events``."""
-    n = len(events)
-    codes = np.empty((len(KEY_CODES), n), np.int64)
-    for i, k in enumerate(KEY_CODES):
-        codes[i] = column(events, k)
-    casc = np.empty((4, n), np.int64)
-    for i, k in enumerate(("channel", "ell_minus_pdg", "ell_plus_pdg", "nu_out_pdg")):
-        casc[i] = column(events, k)
-    tmpl = np.empty(n, np.int64)
-    hard = np.empty(n, np.int64)
-    hard_tab = np.ascontiguousarray(recipe.hard)
-    if len(hard_tab) == 0 or len(recipe.keys) == 0:
-        tmpl[:] = -1
-        hard[:] = -1
-    else:
-        _plan(codes, casc, hard_tab, np.ascontiguousarray(recipe.keys), tmpl, hard)
-    p4 = tuple(_col(column(events, name, c)) for name in NAMED_P4 for c in _P4)
+def _inputs(events: ak.Array, recipe):
+    """(hsel, tsel, the kernels' common inputs: templates, named four-vector and vertex columns) of ``events``."""
+    hsel, tsel = recipe.select(events)
+    p4 = tuple(_col(column(events, name, c)) for name in recipe.p4_names for c in _P4)
     dtype = p4[0].dtype
-    vtx = tuple(_col(column(events, name, c), dtype) for name in NAMED_VERTEX[1:] for c in _X4)
-    return tmpl, hard, (codes[0], hard_tab, recipe.n_status, recipe.rows, recipe.length, p4, vtx)
+    vtx = tuple(_col(column(events, name, c), dtype) for name in recipe.vertex_names[1:] for c in _X4)
+    return hsel, tsel, (*recipe.tables, p4, vtx)
 
 
 def _flat(particles: ak.Array):
@@ -286,17 +453,17 @@ def _flat(particles: ak.Array):
     return offsets - offsets[0], {k: _col(content[k].data) for k in PARTICLE_FIELDS}
 
 
-def rebuildable(events: ak.Array, recipe: ParticleRecipe) -> np.ndarray:
+def rebuildable(events: ak.Array, recipe: ParticleRecipe | NamedListRecipe) -> np.ndarray:
     """Boolean mask of the events whose stored ``particles`` equal, exactly, the rebuild from their named records.
 
     Exact comparison of every field (the rebuild copies the very numbers the generator copied into both
     records); an event without a template is not rebuildable.
     """
-    tmpl, hard, common = _inputs(events, recipe)
+    hsel, tsel, common = _inputs(events, recipe)
     off, cols = _flat(events["particles"])
     ok = np.empty(len(events), np.bool_)
-    kin = tuple(cols[k].astype(common[5][0].dtype, copy=False) for k in PARTICLE_FIELDS[3:])
-    _check(tmpl, hard, *common, off, cols["pdg"], cols["status"], cols["parent"], kin, ok)
+    kin = tuple(cols[k].astype(common[4][0].dtype, copy=False) for k in PARTICLE_FIELDS[3:])
+    _check(hsel, tsel, *common, off, cols["pdg"], cols["status"], cols["parent"], kin, ok)
     return ok
 
 
@@ -318,27 +485,27 @@ def _list(offsets: np.ndarray, cols: dict[str, np.ndarray]) -> ak.Array:
     return ak.Array(ak.contents.ListOffsetArray(ak.index.Index64(offsets), flat))
 
 
-def rebuild_particles(events: ak.Array, recipe: ParticleRecipe, stored: ak.Array | None = None) -> ak.Array:
+def rebuild_particles(events: ak.Array, recipe: ParticleRecipe | NamedListRecipe, stored: ak.Array | None = None) -> ak.Array:
     """The full ``particles`` of ``events`` read from a compact record: an empty stored list (``stored``, default
     ``events.particles``; ``events[COMPACT_FIELD]`` of a compact file) is rebuilt from the event's named records,
-    a non-empty one is kept (every event has at least its four hard-process particles, so an empty list only
-    means "rebuild"). Raises ValueError naming an event whose list is empty and that has no template (a file
+    a non-empty one is kept (every event of either source has particles, so an empty list only means "rebuild"). Raises ValueError naming an event whose list is empty and that has no template (a file
     that does not belong with its recipe)."""
-    tmpl, hard, common = _inputs(events, recipe)
+    hsel, tsel, common = _inputs(events, recipe)
     s_off, s_cols = _flat(events["particles"] if stored is None else stored)
     s_cnt = np.diff(s_off)
     empty = s_cnt == 0
-    bad = empty & (tmpl < 0)
+    bad = empty & ((hsel < 0) | (tsel < 0))
     if bad.any():
         raise ValueError(f"event {int(np.flatnonzero(bad)[0])}: empty particle list and no template in {RECIPE_KEY}")
-    cnt = np.where(empty, 4 + recipe.length[np.maximum(tmpl, 0)], s_cnt)
+    _head, head_len, _tail, tail_len = common[:4]
+    cnt = np.where(empty, head_len[np.maximum(hsel, 0)] + tail_len[np.maximum(tsel, 0)], s_cnt)
     off = np.zeros(len(cnt) + 1, np.int64)
     np.cumsum(cnt, out=off[1:])
     total = int(off[-1])
-    dtype = common[5][0].dtype
+    dtype = common[4][0].dtype
     out = {k: np.empty(total, s_cols[k].dtype if k in ("pdg", "status", "parent") else dtype) for k in PARTICLE_FIELDS}
     s_kin = tuple(s_cols[k].astype(dtype, copy=False) for k in PARTICLE_FIELDS[3:])
-    _fill(tmpl, hard, *common, s_off, s_cols["pdg"], s_cols["status"], s_cols["parent"], s_kin, off, out["pdg"],
+    _fill(hsel, tsel, *common, s_off, s_cols["pdg"], s_cols["status"], s_cols["parent"], s_kin, off, out["pdg"],
           out["status"], out["parent"], tuple(out[k] for k in PARTICLE_FIELDS[3:]))
     return _list(off, out)
 
@@ -353,5 +520,6 @@ def warm_kernels() -> None:
     tmpl, hard = np.full(1, -1, np.int64), np.full(1, -1, np.int64)
     _plan(codes, casc, hard_tab, keys, tmpl, hard)
     i32 = np.zeros(1, np.int32)
-    _check(tmpl, hard, codes[0], hard_tab, i64, np.zeros((1, 1, 5), np.int64), i64, (f64,) * 32, (f64,) * 8,
+    t3 = np.zeros((1, 1, 5), np.int64)
+    _check(hard, tmpl, t3, i64, t3.copy(), i64.copy(), (f64,) * (4 * len(NAMED_P4)), (f64,) * (4 * (len(NAMED_VERTEX) - 1)),
            np.zeros(2, np.int64), i32, i32.copy(), i32.copy(), (f64,) * 8, np.zeros(1, np.bool_))

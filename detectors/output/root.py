@@ -536,13 +536,13 @@ def read_events(path: str | os.PathLike, entry_start: int | None = None, entry_s
     if recipe is not None:
         # the compact record: every list comes back as ``particles``, the emptied ones from the named records
         # (detectors.output.particle_list)
-        from detectors.output.particle_list import ParticleRecipe, rebuild_particles
+        from detectors.output.particle_list import rebuild_particles, recipe_from_json
 
         out = ak.to_packed(out)
         if COMPACT_FIELD not in out.fields:
             raise InputFileError(f"{path}: {RECIPE_KEY} without the field {COMPACT_FIELD!r} (not a compact hnlgen file)")
         try:
-            full = rebuild_particles(out, ParticleRecipe.from_json(recipe), stored=out[COMPACT_FIELD])
+            full = rebuild_particles(out, recipe_from_json(recipe), stored=out[COMPACT_FIELD])
         except ValueError as err:
             raise InputFileError(f"{path}: {err}") from None
         out = _replace_field(out, COMPACT_FIELD, "particles", full)

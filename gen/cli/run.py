@@ -18,8 +18,8 @@ the particle records, the weights and the run description known before the first
 weights). NA62 cards write ``ttree`` or ``rntuple``.
 
 ``--precision`` (default ``mixed``: float32 four-vectors, vertices and reconstructed observables) and
-``--record`` (``compact``, the default of upscattering cards whose named records hold >= 90% of the events' particle
-lists: the list only of the other events, rebuilt on reading, lossless; ``full``; ``slim``: no particle list) choose
+``--record`` (``compact``, the default of cards whose named records hold >= 90% of the events' particle lists: the
+list only of the other events, rebuilt on reading, lossless; ``full``; ``slim``: no particle list) choose
 what the ROOT layouts store (``detectors.output.storage``, ``detectors.output.particle_list``); the file is written by
 a thread (``detectors.output.writer_thread``) while the next chunk is generated. On a terminal, numba compilation (first run after an install or an edit) is
 announced (``physics._jit.CompileMonitor``).
@@ -67,8 +67,9 @@ def register(subparsers) -> None:
                    help="stored precision (ttree/rntuple): mixed (default: float32 four-vectors, vertices, reconstructed "
                         "observables; weights, E_nu, Q2 in double; README 'Branch precision') or double (every float64)")
     p.add_argument("--record", choices=("compact", "full", "slim"), default=None,
-                   help="ttree/rntuple: compact (default; NA62 cards: full): the particle list only of the events whose named "
-                        "records do not hold it, rebuilt by read_events (lossless); full: every event's list; slim: no list")
+                   help="ttree/rntuple: compact (default where the named records hold >= 90%% of the lists): the particle "
+                        "list only of the events whose named records do not hold it, rebuilt by read_events (lossless); "
+                        "full: every event's list; slim: no list")
     p.add_argument("--no-detector", action="store_true",
                    help="truth only: skip the detector stage (MiniBooNE reconstruction / NA62 reconstruction)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -287,11 +288,6 @@ def _run_with(args, helper) -> int:
         if args.unweighted is not None:
             print(f"hnlgen run: --unweighted is not available for {card.experiment.name} cards", file=sys.stderr)
             return 2
-        if record == "compact":
-            print(f"hnlgen run: --record compact applies to upscattering cards; {card.experiment.name} files take full "
-                  "(default) or slim", file=sys.stderr)
-            return 2
-        record = record or "full"
         src = SOURCES[info.source]
         # this source's kernels, compiled by a helper of their own while the parent builds the decay table
         own = _precompile.start(src.precompile_helper, src.precompile_marker) if src.precompile_helper else None

@@ -29,6 +29,7 @@ from physics import pdg as pdg_codes
 from physics._jit import jit
 
 __all__ = [
+    "graph_cascades",
     "ReusableColumns",
     "SCALAR_FIELDS",
     "PARTICLE_FIELDS",
@@ -371,31 +372,17 @@ class CompactPlan(NamedTuple):
         return requested, (self.recipe if requested == "compact" else None)
 
 
-def particles_recipe(graph, codes: dict, ch_root: np.ndarray, ch_prob: np.ndarray | None = None) -> CompactPlan:
-    """The ``detectors.output.particle_list.ParticleRecipe`` of a run and its coverage (``CompactPlan``).
-
-    ``graph`` is the run's ``gen.core.decays.DecayGraph``, ``codes`` its per-production-channel codes
-    (``KEY_CODES``, ``scatter_pdg``, ``n_pdg``; ``gen.sources.upscattering.GeneratorSetup.ch_codes``) and
-    ``ch_root`` the root state of each channel, ``ch_prob`` the channels' sampling probabilities (default
-    equal; only the coverage uses them). Every cascade the graph can draw (channels of nonzero
-    probability, walked in ``cascade_kernel``'s order: particles decay in list order and append their
-    daughters); a cascade gets a template when every particle after N is a named record by the rule of
-    ``gen.core.event_kernel._named_slots`` (first Z', first final l-, l+ and light neutrino), born at N's
-    decay vertex or at ell_minus's, and no other cascade has the same stored codes with another list.
-    The others (a photon, a second lepton pair or neutrino, an N5 -> N4 step; cascades past the first
-    4096) get none: their events keep their list in the file. The writer checks every event against
-    the rebuild anyway (``detectors.output.particle_list.rebuildable``), so a wrong template could only
-    make a file bigger, never lose a particle.
-    """
-    from detectors.output.particle_list import KEY_CODES, ParticleRecipe
-
+def graph_cascades(graph, root: int, limit: int = _MAX_RECIPE_CASCADES):
+    """Every cascade ``gen.core.kernels.cascade_kernel`` can draw from the state ``root`` of the decay graph
+    ``graph`` (channels of nonzero probability; particles decay in list order and append their daughters), with
+    its probability: yields (parts, prob), parts a list of [graph state, mother (list index; the root is 0, its
+    mother -1), chosen graph channel (-1: does not decay)]. At most ``limit`` cascades (then it stops)."""
     st_ch_start, st_ch_n, ch_cum = graph.st_ch_start, graph.st_ch_n, graph.ch_cum
-    ch_ndau, ch_dau, st_pdg, ch_origin = graph.ch_ndau, graph.ch_dau, graph.st_pdg, graph.ch_origin
+    ch_ndau, ch_dau = graph.ch_ndau, graph.ch_dau
     count = [0]
 
     def expand(parts: list, i: int, prob: float):
-        # parts: [state, mother (list index, N = 0), chosen graph channel]; prob: the cascade's probability
-        if count[0] > _MAX_RECIPE_CASCADES:
+        if count[0] >= limit:
             return
         if i == len(parts):
             count[0] += 1
@@ -415,6 +402,29 @@ def particles_recipe(graph, codes: dict, ch_root: np.ndarray, ch_prob: np.ndarra
             new[i][2] = ch
             new += [[int(ch_dau[ch, d]), i, -1] for d in range(int(ch_ndau[ch]))]
             yield from expand(new, i + 1, prob * p)
+
+    yield from expand([[int(root), -1, -1]], 0, 1.0)
+
+
+def particles_recipe(graph, codes: dict, ch_root: np.ndarray, ch_prob: np.ndarray | None = None) -> CompactPlan:
+    """The ``detectors.output.particle_list.ParticleRecipe`` of a run and its coverage (``CompactPlan``).
+
+    ``graph`` is the run's ``gen.core.decays.DecayGraph``, ``codes`` its per-production-channel codes
+    (``KEY_CODES``, ``scatter_pdg``, ``n_pdg``; ``gen.sources.upscattering.GeneratorSetup.ch_codes``) and
+    ``ch_root`` the root state of each channel, ``ch_prob`` the channels' sampling probabilities (default
+    equal; only the coverage uses them). Every cascade the graph can draw (channels of nonzero
+    probability, walked in ``cascade_kernel``'s order: particles decay in list order and append their
+    daughters); a cascade gets a template when every particle after N is a named record by the rule of
+    ``gen.core.event_kernel._named_slots`` (first Z', first final l-, l+ and light neutrino), born at N's
+    decay vertex or at ell_minus's, and no other cascade has the same stored codes with another list.
+    The others (a photon, a second lepton pair or neutrino, an N5 -> N4 step; cascades of an N state past
+    its first 4096, ``graph_cascades``) get none: their events keep their list in the file. The writer checks every event against
+    the rebuild anyway (``detectors.output.particle_list.rebuildable``), so a wrong template could only
+    make a file bigger, never lose a particle.
+    """
+    from detectors.output.particle_list import KEY_CODES, ParticleRecipe
+
+    ch_origin, st_pdg = graph.ch_origin, graph.st_pdg
 
     def template(parts: list):
         # (key tail: channel, l-, l+, nu pdg), N status, rows; None if a particle is not named
@@ -464,7 +474,7 @@ def particles_recipe(graph, codes: dict, ch_root: np.ndarray, ch_prob: np.ndarra
     cascades: dict[tuple, tuple | None] = {}
     covered: list[tuple[float, tuple]] = []
     for (n_pdg, root), p_pair in sorted(pairs.items()):
-        for parts, p in expand([[root, -1, -1]], 0, 1.0):
+        for parts, p in graph_cascades(graph, root):
             t = template(parts)
             if t is None:
                 continue  # a particle no named record holds: such events keep their list

@@ -92,7 +92,7 @@ from detectors.microboone import response as ub
 from detectors.miniboone import response as mb
 from detectors.miniboone.response import write_histograms
 from detectors.nue_elastic import response as ne
-from detectors.output.particle_list import RECIPE_KEY, ParticleRecipe
+from detectors.output.particle_list import RECIPE_KEY, recipe_from_json
 from detectors.output.root import EventWriter, read_events, read_metadata
 from gen.card import (
     BOUND_NUCLEONS,
@@ -1111,7 +1111,7 @@ def reweight_file(path, out=None, *, lifetime: str = "rescale", chunk_size: int 
     sums = _Sums()
     # a compact input stays compact (its recipe describes the same cascades at any couplings); the writer checks
     # every event against the rebuild again, so a list the new vertices no longer match is simply stored
-    recipe = ParticleRecipe.from_json(meta[RECIPE_KEY]) if RECIPE_KEY in meta else None
+    recipe = recipe_from_json(meta[RECIPE_KEY]) if RECIPE_KEY in meta else None
     with EventWriter(out, record="compact" if recipe is not None else "full", particles_recipe=recipe) as writer:
         for start in range(0, n_total, chunk_size):
             ev = read_events(path, entry_start=start, entry_stop=min(n_total, start + chunk_size))

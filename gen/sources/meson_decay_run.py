@@ -26,8 +26,9 @@ the visible vertex before the end of the fiducial volume.
 
 Event records (truth): ``event``, ``weight``, the Momentum4D records ``K``, ``a`` (l_a+), ``N``,
 ``nu``, ``Zp``, ``bm`` (l_b-), ``bp`` (l_b+) (GeV, beam frame: kaon along +z from the target),
-decay points ``vtx_K``, ``vtx_N``, ``vtx_Zp`` (x, y, z in cm), and ``P_fv``, ``P_dec_N``,
-``P_dec_Zp``, ``pol_N_lab``, ``vtx_pair`` (production vertex of the l_b pair, what the reconstruction uses), ``P_dec`` (probability
+decay points ``vtx_K``, ``vtx_N``, ``vtx_Zp`` (x, y, z in cm, t in ns: the production vertex of the particle-list
+entries produced there, bit for bit), and ``P_fv``, ``P_dec_N``,
+``P_dec_Zp``, ``pol_N_lab``, ``vtx_pair`` (x, y, z, t: production vertex of the l_b pair, what the reconstruction uses), ``P_dec`` (probability
 that every visible vertex precedes z_end), ``channel`` (N decay channel, index into ``decays.channels``
 of the ``model`` JSON) and the HepMC-like ``particles`` list (``gen.sources.meson_decay``); ``nu`` and
 ``Zp`` are the first light neutrino and Z' of the cascade (zeros if none) and ``vtx_Zp`` the first Z'
@@ -83,7 +84,7 @@ from gen.stages.base import HistogramSum
 from physics.decay_table import decay_table
 from physics.meson_decays import MESONS, br_P_to_l_N, lepton_mass, polarisation_N_from_P_to_lN
 
-__all__ = ["NA62_PATH", "ZPRIME_ONLY_SHARE", "NA62Setup", "na62_card", "detector_input", "prepare_na62", "iter_generate_na62", "generate_na62", "na62_histograms", "run_na62",
+__all__ = ["NA62_PATH", "ZPRIME_ONLY_SHARE", "NA62_LIST_P4", "NA62_LIST_VERTICES", "na62_particles_recipe", "NA62Setup", "na62_card", "detector_input", "prepare_na62", "iter_generate_na62", "generate_na62", "na62_histograms", "run_na62",
            "NA62_RECO_DOCS", "NA62_TRUTH_DOCS", "NA62_HISTOGRAMS"]
 
 # Histograms (TH1D) of accepted events (reconstructed, weight_accepted) and of all events (truth,
@@ -203,6 +204,80 @@ class NA62Setup:
             "m2_lnu": np.linspace(0.0, self.m_P**2, N_BINS + 1),
             "m2_lll": np.linspace(0.0, self.m_P**2, N_BINS + 1),
         }
+
+
+#: the named records of an NA62 event that the compact record rebuilds ``particles`` from (``na62_particles_recipe``)
+NA62_LIST_P4 = ("K", "a", "N", "nu", "Zp", "bm", "bp")
+NA62_LIST_VERTICES = ("origin", "vtx_K", "vtx_N", "vtx_Zp", "vtx_pair")
+
+
+def na62_particles_recipe(setup: NA62Setup):
+    """The compact record's recipe of an NA62 card (``gen.core.events.CompactPlan`` of a
+    ``detectors.output.particle_list.NamedListRecipe``, key ``channel``) and its coverage.
+
+    Every cascade of N the restricted decay graph can draw (``gen.core.events.graph_cascades``) is laid out as the
+    event's list is: the parent (status 2, at the origin), l_a+ and N at ``vtx_K``, then N's cascade (particles decay
+    in list order and append their daughters). A particle after N is named by the rule of
+    ``gen.sources.meson_decay._flights_task`` (first Z', first final l_b-, first final l_b+, first final light
+    neutrino) and born at ``vtx_N`` (N's daughters), ``vtx_Zp`` (the first Z''s) or ``vtx_pair`` (the l_b-'s
+    mother's). A cascade with any other particle, or one whose channel another cascade with a different list
+    shares, gets no template: its events keep their list. The writer checks every event against the rebuild
+    (``detectors.output.particle_list.rebuildable``), so a wrong template makes a file bigger, never different."""
+    from detectors.output.particle_list import NamedListRecipe
+    from gen.core.events import CompactPlan, graph_cascades
+    from physics.pdg import LIGHT_NEUTRINOS, PDG, ZPRIME
+
+    dec = setup.general
+    g = dec.graph
+    pdg_bm = PDG[f"{setup.flavour_b}-"]
+    head = [(PDG[setup.parent], 2, -1, "K", "origin"), (PDG[f"{setup.flavour_a}+"], 1, 0, "a", "vtx_K")]
+    lists: dict[int, list | None] = {}
+    covered: list[tuple[float, int]] = []
+    total = 0.0
+    for parts, p in graph_cascades(g, int(g.root_state[dec.root])):
+        total += p
+        pdgs = [int(g.st_pdg[s]) for s, _m, _c in parts]
+        final = [c < 0 for _s, _m, c in parts]
+        named = {}
+        for k in range(1, len(parts)):  # as _flights_task's elif chain
+            code = pdgs[k]
+            if code == ZPRIME and "Zp" not in named.values():
+                named[k] = "Zp"
+            elif final[k] and code == pdg_bm and "bm" not in named.values():
+                named[k] = "bm"
+            elif final[k] and code == -pdg_bm and "bp" not in named.values():
+                named[k] = "bp"
+            elif final[k] and abs(code) in LIGHT_NEUTRINOS and "nu" not in named.values():
+                named[k] = "nu"
+        by_name = {v: k for k, v in named.items()}
+        rows = [*head, (dec.pdg_N, 2 if parts[0][2] >= 0 else 1, 0, "N", "vtx_K")]
+        for k in range(1, len(parts)):
+            mother = parts[k][1]
+            if k not in named:
+                rows = None
+                break
+            if mother == 0:
+                vtx = "vtx_N"
+            elif mother == by_name.get("Zp"):
+                vtx = "vtx_Zp"
+            elif "bm" in by_name and mother == parts[by_name["bm"]][1]:
+                vtx = "vtx_pair"
+            else:
+                rows = None
+                break
+            rows.append((pdgs[k], 1 if final[k] else 2, 2 + mother, named[k], vtx))
+        if rows is None:
+            continue
+        chosen = parts[0][2]
+        channel = int(g.ch_origin[chosen]) if chosen >= 0 else -1
+        covered.append((p, channel))
+        if lists.setdefault(channel, rows) != rows:
+            lists[channel] = None  # two lists under one channel: these events keep theirs
+    templates = [((ch,), rows) for ch, rows in lists.items() if rows is not None]
+    if not templates:
+        return CompactPlan(None, 0.0)
+    coverage = sum(p for p, ch in covered if lists[ch] is not None) / total if total > 0 else 0.0
+    return CompactPlan(NamedListRecipe.from_templates(NA62_LIST_P4, NA62_LIST_VERTICES, ("channel",), templates), coverage)
 
 
 def prepare_na62(card) -> NA62Setup:
@@ -381,20 +456,29 @@ def na62_histograms(events: ak.Array, setup: NA62Setup) -> dict:
 
 
 def run_na62(card, n: int, seed: int, out: str, *, chunk_size=None, compression="lz4", reconstruct=True,
-             as_json=False, progress=None, format="ttree", precision="double", record="full", before_events=None) -> int:
+             as_json=False, progress=None, format="ttree", precision="double", record=None, before_events=None) -> int:
     """``hnlgen run`` for an NA62 card: events TTree (or RNTuple, ``format``), TH1Ds, metadata and the summary.
 
-    ``before_events``: called once the decay table is built and before the first event (``hnlgen run`` waits
-    there for its precompile helper on a cold start, ``gen.core.precompile``)."""
+    ``record``: ``"full"``, ``"compact"`` (the particle list only of the events whose named records do not hold it,
+    ``na62_particles_recipe``; lossless), ``"slim"``, or None: compact where its recipe covers at least
+    ``gen.core.events.COMPACT_MIN_COVERAGE`` of the events, else full. ``before_events``: called once the decay table
+    is built and before the first event (``hnlgen run`` waits there for its precompile helper on a cold start,
+    ``gen.core.precompile``)."""
     t0 = time.perf_counter()
     setup = NA62Setup(card)
+    plan = na62_particles_recipe(setup)
+    if record == "compact" and plan.recipe is None:
+        print("hnlgen run: --record compact: no cascade of this card is held by its named records; writing the full "
+              "record", file=sys.stderr)
+    record, recipe = plan.choose(record)
     if before_events is not None:
         before_events()
     hsum = HistogramSum()
     # exact sums (gen.core.exact_sum): totals bit-identical for any chunk size and thread count
     sums = {k: ExactSum() for k in ("sw", "sw2", "sa", "sa2")}
     done = 0
-    plain = EventWriter(out, compression=compression, format=format, precision=precision, record=record)
+    plain = EventWriter(out, compression=compression, format=format, precision=precision, record=record,
+                        particles_recipe=recipe)
     plain.branch_titles = event_branch_titles()
     # compression and writing overlap with the next chunk's generation (detectors.output.writer_thread)
     with BackgroundWriter(plain) as writer:

@@ -128,10 +128,14 @@ def test_run_record_default_is_compact(tiny, capsys):
     n_f = uproot.open(full)["events"]["nparticles"].array(library="np")
     assert (n_f >= 4).all() and (n_c == 0).mean() > 0.99 and np.array_equal(n_c[n_c > 0], n_f[n_c > 0])
     assert ak.array_equal(read_events(compact), read_events(full), equal_nan=True)
-    capsys.readouterr()
-    assert main(["run", "na62_light_zprime", "-n", "10", "-o", str(d / "na62.root"), "--record", "compact"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["hnlgen run: --record compact applies to upscattering cards; na62 files take full (default) or slim"]
+    # NA62 cards too (the recipe of gen.sources.meson_decay_run.na62_particles_recipe): every list rebuilt
+    na_c, na_f = d / "na62c.root", d / "na62f.root"
+    assert main(["run", "na62_light_zprime", "-n", "3000", "-o", str(na_c)]) == 0
+    assert main(["run", "na62_light_zprime", "-n", "3000", "-o", str(na_f), "--record", "full"]) == 0
+    assert RECIPE_KEY in read_metadata(na_c) and RECIPE_KEY not in read_metadata(na_f)
+    assert (uproot.open(na_c)["events"]["nparticle_list"].array(library="np") == 0).all()
+    assert (uproot.open(na_f)["events"]["nparticles"].array(library="np") == 7).all()
+    assert ak.array_equal(read_events(na_c), read_events(na_f), equal_nan=True)
 
 
 def test_run_record_compact_without_a_recipe_says_so(tiny, capsys, monkeypatch):
