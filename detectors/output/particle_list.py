@@ -518,16 +518,22 @@ def rebuild_particles(events: ak.Array, recipe: ParticleRecipe | NamedListRecipe
     return _list(off, out)
 
 
-def warm_kernels() -> None:
+def warm_kernels(named_list: tuple[int, int] | None = None) -> None:
     """Compile (or load) the kernels ``EventWriter`` runs on the compact record, with the generator's types (int32
     particle codes, float64 columns). For a cold start: ``hnlgen run`` calls it while its helper compiles the event
-    kernel (``gen.core.precompile.wait``), instead of the writer thread compiling them on the first chunk."""
-    i64, f64 = np.zeros(1, np.int64), np.zeros(1)
-    codes, casc = np.zeros((len(KEY_CODES), 1), np.int64), np.zeros((4, 1), np.int64)
-    hard_tab, keys = np.zeros((1, len(KEY_CODES) + 2), np.int64), np.zeros((1, 5), np.int64)
+    kernel (``gen.core.precompile.wait``), instead of the writer thread compiling them on the first chunk (holding the
+    GIL). Default: the upscattering layout (``ParticleRecipe``); ``named_list`` = (four-vector records, vertices after
+    the origin): a ``NamedListRecipe`` of that many records (NA62: ``gen.sources.meson_decay.precompile_in_parent``)."""
+    i64, f64, i32 = np.zeros(1, np.int64), np.zeros(1), np.zeros(1, np.int32)
     tmpl, hard = np.full(1, -1, np.int64), np.full(1, -1, np.int64)
-    _plan(codes, casc, hard_tab, keys, tmpl, hard)
-    i32 = np.zeros(1, np.int32)
+    if named_list is None:
+        codes, casc = np.zeros((len(KEY_CODES), 1), np.int64), np.zeros((4, 1), np.int64)
+        hard_tab, keys = np.zeros((1, len(KEY_CODES) + 2), np.int64), np.zeros((1, 5), np.int64)
+        _plan(codes, casc, hard_tab, keys, tmpl, hard)
+        n_p4, n_vtx = len(NAMED_P4), len(NAMED_VERTEX) - 1
+    else:
+        n_p4, n_vtx = named_list
+        _match(np.zeros((1, 1), np.int64), np.zeros((1, 1), np.int64), tmpl)
     t3 = np.zeros((1, 1, 5), np.int64)
-    _check(hard, tmpl, t3, i64, t3.copy(), i64.copy(), (f64,) * (4 * len(NAMED_P4)), (f64,) * (4 * (len(NAMED_VERTEX) - 1)),
+    _check(hard, tmpl, t3, i64, t3.copy(), i64.copy(), (f64,) * (4 * n_p4), (f64,) * (4 * n_vtx),
            np.zeros(2, np.int64), i32, i32.copy(), i32.copy(), (f64,) * 8, np.zeros(1, np.bool_))

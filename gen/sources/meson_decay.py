@@ -1088,9 +1088,10 @@ def precompile_in_helper() -> None:
 
 def precompile_in_parent() -> None:
     """The parent's share while it waits for the helper: the production and slot-initialisation kernels, the
-    exact sums of the totals and the detector's reconstruction kernel (what the first chunk would otherwise
-    compile)."""
+    exact sums of the totals, the detector's reconstruction kernel and the compact record's check (what the first
+    chunk would otherwise compile)."""
     from detectors.na62.response import warm_kernel
+    from detectors.output.particle_list import warm_kernels as warm_particle_list
     from gen.core.exact_sum import ExactSum
     from gen.core.precompile import event_kernel_types
 
@@ -1098,3 +1099,6 @@ def precompile_in_parent() -> None:
     _init_slots_into.compile(event_kernel_types(NA62_INIT_SIGNATURE))
     ExactSum().add(np.zeros(1))
     warm_kernel()  # the detector's reconstruction kernel
+    # the compact record's check (gen.sources.meson_decay_run.na62_particles_recipe: the 7 named four-vectors and 4
+    # vertices of _ROWS and _VTX_FIELDS), which the writer thread would otherwise compile on the first chunk
+    warm_particle_list(named_list=(len(_ROWS), len(_VTX_FIELDS)))

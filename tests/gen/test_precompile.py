@@ -164,15 +164,19 @@ def test_na62_run_starts_its_own_helper(monkeypatch, tmp_path):
 
 def test_particle_list_warmup_is_the_compact_writer_s_specialisations(tmp_path):
     """The compact record's kernels (``detectors.output.particle_list``): the parent's warm-up while it waits for
-    the helper compiles exactly what ``hnlgen run``'s writer thread then calls."""
+    the helper compiles exactly what ``hnlgen run``'s writer thread then calls, for both recipe layouts."""
     from detectors.output import particle_list as PL
     from gen.cli.app import main
 
+    from gen.sources import meson_decay as M
+
     PL.warm_kernels()
-    kernels = (PL._plan, PL._check)
+    M.precompile_in_parent()  # NA62: the named-list layout's _match and _check
+    kernels = (PL._plan, PL._match, PL._check)
     before = [set(k.signatures) for k in kernels]
     assert all(before)
     assert main(["run", str(CARDS / "miniboone_light_zprime.toml"), "-n", "2000", "-o", str(tmp_path / "x.root")]) == 0
+    assert main(["run", str(CARDS / "na62_light_zprime.toml"), "-n", "2000", "-o", str(tmp_path / "y.root")]) == 0
     assert [set(k.signatures) for k in kernels] == before
 
 
