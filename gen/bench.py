@@ -165,8 +165,22 @@ OPTIONS = (
 DEFAULT_WRITER = LEVERS[-1]
 
 
-def _pass(card, n, seed, setup, reconstruct, out_path=None, stage=None, writer_cfg=DEFAULT_WRITER):
-    """One generation pass; returns (seconds, events, final-state weights, selected weights, selected name)."""
+def _compact_plan(card, setup):
+    """The card's ``gen.core.events.CompactPlan``, as ``hnlgen run`` builds it (upscattering: from ``setup``'s decay
+    graph; meson decays: ``gen.sources.meson_decay_run.na62_particles_recipe``), once per card outside the timed
+    passes."""
+    if setup is not None:
+        from gen.core.events import particles_recipe
+
+        return particles_recipe(setup.graph, setup.ch_codes, setup.ch_root, setup.ch_prob)
+    from gen.sources.meson_decay_run import NA62Setup, na62_particles_recipe
+
+    return na62_particles_recipe(NA62Setup(card))
+
+
+def _pass(card, n, seed, setup, reconstruct, out_path=None, stage=None, writer_cfg=DEFAULT_WRITER, plan=None):
+    """One generation pass; returns (seconds, events, final-state weights, selected weights, selected name).
+    ``plan``: the card's ``CompactPlan`` (``_compact_plan``), for the writers of the compact record."""
     from gen.sources.upscattering import iter_generate
 
     writer = None
@@ -176,9 +190,6 @@ def _pass(card, n, seed, setup, reconstruct, out_path=None, stage=None, writer_c
 
         _label, kw, threaded = writer_cfg
         if kw.get("record") == "compact":  # as hnlgen run's default: compact where the card's recipe covers enough events
-            from gen.core.events import particles_recipe
-
-            plan = particles_recipe(setup.graph, setup.ch_codes, setup.ch_root, setup.ch_prob) if setup is not None else None
             record, recipe = plan.choose() if plan is not None else ("full", None)
             kw = dict(kw, record=record, particles_recipe=recipe)
         writer = EventWriter(out_path, **kw)
@@ -241,6 +252,7 @@ def _bench_card(path: str, n: int, threads_list, profile: bool, tmp: Path, log, 
     setup = None if na62 else prepare(card)
     stage = _stage(card, setup, seed)
     t_setup = time.perf_counter() - t0
+    plan = _compact_plan(card, setup)
     max_threads = numba.config.NUMBA_NUM_THREADS
     numba.set_num_threads(max_threads)
     _pass(card, min(n, 20_000), seed, setup, True, stage=stage)  # warm-up: JIT / cache load of every kernel
@@ -270,7 +282,7 @@ def _bench_card(path: str, n: int, threads_list, profile: bool, tmp: Path, log, 
             times["od"].append(dt)
         for cfg in configs:
             c0 = time.process_time()
-            dt, _, _, _, _ = _pass(card, n, seed, setup, True, out, stage=stage, writer_cfg=cfg)
+            dt, _, _, _, _ = _pass(card, n, seed, setup, True, out, stage=stage, writer_cfg=cfg, plan=plan)
             if cfg[0] in cpu:
                 cpu[cfg[0]].append(time.process_time() - c0)
             times[cfg[0]].append(dt)
@@ -279,7 +291,7 @@ def _bench_card(path: str, n: int, threads_list, profile: bool, tmp: Path, log, 
         # the marginal end-to-end rate (issue 16's measure): the default writer on MARGINAL_FACTOR x n events, less
         # the n-event pass of this repetition, so that opening, closing and renaming the file (fixed costs) cancel
         c0 = time.process_time()
-        times["w2"].append(_pass(card, MARGINAL_FACTOR * n, seed, setup, True, out, stage=stage)[0])
+        times["w2"].append(_pass(card, MARGINAL_FACTOR * n, seed, setup, True, out, stage=stage, plan=plan)[0])
         cpu["w2"].append(time.process_time() - c0)
         out.unlink()
         for k in threads_list:
@@ -320,7 +332,7 @@ def _bench_card(path: str, n: int, threads_list, profile: bool, tmp: Path, log, 
     res["repetitions"] = reps
     # memory: traced Python/NumPy peak during a full pass (chunk-bounded), process max RSS
     tracemalloc.start()
-    _pass(card, n, seed, setup, True, out, stage=stage)
+    _pass(card, n, seed, setup, True, out, stage=stage, plan=plan)
     res["tracemalloc_peak_MB"] = tracemalloc.get_traced_memory()[1] / 1e6
     tracemalloc.stop()
     out.unlink()
@@ -328,7 +340,7 @@ def _bench_card(path: str, n: int, threads_list, profile: bool, tmp: Path, log, 
     if profile:
         pr = cProfile.Profile()
         pr.enable()
-        _pass(card, n, seed, setup, True, out, stage=stage)
+        _pass(card, n, seed, setup, True, out, stage=stage, plan=plan)
         pr.disable()
         out.unlink()
         st = pstats.Stats(pr)

@@ -121,3 +121,22 @@ def test_marginal_cpu_splits_the_rate_into_cpu_per_event_and_cores():
     assert math.isclose(us, 2.1, rel_tol=1e-9) and math.isclose(k, cores, rel_tol=1e-9)
     assert math.isclose(marginal_rate(9 * n, t_n, t_10n), k / (us * 1e-6), rel_tol=1e-9)  # rate = cores / CPU
     assert all(math.isnan(x) for x in marginal_cpu(n, [1.0], [1.5], [1.0], [0.9]))
+
+
+def test_bench_writes_the_record_hnlgen_run_writes(tmp_path):
+    """The bench's default writer is ``hnlgen run``'s: the compact record on the light-Z' and NA62 cards (their
+    ``CompactPlan``, built once per card), so the "+ compact record" lever and the marginal rate measure it."""
+    from detectors.output.particle_list import RECIPE_KEY, NamedListRecipe, ParticleRecipe
+    from detectors.output.root import read_metadata
+    from gen import bench as B
+    from gen.card import load_card
+    from gen.sources.upscattering import prepare
+
+    for name, kind in (("na62_light_zprime.toml", NamedListRecipe), ("miniboone_light_zprime.toml", ParticleRecipe)):
+        card = load_card(Path(__file__).resolve().parents[2] / "cards" / name)
+        setup = None if kind is NamedListRecipe else prepare(card, adapt=False)
+        plan = B._compact_plan(card, setup)
+        assert isinstance(plan.recipe, kind) and plan.record == "compact"
+        out = tmp_path / (name + ".root")
+        B._pass(card, 2000, 1, setup, True, out, plan=plan)
+        assert RECIPE_KEY in read_metadata(out)
