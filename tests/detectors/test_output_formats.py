@@ -227,3 +227,30 @@ def test_same_rdataframe_code_on_ttree_and_rntuple(card_path, tmp_path, root_pyt
     assert cc[1] == a[1] == int(sel.sum()) and cc[0] == pytest.approx(float(expect[sel].sum()), rel=1e-6)
     ev = read_events(t)
     assert a[2] == pytest.approx(float(ak.sum(ev.weight)), rel=1e-12)
+
+
+_RDF_NA62 = r"""
+import json, sys
+import ROOT
+df = ROOT.RDataFrame("events", sys.argv[1])
+d = df.Define("dt", "vtx_N_t - vtx_K_t").Define("n", "nparticle_list + particle_list_pdg.size()")
+print(json.dumps([d.Sum("dt").GetValue(), d.Sum("n").GetValue(), df.Sum("K_E").GetValue(), df.Count().GetValue()]))
+"""
+
+
+def test_root_reads_a_compact_na62_file(tmp_path, root_python):
+    """ROOT (>= 6.34) reads an NA62 file of the default (compact) record: the vertex times (``vtx_K_t``, ``vtx_N_t``)
+    and the named four-vectors as plain branches, ``nparticle_list`` 0 for every event; the same sums as
+    ``read_events`` (which rebuilds the list). Skipped without ROOT."""
+    import subprocess
+
+    path = tmp_path / "na62.root"
+    assert main(["run", "na62_light_zprime", "-n", "5000", "-o", str(path), "--json"]) == 0
+    res = subprocess.run([root_python, "-c", _RDF_NA62, str(path)], capture_output=True, text=True, timeout=300, check=False)
+    assert res.returncode == 0, res.stderr
+    dt, n, k_e, count = json.loads(res.stdout.strip().splitlines()[-1])
+    ev = read_events(path)
+    assert count == len(ev) == 5000 and n == 0
+    assert dt == pytest.approx(float(np.sum(ak.to_numpy(ev.vtx_N.t) - ak.to_numpy(ev.vtx_K.t))), rel=1e-12)
+    assert k_e == pytest.approx(float(ak.sum(ev.K.E)), rel=1e-12)
+    assert (ak.num(ev.particles) == 7).all()

@@ -167,7 +167,6 @@ def test_particle_list_warmup_is_the_compact_writer_s_specialisations(tmp_path):
     the helper compiles exactly what ``hnlgen run``'s writer thread then calls, for both recipe layouts."""
     from detectors.output import particle_list as PL
     from gen.cli.app import main
-
     from gen.sources import meson_decay as M
 
     PL.warm_kernels()
