@@ -365,22 +365,3 @@ def test_named_list_recipe_json_round_trip_and_refusals(na62_light):
     with pytest.raises(ValueError, match="same key"):
         PL.NamedListRecipe.from_templates(("K",), ("origin",), ("channel",), [((0,), []), ((0,), [])])
 
-
-def test_na62_reweighted_compact_file_equals_reweighted_full_file(tmp_path):
-    """``hnlgen reweight`` of a compact NA62 file: compact again (the new N and Z' flights move ``vtx_N``,
-    ``vtx_Zp``, ``vtx_pair`` and the list's vertices alike), the events of the reweighted full file bit for bit."""
-    from gen.cli.app import main
-    from gen.reweight.upscattering import reweight_file
-
-    full, compact = tmp_path / "full.root", tmp_path / "compact.root"
-    card = str(CARDS / "na62_heavy_zprime.toml")
-    assert main(["run", card, "-n", "3000", "-o", str(full), "--record", "full"]) == 0
-    assert main(["run", card, "-n", "3000", "-o", str(compact)]) == 0
-    out_f, tot_f = reweight_file(full, tmp_path / "rf.root", chi=0.035)
-    out_c, tot_c = reweight_file(compact, tmp_path / "rc.root", chi=0.035)
-    assert tot_f == tot_c
-    a, b = read_events(out_c), read_events(out_f)
-    assert _same(a, b)
-    assert not np.array_equal(ak.to_numpy(a.vtx_N.t), ak.to_numpy(read_events(compact).vtx_N.t))
-    assert PL.RECIPE_KEY in read_metadata(out_c) and PL.RECIPE_KEY not in read_metadata(out_f)
-    assert (uproot.open(out_c)["events"][f"n{PL.COMPACT_FIELD}"].array(library="np") == 0).all()

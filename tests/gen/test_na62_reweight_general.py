@@ -398,6 +398,12 @@ def test_cli_reweight_general_path_file(tmp_path, capsys):
     assert exp["expected_events"]["accepted"] == pytest.approx(float(ak.sum(ev.weight_accepted)), rel=1e-12)
     mem = reweight(src, chi=0.035)
     assert ak.array_equal(ev, mem.events, equal_nan=True)
+    # the compact record (hnlgen run's default for NA62 since issue 16) in and out: every list rebuilt, read back
+    # (read_events) to the in-memory reweighting's lists, whose vertices moved with the new flights
+    from detectors.output.particle_list import COMPACT_FIELD, RECIPE_KEY
+
+    assert RECIPE_KEY in read_metadata(src) and RECIPE_KEY in meta
+    assert (uproot.open(out)["events"][f"n{COMPACT_FIELD}"].array(library="np") == 0).all()
     assert not np.array_equal(_flat(ev, "z"), _flat(ev0, "z"))
     want = na62_histograms(ev, NA62Setup(load_card(HEAVY)))
     got = read_histograms(out, names=("h_m_ll", "h_m2_N", "h_truth_m_ll"))
