@@ -153,10 +153,12 @@ class ParticleRecipe:
             proj, struck = self.hard[h, 0], self.hard[h, len(KEY_CODES)]
             head[h] = ((proj, _STATUS_BEAM, -1, 0, 0), (struck, _STATUS_TARGET, -1, 1, 0), (struck, _STATUS_FINAL, 0, 2, 0))
         tail = np.zeros((max(nc, 1), 1 + self.rows.shape[1], 5), np.int64)
+        tail_len = np.zeros(max(nc, 1), np.int64)  # padded like the tables: never indexed for an event without a template
         for t in range(nc):
             tail[t, 0] = (self.keys[t, 0], self.n_status[t], 0, 3, 0)
             tail[t, 1:] = self.rows[t]
-        return head, np.full(max(nh, 1), 3, np.int64), tail, np.asarray(1 + self.length, np.int64)
+            tail_len[t] = 1 + self.length[t]
+        return head, np.full(max(nh, 1), 3, np.int64), tail, tail_len
 
     def select(self, events: ak.Array) -> tuple[np.ndarray, np.ndarray]:
         """(head, tail) template of each event, -1 where none (``_plan``)."""
@@ -223,10 +225,13 @@ class NamedListRecipe:
 
     @functools.cached_property
     def tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """One empty head; the templates are the tails."""
+        """One empty head; the templates are the tails (one of length 0 when there are none)."""
+        if len(self.keys) == 0:
+            return np.zeros((1, 1, 5), np.int64), np.zeros(1, np.int64), np.zeros((1, 1, 5), np.int64), np.zeros(1, np.int64)
         return np.zeros((1, 1, 5), np.int64), np.zeros(1, np.int64), self.rows, self.length
 
     def select(self, events: ak.Array) -> tuple[np.ndarray, np.ndarray]:
+        """(head 0, template) of each event, the template -1 where no key matches (``_match``)."""
         n = len(events)
         codes = np.empty((len(self.key_fields), n), np.int64)
         for i, k in enumerate(self.key_fields):
@@ -496,7 +501,8 @@ def _list(offsets: np.ndarray, cols: dict[str, np.ndarray]) -> ak.Array:
 def rebuild_particles(events: ak.Array, recipe: ParticleRecipe | NamedListRecipe, stored: ak.Array | None = None) -> ak.Array:
     """The full ``particles`` of ``events`` read from a compact record: an empty stored list (``stored``, default
     ``events.particles``; ``events[COMPACT_FIELD]`` of a compact file) is rebuilt from the event's named records,
-    a non-empty one is kept (every event of either source has particles, so an empty list only means "rebuild"). Raises ValueError naming an event whose list is empty and that has no template (a file
+    a non-empty one is kept (every event of either source has particles, so an empty list only means "rebuild").
+    Raises ValueError naming an event whose list is empty and that has no template (a file
     that does not belong with its recipe)."""
     hsel, tsel, common = _inputs(events, recipe)
     s_off, s_cols = _flat(events["particles"] if stored is None else stored)

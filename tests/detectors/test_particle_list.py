@@ -365,3 +365,18 @@ def test_named_list_recipe_json_round_trip_and_refusals(na62_light):
     with pytest.raises(ValueError, match="same key"):
         PL.NamedListRecipe.from_templates(("K",), ("origin",), ("channel",), [((0,), []), ((0,), [])])
 
+
+@pytest.mark.parametrize("which", ["light", "na62_light"])
+def test_a_recipe_without_templates_keeps_every_list(request, which):
+    """A recipe of either layout with no template: no event is rebuildable, and the rebuild of stored lists is
+    the lists themselves (the padded tables are never indexed)."""
+    fixture = request.getfixturevalue(which)
+    recipe, ev = (fixture[0], fixture[1]) if which == "light" else (fixture[0].recipe, fixture[1])
+    if isinstance(recipe, PL.NamedListRecipe):
+        empty = PL.NamedListRecipe.from_templates(recipe.four_vectors, recipe.vertices, recipe.key_fields, [])
+    else:
+        empty = PL.ParticleRecipe.from_templates(recipe.hard.tolist(), [])
+    part = ev[:500]
+    assert not PL.rebuildable(part, empty).any()
+    assert _same(PL.rebuild_particles(part, empty), ak.to_packed(part.particles))
+
