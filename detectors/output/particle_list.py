@@ -488,8 +488,10 @@ def compact_particles(particles: ak.Array, mask: np.ndarray) -> ak.Array:
     cnt = np.diff(off)
     new_off = np.zeros(len(cnt) + 1, np.int64)
     np.cumsum(np.where(mask, 0, cnt), out=new_off[1:])
-    keep = np.repeat(~mask, cnt)
-    return _list(new_off, {k: v[keep] for k, v in cols.items()})
+    # the rows of the kept events only (few where the record pays), instead of a boolean mask over every row
+    kept = np.flatnonzero(~mask)
+    rows = np.arange(int(new_off[-1]), dtype=np.int64) + np.repeat(off[kept] - new_off[kept], cnt[kept])
+    return _list(new_off, {k: v[rows] for k, v in cols.items()})
 
 
 def _list(offsets: np.ndarray, cols: dict[str, np.ndarray]) -> ak.Array:
