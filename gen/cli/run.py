@@ -300,7 +300,7 @@ def _run_with(args, helper) -> int:
         finally:
             _precompile.stop(own)
     from detectors.output.particle_list import warm_kernels as warm_particle_list
-    from gen.core.events import particles_recipe
+    from gen.core.events import COMPACT_FALLBACK, particles_recipe
     from gen.stages.base import make_stage, stage_warmup
 
     t0 = time.perf_counter()
@@ -315,8 +315,7 @@ def _run_with(args, helper) -> int:
         plan = particles_recipe(setup.graph, setup.ch_codes, setup.ch_root, setup.ch_prob)
         # the default: compact where it saves (gen.core.events.COMPACT_MIN_COVERAGE); --record compact: whenever it can
         if record == "compact" and plan.recipe is None:
-            print("hnlgen run: --record compact: no cascade of this card is held by its named records; writing the full "
-                  "record", file=sys.stderr)
+            print(f"hnlgen run: {COMPACT_FALLBACK}", file=sys.stderr)
         record, recipe = plan.choose(record)
         if record == "compact":
             _precompile.send_units(helper, _precompile.unit_names((warm_particle_list,)))  # the writer's kernels

@@ -30,6 +30,7 @@ from physics._jit import jit
 
 __all__ = [
     "graph_cascades",
+    "COMPACT_FALLBACK",
     "ReusableColumns",
     "SCALAR_FIELDS",
     "PARTICLE_FIELDS",
@@ -348,6 +349,8 @@ _MAX_RECIPE_CASCADES = 4096
 #: kept) compact 1.75-1.78 us against full 1.56-1.88 us: the per-event check and the kept lists cost what the
 #: rebuilt ones save.
 COMPACT_MIN_COVERAGE = 0.9
+#: what ``hnlgen run`` says when ``--record compact`` is asked for and the card has no recipe (it writes full)
+COMPACT_FALLBACK = "--record compact: no cascade of this card is held by its named records; writing the full record"
 
 
 class CompactPlan(NamedTuple):

@@ -111,6 +111,8 @@ __all__ = [
     "generate_na62_into",
     "general_events_to_awkward",
     "EventColumns",
+    "NA62_LIST_P4",
+    "NA62_LIST_VERTICES",
 ]
 
 _PARENT_PDG = {"K+": PDG["K+"], "pi+": PDG["pi+"]}
@@ -941,6 +943,10 @@ def _pick_rows_into(p4, vtx, idx, out):
 
 
 _VTX_FIELDS = (("K", "vtx_K"), ("N", "vtx_N"), ("Zp", "vtx_Zp"), ("bb", "vtx_pair"))
+#: the named records an NA62 event's particle list is rebuilt from (the compact record,
+#: ``gen.sources.meson_decay_run.na62_particles_recipe``): the four-vector rows and, after the origin, the vertices
+NA62_LIST_P4 = _ROWS
+NA62_LIST_VERTICES = ("origin", *(field for _, field in _VTX_FIELDS))
 _XYZT = ("x", "y", "z", "t")
 _SCALARS = ("P_fv", "P_dec", "P_dec_N", "P_dec_Zp", "pol_N_lab", "channel", "weight")
 _PARTICLE_FIELDS = ("pdg", "status", "parent", "px", "py", "pz", "E", "x", "y", "z", "t")
@@ -1099,6 +1105,6 @@ def precompile_in_parent() -> None:
     _init_slots_into.compile(event_kernel_types(NA62_INIT_SIGNATURE))
     ExactSum().add(np.zeros(1))
     warm_kernel()  # the detector's reconstruction kernel
-    # the compact record's check (gen.sources.meson_decay_run.na62_particles_recipe: the 7 named four-vectors and 4
-    # vertices of _ROWS and _VTX_FIELDS), which the writer thread would otherwise compile on the first chunk
-    warm_particle_list(named_list=(len(_ROWS), len(_VTX_FIELDS)))
+    # the compact record's check (gen.sources.meson_decay_run.na62_particles_recipe), which the writer thread would
+    # otherwise compile on the first chunk
+    warm_particle_list(named_list=(len(NA62_LIST_P4), len(NA62_LIST_VERTICES) - 1))

@@ -66,11 +66,14 @@ from gen.card import (
 )
 from gen.core import rng as R
 from gen.core.event_kernel import thread_pool
+from gen.core.events import COMPACT_FALLBACK
 from gen.core.exact_sum import ExactSum
 from gen.experiments import experiment_info, experiment_names
 from gen.output import jsonout
 from gen.output.docs import NA62_RECO_DOCS, NA62_TRUTH_DOCS, event_branch_titles, summary_json
 from gen.sources.meson_decay import (
+    NA62_LIST_P4,
+    NA62_LIST_VERTICES,
     EventColumns,
     NA62Beam,
     NA62Uniforms,
@@ -204,11 +207,6 @@ class NA62Setup:
             "m2_lnu": np.linspace(0.0, self.m_P**2, N_BINS + 1),
             "m2_lll": np.linspace(0.0, self.m_P**2, N_BINS + 1),
         }
-
-
-#: the named records of an NA62 event that the compact record rebuilds ``particles`` from (``na62_particles_recipe``)
-NA62_LIST_P4 = ("K", "a", "N", "nu", "Zp", "bm", "bp")
-NA62_LIST_VERTICES = ("origin", "vtx_K", "vtx_N", "vtx_Zp", "vtx_pair")
 
 
 def na62_particles_recipe(setup: NA62Setup):
@@ -468,8 +466,7 @@ def run_na62(card, n: int, seed: int, out: str, *, chunk_size=None, compression=
     setup = NA62Setup(card)
     plan = na62_particles_recipe(setup)
     if record == "compact" and plan.recipe is None:
-        print("hnlgen run: --record compact: no cascade of this card is held by its named records; writing the full "
-              "record", file=sys.stderr)
+        print(f"hnlgen run: {COMPACT_FALLBACK}", file=sys.stderr)
     record, recipe = plan.choose(record)
     if before_events is not None:
         before_events()
