@@ -163,16 +163,14 @@ class ParticleRecipe:
     def select(self, events: ak.Array) -> tuple[np.ndarray, np.ndarray]:
         """(head, tail) template of each event, -1 where none (``_plan``)."""
         n = len(events)
-        codes = np.empty((len(KEY_CODES), n), np.int64)
-        for i, k in enumerate(KEY_CODES):
-            codes[i] = column(events, k)
-        casc = np.empty((4, n), np.int64)
-        for i, k in enumerate(("channel", "ell_minus_pdg", "ell_plus_pdg", "nu_out_pdg")):
-            casc[i] = column(events, k)
+        codes = tuple(_col(column(events, k)) for k in KEY_CODES)
+        casc = tuple(_col(column(events, k)) for k in ("channel", "ell_minus_pdg", "ell_plus_pdg", "nu_out_pdg"))
+        dtype = np.result_type(*codes, *casc)  # int32 as generated and as stored: the generator's rows are read in place
         tmpl = np.full(n, -1, np.int64)
         hard = np.full(n, -1, np.int64)
-        if len(self.hard) and len(self.keys):
-            _plan(codes, casc, np.ascontiguousarray(self.hard), np.ascontiguousarray(self.keys), tmpl, hard)
+        if n and len(self.hard) and len(self.keys):
+            _plan(*_packed(codes, dtype), *_packed(casc, dtype), np.ascontiguousarray(self.hard),
+                  np.ascontiguousarray(self.keys), tmpl, hard)
         return hard, tmpl
 
     @classmethod
@@ -314,7 +312,9 @@ def _match(codes, keys, tmpl):  # pragma: no cover - jitted
     last = 0
     for e in range(codes.shape[1]):
         for q in range(nk):
-            r = (last + q) % nk
+            r = last + q
+            if r >= nk:
+                r -= nk
             same = True
             for c in range(kw):
                 if keys[r, c] != codes[c, e]:
@@ -327,20 +327,23 @@ def _match(codes, keys, tmpl):  # pragma: no cover - jitted
 
 
 @jit(nogil=True)
-def _plan(codes, casc, hard_tab, keys, tmpl, hard):  # pragma: no cover - jitted
-    """Template ``tmpl[e]`` and hard-process row ``hard[e]`` of each event (-1 if none): ``codes`` (6, n) are the
-    ``KEY_CODES``, ``casc`` (4, n) ``channel``, ``ell_minus_pdg``, ``ell_plus_pdg``, ``nu_out_pdg``. Linear scans
-    of the small tables (tens of rows), starting at the previous event's match."""
-    n = codes.shape[1]
+def _plan(codes, sc, casc, scc, hard_tab, keys, tmpl, hard):  # pragma: no cover - jitted
+    """Template ``tmpl[e]`` and hard-process row ``hard[e]`` of each event (-1 if none): ``codes`` are the
+    ``KEY_CODES`` (code c of event e at ``codes[c sc + e]``, ``_packed``), ``casc`` ``channel``, ``ell_minus_pdg``,
+    ``ell_plus_pdg``, ``nu_out_pdg`` (at ``casc[c scc + e]``). Linear scans of the small tables (tens of rows),
+    starting at the previous event's match (a comparison and a subtraction to wrap, not a division)."""
+    n = tmpl.shape[0]
     nh, nk = hard_tab.shape[0], keys.shape[0]
     h_last, t_last = 0, 0
     for e in range(n):
         h = -1
         for q in range(nh):
-            r = (h_last + q) % nh
+            r = h_last + q
+            if r >= nh:
+                r -= nh
             same = True
             for c in range(6):
-                if hard_tab[r, c] != codes[c, e]:
+                if hard_tab[r, c] != codes[c * sc + e]:
                     same = False
                     break
             if same:
@@ -352,10 +355,12 @@ def _plan(codes, casc, hard_tab, keys, tmpl, hard):  # pragma: no cover - jitted
             continue
         h_last = h
         n_pdg = hard_tab[h, 7]
+        ch, lm, lp, nu = casc[e], casc[scc + e], casc[2 * scc + e], casc[3 * scc + e]
         for q in range(nk):
-            r = (t_last + q) % nk
-            if keys[r, 0] == n_pdg and keys[r, 1] == casc[0, e] and keys[r, 2] == casc[1, e] and keys[r, 3] == casc[2, e] \
-                    and keys[r, 4] == casc[3, e]:
+            r = t_last + q
+            if r >= nk:
+                r -= nk
+            if keys[r, 0] == n_pdg and keys[r, 1] == ch and keys[r, 2] == lm and keys[r, 3] == lp and keys[r, 4] == nu:
                 tmpl[e] = r
                 t_last = r
                 break
@@ -373,57 +378,53 @@ def _expected(slot, h, t, head, head_len, tail, tail_len):  # pragma: no cover -
 
 
 @jit(nogil=True)
-def _check(hsel, tsel, head, head_len, tail, tail_len, p4, vtx, off, pdg, status, parent, kin, ok):  # pragma: no cover
+def _check(hsel, tsel, head, head_len, tail, tail_len, p4, sp, vtx, sv, off, pdg, status, parent, kin, ok):  # pragma: no cover
     """``ok[e]``: event e has a template (``hsel[e]``, ``tsel[e]`` >= 0) and its stored list (``off``, ``pdg``,
-    ``status``, ``parent``, ``kin``: the 8 float columns) equals the rebuild from ``p4`` (4 columns per named
-    four-vector) and ``vtx`` (4 columns x, y, z, t per named vertex after the origin).
+    ``status``, ``parent``, ``kin``: the 8 float columns) equals the rebuild from the named four-vectors ``p4`` and
+    vertices ``vtx`` (``_packed``: component c of four-vector i is ``p4[(4 i + c) sp + e]``; of vertex i after the
+    origin, x y z t, ``vtx[(4 i + c) sv + e]``).
 
-    One pass for the codes, then one pass per float column over the events still equal: each pass reads a few
-    sequential streams (the column and the named columns it is compared with) instead of all ~50 at once, which
-    took the check from 0.19 to 0.11 us per light-Z' event (issue 16, session 8)."""
-    n = hsel.shape[0]
-    for e in range(n):
+    Event by event, row by row, all eleven fields of a row at once, leaving the event at its first difference: each
+    row's template entry is read once instead of once per column. 190 -> 95 ns per light-Z' event on the same chunks
+    (issue 16, session 11; the column-by-column passes of session 8 read fewer streams at once, but their template
+    lookups per column are what the check costs now that the chunk's columns are reused memory)."""
+    k0, k1, k2, k3, k4, k5, k6, k7 = kin
+    for e in range(hsel.shape[0]):
         h, t = hsel[e], tsel[e]
         good = h >= 0 and t >= 0
         if good:
             good = off[e + 1] - off[e] == head_len[h] + tail_len[t]
-        if good:
-            for slot in range(head_len[h] + tail_len[t]):
-                r = off[e] + slot
-                pp, st, mo, _ip, _iv = _expected(slot, h, t, head, head_len, tail, tail_len)
-                if pdg[r] != pp or status[r] != st or parent[r] != mo:
+        r = off[e]
+        # the head's rows (part 0), then the tail's (part 1); no call per row: a numba call with array arguments
+        # costs their reference counts, more than the comparisons (written out here for that reason)
+        for part in range(2):
+            if not good:
+                break
+            for j in range(head_len[h] if part == 0 else tail_len[t]):
+                if part == 0:
+                    pp, st, mo, ip, iv = head[h, j, 0], head[h, j, 1], head[h, j, 2], head[h, j, 3], head[h, j, 4]
+                else:
+                    pp, st, mo, ip, iv = tail[t, j, 0], tail[t, j, 1], tail[t, j, 2], tail[t, j, 3], tail[t, j, 4]
+                q = 4 * ip * sp + e
+                same = pdg[r] == pp and status[r] == st and parent[r] == mo
+                same &= k0[r] == p4[q] and k1[r] == p4[q + sp] and k2[r] == p4[q + 2 * sp] and k3[r] == p4[q + 3 * sp]
+                if iv == 0:
+                    same &= k4[r] == 0.0 and k5[r] == 0.0 and k6[r] == 0.0 and k7[r] == 0.0
+                else:
+                    q = 4 * (iv - 1) * sv + e
+                    same &= k4[r] == vtx[q] and k5[r] == vtx[q + sv] and k6[r] == vtx[q + 2 * sv] and k7[r] == vtx[q + 3 * sv]
+                r += 1
+                if not same:
                     good = False
                     break
         ok[e] = good
-    for c in range(8):
-        col = kin[c]
-        for e in range(n):
-            if not ok[e]:
-                continue
-            h, t = hsel[e], tsel[e]
-            nh = head_len[h]
-            r0 = off[e]
-            good = True
-            # the head's rows, then the tail's: two loops, no branch per row on which table it is in
-            if c < 4:
-                for j in range(nh):
-                    good &= col[r0 + j] == p4[4 * head[h, j, 3] + c][e]
-                for j in range(tail_len[t]):
-                    good &= col[r0 + nh + j] == p4[4 * tail[t, j, 3] + c][e]
-            else:
-                for j in range(nh):
-                    iv = head[h, j, 4]
-                    good &= col[r0 + j] == (0.0 if iv == 0 else vtx[4 * (iv - 1) + c - 4][e])
-                for j in range(tail_len[t]):
-                    iv = tail[t, j, 4]
-                    good &= col[r0 + nh + j] == (0.0 if iv == 0 else vtx[4 * (iv - 1) + c - 4][e])
-            ok[e] = good
 
 
 @jit(nogil=True)
-def _fill(hsel, tsel, head, head_len, tail, tail_len, p4, vtx, s_off, s_pdg, s_status, s_parent, s_kin,
+def _fill(hsel, tsel, head, head_len, tail, tail_len, p4, sp, vtx, sv, s_off, s_pdg, s_status, s_parent, s_kin,
           off, pdg, status, parent, kin):  # pragma: no cover - jitted
-    """The full list: stored rows where the stored list is not empty, the rebuild where it is (``off`` given)."""
+    """The full list: stored rows where the stored list is not empty, the rebuild where it is (``off`` given;
+    ``p4``, ``sp``, ``vtx``, ``sv`` as in ``_check``)."""
     for e in range(hsel.shape[0]):
         o = off[e]
         if s_off[e + 1] > s_off[e]:
@@ -442,8 +443,32 @@ def _fill(hsel, tsel, head, head_len, tail, tail_len, p4, vtx, s_off, s_pdg, s_s
             status[o + slot] = st
             parent[o + slot] = mo
             for c in range(4):
-                kin[c][o + slot] = p4[4 * ip + c][e]
-                kin[4 + c][o + slot] = 0.0 if iv == 0 else vtx[4 * (iv - 1) + c][e]
+                kin[c][o + slot] = p4[(4 * ip + c) * sp + e]
+                kin[4 + c][o + slot] = 0.0 if iv == 0 else vtx[(4 * (iv - 1) + c) * sv + e]
+
+
+def _packed(cols: tuple[np.ndarray, ...], dtype) -> tuple[np.ndarray, int]:
+    """``cols`` (1-d, one length n) as one flat array and the distance s between two columns in it, so that
+    ``flat[i * s + e]`` is ``cols[i][e]``: the kernels then read every named column through one array (a tuple indexed
+    at run time costs more than the reads). A view when the columns are equally spaced rows of one array, as the
+    generators write them (``gen.core.events.ColumnBuffer``, NA62's ``EventColumns``); otherwise a copy (~55 ns per
+    light-Z' event)."""
+    n = len(cols[0]) if cols else 0
+    if n and all(c.dtype == dtype and c.ndim == 1 and len(c) == n and c.flags.c_contiguous for c in cols):
+        base = cols[0].base
+        ptr = [c.__array_interface__["data"][0] for c in cols]
+        size = np.dtype(dtype).itemsize
+        step = ptr[1] - ptr[0] if len(cols) > 1 else n * size
+        if (isinstance(base, np.ndarray) and base.flags.c_contiguous and base.flags.writeable and step >= n * size
+                and step % size == 0 and all(c.base is base for c in cols)
+                and all(q == ptr[0] + i * step for i, q in enumerate(ptr))):
+            s = step // size
+            start, end = base.__array_interface__["data"][0], base.__array_interface__["data"][0] + base.nbytes
+            if start <= ptr[0] and ptr[0] + ((len(cols) - 1) * s + n) * size <= end:  # inside the one allocation
+                return np.lib.stride_tricks.as_strided(cols[0], shape=((len(cols) - 1) * s + n,), strides=(size,)), s
+    if not cols:
+        return np.zeros(1, dtype), 0
+    return np.concatenate([np.asarray(c, dtype) for c in cols]), n
 
 
 def _col(a, dtype=None) -> np.ndarray:
@@ -451,12 +476,13 @@ def _col(a, dtype=None) -> np.ndarray:
 
 
 def _inputs(events: ak.Array, recipe):
-    """(hsel, tsel, the kernels' common inputs: templates, named four-vector and vertex columns) of ``events``."""
+    """(hsel, tsel, the kernels' common inputs: templates, the named four-vectors and vertices packed by ``_packed``
+    with their column distances) of ``events``."""
     hsel, tsel = recipe.select(events)
     p4 = tuple(_col(column(events, name, c)) for name in recipe.p4_names for c in _P4)
     dtype = p4[0].dtype
     vtx = tuple(_col(column(events, name, c), dtype) for name in recipe.vertex_names[1:] for c in _X4)
-    return hsel, tsel, (*recipe.tables, p4, vtx)
+    return hsel, tsel, (*recipe.tables, *_packed(p4, dtype), *_packed(vtx, dtype))
 
 
 def _flat(particles: ak.Array):
@@ -475,7 +501,7 @@ def rebuildable(events: ak.Array, recipe: ParticleRecipe | NamedListRecipe) -> n
     hsel, tsel, common = _inputs(events, recipe)
     off, cols = _flat(events["particles"])
     ok = np.empty(len(events), np.bool_)
-    kin = tuple(cols[k].astype(common[4][0].dtype, copy=False) for k in PARTICLE_FIELDS[3:])
+    kin = tuple(cols[k].astype(common[4].dtype, copy=False) for k in PARTICLE_FIELDS[3:])
     _check(hsel, tsel, *common, off, cols["pdg"], cols["status"], cols["parent"], kin, ok)
     return ok
 
@@ -518,7 +544,7 @@ def rebuild_particles(events: ak.Array, recipe: ParticleRecipe | NamedListRecipe
     off = np.zeros(len(cnt) + 1, np.int64)
     np.cumsum(cnt, out=off[1:])
     total = int(off[-1])
-    dtype = common[4][0].dtype
+    dtype = common[4].dtype
     out = {k: np.empty(total, s_cols[k].dtype if k in ("pdg", "status", "parent") else dtype) for k in PARTICLE_FIELDS}
     s_kin = tuple(s_cols[k].astype(dtype, copy=False) for k in PARTICLE_FIELDS[3:])
     _fill(hsel, tsel, *common, s_off, s_cols["pdg"], s_cols["status"], s_cols["parent"], s_kin, off, out["pdg"],
@@ -526,22 +552,20 @@ def rebuild_particles(events: ak.Array, recipe: ParticleRecipe | NamedListRecipe
     return _list(off, out)
 
 
-def warm_kernels(named_list: tuple[int, int] | None = None) -> None:
+def warm_kernels(named_list: bool = False) -> None:
     """Compile (or load) the kernels ``EventWriter`` runs on the compact record, with the generator's types (int32
     particle codes, float64 columns). For a cold start: ``hnlgen run`` calls it while its helper compiles the event
     kernel (``gen.core.precompile.wait``), instead of the writer thread compiling them on the first chunk (holding the
-    GIL). Default: the upscattering layout (``ParticleRecipe``); ``named_list`` = (four-vector records, vertices after
-    the origin): a ``NamedListRecipe`` of that many records (NA62: ``gen.sources.meson_decay.precompile_in_parent``)."""
+    GIL). The check is one specialisation for both layouts (the named columns come packed, ``_packed``); the template
+    selection is the upscattering layout's ``_plan`` by default, ``NamedListRecipe``'s ``_match`` with ``named_list``
+    (NA62: ``gen.sources.meson_decay.precompile_in_parent``)."""
     i64, f64, i32 = np.zeros(1, np.int64), np.zeros(1), np.zeros(1, np.int32)
     tmpl, hard = np.full(1, -1, np.int64), np.full(1, -1, np.int64)
-    if named_list is None:
-        codes, casc = np.zeros((len(KEY_CODES), 1), np.int64), np.zeros((4, 1), np.int64)
-        hard_tab, keys = np.zeros((1, len(KEY_CODES) + 2), np.int64), np.zeros((1, 5), np.int64)
-        _plan(codes, casc, hard_tab, keys, tmpl, hard)
-        n_p4, n_vtx = len(NAMED_P4), len(NAMED_VERTEX) - 1
-    else:
-        n_p4, n_vtx = named_list
+    if named_list:
         _match(np.zeros((1, 1), np.int64), np.zeros((1, 1), np.int64), tmpl)
+    else:
+        hard_tab, keys = np.zeros((1, len(KEY_CODES) + 2), np.int64), np.zeros((1, 5), np.int64)
+        _plan(i32, 1, i32.copy(), 1, hard_tab, keys, tmpl, hard)
     t3 = np.zeros((1, 1, 5), np.int64)
-    _check(hard, tmpl, t3, i64, t3.copy(), i64.copy(), (f64,) * (4 * n_p4), (f64,) * (4 * n_vtx),
+    _check(hard, tmpl, t3, i64, t3.copy(), i64.copy(), f64, 0, f64.copy(), 0,
            np.zeros(2, np.int64), i32, i32.copy(), i32.copy(), (f64,) * 8, np.zeros(1, np.bool_))

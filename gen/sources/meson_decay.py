@@ -1107,4 +1107,4 @@ def precompile_in_parent() -> None:
     warm_kernel()  # the detector's reconstruction kernel
     # the compact record's check (gen.sources.meson_decay_run.na62_particles_recipe), which the writer thread would
     # otherwise compile on the first chunk
-    warm_particle_list(named_list=(len(NA62_LIST_P4), len(NA62_LIST_VERTICES) - 1))
+    warm_particle_list(named_list=True)

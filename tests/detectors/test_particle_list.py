@@ -138,7 +138,7 @@ def test_a_changed_list_is_stored_not_lost(light, tmp_path):
 
 
 def test_every_number_of_the_list_is_compared(light):
-    """The check runs one pass per float column (issue 16): a change of any of the 8 floats of any particle, hard
+    """The check compares every field of every row (issue 16): a change of any of the 8 floats of any particle, hard
     process or cascade, makes that event, and only that event, not rebuildable; so does a changed code."""
     recipe, ev, _ = light
     layout = ak.to_packed(ev.particles).layout
@@ -169,6 +169,47 @@ def test_rebuildable_reads_views_of_the_events(light):
     layout = ev.layout
     short = ak.Array(ak.contents.RecordArray(layout.contents, layout.fields, length=len(ev) - 7))
     assert np.array_equal(PL.rebuildable(short, recipe), base[:-7])
+
+
+def test_every_named_number_is_compared(light):
+    """The check reads the named records through ``_packed`` (one flat array and a column distance, issue 16,
+    session 11): the last bit of any component of any named four-vector or vertex, changed in one event, makes that
+    event, and only that event, not rebuildable."""
+    recipe, ev, _ = light
+    base = PL.rebuildable(ev, recipe)
+    e = int(np.flatnonzero(base)[3])
+    named = [(name, c) for name in recipe.p4_names for c in PL._P4] + [(name, c) for name in recipe.vertex_names[1:] for c in PL._X4]
+    assert len(named) == 40
+    for name, c in named:
+        col = PL.column(ev, name, c).copy()
+        col[e] = np.nextafter(col[e], np.inf)
+        mask = PL.rebuildable(ak.with_field(ev, col, [name, c]), recipe)
+        assert not mask[e], (name, c)
+        assert np.array_equal(np.delete(mask, e), np.delete(base, e)), (name, c)
+
+
+def test_named_columns_are_packed_without_a_copy(light):
+    """``_packed``: the generator's named columns (equally spaced rows of one array, ``gen.core.events.ColumnBuffer``)
+    are read as one view; columns that are not (separate arrays, another dtype, unequal distances, another order) as a
+    copy. Either way ``flat[i * s + e]`` is column i's event e, and the check gives the same mask."""
+    recipe, ev, _ = light
+    n = len(ev)
+    cols = tuple(PL._col(PL.column(ev, name, c)) for name in recipe.p4_names for c in PL._P4)
+    flat, s = PL._packed(cols, np.float64)
+    assert flat.base is not None and s >= n and np.may_share_memory(flat, cols[-1])  # a view of the buffer
+    rows = np.arange(3 * 10).reshape(3, 10).astype(float)
+    cases = {"view": (cols, True), "separate arrays": (tuple(c.copy() for c in cols), False),
+             "float32": (tuple(c.astype(np.float32) for c in cols), False), "unequal distances": ((rows[0], rows[2], rows[1]), False),
+             "one row": ((rows[1],), True)}
+    for what, (cs, view) in cases.items():
+        flat, s = PL._packed(cs, np.float64)
+        assert flat.dtype == np.float64 and np.may_share_memory(flat, cs[0]) == view, what
+        for i, c in enumerate(cs):
+            assert np.array_equal(flat[i * s:i * s + len(c)], c), (what, i)
+    copied = ak.Array({k: ak.copy(ev[k]) for k in ev.fields}, with_name=None)  # every column its own array
+    assert not np.may_share_memory(PL._packed(tuple(PL._col(PL.column(copied, "N", c)) for c in PL._P4), np.float64)[0],
+                                   PL.column(copied, "N", "px"))
+    assert np.array_equal(PL.rebuildable(copied, recipe), PL.rebuildable(ev, recipe))
 
 
 def _full_copy(tmp_path, events):
