@@ -960,12 +960,12 @@ def _ak_columns(rec, names):
     return out
 
 
+_P4_FIELDS = ("px", "py", "pz", "E")
+_XYZ_FIELDS = ("x", "y", "z")
+
+
 def _ak_p4(rec):
-    return _ak_columns(rec, ("px", "py", "pz", "E"))
-
-
-def _ak_xyz(rec):
-    return _ak_columns(rec, ("x", "y", "z"))
+    return _ak_columns(rec, _P4_FIELDS)
 
 
 def reconstruct_events(
@@ -1005,13 +1005,34 @@ def reconstruct_events(
     return reconstruct_arrays(arrays, ctau0_N=ctau0_N, ctau0_Zprime=ctau0_Zprime, config=config, rng=rng, vertex=vertex)
 
 
-def event_arrays(events, fields: Mapping[str, str] | None = None) -> dict:
+class _Rows:
+    """The (n, k) float64 rows of k columns (1-d views of an event array's fields), made block by block by
+    :func:`slice_arrays` (``event_arrays(..., by_block=True)``)."""
+
+    __slots__ = ("cols",)
+
+    def __init__(self, cols: tuple):
+        self.cols = cols
+
+    def rows(self, start: int, stop: int) -> np.ndarray:
+        out = np.empty((stop - start, len(self.cols)))
+        for j, c in enumerate(self.cols):
+            out[:, j] = c[start:stop]
+        return out
+
+
+def event_arrays(events, fields: Mapping[str, str] | None = None, *, by_block: bool = False) -> dict:
     """The numpy arrays :func:`reconstruct_events` reads from an awkward event array (one copy per field).
 
     Keys: ``n``, ``em`` (list of (n, 4): e-, e+ with muons moved to ``tracks``, or the photons), ``tracks``
     (list of (n, 4)), ``weight`` (n,), and (n, 3) / (n, 4) arrays or None: ``vertex``, ``offset``
     (visible-vertex offset), ``N``, ``Zprime``. Split from the reconstruction so that the detector stage
     reads a chunk's fields once and reconstructs it block by block on numpy slices (:func:`slice_arrays`).
+
+    ``by_block``: the (n, 3) and (n, 4) arrays are left as views of the fields' columns and made per block by
+    :func:`slice_arrays`, where the detector stage runs the blocks on threads (issue 16: the chunk's rows took
+    ~50 ns per light-Z' event in the stage's one-thread part; per block they are made on the block's thread, in
+    its cache, the same numbers). The ``tracks`` and a final state with muons are made at once, as without it.
     """
     import awkward as ak
 
@@ -1021,20 +1042,33 @@ def event_arrays(events, fields: Mapping[str, str] | None = None) -> dict:
     def f(key):
         return names[key] if names[key] in have else None
 
+    def rows(rec, comps):
+        return _Rows(tuple(np.asarray(column(rec, c), dtype=np.float64) for c in comps)) if by_block \
+            else _ak_columns(rec, comps)
+
     n = len(events)
     tracks = [_ak_p4(events[f(k)]) for k in ("muon", "pion") if f(k)]
     if f("ell_minus") and f("ell_plus"):
-        em = [_ak_p4(events[f("ell_minus")]), _ak_p4(events[f("ell_plus")])]
+        em = [rows(events[f("ell_minus")], _P4_FIELDS), rows(events[f("ell_plus")], _P4_FIELDS)]
+        if by_block:
+            px, py, pz, e = zip(*(p.cols for p in em))
+            # mass > threshold, as below (the sums may round otherwise than einsum's only for a mass within 1e-16
+            # relative of the threshold, 0.05 GeV, far from both the electron and the muon)
+            if any(np.any(e[i] * e[i] - (px[i] * px[i] + py[i] * py[i] + pz[i] * pz[i]) > _MUON_MASS_THRESHOLD**2)
+                   for i in range(2)):
+                em = [p.rows(0, n) for p in em]  # muons: the rows now, and the split below
         for i, p in enumerate(em):
+            if isinstance(p, _Rows):
+                continue
             # mass > threshold, without the sqrt and clip of _mass (electron m^2 = 2.6e-7, muon 1.1e-2 GeV^2)
             is_muon = p[:, 3] * p[:, 3] - np.einsum("ij,ij->i", p[:, :3], p[:, :3]) > _MUON_MASS_THRESHOLD**2
             if np.any(is_muon):
                 tracks.append(np.where(is_muon[:, None], p, 0.0))
                 em[i] = np.where(is_muon[:, None], 0.0, p)
     elif f("photon_1") and f("photon_2"):
-        em = [_ak_p4(events[f("photon_1")]), _ak_p4(events[f("photon_2")])]
+        em = [rows(events[f("photon_1")], _P4_FIELDS), rows(events[f("photon_2")], _P4_FIELDS)]
     elif f("photon"):
-        em = [_ak_p4(events[f("photon")])]
+        em = [rows(events[f("photon")], _P4_FIELDS)]
     else:
         raise KeyError(f"no EM final state among the event fields {sorted(have)}; expected {names}")
     return {
@@ -1042,23 +1076,28 @@ def event_arrays(events, fields: Mapping[str, str] | None = None) -> dict:
         "em": em,
         "tracks": tracks,
         "weight": ak.to_numpy(events[f("weight")]).astype(np.float64) if f("weight") else np.ones(n),
-        "vertex": _ak_xyz(events[f("vertex")]) if f("vertex") else None,
-        "offset": _ak_xyz(events[f("visible_vertex_offset")]) if f("visible_vertex_offset") else None,
-        "N": _ak_p4(events[f("N")]) if f("N") else None,
-        "Zprime": _ak_p4(events[f("Zprime")]) if f("Zprime") else None,
+        "vertex": rows(events[f("vertex")], _XYZ_FIELDS) if f("vertex") else None,
+        "offset": rows(events[f("visible_vertex_offset")], _XYZ_FIELDS) if f("visible_vertex_offset") else None,
+        "N": rows(events[f("N")], _P4_FIELDS) if f("N") else None,
+        "Zprime": rows(events[f("Zprime")], _P4_FIELDS) if f("Zprime") else None,
     }
 
 
 def slice_arrays(arrays: dict, start: int, stop: int) -> dict:
-    """Events ``start:stop`` of :func:`event_arrays`' result (views, no copies)."""
+    """Events ``start:stop`` of :func:`event_arrays`' result (views, no copies; the rows of ``by_block`` made
+    here)."""
+
+    def part(a):
+        return a.rows(start, stop) if isinstance(a, _Rows) else a[start:stop]
+
     out = {}
     for k, v in arrays.items():
         if k == "n":
             out[k] = stop - start
         elif isinstance(v, list):
-            out[k] = [a[start:stop] for a in v]
+            out[k] = [part(a) for a in v]
         else:
-            out[k] = None if v is None else v[start:stop]
+            out[k] = None if v is None else part(v)
     return out
 
 

@@ -45,6 +45,7 @@ __all__ = [
     "SLOT_RECOIL",
     "SLOT_N",
     "assemble_events",
+    "with_fields",
     "ColumnBuffer",
     "build_events",
     "COMPACT_MIN_COVERAGE",
@@ -325,6 +326,23 @@ def build_events(cols: dict) -> ak.Array:
         names.append(name)
         contents.append(NumpyArray(col))
     return ak.Array(RecordArray(contents, names, length=n))
+
+
+def with_fields(chunk: ak.Array, new: dict) -> ak.Array:
+    """``chunk`` with the fields ``new`` (name -> 1-d NumPy array, or a dict of them for a record such as ``vertex``):
+    a field of the same name replaced in place, the others appended in order.
+
+    Built on the layout (the chunk's contents, cut to its length, and NumpyArrays of the new columns): the array that
+    ``ak.zip`` of the high-level fields gave, without awkward's call per field (~20 ns per light-Z' event in the
+    MiniBooNE stage's one-thread part; issue 16, tests/gen/test_stage_threads.py compares the two). The detector
+    stages (``gen.stages``) add their reconstructed fields with it."""
+    layout = chunk.layout
+    n = len(chunk)
+    fields = {k: (c if c.length == n else c[:n]) for k, c in zip(layout.fields, layout.contents)}
+    for k, v in new.items():
+        fields[k] = (ak.contents.RecordArray([ak.to_layout(x) for x in v.values()], list(v), length=n) if isinstance(v, dict)
+                     else ak.to_layout(v))
+    return ak.Array(ak.contents.RecordArray(list(fields.values()), list(fields), length=n))
 
 
 def assemble_events(scalars: dict, pdg, status, parent, p4, vtx, npart) -> ak.Array:

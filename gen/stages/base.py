@@ -46,6 +46,7 @@ import numpy as np
 from detectors.miniboone import response as mb
 from gen.core import rng as R
 from gen.core.event_kernel import thread_pool
+from gen.core.events import with_fields
 from physics import pdg
 from physics.decay_table import decay_table
 
@@ -132,7 +133,7 @@ class MiniBooNEStage:
         if len(chunk) == 0:
             return chunk
         first = int(chunk.event[0])
-        arrays = mb.event_arrays(chunk)
+        arrays = mb.event_arrays(chunk, by_block=True)  # each block's rows made on its thread
         if self.ctau0_Zprime > 0 and arrays["Zprime"] is None:
             raise KeyError("the events have no Zprime field, but the model's Z' decays with c tau0 = "
                            f"{self.ctau0_Zprime:g} cm (needed for the fiducial weight)")
@@ -168,12 +169,8 @@ class MiniBooNEStage:
 def attach_reco(chunk: ak.Array, reco: dict) -> ak.Array:
     """Add ``vertex`` (record), the flat reco fields and the fiducial weight to the event records."""
     v = reco["vertex"]
-    fields = {k: chunk[k] for k in chunk.fields}
-    fields["w_fiducial"] = reco["w_decay_fiducial"]
-    fields["vertex"] = ak.zip({"x": v[:, 0], "y": v[:, 1], "z": v[:, 2]})
-    for k, a in mb.reco_branches(reco).items():
-        fields[k] = a
-    return ak.zip(fields, depth_limit=1)
+    return with_fields(chunk, {"w_fiducial": reco["w_decay_fiducial"], "vertex": {"x": v[:, 0], "y": v[:, 1], "z": v[:, 2]},
+                               **mb.reco_branches(reco)})
 
 
 class NueElasticStage:
@@ -258,10 +255,7 @@ class NueElasticStage:
         sel = reco["weight_selected"]
         self.sel_sum += float(sel.sum())
         self.sel_sum2 += float((sel * sel).sum())
-        fields = {k: chunk[k] for k in chunk.fields}
-        for k in ne.NUE_RECO_BRANCHES:
-            fields[k] = reco[k]
-        return ak.zip(fields, depth_limit=1)
+        return with_fields(chunk, {k: reco[k] for k in ne.NUE_RECO_BRANCHES})
 
 
 def stage_warmup(response: str | None) -> tuple:

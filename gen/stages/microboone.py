@@ -22,6 +22,7 @@ import numpy as np
 from detectors.microboone import response as ub
 from gen.card import CardError
 from gen.core import rng as R
+from gen.core.events import with_fields
 from physics import pdg
 
 __all__ = ["RECO_FIELD_DOCS", "VISIBLE_FINAL_STATES", "MicroBooNEEpemStage"]
@@ -88,10 +89,6 @@ class MicroBooNEEpemStage:
         sel = reco["weight_selected"]
         self.sel_sum += float(sel.sum())
         self.sel_sum2 += float((sel * sel).sum())
-        fields = {k: chunk[k] for k in chunk.fields}
-        fields["w_fiducial"] = reco["w_fiducial"]
         v = reco["vertex"]
-        fields["vertex"] = ak.zip({"x": v[:, 0], "y": v[:, 1], "z": v[:, 2]})
-        for k in ub.RECO_BRANCHES:
-            fields[k] = reco[k]
-        return ak.zip(fields, depth_limit=1)
+        return with_fields(chunk, {"w_fiducial": reco["w_fiducial"], "vertex": {"x": v[:, 0], "y": v[:, 1], "z": v[:, 2]},
+                                   **{k: reco[k] for k in ub.RECO_BRANCHES}})

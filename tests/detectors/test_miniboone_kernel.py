@@ -209,3 +209,28 @@ def test_block_vertices_match_numpy():
     assert np.max(np.linalg.norm(v_k, axis=0)) < mb.TANK_RADIUS
     row = mb.BLOCK_ROWS.index("w_decay_fiducial")
     assert np.allclose(outs[0][row], outs[1][row], rtol=1e-8, atol=0)
+
+
+@pytest.mark.parametrize("muons", [False, True])
+def test_event_arrays_by_block_gives_the_same_blocks(muons):
+    """``event_arrays(..., by_block=True)`` leaves the rows to ``slice_arrays`` (the detector stage makes them on
+    each block's thread, issue 16): every block's arrays are those of the chunk's rows, to the bit, also when some
+    l- is a muon (its rows then move to ``tracks`` for the whole chunk, as without ``by_block``)."""
+    _setup, truth = _truth(STAGE_CARDS[0], 1, 6)
+    if muons:  # every third l- given the muon mass: the same momentum, E = sqrt(p^2 + m_mu^2)
+        lm = truth.ell_minus
+        p2 = lm.px ** 2 + lm.py ** 2 + lm.pz ** 2
+        e = np.where(np.arange(len(truth)) % 3 == 0, np.sqrt(ak.to_numpy(p2) + 0.1056583755 ** 2), ak.to_numpy(lm.E))
+        truth = ak.with_field(truth, e, ["ell_minus", "E"])
+    eager, lazy = mb.event_arrays(truth), mb.event_arrays(truth, by_block=True)
+    assert len(eager["tracks"]) == (1 if muons else 0) and len(lazy["tracks"]) == len(eager["tracks"])
+    n = len(truth)
+    for start, stop in ((0, n), (0, 1000), (1000, 5003), (n - 7, n)):
+        a, b = mb.slice_arrays(eager, start, stop), mb.slice_arrays(lazy, start, stop)
+        assert a.keys() == b.keys() and a["n"] == b["n"] == stop - start
+        for k in a:
+            if k == "n" or a[k] is None:
+                assert a[k] == b[k], k
+                continue
+            for x, y in zip(a[k], b[k]) if isinstance(a[k], list) else ((a[k], b[k]),):
+                assert isinstance(y, np.ndarray) and x.shape == y.shape and x.dtype == y.dtype and np.array_equal(x, y), k

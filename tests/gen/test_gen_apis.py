@@ -25,7 +25,7 @@ API = {
     gen.core.events: {"SCALAR_FIELDS", "PARTICLE_FIELDS", "NAMED_PARTICLES", "NAMED_VERTICES", "NAMED_PDG", "FIELD_DOCS", "REGIME_CODES",
                  "HELICITY_CODES", "SLOT_PROJECTILE", "SLOT_TARGET", "SLOT_RECOIL", "SLOT_N", "assemble_events",
                  "ColumnBuffer", "ReusableColumns", "build_events", "field_table_markdown", "COMPACT_MIN_COVERAGE", "COMPACT_FALLBACK", "CompactPlan", "particles_recipe",
-                 "graph_cascades"},
+                 "graph_cascades", "with_fields"},
     gen.core.decays: {"Species", "Channel", "DecayGraph", "build_decay_graph", "parse_final_state", "tabulate_three_body",
                  "INVISIBLE_PDG"},
     gen.sources.upscattering: {"generate", "iter_generate", "GeneratorSetup", "prepare", "RunSummary", "Accumulator", "summarize", "run_metadata"},

@@ -57,3 +57,49 @@ def test_na62_detector_identical_for_one_and_two_threads():
         x, y = ak.flatten(a[f], axis=None), ak.flatten(b[f], axis=None)
         assert np.array_equal(ak.to_numpy(x), ak.to_numpy(y), equal_nan=True), f
     assert float(ak.sum(a.weight_accepted)) > 0
+
+
+def test_with_fields_gives_the_zip_of_the_fields():
+    """``gen.core.events.with_fields`` (how the detector stages add their fields, issue 16) builds the array that
+    ``ak.zip`` of the high-level fields gave: form, type and values, for a replaced field, a new record and new flat
+    fields, also on a record whose contents are longer than it; and the MiniBooNE stage's chunk is that array."""
+    from gen.core.events import with_fields
+    from gen.stages import base as B
+
+    card = load_card(LZ)
+    setup = prepare(card, seed=12)
+    truth = next(iter_generate(card, R.BLOCK_SIZE + 99, 12, setup=setup, reconstruct=False))
+    short = ak.Array(ak.contents.RecordArray(truth.layout.contents, truth.fields, length=len(truth) - 7))
+    n = len(short)
+    rng = np.random.default_rng(1)
+    v = rng.random((n, 3))
+    new = {"w_fiducial": rng.random(n), "vertex": {"x": v[:, 0], "y": v[:, 1], "z": v[:, 2]}, "E_new": rng.random(n),
+           "flag": rng.random(n) < 0.5}
+    fields = {k: short[k] for k in short.fields}
+    fields.update({k: (ak.zip(x) if isinstance(x, dict) else x) for k, x in new.items()})
+    zipped, built = ak.zip(fields, depth_limit=1), with_fields(short, new)
+    assert built.fields == zipped.fields and built.fields.index("w_fiducial") == truth.fields.index("w_fiducial")
+    assert built.layout.form == zipped.layout.form and str(built.type) == str(zipped.type) and len(built) == n
+    assert ak.array_equal(built, zipped, equal_nan=True)
+
+    stage = make_stage(setup, 12)
+    seen = []
+    attach = B.attach_reco
+
+    def both(chunk, reco):
+        v = reco["vertex"]
+        fields = {k: chunk[k] for k in chunk.fields}
+        fields["w_fiducial"] = reco["w_decay_fiducial"]
+        fields["vertex"] = ak.zip({"x": v[:, 0], "y": v[:, 1], "z": v[:, 2]})
+        fields.update(B.mb.reco_branches(reco))
+        seen.append((ak.zip(fields, depth_limit=1), attach(chunk, reco)))
+        return seen[-1][1]
+
+    B.attach_reco = both
+    try:
+        stage.apply(short)
+    finally:
+        B.attach_reco = attach
+    (zipped, built), = seen
+    assert built.layout.form == zipped.layout.form and str(built.type) == str(zipped.type) and len(built) == n
+    assert ak.array_equal(built, zipped, equal_nan=True)
