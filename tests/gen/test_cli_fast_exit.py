@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from detectors.output.root import check_complete
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,3 +41,20 @@ def test_fast_exit_is_only_for_run():
     from gen.cli.app import FAST_EXIT_COMMANDS
 
     assert FAST_EXIT_COMMANDS == {"run"}  # scan closes its Dask cluster at exit: never os._exit there
+
+
+def test_entry_gives_openblas_one_thread_unless_told(monkeypatch):
+    """``entry`` sets ``OPENBLAS_NUM_THREADS`` = 1 before NumPy loads (OpenBLAS's idle threads spin through the
+    start-up, issue 16), and keeps a value the user set."""
+    from gen.cli.app import entry
+
+    monkeypatch.setattr(sys, "argv", ["hnlgen", "--version"])
+    for given, kept in ((None, "1"), ("2", "2")):
+        if given is None:
+            monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+        else:
+            monkeypatch.setenv("OPENBLAS_NUM_THREADS", given)
+        with pytest.raises(SystemExit) as done:
+            entry()
+        assert done.value.code == 0
+        assert os.environ["OPENBLAS_NUM_THREADS"] == kept
