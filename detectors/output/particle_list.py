@@ -385,9 +385,9 @@ def _check(hsel, tsel, head, head_len, tail, tail_len, p4, sp, vtx, sv, off, pdg
     origin, x y z t, ``vtx[(4 i + c) sv + e]``).
 
     Event by event, row by row, all eleven fields of a row at once, leaving the event at its first difference: each
-    row's template entry is read once instead of once per column. 190 -> 95 ns per light-Z' event on the same chunks
-    (issue 16, session 11; the column-by-column passes of session 8 read fewer streams at once, but their template
-    lookups per column are what the check costs now that the chunk's columns are reused memory)."""
+    row's template entry is read once instead of once per column (session 8's column-by-column passes). The check
+    costs its instructions, not its reads (the same time on a chunk just written, in the cache, as on a cold one);
+    ``rebuildable`` 199 -> 157 ns per light-Z' event at LLVM -O1 (issue 16, session 11, 6 alternating runs)."""
     k0, k1, k2, k3, k4, k5, k6, k7 = kin
     for e in range(hsel.shape[0]):
         h, t = hsel[e], tsel[e]
@@ -449,8 +449,8 @@ def _fill(hsel, tsel, head, head_len, tail, tail_len, p4, sp, vtx, sv, s_off, s_
 
 def _packed(cols: tuple[np.ndarray, ...], dtype) -> tuple[np.ndarray, int]:
     """``cols`` (1-d, one length n) as one flat array and the distance s between two columns in it, so that
-    ``flat[i * s + e]`` is ``cols[i][e]``: the kernels then read every named column through one array (a tuple indexed
-    at run time costs more than the reads). A view when the columns are equally spaced rows of one array, as the
+    ``flat[i * s + e]`` is ``cols[i][e]``: the kernels then read every named column through one array (a tuple of
+    arrays indexed at run time costs more: 124 against 94 ns per light-Z' event in a prototype of the check). A view when the columns are equally spaced rows of one array, as the
     generators write them (``gen.core.events.ColumnBuffer``, NA62's ``EventColumns``); otherwise a copy (~55 ns per
     light-Z' event)."""
     n = len(cols[0]) if cols else 0
