@@ -434,11 +434,13 @@ def generate_na62(card, n_events: int | None = None, seed: int | None = None, ch
     return chunks[0] if len(chunks) == 1 else ak.concatenate(chunks)
 
 
-def na62_histograms(events: ak.Array, setup: NA62Setup) -> dict:
+def na62_histograms(events: ak.Array, setup: NA62Setup, mapper=map) -> dict:
     """TH1-ready histograms (``detectors.miniboone.response.Histogram``): reconstructed ``h_<obs>`` of accepted
-    events (weight_accepted) and ``h_truth_<obs>`` of all events (weight)."""
+    events (weight_accepted) and ``h_truth_<obs>`` of all events (weight). ``mapper``: how the fills are run, ``map``
+    or an executor's ``map`` (``run_na62`` fills them on threads: ``hist`` releases the GIL while it fills, and each
+    histogram is the same whichever runs it)."""
     edges = setup.histogram_edges()
-    out = {}
+    fills = {}
     unit = {"m_ll": "[GeV]"}
     for name in NA62_HISTOGRAMS:
         label = f"{name} {unit.get(name, '[GeV^{2}]')}"
@@ -446,11 +448,11 @@ def na62_histograms(events: ak.Array, setup: NA62Setup) -> dict:
                                     ("truth_", "weight", "all events, truth")):
             if prefix + name not in events.fields or wkey not in events.fields:
                 continue
-            x = ak.to_numpy(events[prefix + name]).astype(np.float64)  # NaN (not reconstructed): not filled
-            w = ak.to_numpy(events[wkey]).astype(np.float64)
+            x = ak.to_numpy(events[prefix + name]).astype(np.float64, copy=False)  # NaN (not reconstructed): not filled
+            w = ak.to_numpy(events[wkey]).astype(np.float64, copy=False)
             key = f"h_{prefix}{name}"
-            out[key] = fill_histogram(key, f"{title};{label};events", edges[name], x, w)
-    return out
+            fills[key] = (f"{title};{label};events", edges[name], x, w)
+    return dict(zip(fills, mapper(lambda item: fill_histogram(item[0], *item[1]), fills.items())))
 
 
 def run_na62(card, n: int, seed: int, out: str, *, chunk_size=None, compression="lz4", reconstruct=True,
@@ -489,7 +491,8 @@ def run_na62(card, n: int, seed: int, out: str, *, chunk_size=None, compression=
                 wa = ak.to_numpy(chunk.weight_accepted)
                 sums["sa"].add(wa)
                 sums["sa2"].add(wa * wa)
-            hsum.add(na62_histograms(chunk, setup))
+            workers = numba.get_num_threads()
+            hsum.add(na62_histograms(chunk, setup, thread_pool(workers).map if workers > 1 else map))
             done += len(chunk)
             if prog is not None:
                 prog.update(done)

@@ -159,7 +159,7 @@ class MiniBooNEStage:
             for t in tasks:
                 block(t)
         reco = mb.block_reco(out, arrays["weight"])
-        self.hists.add(mb.miniboone_histograms(reco, self.config))
+        self.hists.add(mb.miniboone_histograms(reco, self.config, mapper=thread_pool(workers).map if workers > 1 else map))
         sel = reco["weight_selected"]
         self.sel_sum += float(sel.sum())
         self.sel_sum2 += float((sel * sel).sum())

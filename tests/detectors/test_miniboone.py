@@ -306,6 +306,32 @@ def test_histograms_of_the_selected_events_equal_the_fill_of_all():
             assert getattr(h[name], stat) == getattr(r, stat), (name, stat)
 
 
+@pytest.mark.parametrize("case", ["every event kept and inside", "zeros, NaN and outside"])
+def test_fill_histogram_statistics_are_those_of_the_plain_formula(case):
+    """``fill_histogram`` skips its copies when every event is kept and inside the range, and makes each w x once
+    (issue 16, session 11: 57 -> 44 ns per entry): its ROOT statistics are, to the bit, those of the plain masks
+    and products."""
+    rng = np.random.default_rng(3)
+    n = 50_000
+    edges = np.array([0.0, 0.1, 0.25, 0.5, 1.0])
+    x, w = rng.random(n) * 0.999, rng.random(n) * 1e-3
+    if case != "every event kept and inside":
+        x[::7] = 1.5  # overflow
+        x[3::11] = -0.2  # underflow
+        x[5::13] = np.nan
+        w[::5] = 0.0
+    h = mb.fill_histogram("h", "t", edges, x, w)
+    keep = (w != 0) & np.isfinite(x)
+    xk, wk = x[keep], w[keep]
+    inside = (xk >= edges[0]) & (xk < edges[-1])
+    xi, wi = xk[inside], wk[inside]
+    assert (inside.all() and keep.all()) == (case == "every event kept and inside")
+    assert h.entries == float(xk.size) and h.sumw == float(wi.sum()) and h.sumw2 == float((wi * wi).sum())
+    assert h.sumwx == float((wi * xi).sum()) and h.sumwx2 == float((wi * xi * xi).sum())
+    ref, _ = np.histogram(xi, bins=edges, weights=wi)
+    np.testing.assert_allclose(h.values, ref, rtol=1e-12, atol=0)
+
+
 def test_histograms_round_trip_through_uproot(tmp_path):
     import uproot
 

@@ -57,6 +57,16 @@ def test_na62_detector_identical_for_one_and_two_threads():
         x, y = ak.flatten(a[f], axis=None), ak.flatten(b[f], axis=None)
         assert np.array_equal(ak.to_numpy(x), ak.to_numpy(y), equal_nan=True), f
     assert float(ak.sum(a.weight_accepted)) > 0
+    # the histograms, filled on the pool's threads in a run (run_na62), are those of one thread, in the same order
+    from gen.core.event_kernel import thread_pool
+    from gen.sources.meson_decay_run import NA62Setup, na62_histograms
+
+    setup = NA62Setup(na62)
+    one, two = na62_histograms(a, setup), na62_histograms(a, setup, thread_pool(2).map)
+    assert list(one) == list(two) and len(one) == 10
+    for k, h in one.items():
+        assert np.array_equal(h.values, two[k].values) and np.array_equal(h.errors, two[k].errors), k
+        assert all(getattr(h, s) == getattr(two[k], s) for s in ("entries", "sumw", "sumw2", "sumwx", "sumwx2")), k
 
 
 def test_with_fields_gives_the_zip_of_the_fields():
