@@ -953,13 +953,26 @@ DEFAULT_FIELDS = {
 _MUON_MASS_THRESHOLD = 0.05  # GeV: separates e (0.511 MeV) from mu (105.7 MeV) in the ell_* fields
 
 
+class _Rows:
+    """The (n, k) float64 rows of k columns (1-d views of an event array's fields): all at once (``_ak_columns``) or
+    block by block by :func:`slice_arrays` (``event_arrays(..., by_block=True)``)."""
+
+    __slots__ = ("cols",)
+
+    def __init__(self, cols: tuple):
+        self.cols = cols
+
+    def rows(self, start: int, stop: int) -> np.ndarray:
+        out = np.empty((stop - start, len(self.cols)))
+        for j, c in enumerate(self.cols):
+            out[:, j] = c[start:stop]
+        return out
+
+
 def _ak_columns(rec, names):
     """(n, len(names)) float64 array of the record's fields (one copy, the columns read from the layout:
     ``detectors.common.columns``)."""
-    out = np.empty((len(rec), len(names)))
-    for j, c in enumerate(names):
-        out[:, j] = column(rec, c)
-    return out
+    return _Rows(tuple(column(rec, c) for c in names)).rows(0, len(rec))
 
 
 _P4_FIELDS = ("px", "py", "pz", "E")
@@ -1007,22 +1020,6 @@ def reconstruct_events(
     return reconstruct_arrays(arrays, ctau0_N=ctau0_N, ctau0_Zprime=ctau0_Zprime, config=config, rng=rng, vertex=vertex)
 
 
-class _Rows:
-    """The (n, k) float64 rows of k columns (1-d views of an event array's fields), made block by block by
-    :func:`slice_arrays` (``event_arrays(..., by_block=True)``)."""
-
-    __slots__ = ("cols",)
-
-    def __init__(self, cols: tuple):
-        self.cols = cols
-
-    def rows(self, start: int, stop: int) -> np.ndarray:
-        out = np.empty((stop - start, len(self.cols)))
-        for j, c in enumerate(self.cols):
-            out[:, j] = c[start:stop]
-        return out
-
-
 def event_arrays(events, fields: Mapping[str, str] | None = None, *, by_block: bool = False) -> dict:
     """The numpy arrays :func:`reconstruct_events` reads from an awkward event array (one copy per field).
 
@@ -1044,7 +1041,7 @@ def event_arrays(events, fields: Mapping[str, str] | None = None, *, by_block: b
     def f(key):
         return names[key] if names[key] in have else None
 
-    def rows(rec, comps):
+    def rows(rec, comps):  # float64 columns (views when they are): the muon test below reads them
         return _Rows(tuple(np.asarray(column(rec, c), dtype=np.float64) for c in comps)) if by_block \
             else _ak_columns(rec, comps)
 

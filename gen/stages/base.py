@@ -15,7 +15,8 @@ Per block and event, from that stream:
    visible decay given that it is inside the fiducial sphere, and the exact fiducial decay probability
    from c tau0 and the momenta) and a smearing stream.
 
-The chunk's fields are read into numpy arrays once (``response.event_arrays``) and each block is placed
+The chunk's fields are read once (``response.event_arrays`` with ``by_block``: each block's rows are made on its
+thread by ``response.slice_arrays``) and each block is placed
 and reconstructed by ``response.reconstruct_block`` in two numba kernels (issue 16; it gives what the
 composition of ``geometry.sample_uniform_ball`` and ``response.reconstruct_arrays`` gives from the same
 stream, tests/detectors/test_miniboone_kernel.py), into its own columns of the chunk's output arrays.
