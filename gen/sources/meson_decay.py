@@ -859,7 +859,7 @@ def _finish_into(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass, st_ct
                  prob, chosen, ch_origin, rows, vtxc, ints, floats, channel, a, k):
     """Step 3 and the records of ``generate_na62_general`` written to the columns of ``EventColumns``
     (``generate_na62_into``): per task of ``_TASK`` events, the flights (``_flights_task``, on the first rows of
-    ``vtx`` as scratch), then per event the rows (``rows`` (7, 4, .): K, a, N, nu, Z', l_b-, l_b+ as in
+    ``vtx`` as scratch), then, one output row at a time over the task's events, the rows (``rows`` (7, 4, .): K, a, N, nu, Z', l_b-, l_b+ as in
     ``_pick_rows``), the vertices (``vtxc`` (4, 4, .): K, N, first Z', l_b pair as x, y, z in cm, t in ns, the
     production vertex of l_a+, of N's daughters, of the first Z''s daughters and of the l_b- in the particle
     list, bit for bit) and ``channel`` (``_channels``)
@@ -914,8 +914,7 @@ def _finish_into(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass, st_ct
                     vtxc[v, c, c0 + e] = dec[lo + e, v - 1, c]
         for c in range(4):
             for e in range(m):
-                j = idx[lo + e, 1]
-                vtxc[3, c, c0 + e] = vs[e, j, c] if j >= 0 else 0.0
+                vtxc[3, c, c0 + e] = vs[e, idx[lo + e, 1], c]  # idx >= 0: checked above
         for r in range(3):
             kk = k
             for e in range(m):
