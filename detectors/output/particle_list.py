@@ -34,7 +34,9 @@ recoil; empty for a named list) followed by a tail (N and its cascade; the named
 
 ``EventWriter`` empties a list only when ``rebuildable`` finds it equal, number for number, to the rebuild
 from that event's named records (the other events keep theirs), so a file cannot lose a particle: a wrong
-or missing template makes a file bigger, never different.
+or missing template makes a file bigger, never different. The upscattering event kernel makes the same test
+on its particle slots and writes no rows for those lists (``gen.core.event_kernel._compact_task``, with the
+templates of ``ParticleRecipe.tables``); ``EventWriter`` writes such chunks as they are.
 """
 
 from __future__ import annotations

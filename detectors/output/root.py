@@ -302,8 +302,10 @@ class EventWriter(AtomicOutput):
         Storage policy applied to every chunk (``detectors.output.storage``): ``precision`` ``"double"``
         (default here: exact round trip) or ``"mixed"`` (float32 four-vectors, vertices and
         reconstructed observables); ``record`` ``"full"`` (default here), ``"compact"`` (the particle
-        list only of the events whose named records do not hold it; lossless, needs ``particles_recipe``)
-        or ``"slim"`` (no particle list).
+        list only of the events whose named records do not hold it; lossless, needs ``particles_recipe``;
+        chunks with the full list are checked here, ``particle_list.rebuildable``, chunks whose list the
+        generator compacted already, named ``COMPACT_FIELD``, are written as they are) or ``"slim"`` (no
+        particle list).
     particles_recipe : detectors.output.particle_list.ParticleRecipe, optional
         The recipe of ``record="compact"`` (``gen.core.events.particles_recipe``); stored as the metadata
         ``particles_recipe``, from which ``read_events`` rebuilds every emptied list.
@@ -374,11 +376,19 @@ class EventWriter(AtomicOutput):
         if "Indexed" in json.dumps(form) or '"ListArray"' in json.dumps(form):
             # selections (events[mask]) give indexed layouts; store the canonical packed form
             events = ak.to_packed(events)
-        if self.record == "compact":
+        if COMPACT_FIELD in events.fields and self.record != "compact":
+            raise ValueError(f"EventWriter.write: events with the compact record's list {COMPACT_FIELD!r} need "
+                             f"record = 'compact' and its particles_recipe (this writer: record = {self.record!r})")
+        if self.record == "compact" and "particles" not in events.fields and COMPACT_FIELD in events.fields:
+            # made by the generator (gen.sources.upscattering.iter_generate(compact=)): the list of every event that its
+            # named records hold is empty already, by the test the check below makes (gen.core.event_kernel._compact_task)
+            self.n_compacted += int(np.count_nonzero(np.diff(np.asarray(events[COMPACT_FIELD].layout.offsets)) == 0))
+        elif self.record == "compact":
             from detectors.output.particle_list import compact_particles, rebuildable
 
             if "particles" not in events.fields:
-                raise ValueError("EventWriter.write: record = 'compact' needs events with the particle list 'particles'")
+                raise ValueError("EventWriter.write: record = 'compact' needs events with the particle list 'particles' "
+                                 f"(or {COMPACT_FIELD!r}, the compact record's list made by the generator)")
 
             mask = rebuildable(events, self.particles_recipe)
             self.n_compacted += int(mask.sum())

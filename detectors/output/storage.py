@@ -40,7 +40,7 @@ E_QE and cos theta from the stored float32 branches against the double truth). `
 every float64 (exact round trip: what reweighting regression tests use).
 
 Record ``"full"`` (default of the writer) writes every field. ``"compact"`` (default of ``hnlgen run`` where the
-named records hold >= 90% of the lists: the light-Z' upscattering cards and the NA62 cards) empties the particle
+named records hold >= 50% of the lists: the bundled upscattering cards and the NA62 cards) empties the particle
 list of every event whose list its named records hold, checked
 event by event against the rebuild, and ``detectors.output.root.read_events`` rebuilds it: lossless, and
 the same awkward form as ``"full"`` (``detectors.output.particle_list``; ``EventWriter`` applies it before

@@ -18,7 +18,7 @@ the particle records, the weights and the run description known before the first
 weights). NA62 cards write ``ttree`` or ``rntuple``.
 
 ``--precision`` (default ``mixed``: float32 four-vectors, vertices and reconstructed observables) and
-``--record`` (``compact``, the default of cards whose named records hold >= 90% of the events' particle lists: the
+``--record`` (``compact``, the default of cards whose named records hold >= 50% of the events' particle lists: the
 list only of the other events, rebuilt on reading, lossless; ``full``; ``slim``: no particle list) choose
 what the ROOT layouts store (``detectors.output.storage``, ``detectors.output.particle_list``); the file is written by
 a thread (``detectors.output.writer_thread``) while the next chunk is generated. On a terminal, numba compilation (first run after an install or an edit) is
@@ -67,7 +67,7 @@ def register(subparsers) -> None:
                    help="stored precision (ttree/rntuple): mixed (default: float32 four-vectors, vertices, reconstructed "
                         "observables; weights, E_nu, Q2 in double; README 'Branch precision') or double (every float64)")
     p.add_argument("--record", choices=("compact", "full", "slim"), default=None,
-                   help="ttree/rntuple: compact (default where the named records hold >= 90%% of the lists): the particle "
+                   help="ttree/rntuple: compact (default where the named records hold >= 50%% of the lists): the particle "
                         "list only of the events whose named records do not hold it, rebuilt by read_events (lossless); "
                         "full: every event's list; slim: no list")
     p.add_argument("--no-detector", action="store_true",
@@ -299,7 +299,6 @@ def _run_with(args, helper) -> int:
                               before_events=lambda: _precompile.wait(own, (parent_share,) if parent_share else ()))
         finally:
             _precompile.stop(own)
-    from detectors.output.particle_list import warm_kernels as warm_particle_list
     from gen.core.events import COMPACT_FALLBACK, particles_recipe
     from gen.stages.base import make_stage, stage_warmup
 
@@ -317,14 +316,13 @@ def _run_with(args, helper) -> int:
         if record == "compact" and plan.recipe is None:
             print(f"hnlgen run: {COMPACT_FALLBACK}", file=sys.stderr)
         record, recipe = plan.choose(record)
-        if record == "compact":
-            _precompile.send_units(helper, _precompile.unit_names((warm_particle_list,)))  # the writer's kernels
     _precompile.wait(helper)
     w_max = 0.0
     with _open_writer(fmt, out, compression, setup, seed, args.unweighted, n, precision, record or "full", recipe) as writer:
         prog = _Progress(n, "generating")
         done = 0
-        for chunk in iter_generate(card, n, seed, args.chunk_size, setup=setup, stage=stage):
+        # the compact record is made by the event kernel (gen.core.event_kernel._compact_task): the writer takes it as it is
+        for chunk in iter_generate(card, n, seed, args.chunk_size, setup=setup, stage=stage, compact=recipe):
             acc.add(chunk)
             if args.unweighted is None:
                 writer.write(chunk)
@@ -344,7 +342,7 @@ def _run_with(args, helper) -> int:
                 from gen.stages.base import make_stage
 
                 stage2 = make_stage(setup, seed)  # same events again; its histograms are not used
-            for chunk in iter_generate(card, n, seed, args.chunk_size, setup=setup, stage=stage2):
+            for chunk in iter_generate(card, n, seed, args.chunk_size, setup=setup, stage=stage2, compact=recipe):
                 u = _unweight_uniforms(seed, done, len(chunk))
                 keep = u * w_max < ak.to_numpy(chunk.weight)
                 sel = chunk[keep][: args.unweighted - kept]

@@ -4,7 +4,9 @@
   layout of ``gen.core.events.ColumnBuffer``.
 * ``event_kernel``: ``gen.core.kernels.production_kernel``, the hard-process slots, ``cascade_kernel`` and
   ``compact_kernel`` fused per task of events, the path ``gen.sources.upscattering`` runs. Each task's slot arrays
-  stay in the core's cache and the event columns are written once, one output row at a time.
+  stay in the core's cache and the event columns are written once, one output row at a time. With the compact
+  record's templates (``gen.core.tables.CompactTables``) it writes no particle rows for the events whose named
+  records hold their list (``_compact_task``).
 
 Private module (STYLE.md section 4); the per-task functions are those of ``gen.core.kernels``, so both
 paths give the same events (tests/gen/test_event_kernel.py).
@@ -60,10 +62,21 @@ def _named_slots(pdg, status, parent, npart, ev, slot_n):
 
 
 @jit
-def _compact_task(e0, e1, pdg, status, parent, p4, vtx, npart, slot_n, hard, named, named_vtx, f_int, f_kin, col0, k):
-    """Events ``[e0, e1)`` of the slot arrays -> columns ``col0 + (ev - e0)`` of hard, named, named_vtx
-    and the particle rows from ``k`` on (``compact_kernel``); returns the next particle row. An event
-    with a negative count (cascade overflow) gets no particle rows.
+def _compact_task(e0, e1, pdg, status, parent, p4, vtx, npart, slot_n, hsel, chcode, ctab, hard, named, named_vtx,
+                  named_pdg, counts, f_int, f_kin, col0, k):
+    """Events ``[e0, e1)`` of the slot arrays -> columns ``col0 + (ev - e0)`` of hard, named, named_vtx, named_pdg,
+    counts and the particle rows from ``k`` on (``compact_kernel``); returns the next particle row. An event
+    with a negative count (cascade overflow) gets no particle rows and count -1.
+
+    The compact record (issue 16): an event whose list the named records hold gets no particle rows and count 0,
+    the list that ``detectors.output.particle_list.rebuild_particles`` rebuilds from its template. ``hsel[ev]`` is
+    the row of ``ctab.head`` of the event's production channel (-1: the event keeps its list; all -1 without a
+    compact record), ``chcode[ev]`` its ``channel`` code. The test is the writer's
+    (``detectors.output.particle_list._check``), made here on the slots while they are in the cache: a template
+    of the event's codes (N PDG, ``channel``, ell_minus_pdg, ell_plus_pdg, nu_out_pdg: ``ctab.keys``; scanned from
+    the previous event's), as many particles as its rows, and each particle's PDG code, status and mother those of
+    its row, its four-momentum the named record's (the same slot: the named records are copies of the slots,
+    ``_named_slots``) and its vertex equal to the named vertex's (zeros at the origin).
 
     A cached kernel of its own (``@jit``, not ``@jitable``; its callers link and inline it all the same): on
     a cold start the main process compiles it into the cache while the ``gen.core.precompile`` helper
@@ -75,6 +88,9 @@ def _compact_task(e0, e1, pdg, status, parent, p4, vtx, npart, slot_n, hard, nam
     """
     m = e1 - e0
     sel = np.empty((m, 6), np.int64)
+    head, head_len, tail, tail_len, keys = ctab.head, ctab.head_len, ctab.tail, ctab.tail_len, ctab.keys
+    nk = keys.shape[0]
+    t_last = 0
     for j in range(m):
         ev = e0 + j
         iz, im, ip, inu, idau = _named_slots(pdg, status, parent, npart, ev, slot_n)
@@ -83,7 +99,55 @@ def _compact_task(e0, e1, pdg, status, parent, p4, vtx, npart, slot_n, hard, nam
         sel[j, 2] = ip
         sel[j, 3] = inu
         sel[j, 4] = idau
-        sel[j, 5] = max(npart[ev], 0)
+        lm = pdg[ev, im] if im >= 0 else 0
+        lp = pdg[ev, ip] if ip >= 0 else 0
+        nu = pdg[ev, inu] if inu >= 0 else 0
+        named_pdg[0, col0 + j] = lm
+        named_pdg[1, col0 + j] = lp
+        named_pdg[2, col0 + j] = nu
+        n = npart[ev]
+        h = hsel[ev]
+        held = False
+        if h >= 0 and n > 0:
+            t = -1
+            npdg, ch = pdg[ev, slot_n], chcode[ev]
+            for q in range(nk):
+                r = t_last + q
+                if r >= nk:
+                    r -= nk
+                if keys[r, 0] == npdg and keys[r, 1] == ch and keys[r, 2] == lm and keys[r, 3] == lp and keys[r, 4] == nu:
+                    t = r
+                    break
+            if t >= 0 and n == head_len[h] + tail_len[t]:
+                t_last = t
+                held = True
+                nh = head_len[h]
+                # row by row, all fields at once, leaving at the first difference (no call per row: a numba call with
+                # array arguments costs their reference counts)
+                for i in range(n):
+                    if i < nh:
+                        pp, st, mo, iq, iv = head[h, i, 0], head[h, i, 1], head[h, i, 2], head[h, i, 3], head[h, i, 4]
+                    else:
+                        q = i - nh
+                        pp, st, mo, iq, iv = tail[t, q, 0], tail[t, q, 1], tail[t, q, 2], tail[t, q, 3], tail[t, q, 4]
+                    # the slot of the named four-vector iq: hard records are slots 0-3, the others _named_slots'
+                    src = iq if iq < 4 else sel[j, iq - 4]
+                    same = pdg[ev, i] == pp and status[ev, i] == st and parent[ev, i] == mo and src == i
+                    if iv == 0:
+                        same &= vtx[ev, i, 0] == 0.0 and vtx[ev, i, 1] == 0.0 and vtx[ev, i, 2] == 0.0 and vtx[ev, i, 3] == 0.0
+                    else:
+                        sv = sel[j, 4] if iv == 1 else sel[j, 1]
+                        if sv >= 0:
+                            same &= (vtx[ev, i, 0] == vtx[ev, sv, 0] and vtx[ev, i, 1] == vtx[ev, sv, 1]
+                                     and vtx[ev, i, 2] == vtx[ev, sv, 2] and vtx[ev, i, 3] == vtx[ev, sv, 3])
+                        else:
+                            same &= (vtx[ev, i, 0] == 0.0 and vtx[ev, i, 1] == 0.0 and vtx[ev, i, 2] == 0.0
+                                     and vtx[ev, i, 3] == 0.0)
+                    if not same:
+                        held = False
+                        break
+        sel[j, 5] = 0 if held else max(n, 0)
+        counts[col0 + j] = 0 if held else n
     for s in range(4):
         for c in range(4):
             for j in range(m):
@@ -123,7 +187,8 @@ def _compact_task(e0, e1, pdg, status, parent, p4, vtx, npart, slot_n, hard, nam
 
 
 @jit(parallel=True)
-def compact_kernel(pdg, status, parent, p4, vtx, npart, slot_n, hard, named, named_vtx, f_int, f_kin):
+def compact_kernel(pdg, status, parent, p4, vtx, npart, slot_n, ctab, hard, named, named_vtx, named_pdg, counts, f_int,
+                   f_kin):
     """Fixed particle slots -> the column layout of ``gen.core.events`` (struct of arrays).
 
     Outputs, for the n events of the block (last axis = event or particle, so each row is a
@@ -134,24 +199,31 @@ def compact_kernel(pdg, status, parent, p4, vtx, npart, slot_n, hard, named, nam
       final light neutrino after slot ``slot_n`` (|pdg| 12, 14, 16, 18); zeros when absent;
     * ``named_vtx`` (2, 4, n): decay vertex of the particle in ``slot_n`` (production vertex of its
       first daughter) and production vertex of the first final l-; zeros when absent;
+    * ``named_pdg`` (3, n): PDG codes of the named l-, l+ and neutrino (0 when absent);
+    * ``counts`` (n,): particles of each event (``npart``, -1 for an overflow);
     * ``f_int`` (3, >= sum npart): pdg, status, parent; ``f_kin`` (8, >= sum npart): px, py, pz, E,
       x, y, z, t of every particle, events in order.
+
+    ``ctab`` (``gen.core.tables.CompactTables``) is read for its table shapes only: every event keeps its list here
+    (the compact record is made by ``event_kernel``).
     """
     n = pdg.shape[0]
     offsets = np.empty(n + 1, dtype=np.int64)
     offsets[0] = 0
     for ev in range(n):
         offsets[ev + 1] = offsets[ev] + max(npart[ev], 0)
+    hsel = np.full(n, -1, np.int64)
+    chcode = np.zeros(n, np.int64)
     n_tasks = (n + _TASK - 1) // _TASK
     for t in numba.prange(n_tasks):
         e0 = t * _TASK
-        _compact_task(e0, min(n, e0 + _TASK), pdg, status, parent, p4, vtx, npart, slot_n, hard, named, named_vtx,
-                      f_int, f_kin, e0, offsets[e0])
+        _compact_task(e0, min(n, e0 + _TASK), pdg, status, parent, p4, vtx, npart, slot_n, hsel, chcode, ctab, hard,
+                      named, named_vtx, named_pdg, counts, f_int, f_kin, e0, offsets[e0])
 
 
 # ------------------------------------------------------------------------------- whole events
 @jit(nogil=True)
-def _event_part(ps, pe, u, seeds, first_event, col0, k, flux, chans, decay, out, d_int, d_kin, slots, task):
+def _event_part(ps, pe, u, seeds, first_event, col0, k, flux, chans, decay, ctab, out, d_int, d_kin, slots, task):
     """Events ``[ps, pe)`` of ``event_kernel``'s block -> their event columns; particle rows go to ``d_int``,
     ``d_kin`` from row ``k`` on. Returns the number of particle rows written.
 
@@ -159,8 +231,11 @@ def _event_part(ps, pe, u, seeds, first_event, col0, k, flux, chans, decay, out,
     """
     ch_icode, ch_pol, ch_root, ch_br, ch_origin = chans.codes, chans.pol, chans.root, chans.br, decay.ch_origin
     event, f_sc, i_sc, counts, hard, named, named_vtx = out.event, out.f_sc, out.i_sc, out.counts, out.hard, out.named, out.named_vtx
+    ch_head = ctab.ch_head
     T = task
     chan = np.empty(T, np.int64)
+    hsel = np.empty(T, np.int64)
+    chcode = np.empty(T, np.int64)
     E = np.empty(T)
     Q2 = np.empty(T)
     w = np.empty(T)
@@ -210,10 +285,11 @@ def _event_part(ps, pe, u, seeds, first_event, col0, k, flux, chans, decay, out,
             for r in range(6):
                 i_sc[r, col] = ch_icode[c, r]
             chn = chosen[j, 3]
-            i_sc[6, col] = ch_origin[chn] if chn >= 0 else -1
-            counts[col] = npart[j]
-        k = _compact_task(0, m, pdg, status, parent, p4, vtx, npart, 3, hard, named, named_vtx, d_int, d_kin,
-                          col0 + e0, k)
+            chcode[j] = ch_origin[chn] if chn >= 0 else -1
+            i_sc[6, col] = chcode[j]
+            hsel[j] = ch_head[c]
+        k = _compact_task(0, m, pdg, status, parent, p4, vtx, npart, 3, hsel, chcode, ctab, hard, named, named_vtx,
+                          out.named_pdg, counts, d_int, d_kin, col0 + e0, k)
     return k - k_start
 
 
@@ -231,11 +307,12 @@ def thread_pool(workers: int) -> concurrent.futures.ThreadPoolExecutor:
         return _POOL
 
 
-def event_kernel(u, seeds, first_event, n_parts, col0, k0, flux, chans, decay, out, s_int, s_kin, slots, task):
+def event_kernel(u, seeds, first_event, n_parts, col0, k0, flux, chans, decay, ctab, out, s_int, s_kin, slots, task):
     """Uniforms and cascade seeds of n events -> finished event columns (``gen.core.events.ColumnBuffer``).
 
     Named inputs (``gen.core.tables``): ``flux`` (``FluxTables``), ``chans`` (``ChannelTables``), ``decay``
-    (``DecayTables``), ``out`` (``EventColumns``, the outputs).
+    (``DecayTables``), ``ctab`` (``CompactTables``: the compact record's templates, or none), ``out``
+    (``EventColumns``, the outputs).
     ``production_kernel``, the hard-process slots, ``cascade_kernel`` and ``compact_kernel`` fused per
     task of ``task`` events (``EVENT_TASK``), whose slot arrays stay in the core's cache: memory is
     written once, in the output layout. The N is in slot 3 (``gen.core.events.SLOT_N``). Event ``i``
@@ -243,7 +320,8 @@ def event_kernel(u, seeds, first_event, n_parts, col0, k0, flux, chans, decay, o
     ``out.event``, ``out.f_sc`` (weight, w_fiducial = 1, E_nu, Q2), ``out.i_sc`` (``chans.codes`` columns 0-5:
     projectile, target, regime, helicity, helicity_flip, hnl codes; then the decay channel of the N,
     ``decay.ch_origin`` of its graph channel or -1), ``out.counts`` (particles; -1 if the cascade overflowed
-    ``slots``), ``out.hard``, ``out.named``, ``out.named_vtx``; particle rows go to ``out.f_int``, ``out.f_kin``
+    ``slots``; 0 for an event whose list the named records hold, with a compact record ``ctab``:
+    ``_compact_task``), ``out.hard``, ``out.named``, ``out.named_vtx``, ``out.named_pdg``; particle rows go to ``out.f_int``, ``out.f_kin``
     from row ``k0`` on, events in order. ``chans.codes`` columns 6 and 7 are the PDG codes of the struck
     particle and of the N in the particle list.
 
@@ -264,10 +342,10 @@ def event_kernel(u, seeds, first_event, n_parts, col0, k0, flux, chans, decay, o
     bounds = [(p * part_len, min(n, p * part_len + part_len)) for p in range(n_parts)]
     pool = thread_pool(n_parts - 1) if n_parts > 1 else None
     futures = [pool.submit(_event_part, ps, pe, u, seeds, first_event, col0, (ps - part_len) * slots, flux, chans,
-                           decay, out, s_int, s_kin, slots, task)
+                           decay, ctab, out, s_int, s_kin, slots, task)
                for ps, pe in bounds[1:]]
     try:
-        rows = [_event_part(0, bounds[0][1], u, seeds, first_event, col0, k0, flux, chans, decay, out, out.f_int,
+        rows = [_event_part(0, bounds[0][1], u, seeds, first_event, col0, k0, flux, chans, decay, ctab, out, out.f_int,
                             out.f_kin, slots, task)]
     finally:  # no part keeps writing into the outputs after this returns or raises
         concurrent.futures.wait(futures)

@@ -25,6 +25,7 @@ import vector
 from awkward.contents import ListOffsetArray, NumpyArray, RecordArray
 from awkward.index import Index64
 
+from gen.core.tables import CompactTables, EventColumns
 from physics import pdg as pdg_codes
 from physics._jit import jit
 
@@ -51,6 +52,7 @@ __all__ = [
     "COMPACT_MIN_COVERAGE",
     "CompactPlan",
     "particles_recipe",
+    "compact_tables",
     "field_table_markdown",
 ]
 
@@ -239,17 +241,24 @@ class ColumnBuffer(ReusableColumns):
         self.hard = self._p4[:4]
         self.named = self._p4[4:]
         self.named_vtx = np.empty((2, 4, n))
+        self.named_pdg = np.empty((len(NAMED_PDG), n), np.int32)
         self.counts = np.empty(n, np.int64)
         self.f_int = np.empty((3, max_particles), np.int32)
         self.f_kin = np.empty((8, max_particles))
         self.n_events = 0
         self.n_particles = 0
-        self._owned = (self.event, self.f_sc, self.i_sc, self._p4, self.named_vtx, self.counts, self.f_int, self.f_kin)
+        self._owned = (self.event, self.f_sc, self.i_sc, self._p4, self.named_vtx, self.named_pdg, self.counts, self.f_int,
+                       self.f_kin)
         self._track()
 
     def _empty(self) -> None:
         self.n_events = 0
         self.n_particles = 0
+
+    def outputs(self) -> EventColumns:
+        """The arrays as the event kernel fills them (``gen.core.tables.EventColumns``)."""
+        return EventColumns(self.event, self.f_sc, self.i_sc, self.counts, self.hard, self.named, self.named_vtx,
+                            self.named_pdg, self.f_int, self.f_kin)
 
     def add_block(self, scalars: dict, pdg, status, parent, p4, vtx, npart) -> None:
         """Append the events of one block (fixed particle slots, as the kernels fill them).
@@ -269,15 +278,16 @@ class ColumnBuffer(ReusableColumns):
             raise ValueError("ColumnBuffer.add_block: buffer too small")
         for k in SCALAR_FIELDS:
             self.scalars[k][e0:e0 + m] = scalars[k]
-        self.counts[e0:e0 + m] = npart
-        compact_kernel(pdg, status, parent, p4, vtx, np.asarray(npart, dtype=np.int64), SLOT_N,
+        compact_kernel(pdg, status, parent, p4, vtx, np.asarray(npart, dtype=np.int64), SLOT_N, compact_tables(None),
                        self.hard[:, :, e0:e0 + m], self.named[:, :, e0:e0 + m], self.named_vtx[:, :, e0:e0 + m],
-                       self.f_int[:, k0:k0 + tot], self.f_kin[:, k0:k0 + tot])
+                       self.named_pdg[:, e0:e0 + m], self.counts[e0:e0 + m], self.f_int[:, k0:k0 + tot],
+                       self.f_kin[:, k0:k0 + tot])
         self.n_events += m
         self.n_particles += tot
 
     def columns(self) -> dict:
-        """Dict of 1-d arrays: scalars, ``<name>_<component>`` and ``particles_<field>``, ``particles_counts``."""
+        """Dict of 1-d arrays: scalars, ``<name>_<component>``, ``NAMED_PDG`` and ``particles_<field>``,
+        ``particles_counts``."""
         ne, npt = self.n_events, self.n_particles
         cols = {k: v[:ne] for k, v in self.scalars.items()}
         for j, name in enumerate(("projectile", "target", "recoil", "N")):
@@ -289,6 +299,8 @@ class ColumnBuffer(ReusableColumns):
         for j, name in enumerate(("N_decay_vertex", "ell_vertex")):
             for c, comp in enumerate(("x", "y", "z", "t")):
                 cols[f"{name}_{comp}"] = self.named_vtx[j, c, :ne]
+        for r, name in enumerate(NAMED_PDG):
+            cols[name] = self.named_pdg[r, :ne]
         cols["particles_counts"] = self.counts[:ne]
         for r, name in enumerate(("pdg", "status", "parent")):
             cols[f"particles_{name}"] = self.f_int[r, :npt]
@@ -297,12 +309,18 @@ class ColumnBuffer(ReusableColumns):
         return cols
 
 
-def build_events(cols: dict) -> ak.Array:
+def build_events(cols: dict, list_field: str = "particles") -> ak.Array:
     """The event record array from the columns of ``ColumnBuffer.columns()`` (no copies).
 
     The layout is built from ``awkward.contents`` directly: the same layout as ``ak.zip`` of the
     named records and scalars (``depth_limit=1``) around ``ak.unflatten`` of the particle records,
     without their broadcasting checks (the columns have the right lengths by construction).
+
+    ``list_field``: the name of the particle list, ``"particles"``, or for columns of the compact record
+    (``compact_tables``; events whose named records hold their list have none) its stored name
+    ``detectors.output.storage.COMPACT_FIELD``, which ``EventWriter`` writes as it is and
+    ``detectors.output.particle_list.rebuild_particles`` turns into the full list. The ``NAMED_PDG`` columns are
+    the event kernel's (``cols`` without them: computed from the list, which must then be the full one).
     """
     n = len(cols["event"])
     names = list(SCALAR_FIELDS)
@@ -320,9 +338,11 @@ def build_events(cols: dict) -> ak.Array:
     np.cumsum(counts, out=offsets[1:])
     flat = RecordArray([NumpyArray(cols[f"particles_{k}"]) for k in PARTICLE_FIELDS], list(PARTICLE_FIELDS),
                        length=int(offsets[-1]))
-    names.append("particles")
+    names.append(list_field)
     contents.append(ListOffsetArray(Index64(offsets), flat))
-    for name, col in _named_pdg(cols["particles_pdg"], cols["particles_status"], offsets).items():
+    named_pdg = ({k: cols[k] for k in NAMED_PDG} if all(k in cols for k in NAMED_PDG)
+                 else _named_pdg(cols["particles_pdg"], cols["particles_status"], offsets))
+    for name, col in named_pdg.items():
         names.append(name)
         contents.append(NumpyArray(col))
     return ak.Array(RecordArray(contents, names, length=n))
@@ -364,11 +384,12 @@ def field_table_markdown() -> str:
 # ------------------------------------------------------------------ the particle list from the named records
 _MAX_RECIPE_CASCADES = 4096
 #: ``hnlgen run`` writes the compact record when the recipe rebuilds at least this expected fraction of the
-#: events' lists, else the full one. Measured (writer thread CPU per event, same chunks, issue 16): light-Z' card
-#: (99.94% rebuilt) compact 0.79 us against full 2.0-2.2 us; three-portal card (64% rebuilt, its longest lists
-#: kept) compact 1.75-1.78 us against full 1.56-1.88 us: the per-event check and the kept lists cost what the
-#: rebuilt ones save.
-COMPACT_MIN_COVERAGE = 0.9
+#: events' lists, else the full one. Measured (CPU per event, same chunks, issue 16), since the event kernel makes the
+#: compact record (session 12): three-portal card (64% rebuilt, its longest lists kept) writer 0.84-0.90 us compact
+#: against 1.25-1.46 full, generation 1.33-1.37 against 1.40-1.62 us; light-Z' card (99.94%) writer 0.35 against
+#: ~2 us. With the writer's check alone (sessions 8-11) the three-portal card gained nothing (1.75-1.78 against
+#: 1.56-1.88 us), hence the 0.9 of then. Below 0.5 nothing is measured: such cards keep the full record.
+COMPACT_MIN_COVERAGE = 0.5
 #: what ``hnlgen run`` says when ``--record compact`` is asked for and the card has no recipe (it writes full)
 COMPACT_FALLBACK = "--record compact: no cascade of this card is held by its named records; writing the full record"
 
@@ -511,3 +532,25 @@ def particles_recipe(graph, codes: dict, ch_root: np.ndarray, ch_prob: np.ndarra
     total = float(sum(pairs.values()))
     coverage = sum(w for w, key in covered if cascades[key] is not None) / total if total > 0 else 0.0
     return CompactPlan(ParticleRecipe.from_templates([[*k, *v] for k, v in hard.items()], templates), coverage)
+
+
+def compact_tables(recipe, codes: dict | None = None) -> CompactTables:
+    """The ``gen.core.tables.CompactTables`` with which ``gen.core.event_kernel.event_kernel`` makes the compact
+    record: ``recipe`` (a ``ParticleRecipe``, ``particles_recipe``) and the run's per-channel ``codes``
+    (``KEY_CODES``, ``scatter_pdg``, ``n_pdg``, as ``particles_recipe`` takes them); a channel gets the recipe's
+    hard-process row of its codes (-1, its events keep their lists, when there is none). ``recipe`` None: no
+    compact record (every event keeps its list)."""
+    if recipe is None:
+        n_ch = 1 if codes is None else max(len(next(iter(codes.values()))), 1)
+        z3 = np.zeros((1, 1, 5), np.int64)
+        return CompactTables(np.full(n_ch, -1, np.int64), z3, np.zeros(1, np.int64), z3.copy(), np.zeros(1, np.int64),
+                             np.zeros((0, 5), np.int64))
+    from detectors.output.particle_list import KEY_CODES
+
+    rows = {tuple(r): h for h, r in enumerate(recipe.hard.tolist())}
+    n_ch = len(codes[KEY_CODES[0]])
+    ch_head = np.array([rows.get(tuple(int(codes[k][c]) for k in (*KEY_CODES, "scatter_pdg", "n_pdg")), -1)
+                        for c in range(n_ch)], np.int64)
+    head, head_len, tail, tail_len = recipe.tables
+    return CompactTables(ch_head, np.ascontiguousarray(head), np.ascontiguousarray(head_len), np.ascontiguousarray(tail),
+                         np.ascontiguousarray(tail_len), np.ascontiguousarray(recipe.keys, dtype=np.int64))

@@ -53,17 +53,17 @@ __all__ = ["CLAIMS_ENV", "COMPACT_TASK_SIGNATURE", "EVENT_KERNEL_SIGNATURE", "PR
 CLAIMS_ENV = "HNLGEN_PRECOMPILE_CLAIMS"
 _HELPER_STDERR = subprocess.DEVNULL  # the timeline tool sets None (the helper prints its compile events)
 
-# the 15 arguments of gen.core.event_kernel._event_part (the compiled kernel of event_kernel), in order: dtype code
+# the 16 arguments of gen.core.event_kernel._event_part (the compiled kernel of event_kernel), in order: dtype code
 # and dimension (0: scalar), or the name of a NamedTuple of gen.core.tables (its fields' types are
 # gen.core.tables.FIELD_SPECS; "rec" = physics.cross_sections.CHANNEL_DTYPE)
 EVENT_KERNEL_SIGNATURE = ("i8", "i8", "f8:2", "u8:1", "i8", "i8", "i8", "FluxTables", "ChannelTables", "DecayTables",
-                          "EventColumns", "i4:2", "f8:2", "i8", "i8")
+                          "CompactTables", "EventColumns", "i4:2", "f8:2", "i8", "i8")
 
 
-# the 16 arguments of gen.core.event_kernel._compact_task as _event_part calls it (same codes; "lit:N" = the
+# the 21 arguments of gen.core.event_kernel._compact_task as _event_part calls it (same codes; "lit:N" = the
 # integer constant N of the call, which numba types as Literal[int](N))
-COMPACT_TASK_SIGNATURE = ("lit:0", "i8", "i8:2", "i8:2", "i8:2", "f8:3", "f8:3", "i8:1", "lit:3", "f8:3", "f8:3", "f8:3",
-                          "i4:2", "f8:2", "i8", "i8")
+COMPACT_TASK_SIGNATURE = ("lit:0", "i8", "i8:2", "i8:2", "i8:2", "f8:3", "f8:3", "i8:1", "lit:3", "i8:1", "i8:1",
+                          "CompactTables", "f8:3", "f8:3", "f8:3", "i4:2", "i8:1", "i4:2", "f8:2", "i8", "i8")
 
 
 # the 9 arguments of gen.core.kernels.production_kernel as the pilot runs call it (gen.sources.upscattering._production)
@@ -307,17 +307,15 @@ def wait_pending() -> None:
 
 def warm_sums() -> None:
     """A late unit (``late_units``): compile (or load) the small kernels a run needs only after the first event
-    block (exact sums of the totals, grouping of the channels, the ``*_pdg`` columns), by calling them on
+    block (exact sums of the totals, grouping of the channels), by calling them on
     one-element inputs of the types the run passes (their Python wrappers fix the dtypes): ~0.9 s of CPU that
     would otherwise follow the wait for the helper instead of overlapping it. Nothing is kept."""
     import numpy as np
 
-    from gen.core.events import _named_pdg
     from gen.core.exact_sum import ExactSum, group_index
 
     ExactSum().add(np.zeros(1))
     group_index(np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros(1, np.int64))
-    _named_pdg(np.zeros(1, np.int32), np.zeros(1, np.int32), np.zeros(2, np.int64))
 
 
 def wait(proc, also: tuple = ()) -> None:

@@ -9,7 +9,9 @@ name, so no argument can be put in another one's place:
   ``physics.cross_sections.CHANNEL_DTYPE``), weight normalisation, sampling tables of E_nu and Q2, and what
   its events carry (PDG codes, N polarisation, root of the cascade, final-state BR);
 * ``DecayTables``: the decay graph the cascade walks (``gen.core.decays.DecayGraph.tables``);
-* ``EventColumns``: the output columns of ``gen.core.events.ColumnBuffer`` that ``event_kernel`` fills.
+* ``EventColumns``: the output columns of ``gen.core.events.ColumnBuffer`` that ``event_kernel`` fills;
+* ``CompactTables``: the compact record's templates (``detectors.output.particle_list.ParticleRecipe.tables``),
+  with which the event kernel leaves out the particle rows that the named records hold (``gen.core.event_kernel``).
 
 ``FIELD_SPECS`` gives the dtype and dimension of every field: ``gen.core.precompile`` builds the numba
 signature of ``event_kernel`` from it (``tests/gen/test_precompile.py`` checks it against the one a run uses).
@@ -23,7 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["FluxTables", "ChannelTables", "DecayTables", "EventColumns", "FIELD_SPECS"]
+__all__ = ["FluxTables", "ChannelTables", "DecayTables", "EventColumns", "CompactTables", "FIELD_SPECS"]
 
 
 class FluxTables(NamedTuple):
@@ -87,8 +89,23 @@ class EventColumns(NamedTuple):
     hard: np.ndarray  # (4, 4, n) projectile, target, recoil, N four-momenta (px, py, pz, E)
     named: np.ndarray  # (4, 4, n) named particles
     named_vtx: np.ndarray  # (2, 4, n) named vertices
+    named_pdg: np.ndarray  # (3, n) int32 ell_minus_pdg, ell_plus_pdg, nu_out_pdg (gen.core.events.NAMED_PDG)
     f_int: np.ndarray  # (3, rows) int32 pdg, status, parent
     f_kin: np.ndarray  # (8, rows) px, py, pz, E, x, y, z, t
+
+
+class CompactTables(NamedTuple):
+    """The compact record's templates as the event kernel reads them (``gen.core.event_kernel._compact_task``):
+    those of ``detectors.output.particle_list.ParticleRecipe.tables`` and, per production channel, its row of the
+    recipe's ``hard`` table. ``ch_head`` all -1 (``gen.sources.upscattering.compact_tables(None)``): every event
+    keeps its list."""
+
+    ch_head: np.ndarray  # (n_ch,) row of head of each production channel, -1: none (its events keep their list)
+    head: np.ndarray  # (H, 3, 5) beam, target, recoil rows: pdg, status, mother, named four-vector, named vertex
+    head_len: np.ndarray  # (H,) 3
+    tail: np.ndarray  # (C, 1 + L, 5) N and its cascade, same columns
+    tail_len: np.ndarray  # (C,) rows of each tail
+    keys: np.ndarray  # (C, 5) N PDG, channel, ell_minus_pdg, ell_plus_pdg, nu_out_pdg of each tail
 
 
 #: dtype code and dimension of every field ("rec" = physics.cross_sections.CHANNEL_DTYPE records)
@@ -98,5 +115,6 @@ FIELD_SPECS = {
                     "i8:2", "f8:1", "i8:1", "f8:1"),
     DecayTables: ("i8:1", "f8:1", "f8:1", "i8:1", "i8:1", "f8:1", "i8:1", "i8:2", "f8:1", "i8:1",
                   "f8:3", "f8:3", "f8:3", "f8:2", "f8:2", "i8:1", "i8:1", "f8:2", "i8:1", "i8:1"),
-    EventColumns: ("i8:1", "f8:2", "i4:2", "i8:1", "f8:3", "f8:3", "f8:3", "i4:2", "f8:2"),
+    EventColumns: ("i8:1", "f8:2", "i4:2", "i8:1", "f8:3", "f8:3", "f8:3", "i4:2", "i4:2", "f8:2"),
+    CompactTables: ("i8:1", "i8:3", "i8:1", "i8:3", "i8:1", "i8:2"),
 }

@@ -45,6 +45,7 @@ import awkward as ak
 import numba
 import numpy as np
 
+from detectors.output.storage import COMPACT_FIELD
 from gen import __version__
 from gen.card import BOUND_NUCLEONS, CardError, RunCard, build_model, card_to_toml, load_card, resolve_run, resolved_card_dict
 from gen.core import event_kernel as EK
@@ -53,11 +54,11 @@ from gen.core import precompile
 from gen.core import rng as R
 from gen.core.decay_adapter import decay_spec_from_physics
 from gen.core.decays import build_decay_graph
-from gen.core.events import HELICITY_CODES, REGIME_CODES, ColumnBuffer, build_events
+from gen.core.events import HELICITY_CODES, REGIME_CODES, ColumnBuffer, build_events, compact_tables
 from gen.core.exact_sum import ExactSum, group_index
 from gen.core.flux import Flux, energy_sampling_table, flux_for_experiment
 from gen.core.table_cache import cached_array
-from gen.core.tables import ChannelTables, DecayTables, EventColumns, FluxTables
+from gen.core.tables import ChannelTables, CompactTables, DecayTables, FluxTables
 from gen.experiments import experiment_info, get_experiment, source_entry
 from gen.output import jsonout
 from gen.stages.base import make_stage
@@ -293,7 +294,7 @@ def _production(setup: GeneratorSetup, u4: np.ndarray, n_total: int):
     chan, ybin = np.empty(n, np.int64), np.empty(n, np.int64)
     E, Q2, w = np.empty(n), np.empty(n), np.empty(n)
     p4 = np.empty((n, 4, 4))
-    flux, chans, _decay = _event_tables(setup, n_total)
+    flux, chans = _event_tables(setup, n_total)[:2]
     # contiguous parts in threads (production_kernel is serial and releases the GIL; per-event results, so the
     # outputs do not depend on the parts)
     n_parts = max(1, min(numba.get_num_threads(), n // EK.EVENT_TASK))
@@ -355,9 +356,10 @@ class _EventWork:
         return self.s_int, self.s_kin
 
 
-def _event_tables(setup: GeneratorSetup, n_total: int) -> tuple[FluxTables, ChannelTables, DecayTables]:
+def _event_tables(setup: GeneratorSetup, n_total: int, recipe=None) -> tuple[FluxTables, ChannelTables, DecayTables,
+                                                                             CompactTables]:
     """The named per-run inputs of ``gen.core.event_kernel.event_kernel`` (``gen.core.tables``) for a run of
-    ``n_total`` events."""
+    ``n_total`` events, with the compact record of ``recipe`` (``gen.core.events.compact_tables``; None: none)."""
     codes = setup.ch_codes
     icode = np.stack([codes[k].astype(np.int64) for k in ("projectile_pdg", "target_pdg", "regime", "helicity",
                                                            "helicity_flip", "hnl_pdg", "scatter_pdg", "n_pdg")], axis=1)
@@ -365,7 +367,7 @@ def _event_tables(setup: GeneratorSetup, n_total: int) -> tuple[FluxTables, Chan
     chans = ChannelTables(cum=setup.ch_cum, flavour=setup.ch_flav, params=setup.params, norm=setup.ch_norm / n_total,
                           m_N=setup.ch_mN, M=setup.ch_M, m2map=setup.ch_m2map, E_edges=setup.E_edges, E_cdf=setup.E_cdf,
                           grid=setup.grid, codes=icode, pol=setup.ch_pol, root=setup.ch_root, br=setup.ch_br)
-    return flux, chans, setup.graph.tables()
+    return flux, chans, setup.graph.tables(), compact_tables(recipe, codes)
 
 
 def _generate_blocks(setup: GeneratorSetup, seed: int, blocks: list, tables: tuple, work: _EventWork,
@@ -388,7 +390,7 @@ def _generate_blocks(setup: GeneratorSetup, seed: int, blocks: list, tables: tup
     e0 = buf.n_events
     if e0 + m > buf.n or buf.n_particles + m * setup.slots > buf.f_int.shape[1]:
         raise ValueError("ColumnBuffer too small for the blocks")
-    out = EventColumns(buf.event, buf.f_sc, buf.i_sc, buf.counts, buf.hard, buf.named, buf.named_vtx, buf.f_int, buf.f_kin)
+    out = buf.outputs()
     precompile.wait_pending()  # a cold start of a library-driven command: the helper compiles the event kernel
     rows = EK.event_kernel(work.u[:m], work.seeds[:m], first, n_parts, e0, buf.n_particles, *tables, out,
                            s_int, s_kin, setup.slots, EK.EVENT_TASK)
@@ -403,7 +405,7 @@ _BUFFER_POOL = 4
 
 def iter_generate(card, n_events: int | None = None, seed: int | None = None, chunk_size: int | None = None, *,
                   setup: GeneratorSetup | None = None, decays=None, reconstruct: bool = False,
-                  stage=None) -> Iterator[ak.Array]:
+                  stage=None, compact=None) -> Iterator[ak.Array]:
     """Yield the events of a run in chunks (each a whole number of ``gen.core.rng.BLOCK_SIZE`` blocks).
 
     The concatenation of the chunks does not depend on ``chunk_size`` or on the numba thread count.
@@ -412,11 +414,20 @@ def iter_generate(card, n_events: int | None = None, seed: int | None = None, ch
     reference counts; ``gen.core.events.ColumnBuffer.in_use``), so chunks or arrays taken from them may be kept.
     ``reconstruct=True`` applies the experiment's detector (module docstring); ``stage`` is an
     existing detector stage (``gen.stages.base.make_stage``) to use (it accumulates histograms and sums).
+
+    ``compact``: a ``detectors.output.particle_list.ParticleRecipe`` of ``setup`` (``gen.core.events.particles_recipe``):
+    the chunks hold the compact record's list, named ``detectors.output.storage.COMPACT_FIELD`` instead of
+    ``particles``: empty for the events whose named records hold their list (the event kernel leaves their rows out,
+    ``gen.core.event_kernel._compact_task``), what ``EventWriter(record="compact")`` writes as it is;
+    ``detectors.output.particle_list.rebuild_particles(chunk, compact, stored=chunk[COMPACT_FIELD])`` gives the full
+    list. Upscattering sources only (``hnlgen run``; meson-decay sources make theirs in the writer).
     """
     card = _as_card(card)
     info = experiment_info(card.experiment.name)
     source_iter = source_entry(info.source, "iter_generate")
     if source_iter is not None:  # a source with a generator of its own (meson decays: gen.sources.meson_decay_run)
+        if compact is not None:
+            raise ValueError(f"iter_generate: compact = {compact!r}: upscattering sources only (not {info.source!r})")
         yield from source_iter(card, n_events, seed, chunk_size, reconstruct=reconstruct)
         return
     n, s, bpc = resolve_run(card, n_events, seed, chunk_size)
@@ -426,7 +437,8 @@ def iter_generate(card, n_events: int | None = None, seed: int | None = None, ch
         stage = make_stage(setup, s)
     per_call = min(bpc, _BLOCKS_PER_CALL)
     work = _EventWork(min(n, per_call * R.BLOCK_SIZE))
-    tables = _event_tables(setup, n)
+    tables = _event_tables(setup, n, compact)
+    list_field = "particles" if compact is None else COMPACT_FIELD
     # Chunk buffers are reused once the caller has released their chunk: memory written before is
     # several times faster to write than fresh pages. A plain ``for chunk in iter_generate(...)`` still
     # holds the previous chunk while the next one is generated, hence two buffers in turn; a writer
@@ -442,7 +454,7 @@ def iter_generate(card, n_events: int | None = None, seed: int | None = None, ch
             buf.reset()
         for j in range(0, len(blocks), per_call):
             _generate_blocks(setup, s, blocks[j:j + per_call], tables, work, buf)
-        chunk = build_events(buf.columns())
+        chunk = build_events(buf.columns(), list_field)
         if stage is not None:
             chunk = stage.apply(chunk)
         pool = [*pool[-(_BUFFER_POOL - 1):], buf]

@@ -30,7 +30,6 @@ from gen.core.events import (
     ColumnBuffer,
     assemble_events,
 )
-from gen.core.tables import EventColumns
 from gen.sources.upscattering import _event_tables, generate, iter_generate, prepare
 from physics import constants as const
 
@@ -53,7 +52,7 @@ def _component_events(setup, seed, n):
     chan, ybin = np.empty(n, np.int64), np.empty(n, np.int64)
     E, Q2, w = np.empty(n), np.empty(n), np.empty(n)
     p4 = np.zeros((n, S, 4))
-    flux, chans, _decay = _event_tables(setup, n)
+    flux, chans = _event_tables(setup, n)[:2]
     K.production_kernel(u4, flux, chans, chan, E, Q2, w, ybin, p4)
     codes = setup.ch_codes
     pdg = np.zeros((n, S), np.int64)
@@ -95,7 +94,7 @@ def _run_event_kernel(setup, u, seeds, n_parts, n_total):
     buf = ColumnBuffer(m, m * setup.slots)
     rows = (m - -(-m // n_parts)) * setup.slots
     s_int, s_kin = np.full((3, rows), -7, np.int32), np.full((8, rows), np.nan)
-    out = EventColumns(buf.event, buf.f_sc, buf.i_sc, buf.counts, buf.hard, buf.named, buf.named_vtx, buf.f_int, buf.f_kin)
+    out = buf.outputs()
     k = EK.event_kernel(u, seeds, 100, n_parts, 0, 0, *_event_tables(setup, n_total), out, s_int, s_kin, setup.slots,
                         EK.EVENT_TASK)
     buf.n_events, buf.n_particles = m, k

@@ -24,7 +24,7 @@ API = {
                "energy_sampling_table", "FLUX_UNIT_BIN_GeV"},
     gen.core.events: {"SCALAR_FIELDS", "PARTICLE_FIELDS", "NAMED_PARTICLES", "NAMED_VERTICES", "NAMED_PDG", "FIELD_DOCS", "REGIME_CODES",
                  "HELICITY_CODES", "SLOT_PROJECTILE", "SLOT_TARGET", "SLOT_RECOIL", "SLOT_N", "assemble_events",
-                 "ColumnBuffer", "ReusableColumns", "build_events", "field_table_markdown", "COMPACT_MIN_COVERAGE", "COMPACT_FALLBACK", "CompactPlan", "particles_recipe",
+                 "ColumnBuffer", "ReusableColumns", "build_events", "field_table_markdown", "COMPACT_MIN_COVERAGE", "COMPACT_FALLBACK", "CompactPlan", "particles_recipe", "compact_tables",
                  "graph_cascades", "with_fields"},
     gen.core.decays: {"Species", "Channel", "DecayGraph", "build_decay_graph", "parse_final_state", "tabulate_three_body",
                  "INVISIBLE_PDG"},

@@ -12,10 +12,18 @@ CARDS = pathlib.Path(__file__).resolve().parents[2] / "cards"
 
 @pytest.mark.parametrize("card", ["miniboone_light_zprime.toml", "three_portal_heavy_zprime.toml"])
 def test_helper_signature_is_the_one_generation_uses(card):
+    from gen.card import load_card
     from gen.core import event_kernel as EK
+    from gen.core.events import particles_recipe
+    from gen.sources.upscattering import iter_generate, prepare
 
     gen.generate(CARDS / card, n_events=2000)
-    assert len(P.EVENT_KERNEL_SIGNATURE) == 15  # part bounds, run controls, four named tables (gen.core.tables), rows, sizes
+    # and with the compact record made in the kernel (hnlgen run's default): the same types
+    setup = prepare(load_card(CARDS / card), seed=1, adapt=False)
+    recipe = particles_recipe(setup.graph, setup.ch_codes, setup.ch_root, setup.ch_prob).recipe
+    assert recipe is not None
+    next(iter_generate(load_card(CARDS / card), 2000, 1, setup=setup, compact=recipe))
+    assert len(P.EVENT_KERNEL_SIGNATURE) == 16  # part bounds, run controls, five named tables (gen.core.tables), rows, sizes
     assert [tuple(s) for s in EK._event_part.signatures] == [P.event_kernel_types()]  # one specialisation, the helper's
     # the one the parent compiles for the helper (ColumnBuffer.add_block's compact_kernel may add an 'A'-layout one)
     if P.event_kernel_types(P.COMPACT_TASK_SIGNATURE) not in [tuple(s) for s in EK._compact_task.signatures]:
@@ -40,12 +48,11 @@ def test_no_helper_once_the_kernel_is_cached(monkeypatch):
 
 def test_kernels_compiled_while_waiting_are_the_ones_a_run_uses(tmp_path):
     """The parent's work while the helper runs (the late unit ``warm_sums``) compiles exactly the specialisations
-    of the exact-sum, grouping and ``*_pdg`` kernels that ``hnlgen run`` calls: the run adds none."""
+    of the exact-sum and grouping kernels that ``hnlgen run`` calls: the run adds none."""
     from gen.cli.app import main
-    from gen.core import events as E
     from gen.core import exact_sum as X
 
-    kernels = (X._accumulate, X._group_ids, E._named_pdg_kernel)
+    kernels = (X._accumulate, X._group_ids)
     P.warm_sums()
     before = [set(k.signatures) for k in kernels]
     assert all(before)

@@ -42,7 +42,6 @@ from gen.core import event_kernel as EK
 from gen.core import kernels as K
 from gen.core import rng as R
 from gen.core.events import ColumnBuffer, build_events
-from gen.core.tables import EventColumns
 from gen.sources.upscattering import _event_tables, _EventWork, _Workspace, generate, iter_generate, prepare
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,8 +74,7 @@ def _manual_pass(card, setup, n, seed, reuse: bool) -> dict:
         t1 = time.perf_counter()
         n_parts = max(1, min(numba.get_num_threads(), m // EK.EVENT_TASK))
         s_int, s_kin = work.staging((m - -(-m // n_parts)) * setup.slots)
-        out = EventColumns(buf.event, buf.f_sc, buf.i_sc, buf.counts, buf.hard, buf.named, buf.named_vtx, buf.f_int,
-                           buf.f_kin)
+        out = buf.outputs()
         rows = EK.event_kernel(work.u[:m], work.seeds[:m], first, n_parts, 0, 0, *tables, out, s_int, s_kin,
                                setup.slots, EK.EVENT_TASK)
         buf.n_events, buf.n_particles = m, rows

@@ -1,0 +1,141 @@
+"""The compact record made by the event kernel (issue 16): ``iter_generate(compact=recipe)``.
+
+The event kernel leaves out the particle rows of the events whose named records hold their list
+(``gen.core.event_kernel._compact_task``), by the test that ``EventWriter`` made on whole chunks before
+(``detectors.output.particle_list.rebuildable``). The claims, all exact (no tolerance):
+
+* the events are those of the full record: every other field equal, the rebuilt list equal to the full list;
+* the lists left out are exactly those that ``rebuildable`` finds on the full record, so a file is the file the
+  writer made before (same bytes per branch);
+* a template that does not match keeps the events' lists (the kernel's test is made, not assumed);
+* the chunks do not depend on the chunk size.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+
+import awkward as ak
+import numpy as np
+import pytest
+
+from detectors.output import particle_list as PL
+from detectors.output.root import EventWriter, read_events
+from detectors.output.storage import COMPACT_FIELD
+from gen.card import load_card
+from gen.core.events import _named_pdg, particles_recipe
+from gen.sources.upscattering import iter_generate, prepare
+
+CARDS = pathlib.Path(__file__).resolve().parents[2] / "cards"
+N = 5000
+UPSCATTERING = ["miniboone_light_zprime.toml", "three_portal_heavy_zprime.toml", "lagrangian_ess.toml",
+                "miniboone_bertuzzo_fit.toml", "minerva_light_zprime.toml", "microboone_light_zprime.toml"]
+
+
+def _setup(name: str, seed: int = 7):
+    card = load_card(CARDS / name)
+    setup = prepare(card, seed=seed, adapt=False)  # no pilot runs: the grids' efficiency does not matter here
+    plan = particles_recipe(setup.graph, setup.ch_codes, setup.ch_root, setup.ch_prob)
+    return card, setup, plan.recipe
+
+
+def _events(card, setup, recipe=None, chunk_size=None, seed=7, n=N):
+    chunks = [c for c in iter_generate(card, n, seed, chunk_size, setup=setup, compact=recipe)]
+    return ak.concatenate(chunks) if len(chunks) > 1 else chunks[0]
+
+
+@pytest.fixture(scope="module", params=UPSCATTERING)
+def made(request):
+    card, setup, recipe = _setup(request.param)
+    if recipe is None:
+        pytest.skip(f"{request.param}: no cascade is held by the named records")
+    return request.param, card, setup, recipe, _events(card, setup), _events(card, setup, recipe)
+
+
+def test_the_kernel_compacts_exactly_the_lists_the_writer_check_finds(made):
+    _name, _card, _setup_, recipe, full, comp = made
+    assert COMPACT_FIELD in comp.fields and "particles" not in comp.fields
+    assert comp.fields == [COMPACT_FIELD if k == "particles" else k for k in full.fields]
+    for k in full.fields:
+        if k != "particles":
+            assert ak.array_equal(full[k], comp[k], equal_nan=True), k
+    empty = ak.to_numpy(ak.num(comp[COMPACT_FIELD])) == 0
+    mask = PL.rebuildable(full, recipe)
+    assert mask.any()
+    np.testing.assert_array_equal(empty, mask)
+    # the lists kept are the full ones, the rebuilt ones equal them bit for bit
+    assert ak.array_equal(comp[COMPACT_FIELD], PL.compact_particles(full.particles, mask))
+    rebuilt = PL.rebuild_particles(comp, recipe, stored=comp[COMPACT_FIELD])
+    assert rebuilt.type == full.particles.type
+    assert ak.array_equal(rebuilt, full.particles, equal_nan=True)
+
+
+def test_named_pdg_columns_of_the_kernel_are_those_of_the_list(made):
+    """The ``*_pdg`` columns now come from the event kernel (the named slots), no longer from a pass over the list:
+    the same numbers as that pass over the full list."""
+    full = made[4]
+    layout = ak.to_packed(full.particles).layout
+    want = _named_pdg(np.asarray(layout.content["pdg"].data), np.asarray(layout.content["status"].data),
+                      np.asarray(layout.offsets))
+    for k, v in want.items():
+        np.testing.assert_array_equal(ak.to_numpy(full[k]), v)
+
+
+def test_a_template_that_does_not_match_keeps_the_lists():
+    """Change the N status of every template: no list matches, so every event keeps it (the kernel tests each
+    event; nothing is assumed from the codes), and the rebuild is still the full list."""
+    card, setup, recipe = _setup("miniboone_light_zprime.toml")
+    wrong = dataclasses.replace(recipe, n_status=recipe.n_status + 5)
+    full, comp = _events(card, setup, n=2000), _events(card, setup, wrong, n=2000)
+    assert (ak.to_numpy(ak.num(comp[COMPACT_FIELD])) > 0).all()
+    assert ak.array_equal(comp[COMPACT_FIELD], full.particles)
+    # one PDG code of one template's row: only the events of that template keep their lists
+    rows = recipe.rows.copy()
+    rows[0, 0, 0] += 1
+    one = dataclasses.replace(recipe, rows=rows)
+    comp1 = _events(card, setup, one, n=2000)
+    kept = ak.to_numpy(ak.num(comp1[COMPACT_FIELD])) > 0
+    np.testing.assert_array_equal(kept, ~PL.rebuildable(full, one))
+    assert kept.any() and not kept.all()
+    assert ak.array_equal(PL.rebuild_particles(comp1, one, stored=comp1[COMPACT_FIELD]), full.particles)
+
+
+def test_compact_chunks_do_not_depend_on_the_chunk_size():
+    card, setup, recipe = _setup("miniboone_light_zprime.toml")
+    a = _events(card, setup, recipe, n=40000)
+    b = _events(card, setup, recipe, chunk_size=16384, n=40000)
+    assert ak.array_equal(a, b, equal_nan=True)
+
+
+def test_the_writer_stores_kernel_made_chunks_as_its_own_compact_record(tmp_path):
+    """The same file content whether the kernel or the writer compacted the lists (every branch read back, the
+    count of emptied lists), and ``read_events`` gives the full record back."""
+    card, setup, recipe = _setup("miniboone_light_zprime.toml")
+    full, comp = _events(card, setup, n=6000), _events(card, setup, recipe, n=6000)
+    counts = []
+    for name, ev in (("writer", full), ("kernel", comp)):
+        with EventWriter(tmp_path / f"{name}.root", record="compact", particles_recipe=recipe) as w:
+            for s in range(0, len(ev), 2500):
+                w.write(ev[s:s + 2500])
+            counts.append(w.n_compacted)
+    assert counts[0] == counts[1] > 0
+    a, b = read_events(tmp_path / "writer.root"), read_events(tmp_path / "kernel.root")
+    assert ak.array_equal(a, b, equal_nan=True)
+    assert ak.array_equal(b.particles, full.particles, equal_nan=True)
+
+
+def test_a_compact_chunk_is_refused_by_a_writer_of_another_record(tmp_path):
+    card, setup, recipe = _setup("miniboone_light_zprime.toml")
+    comp = _events(card, setup, recipe, n=1000)
+    for record in ("full", "slim"):
+        with pytest.raises(ValueError, match=f"{COMPACT_FIELD}.*record = 'compact'"):
+            with EventWriter(tmp_path / f"{record}.root", record=record) as w:
+                w.write(comp)
+
+
+def test_compact_is_for_upscattering_sources():
+    card = load_card(CARDS / "na62_light_zprime.toml")
+    _c, _s, recipe = _setup("miniboone_light_zprime.toml")
+    with pytest.raises(ValueError, match="upscattering sources only"):
+        next(iter_generate(card, 1000, 1, compact=recipe))
