@@ -151,8 +151,7 @@ LEVERS = (
     ("+ float32 branches", {"precision": "mixed"}, False),
     ("+ writer thread", {"precision": "mixed"}, True),
     ("+ compact record (the writer's check)", {"precision": "mixed", "record": "compact", "in_kernel": False}, True),
-    ("+ compact record made in the event kernel (hnlgen run default; upscattering)", {"precision": "mixed",
-                                                                                      "record": "compact"}, True),
+    ("+ compact record made in the event kernel (hnlgen run default)", {"precision": "mixed", "record": "compact"}, True),
 )
 #: Options measured beside the default (not default: what they give up is in README).
 OPTIONS = (
@@ -197,9 +196,9 @@ def _pass(card, n, seed, setup, reconstruct, out_path=None, stage=None, writer_c
         if kw.get("record") == "compact":  # as hnlgen run's default: compact where the card's recipe covers enough events
             record, recipe = plan.choose() if plan is not None else ("full", None)
             kw = dict(kw, record=record, particles_recipe=recipe)
-            # upscattering: the event kernel leaves out the rows the named records hold (hnlgen run), unless the lever
-            # before it is measured (the writer's check on the full list); meson decays: the writer's check
-            if setup is not None and recipe is not None and in_kernel:
+            # the event kernel leaves out the rows the named records hold (hnlgen run), unless the lever before it is
+            # measured (the writer's check on the full list)
+            if recipe is not None and in_kernel:
                 compact = recipe
         writer = EventWriter(out_path, **kw)
         if threaded:

@@ -113,6 +113,7 @@ __all__ = [
     "EventColumns",
     "NA62_LIST_P4",
     "NA62_LIST_VERTICES",
+    "compact_templates",
 ]
 
 _PARENT_PDG = {"K+": PDG["K+"], "pi+": PDG["pi+"]}
@@ -817,10 +818,12 @@ def _production_and_cascade(n, decays, *, m_N, U2_aN, flavour_a, parent, beam, n
 
 def generate_na62_into(cols: EventColumns, n: int, decays: NA62GeneralDecays, *, m_N: float, U2_aN: float,
                        flavour_a: str, flavour_b: str, parent: str, beam: NA62Beam, exposure_per_event: float,
-                       uniforms: NA62Uniforms, workspace: NA62Workspace) -> dict:
+                       uniforms: NA62Uniforms, workspace: NA62Workspace, compact=None) -> dict:
     """``generate_na62_general`` of ``n`` events appended straight to ``cols`` (the same records, bit for bit, as
     ``cols.add(generate_na62_general(...))``): the flights, the named rows and the particle list in one compiled
     pass per task of events (``_finish_into``), with no intermediate (n, slots) vertex array or copies.
+    ``compact``: the run's ``NamedListRecipe`` (``compact_templates``): the events whose named records hold their
+    list get none (the compact record, made in the kernel).
 
     Returns the detector input of ``gen.sources.meson_decay_run.detector_input`` for these events (views, valid
     until the next call with ``workspace`` or ``cols`` is wrapped) and ``weight``."""
@@ -837,8 +840,8 @@ def generate_na62_into(cols: EventColumns, n: int, decays: NA62GeneralDecays, *,
     idx, dec, prob = ws["idx"], ws["dec"], ws["prob"]
     k = _finish_into(prod["p4_rows"], prod["z_K"], p4, pdg, status, par, st_of, npart, g.st_mass, g.st_ctau0,
                      uniforms.flights, float(beam.z_decay_end), _LEPTON_MINUS_PDG[flavour_b], vtx, idx, dec, prob,
-                     chosen, g.ch_origin, cols.rows_array, cols.vtx_array, cols.ints, cols.floats,
-                     cols.scalars["channel"], a, cols.k)
+                     chosen, g.ch_origin, *compact_templates(compact), cols.rows_array, cols.vtx_array, cols.ints,
+                     cols.floats, cols.scalars["channel"], cols.counts, a, cols.k)
     if k < 0:
         raise RuntimeError("an event of the restricted cascade has no l_b+ l_b- pair (decay graph inconsistent)")
     cols.k = k
@@ -847,25 +850,53 @@ def generate_na62_into(cols: EventColumns, n: int, decays: NA62GeneralDecays, *,
                "pol_N_lab": prod["pol_N_lab"], "weight": weight}
     for key, v in scalars.items():
         cols.scalars[key][a:b] = v
-    cols.counts[a:b] = npart
     cols.filled = b
     det = {"p4_K": prod["p4_K"], "p4_a": prod["p4_a"], "p4_bm": cols.rows["bm"][:, a:b].T,
            "p4_bp": cols.rows["bp"][:, a:b].T, "vtx_K": prod["vtx_K"], "vtx_Zp": cols.vtx["vtx_pair"][:3, a:b].T}
     return {"detector_input": det, "weight": weight}
 
 
+_NO_TEMPLATES = (np.zeros(0, np.int64), np.zeros((0, 1, 5), np.int64), np.zeros(0, np.int64))
+
+
+def compact_templates(recipe) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``_finish_into``'s templates of the compact record from ``recipe``, the ``NamedListRecipe`` of
+    ``gen.sources.meson_decay_run.na62_particles_recipe`` (None: no compact record): the ``channel`` of each
+    template, its rows and lengths. ValueError for a recipe of other names or keys (the kernel reads the records
+    ``NA62_LIST_P4`` and ``NA62_LIST_VERTICES`` in their order, keyed by ``channel``)."""
+    if recipe is None:
+        return _NO_TEMPLATES
+    if (tuple(recipe.four_vectors), tuple(recipe.vertices), tuple(recipe.key_fields)) != (
+            NA62_LIST_P4, NA62_LIST_VERTICES, ("channel",)):
+        raise ValueError(f"compact: a recipe of {recipe.four_vectors}, {recipe.vertices} keyed by {recipe.key_fields}: "
+                         f"the NA62 kernel takes {NA62_LIST_P4}, {NA62_LIST_VERTICES} keyed by ('channel',)")
+    if len(recipe.keys) == 0:
+        return _NO_TEMPLATES
+    return (np.ascontiguousarray(recipe.keys[:, 0], dtype=np.int64), np.ascontiguousarray(recipe.rows, dtype=np.int64),
+            np.ascontiguousarray(recipe.length, dtype=np.int64))
+
+
 @jit(nogil=True)  # per chunk in the main thread: the writer thread's Python runs meanwhile
 def _finish_into(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass, st_ctau0, u_fl, z_end, pdg_bm, vtx, idx, dec,
-                 prob, chosen, ch_origin, rows, vtxc, ints, floats, channel, a, k):
+                 prob, chosen, ch_origin, t_key, t_rows, t_len, rows, vtxc, ints, floats, channel, counts, a, k):
     """Step 3 and the records of ``generate_na62_general`` written to the columns of ``EventColumns``
     (``generate_na62_into``): per task of ``_TASK`` events, the flights (``_flights_task``, on the first rows of
     ``vtx`` as scratch), then, one output row at a time over the task's events, the rows (``rows`` (7, 4, .): K, a, N, nu, Z', l_b-, l_b+ as in
     ``_pick_rows``), the vertices (``vtxc`` (4, 4, .): K, N, first Z', l_b pair as x, y, z in cm, t in ns, the
     production vertex of l_a+, of N's daughters, of the first Z''s daughters and of the l_b- in the particle
     list, bit for bit) and ``channel`` (``_channels``)
-    from column ``a``, and the particle list from column ``k`` (``_flatten_particles_into``). Returns the next
-    free particle column, or -1 if an event has no l_b pair."""
+    from column ``a``, and the particle list from column ``k`` (``_flatten_particles_into``) with its ``counts``.
+    Returns the next free particle column, or -1 if an event has no l_b pair.
+
+    The compact record (issue 16; ``t_key`` empty: none): the templates of ``NamedListRecipe`` (``channel`` of each
+    in ``t_key``, its rows ``t_rows``, ``t_len``; four-vectors in the order of ``rows``, vertices the origin then
+    those of ``vtxc``). An event whose list equals, number for number, the rebuild from its records just written
+    (``detectors.output.particle_list._check``'s test, made here while they are in the cache) gets no particle
+    columns and count 0."""
     n = p4.shape[0]
+    nk = t_key.shape[0]
+    t_last = 0
+    cnt = np.empty(_TASK, np.int64)
     for ev in range(n):
         ch = chosen[ev, SLOT_N]
         channel[a + ev] = ch_origin[ch] if ch >= 0 else -1
@@ -915,16 +946,50 @@ def _finish_into(lab3, zK, p4, pdg, status, parent, st_of, npart, st_mass, st_ct
         for c in range(4):
             for e in range(m):
                 vtxc[3, c, c0 + e] = vs[e, idx[lo + e, 1], c]  # idx >= 0: checked above
+        for e in range(m):
+            ev, col = lo + e, c0 + e
+            np_ = npart[ev]
+            held = False
+            if nk > 0:
+                t = -1
+                ch = channel[col]
+                for q in range(nk):
+                    r = t_last + q
+                    if r >= nk:
+                        r -= nk
+                    if t_key[r] == ch:
+                        t = r
+                        break
+                if t >= 0 and t_len[t] == np_:
+                    t_last = t
+                    held = True
+                    # row by row, leaving at the first difference (written out: no call with array arguments per row)
+                    for jj in range(np_):
+                        ip, iv = t_rows[t, jj, 3], t_rows[t, jj, 4]
+                        same = (pdg[ev, jj] == t_rows[t, jj, 0] and status[ev, jj] == t_rows[t, jj, 1]
+                                and parent[ev, jj] == t_rows[t, jj, 2])
+                        same &= (p4[ev, jj, 0] == rows[ip, 0, col] and p4[ev, jj, 1] == rows[ip, 1, col]
+                                 and p4[ev, jj, 2] == rows[ip, 2, col] and p4[ev, jj, 3] == rows[ip, 3, col])
+                        if iv == 0:
+                            same &= vs[e, jj, 0] == 0.0 and vs[e, jj, 1] == 0.0 and vs[e, jj, 2] == 0.0 and vs[e, jj, 3] == 0.0
+                        else:
+                            same &= (vs[e, jj, 0] == vtxc[iv - 1, 0, col] and vs[e, jj, 1] == vtxc[iv - 1, 1, col]
+                                     and vs[e, jj, 2] == vtxc[iv - 1, 2, col] and vs[e, jj, 3] == vtxc[iv - 1, 3, col])
+                        if not same:
+                            held = False
+                            break
+            cnt[e] = 0 if held else np_
+            counts[col] = cnt[e]
         for r in range(3):
             kk = k
             for e in range(m):
-                for jj in range(npart[lo + e]):
+                for jj in range(cnt[e]):
                     ints[r, kk] = pdg[lo + e, jj] if r == 0 else (status[lo + e, jj] if r == 1 else parent[lo + e, jj])
                     kk += 1
         for c in range(8):
             kk = k
             for e in range(m):
-                for jj in range(npart[lo + e]):
+                for jj in range(cnt[e]):
                     floats[c, kk] = p4[lo + e, jj, c] if c < 4 else vs[e, jj, c - 4]
                     kk += 1
         k = kk
@@ -1016,8 +1081,10 @@ class EventColumns(ReusableColumns):
                                          self.ints, self.floats, self.k)
         self.filled = b
 
-    def to_awkward(self, before: dict | None = None, after: dict | None = None):
-        """The awkward record array (``before`` / ``after``: flat per-event arrays placed before / after)."""
+    def to_awkward(self, before: dict | None = None, after: dict | None = None, list_field: str = "particles"):
+        """The awkward record array (``before`` / ``after``: flat per-event arrays placed before / after;
+        ``list_field``: the particle list's name, ``detectors.output.storage.COMPACT_FIELD`` for columns of the
+        compact record, ``generate_na62_into(..., compact=)``)."""
         n = self.filled
         if n != self.n:
             raise ValueError(f"EventColumns: {n} of {self.n} events filled")
@@ -1036,7 +1103,7 @@ class EventColumns(ReusableColumns):
         offsets = np.zeros(n + 1, np.int64)
         np.cumsum(self.counts, out=offsets[1:])
         cols = [c[:self.k] for c in self.ints] + [c[:self.k] for c in self.floats]  # contiguous row slices
-        out["particles"] = ListOffsetArray(Index64(offsets), rec(cols, _PARTICLE_FIELDS, self.k))
+        out[list_field] = ListOffsetArray(Index64(offsets), rec(cols, _PARTICLE_FIELDS, self.k))
         out.update(after or {})
         contents = [v if isinstance(v, Content) else NumpyArray(np.ascontiguousarray(v)) for v in out.values()]
         return ak.Array(RecordArray(contents, list(out), length=n))
@@ -1090,7 +1157,8 @@ def _flatten_particles_into(npart, pdg, status, parent, p4, vtx, ints, floats, k
 NA62_CASCADE_SIGNATURE = ("u8:1", "i8", "i8:2", "i8:2", "i8:2", "f8:3", "f8:3", "f8:2", "i8:2", "i8:1", "i8:2",
                           "DecayTables")
 NA62_FINISH_SIGNATURE = ("f8:3", "f8:1", "f8:3", "i8:2", "i8:2", "i8:2", "i8:2", "i8:1", "f8:1", "f8:1", "f8:2", "f8", "i8",
-                         "f8:3", "i8:2", "f8:3", "f8:2", "i8:2", "i8:1", "f8:3", "f8:3", "i4:2", "f8:2", "i4:1", "i8", "i8")
+                         "f8:3", "i8:2", "f8:3", "f8:2", "i8:2", "i8:1", "i8:1", "i8:3", "i8:1", "f8:3", "f8:3", "i4:2",
+                         "f8:2", "i4:1", "i8:1", "i8", "i8")
 NA62_PRODUCTION_SIGNATURE = ("f8:2", "f8", "f8", "f8", "f8", "f8", "f8", "f8", "f8", "f8", "f8:3", "f8:1", "f8:2")
 NA62_INIT_SIGNATURE = ("f8:3", "f8", "i8", "i8", "i8", "f8", "i8", "f8:3", "f8:3", "i8:2", "i8:2", "i8:2", "f8:2", "i8:2",
                        "i8:2", "i8:1")
@@ -1109,10 +1177,9 @@ def precompile_in_helper() -> None:
 
 def precompile_in_parent() -> None:
     """The parent's share while it waits for the helper: the production and slot-initialisation kernels, the
-    exact sums of the totals, the detector's reconstruction kernel and the compact record's check (what the first
-    chunk would otherwise compile)."""
+    exact sums of the totals and the detector's reconstruction kernel (what the first chunk would otherwise
+    compile). The compact record's check is made in ``_finish_into`` (the helper's), not by the writer."""
     from detectors.na62.response import warm_kernel
-    from detectors.output.particle_list import warm_kernels as warm_particle_list
     from gen.core.exact_sum import ExactSum
     from gen.core.precompile import event_kernel_types
 
@@ -1120,6 +1187,3 @@ def precompile_in_parent() -> None:
     _init_slots_into.compile(event_kernel_types(NA62_INIT_SIGNATURE))
     ExactSum().add(np.zeros(1))
     warm_kernel()  # the detector's reconstruction kernel
-    # the compact record's check (gen.sources.meson_decay_run.na62_particles_recipe), which the writer thread would
-    # otherwise compile on the first chunk
-    warm_particle_list(named_list=True)

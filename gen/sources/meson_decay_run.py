@@ -52,6 +52,7 @@ import numpy as np
 from detectors.miniboone.response import fill_histogram, write_histograms
 from detectors.na62 import response as na62
 from detectors.output.root import EventWriter
+from detectors.output.storage import COMPACT_FIELD
 from detectors.output.writer_thread import BackgroundWriter
 from gen import __version__
 from gen.card import (
@@ -292,14 +293,14 @@ BLOCKS_PER_BATCH = 8
 
 
 def _chunk_events(setup: NA62Setup, seed: int, blocks, n_total: int, reconstruct: bool,
-                  workspace: NA62Workspace | None = None, cols: EventColumns | None = None) -> ak.Array:
+                  workspace: NA62Workspace | None = None, cols: EventColumns | None = None, compact=None) -> ak.Array:
     """The events of whole blocks ``(block, start, stop)``, ``BLOCKS_PER_BATCH`` blocks at a time: each block's
     random numbers from its own streams (``draw_na62_uniforms``, drawn into ``workspace``), the kernels on the
     batch, its truth records appended to the chunk's columns (``gen.sources.meson_decay.EventColumns``), the
     detector block by block with the block's stream; one awkward array. Every event depends only on its own
     random numbers, so the batching leaves the events unchanged (bit for bit). ``workspace``: the run's scratch
     arrays (at least one batch of events; default: allocated here); ``cols``: empty columns of exactly the
-    chunk's events (default: allocated here)."""
+    chunk's events (default: allocated here); ``compact``: the compact record's recipe (``iter_generate_na62``)."""
     first, last = blocks[0][1], blocks[-1][2]
     S = setup.general.slots
     if workspace is None:
@@ -319,7 +320,7 @@ def _chunk_events(setup: NA62Setup, seed: int, blocks, n_total: int, reconstruct
         ev = generate_na62_into(cols, m, setup.general, m_N=setup.m_N, U2_aN=setup.U2_aN, flavour_a=setup.flavour_a,
                                 flavour_b=setup.flavour_b, parent=setup.parent, beam=setup.beam,
                                 exposure_per_event=setup.n_parent_decays / n_total, uniforms=workspace.uniforms(m),
-                                workspace=workspace)
+                                workspace=workspace, compact=compact)
         if reconstruct:
             din = ev["detector_input"]
 
@@ -335,7 +336,8 @@ def _chunk_events(setup: NA62Setup, seed: int, blocks, n_total: int, reconstruct
     if reconstruct:
         after = recos[0] if len(recos) == 1 else {k: np.concatenate([r[k] for r in recos]) for k in recos[0]}
         after["weight_accepted"] = cols.scalars["weight"] * np.asarray(after["accepted"], dtype=np.float64)
-    return cols.to_awkward({"event": np.arange(first, last, dtype=np.int64)}, after)
+    return cols.to_awkward({"event": np.arange(first, last, dtype=np.int64)}, after,
+                           "particles" if compact is None else COMPACT_FIELD)
 
 
 def detector_input(ev: dict) -> dict:
@@ -375,8 +377,13 @@ def _reconstruct_block(setup: NA62Setup, ev: dict, seed: int, block: int) -> dic
 
 
 def iter_generate_na62(card, n_events: int | None = None, seed: int | None = None, chunk_size: int | None = None, *,
-                       setup: NA62Setup | None = None, reconstruct: bool = False) -> Iterator[ak.Array]:
-    """Yield the events of an NA62 run in chunks of whole blocks (independent of ``chunk_size``)."""
+                       setup: NA62Setup | None = None, reconstruct: bool = False, compact=None) -> Iterator[ak.Array]:
+    """Yield the events of an NA62 run in chunks of whole blocks (independent of ``chunk_size``).
+
+    ``compact``: the card's ``NamedListRecipe`` (``na62_particles_recipe``): the chunks hold the compact record's
+    list, named ``detectors.output.storage.COMPACT_FIELD``, empty for the events whose named records hold it (the
+    kernel leaves their particles out, ``gen.sources.meson_decay._finish_into``), as
+    ``gen.sources.upscattering.iter_generate(compact=)``."""
     n, s, bpc = resolve_run(card, n_events, seed, chunk_size)
     if setup is None:
         setup = NA62Setup(card)
@@ -395,7 +402,7 @@ def iter_generate_na62(card, n_events: int | None = None, seed: int | None = Non
             pool.remove(cols)
             cols.reset()
         with _borrow_workspace(size, setup.general.slots) as workspace:
-            chunk = _chunk_events(setup, s, blocks, n, reconstruct, workspace, cols)
+            chunk = _chunk_events(setup, s, blocks, n, reconstruct, workspace, cols, compact)
         pool = [*pool[-(_COLUMN_POOL - 1):], cols]
         yield chunk
         del chunk
@@ -482,7 +489,8 @@ def run_na62(card, n: int, seed: int, out: str, *, chunk_size=None, compression=
     # compression and writing overlap with the next chunk's generation (detectors.output.writer_thread)
     with BackgroundWriter(plain) as writer:
         prog = progress(n, "generating") if progress is not None else None
-        for chunk in iter_generate_na62(card, n, seed, chunk_size, setup=setup, reconstruct=reconstruct):
+        # the compact record is made by the kernel (gen.sources.meson_decay._finish_into): the writer takes it as it is
+        for chunk in iter_generate_na62(card, n, seed, chunk_size, setup=setup, reconstruct=reconstruct, compact=recipe):
             writer.write(chunk)
             w = ak.to_numpy(chunk.weight)
             sums["sw"].add(w)

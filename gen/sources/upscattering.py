@@ -415,20 +415,20 @@ def iter_generate(card, n_events: int | None = None, seed: int | None = None, ch
     ``reconstruct=True`` applies the experiment's detector (module docstring); ``stage`` is an
     existing detector stage (``gen.stages.base.make_stage``) to use (it accumulates histograms and sums).
 
-    ``compact``: a ``detectors.output.particle_list.ParticleRecipe`` of ``setup`` (``gen.core.events.particles_recipe``):
+    ``compact``: the card's recipe of the compact record (upscattering: the ``ParticleRecipe`` of ``setup``,
+    ``gen.core.events.particles_recipe``; meson decays: ``gen.sources.meson_decay_run.na62_particles_recipe``'s):
     the chunks hold the compact record's list, named ``detectors.output.storage.COMPACT_FIELD`` instead of
-    ``particles``: empty for the events whose named records hold their list (the event kernel leaves their rows out,
+    ``particles``: empty for the events whose named records hold their list (the kernel leaves their rows out,
     ``gen.core.event_kernel._compact_task``), what ``EventWriter(record="compact")`` writes as it is;
     ``detectors.output.particle_list.rebuild_particles(chunk, compact, stored=chunk[COMPACT_FIELD])`` gives the full
-    list. Upscattering sources only (``hnlgen run``; meson-decay sources make theirs in the writer).
+    list.
     """
     card = _as_card(card)
     info = experiment_info(card.experiment.name)
     source_iter = source_entry(info.source, "iter_generate")
     if source_iter is not None:  # a source with a generator of its own (meson decays: gen.sources.meson_decay_run)
-        if compact is not None:
-            raise ValueError(f"iter_generate: compact = {compact!r}: upscattering sources only (not {info.source!r})")
-        yield from source_iter(card, n_events, seed, chunk_size, reconstruct=reconstruct)
+        yield from source_iter(card, n_events, seed, chunk_size, reconstruct=reconstruct,
+                               **({} if compact is None else {"compact": compact}))
         return
     n, s, bpc = resolve_run(card, n_events, seed, chunk_size)
     if setup is None:

@@ -8,7 +8,8 @@ The event kernel leaves out the particle rows of the events whose named records 
 * the lists left out are exactly those that ``rebuildable`` finds on the full record, so a file is the file the
   writer made before (same bytes per branch);
 * a template that does not match keeps the events' lists (the kernel's test is made, not assumed);
-* the chunks do not depend on the chunk size.
+* the chunks do not depend on the chunk size;
+* the same for NA62's kernel (``gen.sources.meson_decay._finish_into``, the named-list layout).
 """
 
 from __future__ import annotations
@@ -134,8 +135,57 @@ def test_a_compact_chunk_is_refused_by_a_writer_of_another_record(tmp_path):
                 w.write(comp)
 
 
-def test_compact_is_for_upscattering_sources():
-    card = load_card(CARDS / "na62_light_zprime.toml")
-    _c, _s, recipe = _setup("miniboone_light_zprime.toml")
-    with pytest.raises(ValueError, match="upscattering sources only"):
-        next(iter_generate(card, 1000, 1, compact=recipe))
+# --- meson decays (NA62): the same test in gen.sources.meson_decay._finish_into, on the named-list layout -----------
+def _na62(name: str, recipe=None, n: int = 4000, seed: int = 5):
+    from gen.sources.meson_decay_run import NA62Setup, na62_particles_recipe
+
+    card = load_card(CARDS / name)
+    setup = NA62Setup(card)
+    if recipe is None:
+        recipe = na62_particles_recipe(setup).recipe
+    full = ak.concatenate(list(iter_generate(card, n, seed, 2048, reconstruct=True)))
+    comp = ak.concatenate(list(iter_generate(card, n, seed, 2048, reconstruct=True, compact=recipe)))
+    return recipe, full, comp
+
+
+@pytest.mark.parametrize("name", ["na62_light_zprime.toml", "na62_heavy_zprime.toml"])
+def test_the_na62_kernel_compacts_exactly_the_lists_the_writer_check_finds(name):
+    recipe, full, comp = _na62(name)
+    assert comp.fields == [COMPACT_FIELD if k == "particles" else k for k in full.fields]
+    for k in full.fields:
+        if k != "particles":
+            assert ak.array_equal(full[k], comp[k], equal_nan=True), k
+    empty = ak.to_numpy(ak.num(comp[COMPACT_FIELD])) == 0
+    mask = PL.rebuildable(full, recipe)
+    assert mask.all()  # every event of the bundled NA62 cards (README, Record)
+    np.testing.assert_array_equal(empty, mask)
+    assert ak.array_equal(PL.rebuild_particles(comp, recipe, stored=comp[COMPACT_FIELD]), full.particles, equal_nan=True)
+
+
+def test_an_na62_template_that_does_not_match_keeps_the_lists():
+    """One PDG code of one template changed: the events of that channel keep their lists (the others not), and the
+    rebuild is the full list. The heavy-Z' card has two templates; template 0's channel has (nearly) every event."""
+    from gen.sources.meson_decay_run import NA62Setup, na62_particles_recipe
+
+    recipe = na62_particles_recipe(NA62Setup(load_card(CARDS / "na62_heavy_zprime.toml"))).recipe
+    assert len(recipe.keys) > 1
+    for t, some_emptied in ((0, False), (1, True)):
+        rows = recipe.rows.copy()
+        rows[t, 1, 0] += 1
+        wrong = dataclasses.replace(recipe, rows=rows)
+        _r, full, comp = _na62("na62_heavy_zprime.toml", wrong)
+        kept = ak.to_numpy(ak.num(comp[COMPACT_FIELD])) > 0
+        np.testing.assert_array_equal(kept, ak.to_numpy(full.channel) == recipe.keys[t, 0])
+        np.testing.assert_array_equal(kept, ~PL.rebuildable(full, wrong))
+        assert (~kept).any() if some_emptied else kept.any()
+        assert ak.array_equal(PL.rebuild_particles(comp, wrong, stored=comp[COMPACT_FIELD]), full.particles, equal_nan=True)
+
+
+def test_the_na62_kernel_takes_only_its_own_layout():
+    from gen.sources.meson_decay import compact_templates
+    from gen.sources.meson_decay_run import NA62Setup, na62_particles_recipe
+
+    recipe = na62_particles_recipe(NA62Setup(load_card(CARDS / "na62_light_zprime.toml"))).recipe
+    with pytest.raises(ValueError, match="keyed by"):
+        compact_templates(dataclasses.replace(recipe, four_vectors=recipe.four_vectors[::-1]))
+    assert compact_templates(None)[0].shape == (0,)

@@ -103,7 +103,7 @@ def test_public_api_is_pinned():
              "truncated_flight_uniform", "na62_production_kernel", "generate_na62_production", "NA62GeneralDecays",
              "build_general_decays", "nu_zprime_route_brs", "na62_general_flights", "generate_na62_general",
              "general_events_to_awkward", "EventColumns", "NA62Uniforms", "draw_na62_uniforms", "NA62Workspace",
-             "generate_na62_into", "NA62_LIST_P4", "NA62_LIST_VERTICES"}
+             "generate_na62_into", "NA62_LIST_P4", "NA62_LIST_VERTICES", "compact_templates"}
     assert set(g.__all__) == names
     assert all(hasattr(g, n) for n in names)
 
