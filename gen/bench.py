@@ -266,6 +266,9 @@ def _bench_card(path: str, n: int, threads_list, profile: bool, tmp: Path, log, 
     max_threads = numba.config.NUMBA_NUM_THREADS
     numba.set_num_threads(max_threads)
     _pass(card, min(n, 20_000), seed, setup, True, stage=stage)  # warm-up: JIT / cache load of every kernel
+    from detectors.output.particle_list import warm_kernels
+
+    warm_kernels(named_list=setup is None)  # the writer's check of the "writer's check" lever (hnlgen run's kernels make theirs)
     res = {"card": path, "experiment": card.experiment.name, "events": n, "setup_s": t_setup}
     oracle = _na62_oracle() if na62 else None
     if oracle is not None:

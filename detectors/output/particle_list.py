@@ -555,12 +555,12 @@ def rebuild_particles(events: ak.Array, recipe: ParticleRecipe | NamedListRecipe
 
 
 def warm_kernels(named_list: bool = False) -> None:
-    """Compile (or load) the kernels ``EventWriter`` runs on the compact record, with the generator's types (int32
-    particle codes, float64 columns). For a cold start: ``hnlgen run`` calls it while its helper compiles the event
-    kernel (``gen.core.precompile.wait``), instead of the writer thread compiling them on the first chunk (holding the
-    GIL). The check is one specialisation for both layouts (the named columns come packed, ``_packed``); the template
-    selection is the upscattering layout's ``_plan`` by default, ``NamedListRecipe``'s ``_match`` with ``named_list``
-    (NA62: ``gen.sources.meson_decay.precompile_in_parent``)."""
+    """Compile (or load) the kernels ``EventWriter`` runs on the compact record of full chunks, with the generator's
+    types (int32 particle codes, float64 columns), instead of the writer thread compiling them on the first chunk
+    (holding the GIL). ``hnlgen run`` does not need them since session 12 (its generators' kernels make the compact
+    record); ``hnlgen bench``'s "writer's check" lever and library users writing full chunks do. The check is one
+    specialisation for both layouts (the named columns come packed, ``_packed``); the template selection is the
+    upscattering layout's ``_plan`` by default, ``NamedListRecipe``'s ``_match`` with ``named_list``."""
     i64, f64, i32 = np.zeros(1, np.int64), np.zeros(1), np.zeros(1, np.int32)
     tmpl, hard = np.full(1, -1, np.int64), np.full(1, -1, np.int64)
     if named_list:

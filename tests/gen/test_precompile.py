@@ -170,19 +170,33 @@ def test_na62_run_starts_its_own_helper(monkeypatch, tmp_path):
 
 
 def test_particle_list_warmup_is_the_compact_writer_s_specialisations(tmp_path):
-    """The compact record's kernels (``detectors.output.particle_list``): the parent's warm-up while it waits for
-    the helper compiles exactly what ``hnlgen run``'s writer thread then calls, for both recipe layouts."""
+    """The compact record's check in the writer (``detectors.output.particle_list``), for full chunks given to
+    ``EventWriter(record="compact")``: ``warm_kernels`` compiles exactly what the writer then calls, for both recipe
+    layouts; ``hnlgen run``, whose kernels make the compact record, adds none."""
     from detectors.output import particle_list as PL
+    from detectors.output.root import EventWriter
+    from gen.card import load_card
     from gen.cli.app import main
-    from gen.sources import meson_decay as M
+    from gen.core.events import particles_recipe
+    from gen.sources.meson_decay_run import NA62Setup, na62_particles_recipe
+    from gen.sources.upscattering import iter_generate, prepare
 
     PL.warm_kernels()
-    M.precompile_in_parent()  # NA62: the named-list layout's _match and _check
+    PL.warm_kernels(named_list=True)  # NA62: the named-list layout's _match
     kernels = (PL._plan, PL._match, PL._check)
     before = [set(k.signatures) for k in kernels]
     assert all(before)
     assert main(["run", str(CARDS / "miniboone_light_zprime.toml"), "-n", "2000", "-o", str(tmp_path / "x.root")]) == 0
     assert main(["run", str(CARDS / "na62_light_zprime.toml"), "-n", "2000", "-o", str(tmp_path / "y.root")]) == 0
+    light, na62 = load_card(CARDS / "miniboone_light_zprime.toml"), load_card(CARDS / "na62_light_zprime.toml")
+    setup = prepare(light, seed=1, adapt=False)
+    recipes = {"z": particles_recipe(setup.graph, setup.ch_codes, setup.ch_root, setup.ch_prob).recipe,
+               "n": na62_particles_recipe(NA62Setup(na62)).recipe}
+    for name, card, kw in (("z", light, {"setup": setup}), ("n", na62, {"reconstruct": True})):
+        with EventWriter(tmp_path / f"{name}.root", precision="mixed", record="compact", particles_recipe=recipes[name]) as w:
+            for chunk in iter_generate(card, 2000, 1, **kw):
+                w.write(chunk)
+            assert w.n_compacted > 0
     assert [set(k.signatures) for k in kernels] == before
 
 
