@@ -75,8 +75,10 @@ def _compact_task(e0, e1, pdg, status, parent, p4, vtx, npart, slot_n, hsel, chc
     (``detectors.output.particle_list._check``), made here on the slots while they are in the cache: a template
     of the event's codes (N PDG, ``channel``, ell_minus_pdg, ell_plus_pdg, nu_out_pdg: ``ctab.keys``; scanned from
     the previous event's), as many particles as its rows, and each particle's PDG code, status and mother those of
-    its row, its four-momentum the named record's (the same slot: the named records are copies of the slots,
-    ``_named_slots``) and its vertex equal to the named vertex's (zeros at the origin).
+    its row, its four-momentum the named record's slot itself (the named records are copies of the slots,
+    ``_named_slots``, so the rebuild copies the same bits; the writer compares the values, which differs only for a
+    NaN: the kernel leaves that list out too, and the rebuild gives the NaN's bits back) and its vertex equal to the
+    named vertex's (zeros at the origin).
 
     A cached kernel of its own (``@jit``, not ``@jitable``; its callers link and inline it all the same): on
     a cold start the main process compiles it into the cache while the ``gen.core.precompile`` helper
