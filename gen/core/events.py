@@ -27,7 +27,6 @@ from awkward.index import Index64
 
 from gen.core.tables import CompactTables, EventColumns
 from physics import pdg as pdg_codes
-from physics._jit import jit
 
 __all__ = [
     "graph_cascades",
@@ -142,37 +141,6 @@ for _k, (_dt, _unit, _doc) in PARTICLE_FIELDS.items():
     FIELD_DOCS[f"particles.{_k}"] = (_unit, _doc)
 for _k, _doc in NAMED_PDG.items():
     FIELD_DOCS[_k] = ("-", _doc)
-
-
-def _named_pdg(pdg: np.ndarray, status: np.ndarray, offsets: np.ndarray) -> dict[str, np.ndarray]:
-    """``NAMED_PDG`` columns from the flat particle list (one pass of ``_named_pdg_kernel``; same rule as the
-    named fields: the first final-state particle of each kind in list order)."""
-    out = np.zeros((len(NAMED_PDG), len(offsets) - 1), np.int32)
-    _named_pdg_kernel(np.ascontiguousarray(pdg), np.ascontiguousarray(status), np.ascontiguousarray(offsets), out)
-    return {name: out[r] for r, name in enumerate(NAMED_PDG)}
-
-
-_E, _MU, _TAU = pdg_codes.CHARGED_LEPTONS
-_NU_E, _NU_MU, _NU_TAU, _NU_S = pdg_codes.LIGHT_NEUTRINOS
-
-
-@jit(nogil=True)  # per chunk in the main thread: the writer thread's Python runs meanwhile
-def _named_pdg_kernel(pdg, status, offsets, out):  # pragma: no cover - jitted
-    """Rows of ``out`` (zeros on entry): first final-state (status 1) l- (``physics.pdg.CHARGED_LEPTONS``), l+
-    and, after the hard-process slots (index > SLOT_N), neutrino (``physics.pdg.LIGHT_NEUTRINOS``) of each event."""
-    for i in range(offsets.shape[0] - 1):
-        for j in range(offsets[i], offsets[i + 1]):
-            if status[j] != 1:
-                continue
-            p = pdg[j]
-            ap = abs(p)
-            lepton = ap == _E or ap == _MU or ap == _TAU
-            if out[0, i] == 0 and lepton and p > 0:
-                out[0, i] = p
-            if out[1, i] == 0 and lepton and p < 0:
-                out[1, i] = p
-            if out[2, i] == 0 and j - offsets[i] > SLOT_N and (ap == _NU_E or ap == _NU_MU or ap == _NU_TAU or ap == _NU_S):
-                out[2, i] = p
 
 
 class ReusableColumns:
@@ -320,7 +288,7 @@ def build_events(cols: dict, list_field: str = "particles") -> ak.Array:
     (``compact_tables``; events whose named records hold their list have none) its stored name
     ``detectors.output.storage.COMPACT_FIELD``, which ``EventWriter`` writes as it is and
     ``detectors.output.particle_list.rebuild_particles`` turns into the full list. The ``NAMED_PDG`` columns are
-    the event kernel's (``cols`` without them: computed from the list, which must then be the full one).
+    the kernels' (``gen.core.event_kernel._compact_task``: the PDG codes of the named slots).
     """
     n = len(cols["event"])
     names = list(SCALAR_FIELDS)
@@ -340,11 +308,9 @@ def build_events(cols: dict, list_field: str = "particles") -> ak.Array:
                        length=int(offsets[-1]))
     names.append(list_field)
     contents.append(ListOffsetArray(Index64(offsets), flat))
-    named_pdg = ({k: cols[k] for k in NAMED_PDG} if all(k in cols for k in NAMED_PDG)
-                 else _named_pdg(cols["particles_pdg"], cols["particles_status"], offsets))
-    for name, col in named_pdg.items():
+    for name in NAMED_PDG:
         names.append(name)
-        contents.append(NumpyArray(col))
+        contents.append(NumpyArray(cols[name]))
     return ak.Array(RecordArray(contents, names, length=n))
 
 
