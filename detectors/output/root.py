@@ -304,8 +304,8 @@ class EventWriter(AtomicOutput):
         reconstructed observables); ``record`` ``"full"`` (default here), ``"compact"`` (the particle
         list only of the events whose named records do not hold it; lossless, needs ``particles_recipe``;
         chunks with the full list are checked here, ``particle_list.rebuildable``, chunks whose list the
-        generator compacted already, named ``COMPACT_FIELD``, are written as they are) or ``"slim"`` (no
-        particle list).
+        generator compacted already, named ``COMPACT_FIELD``, are written as they are: they must have been
+        made with this writer's ``particles_recipe``) or ``"slim"`` (no particle list).
     particles_recipe : detectors.output.particle_list.ParticleRecipe, optional
         The recipe of ``record="compact"`` (``gen.core.events.particles_recipe``); stored as the metadata
         ``particles_recipe``, from which ``read_events`` rebuilds every emptied list.

@@ -97,7 +97,7 @@ class EventColumns(NamedTuple):
 class CompactTables(NamedTuple):
     """The compact record's templates as the event kernel reads them (``gen.core.event_kernel._compact_task``):
     those of ``detectors.output.particle_list.ParticleRecipe.tables`` and, per production channel, its row of the
-    recipe's ``hard`` table. ``ch_head`` all -1 (``gen.sources.upscattering.compact_tables(None)``): every event
+    recipe's ``hard`` table. ``ch_head`` all -1 (``gen.core.events.compact_tables(None)``): every event
     keeps its list."""
 
     ch_head: np.ndarray  # (n_ch,) row of head of each production channel, -1: none (its events keep their list)

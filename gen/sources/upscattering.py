@@ -421,7 +421,8 @@ def iter_generate(card, n_events: int | None = None, seed: int | None = None, ch
     ``particles``: empty for the events whose named records hold their list (the kernel leaves their rows out,
     ``gen.core.event_kernel._compact_task``), what ``EventWriter(record="compact")`` writes as it is;
     ``detectors.output.particle_list.rebuild_particles(chunk, compact, stored=chunk[COMPACT_FIELD])`` gives the full
-    list.
+    list. Give the writer this same recipe (``particles_recipe``): a file stores the writer's recipe and is rebuilt
+    from it (``hnlgen run`` and ``hnlgen bench`` hand both the one ``CompactPlan.choose`` gives).
     """
     card = _as_card(card)
     info = experiment_info(card.experiment.name)
