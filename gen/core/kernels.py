@@ -54,7 +54,7 @@ from gen.core.flux import histogram_density, sample_histogram
 from physics._jit import jit, jitable
 from physics.cross_sections import _dsigma_dQ2_in_range, upscattering_Q2_limits, upscattering_threshold
 from physics.kinematics import kallen
-from physics.three_body import _eps4, _msq_dots
+from physics.three_body import _eps4, _msq_dots_c, coupling_terms
 
 # Speed of light in cm/ns (units.c_light * units.ns); decay times are stored in ns.
 C_CM_PER_NS = 29.9792458
@@ -429,11 +429,12 @@ def _chain_inputs(rx, ry, rz, rE, PV, MV, PN, sN, pf, cp):
 
 
 @jitable
-def _chain_msq(x, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR):
+def _chain_msq(x, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR, cc):
     """|M|^2 of F(P, spin s) -> f(pf) (V -> f1 f2) from the products ``x`` of ``_chain_inputs``:
     ``physics.three_body._msq_dots`` with constant C_ab = n_a c_b (on-shell V, a conserved f1 f2
-    current: the q q / M^2 part of the propagator drops), masses (ma, mb) of (a1, a2)."""
-    return _msq_dots(x[0], x[1], x[2], x[3], p12, x[4], x[5], x[6], m0, mf, ma, mb, CLL, CLR, CRL, CRR)
+    current: the q q / M^2 part of the propagator drops), masses (ma, mb) of (a1, a2); ``cc`` =
+    ``physics.three_body.coupling_terms`` of the C_ab, computed once per decay."""
+    return _msq_dots_c(x[0], x[1], x[2], x[3], p12, x[4], x[5], x[6], m0, mf, ma, mb, CLL, CLR, CRL, CRR, cc)
 
 
 @jitable
@@ -483,6 +484,7 @@ def _vector_decay_correlated(PV, MV, m1, m2, PN, m0, hel, pf, mf, nL, nR, cL, cR
     CLR = nL * cR
     CRL = nR * cL
     CRR = nR * cR
+    cc = coupling_terms(CLL, CLR, CRL, CRR)  # fixed over the five or more |M|^2 below
     q = math.sqrt(max(kallen(MV * MV, m1 * m1, m2 * m2), 0.0)) / (2.0 * MV)
     E1 = (MV * MV + m1 * m1 - m2 * m2) / (2.0 * MV)
     p12 = 0.5 * (MV * MV - m1 * m1 - m2 * m2)
@@ -491,10 +493,10 @@ def _vector_decay_correlated(PV, MV, m1, m2, PN, m0, hel, pf, mf, nL, nR, cL, cR
     v1 = _chain_inputs(h, -h, -h, E1, PV, MV, PN, sN, pf, cp)
     v2 = _chain_inputs(-h, h, -h, E1, PV, MV, PN, sN, pf, cp)
     v3 = _chain_inputs(-h, -h, h, E1, PV, MV, PN, sN, pf, cp)
-    tot = (_chain_msq(v0, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR)
-           + _chain_msq(v1, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR)
-           + _chain_msq(v2, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR)
-           + _chain_msq(v3, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR))
+    tot = (_chain_msq(v0, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR, cc)
+           + _chain_msq(v1, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR, cc)
+           + _chain_msq(v2, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR, cc)
+           + _chain_msq(v3, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR, cc))
     # envelope k <W> (docstring): for a vector coupling to an equal-mass pair the decay tensor in the V
     # rest frame is T ~ E1^2 1 - q^2 n n^T (lambda_max = E1^2, tr T = 3 E1^2 - q^2)
     k = 3.0
@@ -522,7 +524,7 @@ def _vector_decay_correlated(PV, MV, m1, m2, PN, m0, hel, pf, mf, nL, nR, cL, cR
         rz = q * c
         x = (_at(A0, rx, ry, rz), _at(A1, rx, ry, rz), _at(A2, rx, ry, rz), _at(A3, rx, ry, rz),
              _at(A4, rx, ry, rz), _at(A5, rx, ry, rz), _at(A6, rx, ry, rz))
-        w = _chain_msq(x, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR)
+        w = _chain_msq(x, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR, cc)
         if u3 * bound <= w or not bound > 0.0:
             break
     p1 = _boost(rx, ry, rz, E1, PV, MV)

@@ -190,7 +190,8 @@ def _chain_setup(rng, m1, m2):
 
 
 def _w(r, E1, PV, MV, PN, sN, pf, cp, p12, m0, mf, ma, mb, C):
-    return K._chain_msq(K._chain_inputs(r[0], r[1], r[2], E1, PV, MV, PN, sN, pf, cp), p12, m0, mf, ma, mb, *C)
+    return K._chain_msq(K._chain_inputs(r[0], r[1], r[2], E1, PV, MV, PN, sN, pf, cp), p12, m0, mf, ma, mb, *C,
+                        K.coupling_terms(*C))
 
 
 @numba.njit
@@ -198,7 +199,7 @@ def _w_many(dirs, E1, PV, MV, PN, sN, pf, cp, p12, m0, mf, ma, mb, CLL, CLR, CRL
     out = np.empty(dirs.shape[0])
     for i in range(dirs.shape[0]):
         x = K._chain_inputs(dirs[i, 0], dirs[i, 1], dirs[i, 2], E1, PV, MV, PN, sN, pf, cp)
-        out[i] = K._chain_msq(x, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR)
+        out[i] = K._chain_msq(x, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR, K.coupling_terms(CLL, CLR, CRL, CRR))
     return out
 
 
@@ -246,6 +247,43 @@ def test_chain_msq_affine_inputs_design_average_and_envelope(case):
         assert max(ratios) > 1.45  # the vector bound (1.5 for m_e -> 0) is nearly attained: it is tight
     elif case.startswith("chiral"):
         assert max(ratios) > 1.5  # a chiral coupling exceeds the vector bound: it needs k = 3
+
+
+@numba.njit
+def _msq_dots_inline_couplings(Pp1, Pp2, pfp1, pfp2, p1p2, sp1, sp2, m0, mf, m1, m2, CLL, CLR, CRL, CRR):
+    """The helicity-conserving part of ``physics.three_body._msq_dots`` as it was written before issue 16's hoist of
+    ``coupling_terms``: the coupling factors inline, evaluated at every call."""
+    spf = -(sp1 + sp2)
+    KLp1 = Pp1 - m0 * sp1
+    KLp2 = Pp2 - m0 * sp2
+    KRp1 = Pp1 + m0 * sp1
+    KRp2 = Pp2 + m0 * sp2
+    Ppf = (m0 * m0 + mf * mf - (m1 * m1 + m2 * m2 + 2.0 * p1p2)) * 0.5
+    KLpf = Ppf - m0 * spf
+    KRpf = Ppf + m0 * spf
+    return 8.0 * (abs(CLL) ** 2 * pfp1 * KLp2 + abs(CLR) ** 2 * pfp2 * KLp1
+                  + abs(CRR) ** 2 * pfp1 * KRp2 + abs(CRL) ** 2 * pfp2 * KRp1
+                  + m1 * m2 * ((CLL * CLR.conjugate()).real * KLpf + (CRR * CRL.conjugate()).real * KRpf))
+
+
+@numba.njit
+def _msq_both(x, m0, m1, m2, CLL, CLR, CRL, CRR):
+    a = _msq_dots_inline_couplings(x[0], x[1], x[2], x[3], x[4], x[5], x[6], m0, 0.0, m1, m2, CLL, CLR, CRL, CRR)
+    b = K._chain_msq((x[0], x[1], x[2], x[3], x[5], x[6], x[7]), x[4], m0, 0.0, m1, m2, CLL, CLR, CRL, CRR,
+                     K.coupling_terms(CLL, CLR, CRL, CRR))
+    return a, b
+
+
+def test_chain_msq_with_hoisted_couplings_is_the_inline_formula_bit_for_bit():
+    """The correlated Z' decay computes the coupling factors once per decay (``coupling_terms``; issue 16): the same
+    operations in the same order as the formula with the factors inline, so |M|^2, hence the accept-reject and every
+    event, keep their bits (the massless-f path of the light-Z' cascade)."""
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        x = rng.normal(size=8) * 10.0 ** rng.uniform(-3, 1, 8)
+        C = [complex(*rng.normal(size=2)) for _ in range(4)]
+        a, b = _msq_both(x, 0.42, const.m_e, const.m_e, *C)
+        assert a == b
 
 
 def test_vector_decay_correlated_array_wrapper_matches_tuple_kernel():
