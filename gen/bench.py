@@ -12,6 +12,8 @@ in one process, per card, after a warm-up (numba compilation / cache load; the c
   it the same pass with each writer configuration of ``LEVERS`` (before/after the levers of issue 16,
   added one at a time, the last two the compact record, made by the writer's check and then by the event kernel) and ``OPTIONS`` (slim record, other compressions, RNTuple), with their file
   size per event, all in the same interleaved repetitions, so their ratios are measured in one run;
+* the marginal end-to-end rate (issue 16's measure, ``marginal_rate``): the default writer, and the RNTuple option,
+  on ``MARGINAL_FACTOR`` x ``n_events`` events less their ``n_events`` pass of the same repetition;
 * effective sample size per second, ESS = (sum w)^2 / sum w^2 of the final-state weights, over the
   generation + detector wall time;
 * the wall time to reach 1% MC uncertainty on the expected number of selected events (MiniBooNE
@@ -164,6 +166,8 @@ OPTIONS = (
     ("baskets of 2^19 events (default 2^17)", {"precision": "mixed", "record": "compact", "basket_events": 1 << 19}, True),
 )
 DEFAULT_WRITER = LEVERS[-1]
+#: the RNTuple option, whose marginal rate is measured too (issue 16: "the same for RNTuple")
+RNTUPLE_WRITER = next(c for c in OPTIONS if c[1].get("format") == "rntuple")
 
 
 def _compact_plan(card, setup):
@@ -277,6 +281,7 @@ def _bench_card(path: str, n: int, threads_list, profile: bool, tmp: Path, log, 
     configs = (*LEVERS, *OPTIONS)
     times: dict[str, list] = {"g": [], "d": [], "og": [], "od": [], "w2": [], **{c[0]: [] for c in configs},
                               **{str(k): [] for k in threads_list}}
+    times["r2"] = []
     cpu: dict[str, list] = {"g": [], "w2": [], DEFAULT_WRITER[0]: []}  # process CPU seconds of those passes
     file_bytes: dict[str, float] = {}
     for r in range(reps):
@@ -307,6 +312,9 @@ def _bench_card(path: str, n: int, threads_list, profile: bool, tmp: Path, log, 
         times["w2"].append(_pass(card, MARGINAL_FACTOR * n, seed, setup, True, out, stage=stage, plan=plan)[0])
         cpu["w2"].append(time.process_time() - c0)
         out.unlink()
+        times["r2"].append(_pass(card, MARGINAL_FACTOR * n, seed, setup, True, out, stage=stage, writer_cfg=RNTUPLE_WRITER,
+                                 plan=plan)[0])
+        out.unlink()
         for k in threads_list:
             numba.set_num_threads(k)
             times[str(k)].append(_pass(card, n, seed, setup, False)[0])
@@ -318,6 +326,7 @@ def _bench_card(path: str, n: int, threads_list, profile: bool, tmp: Path, log, 
     ess = float(w_d.sum() ** 2 / (w_d * w_d).sum()) if np.any(w_d) else 0.0
     res["e2e_marginal_ev_per_s"] = marginal_rate((MARGINAL_FACTOR - 1) * cnt, times[DEFAULT_WRITER[0]], times["w2"])
     res["marginal_events"] = [cnt, MARGINAL_FACTOR * cnt]
+    res["e2e_marginal_rntuple_ev_per_s"] = marginal_rate((MARGINAL_FACTOR - 1) * cnt, times[RNTUPLE_WRITER[0]], times["r2"])
     res["e2e_marginal_cpu_us_per_event"], res["e2e_marginal_cores"] = marginal_cpu(
         (MARGINAL_FACTOR - 1) * cnt, cpu[DEFAULT_WRITER[0]], cpu["w2"], times[DEFAULT_WRITER[0]], times["w2"])
     res["generation_cpu_us_per_event"] = float(np.median(cpu["g"])) / cnt * 1e6
@@ -443,6 +452,10 @@ def format_table(res: dict) -> str:
             short, long = c.get("marginal_events", (c["events"], 2 * c["events"]))
             lines.append(f"    marginal end to end ({long} minus {short} events, file open/close cancel): {mg:,.0f} ev/s "
                          f"= {mg / g:.2f} of generation alone; effective (x ESS/N) {c['e2e_marginal_effective_ev_per_s']:,.0f} ev/s")
+            if "e2e_marginal_rntuple_ev_per_s" in c:
+                mr = c["e2e_marginal_rntuple_ev_per_s"]
+                lines.append(f"    marginal end to end, RNTuple (the same passes with --format rntuple): {mr:,.0f} ev/s "
+                             f"= {mr / g:.2f} of generation alone")
             if "e2e_marginal_cpu_us_per_event" in c:
                 lines.append(f"    marginal CPU {c['e2e_marginal_cpu_us_per_event']:.2f} us/event on {c['e2e_marginal_cores']:.2f} "
                              f"cores; generation alone {c['generation_cpu_us_per_event']:.2f} us/event on "

@@ -37,6 +37,11 @@ def test_table_splits_the_marginal_rate_into_cpu_per_event_and_cores():
     text = format_table(res)
     assert "marginal end to end (10000 minus 1000 events, file open/close cancel): 785,000 ev/s = 0.79 of generation" in text
     assert "marginal CPU 2.10 us/event on 1.65 cores; generation alone 1.00 us/event on 1.70 cores" in text
+    assert "RNTuple" not in "".join(ln for ln in text.splitlines() if "marginal" in ln)  # a result without it
+    res["cards"][0]["e2e_marginal_rntuple_ev_per_s"] = 770_000.0
+    text = format_table(res)
+    assert ("marginal end to end, RNTuple (the same passes with --format rntuple): 770,000 ev/s = 0.77 of generation "
+            "alone") in text
 
 
 def test_baseline_table_ratios_and_refusal(tmp_path):
