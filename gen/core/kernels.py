@@ -176,6 +176,16 @@ def _boost(qx, qy, qz, qE, P, m):
 
 
 @jitable
+def _to_rest(X, P, m):
+    """The four-vector X (px, py, pz, E) in the rest frame of a parent P of mass m, axes parallel to the lab's: the
+    inverse of ``_boost`` (Jackson eq. (11.19) with beta -> -beta): E* = (P_E X_E - P.X)/m,
+    X*_vec = X_vec - P_vec (X_E + E*)/(P_E + m). Returns a 4-tuple."""
+    E = (P[3] * X[3] - (P[0] * X[0] + P[1] * X[1] + P[2] * X[2])) / m
+    f = (X[3] + E) / (P[3] + m)
+    return (X[0] - f * P[0], X[1] - f * P[1], X[2] - f * P[2], E)
+
+
+@jitable
 def boost_from_rest_m(q, P, m, out):
     """Boost the rest-frame four-vector q to the frame where the parent (mass m) has four-momentum P.
 
@@ -417,7 +427,8 @@ def _chain_inputs(rx, ry, rz, rE, PV, MV, PN, sN, pf, cp):
     momentum r (V rest frame, lab-oriented axes): (P.a1, P.a2, pf.a1, pf.a2, s.a1, s.a2,
     eps(a2, s, a1, P)) with a1 = f1, a2 = f2 = PV - f1 (for ``cp`` a1 = f2, a2 = f1 and the spin
     reversed), the arguments of ``physics.three_body._msq_dots``. Each is affine in r: f1 is a
-    boost of (r, E1), f2 = PV - f1, and eps(PV - a1, s, a1, P) = eps(PV, s, a1, P)."""
+    boost of (r, E1), f2 = PV - f1, and eps(PV - a1, s, a1, P) = eps(PV, s, a1, P). The definition, in the lab:
+    the kernel takes them from ``_chain_affine``, which tests/gen/test_event_kernel.py checks against this."""
     p1 = _boost(rx, ry, rz, rE, PV, MV)
     p2 = (PV[0] - p1[0], PV[1] - p1[1], PV[2] - p1[2], PV[3] - p1[3])
     if cp:
@@ -438,11 +449,29 @@ def _chain_msq(x, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR, cc):
 
 
 @jitable
-def _affine(v0, v1, v2, v3, s):
-    """(c, bx, by, bz) of the affine f(r) = c + b.r with values v_i at the tetrahedron vertices
-    r_i = q t_i / sqrt(3), t = (1, 1, 1), (1, -1, -1), (-1, 1, -1), (-1, -1, 1); ``s`` = sqrt(3)/(4q).
-    Exact: sum t_i = 0 and sum t_i t_i^T = 4 I."""
-    return 0.25 * (v0 + v1 + v2 + v3), s * (v0 + v1 - v2 - v3), s * (v0 - v1 + v2 - v3), s * (v0 - v1 - v2 + v3)
+def _chain_affine(E1, PV, MV, PN, sN, pf, cp):
+    """The seven products of ``_chain_inputs`` as affine functions of the f1 rest-frame momentum r: 4-tuples
+    (c, bx, by, bz) with value c + b.r (``_at``), computed in the V rest frame (lab-oriented axes).
+
+    f1 is the boost of (r, E1) (``_boost``), so for a lab four-vector X, X.f1 = X*.(r, E1) = X*_E E1 - X*_vec.r with
+    X* = ``_to_rest(X, PV, MV)``, and X.(PV - f1) = X*_E (MV - E1) + X*_vec.r. The epsilon product is
+    eps(a2, s', a1, P) = eps(PV, s, f1, P) in both orderings (multilinear and antisymmetric: the f1 f1 term vanishes;
+    for ``cp`` the swap of a1, a2 and the reversed spin cancel) and, with PV* = (0, 0, 0, MV),
+    = MV r.(P*_vec x s*_vec). Three boosts and a cross product, where evaluating ``_chain_inputs`` at the four
+    tetrahedron vertices took four boosts, four 4x4 determinants and 28 products (issue 16: ~80 ns of the ~0.33 us
+    correlated decay). The values agree with ``_chain_inputs`` to ~1e-12 of the largest product
+    (tests/gen/test_event_kernel.py); the accepted f1 itself is the boost of r, not of these."""
+    P = _to_rest(PN, PV, MV)
+    F = _to_rest(pf, PV, MV)
+    S = _to_rest(sN, PV, MV)
+    e2 = MV - E1
+    P1, P2 = (P[3] * E1, -P[0], -P[1], -P[2]), (P[3] * e2, P[0], P[1], P[2])
+    F1, F2 = (F[3] * E1, -F[0], -F[1], -F[2]), (F[3] * e2, F[0], F[1], F[2])
+    S1, S2 = (S[3] * E1, -S[0], -S[1], -S[2]), (S[3] * e2, S[0], S[1], S[2])
+    eps = (0.0, MV * (P[1] * S[2] - P[2] * S[1]), MV * (P[2] * S[0] - P[0] * S[2]), MV * (P[0] * S[1] - P[1] * S[0]))
+    if cp:  # a1 = f2 = PV - f1, a2 = f1, the spin reversed (``_chain_inputs``)
+        return P2, P1, F2, F1, (-S2[0], -S2[1], -S2[2], -S2[3]), (-S1[0], -S1[1], -S1[2], -S1[3]), eps
+    return P1, P2, F1, F2, S1, S2, eps
 
 
 @jitable
@@ -462,8 +491,8 @@ def _vector_decay_correlated(PV, MV, m1, m2, PN, m0, hel, pf, mf, nL, nR, cL, cR
     semi-definite and <T> = tr T / 3, hence W <= lambda_max(T) tr(rho) = k <W>, k = 3 lambda_max(T) / tr T:
     k = 3 E1^2 / (3 E1^2 - q^2) (1.5 for massless f) for a vector coupling to an equal-mass pair, k = 3 in
     general; the envelope k <W> is exact and the acceptance is 1/k (notes_zprime_polarisation.md, sec. 4).
-    The arguments of |M|^2 that depend on n are affine in n (``_chain_inputs``); their values at the four
-    vertices give them everywhere, so a trial costs one ``_msq_dots`` and the accepted f1 one boost.
+    The arguments of |M|^2 that depend on n are affine in n (``_chain_inputs``); ``_chain_affine`` gives them in
+    the V rest frame, so a trial costs one ``_msq_dots`` and the accepted f1 one boost.
 
     The F spin four-vector is hel * (|p|/m0, E/m0 p_hat) (helicity frame). ``cp``: the chain is the CP
     image of the couplings given. Four-vectors are (px, py, pz, E) tuples or arrays. Returns
@@ -488,29 +517,23 @@ def _vector_decay_correlated(PV, MV, m1, m2, PN, m0, hel, pf, mf, nL, nR, cL, cR
     q = math.sqrt(max(kallen(MV * MV, m1 * m1, m2 * m2), 0.0)) / (2.0 * MV)
     E1 = (MV * MV + m1 * m1 - m2 * m2) / (2.0 * MV)
     p12 = 0.5 * (MV * MV - m1 * m1 - m2 * m2)
+    A0, A1, A2, A3, A4, A5, A6 = _chain_affine(E1, PV, MV, PN, sN, pf, cp)
+    # <W> (times 4): |M|^2 at the vertices h (1, 1, 1), h (1, -1, -1), h (-1, 1, -1), h (-1, -1, 1) of a tetrahedron
     h = q / math.sqrt(3.0)
-    v0 = _chain_inputs(h, h, h, E1, PV, MV, PN, sN, pf, cp)
-    v1 = _chain_inputs(h, -h, -h, E1, PV, MV, PN, sN, pf, cp)
-    v2 = _chain_inputs(-h, h, -h, E1, PV, MV, PN, sN, pf, cp)
-    v3 = _chain_inputs(-h, -h, h, E1, PV, MV, PN, sN, pf, cp)
-    tot = (_chain_msq(v0, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR, cc)
-           + _chain_msq(v1, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR, cc)
-           + _chain_msq(v2, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR, cc)
-           + _chain_msq(v3, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR, cc))
+    tot = 0.0
+    for i in range(4):
+        tx = h if i < 2 else -h
+        ty = h if i == 0 or i == 2 else -h
+        tz = h if i == 0 or i == 3 else -h
+        x = (_at(A0, tx, ty, tz), _at(A1, tx, ty, tz), _at(A2, tx, ty, tz), _at(A3, tx, ty, tz),
+             _at(A4, tx, ty, tz), _at(A5, tx, ty, tz), _at(A6, tx, ty, tz))
+        tot += _chain_msq(x, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR, cc)
     # envelope k <W> (docstring): for a vector coupling to an equal-mass pair the decay tensor in the V
     # rest frame is T ~ E1^2 1 - q^2 n n^T (lambda_max = E1^2, tr T = 3 E1^2 - q^2)
     k = 3.0
     if m1 == m2 and cL == cR:
         k = 3.0 * E1 * E1 / (3.0 * E1 * E1 - q * q)
     bound = 0.25 * k * tot * (1.0 + 1e-9)
-    s = math.sqrt(3.0) / (4.0 * q) if q > 0.0 else 0.0
-    A0 = _affine(v0[0], v1[0], v2[0], v3[0], s)
-    A1 = _affine(v0[1], v1[1], v2[1], v3[1], s)
-    A2 = _affine(v0[2], v1[2], v2[2], v3[2], s)
-    A3 = _affine(v0[3], v1[3], v2[3], v3[3], s)
-    A4 = _affine(v0[4], v1[4], v2[4], v3[4], s)
-    A5 = _affine(v0[5], v1[5], v2[5], v3[5], s)
-    A6 = _affine(v0[6], v1[6], v2[6], v3[6], s)
     rx, ry, rz = 0.0, 0.0, 0.0
     for _trial in range(100000):
         state, u1 = splitmix64_next(state)
