@@ -441,7 +441,8 @@ def _chain_inputs(rx, ry, rz, rE, PV, MV, PN, sN, pf, cp):
 
 @jitable
 def _chain_msq(x, p12, m0, mf, ma, mb, CLL, CLR, CRL, CRR, cc):
-    """|M|^2 of F(P, spin s) -> f(pf) (V -> f1 f2) from the products ``x`` of ``_chain_inputs``:
+    """|M|^2 of F(P, spin s) -> f(pf) (V -> f1 f2) from the products ``x`` of ``_chain_inputs`` (in the kernel, their
+    values from ``_chain_affine``):
     ``physics.three_body._msq_dots`` with constant C_ab = n_a c_b (on-shell V, a conserved f1 f2
     current: the q q / M^2 part of the propagator drops), masses (ma, mb) of (a1, a2); ``cc`` =
     ``physics.three_body.coupling_terms`` of the C_ab, computed once per decay."""
